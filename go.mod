@@ -1,0 +1,3 @@
+module github.com/edgewamp/edgewamp
+
+go 1.26
