@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# install-peers.sh: installs the independent WAMP peers that interop/interop_test.go drives.
+#
+#   Debian (apt-get): AutobahnPython (python3-autobahn 22.7.1 + msgpack), Autobahn|C++ (autobahn-cpp-dev
+#                     17.5.1, header-only, with boost and msgpack-cxx) and the C++ toolchain (g++, make).
+#   npm:              AutobahnJS (autobahn@22.11.1; 26.x needs Node 22) into interop/node/node_modules,
+#                     from the committed interop/node/package.json + package-lock.json (npm ci).
+#
+# Idempotent and quick when everything is in place: apt runs only when dpkg lacks a package (and then runs
+# `apt-get update` first), npm runs only when node_modules was not installed from the current lock file.
+# Needs root or sudo only when something must be installed. Fails loudly when a peer is still missing at the end.
+#
+# usage: scripts/install-peers.sh
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+NODE_DIR="$ROOT/interop/node"
+
+APT_PACKAGES=(
+  python3 python3-autobahn python3-txaio python3-msgpack
+  autobahn-cpp-dev libmsgpack-dev libboost-system-dev libboost-thread-dev libboost-program-options-dev
+  g++ make
+)
+
+log() { echo "install-peers: $*"; }
+die() { echo "install-peers: FAILED: $*" >&2; exit 1; }
+
+# ---- apt ----
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "need root or sudo to install: ${missing[*]}"
+    SUDO="sudo -n"
+  fi
+  log "apt-get install ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  log "apt packages present"
+fi
+
+# ---- npm ----
+command -v node >/dev/null || die "node is not installed"
+command -v npm >/dev/null || die "npm is not installed"
+stamp="$NODE_DIR/node_modules/.edgewamp-lock.sha256"
+want="$(sha256sum "$NODE_DIR/package-lock.json" | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$NODE_DIR/node_modules/autobahn/package.json" ]; then
+  log "node_modules current"
+else
+  log "npm ci in interop/node"
+  (cd "$NODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+fi
+
+# ---- check ----
+/usr/bin/python3 -c "import autobahn, msgpack, txaio; print('install-peers: python3-autobahn', autobahn.__version__)" \
+  || die "AutobahnPython (python3-autobahn, python3-msgpack) not importable by /usr/bin/python3"
+(cd "$NODE_DIR" && node -e "console.log('install-peers: autobahn (js)', require('autobahn').version)") \
+  || die "AutobahnJS not loadable from interop/node/node_modules"
+[ -f /usr/include/autobahn/autobahn.hpp ] || die "Autobahn|C++ headers missing (/usr/include/autobahn/autobahn.hpp)"
+command -v g++ >/dev/null || die "g++ missing"
+log "OK"
