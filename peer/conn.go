@@ -1,0 +1,424 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// Defaults applied to a zero Config field.
+const (
+	DefaultQueueMessages = 256
+	DefaultQueueBytes    = 1 << 20
+	DefaultWriteTimeout  = 10 * time.Second
+)
+
+// maxPooledBuffer is the largest encode buffer kept for reuse; bigger ones
+// are left to the garbage collector so that one large message does not pin
+// its memory for the life of the process.
+const maxPooledBuffer = 64 << 10
+
+// Config tunes a Conn. The zero value means the documented defaults.
+type Config struct {
+	// QueueMessages is the most messages queued for sending (including the
+	// batch being written). Default 256.
+	QueueMessages int
+	// QueueBytes is the most bytes queued for sending (including the batch
+	// being written). A single message larger than QueueBytes is accepted
+	// when the queue is empty. Default 1 MiB.
+	QueueBytes int
+	// WriteTimeout bounds each write to the transport; a write stuck longer
+	// closes the connection. Default 10s; negative means no deadline.
+	WriteTimeout time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.QueueMessages <= 0 {
+		c.QueueMessages = DefaultQueueMessages
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = DefaultQueueBytes
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	return c
+}
+
+// Stats are a connection's counters.
+type Stats struct {
+	MessagesIn  uint64 // messages read
+	BytesIn     uint64 // encoded bytes read
+	MessagesOut uint64 // messages written
+	BytesOut    uint64 // encoded bytes written
+}
+
+// item is one queued message. bp, when not nil, is the pooled buffer that
+// holds b and goes back to the pool once b is written.
+type item struct {
+	b  []byte
+	bp *[]byte
+}
+
+// bufPool holds encode buffers for Send.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// Conn is one WAMP connection: a transport, its serializer, an outbound
+// queue and its writer. Recv must be called by one goroutine at a time; all
+// other methods are safe for concurrent use.
+type Conn struct {
+	t    wamp.Transport
+	s    wamp.Serializer
+	cfg  Config
+	done chan struct{}
+
+	msgsIn, bytesIn, msgsOut, bytesOut atomic.Uint64
+
+	// Owned by the running writer goroutine (at most one; see writing).
+	batch []item
+	wbufs [][]byte
+
+	// onWriterExit, when set (by tests), is called each time the writer
+	// goroutine exits.
+	onWriterExit func()
+
+	mu          sync.Mutex    // protects the following
+	queue       []item        // waiting for the writer
+	queuedBytes int           // bytes in queue and in the batch being written
+	inflight    int           // messages in the batch being written
+	writing     bool          // a writer goroutine is running
+	closed      bool          // Close was called
+	err         error         // the close reason, once closed
+	progress    chan struct{} // closed (and reset to nil) when the writer makes progress or the conn closes; nil when nobody waits
+}
+
+// New returns a Conn over t. The Conn owns t from now on: closing the Conn
+// closes t.
+func New(t wamp.Transport, cfg Config) *Conn {
+	return &Conn{t: t, s: t.Serializer(), cfg: cfg.withDefaults(), done: make(chan struct{})}
+}
+
+// Transport returns the underlying transport (e.g. to set a read deadline
+// before Recv). It is safe for concurrent use as documented by
+// [wamp.Transport].
+func (c *Conn) Transport() wamp.Transport { return c.t }
+
+// Serializer returns the connection's serializer. Safe for concurrent use.
+func (c *Conn) Serializer() wamp.Serializer { return c.s }
+
+// RemoteAddr describes the remote end. Safe for concurrent use.
+func (c *Conn) RemoteAddr() string { return c.t.RemoteAddr() }
+
+// Done returns a channel closed when the connection is closed. Safe for
+// concurrent use.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err returns the close reason, nil while the connection is open. Safe for
+// concurrent use.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Stats returns the connection's counters. Safe for concurrent use.
+func (c *Conn) Stats() Stats {
+	return Stats{
+		MessagesIn:  c.msgsIn.Load(),
+		BytesIn:     c.bytesIn.Load(),
+		MessagesOut: c.msgsOut.Load(),
+		BytesOut:    c.bytesOut.Load(),
+	}
+}
+
+// Queued returns the number of messages and bytes queued or being written.
+// Safe for concurrent use.
+func (c *Conn) Queued() (messages, bytes int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue) + c.inflight, c.queuedBytes
+}
+
+// Recv reads and decodes the next message. Only one goroutine may call it at
+// a time. A transport error (including the remote end closing) closes the
+// connection and is returned; a message that fails to decode is returned as
+// an error wrapping the serializer's error (which wraps
+// wamp.ErrProtocolViolation) and the connection stays open. After Close,
+// Recv returns an error wrapping ErrClosed and the close reason.
+func (c *Conn) Recv() (wamp.Message, error) {
+	b, err := c.t.ReadMessage()
+	if err != nil {
+		select {
+		case <-c.done:
+			return nil, c.closedErr()
+		default:
+		}
+		err = fmt.Errorf("peer: read from %s: %w", c.t.RemoteAddr(), err)
+		c.Close(err)
+		return nil, err
+	}
+	c.msgsIn.Add(1)
+	c.bytesIn.Add(uint64(len(b)))
+	m, err := c.s.DecodeMessage(b)
+	if err != nil {
+		return nil, fmt.Errorf("peer: decode %s message: %w", c.s.Name(), err)
+	}
+	return m, nil
+}
+
+// Send encodes m and queues it for writing. It never blocks: it returns
+// ErrQueueFull when the queue has no room, ErrTooLarge when the encoded
+// message is larger than the remote end accepts, an error wrapping ErrClosed
+// after Close, or the serializer's error. Safe for concurrent use; messages
+// sent from one goroutine are written in order.
+func (c *Conn) Send(m wamp.Message) error {
+	it, err := c.encode(m)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	err = c.enqueueLocked(it)
+	c.mu.Unlock()
+	if err != nil {
+		putBuf(it)
+	}
+	return err
+}
+
+// SendEncoded queues b, a message already encoded with c.Serializer(). b is
+// never modified and may be shared among connections (an EVENT encoded once
+// for many subscribers); the caller must not modify it afterwards. Errors as
+// for Send. Safe for concurrent use.
+func (c *Conn) SendEncoded(b []byte) error {
+	if len(b) > c.t.MaxMessageSize() {
+		return fmt.Errorf("%w (%d > %d bytes)", ErrTooLarge, len(b), c.t.MaxMessageSize())
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.enqueueLocked(item{b: b})
+}
+
+// SendWait is like Send but, while the queue is full, waits for room until
+// ctx is done or the connection closes. Safe for concurrent use.
+func (c *Conn) SendWait(ctx context.Context, m wamp.Message) error {
+	it, err := c.encode(m)
+	if err != nil {
+		return err
+	}
+	for {
+		c.mu.Lock()
+		err = c.enqueueLocked(it)
+		if !errors.Is(err, ErrQueueFull) {
+			c.mu.Unlock()
+			if err != nil {
+				putBuf(it)
+			}
+			return err
+		}
+		ch := c.progressLocked()
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-c.done:
+		case <-ctx.Done():
+			putBuf(it)
+			return fmt.Errorf("peer: send: %w", ctx.Err())
+		}
+	}
+}
+
+// Flush waits until everything queued so far has been written, ctx is done
+// or the connection closes (then it returns an error wrapping ErrClosed).
+// Safe for concurrent use.
+func (c *Conn) Flush(ctx context.Context) error {
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return c.closedErr()
+		}
+		if !c.writing && len(c.queue) == 0 {
+			c.mu.Unlock()
+			return nil
+		}
+		ch := c.progressLocked()
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-c.done:
+		case <-ctx.Done():
+			return fmt.Errorf("peer: flush: %w", ctx.Err())
+		}
+	}
+}
+
+// Close closes the connection: it records reason (ErrClosed when nil) as
+// the close reason, discards what is still queued, closes the transport and
+// closes Done. Only the first call has an effect; it returns the transport's
+// Close error, later calls return nil. Safe for concurrent use.
+func (c *Conn) Close(reason error) error {
+	if reason == nil {
+		reason = ErrClosed
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.err = reason
+	clear(c.queue)
+	c.queue = nil
+	c.wakeLocked()
+	close(c.done)
+	c.mu.Unlock()
+	return c.t.Close()
+}
+
+// closedErr returns the error for an operation on the closed connection.
+func (c *Conn) closedErr() error {
+	c.mu.Lock()
+	reason := c.err
+	c.mu.Unlock()
+	if reason == nil || reason == ErrClosed {
+		return ErrClosed
+	}
+	return fmt.Errorf("%w: %w", ErrClosed, reason)
+}
+
+// encode encodes m into a pooled buffer.
+func (c *Conn) encode(m wamp.Message) (item, error) {
+	bp := bufPool.Get().(*[]byte)
+	b, err := c.s.AppendMessage((*bp)[:0], m)
+	it := item{b: b, bp: bp}
+	if err != nil {
+		putBuf(it)
+		return item{}, fmt.Errorf("peer: encode %v: %w", m.Type(), err)
+	}
+	if max := c.t.MaxMessageSize(); len(b) > max {
+		putBuf(it)
+		return item{}, fmt.Errorf("peer: %v: %w (%d > %d bytes)", m.Type(), ErrTooLarge, len(b), max)
+	}
+	return it, nil
+}
+
+// putBuf returns it's buffer to the pool, if it has one.
+func putBuf(it item) {
+	if it.bp == nil || cap(it.b) > maxPooledBuffer {
+		return
+	}
+	*it.bp = it.b[:0]
+	bufPool.Put(it.bp)
+}
+
+// enqueueLocked queues it and starts the writer if none runs. mu must be held.
+func (c *Conn) enqueueLocked(it item) error {
+	if c.closed {
+		if c.err == ErrClosed {
+			return ErrClosed
+		}
+		return fmt.Errorf("%w: %w", ErrClosed, c.err)
+	}
+	n := len(c.queue) + c.inflight
+	if n >= c.cfg.QueueMessages || (n > 0 && c.queuedBytes+len(it.b) > c.cfg.QueueBytes) {
+		return ErrQueueFull
+	}
+	c.queue = append(c.queue, it)
+	c.queuedBytes += len(it.b)
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+	return nil
+}
+
+// progressLocked returns the channel closed at the writer's next progress.
+// mu must be held.
+func (c *Conn) progressLocked() chan struct{} {
+	if c.progress == nil {
+		c.progress = make(chan struct{})
+	}
+	return c.progress
+}
+
+// wakeLocked wakes the goroutines waiting in Flush or SendWait. mu must be held.
+func (c *Conn) wakeLocked() {
+	if c.progress != nil {
+		close(c.progress)
+		c.progress = nil
+	}
+}
+
+// writeLoop is the writer goroutine: it writes batches until the queue is
+// empty or the connection closes, then exits.
+func (c *Conn) writeLoop() {
+	defer func() {
+		if c.onWriterExit != nil {
+			c.onWriterExit()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		if c.closed || len(c.queue) == 0 {
+			c.writing = false
+			c.wakeLocked()
+			c.mu.Unlock()
+			return
+		}
+		c.batch, c.queue = c.queue, c.batch[:0]
+		c.inflight = len(c.batch)
+		c.mu.Unlock()
+
+		bufs := c.wbufs[:0]
+		size := 0
+		for _, it := range c.batch {
+			bufs = append(bufs, it.b)
+			size += len(it.b)
+		}
+		err := c.write(bufs)
+		clear(bufs)
+		c.wbufs = bufs[:0]
+		if err != nil {
+			c.Close(err)
+			c.mu.Lock()
+			c.writing = false
+			c.inflight = 0
+			c.mu.Unlock()
+			clear(c.batch)
+			return
+		}
+		c.msgsOut.Add(uint64(len(c.batch)))
+		c.bytesOut.Add(uint64(size))
+		for i, it := range c.batch {
+			putBuf(it)
+			c.batch[i] = item{}
+		}
+
+		c.mu.Lock()
+		c.queuedBytes -= size
+		c.inflight = 0
+		c.wakeLocked()
+		c.mu.Unlock()
+	}
+}
+
+// write writes one batch under the write deadline.
+func (c *Conn) write(bufs [][]byte) error {
+	if d := c.cfg.WriteTimeout; d > 0 {
+		if err := c.t.SetWriteDeadline(time.Now().Add(d)); err != nil {
+			return fmt.Errorf("peer: set write deadline: %w", err)
+		}
+	}
+	if err := c.t.WriteMessages(bufs); err != nil {
+		if errors.Is(err, errDeadline) {
+			return fmt.Errorf("peer: write to %s timed out after %v: %w", c.t.RemoteAddr(), c.cfg.WriteTimeout, err)
+		}
+		return fmt.Errorf("peer: write to %s: %w", c.t.RemoteAddr(), err)
+	}
+	return nil
+}
