@@ -18,7 +18,7 @@ NODE_DIR="$ROOT/interop/node"
 
 APT_PACKAGES=(
   python3 python3-autobahn python3-txaio python3-msgpack
-  autobahn-cpp-dev libmsgpack-dev libboost-system-dev libboost-thread-dev libboost-program-options-dev
+  autobahn-cpp-dev libmsgpack-dev libboost-system-dev libboost-thread-dev libboost-chrono-dev
   g++ make
 )
 
