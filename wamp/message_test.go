@@ -1,0 +1,118 @@
+package wamp
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+)
+
+// sampleMessages holds one or more instances of every message type, as a
+// decoder returns them (empty dicts as Dict{}, values in the value model).
+func sampleMessages() []Message {
+	details := Dict{"roles": Dict{"caller": Dict{}}, "n": int64(3), "f": 1.5, "ok": true, "none": nil}
+	args := List{int64(1), "two", []byte{0, 1, 2}, List{}, Dict{"k": "v"}, int64(-5), uint64(1 << 63)}
+	kw := Dict{"a": int64(1), "b": List{"x"}}
+	return []Message{
+		&Hello{Realm: "realm1", Details: details},
+		&Welcome{Session: 9129137332, Details: Dict{}},
+		&Abort{Details: Dict{"message": "no"}, Reason: "wamp.error.no_such_realm"},
+		&Challenge{AuthMethod: "wampcra", Extra: Dict{"challenge": "xyz"}},
+		&Authenticate{Signature: "sig", Extra: Dict{}},
+		&Goodbye{Details: Dict{}, Reason: "wamp.close.goodbye_and_out"},
+		&ErrorMessage{RequestType: CALL, Request: 7, Details: Dict{}, Error: "com.example.err"},
+		&ErrorMessage{RequestType: CALL, Request: 7, Details: Dict{}, Error: "com.example.err", Payload: Payload{Args: args}},
+		&ErrorMessage{RequestType: INVOCATION, Request: MaxID, Details: Dict{}, Error: "com.example.err", Payload: Payload{Args: List{}, Kwargs: kw}},
+		&Publish{Request: 1, Options: Dict{}, Topic: "com.example.topic"},
+		&Publish{Request: 1, Options: Dict{"acknowledge": true}, Topic: "com.example.topic", Payload: Payload{Args: List{int64(1), "hello"}}},
+		&Publish{Request: 2, Options: Dict{}, Topic: "t", Payload: Payload{Args: args, Kwargs: kw}},
+		&Published{Request: 1, Publication: 4429313566},
+		&Subscribe{Request: 3, Options: Dict{"match": "prefix"}, Topic: "com.example"},
+		&Subscribed{Request: 3, Subscription: 5512315355},
+		&Unsubscribe{Request: 4, Subscription: 5512315355},
+		&Unsubscribed{Request: 4},
+		&Unsubscribed{Request: 0, Details: Dict{"subscription": int64(5512315355), "reason": "wamp.authentication.lost"}},
+		&Event{Subscription: 5512315355, Publication: 4429313566, Details: Dict{}},
+		&Event{Subscription: 1, Publication: 2, Details: Dict{"publisher": int64(3)}, Payload: Payload{Args: List{"x"}}},
+		&Event{Subscription: 1, Publication: 2, Details: Dict{}, Payload: Payload{Args: List{}, Kwargs: kw}},
+		&Call{Request: 7, Options: Dict{}, Procedure: "com.example.add2", Payload: Payload{Args: List{int64(23), int64(7)}}},
+		&Call{Request: 8, Options: Dict{"timeout": int64(1000)}, Procedure: "p"},
+		&Cancel{Request: 7, Options: Dict{"mode": "kill"}},
+		&Result{Request: 7, Details: Dict{}, Payload: Payload{Args: List{int64(30)}}},
+		&Result{Request: 7, Details: Dict{"progress": true}},
+		&Register{Request: 9, Options: Dict{}, Procedure: "com.example.add2"},
+		&Registered{Request: 9, Registration: 2103333224},
+		&Unregister{Request: 10, Registration: 2103333224},
+		&Unregistered{Request: 10},
+		&Unregistered{Request: 0, Details: Dict{"registration": int64(2103333224), "reason": "wamp.error.x"}},
+		&Invocation{Request: 6131533, Registration: 9823526, Details: Dict{}, Payload: Payload{Args: List{"a"}, Kwargs: Dict{"b": "c"}}},
+		&Interrupt{Request: 6131533, Options: Dict{"mode": "killnowait"}},
+		&Yield{Request: 6131533, Options: Dict{}, Payload: Payload{Args: List{int64(1)}}},
+		&Yield{Request: 6131533, Options: Dict{"progress": true}},
+	}
+}
+
+func allSerializers() []Serializer {
+	var out []Serializer
+	for _, id := range []SerializerID{SerializerJSON, SerializerMsgPack} {
+		if s, ok := SerializerByID(id); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, s := range allSerializers() {
+		for _, m := range sampleMessages() {
+			t.Run(s.Name()+"/"+m.Type().String(), func(t *testing.T) {
+				b, err := s.AppendMessage(nil, m)
+				if err != nil {
+					t.Fatalf("encode: %v", err)
+				}
+				got, err := s.DecodeMessage(b)
+				if err != nil {
+					t.Fatalf("decode %q: %v", b, err)
+				}
+				if !reflect.DeepEqual(got, m) {
+					t.Fatalf("round trip of %q:\n got %#v\nwant %#v", b, got, m)
+				}
+				// Appending to a non-empty buffer keeps what was there.
+				b2, err := s.AppendMessage([]byte("xyz"), m)
+				if err != nil || string(b2[:3]) != "xyz" || string(b2[3:]) != string(b) {
+					t.Fatalf("append to a buffer: %q, %v", b2, err)
+				}
+			})
+		}
+	}
+}
+
+func TestEncodeErrors(t *testing.T) {
+	cyclic := List{nil}
+	cyclic[0] = cyclic
+	tests := []struct {
+		name string
+		m    Message
+	}{
+		{"nil message", nil},
+		{"nil pointer", (*Publish)(nil)},
+		{"NaN", &Publish{Request: 1, Topic: "t", Payload: Payload{Args: List{nanValue()}}}},
+		{"cyclic", &Publish{Request: 1, Topic: "t", Payload: Payload{Args: cyclic}}},
+		{"unencodable", &Publish{Request: 1, Topic: "t", Payload: Payload{Args: List{make(chan int)}}}},
+	}
+	for _, s := range allSerializers() {
+		for _, tt := range tests {
+			t.Run(s.Name()+"/"+tt.name, func(t *testing.T) {
+				b, err := s.AppendMessage([]byte("ab"), tt.m)
+				if err == nil {
+					t.Fatalf("no error, encoded %q", b)
+				}
+				if string(b) != "ab" {
+					t.Fatalf("buffer changed on error: %q", b)
+				}
+				if errors.Is(err, ErrProtocolViolation) {
+					t.Fatalf("encode error %v wraps protocol_violation", err)
+				}
+			})
+		}
+	}
+}
