@@ -85,7 +85,8 @@ func appendJSONValue(dst []byte, v any, depth int) ([]byte, error) {
 		if depth+1 > maxDepth {
 			return dst, errJSONDepth
 		}
-		keys := sortedKeys(v)
+		var arr [16]string
+		keys := sortedKeys(v, arr[:])
 		dst = append(dst, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -125,11 +126,10 @@ func appendJSONValue(dst []byte, v any, depth int) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// sortedKeys returns m's keys in increasing order; maps of up to 16 keys
-// need no allocation.
-func sortedKeys[V any](m map[string]V) []string {
-	var arr [16]string
-	keys := arr[:0]
+// sortedKeys appends m's keys to buf and sorts them. With a buf on the
+// caller's stack, maps of up to cap(buf) keys need no allocation.
+func sortedKeys[V any](m map[string]V, buf []string) []string {
+	keys := buf[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -152,7 +152,8 @@ func appendJSONDict(dst []byte, d Dict, depth int) ([]byte, error) {
 			}
 		}
 	} else if len(d) > 1 {
-		for i, k := range sortedKeys(d) {
+		var arr [16]string
+		for i, k := range sortedKeys(d, arr[:]) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}

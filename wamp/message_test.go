@@ -90,17 +90,21 @@ func TestEncodeErrors(t *testing.T) {
 	cyclic := List{nil}
 	cyclic[0] = cyclic
 	tests := []struct {
-		name string
-		m    Message
+		name     string
+		m        Message
+		jsonOnly bool
 	}{
-		{"nil message", nil},
-		{"nil pointer", (*Publish)(nil)},
-		{"NaN", &Publish{Request: 1, Topic: "t", Payload: Payload{Args: List{nanValue()}}}},
-		{"cyclic", &Publish{Request: 1, Topic: "t", Payload: Payload{Args: cyclic}}},
-		{"unencodable", &Publish{Request: 1, Topic: "t", Payload: Payload{Args: List{make(chan int)}}}},
+		{name: "nil message"},
+		{name: "nil pointer", m: (*Publish)(nil)},
+		{"NaN", &Publish{Request: 1, Topic: "t", Payload: Payload{Args: List{nanValue()}}}, true}, // msgpack can carry NaN
+		{name: "cyclic", m: &Publish{Request: 1, Topic: "t", Payload: Payload{Args: cyclic}}},
+		{name: "unencodable", m: &Publish{Request: 1, Topic: "t", Payload: Payload{Args: List{make(chan int)}}}},
 	}
 	for _, s := range allSerializers() {
 		for _, tt := range tests {
+			if tt.jsonOnly && s != JSON {
+				continue
+			}
 			t.Run(s.Name()+"/"+tt.name, func(t *testing.T) {
 				b, err := s.AppendMessage([]byte("ab"), tt.m)
 				if err == nil {

@@ -6,6 +6,8 @@ func SerializerByID(id SerializerID) (Serializer, bool) {
 	switch id {
 	case SerializerJSON:
 		return JSON, true
+	case SerializerMsgPack:
+		return MsgPack, true
 	}
 	return nil, false
 }
@@ -17,6 +19,8 @@ func SerializerByName(name string) (Serializer, bool) {
 	switch name {
 	case "json", "wamp.2.json":
 		return JSON, true
+	case "msgpack", "wamp.2.msgpack":
+		return MsgPack, true
 	}
 	return nil, false
 }

@@ -1,0 +1,60 @@
+package wamp
+
+import "testing"
+
+// smallPublish is [16, 1, {}, "com.example.topic", [1, "hello"]].
+func smallPublish() *Publish {
+	return &Publish{Request: 1, Options: Dict{}, Topic: "com.example.topic", Payload: Payload{Args: List{int64(1), "hello"}}}
+}
+
+func BenchmarkEncodePublish(b *testing.B) {
+	for _, s := range allSerializers() {
+		b.Run(s.Name(), func(b *testing.B) {
+			m := smallPublish()
+			buf := make([]byte, 0, 256)
+			out, _ := s.AppendMessage(nil, m)
+			b.SetBytes(int64(len(out)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var err error
+				if buf, err = s.AppendMessage(buf[:0], m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDecodePublish(b *testing.B) {
+	for _, s := range allSerializers() {
+		b.Run(s.Name(), func(b *testing.B) {
+			in, err := s.AppendMessage(nil, smallPublish())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.DecodeMessage(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestEncodePublishAllocs(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	for _, s := range allSerializers() {
+		m := smallPublish()
+		buf := make([]byte, 0, 256)
+		allocs := testing.AllocsPerRun(100, func() {
+			buf, _ = s.AppendMessage(buf[:0], m)
+		})
+		if allocs != 0 {
+			t.Errorf("%s: encoding a small PUBLISH into a reused buffer: %v allocs, want 0", s.Name(), allocs)
+		}
+	}
+}

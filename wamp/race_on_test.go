@@ -1,0 +1,5 @@
+//go:build race
+
+package wamp
+
+const raceEnabled = true
