@@ -1,0 +1,194 @@
+// Package depcheck holds the footprint test: the packages an agent built without WebSocket links must not
+// pull in net/http, regexp or text/template (tailscale-style "regexp: bloats binary"), and
+// serialtransport must not pull in net/http (go.bug.st/serial links regexp itself).
+package depcheck
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const module = "github.com/edgewamp/edgewamp"
+
+// rule is one footprint constraint: pkg and everything it imports must not include forbidden.
+type rule struct {
+	pkg       string   // directory relative to the module root
+	forbidden []string // import paths
+	optional  bool     // the package may not exist yet: skip the rule then
+}
+
+var small = []string{"net/http", "regexp", "text/template"}
+
+var rules = []rule{
+	{pkg: "wamp", forbidden: small},
+	{pkg: "peer", forbidden: small},
+	{pkg: "rawsocket", forbidden: small},
+	{pkg: "device", forbidden: small},
+	{pkg: "serialtransport", forbidden: []string{"net/http"}, optional: true},
+}
+
+// platforms on which the import graph is checked: the host and the cross-build targets (build tags
+// can make the graph differ per GOOS/GOARCH).
+var platforms = []struct{ goos, goarch string }{
+	{"", ""},
+	{"linux", "arm"},
+	{"linux", "arm64"},
+	{"linux", "mips"},
+}
+
+// moduleRoot returns the directory of go.mod, two levels above this package.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root not found: %v", err)
+	}
+	return root
+}
+
+// graph is an import graph: package -> its direct imports.
+type graph map[string][]string
+
+// listDeps runs `go list -deps` for pkgs and returns the import graph of everything they depend on.
+func listDeps(t *testing.T, root, goos, goarch string, pkgs []string) graph {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	args := append([]string{"list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`}, pkgs...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if goos != "" {
+		cmd.Env = append(cmd.Env, "GOOS="+goos, "GOARCH="+goarch, "GOARM=7", "GOMIPS=softfloat")
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	g := graph{}
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) > 0 {
+			g[f[0]] = f[1:]
+		}
+	}
+	return g
+}
+
+// path returns an import chain from -> to in g (breadth first, so the shortest), or nil.
+func (g graph) path(from, to string) []string {
+	prev := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if p == to {
+			var chain []string
+			for ; p != ""; p = prev[p] {
+				chain = append(chain, p)
+			}
+			slices.Reverse(chain)
+			return chain
+		}
+		for _, q := range g[p] {
+			if _, seen := prev[q]; !seen {
+				prev[q] = p
+				queue = append(queue, q)
+			}
+		}
+	}
+	return nil
+}
+
+func TestFootprint(t *testing.T) {
+	root := moduleRoot(t)
+	var active []rule
+	for _, r := range rules {
+		if _, err := os.Stat(filepath.Join(root, r.pkg)); err != nil {
+			if r.optional {
+				t.Logf("%s: not there yet, rule skipped", r.pkg)
+				continue
+			}
+			t.Errorf("%s: package directory missing: %v", r.pkg, err)
+			continue
+		}
+		active = append(active, r)
+	}
+	if len(active) == 0 {
+		t.Fatal("no package to check")
+	}
+	var pkgs []string
+	for _, r := range active {
+		pkgs = append(pkgs, module+"/"+r.pkg)
+	}
+	for _, pl := range platforms {
+		name := "host"
+		if pl.goos != "" {
+			name = pl.goos + "_" + pl.goarch
+		}
+		t.Run(name, func(t *testing.T) {
+			g := listDeps(t, root, pl.goos, pl.goarch, pkgs)
+			for _, r := range active {
+				from := module + "/" + r.pkg
+				if _, ok := g[from]; !ok {
+					t.Errorf("%s: not in go list output", from)
+					continue
+				}
+				for _, bad := range r.forbidden {
+					if chain := g.path(from, bad); chain != nil {
+						t.Errorf("%s must not import %s, but does: %s", r.pkg, bad, strings.Join(chain, " -> "))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGraphPath checks the chain finder the footprint test reports with.
+func TestGraphPath(t *testing.T) {
+	g := graph{
+		"a": {"b", "c"},
+		"b": {"d"},
+		"c": {"d", "e"},
+		"d": {"e"},
+		"e": nil,
+	}
+	tests := []struct {
+		from, to string
+		want     []string
+	}{
+		{"a", "e", []string{"a", "c", "e"}},
+		{"a", "d", []string{"a", "b", "d"}},
+		{"b", "c", nil},
+		{"e", "e", []string{"e"}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s-%s", tc.from, tc.to), func(t *testing.T) {
+			if got := g.path(tc.from, tc.to); !slices.Equal(got, tc.want) {
+				t.Errorf("path(%s, %s) = %v, want %v", tc.from, tc.to, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestFootprintDetects checks, on a standard package known to import net/textproto, that the go list
+// graph and the chain finder see a real import, so that TestFootprint cannot pass vacuously.
+func TestFootprintDetects(t *testing.T) {
+	g := listDeps(t, moduleRoot(t), "", "", []string{"net/http"})
+	if chain := g.path("net/http", "net/textproto"); len(chain) < 2 {
+		t.Fatalf("net/http -> net/textproto not found in go list -deps output (%d packages)", len(g))
+	}
+}
