@@ -1,0 +1,239 @@
+package minirouter
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// dropLogInterval is the shortest interval between two log lines about
+// dropped EVENTs in one realm.
+const dropLogInterval = time.Second
+
+// subscription is one (topic, match) pair and its subscribers; all sessions
+// subscribing to the same pair share its ID (WAMP spec).
+type subscription struct {
+	id          wamp.ID
+	topic       wamp.URI
+	match       string
+	subscribers []*session // in subscription order
+}
+
+// errorFor builds the ERROR answer to a request.
+func errorFor(t wamp.MessageType, req wamp.ID, uri wamp.URI, msg string) *wamp.ErrorMessage {
+	e := &wamp.ErrorMessage{RequestType: t, Request: req, Details: wamp.Dict{}, Error: uri}
+	if msg != "" {
+		e.Args = wamp.List{msg}
+	}
+	return e
+}
+
+// validPattern checks a topic or procedure URI for its match policy:
+// exact URIs have no empty component, wildcard patterns may have some, and
+// a prefix is a non-empty URI that may end in an empty component ("a.b.").
+func validPattern(u wamp.URI, match string) bool {
+	switch match {
+	case matchExact:
+		return validURI(u, false, false)
+	case matchPrefix:
+		return u != "" && validURI(u, false, true)
+	case matchWildcard:
+		return validURI(u, false, true)
+	}
+	return false
+}
+
+// subscribe handles SUBSCRIBE.
+func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
+	match, ok := optString(m.Options, "match", matchExact)
+	if !ok || (match != matchExact && match != matchPrefix && match != matchWildcard) {
+		s.reply(errorFor(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument.URI, "unknown match policy"))
+		return
+	}
+	if !validPattern(m.Topic, match) {
+		s.reply(errorFor(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidURI.URI, "invalid topic"))
+		return
+	}
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	if s.detached {
+		return
+	}
+	sub, ok := rl.subs.get(m.Topic, match)
+	if !ok {
+		sub = &subscription{id: newID(rl.subByID), topic: m.Topic, match: match}
+		rl.subs.put(m.Topic, match, sub)
+		rl.subByID[sub.id] = sub
+	}
+	if _, already := s.subs[sub.id]; !already {
+		sub.subscribers = append(sub.subscribers, s)
+		s.subs[sub.id] = sub
+	}
+	s.reply(&wamp.Subscribed{Request: m.Request, Subscription: sub.id})
+}
+
+// unsubscribe handles UNSUBSCRIBE.
+func (rl *realm) unsubscribe(s *session, m *wamp.Unsubscribe) {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	sub := s.subs[m.Subscription]
+	if sub == nil {
+		s.reply(errorFor(wamp.UNSUBSCRIBE, m.Request, wamp.ErrNoSuchSubscription.URI, ""))
+		return
+	}
+	delete(s.subs, sub.id)
+	rl.dropSubscriber(sub, s)
+	s.reply(&wamp.Unsubscribed{Request: m.Request})
+}
+
+// dropSubscriber removes s from sub, and sub from the realm when it is left
+// without subscribers. rl.mu must be held.
+func (rl *realm) dropSubscriber(sub *subscription, s *session) {
+	if i := slices.Index(sub.subscribers, s); i >= 0 {
+		sub.subscribers = slices.Delete(sub.subscribers, i, i+1)
+	}
+	if len(sub.subscribers) == 0 {
+		rl.subs.del(sub.topic, sub.match)
+		delete(rl.subByID, sub.id)
+	}
+}
+
+// publishFilter holds PUBLISH's publisher exclusion and subscriber
+// black/white listing options. A nil eligible list means everyone.
+type publishFilter struct {
+	excludeMe        bool
+	exclude          []wamp.ID
+	excludeAuthID    []string
+	excludeAuthRole  []string
+	eligible         []wamp.ID
+	eligibleAuthID   []string
+	eligibleAuthRole []string
+}
+
+// parsePublishFilter reads the filter options; ok is false when one has
+// the wrong type.
+func parsePublishFilter(o wamp.Dict) (f publishFilter, ok bool) {
+	var oks [7]bool
+	f.excludeMe, oks[0] = optBool(o, "exclude_me", true)
+	f.exclude, oks[1] = optIDs(o, "exclude")
+	f.excludeAuthID, oks[2] = optStrings(o, "exclude_authid")
+	f.excludeAuthRole, oks[3] = optStrings(o, "exclude_authrole")
+	f.eligible, oks[4] = optIDs(o, "eligible")
+	f.eligibleAuthID, oks[5] = optStrings(o, "eligible_authid")
+	f.eligibleAuthRole, oks[6] = optStrings(o, "eligible_authrole")
+	return f, !slices.Contains(oks[:], false)
+}
+
+// allows reports whether the filter lets s receive the event (exclusion
+// wins over eligibility).
+func (f *publishFilter) allows(s *session) bool {
+	if slices.Contains(f.exclude, s.id) ||
+		slices.Contains(f.excludeAuthID, s.auth.authid) ||
+		slices.Contains(f.excludeAuthRole, s.auth.authrole) {
+		return false
+	}
+	return (f.eligible == nil || slices.Contains(f.eligible, s.id)) &&
+		(f.eligibleAuthID == nil || slices.Contains(f.eligibleAuthID, s.auth.authid)) &&
+		(f.eligibleAuthRole == nil || slices.Contains(f.eligibleAuthRole, s.auth.authrole))
+}
+
+// publish handles PUBLISH: one EVENT per matching subscription to each of
+// its eligible subscribers, encoded once per (subscription, serializer).
+func (rl *realm) publish(s *session, m *wamp.Publish) {
+	ack, _ := optBool(m.Options, "acknowledge", false)
+	fail := func(uri wamp.URI, msg string) {
+		if ack {
+			s.reply(errorFor(wamp.PUBLISH, m.Request, uri, msg))
+		}
+	}
+	if !validURI(m.Topic, false, false) {
+		fail(wamp.ErrInvalidURI.URI, "invalid topic")
+		return
+	}
+	f, ok := parsePublishFilter(m.Options)
+	disclose, ok2 := optBool(m.Options, "disclose_me", false)
+	if !ok || !ok2 {
+		fail(wamp.ErrInvalidArgument.URI, "malformed publish options")
+		return
+	}
+	details := wamp.Dict{}
+	if disclose {
+		details["publisher"] = uint64(s.id)
+		details["publisher_authid"] = s.auth.authid
+		details["publisher_authrole"] = s.auth.authrole
+	}
+	pub := newGlobalID()
+
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	if s.detached {
+		return
+	}
+	rl.subs.each(m.Topic, func(sub *subscription, match string) bool {
+		d := details
+		if match != matchExact {
+			d = maps.Clone(details)
+			d["topic"] = string(m.Topic)
+		}
+		ev := &wamp.Event{Subscription: sub.id, Publication: pub, Details: d, Payload: m.Payload}
+		rl.deliver(s, sub, ev, &f)
+		return true
+	})
+	if ack {
+		s.reply(&wamp.Published{Request: m.Request, Publication: pub})
+	}
+}
+
+// deliver sends ev to the subscribers of sub that the filter allows,
+// encoding it once per serializer. rl.mu must be held.
+func (rl *realm) deliver(from *session, sub *subscription, ev *wamp.Event, f *publishFilter) {
+	var cache [4][]byte // encoded ev by serializer ID (JSON = 1, MessagePack = 2)
+	for _, to := range sub.subscribers {
+		if (to == from && f.excludeMe) || !f.allows(to) {
+			continue
+		}
+		ser := to.conn.Serializer()
+		id := int(ser.ID())
+		var b []byte
+		if id < len(cache) {
+			b = cache[id]
+		}
+		if b == nil {
+			var err error
+			if b, err = ser.AppendMessage(nil, ev); err != nil {
+				rl.r.log.Warn("EVENT not encodable", "topic", sub.topic, "serializer", ser.Name(), "err", err)
+				continue
+			}
+			if id < len(cache) {
+				cache[id] = b
+			}
+		}
+		if err := to.conn.SendEncoded(b); err != nil {
+			rl.eventFailed(to, err)
+			continue
+		}
+		rl.r.stats.messagesOut.Add(1)
+	}
+}
+
+// eventFailed applies the slow-consumer policy to an EVENT that could not
+// be queued for s. rl.mu must be held.
+func (rl *realm) eventFailed(s *session, err error) {
+	switch {
+	case errors.Is(err, peer.ErrClosed):
+		return
+	case errors.Is(err, peer.ErrQueueFull) && rl.disconnectSlow:
+		s.slow("EVENT not deliverable: outbound queue full")
+		return
+	}
+	n := s.dropped.Add(1)
+	total := rl.r.stats.eventsDropped.Add(1)
+	if rl.dropLog.allow(time.Now(), dropLogInterval) {
+		rl.r.log.Warn("EVENTs dropped", "realm", rl.name, "session", s.id, "remote", s.conn.RemoteAddr(),
+			"session_dropped", n, "total_dropped", total, "reason", err)
+	}
+}

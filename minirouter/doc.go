@@ -1,0 +1,58 @@
+// Package minirouter is a small WAMP v2 router for gateways and embedding:
+// realms, each with a broker and a dealer, serving sessions over any
+// [wamp.Transport] (RawSocket via [Router.ServeConn] and [Router.Serve],
+// in-process pipes via [Router.Connect], or any transport handed to
+// [Router.ServeTransport]).
+//
+// # Walkthrough
+//
+// [New] takes a [Config] whose zero value is a router with one realm,
+// "realm1", open to anonymous sessions. Each connection gets one reader
+// goroutine (the one running ServeTransport) and a peer.Conn whose writer
+// runs only while something is queued. The reader waits for HELLO (within
+// Config.HelloTimeout), authenticates the client (anonymous only for now;
+// see Router.authenticate for where methods plug in), answers WELCOME, and
+// then handles each message in turn: broker.go (subscribe, publish), dealer.go
+// (register, call, yield, cancel, timeouts), with the routing tables of
+// match.go (exact URIs in maps, prefixes by length, wildcards in a trie by
+// URI component). Anything illegal in the session's state is answered with
+// ABORT wamp.error.protocol_violation and ends only that session.
+//
+// WELCOME announces exactly the features implemented:
+//
+//	broker: pattern_based_subscription, publisher_exclusion,
+//	        publisher_identification, subscriber_blackwhite_listing
+//	dealer: call_canceling, call_timeout, caller_identification,
+//	        pattern_based_registration, progressive_call_results,
+//	        shared_registration
+//
+// # Slow consumers
+//
+// Sending never blocks: every message goes through the session's bounded
+// queue (peer.Conn.Send). When it is full, an EVENT is dropped and counted
+// (per session and in [Stats.EventsDropped], logged at most once a second
+// per realm) or, with the realm's "disconnect" policy, the session is ended;
+// an INVOCATION fails the call at once with ERROR wamp.error.unavailable to
+// the caller; and a RESULT or ERROR (or any answer to a session's own
+// request) is never silently lost: that session is ended with a logged,
+// counted reason ([Stats.SlowDisconnects]). An EVENT is encoded once per
+// (subscription, serializer) and the same bytes are queued to every
+// subscriber.
+//
+// # Concurrency and lock order
+//
+// Router state is guarded by mutexes, not owned by goroutines. There are
+// two levels, always taken in this order:
+//
+//  1. Router.mu: the connection and session indexes and the listeners.
+//  2. realm.mu (one per realm): the realm's routing tables and, for each
+//     session of the realm, its subscriptions, registrations and pending
+//     calls (the session fields marked "guarded by realm.mu").
+//
+// A goroutine holding realm.mu never takes Router.mu. The session's
+// reader goroutine takes realm.mu for the time it takes to route one
+// message; call-timeout timers take it too. Messages are queued with the
+// lock held, which is fine because queueing never blocks (no lock is held
+// during I/O: the peer.Conn writer goroutine writes with no router lock).
+// Counters are atomic. All Router methods are safe for concurrent use.
+package minirouter

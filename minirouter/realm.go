@@ -1,0 +1,139 @@
+package minirouter
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// realm is one routing domain: a broker and a dealer sharing one mutex.
+// All routing state of its sessions (their subscriptions, registrations and
+// pending calls) is guarded by mu; see the lock order in doc.go.
+type realm struct {
+	r              *Router
+	name           wamp.URI
+	disconnectSlow bool      // SlowConsumer == "disconnect"
+	dropLog        rateLimit // limits the drop log lines
+
+	mu      sync.Mutex                // protects the following (and the routing fields of its sessions)
+	subs    *table[*subscription]     // broker: subscriptions by (topic, match)
+	subByID map[wamp.ID]*subscription // broker: subscriptions by ID
+	regs    *table[*registration]     // dealer: registrations by (procedure, match)
+	regByID map[wamp.ID]*registration // dealer: registrations by ID
+}
+
+func newRealm(r *Router, rc RealmConfig) (*realm, error) {
+	rl := &realm{
+		r:       r,
+		name:    rc.Name,
+		subs:    newTable[*subscription](),
+		subByID: make(map[wamp.ID]*subscription),
+		regs:    newTable[*registration](),
+		regByID: make(map[wamp.ID]*registration),
+	}
+	switch rc.SlowConsumer {
+	case "", SlowConsumerDrop:
+	case SlowConsumerDisconnect:
+		rl.disconnectSlow = true
+	default:
+		return nil, fmt.Errorf("minirouter: realm %q: unknown slow consumer policy %q", rc.Name, rc.SlowConsumer)
+	}
+	return rl, nil
+}
+
+// detach removes s from the realm's routing: its subscriptions and
+// registrations go, its pending calls as caller are dropped (INTERRUPT to
+// callees that support call canceling) and its pending invocations as
+// callee fail with ERROR wamp.error.canceled to their callers. Idempotent.
+func (rl *realm) detach(s *session) {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	if s.detached {
+		return
+	}
+	s.detached = true
+	for _, sub := range s.subs {
+		rl.dropSubscriber(sub, s)
+	}
+	clear(s.subs)
+	for _, reg := range s.regs {
+		rl.dropCallee(reg, s)
+	}
+	clear(s.regs)
+	for _, c := range s.calls {
+		rl.finish(c)
+		rl.interrupt(c, "killnowait", wamp.ErrCanceled.URI)
+	}
+	for _, c := range s.invs {
+		rl.finish(c)
+		c.caller.reply(&wamp.ErrorMessage{
+			RequestType: wamp.CALL,
+			Request:     c.callerReq,
+			Details:     wamp.Dict{},
+			Error:       wamp.ErrCanceled.URI,
+			Payload:     wamp.Payload{Args: wamp.List{"callee left"}},
+		})
+	}
+}
+
+// newID returns a random ID not in use as a key of m.
+func newID[T any](m map[wamp.ID]T) wamp.ID {
+	for {
+		id := newGlobalID()
+		if _, used := m[id]; !used {
+			return id
+		}
+	}
+}
+
+// hasClientRole reports whether roles (HELLO.Details.roles) announces at
+// least one client role.
+func hasClientRole(roles wamp.Dict) bool {
+	for _, role := range [...]string{"publisher", "subscriber", "caller", "callee"} {
+		if _, ok := roles[role].(wamp.Dict); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// roleFeature reports whether roles announces role with feature set to true.
+func roleFeature(roles wamp.Dict, role, feature string) bool {
+	r, _ := roles[role].(wamp.Dict)
+	f, _ := r["features"].(wamp.Dict)
+	v, _ := f[feature].(bool)
+	return v
+}
+
+// Features announced in WELCOME: exactly those the broker and dealer
+// implement.
+var (
+	brokerFeatures = []string{
+		"pattern_based_subscription",
+		"publisher_exclusion",
+		"publisher_identification",
+		"subscriber_blackwhite_listing",
+	}
+	dealerFeatures = []string{
+		"call_canceling",
+		"call_timeout",
+		"caller_identification",
+		"pattern_based_registration",
+		"progressive_call_results",
+		"shared_registration",
+	}
+)
+
+// routerRoles returns WELCOME.Details.roles (a fresh Dict each time, since
+// serializers may run while another session is welcomed).
+func routerRoles() wamp.Dict {
+	feats := func(names []string) wamp.Dict {
+		d := make(wamp.Dict, len(names))
+		for _, n := range names {
+			d[n] = true
+		}
+		return wamp.Dict{"features": d}
+	}
+	return wamp.Dict{"broker": feats(brokerFeatures), "dealer": feats(dealerFeatures)}
+}

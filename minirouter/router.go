@@ -1,0 +1,300 @@
+package minirouter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// Defaults applied to zero Config fields.
+const (
+	DefaultRealm              = "realm1"
+	DefaultHandshakeTimeout   = 5 * time.Second
+	DefaultHelloTimeout       = 10 * time.Second
+	DefaultMaxSessions        = 1024
+	DefaultMaxPendingCalls    = 256
+	DefaultInProcessMaxLength = 1 << 20
+)
+
+// Slow-consumer policies of a realm (RealmConfig.SlowConsumer).
+const (
+	// SlowConsumerDrop drops EVENTs to a session whose outbound queue is
+	// full, counting them per session and in [Stats.EventsDropped].
+	SlowConsumerDrop = "drop"
+	// SlowConsumerDisconnect ends a session whose outbound queue is full
+	// when an EVENT is due to it.
+	SlowConsumerDisconnect = "disconnect"
+)
+
+// ErrRouterClosed is returned by the serving methods after [Router.Shutdown]
+// or [Router.Close].
+var ErrRouterClosed = errors.New("minirouter: router closed")
+
+// Config configures a Router. The zero value is a usable router with one
+// realm, "realm1", open to anonymous sessions.
+type Config struct {
+	// Realms are the realms sessions may join. Default: one realm named
+	// "realm1" with the default policies.
+	Realms []RealmConfig
+	// Logger receives the router's logs (session ends, drops at a limited
+	// rate, protocol violations). No line is logged per message at info
+	// level. Default: logs are discarded.
+	Logger *slog.Logger
+	// HandshakeTimeout bounds the RawSocket handshake of [Router.ServeConn]
+	// and [Router.Serve]. Default 5s.
+	HandshakeTimeout time.Duration
+	// HelloTimeout bounds the wait for HELLO once the transport is up; a
+	// connection that sends nothing in time is closed. Default 10s.
+	HelloTimeout time.Duration
+	// IdleTimeout ends a joined session that sends no message for this long.
+	// Default 0: no idle limit (quiet devices are normal; transports keep
+	// their own keepalives).
+	IdleTimeout time.Duration
+	// MaxSessions is the most sessions joined at once; a HELLO beyond it is
+	// answered with ABORT wamp.error.unavailable. Default 1024.
+	MaxSessions int
+	// MaxPendingCalls is the most calls one session may have pending as
+	// caller; a CALL beyond it fails with ERROR wamp.error.unavailable.
+	// Default 256.
+	MaxPendingCalls int
+	// Peer sets each session's outbound queue limits and write timeout.
+	// Default: the peer.Config defaults (256 messages, 1 MiB, 10s).
+	Peer peer.Config
+	// InProcessMaxLength is the largest message, in bytes, carried by the
+	// in-process connections of [Router.Connect]. Default 1 MiB.
+	InProcessMaxLength int
+}
+
+// RealmConfig configures one realm. The zero value (with a Name) is a realm
+// open to anonymous sessions with the "drop" slow-consumer policy.
+type RealmConfig struct {
+	// Name is the realm's URI; required.
+	Name wamp.URI
+	// SlowConsumer is what happens when an EVENT is due to a session whose
+	// outbound queue is full: [SlowConsumerDrop] (the default: the EVENT is
+	// dropped, counted per session and in total, and logged at a limited
+	// rate) or [SlowConsumerDisconnect] (the session is ended with a logged
+	// reason).
+	SlowConsumer string
+}
+
+// Router is a WAMP router: realms, each with a broker and a dealer, serving
+// sessions over any wamp.Transport. Its methods are safe for concurrent use.
+type Router struct {
+	cfg    Config
+	log    *slog.Logger
+	realms map[wamp.URI]*realm // read-only after New
+	stats  counters
+
+	// ctx is canceled by Shutdown and Close; it aborts transport handshakes.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // one per serving goroutine (tracked under mu)
+
+	mu        sync.Mutex              // protects the following
+	conns     map[*peer.Conn]*session // every connection served; nil until its session joins
+	ids       map[wamp.ID]*session    // joined sessions by ID
+	listeners map[net.Listener]struct{}
+	stopping  bool // Shutdown or Close was called: no new connections
+}
+
+// New checks cfg, applies the defaults and returns a Router. It returns an
+// error for an invalid realm name, a duplicate realm or an unknown policy.
+func New(cfg Config) (*Router, error) {
+	if len(cfg.Realms) == 0 {
+		cfg.Realms = []RealmConfig{{Name: DefaultRealm}}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.HelloTimeout <= 0 {
+		cfg.HelloTimeout = DefaultHelloTimeout
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.MaxPendingCalls <= 0 {
+		cfg.MaxPendingCalls = DefaultMaxPendingCalls
+	}
+	if cfg.InProcessMaxLength <= 0 {
+		cfg.InProcessMaxLength = DefaultInProcessMaxLength
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Router{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		realms:    make(map[wamp.URI]*realm, len(cfg.Realms)),
+		ctx:       ctx,
+		cancel:    cancel,
+		conns:     make(map[*peer.Conn]*session),
+		ids:       make(map[wamp.ID]*session),
+		listeners: make(map[net.Listener]struct{}),
+	}
+	for _, rc := range cfg.Realms {
+		if !validURI(rc.Name, false, false) {
+			cancel()
+			return nil, fmt.Errorf("minirouter: invalid realm name %q", rc.Name)
+		}
+		if _, dup := r.realms[rc.Name]; dup {
+			cancel()
+			return nil, fmt.Errorf("minirouter: realm %q configured twice", rc.Name)
+		}
+		rl, err := newRealm(r, rc)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		r.realms[rc.Name] = rl
+	}
+	return r, nil
+}
+
+// Connect returns the client end of an in-process connection (MessagePack
+// over a peer.Pipe) whose other end the router serves until the session
+// ends or the router closes. The caller speaks WAMP on it, starting with
+// HELLO (e.g. through device.NewClient or a peer.Conn). ctx only bounds the
+// setup. Safe for concurrent use.
+func (r *Router) Connect(ctx context.Context) (wamp.Transport, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("minirouter: connect: %w", err)
+	}
+	a, b := peer.Pipe(wamp.MsgPack, r.cfg.InProcessMaxLength)
+	conn, ok := r.track(b)
+	if !ok {
+		a.Close()
+		return nil, ErrRouterClosed
+	}
+	go func() {
+		defer r.wg.Done()
+		_ = r.serve(context.Background(), conn)
+	}()
+	return a, nil
+}
+
+// ServeTransport runs one session over t (which must be past any transport
+// handshake) until it ends: the client says GOODBYE, breaks the protocol,
+// disconnects, ctx is done, or the router shuts down. It closes t before
+// returning. It returns nil after a clean GOODBYE and the reason otherwise.
+// Safe for concurrent use.
+func (r *Router) ServeTransport(ctx context.Context, t wamp.Transport) error {
+	conn, ok := r.track(t)
+	if !ok {
+		t.Close()
+		return ErrRouterClosed
+	}
+	defer r.wg.Done()
+	return r.serve(ctx, conn)
+}
+
+// track registers a new connection over t and counts its serving goroutine
+// in r.wg; it reports false when the router is stopping.
+func (r *Router) track(t wamp.Transport) (*peer.Conn, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopping {
+		return nil, false
+	}
+	conn := peer.New(t, r.cfg.Peer)
+	r.conns[conn] = nil
+	r.wg.Add(1)
+	return conn, true
+}
+
+// untrack forgets a connection that has ended.
+func (r *Router) untrack(conn *peer.Conn) {
+	r.mu.Lock()
+	delete(r.conns, conn)
+	r.mu.Unlock()
+}
+
+// Shutdown stops the router gracefully: it stops accepting connections,
+// sends GOODBYE wamp.close.system_shutdown to every session, waits until
+// they all end or ctx is done, and then closes whatever is left (as
+// [Router.Close]). It returns ctx's error if it had to force the close.
+// Safe for concurrent use; later calls only wait.
+func (r *Router) Shutdown(ctx context.Context) error {
+	conns := r.stop()
+	for conn, s := range conns {
+		if s == nil {
+			conn.Close(ErrRouterClosed)
+			continue
+		}
+		s.shutdown()
+	}
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		r.Close()
+		<-done
+		return fmt.Errorf("minirouter: shutdown: %w", ctx.Err())
+	}
+}
+
+// Close stops accepting connections, closes every connection at once and
+// waits for the serving goroutines to return. Safe for concurrent use and
+// idempotent.
+func (r *Router) Close() error {
+	for conn := range r.stop() {
+		conn.Close(ErrRouterClosed)
+	}
+	r.wg.Wait()
+	return nil
+}
+
+// stop marks the router stopping, cancels handshakes, closes the listeners
+// and returns a snapshot of the connections.
+func (r *Router) stop() map[*peer.Conn]*session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopping = true
+	r.cancel()
+	for l := range r.listeners {
+		l.Close()
+	}
+	clear(r.listeners)
+	snap := make(map[*peer.Conn]*session, len(r.conns))
+	for c, s := range r.conns {
+		snap[c] = s
+	}
+	return snap
+}
+
+// SessionInfo describes one joined session, as listed by [Router.Sessions].
+type SessionInfo struct {
+	ID            wamp.ID
+	Realm         wamp.URI
+	AuthID        string
+	AuthRole      string
+	AuthMethod    string
+	RemoteAddr    string
+	EventsDropped uint64 // EVENTs dropped because its queue was full
+}
+
+// Sessions lists the sessions joined now, in no particular order. Safe for
+// concurrent use.
+func (r *Router) Sessions() []SessionInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]SessionInfo, 0, len(r.ids))
+	for _, s := range r.ids {
+		out = append(out, s.info())
+	}
+	return out
+}

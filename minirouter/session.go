@@ -1,0 +1,392 @@
+package minirouter
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// closeFlushTimeout bounds the wait for a final GOODBYE or ABORT to be
+// written before the connection is closed.
+const closeFlushTimeout = 2 * time.Second
+
+// session is one joined WAMP session. Its fields above mu's group are set
+// before the session is visible to other goroutines and then read-only.
+type session struct {
+	r     *Router
+	realm *realm
+	conn  *peer.Conn
+	id    wamp.ID
+	auth  authInfo
+
+	// Features the client announced in HELLO.
+	calleeCancel   bool // callee.features.call_canceling: may receive INTERRUPT
+	calleeProgress bool // callee.features.progressive_call_results
+
+	dropped atomic.Uint64 // EVENTs dropped because the queue was full
+	leaving atomic.Bool   // the router sent GOODBYE and waits for the answer
+
+	// Guarded by realm.mu.
+	subs     map[wamp.ID]*subscription // by subscription ID
+	regs     map[wamp.ID]*registration // by registration ID
+	calls    map[wamp.ID]*call         // pending calls as caller, by CALL request ID
+	invs     map[wamp.ID]*call         // pending invocations as callee, by INVOCATION request ID
+	lastInv  wamp.ID                   // last INVOCATION request ID sent to this session
+	detached bool                      // removed from the realm's routing tables
+}
+
+// authInfo is who a session is, as decided by authentication.
+type authInfo struct {
+	authid       string
+	authrole     string
+	authmethod   string
+	authprovider string
+}
+
+// serve runs the session on conn from HELLO to its end, then removes it
+// from the router. conn is tracked (see track).
+func (r *Router) serve(ctx context.Context, conn *peer.Conn) error {
+	defer r.untrack(conn)
+	stop := context.AfterFunc(ctx, func() {
+		conn.Close(fmt.Errorf("minirouter: session context: %w", context.Cause(ctx)))
+	})
+	defer stop()
+
+	s, err := r.join(conn)
+	if err != nil {
+		conn.Close(err)
+		r.log.Debug("connection refused", "remote", conn.RemoteAddr(), "err", err)
+		return err
+	}
+	err = s.run()
+	s.realm.detach(s)
+	r.leave(s)
+	conn.Close(err)
+	if err != nil {
+		r.log.Info("session ended", "session", s.id, "realm", s.realm.name, "remote", conn.RemoteAddr(),
+			"dropped", s.dropped.Load(), "reason", err)
+	} else {
+		r.log.Debug("session closed", "session", s.id, "realm", s.realm.name, "dropped", s.dropped.Load())
+	}
+	return err
+}
+
+// join waits for HELLO (within HelloTimeout), checks it, authenticates the
+// client and answers WELCOME. On failure it has sent ABORT when the
+// protocol calls for one, and returns the reason.
+func (r *Router) join(conn *peer.Conn) (*session, error) {
+	t := conn.Transport()
+	if err := t.SetReadDeadline(time.Now().Add(r.cfg.HelloTimeout)); err != nil {
+		return nil, fmt.Errorf("minirouter: set HELLO deadline: %w", err)
+	}
+	m, err := conn.Recv()
+	if err != nil {
+		r.stats.handshakeFailures.Add(1)
+		if errors.Is(err, wamp.ErrProtocolViolation) && conn.Err() == nil {
+			r.stats.protocolViolations.Add(1)
+			return nil, r.abort(conn, wamp.ErrProtocolViolation, "undecodable message instead of HELLO")
+		}
+		return nil, fmt.Errorf("minirouter: waiting for HELLO: %w", err)
+	}
+	r.stats.messagesIn.Add(1)
+	hello, ok := m.(*wamp.Hello)
+	if !ok {
+		r.stats.handshakeFailures.Add(1)
+		r.stats.protocolViolations.Add(1)
+		return nil, r.abort(conn, wamp.ErrProtocolViolation, m.Type().String()+" received instead of HELLO")
+	}
+	if !validURI(hello.Realm, false, false) {
+		r.stats.handshakeFailures.Add(1)
+		return nil, r.abort(conn, wamp.ErrInvalidURI, "invalid realm URI")
+	}
+	rl := r.realms[hello.Realm]
+	if rl == nil {
+		r.stats.handshakeFailures.Add(1)
+		return nil, r.abort(conn, wamp.ErrNoSuchRealm, "no realm "+string(hello.Realm))
+	}
+	roles, _ := hello.Details["roles"].(wamp.Dict)
+	if !hasClientRole(roles) {
+		r.stats.handshakeFailures.Add(1)
+		r.stats.protocolViolations.Add(1)
+		return nil, r.abort(conn, wamp.ErrProtocolViolation, "HELLO announces no client role")
+	}
+	auth, err := r.authenticate(conn, rl, hello)
+	if err != nil {
+		r.stats.handshakeFailures.Add(1)
+		var we *wamp.Error
+		if !errors.As(err, &we) {
+			we = wamp.ErrAuthenticationFailed
+		}
+		return nil, r.abort(conn, we, err.Error())
+	}
+	s := &session{
+		r:              r,
+		realm:          rl,
+		conn:           conn,
+		auth:           auth,
+		calleeCancel:   roleFeature(roles, "callee", "call_canceling"),
+		calleeProgress: roleFeature(roles, "callee", "progressive_call_results"),
+		subs:           make(map[wamp.ID]*subscription),
+		regs:           make(map[wamp.ID]*registration),
+		calls:          make(map[wamp.ID]*call),
+		invs:           make(map[wamp.ID]*call),
+	}
+	if err := r.admit(s); err != nil {
+		return nil, r.abort(conn, err, err.Error())
+	}
+	if err := t.SetReadDeadline(time.Time{}); err != nil {
+		return s, fmt.Errorf("minirouter: clear read deadline: %w", err)
+	}
+	return s, nil
+}
+
+// admit gives s a session ID, makes it visible to Shutdown and Sessions,
+// and queues its WELCOME (under r.mu, so that a GOODBYE from Shutdown is
+// always queued after it). It returns an *wamp.Error when the router is
+// stopping or full.
+func (r *Router) admit(s *session) *wamp.Error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopping {
+		return wamp.CloseSystemShutdown
+	}
+	if len(r.ids) >= r.cfg.MaxSessions {
+		return wamp.NewError(wamp.ErrUnavailable.URI, "too many sessions")
+	}
+	for s.id == 0 || r.ids[s.id] != nil {
+		s.id = newGlobalID()
+	}
+	welcome := &wamp.Welcome{Session: s.id, Details: wamp.Dict{
+		"realm":        string(s.realm.name),
+		"authid":       s.auth.authid,
+		"authrole":     s.auth.authrole,
+		"authmethod":   s.auth.authmethod,
+		"authprovider": s.auth.authprovider,
+		"roles":        routerRoles(),
+	}}
+	if err := s.conn.Send(welcome); err != nil {
+		return wamp.NewError(wamp.ErrNetworkFailure.URI, err.Error())
+	}
+	r.stats.messagesOut.Add(1)
+	r.ids[s.id] = s
+	r.conns[s.conn] = s
+	r.stats.sessions.Add(1)
+	r.stats.sessionsTotal.Add(1)
+	return nil
+}
+
+// leave removes an ended session from the router's indexes.
+func (r *Router) leave(s *session) {
+	r.mu.Lock()
+	if r.ids[s.id] == s {
+		delete(r.ids, s.id)
+		r.stats.sessions.Add(-1)
+	}
+	r.mu.Unlock()
+}
+
+// authenticate decides who the sender of hello is. Only anonymous access
+// exists so far: every HELLO is accepted with a generated authid and the
+// role "anonymous". Authentication methods (ticket, wampcra, cryptosign)
+// plug in here: pick one from hello.Details["authmethods"] and the realm's
+// configuration, run the CHALLENGE/AUTHENTICATE exchange on conn (with the
+// HELLO deadline still set), and return the identity, or an *wamp.Error
+// (e.g. wamp.ErrAuthenticationFailed) to be sent as ABORT.
+func (r *Router) authenticate(_ *peer.Conn, _ *realm, _ *wamp.Hello) (authInfo, error) {
+	return authInfo{
+		authid:       "anonymous-" + rand.Text()[:10],
+		authrole:     "anonymous",
+		authmethod:   "anonymous",
+		authprovider: "static",
+	}, nil
+}
+
+// abort sends ABORT with reason and a message, waits briefly for it to be
+// written and returns reason carrying msg, as the session's end reason.
+// The caller closes the connection.
+func (r *Router) abort(conn *peer.Conn, reason *wamp.Error, msg string) error {
+	if err := conn.Send(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason.URI}); err == nil {
+		r.stats.messagesOut.Add(1)
+		ctx, cancel := context.WithTimeout(context.Background(), closeFlushTimeout)
+		conn.Flush(ctx)
+		cancel()
+	}
+	return wamp.NewError(reason.URI, msg)
+}
+
+// run reads and handles the session's messages until it ends.
+func (s *session) run() error {
+	t := s.conn.Transport()
+	idle := s.r.cfg.IdleTimeout
+	for {
+		if idle > 0 {
+			if err := t.SetReadDeadline(time.Now().Add(idle)); err != nil {
+				return fmt.Errorf("minirouter: set idle deadline: %w", err)
+			}
+		}
+		m, err := s.conn.Recv()
+		if err != nil {
+			if errors.Is(err, wamp.ErrProtocolViolation) && s.conn.Err() == nil {
+				return s.violation("undecodable message")
+			}
+			return err
+		}
+		s.r.stats.messagesIn.Add(1)
+		if done, err := s.handle(m); done {
+			return err
+		}
+	}
+}
+
+// handle dispatches one message; done means the session is over, with err
+// as the reason (nil after a clean GOODBYE).
+func (s *session) handle(m wamp.Message) (done bool, err error) {
+	if s.leaving.Load() {
+		// The router said GOODBYE: wait for the answer, ignore the rest.
+		switch m.(type) {
+		case *wamp.Goodbye, *wamp.Abort:
+			return true, nil
+		}
+		return false, nil
+	}
+	rl := s.realm
+	switch m := m.(type) {
+	case *wamp.Publish:
+		if !validRequest(m.Request) {
+			return true, s.badRequest(m)
+		}
+		rl.publish(s, m)
+	case *wamp.Subscribe:
+		if !validRequest(m.Request) {
+			return true, s.badRequest(m)
+		}
+		rl.subscribe(s, m)
+	case *wamp.Unsubscribe:
+		if !validRequest(m.Request) {
+			return true, s.badRequest(m)
+		}
+		rl.unsubscribe(s, m)
+	case *wamp.Call:
+		if !validRequest(m.Request) {
+			return true, s.badRequest(m)
+		}
+		if err := rl.call(s, m); err != nil {
+			return true, s.violation(err.Error())
+		}
+	case *wamp.Cancel:
+		if !validRequest(m.Request) {
+			return true, s.badRequest(m)
+		}
+		rl.cancel(s, m)
+	case *wamp.Register:
+		if !validRequest(m.Request) {
+			return true, s.badRequest(m)
+		}
+		rl.register(s, m)
+	case *wamp.Unregister:
+		if !validRequest(m.Request) {
+			return true, s.badRequest(m)
+		}
+		rl.unregister(s, m)
+	case *wamp.Yield:
+		rl.yield(s, m)
+	case *wamp.ErrorMessage:
+		if m.RequestType != wamp.INVOCATION {
+			return true, s.violation("ERROR for a " + m.RequestType.String() + " request from a client")
+		}
+		rl.calleeError(s, m)
+	case *wamp.Goodbye:
+		rl.detach(s)
+		if err := s.conn.Send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut.URI}); err == nil {
+			s.r.stats.messagesOut.Add(1)
+			ctx, cancel := context.WithTimeout(context.Background(), closeFlushTimeout)
+			s.conn.Flush(ctx)
+			cancel()
+		}
+		return true, nil
+	case *wamp.Abort:
+		return true, fmt.Errorf("minirouter: session aborted by the client: %s", m.Reason)
+	default:
+		return true, s.violation(m.Type().String() + " is not allowed from a client in an established session")
+	}
+	return false, nil
+}
+
+// validRequest reports whether id is a valid request ID, in [1, 2^53].
+func validRequest(id wamp.ID) bool { return id >= 1 && id <= wamp.MaxID }
+
+// badRequest aborts the session for a request ID out of range.
+func (s *session) badRequest(m wamp.Message) error {
+	return s.violation(m.Type().String() + " with a request ID out of [1, 2^53]")
+}
+
+// violation aborts the session with wamp.error.protocol_violation and
+// returns the end reason.
+func (s *session) violation(msg string) error {
+	s.r.stats.protocolViolations.Add(1)
+	s.r.log.Info("protocol violation", "session", s.id, "remote", s.conn.RemoteAddr(), "msg", msg)
+	s.realm.detach(s)
+	return s.r.abort(s.conn, wamp.ErrProtocolViolation, msg)
+}
+
+// shutdown starts the router-side close: the session leaves the routing
+// tables and is sent GOODBYE wamp.close.system_shutdown; its reader closes
+// the connection when the client answers.
+func (s *session) shutdown() {
+	if !s.leaving.CompareAndSwap(false, true) {
+		return
+	}
+	s.realm.detach(s)
+	if err := s.conn.Send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseSystemShutdown.URI}); err == nil {
+		s.r.stats.messagesOut.Add(1)
+	} else {
+		s.conn.Close(ErrRouterClosed)
+	}
+}
+
+// reply queues m, an answer to one of s's own requests (or a RESULT or
+// ERROR of its call). An answer is never silently lost: when the queue is
+// full, the session is ended with a logged reason. It reports whether m
+// was queued.
+func (s *session) reply(m wamp.Message) bool {
+	err := s.conn.Send(m)
+	if err == nil {
+		s.r.stats.messagesOut.Add(1)
+		return true
+	}
+	switch {
+	case errors.Is(err, peer.ErrQueueFull):
+		s.slow(m.Type().String() + " not deliverable: outbound queue full")
+	case errors.Is(err, peer.ErrClosed):
+	default:
+		s.r.log.Warn("message not sent", "session", s.id, "type", m.Type().String(), "err", err)
+	}
+	return false
+}
+
+// slow ends a session whose outbound queue is full.
+func (s *session) slow(why string) {
+	s.r.stats.slowDisconnects.Add(1)
+	s.r.log.Warn("slow consumer disconnected", "session", s.id, "realm", s.realm.name,
+		"remote", s.conn.RemoteAddr(), "reason", why)
+	s.conn.Close(fmt.Errorf("minirouter: slow consumer: %s", why))
+}
+
+// info describes the session for Router.Sessions.
+func (s *session) info() SessionInfo {
+	return SessionInfo{
+		ID:            s.id,
+		Realm:         s.realm.name,
+		AuthID:        s.auth.authid,
+		AuthRole:      s.auth.authrole,
+		AuthMethod:    s.auth.authmethod,
+		RemoteAddr:    s.conn.RemoteAddr(),
+		EventsDropped: s.dropped.Load(),
+	}
+}

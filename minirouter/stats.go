@@ -1,0 +1,68 @@
+package minirouter
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Stats is a snapshot of a router's counters, as returned by [Router.Stats].
+// Every counter is cumulative since [New] except Sessions.
+type Stats struct {
+	Sessions           uint64 // sessions joined now
+	SessionsTotal      uint64 // sessions ever welcomed
+	MessagesIn         uint64 // messages received from sessions (after decoding)
+	MessagesOut        uint64 // messages queued to sessions
+	EventsDropped      uint64 // EVENTs not delivered because a subscriber's queue was full (or the event too large for it)
+	InvocationsRefused uint64 // CALLs failed with wamp.error.unavailable because the callee's queue was full
+	ProtocolViolations uint64 // sessions aborted with wamp.error.protocol_violation
+	SlowDisconnects    uint64 // sessions ended because their outbound queue was full (slow caller, or "disconnect" policy)
+	CallsTimedOut      uint64 // CALLs ended by their options.timeout
+	HandshakeFailures  uint64 // connections that failed the transport handshake or sent no valid HELLO
+}
+
+// counters holds the router's live counters. Safe for concurrent use.
+type counters struct {
+	sessions           atomic.Int64
+	sessionsTotal      atomic.Uint64
+	messagesIn         atomic.Uint64
+	messagesOut        atomic.Uint64
+	eventsDropped      atomic.Uint64
+	invocationsRefused atomic.Uint64
+	protocolViolations atomic.Uint64
+	slowDisconnects    atomic.Uint64
+	callsTimedOut      atomic.Uint64
+	handshakeFailures  atomic.Uint64
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{
+		Sessions:           uint64(max(c.sessions.Load(), 0)),
+		SessionsTotal:      c.sessionsTotal.Load(),
+		MessagesIn:         c.messagesIn.Load(),
+		MessagesOut:        c.messagesOut.Load(),
+		EventsDropped:      c.eventsDropped.Load(),
+		InvocationsRefused: c.invocationsRefused.Load(),
+		ProtocolViolations: c.protocolViolations.Load(),
+		SlowDisconnects:    c.slowDisconnects.Load(),
+		CallsTimedOut:      c.callsTimedOut.Load(),
+		HandshakeFailures:  c.handshakeFailures.Load(),
+	}
+}
+
+// Stats returns a snapshot of the router's counters. Safe for concurrent use.
+func (r *Router) Stats() Stats { return r.stats.snapshot() }
+
+// rateLimit lets an event through at most once per interval (used to log
+// drops without a log line per message). Safe for concurrent use.
+type rateLimit struct {
+	last atomic.Int64 // UnixNano of the last allowed event
+}
+
+func (l *rateLimit) allow(now time.Time, interval time.Duration) bool {
+	last := l.last.Load()
+	n := now.UnixNano()
+	if n-last < int64(interval) {
+		return false
+	}
+	return l.last.CompareAndSwap(last, n)
+}
