@@ -1,0 +1,202 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// errCallTimeout is the cause of a call context ended by CallOptions.Timeout.
+var errCallTimeout = errors.New("device: call timeout")
+
+// callOutcome is a call's final answer: a result payload or an error.
+type callOutcome struct {
+	res wamp.Payload
+	err error
+}
+
+// call is a pending CALL. The reader pushes progressive results and the final
+// outcome; the calling goroutine takes them, so a slow Progress callback
+// never blocks the reader.
+type call struct {
+	wantProgress bool
+	max          int           // progressive results held at most
+	wake         chan struct{} // 1 slot: something to take
+
+	mu       sync.Mutex // protects following
+	progress []wamp.Payload
+	final    *callOutcome
+}
+
+func newCall(wantProgress bool, max int) *call {
+	return &call{wantProgress: wantProgress, max: max, wake: make(chan struct{}, 1)}
+}
+
+// push queues a progressive result; it reports false when it was dropped
+// because the queue is full.
+func (cl *call) push(p wamp.Payload) bool {
+	if !cl.wantProgress {
+		return true // not asked for: ignore
+	}
+	cl.mu.Lock()
+	if cl.final != nil || len(cl.progress) >= cl.max {
+		cl.mu.Unlock()
+		return cl.final != nil
+	}
+	cl.progress = append(cl.progress, p)
+	cl.mu.Unlock()
+	cl.kick()
+	return true
+}
+
+// finish records the final outcome; only the first one counts.
+func (cl *call) finish(o callOutcome) {
+	cl.mu.Lock()
+	if cl.final == nil {
+		cl.final = &o
+	}
+	cl.mu.Unlock()
+	cl.kick()
+}
+
+func (cl *call) kick() {
+	select {
+	case cl.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the queued progressive results and the final outcome, if any.
+func (cl *call) take() ([]wamp.Payload, *callOutcome) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	p := cl.progress
+	cl.progress = nil
+	return p, cl.final
+}
+
+// Call calls procedure proc with payload p and returns the result's payload.
+// It is safe for concurrent use.
+//
+// When the callee (or the router) answers with ERROR, the error returned is
+// the *wamp.Error itself, so errors.Is(err, wamp.ErrNoSuchProcedure) and a
+// type assertion both work. When ctx ends first, Call sends CANCEL (mode
+// o.CancelMode) and returns an error wrapping ctx.Err(); with o.Timeout the
+// error also matches wamp.ErrTimeout. When the session ends first, the error
+// wraps [ErrSessionClosed].
+//
+// With o.Progress set, Call asks for progressive results and calls
+// o.Progress with each of them, in order, on the calling goroutine.
+func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallOptions) (wamp.Payload, error) {
+	if err := ctx.Err(); err != nil {
+		return wamp.Payload{}, fmt.Errorf("device: call %s: %w", proc, err)
+	}
+	var progressFn func(wamp.Payload)
+	cancelMode := CancelKillNoWait
+	if o != nil {
+		progressFn = o.Progress
+		if o.CancelMode != "" {
+			cancelMode = o.CancelMode
+		}
+		if o.Timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, errCallTimeout)
+			defer cancel()
+		}
+	}
+	cl := newCall(progressFn != nil, c.cfg.ProgressQueue)
+	id := c.reqs.Next()
+	c.mu.Lock()
+	if c.calls == nil {
+		c.mu.Unlock()
+		return wamp.Payload{}, fmt.Errorf("device: call %s: %w", proc, c.closedErr())
+	}
+	c.calls[id] = cl
+	c.mu.Unlock()
+
+	msg := &wamp.Call{Request: id, Options: o.dict(), Procedure: proc, Payload: p}
+	if err := c.send(ctx, msg); err != nil {
+		c.dropCall(id)
+		return wamp.Payload{}, c.callCtxErr(ctx, proc, err)
+	}
+	c.stats.calls.Add(1)
+	for {
+		select {
+		case <-cl.wake:
+			progress, final := cl.take()
+			for _, pp := range progress {
+				progressFn(pp)
+			}
+			if final != nil {
+				return final.res, c.callErr(proc, final.err)
+			}
+		case <-ctx.Done():
+			if c.dropCall(id) {
+				// Best effort: never wait for queue room on the way out.
+				_ = c.conn.Send(&wamp.Cancel{Request: id, Options: wamp.Dict{"mode": cancelMode}})
+				return wamp.Payload{}, c.callCtxErr(ctx, proc, ctx.Err())
+			}
+			// The final answer raced in: return it.
+			if _, final := cl.take(); final != nil {
+				return final.res, c.callErr(proc, final.err)
+			}
+			return wamp.Payload{}, c.callCtxErr(ctx, proc, ctx.Err())
+		}
+	}
+}
+
+// dropCall removes the pending call id and reports whether it was still pending.
+func (c *Client) dropCall(id wamp.ID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.calls[id]
+	delete(c.calls, id)
+	return ok
+}
+
+// callErr returns the error to hand back for a call's final outcome: a
+// *wamp.Error as is, anything else (the session ending) wrapped with context.
+func (c *Client) callErr(proc wamp.URI, err error) error {
+	if err == nil {
+		return nil
+	}
+	var we *wamp.Error
+	if errors.As(err, &we) && we == err {
+		return err
+	}
+	return fmt.Errorf("device: call %s: %w", proc, err)
+}
+
+// callCtxErr wraps err (from sending or from ctx) for a call that ended
+// before its answer; a CallOptions.Timeout expiry also matches wamp.ErrTimeout.
+func (c *Client) callCtxErr(ctx context.Context, proc wamp.URI, err error) error {
+	if errors.Is(context.Cause(ctx), errCallTimeout) {
+		return fmt.Errorf("device: call %s: %w (%w)", proc, wamp.ErrTimeout, context.DeadlineExceeded)
+	}
+	return fmt.Errorf("device: call %s: %w", proc, err)
+}
+
+// handleResult hands a RESULT to its pending call.
+func (c *Client) handleResult(m *wamp.Result) {
+	progress, _ := wamp.OptBool(m.Details, "progress")
+	c.mu.Lock()
+	cl := c.calls[m.Request]
+	if cl != nil && !progress {
+		delete(c.calls, m.Request)
+	}
+	c.mu.Unlock()
+	if cl == nil {
+		return // cancelled or timed out locally: a late answer
+	}
+	if !progress {
+		cl.finish(callOutcome{res: m.Payload})
+		return
+	}
+	if !cl.push(m.Payload) {
+		c.stats.progressDropped.Add(1)
+		c.dropLog("device: progressive result dropped: progress queue full", "request", uint64(m.Request))
+	}
+}

@@ -1,0 +1,462 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// Sentinel errors of the package; errors returned by the client wrap them, so
+// test with errors.Is.
+var (
+	// ErrSessionClosed is wrapped by every error caused by the session
+	// ending: pending calls and requests, and calls made afterwards. The
+	// error also wraps the reason the session ended (a transport error, the
+	// router's GOODBYE or ABORT reason as a *wamp.Error, ...).
+	ErrSessionClosed = errors.New("device: session closed")
+	// ErrNotConnected is returned by [Reconnector] operations that need a
+	// session while none is joined.
+	ErrNotConnected = errors.New("device: not connected")
+	// ErrProgressNotRequested is returned by [Invocation.Progress] when the
+	// caller did not ask for progressive results.
+	ErrProgressNotRequested = errors.New("device: caller did not ask for progressive results")
+	// errLeft is the close reason after a completed Leave.
+	errLeft = errors.New("device: left the realm")
+	// errClientClosed is the close reason after Close.
+	errClientClosed = errors.New("device: client closed")
+)
+
+// Stats are a client's counters, read with [Client.Stats].
+type Stats struct {
+	Calls               uint64 // CALLs sent
+	Invocations         uint64 // INVOCATIONs handed to handlers
+	InvocationsRejected uint64 // INVOCATIONs refused: MaxConcurrentInvocations reached
+	Published           uint64 // PUBLISHes sent
+	EventsReceived      uint64 // EVENTs received for a known subscription
+	EventsDropped       uint64 // EVENTs dropped: event queue full
+	ProgressDropped     uint64 // progressive RESULTs dropped: progress queue full
+}
+
+type stats struct {
+	calls, invocations, invocationsRejected, published atomic.Uint64
+	eventsReceived, eventsDropped, progressDropped     atomic.Uint64
+	lastDropLog                                        atomic.Int64 // unix nanos of the last drop log line
+}
+
+// Client is one joined WAMP session. It is safe for concurrent use by
+// multiple goroutines. It reads with one goroutine and writes through the
+// peer connection's single writer; handlers run on their own goroutines and
+// events are delivered by one dispatcher goroutine, started on demand.
+//
+// A Client does not reconnect: when its session ends, [Client.Done] is
+// closed and every pending and later operation fails with an error wrapping
+// [ErrSessionClosed]. Use a [Reconnector] for a session that survives
+// connection loss.
+type Client struct {
+	conn    *peer.Conn
+	cfg     Config
+	log     *slog.Logger
+	id      wamp.ID
+	details wamp.Dict // WELCOME details
+	reqs    wamp.RequestIDs
+
+	// ctx is the session's lifetime context: cancelled (with the close
+	// reason as its cause) when the session ends. Handler contexts derive
+	// from it.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	invSem chan struct{} // one token per running handler
+
+	events      chan *Event
+	dispatching atomic.Bool
+
+	stats stats
+	done  chan struct{}
+
+	mu       sync.Mutex // protects following
+	calls    map[wamp.ID]*call
+	requests map[wamp.ID]*request
+	regs     map[wamp.ID]*Registration
+	subs     map[wamp.ID]*Subscription
+	invs     map[wamp.ID]*running
+	leaving  bool  // Leave sent GOODBYE
+	err      error // close reason, nil while open
+}
+
+// request is a pending REGISTER, UNREGISTER, SUBSCRIBE, UNSUBSCRIBE or
+// acknowledged PUBLISH: the reader hands it the answer.
+type request struct {
+	kind wamp.MessageType
+	ch   chan wamp.Message // buffered 1; receives the answer or nothing when the session ends
+	// For REGISTER and SUBSCRIBE the reader installs the registration or
+	// subscription itself, before reading the next message, so that an
+	// INVOCATION or EVENT right behind the acknowledgement finds it.
+	reg       *Registration
+	sub       *Subscription
+	abandoned bool // the caller gave up (ctx); mu protects it
+}
+
+// newClient builds a Client around a joined connection and starts its reader.
+func newClient(conn *peer.Conn, cfg Config, w *wamp.Welcome) *Client {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	c := &Client{
+		conn:     conn,
+		cfg:      cfg,
+		log:      cfg.Logger.With("session", uint64(w.Session)),
+		id:       w.Session,
+		details:  w.Details,
+		ctx:      ctx,
+		cancel:   cancel,
+		invSem:   make(chan struct{}, cfg.MaxConcurrentInvocations),
+		events:   make(chan *Event, cfg.EventQueue),
+		done:     make(chan struct{}),
+		calls:    make(map[wamp.ID]*call),
+		requests: make(map[wamp.ID]*request),
+		regs:     make(map[wamp.ID]*Registration),
+		subs:     make(map[wamp.ID]*Subscription),
+		invs:     make(map[wamp.ID]*running),
+	}
+	go c.readLoop()
+	return c
+}
+
+// ID returns the session ID the router assigned in WELCOME.
+func (c *Client) ID() wamp.ID { return c.id }
+
+// RouterDetails returns the WELCOME details (the router's roles and
+// features). The caller must not modify the returned dictionary.
+func (c *Client) RouterDetails() wamp.Dict { return c.details }
+
+// Done returns a channel closed when the session has ended.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err returns nil while the session is open, and afterwards why it ended:
+// an error wrapping ErrSessionClosed and the cause.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Stats returns a snapshot of the client's counters.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Calls:               c.stats.calls.Load(),
+		Invocations:         c.stats.invocations.Load(),
+		InvocationsRejected: c.stats.invocationsRejected.Load(),
+		Published:           c.stats.published.Load(),
+		EventsReceived:      c.stats.eventsReceived.Load(),
+		EventsDropped:       c.stats.eventsDropped.Load(),
+		ProgressDropped:     c.stats.progressDropped.Load(),
+	}
+}
+
+// Close ends the session at once, without GOODBYE (use [Client.Leave] for a
+// graceful end). Pending calls fail with ErrSessionClosed and running
+// handlers' contexts are cancelled. Close is idempotent and always returns nil.
+func (c *Client) Close() error {
+	c.shutdown(errClientClosed)
+	return nil
+}
+
+// closedErr returns the error for an operation attempted on a closed session.
+func (c *Client) closedErr() error {
+	if err := c.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrSessionClosed, context.Cause(c.ctx))
+}
+
+// shutdown ends the session with the given cause: it records the reason,
+// closes the connection, fails every pending call and request, cancels the
+// handlers' contexts and closes Done. Only the first call has an effect.
+func (c *Client) shutdown(cause error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	if errors.Is(cause, ErrSessionClosed) {
+		c.err = cause
+	} else {
+		c.err = fmt.Errorf("%w: %w", ErrSessionClosed, cause)
+	}
+	err := c.err
+	calls := c.calls
+	requests := c.requests
+	c.calls = nil
+	c.requests = nil
+	for _, r := range c.regs {
+		r.active.Store(false)
+	}
+	for _, s := range c.subs {
+		s.active.Store(false)
+	}
+	c.regs = map[wamp.ID]*Registration{}
+	c.subs = map[wamp.ID]*Subscription{}
+	c.mu.Unlock()
+
+	c.cancel(err)
+	c.conn.Close(err)
+	for _, cl := range calls {
+		cl.finish(callOutcome{err: err})
+	}
+	for _, r := range requests {
+		close(r.ch)
+	}
+	close(c.done)
+	if errors.Is(err, errLeft) || errors.Is(err, errClientClosed) {
+		c.log.Debug("device: session ended", "reason", err)
+	} else {
+		c.log.Info("device: session ended", "reason", err)
+	}
+}
+
+// send queues m, waiting for room in the send queue until ctx is done. It
+// returns an error wrapping ErrSessionClosed if the session has ended.
+func (c *Client) send(ctx context.Context, m wamp.Message) error {
+	err := c.conn.SendWait(ctx, m)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, peer.ErrClosed) {
+		return c.closedErr()
+	}
+	return err
+}
+
+// addRequest registers a pending request under a fresh request ID.
+func (c *Client) addRequest(r *request) (wamp.ID, error) {
+	id := c.reqs.Next()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.requests == nil {
+		return 0, c.err
+	}
+	c.requests[id] = r
+	return id, nil
+}
+
+// takeRequest removes and returns the pending request id if it is of the
+// given kind. mu must be held.
+func (c *Client) takeRequestLocked(id wamp.ID, kind wamp.MessageType) *request {
+	r := c.requests[id]
+	if r == nil || r.kind != kind {
+		return nil
+	}
+	delete(c.requests, id)
+	return r
+}
+
+// roundTrip sends m (the request registered under id as r) and waits for its
+// answer. When ctx ends first, the request is marked abandoned (its answer
+// will be cleaned up by the reader) and ctx's error is returned.
+func (c *Client) roundTrip(ctx context.Context, id wamp.ID, r *request, m wamp.Message) (wamp.Message, error) {
+	if err := c.send(ctx, m); err != nil {
+		c.abandon(id, r)
+		return nil, err
+	}
+	select {
+	case ans, ok := <-r.ch:
+		if !ok {
+			return nil, c.closedErr()
+		}
+		return ans, nil
+	case <-ctx.Done():
+		c.abandon(id, r)
+		// The answer may have raced in; prefer it.
+		select {
+		case ans, ok := <-r.ch:
+			if ok {
+				return ans, nil
+			}
+		default:
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// abandon marks r (pending under id) as given up by its caller.
+func (c *Client) abandon(id wamp.ID, r *request) {
+	c.mu.Lock()
+	r.abandoned = true
+	if c.requests != nil && r.kind != wamp.REGISTER && r.kind != wamp.SUBSCRIBE {
+		// Nothing to undo for these: forget them.
+		delete(c.requests, id)
+	}
+	c.mu.Unlock()
+}
+
+// protocolViolation answers ABORT wamp.error.protocol_violation and ends the
+// session.
+func (c *Client) protocolViolation(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	c.log.Warn("device: protocol violation by router", "error", msg)
+	c.abort(wamp.ErrProtocolViolation.URI, msg)
+	c.shutdown(fmt.Errorf("device: protocol violation: %s: %w", msg, wamp.ErrProtocolViolation))
+}
+
+// abort sends ABORT and waits (briefly) for it to be written.
+func (c *Client) abort(reason wamp.URI, msg string) {
+	if err := c.conn.Send(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}); err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = c.conn.Flush(ctx)
+}
+
+// readLoop is the session's reader: it runs until the connection ends.
+func (c *Client) readLoop() {
+	for {
+		m, err := c.conn.Recv()
+		if err != nil {
+			if errors.Is(err, wamp.ErrProtocolViolation) && c.conn.Err() == nil {
+				c.protocolViolation("undecodable message: %v", err)
+				return
+			}
+			if cerr := c.conn.Err(); cerr != nil {
+				err = cerr
+			}
+			c.shutdown(fmt.Errorf("device: read: %w", err))
+			return
+		}
+		if !c.handle(m) {
+			return
+		}
+	}
+}
+
+// handle dispatches one message from the router; it returns false when the
+// session has ended.
+func (c *Client) handle(m wamp.Message) bool {
+	switch m := m.(type) {
+	case *wamp.Result:
+		c.handleResult(m)
+	case *wamp.ErrorMessage:
+		c.handleError(m)
+	case *wamp.Event:
+		c.handleEvent(m)
+	case *wamp.Invocation:
+		c.handleInvocation(m)
+	case *wamp.Interrupt:
+		c.handleInterrupt(m)
+	case *wamp.Registered:
+		c.handleRegistered(m)
+	case *wamp.Unregistered:
+		c.handleUnregistered(m)
+	case *wamp.Subscribed:
+		c.handleSubscribed(m)
+	case *wamp.Unsubscribed:
+		c.handleUnsubscribed(m)
+	case *wamp.Published:
+		c.answer(m.Request, wamp.PUBLISH, m)
+	case *wamp.Goodbye:
+		c.handleGoodbye(m)
+		return false
+	case *wamp.Abort:
+		c.shutdown(fmt.Errorf("device: router aborted the session: %w",
+			&wamp.Error{URI: m.Reason, Details: m.Details}))
+		return false
+	default:
+		c.protocolViolation("unexpected %v message in an established session", m.Type())
+		return false
+	}
+	return true
+}
+
+// answer hands m to the pending request id of the given kind, if any.
+func (c *Client) answer(id wamp.ID, kind wamp.MessageType, m wamp.Message) {
+	c.mu.Lock()
+	r := c.takeRequestLocked(id, kind)
+	c.mu.Unlock()
+	if r != nil {
+		r.ch <- m
+	}
+}
+
+// handleError routes an ERROR to the call or request it answers.
+func (c *Client) handleError(m *wamp.ErrorMessage) {
+	switch m.RequestType {
+	case wamp.CALL:
+		c.mu.Lock()
+		cl := c.calls[m.Request]
+		delete(c.calls, m.Request)
+		c.mu.Unlock()
+		if cl != nil {
+			cl.finish(callOutcome{err: m.Err()})
+		}
+	case wamp.REGISTER, wamp.UNREGISTER, wamp.SUBSCRIBE, wamp.UNSUBSCRIBE, wamp.PUBLISH:
+		c.mu.Lock()
+		r := c.takeRequestLocked(m.Request, m.RequestType)
+		c.mu.Unlock()
+		if r != nil {
+			r.ch <- m
+		}
+	default:
+		c.protocolViolation("ERROR for request type %v", m.RequestType)
+	}
+}
+
+// handleGoodbye ends the session on the router's GOODBYE, answering it when
+// the router started the close.
+func (c *Client) handleGoodbye(m *wamp.Goodbye) {
+	c.mu.Lock()
+	leaving := c.leaving
+	c.mu.Unlock()
+	if leaving {
+		c.shutdown(errLeft)
+		return
+	}
+	if err := c.conn.Send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut.URI}); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = c.conn.Flush(ctx)
+		cancel()
+	}
+	c.shutdown(fmt.Errorf("device: router closed the session: %w",
+		&wamp.Error{URI: m.Reason, Details: m.Details}))
+}
+
+// Leave ends the session gracefully: it sends GOODBYE wamp.close.normal and
+// waits for the router's GOODBYE, or until ctx is done, then closes the
+// connection. Leave on an ended session returns nil.
+func (c *Client) Leave(ctx context.Context) error {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return nil
+	}
+	c.leaving = true
+	c.mu.Unlock()
+	err := c.send(ctx, &wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseNormal.URI})
+	if err == nil {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			err = fmt.Errorf("device: leave: waiting for GOODBYE: %w", ctx.Err())
+		}
+	}
+	c.shutdown(errLeft)
+	if err != nil && !errors.Is(err, ErrSessionClosed) {
+		return err
+	}
+	return nil
+}
+
+// dropLog logs a drop at most once per second per client.
+func (c *Client) dropLog(msg string, args ...any) {
+	now := time.Now().UnixNano()
+	last := c.stats.lastDropLog.Load()
+	if now-last < int64(time.Second) || !c.stats.lastDropLog.CompareAndSwap(last, now) {
+		return
+	}
+	c.log.Warn(msg, args...)
+}

@@ -1,0 +1,130 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+func TestLeave(t *testing.T) {
+	c, r := joined(t, Config{})
+	errc := make(chan error, 1)
+	go func() { errc <- c.Leave(context.Background()) }()
+	if g := expect[*wamp.Goodbye](r); g.Reason != wamp.CloseNormal.URI {
+		t.Errorf("GOODBYE reason = %q", g.Reason)
+	}
+	r.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut.URI})
+	if err := recvWithin(t, errc); err != nil {
+		t.Fatal(err)
+	}
+	recvWithin(t, c.Done())
+	r.expectClosed()
+	if !errors.Is(c.Err(), ErrSessionClosed) {
+		t.Errorf("Err = %v", c.Err())
+	}
+	if err := c.Leave(context.Background()); err != nil {
+		t.Errorf("second Leave: %v", err)
+	}
+}
+
+func TestLeaveTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, r := joined(t, Config{})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		errc := make(chan error, 1)
+		go func() { errc <- c.Leave(ctx) }()
+		expect[*wamp.Goodbye](r) // and no answer
+		if err := <-errc; !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v", err)
+		}
+		<-c.Done()
+	})
+}
+
+func TestRouterGoodbye(t *testing.T) {
+	c, r := joined(t, Config{})
+	ch := goCall(context.Background(), c, "p", wamp.Payload{}, nil)
+	expect[*wamp.Call](r)
+	r.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseSystemShutdown.URI})
+	if g := expect[*wamp.Goodbye](r); g.Reason != wamp.CloseGoodbyeAndOut.URI {
+		t.Errorf("GOODBYE reason = %q", g.Reason)
+	}
+	recvWithin(t, c.Done())
+	if !errors.Is(c.Err(), wamp.CloseSystemShutdown) || !errors.Is(c.Err(), ErrSessionClosed) {
+		t.Errorf("Err = %v", c.Err())
+	}
+	if res := recvWithin(t, ch); !errors.Is(res.err, wamp.CloseSystemShutdown) {
+		t.Errorf("pending call: %v", res.err)
+	}
+}
+
+func TestRouterAbort(t *testing.T) {
+	c, r := joined(t, Config{})
+	r.send(&wamp.Abort{Details: wamp.Dict{}, Reason: wamp.CloseKilled.URI})
+	recvWithin(t, c.Done())
+	if !errors.Is(c.Err(), wamp.CloseKilled) {
+		t.Errorf("Err = %v", c.Err())
+	}
+}
+
+func TestProtocolViolation(t *testing.T) {
+	tests := []struct {
+		name string
+		m    wamp.Message
+	}{
+		{"hello", &wamp.Hello{Realm: "x", Details: wamp.Dict{}}},
+		{"welcome", &wamp.Welcome{Session: 3, Details: wamp.Dict{}}},
+		{"challenge", &wamp.Challenge{AuthMethod: "ticket", Extra: wamp.Dict{}}},
+		{"call", &wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "p"}},
+		{"yield", &wamp.Yield{Request: 1, Options: wamp.Dict{}}},
+		{"error for event", &wamp.ErrorMessage{RequestType: wamp.EVENT, Request: 1, Details: wamp.Dict{}, Error: "x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, r := joined(t, Config{})
+			ch := goCall(context.Background(), c, "p", wamp.Payload{}, nil)
+			expect[*wamp.Call](r)
+			r.send(tt.m)
+			if a := expect[*wamp.Abort](r); a.Reason != wamp.ErrProtocolViolation.URI {
+				t.Errorf("ABORT reason = %q", a.Reason)
+			}
+			recvWithin(t, c.Done())
+			if !errors.Is(c.Err(), wamp.ErrProtocolViolation) {
+				t.Errorf("Err = %v", c.Err())
+			}
+			if res := recvWithin(t, ch); !errors.Is(res.err, ErrSessionClosed) {
+				t.Errorf("pending call: %v", res.err)
+			}
+		})
+	}
+}
+
+func TestUndecodableMessage(t *testing.T) {
+	c, r := joined(t, Config{})
+	if err := r.conn.SendEncoded([]byte(`[999, "nonsense"`)); err != nil {
+		t.Fatal(err)
+	}
+	if a := expect[*wamp.Abort](r); a.Reason != wamp.ErrProtocolViolation.URI {
+		t.Errorf("ABORT reason = %q", a.Reason)
+	}
+	recvWithin(t, c.Done())
+}
+
+func TestCloseIdempotent(t *testing.T) {
+	c, r := joined(t, Config{})
+	for range 3 {
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recvWithin(t, c.Done())
+	r.expectClosed()
+	if !errors.Is(c.Err(), ErrSessionClosed) {
+		t.Errorf("Err = %v", c.Err())
+	}
+}

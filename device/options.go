@@ -1,0 +1,259 @@
+package device
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// Defaults applied by [Config] to its zero fields.
+const (
+	DefaultRealm                    wamp.URI = "realm1"
+	DefaultSerializer                        = "msgpack"
+	DefaultJoinTimeout                       = 10 * time.Second
+	DefaultMaxConcurrentInvocations          = 64
+	DefaultEventQueue                        = 256
+	// DefaultProgressQueue is the number of progressive RESULTs held for one
+	// call while its Progress callback is busy; more are dropped and counted.
+	DefaultProgressQueue = 256
+)
+
+// DialFunc opens a transport for a URL whose scheme [Dial] does not know
+// itself (for example "ws", "wss" or "serial"), so that a binary can plug in
+// a transport without the device package importing it. It receives the parsed
+// URL and the Config passed to Dial (with defaults applied); the
+// "serializer" query parameter, if any, is left in u for it to read.
+type DialFunc func(ctx context.Context, u *url.URL, cfg *Config) (wamp.Transport, error)
+
+// Config configures a [Client]. The zero value is usable: every zero field
+// means the default stated in its comment. A Config is read once by [Dial] or
+// [NewClient] and not retained by reference, so it may be reused.
+type Config struct {
+	// Realm to join. Default "realm1".
+	Realm wamp.URI
+
+	// Serializer names the serializer [Dial] asks for in the RawSocket
+	// handshake: "msgpack" (default) or "json". A "serializer" query
+	// parameter in the URL overrides it. NewClient ignores it (the transport
+	// already has one).
+	Serializer string
+
+	// HelloDetails are extra HELLO details (authid, authmethods, authextra,
+	// agent, ...). They are merged over the defaults; "roles" is always
+	// wamp.ClientRoles() unless given here.
+	HelloDetails wamp.Dict
+
+	// Authenticate answers a CHALLENGE during the join. When nil, a CHALLENGE
+	// makes the join fail cleanly with an error wrapping
+	// wamp.ErrAuthenticationFailed (the client answers ABORT).
+	Authenticate func(ctx context.Context, c *wamp.Challenge) (*wamp.Authenticate, error)
+
+	// JoinTimeout bounds the whole join (HELLO to WELCOME, including any
+	// authentication round trips). Default 10s.
+	JoinTimeout time.Duration
+
+	// Peer configures the outbound queue and write timeout (peer package
+	// defaults: 256 messages, 1 MiB, 10s).
+	Peer peer.Config
+
+	// MaxConcurrentInvocations is the number of handlers that may run at
+	// once; an INVOCATION beyond it is answered at once with ERROR
+	// wamp.error.unavailable and counted in Stats.InvocationsRejected.
+	// Default 64.
+	MaxConcurrentInvocations int
+
+	// EventQueue is the number of EVENTs waiting for the event dispatcher; an
+	// EVENT arriving while it is full is dropped and counted in
+	// Stats.EventsDropped. Default 256.
+	EventQueue int
+
+	// ProgressQueue is the number of progressive RESULTs held for one call
+	// while its Progress callback is busy; more are dropped and counted in
+	// Stats.ProgressDropped. Default 256.
+	ProgressQueue int
+
+	// TLS configures rss:// connections. Default: a tls.Config with
+	// ServerName taken from the URL's host.
+	TLS *tls.Config
+
+	// Dialers maps URL schemes Dial does not know itself to dial functions.
+	Dialers map[string]DialFunc
+
+	// Logger receives the client's logs (join, leave, drops at a limited
+	// rate; nothing per message at Info). Default slog.Default().
+	Logger *slog.Logger
+}
+
+// withDefaults returns a copy of cfg with its zero fields set to defaults.
+func (cfg Config) withDefaults() Config {
+	if cfg.Realm == "" {
+		cfg.Realm = DefaultRealm
+	}
+	if cfg.Serializer == "" {
+		cfg.Serializer = DefaultSerializer
+	}
+	if cfg.JoinTimeout <= 0 {
+		cfg.JoinTimeout = DefaultJoinTimeout
+	}
+	if cfg.MaxConcurrentInvocations <= 0 {
+		cfg.MaxConcurrentInvocations = DefaultMaxConcurrentInvocations
+	}
+	if cfg.EventQueue <= 0 {
+		cfg.EventQueue = DefaultEventQueue
+	}
+	if cfg.ProgressQueue <= 0 {
+		cfg.ProgressQueue = DefaultProgressQueue
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return cfg
+}
+
+// Cancel modes of [CallOptions.CancelMode] (WAMP advanced profile, call canceling).
+const (
+	CancelKillNoWait = "killnowait"
+	CancelKill       = "kill"
+	CancelSkip       = "skip"
+)
+
+// CallOptions are the per-call options of [Client.Call]; nil means all defaults.
+type CallOptions struct {
+	// Timeout, when positive, is sent to the router as options.timeout (in
+	// milliseconds) and also bounds the call locally: when it passes, the
+	// client sends CANCEL and Call returns an error matching both
+	// wamp.ErrTimeout and context.DeadlineExceeded. Default: none.
+	Timeout time.Duration
+
+	// Progress, when set, asks for progressive results (receive_progress)
+	// and is called with each progressive RESULT, in order, on the calling
+	// goroutine before Call returns the final result. Progressive results
+	// that arrive faster than Progress handles them are queued
+	// (Config.ProgressQueue) and beyond that dropped and counted.
+	Progress func(wamp.Payload)
+
+	// DiscloseMe asks the router to disclose the caller's session to the callee.
+	DiscloseMe bool
+
+	// CancelMode is the CANCEL mode sent when ctx ends before the result:
+	// "killnowait" (default), "kill" or "skip". Call returns at once in
+	// every mode.
+	CancelMode string
+}
+
+// RegisterOptions are the per-registration options of [Client.Register]; nil
+// means all defaults.
+type RegisterOptions struct {
+	// Match is "exact" (default, sent as nothing), "prefix" or "wildcard".
+	Match string
+	// Invoke is the shared-registration policy: "single" (default, sent as
+	// nothing), "roundrobin", "random", "first" or "last".
+	Invoke string
+	// DiscloseCaller asks the router to disclose callers to this callee.
+	DiscloseCaller bool
+}
+
+// PublishOptions are the per-publication options of [Client.Publish]; nil
+// means all defaults.
+type PublishOptions struct {
+	// Acknowledge makes Publish wait for the router's PUBLISHED or ERROR.
+	Acknowledge bool
+	// ExcludeMe, when non-nil, is sent as options.exclude_me (the router's
+	// default is true: a publisher does not receive its own events).
+	ExcludeMe *bool
+	// Exclude lists sessions that must not receive the event.
+	Exclude []wamp.ID
+	// Eligible, when non-empty, lists the only sessions that may receive it.
+	Eligible []wamp.ID
+	// DiscloseMe asks the router to disclose the publisher to subscribers.
+	DiscloseMe bool
+}
+
+// SubscribeOptions are the per-subscription options of [Client.Subscribe];
+// nil means all defaults.
+type SubscribeOptions struct {
+	// Match is "exact" (default, sent as nothing), "prefix" or "wildcard".
+	Match string
+}
+
+func (o *CallOptions) dict() wamp.Dict {
+	if o == nil {
+		return wamp.Dict{}
+	}
+	d := wamp.Dict{}
+	if o.Timeout > 0 {
+		ms := o.Timeout.Milliseconds()
+		if ms == 0 {
+			ms = 1
+		}
+		d["timeout"] = ms
+	}
+	if o.Progress != nil {
+		d["receive_progress"] = true
+	}
+	if o.DiscloseMe {
+		d["disclose_me"] = true
+	}
+	return d
+}
+
+func (o *RegisterOptions) dict() wamp.Dict {
+	d := wamp.Dict{}
+	if o == nil {
+		return d
+	}
+	if o.Match != "" && o.Match != "exact" {
+		d["match"] = o.Match
+	}
+	if o.Invoke != "" && o.Invoke != "single" {
+		d["invoke"] = o.Invoke
+	}
+	if o.DiscloseCaller {
+		d["disclose_caller"] = true
+	}
+	return d
+}
+
+func (o *PublishOptions) dict() wamp.Dict {
+	d := wamp.Dict{}
+	if o == nil {
+		return d
+	}
+	if o.Acknowledge {
+		d["acknowledge"] = true
+	}
+	if o.ExcludeMe != nil {
+		d["exclude_me"] = *o.ExcludeMe
+	}
+	if len(o.Exclude) > 0 {
+		d["exclude"] = idList(o.Exclude)
+	}
+	if len(o.Eligible) > 0 {
+		d["eligible"] = idList(o.Eligible)
+	}
+	if o.DiscloseMe {
+		d["disclose_me"] = true
+	}
+	return d
+}
+
+func (o *SubscribeOptions) dict() wamp.Dict {
+	d := wamp.Dict{}
+	if o != nil && o.Match != "" && o.Match != "exact" {
+		d["match"] = o.Match
+	}
+	return d
+}
+
+func idList(ids []wamp.ID) wamp.List {
+	l := make(wamp.List, len(ids))
+	for i, id := range ids {
+		l[i] = uint64(id)
+	}
+	return l
+}

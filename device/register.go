@@ -1,0 +1,279 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// Handler runs one invocation of a registered procedure. Its ctx is cancelled
+// when the caller cancels (INTERRUPT) and when the session ends. Returning a
+// *wamp.Error (or an error wrapping one) sends ERROR with that URI and
+// payload; any other error sends wamp.error.runtime_error with the error's
+// text as the argument. Handlers run on their own goroutines, at most
+// Config.MaxConcurrentInvocations at once.
+type Handler func(ctx context.Context, inv *Invocation) (wamp.Payload, error)
+
+// Invocation is one call of a registered procedure, as the handler sees it.
+// Its methods are safe for concurrent use.
+type Invocation struct {
+	wamp.Payload
+	// Details are the INVOCATION details (caller, procedure, ...); do not modify.
+	Details wamp.Dict
+	// Procedure is the procedure called: the registered URI, or for prefix
+	// and wildcard registrations the concrete URI the caller used.
+	Procedure wamp.URI
+	// Registration is the registration the call came through.
+	Registration *Registration
+	// Caller is the caller's session when disclosed, else 0.
+	Caller wamp.ID
+
+	c            *Client
+	request      wamp.ID
+	wantProgress bool
+}
+
+// Progress sends a progressive result to the caller. It returns
+// [ErrProgressNotRequested] when the caller did not ask for progressive
+// results, and waits for room in the send queue until ctx is done.
+func (inv *Invocation) Progress(ctx context.Context, p wamp.Payload) error {
+	if !inv.wantProgress {
+		return ErrProgressNotRequested
+	}
+	return inv.c.send(ctx, &wamp.Yield{Request: inv.request, Options: wamp.Dict{"progress": true}, Payload: p})
+}
+
+// Registration is a procedure registered by [Client.Register]. It is safe for
+// concurrent use.
+type Registration struct {
+	// ID is the registration ID the router assigned.
+	ID wamp.ID
+	// Procedure is the URI (or pattern) registered.
+	Procedure wamp.URI
+
+	handler Handler
+	active  atomic.Bool
+}
+
+// Active reports whether the registration is still in place: false after
+// Unregister, after the router revoked it, and after the session ended.
+func (r *Registration) Active() bool { return r.active.Load() }
+
+// running is an invocation whose handler is running.
+type running struct {
+	cancel      context.CancelCauseFunc
+	interrupted atomic.Bool
+}
+
+// errInterrupted is the handler context's cause after INTERRUPT.
+var errInterrupted = errors.New("device: invocation interrupted by the caller")
+
+// Register registers procedure proc with handler h and waits for the router's
+// answer. An ERROR answer is returned as the *wamp.Error (e.g. matching
+// wamp.ErrProcedureAlreadyExists). It is safe for concurrent use.
+func (c *Client) Register(ctx context.Context, proc wamp.URI, h Handler, o *RegisterOptions) (*Registration, error) {
+	if h == nil {
+		return nil, fmt.Errorf("device: register %s: nil handler", proc)
+	}
+	reg := &Registration{Procedure: proc, handler: h}
+	r := &request{kind: wamp.REGISTER, ch: make(chan wamp.Message, 1), reg: reg}
+	id, err := c.addRequest(r)
+	if err != nil {
+		return nil, fmt.Errorf("device: register %s: %w", proc, err)
+	}
+	ans, err := c.roundTrip(ctx, id, r, &wamp.Register{Request: id, Options: o.dict(), Procedure: proc})
+	if err != nil {
+		return nil, fmt.Errorf("device: register %s: %w", proc, err)
+	}
+	switch ans := ans.(type) {
+	case *wamp.Registered:
+		return reg, nil
+	case *wamp.ErrorMessage:
+		return nil, ans.Err()
+	}
+	return nil, fmt.Errorf("device: register %s: unexpected %v", proc, ans.Type())
+}
+
+// Unregister withdraws a registration and waits for the router's answer.
+// The registration stops receiving invocations at once, whatever the answer.
+func (c *Client) Unregister(ctx context.Context, reg *Registration) error {
+	if reg == nil || !reg.active.Swap(false) {
+		return nil
+	}
+	c.mu.Lock()
+	if c.regs != nil {
+		delete(c.regs, reg.ID)
+	}
+	c.mu.Unlock()
+	r := &request{kind: wamp.UNREGISTER, ch: make(chan wamp.Message, 1)}
+	id, err := c.addRequest(r)
+	if err != nil {
+		return fmt.Errorf("device: unregister %s: %w", reg.Procedure, err)
+	}
+	ans, err := c.roundTrip(ctx, id, r, &wamp.Unregister{Request: id, Registration: reg.ID})
+	if err != nil {
+		return fmt.Errorf("device: unregister %s: %w", reg.Procedure, err)
+	}
+	if e, ok := ans.(*wamp.ErrorMessage); ok {
+		return e.Err()
+	}
+	return nil
+}
+
+// handleRegistered installs the registration before the next message is read.
+func (c *Client) handleRegistered(m *wamp.Registered) {
+	c.mu.Lock()
+	r := c.takeRequestLocked(m.Request, wamp.REGISTER)
+	if r == nil {
+		c.mu.Unlock()
+		return
+	}
+	if r.abandoned {
+		c.mu.Unlock()
+		// The caller gave up: undo it, ignoring the answer.
+		_ = c.conn.Send(&wamp.Unregister{Request: c.reqs.Next(), Registration: m.Registration})
+		return
+	}
+	r.reg.ID = m.Registration
+	r.reg.active.Store(true)
+	c.regs[m.Registration] = r.reg
+	c.mu.Unlock()
+	r.ch <- m
+}
+
+// handleUnregistered answers an UNREGISTER, or (request 0) drops a
+// registration the router revoked.
+func (c *Client) handleUnregistered(m *wamp.Unregistered) {
+	if m.Request != 0 {
+		c.answer(m.Request, wamp.UNREGISTER, m)
+		return
+	}
+	id, _ := wamp.OptID(m.Details, "registration")
+	c.mu.Lock()
+	reg := c.regs[id]
+	delete(c.regs, id)
+	c.mu.Unlock()
+	if reg != nil {
+		reg.active.Store(false)
+		reason, _ := wamp.OptURI(m.Details, "reason")
+		c.log.Info("device: registration revoked by the router", "procedure", string(reg.Procedure), "reason", string(reason))
+	}
+}
+
+// handleInvocation starts the handler for an INVOCATION on its own
+// goroutine, or refuses it at once.
+func (c *Client) handleInvocation(m *wamp.Invocation) {
+	c.mu.Lock()
+	reg := c.regs[m.Registration]
+	c.mu.Unlock()
+	if reg == nil {
+		c.sendError(wamp.INVOCATION, m.Request, wamp.ErrNoSuchRegistration.URI, "no such registration")
+		return
+	}
+	select {
+	case c.invSem <- struct{}{}:
+	default:
+		c.stats.invocationsRejected.Add(1)
+		c.dropLog("device: invocation refused: too many running", "procedure", string(reg.Procedure),
+			"max", c.cfg.MaxConcurrentInvocations)
+		c.sendError(wamp.INVOCATION, m.Request, wamp.ErrUnavailable.URI, "too many concurrent invocations")
+		return
+	}
+	c.stats.invocations.Add(1)
+	inv := &Invocation{
+		Payload:      m.Payload,
+		Details:      m.Details,
+		Procedure:    reg.Procedure,
+		Registration: reg,
+		c:            c,
+		request:      m.Request,
+	}
+	if p, ok := wamp.OptURI(m.Details, "procedure"); ok && p != "" {
+		inv.Procedure = p
+	}
+	inv.Caller, _ = wamp.OptID(m.Details, "caller")
+	inv.wantProgress, _ = wamp.OptBool(m.Details, "receive_progress")
+
+	ctx, cancel := context.WithCancelCause(c.ctx)
+	run := &running{cancel: cancel}
+	c.mu.Lock()
+	c.invs[m.Request] = run
+	c.mu.Unlock()
+	go c.runHandler(ctx, reg.handler, inv, run)
+}
+
+// runHandler runs one handler and sends its YIELD or ERROR.
+func (c *Client) runHandler(ctx context.Context, h Handler, inv *Invocation, run *running) {
+	defer func() { <-c.invSem }()
+	res, err := callHandler(ctx, h, inv)
+	c.mu.Lock()
+	delete(c.invs, inv.request)
+	c.mu.Unlock()
+	run.cancel(nil)
+	if c.ctx.Err() != nil {
+		return // session over: nobody to answer
+	}
+	if run.interrupted.Load() {
+		// The caller cancelled: the router expects ERROR wamp.error.canceled (mode "kill").
+		c.sendErrorCtx(wamp.INVOCATION, inv.request, &wamp.Error{URI: wamp.ErrCanceled.URI, Payload: wamp.Payload{Args: wamp.List{"canceled"}}})
+		return
+	}
+	if err != nil {
+		var we *wamp.Error
+		if !errors.As(err, &we) {
+			we = &wamp.Error{URI: wamp.ErrRuntimeError.URI, Payload: wamp.Payload{Args: wamp.List{err.Error()}}}
+		}
+		c.sendErrorCtx(wamp.INVOCATION, inv.request, we)
+		return
+	}
+	if err := c.send(c.ctx, &wamp.Yield{Request: inv.request, Options: wamp.Dict{}, Payload: res}); err != nil {
+		c.log.Debug("device: sending YIELD failed", "procedure", string(inv.Procedure), "error", err)
+	}
+}
+
+// callHandler calls h, turning a panic into a runtime_error so that one
+// faulty handler does not take the device down.
+func callHandler(ctx context.Context, h Handler, inv *Invocation) (res wamp.Payload, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("device: handler for %s panicked: %v", inv.Procedure, p)
+		}
+	}()
+	return h(ctx, inv)
+}
+
+// handleInterrupt cancels a running handler's context.
+func (c *Client) handleInterrupt(m *wamp.Interrupt) {
+	c.mu.Lock()
+	run := c.invs[m.Request]
+	c.mu.Unlock()
+	if run == nil {
+		return // already answered
+	}
+	run.interrupted.Store(true)
+	run.cancel(errInterrupted)
+}
+
+// sendError sends ERROR for a request without waiting (from the reader).
+func (c *Client) sendError(typ wamp.MessageType, req wamp.ID, uri wamp.URI, msg string) {
+	err := c.conn.Send(&wamp.ErrorMessage{RequestType: typ, Request: req, Details: wamp.Dict{}, Error: uri,
+		Payload: wamp.Payload{Args: wamp.List{msg}}})
+	if err != nil {
+		c.dropLog("device: sending ERROR failed", "error", err)
+	}
+}
+
+// sendErrorCtx sends ERROR from a handler goroutine, waiting for queue room.
+func (c *Client) sendErrorCtx(typ wamp.MessageType, req wamp.ID, e *wamp.Error) {
+	details := e.Details
+	if details == nil {
+		details = wamp.Dict{}
+	}
+	err := c.send(c.ctx, &wamp.ErrorMessage{RequestType: typ, Request: req, Details: details, Error: e.URI, Payload: e.Payload})
+	if err != nil {
+		c.log.Debug("device: sending ERROR failed", "error", err)
+	}
+}

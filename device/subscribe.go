@@ -1,0 +1,214 @@
+package device
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// EventHandler receives the events of a subscription. All of a client's event
+// handlers are called by one dispatcher goroutine, one event at a time, in
+// the order the events arrived; a slow handler delays later events (which
+// queue up to Config.EventQueue, then are dropped and counted) but never the
+// reading of calls' results.
+type EventHandler func(ev *Event)
+
+// Event is one publication delivered to a subscription.
+type Event struct {
+	wamp.Payload
+	// Details are the EVENT details (topic, publisher, ...); do not modify.
+	Details wamp.Dict
+	// Topic is the subscribed topic, or for prefix and wildcard subscriptions
+	// the concrete topic the event was published to.
+	Topic wamp.URI
+	// Publisher is the publisher's session when disclosed, else 0.
+	Publisher wamp.ID
+	// Publication is the router's publication ID.
+	Publication wamp.ID
+	// Subscription is the subscription the event came through.
+	Subscription *Subscription
+}
+
+// Subscription is a subscription made by [Client.Subscribe]. It is safe for
+// concurrent use.
+type Subscription struct {
+	// ID is the subscription ID the router assigned.
+	ID wamp.ID
+	// Topic is the URI (or pattern) subscribed to.
+	Topic wamp.URI
+
+	handler EventHandler
+	active  atomic.Bool
+}
+
+// Active reports whether the subscription is still in place: false after
+// Unsubscribe, after the router revoked it, and after the session ended.
+func (s *Subscription) Active() bool { return s.active.Load() }
+
+// Subscribe subscribes to topic and waits for the router's answer; h then
+// receives the events (see [EventHandler]). An ERROR answer is returned as the
+// *wamp.Error. It is safe for concurrent use.
+func (c *Client) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler, o *SubscribeOptions) (*Subscription, error) {
+	if h == nil {
+		return nil, fmt.Errorf("device: subscribe %s: nil handler", topic)
+	}
+	sub := &Subscription{Topic: topic, handler: h}
+	r := &request{kind: wamp.SUBSCRIBE, ch: make(chan wamp.Message, 1), sub: sub}
+	id, err := c.addRequest(r)
+	if err != nil {
+		return nil, fmt.Errorf("device: subscribe %s: %w", topic, err)
+	}
+	ans, err := c.roundTrip(ctx, id, r, &wamp.Subscribe{Request: id, Options: o.dict(), Topic: topic})
+	if err != nil {
+		return nil, fmt.Errorf("device: subscribe %s: %w", topic, err)
+	}
+	switch ans := ans.(type) {
+	case *wamp.Subscribed:
+		return sub, nil
+	case *wamp.ErrorMessage:
+		return nil, ans.Err()
+	}
+	return nil, fmt.Errorf("device: subscribe %s: unexpected %v", topic, ans.Type())
+}
+
+// Unsubscribe ends a subscription and waits for the router's answer. The
+// handler receives no further events once Unsubscribe is called (events
+// already queued for it are discarded).
+func (c *Client) Unsubscribe(ctx context.Context, sub *Subscription) error {
+	if sub == nil || !sub.active.Swap(false) {
+		return nil
+	}
+	c.mu.Lock()
+	if c.subs != nil {
+		delete(c.subs, sub.ID)
+	}
+	c.mu.Unlock()
+	r := &request{kind: wamp.UNSUBSCRIBE, ch: make(chan wamp.Message, 1)}
+	id, err := c.addRequest(r)
+	if err != nil {
+		return fmt.Errorf("device: unsubscribe %s: %w", sub.Topic, err)
+	}
+	ans, err := c.roundTrip(ctx, id, r, &wamp.Unsubscribe{Request: id, Subscription: sub.ID})
+	if err != nil {
+		return fmt.Errorf("device: unsubscribe %s: %w", sub.Topic, err)
+	}
+	if e, ok := ans.(*wamp.ErrorMessage); ok {
+		return e.Err()
+	}
+	return nil
+}
+
+// handleSubscribed installs the subscription before the next message is read.
+func (c *Client) handleSubscribed(m *wamp.Subscribed) {
+	c.mu.Lock()
+	r := c.takeRequestLocked(m.Request, wamp.SUBSCRIBE)
+	if r == nil {
+		c.mu.Unlock()
+		return
+	}
+	if r.abandoned {
+		c.mu.Unlock()
+		_ = c.conn.Send(&wamp.Unsubscribe{Request: c.reqs.Next(), Subscription: m.Subscription})
+		return
+	}
+	r.sub.ID = m.Subscription
+	r.sub.active.Store(true)
+	c.subs[m.Subscription] = r.sub
+	c.mu.Unlock()
+	r.ch <- m
+}
+
+// handleUnsubscribed answers an UNSUBSCRIBE, or (request 0) drops a
+// subscription the router revoked.
+func (c *Client) handleUnsubscribed(m *wamp.Unsubscribed) {
+	if m.Request != 0 {
+		c.answer(m.Request, wamp.UNSUBSCRIBE, m)
+		return
+	}
+	id, _ := wamp.OptID(m.Details, "subscription")
+	c.mu.Lock()
+	sub := c.subs[id]
+	delete(c.subs, id)
+	c.mu.Unlock()
+	if sub != nil {
+		sub.active.Store(false)
+		reason, _ := wamp.OptURI(m.Details, "reason")
+		c.log.Info("device: subscription revoked by the router", "topic", string(sub.Topic), "reason", string(reason))
+	}
+}
+
+// handleEvent queues an EVENT for the dispatcher, dropping it (counted) when
+// the queue is full. It never blocks.
+func (c *Client) handleEvent(m *wamp.Event) {
+	c.mu.Lock()
+	sub := c.subs[m.Subscription]
+	c.mu.Unlock()
+	if sub == nil {
+		return // unsubscribed meanwhile
+	}
+	c.stats.eventsReceived.Add(1)
+	ev := &Event{
+		Payload:      m.Payload,
+		Details:      m.Details,
+		Topic:        sub.Topic,
+		Publication:  m.Publication,
+		Subscription: sub,
+	}
+	if t, ok := wamp.OptURI(m.Details, "topic"); ok && t != "" {
+		ev.Topic = t
+	}
+	ev.Publisher, _ = wamp.OptID(m.Details, "publisher")
+	select {
+	case c.events <- ev:
+	default:
+		c.stats.eventsDropped.Add(1)
+		c.dropLog("device: event dropped: event queue full", "topic", string(ev.Topic),
+			"dropped", c.stats.eventsDropped.Load())
+		return
+	}
+	if c.dispatching.CompareAndSwap(false, true) {
+		go c.dispatch()
+	}
+}
+
+// dispatch delivers queued events in order. At most one runs at a time; it
+// exits when the queue is empty, so an idle client holds no dispatcher.
+func (c *Client) dispatch() {
+	for {
+		for {
+			var ev *Event
+			select {
+			case ev = <-c.events:
+			default:
+			}
+			if ev == nil {
+				break
+			}
+			if c.ctx.Err() != nil {
+				continue // session over: discard
+			}
+			if ev.Subscription.active.Load() {
+				c.deliver(ev)
+			}
+		}
+		c.dispatching.Store(false)
+		// An event queued after the queue looked empty, but before the flag
+		// was cleared, found the flag set and started no dispatcher: take it.
+		if len(c.events) == 0 || !c.dispatching.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// deliver calls the event's handler, logging a panic instead of letting it
+// stop event delivery for good.
+func (c *Client) deliver(ev *Event) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("device: event handler panicked", "topic", string(ev.Topic), "panic", p)
+		}
+	}()
+	ev.Subscription.handler(ev)
+}
