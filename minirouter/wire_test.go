@@ -288,3 +288,25 @@ func (c *testClient) expectEnd() {
 		c.t.Fatalf("undecodable message: %v", err)
 	}
 }
+
+func TestMatchPattern(t *testing.T) {
+	tests := []struct {
+		pat, act string
+		want     bool
+	}{
+		{`[33,1,$a]`, `[33,1,77]`, true},
+		{`[33,1,$a]`, `[33,2,77]`, false},
+		{`[36,$a,$a]`, `[36,5,5]`, true},
+		{`[36,$a,$a]`, `[36,5,6]`, false},
+		{`[3,{"message":*},"x"]`, `[3,{"message":"a,]b"},"x"]`, true},
+		{`[3,*,"x"]`, `[3,{"a":[1,{"b":2}]},"x"]`, true},
+		{`[3,*,"x"]`, `[3,{"a":1},"y"]`, false},
+		{`[2,1]`, `[2,1,{}]`, false},
+		{`[2,$s,*]`, `[2,x,{}]`, false},
+	}
+	for _, tc := range tests {
+		if got := matchPattern(tc.pat, tc.act, map[string]string{}); got != tc.want {
+			t.Errorf("matchPattern(%s, %s) = %v, want %v", tc.pat, tc.act, got, tc.want)
+		}
+	}
+}
