@@ -82,6 +82,16 @@ var (
 	ErrPayloadSizeExceeded        = &Error{URI: "wamp.error.payload_size_exceeded"}
 	ErrRuntimeError               = &Error{URI: "wamp.error.runtime_error"}
 
+	// Authentication and authorization URIs of the advanced profile
+	// ("Advanced Profile URIs"). The spec names the no-matching-method
+	// error "wamp.error.no_matching_auth_method"; Autobahn and Crossbar
+	// send "wamp.error.no_auth_method" (ErrNoAuthMethod above).
+	ErrNoMatchingAuthMethod   = &Error{URI: "wamp.error.no_matching_auth_method"}
+	ErrAuthenticationDenied   = &Error{URI: "wamp.error.authentication_denied"}
+	ErrAuthenticationRequired = &Error{URI: "wamp.error.authentication_required"}
+	ErrAuthorizationDenied    = &Error{URI: "wamp.error.authorization_denied"}
+	ErrAuthorizationRequired  = &Error{URI: "wamp.error.authorization_required"}
+
 	CloseNormal         = &Error{URI: "wamp.close.normal"}
 	CloseSystemShutdown = &Error{URI: "wamp.close.system_shutdown"}
 	CloseRealm          = &Error{URI: "wamp.close.close_realm"}
