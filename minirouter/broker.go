@@ -38,11 +38,11 @@ func errorFor(t wamp.MessageType, req wamp.ID, uri wamp.URI, msg string) *wamp.E
 func validPattern(u wamp.URI, match string) bool {
 	switch match {
 	case matchExact:
-		return validURI(u, false, false)
+		return wamp.ValidURI(u, false, false)
 	case matchPrefix:
-		return u != "" && validURI(u, false, true)
+		return u != "" && wamp.ValidURI(u, false, true)
 	case matchWildcard:
-		return validURI(u, false, true)
+		return u != "" && wamp.ValidURI(u, false, true)
 	}
 	return false
 }
@@ -150,7 +150,7 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 			s.reply(errorFor(wamp.PUBLISH, m.Request, uri, msg))
 		}
 	}
-	if !validURI(m.Topic, false, false) {
+	if !wamp.ValidURI(m.Topic, false, false) {
 		fail(wamp.ErrInvalidURI.URI, "invalid topic")
 		return
 	}
@@ -166,7 +166,7 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 		details["publisher_authid"] = s.auth.authid
 		details["publisher_authrole"] = s.auth.authrole
 	}
-	pub := newGlobalID()
+	pub := wamp.NewGlobalID()
 
 	rl.mu.Lock()
 	defer rl.mu.Unlock()

@@ -138,7 +138,7 @@ func (rl *realm) dropCallee(reg *registration, s *session) {
 // call handles CALL. It returns an error (a protocol violation) only for a
 // CALL whose request ID is already pending.
 func (rl *realm) call(s *session, m *wamp.Call) error {
-	if !validURI(m.Procedure, false, false) {
+	if !wamp.ValidURI(m.Procedure, false, false) {
 		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrInvalidURI.URI, "invalid procedure"))
 		return nil
 	}

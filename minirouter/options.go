@@ -1,111 +1,47 @@
 package minirouter
 
-import (
-	"math"
+import "github.com/edgewamp/edgewamp/wamp"
 
-	"github.com/edgewamp/edgewamp/wamp"
-)
+// Option readers for the options and details of client messages, on top of
+// the wamp.Opt helpers: an absent (or null) key gives the default with ok
+// true, and a key holding the wrong kind of value gives ok false, so that
+// the caller can answer wamp.error.invalid_argument.
 
-// Option readers for the options and details dictionaries of client
-// messages. Decoded integers arrive as int64, uint64 or float64 depending on
-// the serializer; each reader accepts them all and reports whether the key
-// held a value of the right kind.
-
-// optBool returns d[key] as a bool; absent or another type is (def, true)
-// and (def, false) respectively.
 func optBool(d wamp.Dict, key string, def bool) (bool, bool) {
-	v, present := d[key]
-	if !present || v == nil {
+	if v, present := d[key]; !present || v == nil {
 		return def, true
 	}
-	b, ok := v.(bool)
-	if !ok {
-		return def, false
-	}
-	return b, true
+	return wamp.OptBool(d, key)
 }
 
-// optString returns d[key] as a string, like optBool.
 func optString(d wamp.Dict, key string, def string) (string, bool) {
-	v, present := d[key]
-	if !present || v == nil {
+	if v, present := d[key]; !present || v == nil {
 		return def, true
 	}
-	s, ok := v.(string)
-	if !ok {
-		return def, false
-	}
-	return s, true
+	return wamp.OptString(d, key)
 }
 
-// optInt returns d[key] as a non-negative integer, like optBool.
+// optInt also refuses negative values.
 func optInt(d wamp.Dict, key string, def int64) (int64, bool) {
-	v, present := d[key]
-	if !present || v == nil {
+	if v, present := d[key]; !present || v == nil {
 		return def, true
 	}
-	n, ok := toUint(v)
-	if !ok || n > math.MaxInt64 {
-		return def, false
-	}
-	return int64(n), true
+	n, ok := wamp.OptInt(d, key)
+	return n, ok && n >= 0
 }
 
-// toUint converts a decoded integer (or integral float) to uint64.
-func toUint(v any) (uint64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return uint64(n), n >= 0
-	case uint64:
-		return n, true
-	case int:
-		return uint64(n), n >= 0
-	case float64:
-		if n >= 0 && n <= 1<<63 && n == math.Trunc(n) {
-			return uint64(n), true
-		}
-	}
-	return 0, false
-}
-
-// optIDs returns d[key] as a list of IDs; absent is (nil, true).
+// optIDs returns nil for an absent key and a non-nil slice for a list.
 func optIDs(d wamp.Dict, key string) ([]wamp.ID, bool) {
-	v, present := d[key]
-	if !present || v == nil {
+	if v, present := d[key]; !present || v == nil {
 		return nil, true
 	}
-	l, ok := v.(wamp.List)
-	if !ok {
-		return nil, false
-	}
-	ids := make([]wamp.ID, len(l))
-	for i, e := range l {
-		n, ok := toUint(e)
-		if !ok {
-			return nil, false
-		}
-		ids[i] = wamp.ID(n)
-	}
-	return ids, true
+	return wamp.OptIDs(d, key)
 }
 
-// optStrings returns d[key] as a list of strings; absent is (nil, true).
+// optStrings returns nil for an absent key and a non-nil slice for a list.
 func optStrings(d wamp.Dict, key string) ([]string, bool) {
-	v, present := d[key]
-	if !present || v == nil {
+	if v, present := d[key]; !present || v == nil {
 		return nil, true
 	}
-	l, ok := v.(wamp.List)
-	if !ok {
-		return nil, false
-	}
-	ss := make([]string, len(l))
-	for i, e := range l {
-		s, ok := e.(string)
-		if !ok {
-			return nil, false
-		}
-		ss[i] = s
-	}
-	return ss, true
+	return wamp.OptStrings(d, key)
 }

@@ -80,7 +80,7 @@ func (rl *realm) detach(s *session) {
 // newID returns a random ID not in use as a key of m.
 func newID[T any](m map[wamp.ID]T) wamp.ID {
 	for {
-		id := newGlobalID()
+		id := wamp.NewGlobalID()
 		if _, used := m[id]; !used {
 			return id
 		}
@@ -98,42 +98,26 @@ func hasClientRole(roles wamp.Dict) bool {
 	return false
 }
 
-// roleFeature reports whether roles announces role with feature set to true.
-func roleFeature(roles wamp.Dict, role, feature string) bool {
-	r, _ := roles[role].(wamp.Dict)
-	f, _ := r["features"].(wamp.Dict)
-	v, _ := f[feature].(bool)
-	return v
-}
-
 // Features announced in WELCOME: exactly those the broker and dealer
 // implement.
 var (
 	brokerFeatures = []string{
-		"pattern_based_subscription",
-		"publisher_exclusion",
-		"publisher_identification",
-		"subscriber_blackwhite_listing",
+		wamp.FeaturePatternBasedSubscription,
+		wamp.FeaturePublisherExclusion,
+		wamp.FeaturePublisherIdentification,
+		wamp.FeatureSubscriberBlackWhiteListing,
 	}
 	dealerFeatures = []string{
-		"call_canceling",
-		"call_timeout",
-		"caller_identification",
-		"pattern_based_registration",
-		"progressive_call_results",
-		"shared_registration",
+		wamp.FeatureCallCanceling,
+		wamp.FeatureCallTimeout,
+		wamp.FeatureCallerIdentification,
+		wamp.FeaturePatternBasedRegistration,
+		wamp.FeatureProgressiveCallResults,
+		wamp.FeatureSharedRegistration,
 	}
 )
 
-// routerRoles returns WELCOME.Details.roles (a fresh Dict each time, since
-// serializers may run while another session is welcomed).
+// routerRoles returns WELCOME.Details.roles, a fresh Dict each time.
 func routerRoles() wamp.Dict {
-	feats := func(names []string) wamp.Dict {
-		d := make(wamp.Dict, len(names))
-		for _, n := range names {
-			d[n] = true
-		}
-		return wamp.Dict{"features": d}
-	}
-	return wamp.Dict{"broker": feats(brokerFeatures), "dealer": feats(dealerFeatures)}
+	return wamp.BuildRoles(map[string][]string{wamp.RoleBroker: brokerFeatures, wamp.RoleDealer: dealerFeatures})
 }

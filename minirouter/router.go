@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // Defaults applied to zero Config fields.
 const (
 	DefaultRealm              = "realm1"
-	DefaultHandshakeTimeout   = 5 * time.Second
 	DefaultHelloTimeout       = 10 * time.Second
 	DefaultMaxSessions        = 1024
 	DefaultMaxPendingCalls    = 256
@@ -48,9 +48,6 @@ type Config struct {
 	// rate, protocol violations). No line is logged per message at info
 	// level. Default: logs are discarded.
 	Logger *slog.Logger
-	// HandshakeTimeout bounds the RawSocket handshake of [Router.ServeConn]
-	// and [Router.Serve]. Default 5s.
-	HandshakeTimeout time.Duration
 	// HelloTimeout bounds the wait for HELLO once the transport is up; a
 	// connection that sends nothing in time is closed. Default 10s.
 	HelloTimeout time.Duration
@@ -65,6 +62,12 @@ type Config struct {
 	// caller; a CALL beyond it fails with ERROR wamp.error.unavailable.
 	// Default 256.
 	MaxPendingCalls int
+	// RawSocket configures the server side of the RawSocket handshake in
+	// [Router.ServeConn] and [Router.Serve]: serializers offered, the
+	// largest message accepted, the handshake timeout, keepalive PINGs.
+	// Default: the rawsocket package's defaults (JSON and MessagePack,
+	// 1 MiB, 10s, no keepalive).
+	RawSocket rawsocket.ServerConfig
 	// Peer sets each session's outbound queue limits and write timeout.
 	// Default: the peer.Config defaults (256 messages, 1 MiB, 10s).
 	Peer peer.Config
@@ -115,9 +118,6 @@ func New(cfg Config) (*Router, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if cfg.HandshakeTimeout <= 0 {
-		cfg.HandshakeTimeout = DefaultHandshakeTimeout
-	}
 	if cfg.HelloTimeout <= 0 {
 		cfg.HelloTimeout = DefaultHelloTimeout
 	}
@@ -142,7 +142,7 @@ func New(cfg Config) (*Router, error) {
 		listeners: make(map[net.Listener]struct{}),
 	}
 	for _, rc := range cfg.Realms {
-		if !validURI(rc.Name, false, false) {
+		if !wamp.ValidURI(rc.Name, false, false) {
 			cancel()
 			return nil, fmt.Errorf("minirouter: invalid realm name %q", rc.Name)
 		}

@@ -101,7 +101,7 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		r.stats.protocolViolations.Add(1)
 		return nil, r.abort(conn, wamp.ErrProtocolViolation, m.Type().String()+" received instead of HELLO")
 	}
-	if !validURI(hello.Realm, false, false) {
+	if !wamp.ValidURI(hello.Realm, false, false) {
 		r.stats.handshakeFailures.Add(1)
 		return nil, r.abort(conn, wamp.ErrInvalidURI, "invalid realm URI")
 	}
@@ -130,8 +130,8 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		realm:          rl,
 		conn:           conn,
 		auth:           auth,
-		calleeCancel:   roleFeature(roles, "callee", "call_canceling"),
-		calleeProgress: roleFeature(roles, "callee", "progressive_call_results"),
+		calleeCancel:   wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureCallCanceling),
+		calleeProgress: wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults),
 		subs:           make(map[wamp.ID]*subscription),
 		regs:           make(map[wamp.ID]*registration),
 		calls:          make(map[wamp.ID]*call),
@@ -160,7 +160,7 @@ func (r *Router) admit(s *session) *wamp.Error {
 		return wamp.NewError(wamp.ErrUnavailable.URI, "too many sessions")
 	}
 	for s.id == 0 || r.ids[s.id] != nil {
-		s.id = newGlobalID()
+		s.id = wamp.NewGlobalID()
 	}
 	welcome := &wamp.Welcome{Session: s.id, Details: wamp.Dict{
 		"realm":        string(s.realm.name),
