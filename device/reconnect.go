@@ -323,8 +323,10 @@ func (r *Reconnector) serve(ctx context.Context, c *Client) {
 		failures++
 	}
 	apply()
-	r.flush(ctx, c)
-	if r.cfg.OnJoin != nil {
+	if ctx.Err() == nil {
+		r.flush(ctx, c)
+	}
+	if r.cfg.OnJoin != nil && ctx.Err() == nil {
 		r.cfg.OnJoin(c)
 	}
 	var reason error
