@@ -1,0 +1,353 @@
+package rawsocket
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+const (
+	// readBufferSize is the size of the buffered reader; payloads up to it
+	// are returned without copying.
+	readBufferSize = 4 << 10
+	// maxRetainWrite is the largest batch copied into the reused write
+	// buffer; larger batches go out with writev (net.Buffers).
+	maxRetainWrite = 64 << 10
+	// controlWriteTimeout bounds writing a PONG or a keepalive PING.
+	controlWriteTimeout = 10 * time.Second
+)
+
+// Conn is a RawSocket connection after a successful handshake. It implements
+// wamp.Transport: ReadMessage must be called by one goroutine at a time and
+// WriteMessages by one goroutine at a time (they may run concurrently); all
+// other methods are safe for concurrent use.
+//
+// ReadMessage answers every PING with a PONG echoing its payload and returns
+// only regular WAMP messages. When keepalive is on, the connection sends a
+// PING after that much time without receiving anything and closes itself
+// when no PONG comes back within the same time.
+type Conn struct {
+	nc      net.Conn
+	ser     wamp.Serializer
+	maxRecv int // the limit we announced
+	maxSend int // the limit the peer announced
+	remote  string
+
+	fr *frameReader // reader-owned
+
+	// wmu serializes frames on the wire: WriteMessages, PONG replies and
+	// keepalive PINGs. It is held during the write, and never while holding
+	// dmu or calling into user code.
+	wmu   sync.Mutex
+	wbuf  []byte      // reused copy buffer (wmu)
+	hdrs  []byte      // headers for the writev path (wmu)
+	nb    net.Buffers // the writev vector (wmu)
+	nbuf  [][]byte    // backing array of nb (wmu)
+	ctl   [headerSize + 8]byte
+	canWV bool // nc is a *net.TCPConn or *net.UnixConn (writev)
+
+	dmu       sync.Mutex // protects wdeadline and its application to nc
+	wdeadline time.Time  // the deadline set by SetWriteDeadline
+
+	keepAlive   time.Duration
+	kaTimer     *time.Timer
+	activity    atomic.Bool   // a frame arrived since the last keepalive tick
+	pingPending atomic.Bool   // a keepalive PING awaits its PONG
+	pingSeq     atomic.Uint64 // payload of the next keepalive PING
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+	reasonMu  sync.Mutex
+	reason    error  // why the connection closed itself (keepalive, bad frame)
+	onClose   func() // set by Listener before the Conn is shared
+}
+
+// newConn wraps nc after a successful handshake.
+func newConn(nc net.Conn, s wamp.Serializer, maxRecv, maxSend int, keepAlive time.Duration) *Conn {
+	c := &Conn{
+		nc:        nc,
+		ser:       s,
+		maxRecv:   maxRecv,
+		maxSend:   maxSend,
+		remote:    remoteString(nc),
+		fr:        newFrameReader(nc, readBufferSize, maxRecv),
+		keepAlive: keepAlive,
+	}
+	switch nc.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		c.canWV = true
+	}
+	if keepAlive > 0 {
+		// Armed only once assigned, so that the tick always sees kaTimer.
+		c.kaTimer = time.AfterFunc(time.Hour, c.keepAliveTick)
+		c.kaTimer.Reset(keepAlive)
+	}
+	return c
+}
+
+func remoteString(nc net.Conn) string {
+	a := nc.RemoteAddr()
+	if a == nil {
+		return "unknown"
+	}
+	if s := a.String(); s != "" && s != "@" {
+		return s
+	}
+	return a.Network()
+}
+
+// Serializer returns the serializer agreed in the handshake.
+func (c *Conn) Serializer() wamp.Serializer { return c.ser }
+
+// MaxMessageSize returns the largest message the peer accepts (its
+// handshake's maximum length).
+func (c *Conn) MaxMessageSize() int { return c.maxSend }
+
+// PeerMaxMessageSize is MaxMessageSize, named for clarity at call sites
+// that also deal with our own limit.
+func (c *Conn) PeerMaxMessageSize() int { return c.maxSend }
+
+// LocalMaxMessageSize returns the largest message we accept (the limit we
+// announced in the handshake).
+func (c *Conn) LocalMaxMessageSize() int { return c.maxRecv }
+
+// NetConn returns the underlying connection (a *tls.Conn for TLS).
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// RemoteAddr returns the remote address ("127.0.0.1:5555"), or the network
+// name ("unix") when the address is empty.
+func (c *Conn) RemoteAddr() string { return c.remote }
+
+// SetReadDeadline sets the deadline for ReadMessage.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the deadline for WriteMessages.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	c.wdeadline = t
+	return c.nc.SetWriteDeadline(t)
+}
+
+// Close closes the connection, unblocking ReadMessage and WriteMessages. It
+// is idempotent; only the first call returns the close error.
+func (c *Conn) Close() error {
+	err := net.ErrClosed
+	c.closeOnce.Do(func() {
+		c.closed.Store(true)
+		if c.kaTimer != nil {
+			c.kaTimer.Stop()
+		}
+		err = c.nc.Close()
+		if c.onClose != nil {
+			c.onClose()
+		}
+	})
+	if err == net.ErrClosed {
+		return nil
+	}
+	return err
+}
+
+// fail closes the connection, recording why.
+func (c *Conn) fail(reason error) {
+	c.reasonMu.Lock()
+	if c.reason == nil {
+		c.reason = reason
+	}
+	c.reasonMu.Unlock()
+	c.Close()
+}
+
+// readErr wraps a read error, preferring the reason the connection closed
+// itself for.
+func (c *Conn) readErr(err error) error {
+	c.reasonMu.Lock()
+	reason := c.reason
+	c.reasonMu.Unlock()
+	if reason != nil {
+		return reason
+	}
+	return fmt.Errorf("rawsocket: read from %s: %w", c.remote, err)
+}
+
+// ReadMessage returns the payload of the next regular WAMP message; it stays
+// valid until the next call. PINGs are answered and PONGs consumed on the
+// way. A frame over our limit, with reserved bits set or of a reserved type
+// fails the connection: it is closed and the error returned.
+func (c *Conn) ReadMessage() ([]byte, error) {
+	for {
+		t, p, err := c.fr.next()
+		if err != nil {
+			if errors.Is(err, ErrMessageTooLarge) || errors.Is(err, ErrReservedBits) || errors.Is(err, ErrBadFrame) {
+				err = fmt.Errorf("rawsocket: from %s: %w", c.remote, err)
+				c.fail(err)
+				return nil, err
+			}
+			return nil, c.readErr(err)
+		}
+		if c.kaTimer != nil {
+			c.activity.Store(true)
+		}
+		switch t {
+		case frameMessage:
+			return p, nil
+		case framePing:
+			if err := c.writeControl(framePong, p); err != nil {
+				c.fail(err)
+				return nil, err
+			}
+		case framePong:
+			c.pingPending.Store(false)
+		}
+	}
+}
+
+// WriteMessages writes each message as a frame, all in one write (writev
+// for large batches on TCP and Unix sockets). A message over the peer's
+// limit is an error wrapping ErrMessageTooLarge, and nothing is written.
+func (c *Conn) WriteMessages(msgs [][]byte) error {
+	total := 0
+	for _, m := range msgs {
+		if len(m) > c.maxSend {
+			return fmt.Errorf("%w: %d octets, %s accepts %d", ErrMessageTooLarge, len(m), c.remote, c.maxSend)
+		}
+		total += headerSize + len(m)
+	}
+	if total == 0 {
+		return nil
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	var err error
+	if total <= maxRetainWrite || !c.canWV {
+		err = c.writeCopy(msgs, total)
+	} else {
+		err = c.writeVector(msgs)
+	}
+	if err != nil {
+		return fmt.Errorf("rawsocket: write to %s: %w", c.remote, err)
+	}
+	return nil
+}
+
+// writeCopy copies the frames into one buffer and writes it. wmu must be held.
+func (c *Conn) writeCopy(msgs [][]byte, total int) error {
+	b := c.wbuf[:0]
+	if cap(b) < total {
+		b = make([]byte, 0, total)
+	}
+	for _, m := range msgs {
+		n := len(b)
+		b = append(b, 0, 0, 0, 0)
+		putHeader(b[n:], frameMessage, len(m))
+		b = append(b, m...)
+	}
+	_, err := c.nc.Write(b)
+	if cap(b) <= maxRetainWrite {
+		c.wbuf = b[:0]
+	} else {
+		c.wbuf = nil
+	}
+	return err
+}
+
+// writeVector writes the frames with one writev. wmu must be held.
+func (c *Conn) writeVector(msgs [][]byte) error {
+	hdrs := c.hdrs[:0]
+	for _, m := range msgs {
+		n := len(hdrs)
+		hdrs = append(hdrs, 0, 0, 0, 0)
+		putHeader(hdrs[n:], frameMessage, len(m))
+	}
+	c.hdrs = hdrs
+	v := c.nbuf[:0]
+	for i, m := range msgs {
+		v = append(v, hdrs[i*headerSize:(i+1)*headerSize], m)
+	}
+	c.nbuf = v
+	c.nb = v
+	_, err := c.nb.WriteTo(c.nc)
+	clear(v) // drop references to the caller's messages
+	c.nb = nil
+	return err
+}
+
+// writeControl writes a PING or PONG frame under the write mutex, with its
+// own deadline (the caller's write deadline is restored afterwards).
+func (c *Conn) writeControl(t frameType, payload []byte) error {
+	if len(payload) > c.maxSend {
+		return fmt.Errorf("rawsocket: %s: cannot answer a PING of %d octets: %w (limit %d)", c.remote, len(payload), ErrMessageTooLarge, c.maxSend)
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.dmu.Lock()
+	c.nc.SetWriteDeadline(time.Now().Add(controlWriteTimeout))
+	c.dmu.Unlock()
+	var err error
+	if n := headerSize + len(payload); n <= len(c.ctl) {
+		putHeader(c.ctl[:], t, len(payload))
+		copy(c.ctl[headerSize:], payload)
+		_, err = c.nc.Write(c.ctl[:n])
+	} else {
+		err = c.writeCopyControl(t, payload)
+	}
+	c.dmu.Lock()
+	c.nc.SetWriteDeadline(c.wdeadline)
+	c.dmu.Unlock()
+	if err != nil {
+		return fmt.Errorf("rawsocket: write %s to %s: %w", t, c.remote, err)
+	}
+	return nil
+}
+
+// writeCopyControl writes a control frame with a large payload. wmu must be held.
+func (c *Conn) writeCopyControl(t frameType, payload []byte) error {
+	b := make([]byte, headerSize+len(payload))
+	putHeader(b, t, len(payload))
+	copy(b[headerSize:], payload)
+	_, err := c.nc.Write(b)
+	return err
+}
+
+// keepAliveTick runs KeepAlive after the previous tick (on the timer's
+// goroutine). It sends a PING after an idle period and fails the connection
+// when the previous PING got no PONG.
+func (c *Conn) keepAliveTick() {
+	if c.closed.Load() {
+		return
+	}
+	if c.pingPending.Load() {
+		c.fail(fmt.Errorf("%w: %s sent no PONG within %v", ErrKeepAliveTimeout, c.remote, c.keepAlive))
+		return
+	}
+	if !c.activity.Swap(false) {
+		var p [8]byte
+		binary.BigEndian.PutUint64(p[:], c.pingSeq.Add(1))
+		c.pingPending.Store(true)
+		if err := c.writeControl(framePing, p[:]); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	c.kaTimer.Reset(c.keepAlive)
+}
+
+// String names the frame type.
+func (t frameType) String() string {
+	switch t {
+	case frameMessage:
+		return "message"
+	case framePing:
+		return "PING"
+	case framePong:
+		return "PONG"
+	}
+	return fmt.Sprintf("frame type %d", uint8(t))
+}

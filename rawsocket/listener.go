@@ -1,0 +1,271 @@
+package rawsocket
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Listener defaults.
+const (
+	DefaultMaxPendingHandshakes = 64
+	// maxRefusing bounds the goroutines answering refused connections
+	// with error code 4; beyond it they are closed without an answer.
+	maxRefusing = 16
+	// refuseTimeout bounds answering a refused connection.
+	refuseTimeout = 2 * time.Second
+)
+
+// ListenConfig configures a Listener. The zero value means the documented
+// defaults.
+type ListenConfig struct {
+	// ServerConfig applies to every accepted connection.
+	ServerConfig
+	// TLS, when not nil, serves TLS with this config, which must hold a
+	// certificate (Certificates or GetCertificate).
+	TLS *tls.Config
+	// MaxConnections bounds the open connections: handshaking, waiting for
+	// Accept, or accepted and not yet closed. A client over it gets handshake
+	// error code 4. Default 0: unlimited.
+	MaxConnections int
+	// MaxPendingHandshakes bounds the connections handshaking or waiting for
+	// Accept. A client over it gets error code 4. Default 64.
+	MaxPendingHandshakes int
+}
+
+// ListenerStats are a Listener's counters.
+type ListenerStats struct {
+	Accepted         uint64 // connections handed out by Accept
+	Refused          uint64 // connections refused with error code 4
+	HandshakeFailed  uint64 // handshakes that failed or were refused otherwise
+	AcceptErrors     uint64 // temporary accept errors retried
+	OpenConnections  int64  // connections open now
+	PendingHandshake int64  // connections handshaking or waiting for Accept now
+}
+
+// Listener accepts RawSocket connections. Handshakes run concurrently, each
+// under the handshake timeout, so a slow or silent client never holds up
+// the others; Accept returns connections whose handshake succeeded. Safe
+// for concurrent use.
+type Listener struct {
+	nl     net.Listener
+	cfg    ListenConfig
+	ready  chan *Conn
+	ctx    context.Context // canceled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	refuse chan struct{} // semaphore of refusing goroutines
+
+	open, pending                           atomic.Int64
+	accepted, refused, failed, acceptErrors atomic.Uint64
+
+	errOnce sync.Once
+	errc    chan struct{} // closed when the accept loop ends
+	err     error         // why the accept loop ended (set before errc closes)
+}
+
+// Listen listens on network ("tcp", "tcp4", "tcp6" or "unix") and address
+// and starts accepting RawSocket connections.
+func Listen(network, address string, cfg ListenConfig) (*Listener, error) {
+	switch network {
+	case "tcp", "tcp4", "tcp6", "unix":
+	default:
+		return nil, fmt.Errorf("rawsocket: listen %s %s: unsupported network", network, address)
+	}
+	if cfg.TLS != nil && len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil && cfg.TLS.GetConfigForClient == nil {
+		return nil, fmt.Errorf("rawsocket: listen %s: TLS config without a certificate", address)
+	}
+	nl, err := net.Listen(network, address)
+	if err != nil {
+		return nil, fmt.Errorf("rawsocket: listen: %w", err)
+	}
+	return NewListener(nl, cfg), nil
+}
+
+// NewListener serves RawSocket on nl, which it owns from now on (Close
+// closes it).
+func NewListener(nl net.Listener, cfg ListenConfig) *Listener {
+	if cfg.MaxPendingHandshakes <= 0 {
+		cfg.MaxPendingHandshakes = DefaultMaxPendingHandshakes
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &Listener{
+		nl:     nl,
+		cfg:    cfg,
+		ready:  make(chan *Conn),
+		ctx:    ctx,
+		cancel: cancel,
+		refuse: make(chan struct{}, maxRefusing),
+		errc:   make(chan struct{}),
+	}
+	l.wg.Add(1)
+	go l.acceptLoop()
+	return l
+}
+
+// Addr returns the listening address.
+func (l *Listener) Addr() net.Addr { return l.nl.Addr() }
+
+// Stats returns the listener's counters.
+func (l *Listener) Stats() ListenerStats {
+	return ListenerStats{
+		Accepted:         l.accepted.Load(),
+		Refused:          l.refused.Load(),
+		HandshakeFailed:  l.failed.Load(),
+		AcceptErrors:     l.acceptErrors.Load(),
+		OpenConnections:  l.open.Load(),
+		PendingHandshake: l.pending.Load(),
+	}
+}
+
+// Accept waits for the next connection whose handshake succeeded. After
+// Close, or when listening failed for good, it returns an error (wrapping
+// net.ErrClosed after Close).
+func (l *Listener) Accept() (*Conn, error) {
+	select {
+	case c := <-l.ready:
+		l.accepted.Add(1)
+		return c, nil
+	case <-l.errc:
+		// Prefer a connection that is ready over the error.
+		select {
+		case c := <-l.ready:
+			l.accepted.Add(1)
+			return c, nil
+		default:
+		}
+		return nil, l.err
+	}
+}
+
+// Close stops listening, closes connections not yet returned by Accept and
+// waits for the listener's goroutines to end (handshakes in progress are
+// aborted). Connections already returned by Accept stay open. Close is
+// idempotent.
+func (l *Listener) Close() error {
+	l.cancel()
+	err := l.nl.Close()
+	l.wg.Wait()
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// stop ends the accept loop with err.
+func (l *Listener) stop(err error) {
+	l.errOnce.Do(func() {
+		l.err = err
+		close(l.errc)
+	})
+}
+
+// acceptLoop accepts connections and starts their handshakes.
+func (l *Listener) acceptLoop() {
+	defer l.wg.Done()
+	var backoff time.Duration
+	for {
+		nc, err := l.nl.Accept()
+		if err != nil {
+			if l.ctx.Err() != nil {
+				l.stop(fmt.Errorf("rawsocket: accept: %w", net.ErrClosed))
+				return
+			}
+			if !temporary(err) {
+				l.stop(fmt.Errorf("rawsocket: accept: %w", err))
+				return
+			}
+			l.acceptErrors.Add(1)
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			select {
+			case <-time.After(backoff):
+			case <-l.ctx.Done():
+			}
+			continue
+		}
+		backoff = 0
+		open := l.open.Add(1)
+		pending := l.pending.Add(1)
+		if (l.cfg.MaxConnections > 0 && open > int64(l.cfg.MaxConnections)) ||
+			pending > int64(l.cfg.MaxPendingHandshakes) {
+			l.pending.Add(-1)
+			l.open.Add(-1)
+			l.refused.Add(1)
+			l.refuseConn(nc)
+			continue
+		}
+		l.wg.Add(1)
+		go l.handshake(nc)
+	}
+}
+
+// refuseConn answers nc with error code 4 on a goroutine of its own, or
+// just closes it when too many are being refused already.
+func (l *Listener) refuseConn(nc net.Conn) {
+	select {
+	case l.refuse <- struct{}{}:
+	default:
+		nc.Close()
+		return
+	}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		defer func() { <-l.refuse }()
+		stop := context.AfterFunc(l.ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
+		defer stop()
+		if l.cfg.TLS != nil {
+			nc = tls.Server(nc, l.cfg.TLS)
+		}
+		refuse(nc, CodeConnectionLimit, refuseTimeout)
+	}()
+}
+
+// handshake runs the TLS and RawSocket handshakes on nc and hands the
+// connection to Accept.
+func (l *Listener) handshake(nc net.Conn) {
+	defer l.wg.Done()
+	defer l.pending.Add(-1)
+	if l.cfg.TLS != nil {
+		tc := tls.Server(nc, l.cfg.TLS)
+		ctx, cancel := context.WithTimeout(l.ctx, handshakeTimeout(l.cfg.HandshakeTimeout))
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			tc.Close()
+			l.failed.Add(1)
+			l.open.Add(-1)
+			return
+		}
+		nc = tc
+	}
+	c, err := Server(l.ctx, nc, l.cfg.ServerConfig)
+	if err != nil {
+		l.failed.Add(1)
+		l.open.Add(-1)
+		return
+	}
+	c.onClose = func() { l.open.Add(-1) }
+	select {
+	case l.ready <- c:
+	case <-l.ctx.Done():
+		c.Close()
+	}
+}
+
+// temporary reports whether an accept error is worth retrying.
+func temporary(err error) bool {
+	var te interface{ Temporary() bool }
+	if errors.As(err, &te) && te.Temporary() {
+		return true
+	}
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
+		errors.Is(err, syscall.ECONNABORTED)
+}
