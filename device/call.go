@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -103,7 +104,7 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 		}
 		if o.Timeout > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, errCallTimeout)
+			ctx, cancel = context.WithTimeoutCause(ctx, localTimeout(o.Timeout), errCallTimeout)
 			defer cancel()
 		}
 	}
@@ -147,6 +148,12 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 		}
 	}
 }
+
+// localTimeout is how long Call waits when CallOptions.Timeout is d: a little
+// longer than d, so that a router that supports call timeouts answers first
+// (with its own error URI) and the local deadline only covers routers that
+// ignore options.timeout.
+func localTimeout(d time.Duration) time.Duration { return d + d/10 + 50*time.Millisecond }
 
 // dropCall removes the pending call id and reports whether it was still pending.
 func (c *Client) dropCall(id wamp.ID) bool {

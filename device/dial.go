@@ -49,7 +49,7 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("device: dial %s: %w", rawURL, err)
 		}
-		t, err = dialRawSocket(ctx, network, addr, s, tlsConf)
+		t, err = dialRawSocket(ctx, network, addr, s, tlsConf, cfg.RawSocket)
 		if err != nil {
 			return nil, fmt.Errorf("device: dial %s: %w", rawURL, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -81,6 +82,12 @@ type Config struct {
 	// ServerName taken from the URL's host.
 	TLS *tls.Config
 
+	// RawSocket tunes rs://, rss:// and unix:// connections (largest
+	// message accepted, handshake timeout, keepalive PINGs; rawsocket
+	// package defaults: 1 MiB, 10s, off). Its Serializer and TLS fields are
+	// ignored: Serializer and TLS above decide them.
+	RawSocket rawsocket.ClientConfig
+
 	// Dialers maps URL schemes Dial does not know itself to dial functions.
 	Dialers map[string]DialFunc
 
@@ -125,7 +132,9 @@ const (
 // CallOptions are the per-call options of [Client.Call]; nil means all defaults.
 type CallOptions struct {
 	// Timeout, when positive, is sent to the router as options.timeout (in
-	// milliseconds) and also bounds the call locally: when it passes, the
+	// milliseconds; the router then answers ERROR wamp.error.timeout) and
+	// also bounds the call locally, a little later (Timeout + 10% + 50ms) so
+	// that the router's answer wins: when the local deadline passes, the
 	// client sends CANCEL and Call returns an error matching both
 	// wamp.ErrTimeout and context.DeadlineExceeded. Default: none.
 	Timeout time.Duration
