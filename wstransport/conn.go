@@ -1,0 +1,315 @@
+package wstransport
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/websocket"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// WebSocket opcodes (RFC 6455, 5.2) and close status codes (7.4.1).
+const (
+	opContinuation = 0x0
+	opText         = 0x1
+	opBinary       = 0x2
+	opClose        = 0x8
+	opPing         = 0x9
+	opPong         = 0xA
+
+	closeNormal        = 1000
+	closeProtocolError = 1002
+	closeTooBig        = 1009
+
+	maxControlPayload = 125
+)
+
+const (
+	// DefaultMaxMessageSize is the message size limit used when a config
+	// leaves MaxMessageSize at zero: 1 MiB.
+	DefaultMaxMessageSize = 1 << 20
+
+	// DefaultHandshakeTimeout is the handshake time limit used when a config
+	// leaves HandshakeTimeout at zero: 10 seconds.
+	DefaultHandshakeTimeout = 10 * time.Second
+
+	// closeFrameTimeout bounds how long Close waits to send the close frame
+	// (a writer stuck on a peer that stopped reading is cut off by it).
+	closeFrameTimeout = time.Second
+
+	// keepReadBuffer is the largest read buffer kept between messages; a
+	// larger one (left by a large message) is dropped so that an idle
+	// connection stays small.
+	keepReadBuffer = 64 << 10
+)
+
+// Conn is one WAMP-over-WebSocket connection, made by [Dial] on the client
+// side and handed to the serve function of [Handler] on the server side. It
+// implements wamp.Transport: one WebSocket message carries one WAMP message,
+// in a text frame for "wamp.2.json" and a binary frame for "wamp.2.msgpack".
+//
+// As wamp.Transport requires, ReadMessage is for one goroutine (the reader)
+// and WriteMessages for one goroutine at a time (the writer); the two may run
+// concurrently with each other, and the deadline methods, RemoteAddr,
+// Serializer, MaxMessageSize and Close are safe to call from any goroutine.
+// Pings from the peer are answered inside ReadMessage.
+type Conn struct {
+	ws     *websocket.Conn
+	nc     net.Conn // the underlying connection, for deadlines and Close
+	ser    wamp.Serializer
+	max    int
+	remote string
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error // set once by closeOnce
+
+	// Reader state: used by the reader goroutine only.
+	rbuf    []byte
+	readErr error // sticky: after a failed read the stream position is lost
+}
+
+// newConn wraps an established WebSocket connection. nc is the connection
+// under ws (ws does not expose it).
+func newConn(ws *websocket.Conn, nc net.Conn, ser wamp.Serializer, maxSize int) *Conn {
+	ws.MaxPayloadBytes = maxSize
+	if ser.Binary() {
+		ws.PayloadType = websocket.BinaryFrame
+	} else {
+		ws.PayloadType = websocket.TextFrame
+	}
+	remote := ""
+	if a := nc.RemoteAddr(); a != nil {
+		remote = a.String()
+	}
+	return &Conn{ws: ws, nc: nc, ser: ser, max: maxSize, remote: remote}
+}
+
+// Serializer returns the serializer of the negotiated subprotocol.
+func (c *Conn) Serializer() wamp.Serializer { return c.ser }
+
+// Subprotocol returns the negotiated WebSocket subprotocol, "wamp.2." plus
+// the serializer's name.
+func (c *Conn) Subprotocol() string { return subprotocolPrefix + c.ser.Name() }
+
+// MaxMessageSize returns the message size limit of this connection. WebSocket
+// has no way to learn the peer's limit, so the local limit is used both ways:
+// ReadMessage refuses larger messages and WriteMessages does not send them.
+func (c *Conn) MaxMessageSize() int { return c.max }
+
+// RemoteAddr returns the address of the peer's end of the TCP connection,
+// such as "127.0.0.1:50312".
+func (c *Conn) RemoteAddr() string { return c.remote }
+
+// SetReadDeadline sets the deadline for ReadMessage; zero means none. A read
+// that times out returns an error wrapping os.ErrDeadlineExceeded; the
+// connection may then still be written to and closed, but not read again.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the deadline for WriteMessages; zero means none.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
+
+// ReadMessage blocks until a whole message arrives and returns its payload,
+// which stays valid until the next call. A message fragmented into several
+// frames is reassembled. Its size is checked against the limit from each
+// frame's header, before the payload is read, so a peer cannot make the
+// connection buffer more than the limit: a larger message closes the
+// connection (status 1009) and returns an error wrapping
+// ErrMessageTooLarge. A framing violation closes it too (status 1002,
+// ErrProtocol). When the peer closes the connection, the error wraps io.EOF.
+// Text and binary frames are both accepted, whatever the subprotocol.
+func (c *Conn) ReadMessage() ([]byte, error) {
+	if c.readErr != nil {
+		return nil, c.readErr
+	}
+	msg, err := c.readMessage()
+	if err != nil {
+		c.readErr = err
+	}
+	return msg, err
+}
+
+func (c *Conn) readMessage() ([]byte, error) {
+	if cap(c.rbuf) > keepReadBuffer {
+		c.rbuf = nil
+	}
+	buf := c.rbuf[:0]
+	inMessage := false
+	for {
+		// NewFrameReader and HandleFrame are x/net/websocket's own frame
+		// layer (methods promoted from its Conn); going through them rather
+		// than Conn.Read lets us see frame boundaries, check the length
+		// before reading, and still have pings answered and masking checked.
+		fr, err := c.ws.NewFrameReader()
+		if err != nil {
+			return nil, c.wrapReadErr(err)
+		}
+		h, ok := parseFrameHeader(fr.HeaderReader())
+		if !ok {
+			return nil, c.fail(closeProtocolError, fmt.Errorf("%w: unreadable frame header", ErrProtocol))
+		}
+		if h.rsv != 0 {
+			return nil, c.fail(closeProtocolError, fmt.Errorf("%w: reserved bits set", ErrProtocol))
+		}
+		switch h.op {
+		case opContinuation:
+			if !inMessage {
+				return nil, c.fail(closeProtocolError, fmt.Errorf("%w: continuation frame outside a message", ErrProtocol))
+			}
+		case opText, opBinary:
+			if inMessage {
+				return nil, c.fail(closeProtocolError, fmt.Errorf("%w: new message inside a fragmented message", ErrProtocol))
+			}
+		case opClose, opPing, opPong:
+			if !h.fin || h.length > maxControlPayload {
+				return nil, c.fail(closeProtocolError, fmt.Errorf("%w: fragmented or oversized control frame", ErrProtocol))
+			}
+		default:
+			return nil, c.fail(closeProtocolError, fmt.Errorf("%w: reserved opcode %#x", ErrProtocol, h.op))
+		}
+		if isData := h.op <= opBinary; isData && h.length > uint64(c.max-len(buf)) {
+			return nil, c.fail(closeTooBig, fmt.Errorf("%w: over %d bytes", ErrMessageTooLarge, c.max))
+		}
+		fr, err = c.ws.HandleFrame(fr) // answers pings, ends on close frames
+		if err != nil {
+			return nil, c.wrapReadErr(err)
+		}
+		if fr == nil { // a control frame, already handled
+			continue
+		}
+		n := int(h.length) // fits: checked against c.max above
+		buf = grow(buf, n, c.max)
+		if _, err := io.ReadFull(fr, buf[len(buf):len(buf)+n]); err != nil {
+			return nil, c.wrapReadErr(err)
+		}
+		buf = buf[:len(buf)+n]
+		if h.fin {
+			c.rbuf = buf
+			return buf, nil
+		}
+		inMessage = true
+	}
+}
+
+// grow returns buf with room for n more bytes, without exceeding limit in
+// capacity unless buf already does.
+func grow(buf []byte, n, limit int) []byte {
+	if cap(buf)-len(buf) >= n {
+		return buf
+	}
+	c := max(2*cap(buf), len(buf)+n, 512)
+	c = min(c, max(limit, len(buf)+n))
+	nb := make([]byte, len(buf), c)
+	copy(nb, buf)
+	return nb
+}
+
+// frameHeader is what ReadMessage needs of a WebSocket frame header.
+type frameHeader struct {
+	fin    bool
+	rsv    byte
+	op     byte
+	length uint64
+}
+
+// parseFrameHeader decodes the header bytes that x/net/websocket keeps for
+// the frame it has just read (a *bytes.Buffer behind HeaderReader), without
+// consuming them.
+func parseFrameHeader(r io.Reader) (frameHeader, bool) {
+	hb, ok := r.(interface{ Bytes() []byte })
+	if !ok {
+		return frameHeader{}, false
+	}
+	b := hb.Bytes()
+	if len(b) < 2 {
+		return frameHeader{}, false
+	}
+	h := frameHeader{fin: b[0]&0x80 != 0, rsv: b[0] & 0x70, op: b[0] & 0x0F}
+	switch l := b[1] & 0x7F; l {
+	case 126:
+		if len(b) < 4 {
+			return frameHeader{}, false
+		}
+		h.length = uint64(binary.BigEndian.Uint16(b[2:4]))
+	case 127:
+		if len(b) < 10 {
+			return frameHeader{}, false
+		}
+		h.length = binary.BigEndian.Uint64(b[2:10]) &^ (1 << 63)
+	default:
+		h.length = uint64(l)
+	}
+	return h, true
+}
+
+// WriteMessages writes each message as one WebSocket frame (text for JSON,
+// binary for MessagePack), in order. When any message is larger than
+// MaxMessageSize it returns an error wrapping ErrMessageTooLarge and writes
+// nothing. x/net/websocket flushes every frame, so this costs one system call
+// per message.
+func (c *Conn) WriteMessages(msgs [][]byte) error {
+	for _, m := range msgs {
+		if len(m) > c.max {
+			return fmt.Errorf("%w: %d bytes, limit %d", ErrMessageTooLarge, len(m), c.max)
+		}
+	}
+	for _, m := range msgs {
+		if c.closed.Load() {
+			return ErrClosed
+		}
+		if _, err := c.ws.Write(m); err != nil {
+			if c.closed.Load() {
+				return ErrClosed
+			}
+			return fmt.Errorf("wstransport: write: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close sends a close frame (status 1000) if it can within a second, and
+// closes the connection. It unblocks a pending ReadMessage at once and a
+// pending WriteMessages within that second. It is idempotent: later calls
+// return the first call's result.
+func (c *Conn) Close() error { return c.closeWith(closeNormal) }
+
+// closeWith closes the connection after trying to send a close frame with
+// the given status.
+func (c *Conn) closeWith(status int) error {
+	c.closeOnce.Do(func() {
+		c.closed.Store(true)
+		now := time.Now()
+		_ = c.nc.SetReadDeadline(now) // unblocks a pending read now
+		_ = c.nc.SetWriteDeadline(now.Add(closeFrameTimeout))
+		_ = c.ws.WriteClose(status) // best effort; waits for a write in progress
+		if err := c.nc.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			c.closeErr = fmt.Errorf("wstransport: close: %w", err)
+		}
+	})
+	return c.closeErr
+}
+
+// fail closes the connection with status and returns err. Reader goroutine only.
+func (c *Conn) fail(status int, err error) error {
+	_ = c.closeWith(status)
+	return err
+}
+
+// wrapReadErr gives a read error its context: ErrClosed after Close, io.EOF
+// when the peer closed, the network error otherwise.
+func (c *Conn) wrapReadErr(err error) error {
+	switch {
+	case c.closed.Load():
+		return ErrClosed
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("wstransport: connection closed by peer: %w", io.EOF)
+	}
+	return fmt.Errorf("wstransport: read: %w", err)
+}

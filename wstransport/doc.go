@@ -1,0 +1,80 @@
+// Package wstransport carries WAMP over WebSocket (RFC 6455), for browsers
+// and for routers and clients that speak WAMP only over WebSocket. It is
+// built on golang.org/x/net/websocket and is the only edgewamp package that
+// links net/http; none of x/net's types appear in its API, and the device
+// client does not import it (a binary that wants WebSocket plugs [Dial] in).
+//
+// # Subprotocols
+//
+// A connection carries one WAMP message per WebSocket message, with the
+// serializer named by the subprotocol agreed in the handshake:
+//
+//	wamp.2.json     text frames   (wamp.JSON)
+//	wamp.2.msgpack  binary frames (wamp.MsgPack)
+//
+// The client offers exactly one; the server selects exactly one, in its own
+// order of preference, and refuses with HTTP 400 when the client offers none
+// it knows.
+//
+// # Server
+//
+// [Handler] turns a function that runs one session into an http.Handler.
+// The connection lives as long as that function runs:
+//
+//	h := wstransport.Handler(wstransport.ServerConfig{}, func(t wamp.Transport) {
+//		router.ServeTransport(ctx, t) // returns when the session ends
+//	})
+//	mux := http.NewServeMux()
+//	mux.Handle("/ws", h)
+//	srv := wstransport.NewServer("127.0.0.1:8080", mux) // safe time limits
+//	err := srv.ListenAndServe()
+//
+// The zero [ServerConfig] accepts wamp.2.json (preferred) and
+// wamp.2.msgpack, messages up to 1 MiB, and browsers only from the server's
+// own origin: requests without an Origin header (non-browser clients) are
+// accepted, requests from another origin only when it is listed in
+// AllowedOrigins (or "*" is). Refusals are plain HTTP answers with a
+// readable body: 426 (not a WebSocket request), 403 (origin), 400 (no common
+// subprotocol), 505 (not HTTP/1.1); nothing is upgraded.
+//
+// The http.Server must bound the request headers' arrival: use [NewServer],
+// or set ReadHeaderTimeout yourself. Handler bounds the rest of the
+// handshake (ServerConfig.HandshakeTimeout), then clears the deadlines that
+// net/http leaves on a hijacked connection; the session sets its own with
+// SetReadDeadline and SetWriteDeadline. Shutting the http.Server down does
+// not end upgraded connections: the owner of the sessions closes them.
+//
+// # Client
+//
+// [Dial] connects to ws:// and wss:// URLs and checks that the server
+// selected the offered subprotocol:
+//
+//	c, err := wstransport.Dial(ctx, "wss://router.example/ws", wstransport.ClientConfig{
+//		Serializer: wamp.MsgPack, // default wamp.JSON
+//		TLS:        &tls.Config{RootCAs: pool},
+//	})
+//	// c is a wamp.Transport: hand it to peer.New, or a device client.
+//
+// A refusal is a [*HandshakeError] with the server's HTTP status and message;
+// errors.Is tells ErrSubprotocol and ErrOrigin apart.
+//
+// # Connections
+//
+// [*Conn] implements wamp.Transport. ReadMessage returns whole messages
+// (fragmented ones are reassembled), answers pings, and enforces the size
+// limit from each frame's header before reading the payload, so a peer
+// cannot make it buffer more than MaxMessageSize; a larger message, or a
+// framing violation, ends that connection only (close status 1009 or 1002).
+// WriteMessages sends one frame per message. WebSocket has no way to learn
+// the peer's limit, so MaxMessageSize is the local limit, used both ways.
+// Close sends a close frame when it can within a second and closes the
+// connection, unblocking a pending read at once. x/net/websocket has no API
+// to send pings: keepalive, where wanted, is WAMP-level (or the session's
+// idle read deadline).
+//
+// x/net/websocket does not report frame boundaries through Conn.Read, so
+// ReadMessage reads frames through the frame layer that x/net's Conn
+// exposes (NewFrameReader, HandleFrame) and decodes each header from the
+// bytes x/net keeps. The tests pin that behaviour (fragments, pings, limits,
+// protocol errors) against the x/net version in go.mod.
+package wstransport

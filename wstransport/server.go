@@ -1,0 +1,200 @@
+package wstransport
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/net/websocket"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// ServerConfig configures [Handler]. The zero value is ready to use: every
+// field's zero value means the documented default. A ServerConfig is copied
+// by Handler and not modified.
+type ServerConfig struct {
+	// Serializers lists the serializers the server accepts, in its order of
+	// preference: the first one whose subprotocol the client offers is
+	// chosen. nil entries are skipped. Default: wamp.JSON, then wamp.MsgPack.
+	Serializers []wamp.Serializer
+
+	// MaxMessageSize is the largest message accepted, and sent, in bytes.
+	// A larger incoming message closes that connection. Default (0 or less):
+	// DefaultMaxMessageSize, 1 MiB.
+	MaxMessageSize int
+
+	// AllowedOrigins lists the browser origins ("https://dash.example.com",
+	// scheme://host[:port], compared case-insensitively) allowed to connect
+	// besides the server's own. The rule is:
+	//   - requests without an Origin header (non-browser clients) are accepted;
+	//   - requests whose Origin has the same host:port as the request's Host
+	//     (a page served by this server) are accepted;
+	//   - other origins are accepted only when listed here, or when this list
+	//     contains "*" (any origin: only for servers that authenticate every
+	//     session, since a browser sends the user's cookies along).
+	// Refused origins get HTTP 403. Default: empty (same-origin only).
+	AllowedOrigins []string
+
+	// HandshakeTimeout bounds the WebSocket handshake once the HTTP request
+	// has been read (the request itself is bounded by the http.Server's
+	// ReadHeaderTimeout, see NewServer). Default (0 or less):
+	// DefaultHandshakeTimeout, 10 seconds.
+	HandshakeTimeout time.Duration
+}
+
+// withDefaults returns a copy of cfg with the defaults filled in.
+func (cfg ServerConfig) withDefaults() ServerConfig {
+	var sers []wamp.Serializer
+	for _, s := range cfg.Serializers {
+		if s != nil {
+			sers = append(sers, s)
+		}
+	}
+	if len(sers) == 0 {
+		sers = []wamp.Serializer{wamp.JSON, wamp.MsgPack}
+	}
+	cfg.Serializers = sers
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	cfg.AllowedOrigins = append([]string(nil), cfg.AllowedOrigins...)
+	return cfg
+}
+
+// Handler returns an http.Handler that accepts WAMP-over-WebSocket
+// connections and runs serve for each, in the request's goroutine. The
+// connection is closed when serve returns, so serve must run the whole
+// session (a router's ServeTransport fits as it is). serve must not keep t
+// after it returns.
+//
+// The handler refuses, with a plain-text explanation and without upgrading:
+// a request that is not a WebSocket upgrade (426), a refused Origin (403, see
+// ServerConfig.AllowedOrigins), a request that offers none of the
+// configured WAMP subprotocols (400), and a request that cannot be taken over
+// (HTTP/2; 505). Otherwise it selects exactly one subprotocol, in the
+// server's order of preference, and upgrades.
+//
+// The returned handler is safe for concurrent use.
+func Handler(cfg ServerConfig, serve func(t wamp.Transport)) http.Handler {
+	cfg = cfg.withDefaults()
+	names := make([]string, len(cfg.Serializers))
+	for i, s := range cfg.Serializers {
+		names[i] = Subprotocol(s)
+	}
+	return &handler{cfg: cfg, serve: serve, supported: strings.Join(names, ", ")}
+}
+
+// handler is the http.Handler returned by Handler. It is immutable.
+type handler struct {
+	cfg       ServerConfig
+	serve     func(wamp.Transport)
+	supported string // the configured subprotocols, for error messages
+}
+
+// ServeHTTP checks the request, then lets x/net/websocket do the upgrade.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !isUpgradeRequest(r) {
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Sec-WebSocket-Protocol", h.supported)
+		refuse(w, http.StatusUpgradeRequired, "wstransport: this is a WAMP WebSocket endpoint; a WebSocket upgrade request is required")
+		return
+	}
+	if !originAllowed(r.Header.Get("Origin"), r.Host, h.cfg.AllowedOrigins) {
+		refuse(w, http.StatusForbidden, "wstransport: origin not allowed: "+r.Header.Get("Origin"))
+		return
+	}
+	ser := pickSerializer(h.cfg.Serializers, offeredSubprotocols(r.Header))
+	if ser == nil {
+		refuse(w, http.StatusBadRequest, "wstransport: no supported WAMP subprotocol offered; this server supports: "+h.supported)
+		return
+	}
+	hj, ok := w.(http.Hijacker)
+	if r.ProtoMajor != 1 || !ok {
+		refuse(w, http.StatusHTTPVersionNotSupported, "wstransport: WebSocket needs HTTP/1.1")
+		return
+	}
+	proto := Subprotocol(ser)
+	hw := &hijackWriter{ResponseWriter: w, hj: hj, timeout: h.cfg.HandshakeTimeout}
+	s := websocket.Server{
+		// The Handshake function replaces x/net's default Origin check (the
+		// plain websocket.Handler refuses clients without an Origin): the
+		// checks above are done, so it only records the selected subprotocol.
+		Handshake: func(c *websocket.Config, _ *http.Request) error {
+			c.Protocol = []string{proto}
+			return nil
+		},
+		Handler: func(ws *websocket.Conn) {
+			nc := hw.conn
+			_ = nc.SetDeadline(time.Time{}) // handshake done; the session sets its own
+			c := newConn(ws, nc, ser, h.cfg.MaxMessageSize)
+			defer c.Close()
+			h.serve(c)
+		},
+	}
+	s.ServeHTTP(hw, r)
+}
+
+// refuse answers an HTTP error with a plain-text message, without upgrading.
+func refuse(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Connection", "close")
+	http.Error(w, msg, code)
+}
+
+// hijackWriter passes the ResponseWriter to x/net/websocket and keeps the
+// net.Conn it hijacks (x/net's Conn does not expose it), giving it the
+// handshake deadline: net/http leaves its own read and write deadlines on a
+// hijacked connection.
+type hijackWriter struct {
+	http.ResponseWriter
+	hj      http.Hijacker
+	timeout time.Duration
+	conn    net.Conn // set by Hijack, read by the same goroutine afterwards
+}
+
+// Hijack takes over the connection and sets the handshake deadline.
+func (hw *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := hw.hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if nc == nil {
+		return nil, nil, errors.New("wstransport: hijack returned no connection")
+	}
+	_ = nc.SetDeadline(time.Now().Add(hw.timeout))
+	hw.conn = nc
+	return nc, brw, nil
+}
+
+// Unwrap returns the original ResponseWriter (for http.ResponseController).
+func (hw *hijackWriter) Unwrap() http.ResponseWriter { return hw.ResponseWriter }
+
+// NewServer returns an http.Server for addr and h with time limits suited
+// to a WAMP WebSocket endpoint exposed to untrusted clients: the request
+// headers must arrive within 10 s (ReadHeaderTimeout), a whole request within
+// 30 s (ReadTimeout) and its answer within 30 s (WriteTimeout), idle
+// keep-alive connections close after 120 s, headers are limited to 64 KiB,
+// and only HTTP/1.1 is served (WebSocket needs it). The read and write
+// limits do not apply to upgraded WebSocket connections: Handler clears them
+// after the handshake, and the session sets its own. Run it with
+// ListenAndServe, ListenAndServeTLS (with TLSConfig set), or Serve.
+func NewServer(addr string, h http.Handler) *http.Server {
+	var protos http.Protocols
+	protos.SetHTTP1(true)
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		Protocols:         &protos,
+	}
+}

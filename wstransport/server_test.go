@@ -1,0 +1,159 @@
+package wstransport
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// TestNegotiation checks which subprotocol the server selects.
+func TestNegotiation(t *testing.T) {
+	cbor := fakeSerializer{name: "cbor", binary: true}
+	for _, tc := range []struct {
+		name   string
+		server []wamp.Serializer
+		offer  []string // Sec-WebSocket-Protocol header lines
+		want   string   // selected subprotocol, "" for a refusal
+	}{
+		{"json only", nil, []string{"wamp.2.json"}, "wamp.2.json"},
+		{"msgpack only", nil, []string{"wamp.2.msgpack"}, "wamp.2.msgpack"},
+		{"both, json first", nil, []string{"wamp.2.json, wamp.2.msgpack"}, "wamp.2.json"},
+		{"both, msgpack first", nil, []string{"wamp.2.msgpack, wamp.2.json"}, "wamp.2.json"},
+		{"server prefers msgpack", []wamp.Serializer{wamp.MsgPack, wamp.JSON}, []string{"wamp.2.json,wamp.2.msgpack"}, "wamp.2.msgpack"},
+		{"server has json only", []wamp.Serializer{wamp.JSON}, []string{"wamp.2.msgpack, wamp.2.json"}, "wamp.2.json"},
+		{"two header lines", nil, []string{"wamp.2.cbor", "wamp.2.msgpack"}, "wamp.2.msgpack"},
+		{"unknown ignored", nil, []string{"wamp.2.cbor, wamp.2.ubjson, mqtt, wamp.2.msgpack"}, "wamp.2.msgpack"},
+		{"extra serializer", []wamp.Serializer{cbor, wamp.JSON}, []string{"wamp.2.json, wamp.2.cbor"}, "wamp.2.cbor"},
+		{"nil entries skipped", []wamp.Serializer{nil, wamp.MsgPack}, []string{"wamp.2.json, wamp.2.msgpack"}, "wamp.2.msgpack"},
+		{"none offered", nil, nil, ""},
+		{"only unknown", nil, []string{"wamp.2.cbor, mqtt"}, ""},
+		{"case matters", nil, []string{"WAMP.2.JSON"}, ""},
+		{"not offered by server", []wamp.Serializer{wamp.MsgPack}, []string{"wamp.2.json"}, ""},
+		{"wamp.1 is not wamp.2", nil, []string{"wamp.json"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGoroutines(t)
+			ts := startServer(t, ServerConfig{Serializers: tc.server}, nil, nil)
+			var lines []string
+			for _, o := range tc.offer {
+				lines = append(lines, "Sec-WebSocket-Protocol: "+o)
+			}
+			r := rawHandshake(t, ts.addr, lines...)
+			if tc.want == "" {
+				if r.status != http.StatusBadRequest {
+					t.Fatalf("status %d, want 400", r.status)
+				}
+				if !strings.Contains(r.body, "no supported WAMP subprotocol offered") {
+					t.Errorf("body %q does not explain the refusal", r.body)
+				}
+				if r.header.Get("Upgrade") != "" {
+					t.Errorf("refusal carries Upgrade: %q", r.header.Get("Upgrade"))
+				}
+				return
+			}
+			if r.status != http.StatusSwitchingProtocols {
+				t.Fatalf("status %d (%s), want 101", r.status, r.body)
+			}
+			if got := r.header.Values("Sec-WebSocket-Protocol"); len(got) != 1 || got[0] != tc.want {
+				t.Errorf("selected %q, want %q", got, tc.want)
+			}
+			sc := ts.serverConn(t)
+			if sc.Subprotocol() != tc.want {
+				t.Errorf("server Conn.Subprotocol() = %q, want %q", sc.Subprotocol(), tc.want)
+			}
+		})
+	}
+}
+
+// TestOrigin checks the Origin rule.
+func TestOrigin(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		allowed []string
+		origin  string // "" for no header; "SELF" for the server's own origin
+		ok      bool
+	}{
+		{"no origin", nil, "", true},
+		{"same origin", nil, "SELF", true},
+		{"same origin https", nil, "https://SELF", true},
+		{"other origin", nil, "http://evil.example", false},
+		{"other port", nil, "http://127.0.0.1:1", false},
+		{"null", nil, "null", false},
+		{"garbage", nil, "::not a url", false},
+		{"listed", []string{"https://dash.example"}, "https://dash.example", true},
+		{"listed, case", []string{"https://Dash.Example"}, "https://dash.example", true},
+		{"listed, trailing slash", []string{"https://dash.example/"}, "https://dash.example", true},
+		{"listed, other scheme", []string{"https://dash.example"}, "http://dash.example", false},
+		{"listed, other port", []string{"https://dash.example"}, "https://dash.example:8443", false},
+		{"not listed", []string{"https://dash.example"}, "https://evil.example", false},
+		{"star", []string{"*"}, "https://evil.example", true},
+		{"star, null", []string{"*"}, "null", true},
+		{"listed, no origin", []string{"https://dash.example"}, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGoroutines(t)
+			ts := startServer(t, ServerConfig{AllowedOrigins: tc.allowed}, nil, nil)
+			lines := []string{"Sec-WebSocket-Protocol: wamp.2.json"}
+			switch {
+			case tc.origin == "SELF":
+				lines = append(lines, "Origin: http://"+ts.addr)
+			case strings.Contains(tc.origin, "SELF"):
+				lines = append(lines, "Origin: "+strings.Replace(tc.origin, "SELF", ts.addr, 1))
+			case tc.origin != "":
+				lines = append(lines, "Origin: "+tc.origin)
+			}
+			r := rawHandshake(t, ts.addr, lines...)
+			if tc.ok {
+				if r.status != http.StatusSwitchingProtocols {
+					t.Fatalf("status %d (%s), want 101", r.status, r.body)
+				}
+				ts.serverConn(t)
+				return
+			}
+			if r.status != http.StatusForbidden || !strings.Contains(r.body, "origin not allowed") {
+				t.Errorf("got %d %q, want 403 origin not allowed", r.status, r.body)
+			}
+		})
+	}
+}
+
+// TestNotUpgrade checks the answer to plain HTTP requests.
+func TestNotUpgrade(t *testing.T) {
+	checkGoroutines(t)
+	ts := startServer(t, ServerConfig{}, nil, nil)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("http://" + ts.addr + "/ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusUpgradeRequired || !strings.Contains(string(body), "WebSocket upgrade request is required") {
+		t.Errorf("got %d %q, want 426", resp.StatusCode, body)
+	}
+	if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != "wamp.2.json, wamp.2.msgpack" {
+		t.Errorf("advertised %q", got)
+	}
+}
+
+// TestServerConfigDefaults checks withDefaults.
+func TestServerConfigDefaults(t *testing.T) {
+	cfg := ServerConfig{MaxMessageSize: -1, HandshakeTimeout: -1}.withDefaults()
+	if len(cfg.Serializers) != 2 || cfg.Serializers[0] != wamp.JSON || cfg.Serializers[1] != wamp.MsgPack {
+		t.Errorf("Serializers = %v", cfg.Serializers)
+	}
+	if cfg.MaxMessageSize != DefaultMaxMessageSize || cfg.HandshakeTimeout != DefaultHandshakeTimeout {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	srv := NewServer(":0", http.NotFoundHandler())
+	if srv.ReadHeaderTimeout == 0 || srv.IdleTimeout == 0 || srv.MaxHeaderBytes == 0 {
+		t.Errorf("NewServer lacks time limits: %+v", srv)
+	}
+	if srv.Protocols == nil || srv.Protocols.HTTP2() || !srv.Protocols.HTTP1() {
+		t.Errorf("NewServer protocols: %v", srv.Protocols)
+	}
+}
