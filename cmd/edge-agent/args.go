@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// invocation is one parsed command line: the common flags and the positional words.
+type invocation struct {
+	url     string
+	uri     wamp.URI
+	args    wamp.List
+	realm   string
+	timeout time.Duration
+	count   int
+	stderr  io.Writer // progress messages ("subscribed to ...")
+}
+
+// parseInvocation reads flags wherever they stand among the positional
+// arguments (so "subscribe URL TOPIC -n 3" works), stopping at "--".
+// minPositional is the number of words before the ARGs (URL and URI).
+func parseInvocation(name string, argv []string, minPositional int) (*invocation, error) {
+	inv := &invocation{}
+	var serializer string
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&inv.realm, "realm", "realm1", "realm to join")
+	fs.DurationVar(&inv.timeout, "timeout", 10*time.Second, "time limit for joining and for each request")
+	fs.StringVar(&serializer, "serializer", "", "json or msgpack")
+	fs.IntVar(&inv.count, "n", 0, "number of events or calls before exiting (0 = no limit)")
+
+	var words, tail []string
+	rest := argv
+	for i, w := range argv {
+		if w == "--" {
+			rest, tail = argv[:i], argv[i+1:]
+			break
+		}
+	}
+	for len(rest) > 0 {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		rest = fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		words = append(words, rest[0])
+		rest = rest[1:]
+		// Anything that looks like a number (-5, -1.5) is a word, not a flag.
+		for len(rest) > 0 && !isFlag(rest[0]) {
+			words = append(words, rest[0])
+			rest = rest[1:]
+		}
+	}
+	words = append(words, tail...)
+	if len(words) < minPositional {
+		return nil, errors.New("missing URL or URI")
+	}
+	if inv.count < 0 {
+		return nil, errors.New("-n must not be negative")
+	}
+	u, err := withSerializer(words[0], serializer)
+	if err != nil {
+		return nil, err
+	}
+	inv.url = u
+	inv.uri = wamp.URI(words[1])
+	if !wamp.ValidURI(inv.uri, false, false) {
+		return nil, fmt.Errorf("invalid URI %q", words[1])
+	}
+	for _, w := range words[minPositional:] {
+		inv.args = append(inv.args, parseArg(w))
+	}
+	return inv, nil
+}
+
+// isFlag reports whether a word is a flag: a dash followed by a letter.
+func isFlag(w string) bool {
+	return len(w) > 1 && w[0] == '-' && (w[1] == '-' || (w[1] >= 'a' && w[1] <= 'z') || (w[1] >= 'A' && w[1] <= 'Z'))
+}
+
+// withSerializer adds ?serializer=NAME to a URL unless NAME is empty.
+func withSerializer(raw, serializer string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return "", fmt.Errorf("invalid router URL %q (want rs://host:port, rss://host:port or unix:///path)", raw)
+	}
+	if serializer == "" {
+		return raw, nil
+	}
+	if serializer != "json" && serializer != "msgpack" {
+		return "", fmt.Errorf("unknown serializer %q (want json or msgpack)", serializer)
+	}
+	q := u.Query()
+	q.Set("serializer", serializer)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// parseArg reads a command-line word as a JSON value, or as a string when it
+// is not valid JSON. Integers stay integers.
+func parseArg(w string) any {
+	d := json.NewDecoder(strings.NewReader(w))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil || d.More() {
+		return w
+	}
+	return fromJSON(v)
+}
+
+// fromJSON converts encoding/json's json.Number values to int64 or float64.
+func fromJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = fromJSON(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = fromJSON(x[k])
+		}
+	}
+	return v
+}

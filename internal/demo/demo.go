@@ -1,0 +1,100 @@
+// Package demo is the simulated device of the quick start: a light that can be
+// switched by RPC and a temperature sensor that publishes readings. It needs
+// no hardware and runs on any joined device client.
+//
+//	light.set(on bool) -> on        switch the light
+//	light.get()        -> on        read the light
+//	temperature                     event: [celsius float], {"unit": "C", "time": RFC 3339}
+package demo
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// URIs the simulated device uses.
+const (
+	ProcLightSet     wamp.URI = "light.set"
+	ProcLightGet     wamp.URI = "light.get"
+	TopicTemperature wamp.URI = "temperature"
+)
+
+// Config tunes the simulated device. The zero value is ready to use.
+type Config struct {
+	// Interval between temperature readings; default 1s.
+	Interval time.Duration
+	// Logger receives the light's changes at info level; default: discard.
+	Logger *slog.Logger
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+}
+
+// Run registers the light's procedures on c and publishes a temperature
+// reading every Interval until ctx is cancelled or the session ends.
+func Run(ctx context.Context, c *device.Client, cfg Config) error {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	var light atomic.Bool
+	set := func(_ context.Context, inv *device.Invocation) (wamp.Payload, error) {
+		if len(inv.Args) != 1 {
+			return wamp.Payload{}, wamp.NewError(wamp.ErrInvalidArgument.URI, "light.set takes one argument: true or false")
+		}
+		on, ok := inv.Args[0].(bool)
+		if !ok {
+			return wamp.Payload{}, wamp.NewError(wamp.ErrInvalidArgument.URI, fmt.Sprintf("light.set wants a boolean, not %T", inv.Args[0]))
+		}
+		light.Store(on)
+		cfg.Logger.Info("demo light switched", "on", on)
+		return wamp.Payload{Args: wamp.List{on}}, nil
+	}
+	get := func(context.Context, *device.Invocation) (wamp.Payload, error) {
+		return wamp.Payload{Args: wamp.List{light.Load()}}, nil
+	}
+	if _, err := c.Register(ctx, ProcLightSet, set, nil); err != nil {
+		return fmt.Errorf("demo: register %s: %w", ProcLightSet, err)
+	}
+	if _, err := c.Register(ctx, ProcLightGet, get, nil); err != nil {
+		return fmt.Errorf("demo: register %s: %w", ProcLightGet, err)
+	}
+	tick := time.NewTicker(cfg.Interval)
+	defer tick.Stop()
+	start := cfg.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.Done():
+			return fmt.Errorf("demo: session ended: %w", c.Err())
+		case <-tick.C:
+		}
+		now := cfg.Now()
+		err := c.Publish(ctx, TopicTemperature, wamp.Payload{
+			Args:   wamp.List{Temperature(now.Sub(start))},
+			Kwargs: wamp.Dict{"unit": "C", "time": now.UTC().Format(time.RFC3339Nano)},
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("demo: publish %s: %w", TopicTemperature, err)
+		}
+	}
+}
+
+// Temperature is the simulated sensor: a slow swing of ±3 °C around 21.5 °C
+// with a period of ten minutes, rounded to a tenth of a degree.
+func Temperature(since time.Duration) float64 {
+	v := 21.5 + 3*math.Sin(2*math.Pi*since.Seconds()/600)
+	return math.Round(v*10) / 10
+}
