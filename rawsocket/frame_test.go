@@ -25,10 +25,14 @@ func (g goldenFrame) body() []byte {
 	return g.payload
 }
 
+// bigPayload returns n octets of a repeating pattern (0, 7, 14, ...).
 func bigPayload(n int) []byte {
 	b := make([]byte, n)
-	for i := range b {
+	for i := range min(n, 256) {
 		b[i] = byte(i * 7)
+	}
+	for done := min(n, 256); done < n; done *= 2 {
+		copy(b[done:], b[:done])
 	}
 	return b
 }

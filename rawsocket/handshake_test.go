@@ -24,6 +24,8 @@ var (
 	testJSON    wamp.Serializer = testSerializer{wamp.SerializerJSON, "json"}
 	testMsgPack wamp.Serializer = testSerializer{wamp.SerializerMsgPack, "msgpack"}
 	testCBOR    wamp.Serializer = testSerializer{3, "cbor"}
+
+	testSerializers = []wamp.Serializer{testJSON, testMsgPack}
 )
 
 func (s testSerializer) ID() wamp.SerializerID { return s.id }
