@@ -1,0 +1,181 @@
+package device_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// joinInProcess joins a client to rt over an in-process connection.
+func joinInProcess(ctx context.Context, rt *minirouter.Router) *device.Client {
+	tr, err := rt.Connect(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := device.NewClient(ctx, tr, device.Config{Logger: quiet()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return c
+}
+
+// A callee registers a procedure and a caller calls it, over RawSocket on a
+// loopback TCP port.
+func Example() {
+	ctx := context.Background()
+	rt, _ := minirouter.New(minirouter.Config{})
+	defer rt.Close()
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go rt.Serve(l)
+	url := "rs://" + l.Addr().String() // MessagePack by default; add ?serializer=json for JSON
+
+	callee, err := device.Dial(ctx, url, device.Config{Realm: "realm1"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer callee.Close()
+	_, err = callee.Register(ctx, "com.example.add2", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+		a, _ := inv.Args[0].(int64) // decoded integers are int64
+		b, _ := inv.Args[1].(int64)
+		return wamp.Payload{Args: wamp.List{a + b}}, nil
+	}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	caller, err := device.Dial(ctx, url, device.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer caller.Leave(ctx)
+	res, err := caller.Call(ctx, "com.example.add2", wamp.Payload{Args: wamp.List{2, 3}}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("2 + 3 =", res.Args[0])
+	// Output: 2 + 3 = 5
+}
+
+// Errors come back as *wamp.Error and match the standard URIs.
+func ExampleClient_Call() {
+	ctx := context.Background()
+	rt, _ := minirouter.New(minirouter.Config{})
+	defer rt.Close()
+	c := joinInProcess(ctx, rt)
+	defer c.Close()
+
+	_, err := c.Call(ctx, "com.example.missing", wamp.Payload{}, &device.CallOptions{Timeout: time.Second})
+	fmt.Println(errors.Is(err, wamp.ErrNoSuchProcedure))
+	// Output: true
+}
+
+// A handler can send progressive results; the caller receives them in order.
+func ExampleClient_Register() {
+	ctx := context.Background()
+	rt, _ := minirouter.New(minirouter.Config{})
+	defer rt.Close()
+	callee, caller := joinInProcess(ctx, rt), joinInProcess(ctx, rt)
+	defer callee.Close()
+	defer caller.Close()
+
+	_, err := callee.Register(ctx, "com.example.countdown", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+		for i := 3; i > 0; i-- {
+			if err := inv.Progress(ctx, wamp.Payload{Args: wamp.List{i}}); err != nil {
+				return wamp.Payload{}, err
+			}
+		}
+		return wamp.Payload{Args: wamp.List{"liftoff"}}, nil
+	}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := caller.Call(ctx, "com.example.countdown", wamp.Payload{}, &device.CallOptions{
+		Progress: func(p wamp.Payload) { fmt.Println(p.Args[0]) },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Args[0])
+	// Output:
+	// 3
+	// 2
+	// 1
+	// liftoff
+}
+
+// A sensor publishes readings; a subscriber receives them in order.
+func ExampleClient_Subscribe() {
+	ctx := context.Background()
+	rt, _ := minirouter.New(minirouter.Config{})
+	defer rt.Close()
+	sensor, dashboard := joinInProcess(ctx, rt), joinInProcess(ctx, rt)
+	defer sensor.Close()
+	defer dashboard.Close()
+
+	got := make(chan *device.Event, 3)
+	_, err := dashboard.Subscribe(ctx, "com.example.sensor.", func(ev *device.Event) { got <- ev },
+		&device.SubscribeOptions{Match: "prefix"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, temp := range []float64{21.5, 21.7, 22.0} {
+		if err := sensor.Publish(ctx, "com.example.sensor.temp", wamp.Payload{Args: wamp.List{temp}}, nil); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for range 3 {
+		ev := <-got
+		fmt.Println(ev.Topic, ev.Args[0])
+	}
+	// Output:
+	// com.example.sensor.temp 21.5
+	// com.example.sensor.temp 21.7
+	// com.example.sensor.temp 22
+}
+
+// A Reconnector keeps a device joined: its procedures are registered again
+// after every join and what it publishes while offline is sent afterwards.
+func ExampleReconnector() {
+	ctx, cancel := context.WithCancel(context.Background())
+	rt, _ := minirouter.New(minirouter.Config{})
+	defer rt.Close()
+
+	joined := make(chan struct{}, 1)
+	rc := device.NewReconnector(device.ReconnectConfig{
+		Connect: rt.Connect, // or URL: "rs://gateway:8080"
+		Client:  device.Config{Logger: quiet()},
+		OnJoin:  func(*device.Client) { joined <- struct{}{} },
+	})
+	rc.Register("com.example.light.set", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+		return wamp.Payload{Args: wamp.List{"light is " + fmt.Sprint(inv.Args[0])}}, nil
+	}, nil)
+	rc.Publish(ctx, "com.example.boot", wamp.Payload{}, nil) // queued until joined
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rc.Run(ctx)
+	}()
+	<-joined
+
+	user := joinInProcess(ctx, rt)
+	defer user.Close()
+	res, err := user.Call(ctx, "com.example.light.set", wamp.Payload{Args: wamp.List{"on"}}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Args[0])
+	fmt.Println("queued:", rc.Stats().Queued)
+	cancel()
+	<-done
+	// Output:
+	// light is on
+	// queued: 0
+}
