@@ -6,4 +6,63 @@
 //
 // The package does no I/O and uses neither reflection nor regexp on the
 // per-message path.
+//
+// # Messages
+//
+// Each WAMP message is a pointer to a struct ([*Publish], [*Call], ...) that
+// implements [Message]; its doc comment gives the wire shape. User data
+// travels in [Payload] (Args, Kwargs); options and details are [Dict]s. On
+// the wire, Args and Kwargs are sent only when needed (Kwargs non-empty: both,
+// with [] for nil Args; Args non-empty: Args alone; else neither), and a nil
+// Dict is sent as {}.
+//
+// # Serializers
+//
+// [JSON] and [MsgPack] implement [Serializer]; [SerializerByID] and
+// [SerializerByName] pick one from a RawSocket handshake code or a WebSocket
+// subprotocol. Both share one table of message shapes (codec.go and
+// decode.go), so they accept and produce the same messages:
+//
+//	buf, err := wamp.MsgPack.AppendMessage(buf[:0], &wamp.Publish{
+//		Request: ids.Next(), Topic: "com.example.temp",
+//		Payload: wamp.Payload{Args: wamp.List{21.5}},
+//	})
+//	m, err := wamp.JSON.DecodeMessage(frame) // err wraps ErrProtocolViolation on bad input
+//
+// Decoded values follow the value model documented on [Dict]: nil, bool,
+// int64 (uint64 only above math.MaxInt64), float64, string, []byte, List and
+// Dict. Binary data survives JSON by the spec's rule ("\u0000" + base64) and
+// stays a bin in MessagePack. Decoders check every field's type (IDs are
+// integers in [0, 2^53], URIs strings, Options and Details dicts, Arguments a
+// list, ArgumentsKw a dict) and the field count, limit nesting to 64 levels,
+// and never panic on any input (both are fuzzed). Encoding a message into a
+// caller's buffer allocates nothing for values in the value model; Dict keys
+// are written in sorted order, so a message always encodes to the same bytes.
+//
+// Payload passthru mode (an opaque binary payload in place of Arguments) has
+// no representation in [Payload]; such messages are rejected as protocol
+// violations.
+//
+// # IDs, URIs, options and features
+//
+// [NewGlobalID] draws session and publication IDs; [RequestIDs] counts
+// request IDs per direction. [ValidURI] applies the spec's loose or strict
+// rules; [MatchPolicy], [MatchPrefix], [MatchWildcard] and [URIComponents]
+// serve subscription and registration matching. The Opt helpers ([OptInt],
+// [OptID], [OptString], ...) read Options and Details whatever numeric type a
+// serializer produced. [ClientRoles], [BuildRoles], [HasRole] and
+// [HasFeature] build and read the "roles" announcements of HELLO and WELCOME.
+//
+// # Errors
+//
+// A WAMP error URI is an [*Error]; errors.Is matches by URI, so
+//
+//	errors.Is(err, wamp.ErrNoSuchProcedure)
+//
+// holds for any error wrapping an *Error with that URI. [ErrorMessage.Err]
+// turns a received ERROR into one.
+//
+// Everything exported here is safe for concurrent use unless its doc comment
+// says otherwise; messages and dicts are plain values that must not be
+// modified while another goroutine encodes them.
 package wamp
