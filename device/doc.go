@@ -1,0 +1,94 @@
+// Package device is the edgewamp WAMP client: it joins a realm on any WAMP
+// router and calls, registers, publishes and subscribes, with progressive
+// results, call cancelling and timeouts; a [Reconnector] on top keeps a
+// device joined across connection loss.
+//
+// # Connecting
+//
+// [Dial] connects by URL and joins:
+//
+//	c, err := device.Dial(ctx, "rs://gateway:8080", device.Config{Realm: "realm1"})
+//
+// rs:// (or tcp://) is RawSocket over TCP, rss:// RawSocket over TLS
+// (Config.TLS) and unix:///run/wamp.sock RawSocket over a Unix socket; a
+// serializer=json|msgpack query picks the serializer (default msgpack).
+// Other schemes ("ws", "wss", "serial") come from Config.Dialers, so that a
+// binary built without WebSocket does not link net/http:
+//
+//	cfg.Dialers = map[string]device.DialFunc{"ws": wsDial, "wss": wsDial}
+//
+// [NewClient] joins over a transport the caller already has (an in-process
+// pipe from minirouter's Router.Connect, a serial link, ...). Both send HELLO
+// with the client roles and Config.HelloDetails, answer CHALLENGEs through
+// Config.Authenticate, and fail with the router's ABORT reason as a
+// *wamp.Error (errors.Is(err, wamp.ErrNoSuchRealm)).
+//
+// # Calling and being called
+//
+//	res, err := c.Call(ctx, "com.example.add2", wamp.Payload{Args: wamp.List{2, 3}}, nil)
+//
+// An ERROR answer is returned as the *wamp.Error, so errors.Is(err,
+// wamp.ErrNoSuchProcedure) works. Cancelling ctx sends CANCEL (mode
+// "killnowait" unless CallOptions.CancelMode says otherwise) and returns at
+// once; CallOptions.Timeout is sent to the router and also enforced locally;
+// CallOptions.Progress receives progressive results in order.
+//
+//	reg, err := c.Register(ctx, "com.example.light.set",
+//		func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+//			return wamp.Payload{}, setLight(ctx, inv.Args)
+//		}, nil)
+//
+// Each invocation runs on its own goroutine, at most
+// Config.MaxConcurrentInvocations at once (more are refused with
+// wamp.error.unavailable and counted). The handler's ctx ends when the caller
+// cancels (INTERRUPT) or the session ends. Return a *wamp.Error to choose the
+// error URI; any other error becomes wamp.error.runtime_error.
+// [Invocation.Progress] sends progressive results when the caller asked.
+//
+// # Publishing and subscribing
+//
+//	err := c.Publish(ctx, "com.example.sensor.temp", wamp.Payload{Args: wamp.List{21.5}}, nil)
+//	sub, err := c.Subscribe(ctx, "com.example.sensor.", onReading, &device.SubscribeOptions{Match: "prefix"})
+//
+// A Publish without Acknowledge waits only for room in the send queue. Events
+// are handed to handlers by one dispatcher goroutine, in order, through a
+// bounded queue (Config.EventQueue): a slow handler delays later events and,
+// once the queue is full, makes them drop (counted in [Stats] and logged at a
+// limited rate), but never delays the reading of results and invocations.
+//
+// # The session's end
+//
+// [Client.Leave] says GOODBYE and waits for the router's; [Client.Close]
+// just closes. Either way, and when the connection breaks or the router
+// ends the session, [Client.Done] is closed, [Client.Err] tells why, every
+// pending call and request fails with an error wrapping [ErrSessionClosed],
+// and running handlers' contexts are cancelled. A router that breaks the
+// protocol gets ABORT wamp.error.protocol_violation and the session ends.
+//
+// # Staying connected
+//
+// A [Reconnector] runs one Client at a time:
+//
+//	rc := device.NewReconnector(device.ReconnectConfig{URL: "rs://gateway:8080"})
+//	rc.Register("com.example.light.set", setLight, nil)   // applied after every join
+//	rc.Subscribe("com.example.cmd", onCommand, nil)       // idem
+//	go rc.Run(ctx)                                        // dial, join, back off, repeat
+//	rc.Publish(ctx, "com.example.sensor.temp", reading, nil) // queued (bounded) while offline
+//
+// It reconnects with exponential backoff and full jitter, re-applies the
+// declared registrations and subscriptions, then flushes the publications
+// queued while offline, in order, before new ones go out. Calls fail fast
+// with [ErrNotConnected] while offline, or wait for a session with
+// ReconnectConfig.CallWaitsForJoin.
+//
+// # Concurrency
+//
+// Client and Reconnector are safe for concurrent use. A Client has one
+// reader goroutine; the peer connection starts its writer only while there
+// is something to send and the event dispatcher only while there are events,
+// so an idle session holds one goroutine. Client.mu guards the pending-call,
+// request, registration, subscription and invocation tables; it is never
+// held while sending, waiting or calling user code, and nothing else is
+// locked while it is held. Reconnector.mu likewise guards the current client,
+// the declarations and the offline queue.
+package device
