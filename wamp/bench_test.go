@@ -47,14 +47,18 @@ func TestEncodePublishAllocs(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("allocation counts are not meaningful under -race")
 	}
+	richer := &Event{Subscription: 1, Publication: 2,
+		Details: Dict{"publisher": int64(3), "topic": "com.example.t", "retained": false},
+		Payload: Payload{Args: List{1.5, []byte{1, 2}, List{"x", nil}}, Kwargs: Dict{"unit": "C", "n": uint16(4)}}}
 	for _, s := range allSerializers() {
-		m := smallPublish()
-		buf := make([]byte, 0, 256)
-		allocs := testing.AllocsPerRun(100, func() {
-			buf, _ = s.AppendMessage(buf[:0], m)
-		})
-		if allocs != 0 {
-			t.Errorf("%s: encoding a small PUBLISH into a reused buffer: %v allocs, want 0", s.Name(), allocs)
+		for _, m := range []Message{smallPublish(), richer} {
+			buf := make([]byte, 0, 512)
+			allocs := testing.AllocsPerRun(100, func() {
+				buf, _ = s.AppendMessage(buf[:0], m)
+			})
+			if allocs != 0 {
+				t.Errorf("%s: encoding %s into a reused buffer: %v allocs, want 0", s.Name(), m.Type(), allocs)
+			}
 		}
 	}
 }

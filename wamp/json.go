@@ -44,8 +44,18 @@ func (jsonSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
 	return out, nil
 }
 
+var jsonReaders = sync.Pool{New: func() any { return new(jsonReader) }}
+
 func (jsonSerializer) DecodeMessage(b []byte) (Message, error) {
-	r := &jsonReader{p: jsonParser{b: b}}
+	r := jsonReaders.Get().(*jsonReader)
+	*r = jsonReader{p: jsonParser{b: b}}
+	m, err := r.message()
+	r.p.b = nil
+	jsonReaders.Put(r)
+	return m, err
+}
+
+func (r *jsonReader) message() (Message, error) {
 	p := &r.p
 	p.skipWS()
 	if !p.consume('[') {

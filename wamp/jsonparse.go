@@ -150,7 +150,7 @@ func (p *jsonParser) array(depth int) (List, error) {
 	if p.consume(']') {
 		return List{}, nil
 	}
-	var l List
+	l := make(List, 0, 4)
 	for {
 		v, err := p.value(depth)
 		if err != nil {
