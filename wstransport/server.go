@@ -81,9 +81,13 @@ func (cfg ServerConfig) withDefaults() ServerConfig {
 // (HTTP/2; 505). Otherwise it selects exactly one subprotocol, in the
 // server's order of preference, and upgrades.
 //
-// The returned handler is safe for concurrent use.
+// The returned handler is safe for concurrent use. A nil serve closes each
+// connection as soon as it is upgraded.
 func Handler(cfg ServerConfig, serve func(t wamp.Transport)) http.Handler {
 	cfg = cfg.withDefaults()
+	if serve == nil {
+		serve = func(wamp.Transport) {}
+	}
 	names := make([]string, len(cfg.Serializers))
 	for i, s := range cfg.Serializers {
 		names[i] = Subprotocol(s)

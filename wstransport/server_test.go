@@ -1,10 +1,13 @@
 package wstransport
 
 import (
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -155,5 +158,47 @@ func TestServerConfigDefaults(t *testing.T) {
 	}
 	if srv.Protocols == nil || srv.Protocols.HTTP2() || !srv.Protocols.HTTP1() {
 		t.Errorf("NewServer protocols: %v", srv.Protocols)
+	}
+}
+
+// TestHijackedDeadlinesCleared checks that the http.Server's read and write
+// time limits, which net/http leaves on a hijacked connection, do not end a
+// WebSocket session that outlives them, nor does the handshake time limit.
+func TestHijackedDeadlinesCleared(t *testing.T) {
+	checkGoroutines(t)
+	srv := NewServer("127.0.0.1:0", Handler(ServerConfig{HandshakeTimeout: 30 * time.Millisecond}, func(tr wamp.Transport) { _ = echo(tr) }))
+	srv.ReadTimeout = 30 * time.Millisecond
+	srv.WriteTimeout = 30 * time.Millisecond
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close(); <-done })
+	c := dial(t, "ws://"+l.Addr().String()+"/", ClientConfig{})
+	time.Sleep(100 * time.Millisecond) // let the server's limits pass: this is what is tested
+	if err := c.WriteMessages([][]byte{[]byte("late")}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := c.ReadMessage(); err != nil || string(m) != "late" {
+		t.Fatalf("after the server's time limits: %q, %v", m, err)
+	}
+}
+
+// TestNilServe checks that a nil serve function closes connections at once.
+func TestNilServe(t *testing.T) {
+	checkGoroutines(t)
+	srv := NewServer("127.0.0.1:0", Handler(ServerConfig{}, nil))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close(); <-done })
+	c := dial(t, "ws://"+l.Addr().String()+"/", ClientConfig{})
+	if _, err := c.ReadMessage(); !errors.Is(err, io.EOF) {
+		t.Errorf("ReadMessage = %v, want io.EOF", err)
 	}
 }

@@ -1,0 +1,84 @@
+package wstransport_test
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/wstransport"
+)
+
+// wsDialer plugs wstransport into device.Dial for ws:// and wss:// URLs,
+// as a binary does: the serializer comes from the URL's serializer query
+// parameter, JSON by default.
+func wsDialer(ctx context.Context, u *url.URL, _ *device.Config) (wamp.Transport, error) {
+	ser := wamp.JSON
+	if name := u.Query().Get("serializer"); name != "" {
+		s, ok := wamp.SerializerByName(name)
+		if !ok {
+			return nil, wstransport.ErrSubprotocol
+		}
+		ser = s
+	}
+	return wstransport.Dial(ctx, u.String(), wstransport.ClientConfig{Serializer: ser})
+}
+
+// TestRouterAndDevice runs real WAMP sessions over WebSocket: the
+// minirouter's ServeTransport behind Handler, device clients through Dial,
+// one per serializer, calling each other.
+func TestRouterAndDevice(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	router, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer router.Close()
+	h := wstransport.Handler(wstransport.ServerConfig{}, func(tr wamp.Transport) {
+		_ = router.ServeTransport(ctx, tr)
+	})
+	srv := wstransport.NewServer("127.0.0.1:0", h)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	defer func() { _ = srv.Close(); <-done }()
+
+	cfg := device.Config{Dialers: map[string]device.DialFunc{"ws": wsDialer}}
+	base := "ws://" + l.Addr().String() + "/"
+	callee, err := device.Dial(ctx, base+"?serializer=msgpack", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer callee.Close()
+	caller, err := device.Dial(ctx, base+"?serializer=json", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+
+	_, err = callee.Register(ctx, "com.example.echo", func(_ context.Context, inv *device.Invocation) (wamp.Payload, error) {
+		return inv.Payload, nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := wamp.Payload{Args: wamp.List{"hello", int64(42), []byte{0, 1, 2}}, Kwargs: wamp.Dict{"k": "v"}}
+	out, err := caller.Call(ctx, "com.example.echo", in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Args) != 3 || out.Args[0] != "hello" || out.Args[1] != int64(42) || string(out.Args[2].([]byte)) != "\x00\x01\x02" || out.Kwargs["k"] != "v" {
+		t.Errorf("echo returned %#v", out)
+	}
+	if err := caller.Leave(ctx); err != nil {
+		t.Errorf("Leave: %v", err)
+	}
+}
