@@ -37,7 +37,7 @@ func run(ctx context.Context, cfg *config) error {
 			return err
 		}
 		listeners = append(listeners, l)
-		log.Info("listening", "url", u, "realm", cfg.realm)
+		log.Info("listening", "url", u, "addr", l.Addr().String(), "realm", cfg.realm)
 	}
 
 	var wg sync.WaitGroup
@@ -92,6 +92,7 @@ func runDemo(ctx context.Context, r *minirouter.Router, cfg *config) {
 		cfg.logger.Error("demo device: join", "err", err)
 		return
 	}
+	defer c.Close()
 	err = demo.Run(ctx, c, demo.Config{Interval: cfg.demoInterval, Logger: cfg.logger})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		cfg.logger.Error("demo device stopped", "err", err)
