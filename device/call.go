@@ -136,8 +136,13 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 			}
 		case <-ctx.Done():
 			if c.dropCall(id) {
-				// Best effort: never wait for queue room on the way out.
-				_ = c.conn.Send(&wamp.Cancel{Request: id, Options: wamp.Dict{"mode": cancelMode}})
+				// Best effort: never wait for queue room on the way out. A
+				// dealer that did not announce call_canceling gets no CANCEL
+				// (a strict one would treat it as a protocol violation); its
+				// late answer is ignored.
+				if c.canCancel {
+					_ = c.conn.Send(&wamp.Cancel{Request: id, Options: wamp.Dict{"mode": cancelMode}})
+				}
 				return wamp.Payload{}, c.callCtxErr(ctx, proc, ctx.Err())
 			}
 			// The final answer raced in: return it.

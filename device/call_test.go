@@ -121,6 +121,32 @@ func TestCallCancel(t *testing.T) {
 	}
 }
 
+// A dealer that does not announce call_canceling gets no CANCEL.
+func TestCallCancelWithoutFeature(t *testing.T) {
+	r, jc := dialScript(t, Config{})
+	expect[*wamp.Hello](r)
+	r.send(&wamp.Welcome{Session: 1, Details: wamp.Dict{"roles": wamp.Dict{"dealer": wamp.Dict{}}}})
+	c, err := wait(t, jc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := goCall(ctx, c, "slow", wamp.Payload{}, nil)
+	m := expect[*wamp.Call](r)
+	cancel()
+	if res := recvWithin(t, ch); !errors.Is(res.err, context.Canceled) {
+		t.Errorf("err = %v", res.err)
+	}
+	// The next message is the next call, not a CANCEL; the late result is ignored.
+	r.send(&wamp.Result{Request: m.Request, Details: wamp.Dict{}})
+	ch = goCall(context.Background(), c, "next", wamp.Payload{}, nil)
+	m = expect[*wamp.Call](r)
+	r.send(&wamp.Result{Request: m.Request, Details: wamp.Dict{}})
+	if res := recvWithin(t, ch); res.err != nil {
+		t.Fatal(res.err)
+	}
+}
+
 func TestCallAlreadyCancelled(t *testing.T) {
 	c, _ := joined(t, Config{})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -65,7 +65,9 @@ type Client struct {
 	log     *slog.Logger
 	id      wamp.ID
 	details wamp.Dict // WELCOME details
-	reqs    wamp.RequestIDs
+	// canCancel: the dealer announced call_canceling, so CANCEL may be sent.
+	canCancel bool
+	reqs      wamp.RequestIDs
 
 	// ctx is the session's lifetime context: cancelled (with the close
 	// reason as its cause) when the session ends. Handler contexts derive
@@ -108,21 +110,22 @@ type request struct {
 func newClient(conn *peer.Conn, cfg Config, w *wamp.Welcome) *Client {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	c := &Client{
-		conn:     conn,
-		cfg:      cfg,
-		log:      cfg.Logger.With("session", uint64(w.Session)),
-		id:       w.Session,
-		details:  w.Details,
-		ctx:      ctx,
-		cancel:   cancel,
-		invSem:   make(chan struct{}, cfg.MaxConcurrentInvocations),
-		events:   make(chan *Event, cfg.EventQueue),
-		done:     make(chan struct{}),
-		calls:    make(map[wamp.ID]*call),
-		requests: make(map[wamp.ID]*request),
-		regs:     make(map[wamp.ID]*Registration),
-		subs:     make(map[wamp.ID]*Subscription),
-		invs:     make(map[wamp.ID]*running),
+		conn:      conn,
+		cfg:       cfg,
+		log:       cfg.Logger.With("session", uint64(w.Session)),
+		id:        w.Session,
+		details:   w.Details,
+		canCancel: wamp.HasFeature(w.Details, "dealer", wamp.FeatureCallCanceling),
+		ctx:       ctx,
+		cancel:    cancel,
+		invSem:    make(chan struct{}, cfg.MaxConcurrentInvocations),
+		events:    make(chan *Event, cfg.EventQueue),
+		done:      make(chan struct{}),
+		calls:     make(map[wamp.ID]*call),
+		requests:  make(map[wamp.ID]*request),
+		regs:      make(map[wamp.ID]*Registration),
+		subs:      make(map[wamp.ID]*Subscription),
+		invs:      make(map[wamp.ID]*running),
 	}
 	go c.readLoop()
 	return c

@@ -128,3 +128,45 @@ func TestCloseIdempotent(t *testing.T) {
 		t.Errorf("Err = %v", c.Err())
 	}
 }
+
+// A whole session's life inside a synctest bubble: the bubble only ends when
+// every goroutine the client started (reader, writer, dispatcher, handlers)
+// has exited, so a leak fails the test.
+func TestSessionLeavesNoGoroutines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, r := joined(t, Config{})
+		handlerDone := make(chan struct{})
+		go func() {
+			if _, err := c.Register(context.Background(), "p", func(ctx context.Context, inv *Invocation) (wamp.Payload, error) {
+				<-ctx.Done() // stays until the session ends
+				close(handlerDone)
+				return wamp.Payload{}, nil
+			}, nil); err != nil {
+				t.Error(err)
+			}
+		}()
+		reg := expect[*wamp.Register](r)
+		r.send(&wamp.Registered{Request: reg.Request, Registration: 1})
+		go c.Subscribe(context.Background(), "t", func(*Event) {}, nil)
+		sub := expect[*wamp.Subscribe](r)
+		r.send(&wamp.Subscribed{Request: sub.Request, Subscription: 2})
+		synctest.Wait()
+		r.send(&wamp.Invocation{Request: 1, Registration: 1, Details: wamp.Dict{}})
+		r.send(&wamp.Event{Subscription: 2, Publication: 1, Details: wamp.Dict{}})
+		ch := goCall(context.Background(), c, "x", wamp.Payload{}, nil)
+		expect[*wamp.Call](r)
+		synctest.Wait()
+		errc := make(chan error, 1)
+		go func() { errc <- c.Leave(context.Background()) }()
+		expect[*wamp.Goodbye](r)
+		r.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut.URI})
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+		<-handlerDone
+		if res := <-ch; !errors.Is(res.err, ErrSessionClosed) {
+			t.Errorf("pending call: %v", res.err)
+		}
+		r.conn.Close(nil)
+	})
+}

@@ -151,7 +151,8 @@ type CallOptions struct {
 
 	// CancelMode is the CANCEL mode sent when ctx ends before the result:
 	// "killnowait" (default), "kill" or "skip". Call returns at once in
-	// every mode.
+	// every mode. CANCEL is only sent to a dealer that announced the
+	// call_canceling feature in WELCOME.
 	CancelMode string
 }
 

@@ -136,7 +136,7 @@ func joined(t testing.TB, cfg Config) (*Client, *fakeRouter) {
 	t.Helper()
 	r, ch := dialScript(t, cfg)
 	expect[*wamp.Hello](r)
-	r.send(&wamp.Welcome{Session: 42, Details: wamp.Dict{"roles": wamp.Dict{"dealer": wamp.Dict{}, "broker": wamp.Dict{}}}})
+	r.send(&wamp.Welcome{Session: 42, Details: routerDetails})
 	c, err := wait(t, ch)
 	if err != nil {
 		t.Fatalf("join: %v", err)
@@ -156,3 +156,10 @@ func recvWithin[T any](t testing.TB, ch <-chan T) T {
 	var zero T
 	return zero
 }
+
+// routerDetails are the WELCOME details of the fake router: a dealer with
+// call canceling, and a broker.
+var routerDetails = wamp.Dict{"roles": wamp.Dict{
+	"dealer": wamp.Dict{"features": wamp.Dict{wamp.FeatureCallCanceling: true}},
+	"broker": wamp.Dict{},
+}}
