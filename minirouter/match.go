@@ -58,7 +58,7 @@ func (t *table[T]) get(uri wamp.URI, match string) (T, bool) {
 		return v, ok
 	case matchWildcard:
 		n := &t.wild
-		for comp := range components(string(uri)) {
+		for comp := range wamp.URIComponents(uri) {
 			if n = n.child(comp); n == nil {
 				return zero, false
 			}
@@ -85,7 +85,7 @@ func (t *table[T]) put(uri wamp.URI, match string, v T) {
 		t.prefix[uri] = v
 	case matchWildcard:
 		n := &t.wild
-		for comp := range components(string(uri)) {
+		for comp := range wamp.URIComponents(uri) {
 			n = n.makeChild(comp)
 		}
 		n.val, n.has = v, true
@@ -157,20 +157,6 @@ func (t *table[T]) best(uri wamp.URI) (v T, match string, ok bool) {
 		return false
 	})
 	return v, match, ok
-}
-
-// components yields the dot-separated components of s ("" yields one empty
-// component).
-func components(s string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for {
-			comp, rest, more := strings.Cut(s, ".")
-			if !yield(comp) || !more {
-				return
-			}
-			s = rest
-		}
-	}
 }
 
 // child returns the child for a pattern component ("" = the any child).
