@@ -78,7 +78,8 @@ func MatchWildcard(pattern, uri URI) bool {
 
 // URIComponents yields the components of u, in order, without allocating:
 // "a.b.c" yields "a", "b", "c"; "a..c" yields "a", "", "c"; "" yields one
-// empty component. The router's pattern tries walk URIs with it.
+// empty component. The router's pattern tries walk URIs with it. It is safe
+// for concurrent use.
 func URIComponents(u URI) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		s := string(u)
@@ -93,5 +94,5 @@ func URIComponents(u URI) iter.Seq[string] {
 }
 
 // CountComponents returns the number of components of u (the number of '.'
-// plus one).
+// plus one). It is safe for concurrent use.
 func CountComponents(u URI) int { return strings.Count(string(u), ".") + 1 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // sampleMessages holds one or more instances of every message type, as a
@@ -117,6 +118,23 @@ func TestEncodeErrors(t *testing.T) {
 					t.Fatalf("encode error %v wraps protocol_violation", err)
 				}
 			})
+		}
+	}
+}
+
+func TestEncodeTime(t *testing.T) {
+	ts := time.Date(2026, 11, 23, 23, 59, 1, 500, time.UTC)
+	for _, s := range allSerializers() {
+		b, err := s.AppendMessage(nil, &Publish{Request: 1, Topic: "t", Payload: Payload{Args: List{ts}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.DecodeMessage(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.(*Publish).Args[0]; got != "2026-11-23T23:59:01.0000005Z" {
+			t.Errorf("%s: time.Time encoded as %#v", s.Name(), got)
 		}
 	}
 }

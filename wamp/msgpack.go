@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"sync"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
@@ -20,8 +21,10 @@ import (
 // msgpack width are accepted and decode to int64 (uint64 above
 // math.MaxInt64); float32 and float64 decode to float64; extension types are
 // a decode error; nesting is limited to 64 levels. Encoding writes Dict keys
-// in sorted order and falls back to msgpack.Marshal for Go types outside the
-// value model (see [Dict]).
+// in sorted order, a time.Time as an RFC 3339 string (as encoding/json does),
+// and falls back to msgpack.Marshal for other Go types outside the value
+// model (see [Dict]); a value it encodes as an extension type (a time.Time
+// inside a struct, a registered extension) will not decode here.
 var MsgPack Serializer = msgpackSerializer{}
 
 type msgpackSerializer struct{}
@@ -194,6 +197,10 @@ func (w *mpWriter) value(v any, depth int) {
 		for _, d := range v {
 			w.encDict(d, depth+2)
 		}
+	case time.Time:
+		// As encoding/json does, and not as msgpack's timestamp extension,
+		// which WAMP peers (and our decoder) do not take.
+		w.setErr(e.EncodeString(v.Format(time.RFC3339Nano)))
 	default:
 		// Off the per-message path: any other Go type goes through msgpack.Marshal.
 		b, err := msgpack.Marshal(v)
