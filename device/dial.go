@@ -28,7 +28,8 @@ var ErrUnsupportedScheme = errors.New("device: unsupported URL scheme")
 //
 // Any other scheme is looked up in cfg.Dialers (e.g. "ws", "wss", "serial").
 // The query parameter serializer=json|msgpack picks the serializer (default
-// cfg.Serializer, itself "msgpack" by default).
+// cfg.Serializer, else "msgpack" for RawSocket and the plugged-in
+// transport's own default for the others).
 func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
 	u, err := url.Parse(rawURL)
@@ -41,9 +42,13 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 	var t wamp.Transport
 	switch scheme := strings.ToLower(u.Scheme); scheme {
 	case "rs", "tcp", "rss", "unix":
-		s, ok := wamp.SerializerByName(cfg.Serializer)
+		name := cfg.Serializer
+		if name == "" {
+			name = DefaultSerializer
+		}
+		s, ok := wamp.SerializerByName(name)
 		if !ok {
-			return nil, fmt.Errorf("device: dial %s: unknown serializer %q (want json or msgpack)", rawURL, cfg.Serializer)
+			return nil, fmt.Errorf("device: dial %s: unknown serializer %q (want json or msgpack)", rawURL, name)
 		}
 		network, addr, tlsConf, err := rawSocketTarget(u, scheme, cfg.TLS)
 		if err != nil {

@@ -114,3 +114,17 @@ func TestDialPluggedIn(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestDialPluggedInDefaultSerializer(t *testing.T) {
+	var got = "unset"
+	cfg := Config{Logger: quietLogger(), Dialers: map[string]DialFunc{
+		"ws": func(ctx context.Context, u *url.URL, cfg *Config) (wamp.Transport, error) {
+			got = cfg.Serializer
+			return nil, errors.New("stop here")
+		},
+	}}
+	Dial(context.Background(), "ws://x/", cfg)
+	if got != "" {
+		t.Errorf("serializer passed to the dialer = %q, want empty (the transport's default)", got)
+	}
+}

@@ -27,8 +27,10 @@ const (
 // DialFunc opens a transport for a URL whose scheme [Dial] does not know
 // itself (for example "ws", "wss" or "serial"), so that a binary can plug in
 // a transport without the device package importing it. It receives the parsed
-// URL and the Config passed to Dial (with defaults applied); the
-// "serializer" query parameter, if any, is left in u for it to read.
+// URL and the Config passed to Dial with its defaults applied, except that
+// cfg.Serializer is the serializer asked for (the URL's "serializer" query
+// parameter, else Config.Serializer) or empty for the transport's own
+// default (JSON for WebSocket, say).
 type DialFunc func(ctx context.Context, u *url.URL, cfg *Config) (wamp.Transport, error)
 
 // Config configures a [Client]. The zero value is usable: every zero field
@@ -38,10 +40,11 @@ type Config struct {
 	// Realm to join. Default "realm1".
 	Realm wamp.URI
 
-	// Serializer names the serializer [Dial] asks for in the RawSocket
-	// handshake: "msgpack" (default) or "json". A "serializer" query
-	// parameter in the URL overrides it. NewClient ignores it (the transport
-	// already has one).
+	// Serializer names the serializer [Dial] asks for: "msgpack" or "json".
+	// A "serializer" query parameter in the URL overrides it. Default: the
+	// transport's own ("msgpack" for RawSocket; a plugged-in dialer picks
+	// its own, see [DialFunc]). NewClient ignores it (the transport already
+	// has one).
 	Serializer string
 
 	// HelloDetails are extra HELLO details (authid, authmethods, authextra,
@@ -100,9 +103,6 @@ type Config struct {
 func (cfg Config) withDefaults() Config {
 	if cfg.Realm == "" {
 		cfg.Realm = DefaultRealm
-	}
-	if cfg.Serializer == "" {
-		cfg.Serializer = DefaultSerializer
 	}
 	if cfg.JoinTimeout <= 0 {
 		cfg.JoinTimeout = DefaultJoinTimeout
