@@ -322,6 +322,17 @@ func (r *mpReader) id() (ID, error) {
 			return 0, protoErr("integer out of the ID range [0, 2^53]")
 		}
 		return ID(v), nil
+	case c == msgpcode.Float || c == msgpcode.Double:
+		// Some JavaScript encoders write integers beyond 32 bits as
+		// float64: an integral value in range is taken as the ID.
+		v, err := r.dec.DecodeFloat64()
+		if err != nil {
+			return 0, r.wrap(err)
+		}
+		if v != math.Trunc(v) || v < 0 || v > float64(MaxID) {
+			return 0, protoErr("number %v is not an ID (an integer in [0, 2^53])", v)
+		}
+		return ID(v), nil
 	}
 	return 0, protoErr("expected an integer, got code 0x%02x", c)
 }

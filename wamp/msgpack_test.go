@@ -99,7 +99,8 @@ func TestMsgPackDecodeValues(t *testing.T) {
 }
 
 func TestMsgPackDecodeIDWidths(t *testing.T) {
-	for _, h := range []string{"05", "cc05", "cd0005", "ce00000005", "cf0000000000000005", "d005", "d10005", "d200000005", "d30000000000000005"} {
+	for _, h := range []string{"05", "cc05", "cd0005", "ce00000005", "cf0000000000000005", "d005", "d10005", "d200000005", "d30000000000000005",
+		"ca40a00000", "cb4014000000000000"} { // and floats with an integral value
 		m, err := MsgPack.DecodeMessage(unhex(t, "93 11 "+h+" 01")) // [PUBLISHED, 5, 1]
 		if err != nil {
 			t.Errorf("%s: %v", h, err)
@@ -119,7 +120,10 @@ func TestMsgPackDecodeErrors(t *testing.T) {
 		"94 10 01 80 a174 00",
 		"94 10 01 80 c4 01 74",               // topic as bin
 		"94 10 01 90 a1 74",                  // options a list
-		"94 10 cb 3ff0000000000000 80 a1 74", // request a float
+		"94 10 cb 3ff8000000000000 80 a1 74", // request 1.5
+		"94 10 cb 4340000000000002 80 a1 74", // request 2^53+4 as a float
+		"94 10 cb bff0000000000000 80 a1 74", // request -1.0
+		"94 10 cb 7ff8000000000000 80 a1 74", // request NaN
 		"94 10 ff 80 a1 74",                  // request -1
 		"94 10 cf 0020000000000001 80 a1 74", // request 2^53+1
 		"94 10 d3 ffffffffffffffff 80 a1 74",
