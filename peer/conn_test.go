@@ -432,3 +432,42 @@ func BenchmarkSendRecvPipe(b *testing.B) {
 		}
 	}
 }
+
+func TestRealSerializerOverPipe(t *testing.T) {
+	for _, s := range []wamp.Serializer{wamp.JSON, wamp.MsgPack} {
+		t.Run(s.Name(), func(t *testing.T) {
+			a, b := Pipe(s, 0)
+			ca, cb := New(a, Config{}), New(b, Config{})
+			defer ca.Close(nil)
+			defer cb.Close(nil)
+			if err := ca.Send(&wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "com.example.t", Payload: wamp.Payload{Args: wamp.List{"x", int64(2)}}}); err != nil {
+				t.Fatal(err)
+			}
+			m, err := cb.Recv()
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, ok := m.(*wamp.Publish)
+			if !ok || p.Topic != "com.example.t" || len(p.Args) != 2 || p.Args[0] != "x" {
+				t.Fatalf("got %#v", m)
+			}
+		})
+	}
+}
+
+func BenchmarkSendRecvPipeMsgPack(b *testing.B) {
+	ta, tb := Pipe(wamp.MsgPack, 0)
+	ca, cb := New(ta, Config{}), New(tb, Config{})
+	defer ca.Close(nil)
+	defer cb.Close(nil)
+	m := &wamp.Event{Subscription: 1, Publication: 2, Details: wamp.Dict{}, Payload: wamp.Payload{Args: wamp.List{21.5, "celsius"}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := ca.SendWait(context.Background(), m); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := cb.Recv(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -166,14 +166,16 @@ type deadline struct {
 
 func (d *deadline) init() { d.cancel = make(chan struct{}) }
 
-// set sets the deadline; the zero time clears it.
+// set sets the deadline; the zero time clears it. A pending timer is
+// reused when it can be, so that setting a deadline per write does not
+// allocate.
 func (d *deadline) set(t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.timer != nil && !d.timer.Stop() {
 		<-d.cancel // the timer fired and closed cancel: wait is over
+		d.timer = nil
 	}
-	d.timer = nil
 	closed := isClosedChan(d.cancel)
 	if t.IsZero() {
 		if closed {
@@ -184,11 +186,17 @@ func (d *deadline) set(t time.Time) {
 	if dur := time.Until(t); dur > 0 {
 		if closed {
 			d.cancel = make(chan struct{})
+			d.timer = nil
+		}
+		if d.timer != nil {
+			d.timer.Reset(dur) // still bound to the current cancel
+			return
 		}
 		cancel := d.cancel
 		d.timer = time.AfterFunc(dur, func() { close(cancel) })
 		return
 	}
+	d.timer = nil
 	if !closed {
 		close(d.cancel)
 	}
