@@ -62,3 +62,53 @@ func TestEncodePublishAllocs(t *testing.T) {
 		}
 	}
 }
+
+// bigEvent is an EVENT with details and a payload of about n bytes.
+func bigEvent(n int) *Event {
+	args := make(List, 0, n/16)
+	for i := range n / 16 {
+		args = append(args, Dict{"i": int64(i), "v": 21.5})
+	}
+	return &Event{Subscription: 5512315355, Publication: 4429313566,
+		Details: Dict{"publisher": int64(1234), "topic": "com.example.sensor.temp"},
+		Payload: Payload{Args: args, Kwargs: Dict{"unit": "C"}}}
+}
+
+func BenchmarkEncodeEvent(b *testing.B) {
+	for _, size := range []int{256, 4096} {
+		for _, s := range allSerializers() {
+			b.Run(s.Name()+"/"+itoa(uint64(size)), func(b *testing.B) {
+				m := bigEvent(size)
+				buf, err := s.AppendMessage(nil, m)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(int64(len(buf)))
+				b.ReportAllocs()
+				for b.Loop() {
+					buf, _ = s.AppendMessage(buf[:0], m)
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkDecodeEvent(b *testing.B) {
+	for _, size := range []int{256, 4096} {
+		for _, s := range allSerializers() {
+			b.Run(s.Name()+"/"+itoa(uint64(size)), func(b *testing.B) {
+				in, err := s.AppendMessage(nil, bigEvent(size))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(int64(len(in)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := s.DecodeMessage(in); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -14,7 +14,7 @@ import "fmt"
 const maxDepth = 64
 
 // msgWriter is the serializer-specific half of encoding one message.
-// Implementations record the first error and keep going; err reports it.
+// Implementations record the first error and keep going; failed reports it.
 type msgWriter interface {
 	array(n int)   // opens the message array of n fields
 	uint(v uint64) // an unsigned integer field (code, ID)
