@@ -76,6 +76,8 @@ type Conn struct {
 	readErr error // sticky: after a failed read the stream position is lost
 }
 
+var _ wamp.Transport = (*Conn)(nil)
+
 // newConn wraps an established WebSocket connection. nc is the connection
 // under ws (ws does not expose it).
 func newConn(ws *websocket.Conn, nc net.Conn, ser wamp.Serializer, maxSize int) *Conn {

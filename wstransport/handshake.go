@@ -13,7 +13,7 @@ import (
 const subprotocolPrefix = "wamp.2."
 
 // Subprotocol returns the WebSocket subprotocol that carries WAMP with s:
-// "wamp.2." followed by s.Name().
+// "wamp.2." followed by s.Name(). It is safe for concurrent use.
 func Subprotocol(s wamp.Serializer) string { return subprotocolPrefix + s.Name() }
 
 // offeredSubprotocols returns the subprotocols a client offers, from every

@@ -187,7 +187,8 @@ func (hw *hijackWriter) Unwrap() http.ResponseWriter { return hw.ResponseWriter 
 // and only HTTP/1.1 is served (WebSocket needs it). The read and write
 // limits do not apply to upgraded WebSocket connections: Handler clears them
 // after the handshake, and the session sets its own. Run it with
-// ListenAndServe, ListenAndServeTLS (with TLSConfig set), or Serve.
+// ListenAndServe, ListenAndServeTLS (with TLSConfig set), or Serve. Each
+// call returns a new server; it is safe for concurrent use.
 func NewServer(addr string, h http.Handler) *http.Server {
 	var protos http.Protocols
 	protos.SetHTTP1(true)

@@ -1,0 +1,69 @@
+package wstransport_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/wstransport"
+)
+
+// Example serves an echo session behind Handler, dials it with MessagePack
+// and sends a HELLO through it.
+func Example() {
+	h := wstransport.Handler(wstransport.ServerConfig{}, func(t wamp.Transport) {
+		for { // the connection ends when this function returns
+			m, err := t.ReadMessage()
+			if err != nil {
+				return
+			}
+			if err := t.WriteMessages([][]byte{m}); err != nil {
+				return
+			}
+		}
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := wstransport.NewServer(l.Addr().String(), h)
+	go srv.Serve(l)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := wstransport.Dial(ctx, "ws://"+l.Addr().String()+"/ws", wstransport.ClientConfig{Serializer: wamp.MsgPack})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	fmt.Println("subprotocol:", c.Subprotocol())
+
+	b, err := c.Serializer().AppendMessage(nil, &wamp.Hello{Realm: "realm1", Details: wamp.Dict{}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := c.WriteMessages([][]byte{b}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	reply, err := c.ReadMessage()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, err := c.Serializer().DecodeMessage(reply)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("echoed: %T for %s\n", m, m.(*wamp.Hello).Realm)
+	// Output:
+	// subprotocol: wamp.2.msgpack
+	// echoed: *wamp.Hello for realm1
+}
