@@ -29,7 +29,8 @@ type call struct {
 
 	mu       sync.Mutex // protects following
 	progress []wamp.Payload
-	final    *callOutcome
+	final    callOutcome
+	finished bool // final is set
 }
 
 func newCall(wantProgress bool, max int) *call {
@@ -43,9 +44,9 @@ func (cl *call) push(p wamp.Payload) bool {
 		return true // not asked for: ignore
 	}
 	cl.mu.Lock()
-	if cl.final != nil || len(cl.progress) >= cl.max {
+	if cl.finished || len(cl.progress) >= cl.max {
 		cl.mu.Unlock()
-		return cl.final != nil
+		return cl.finished
 	}
 	cl.progress = append(cl.progress, p)
 	cl.mu.Unlock()
@@ -56,8 +57,8 @@ func (cl *call) push(p wamp.Payload) bool {
 // finish records the final outcome; only the first one counts.
 func (cl *call) finish(o callOutcome) {
 	cl.mu.Lock()
-	if cl.final == nil {
-		cl.final = &o
+	if !cl.finished {
+		cl.final, cl.finished = o, true
 	}
 	cl.mu.Unlock()
 	cl.kick()
@@ -70,13 +71,14 @@ func (cl *call) kick() {
 	}
 }
 
-// take returns the queued progressive results and the final outcome, if any.
-func (cl *call) take() ([]wamp.Payload, *callOutcome) {
+// take returns the queued progressive results and the final outcome, if
+// finished.
+func (cl *call) take() ([]wamp.Payload, callOutcome, bool) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	p := cl.progress
 	cl.progress = nil
-	return p, cl.final
+	return p, cl.final, cl.finished
 }
 
 // Call calls procedure proc with payload p and returns the result's payload.
@@ -127,11 +129,11 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 	for {
 		select {
 		case <-cl.wake:
-			progress, final := cl.take()
+			progress, final, ok := cl.take()
 			for _, pp := range progress {
 				progressFn(pp)
 			}
-			if final != nil {
+			if ok {
 				return final.res, c.callErr(proc, final.err)
 			}
 		case <-ctx.Done():
@@ -146,7 +148,7 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 				return wamp.Payload{}, c.callCtxErr(ctx, proc, ctx.Err())
 			}
 			// The final answer raced in: return it.
-			if _, final := cl.take(); final != nil {
+			if _, final, ok := cl.take(); ok {
 				return final.res, c.callErr(proc, final.err)
 			}
 			return wamp.Payload{}, c.callCtxErr(ctx, proc, ctx.Err())

@@ -191,9 +191,12 @@ type SubscribeOptions struct {
 	Match string
 }
 
+// The dict methods return the options as sent; nil (encoded as {}) when
+// there are none, to save an allocation per message.
+
 func (o *CallOptions) dict() wamp.Dict {
-	if o == nil {
-		return wamp.Dict{}
+	if o == nil || (o.Timeout <= 0 && o.Progress == nil && !o.DiscloseMe) {
+		return nil
 	}
 	d := wamp.Dict{}
 	if o.Timeout > 0 {
@@ -230,10 +233,10 @@ func (o *RegisterOptions) dict() wamp.Dict {
 }
 
 func (o *PublishOptions) dict() wamp.Dict {
-	d := wamp.Dict{}
 	if o == nil {
-		return d
+		return nil
 	}
+	d := wamp.Dict{}
 	if o.Acknowledge {
 		d["acknowledge"] = true
 	}

@@ -229,7 +229,7 @@ func (c *Client) runHandler(ctx context.Context, h Handler, inv *Invocation, run
 		c.sendErrorCtx(wamp.INVOCATION, inv.request, we)
 		return
 	}
-	if err := c.send(c.ctx, &wamp.Yield{Request: inv.request, Options: wamp.Dict{}, Payload: res}); err != nil {
+	if err := c.send(c.ctx, &wamp.Yield{Request: inv.request, Payload: res}); err != nil {
 		c.log.Debug("device: sending YIELD failed", "procedure", string(inv.Procedure), "error", err)
 	}
 }
@@ -268,11 +268,7 @@ func (c *Client) sendError(typ wamp.MessageType, req wamp.ID, uri wamp.URI, msg 
 
 // sendErrorCtx sends ERROR from a handler goroutine, waiting for queue room.
 func (c *Client) sendErrorCtx(typ wamp.MessageType, req wamp.ID, e *wamp.Error) {
-	details := e.Details
-	if details == nil {
-		details = wamp.Dict{}
-	}
-	err := c.send(c.ctx, &wamp.ErrorMessage{RequestType: typ, Request: req, Details: details, Error: e.URI, Payload: e.Payload})
+	err := c.send(c.ctx, &wamp.ErrorMessage{RequestType: typ, Request: req, Details: e.Details, Error: e.URI, Payload: e.Payload})
 	if err != nil {
 		c.log.Debug("device: sending ERROR failed", "error", err)
 	}
