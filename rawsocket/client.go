@@ -132,7 +132,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, cfg ClientConfig) (*Conn,
 	if err != nil {
 		return nil, err
 	}
-	return newConn(nc, s, lengthOf(l), lengthOf(peer), cfg.KeepAlive), nil
+	return newConn(nc, s, lengthOf(l), lengthOf(peer), cfg.KeepAlive).start(), nil
 }
 
 // withDeadline sets the handshake deadline on nc, the earlier of now +

@@ -83,10 +83,16 @@ func newConn(nc net.Conn, s wamp.Serializer, maxRecv, maxSend int, keepAlive tim
 	case *net.TCPConn, *net.UnixConn:
 		c.canWV = true
 	}
-	if keepAlive > 0 {
+	return c
+}
+
+// start arms the keepalive timer; the Conn must be fully set up (onClose
+// included), since the timer may close it.
+func (c *Conn) start() *Conn {
+	if c.keepAlive > 0 {
 		// Armed only once assigned, so that the tick always sees kaTimer.
 		c.kaTimer = time.AfterFunc(time.Hour, c.keepAliveTick)
-		c.kaTimer.Reset(keepAlive)
+		c.kaTimer.Reset(c.keepAlive)
 	}
 	return c
 }

@@ -245,13 +245,12 @@ func (l *Listener) handshake(nc net.Conn) {
 		}
 		nc = tc
 	}
-	c, err := Server(l.ctx, nc, l.cfg.ServerConfig)
+	c, err := serve(l.ctx, nc, &l.cfg.ServerConfig, func() { l.open.Add(-1) })
 	if err != nil {
 		l.failed.Add(1)
 		l.open.Add(-1)
 		return
 	}
-	c.onClose = func() { l.open.Add(-1) }
 	select {
 	case l.ready <- c:
 	case <-l.ctx.Done():

@@ -56,12 +56,18 @@ func (cfg *ServerConfig) serializer(id wamp.SerializerID) (wamp.Serializer, bool
 // wrapping a *HandshakeError; a request without the magic octet gets no
 // reply (ErrBadMagic). On failure nc is closed.
 func Server(ctx context.Context, nc net.Conn, cfg ServerConfig) (*Conn, error) {
-	c, err := serverHandshake(ctx, nc, &cfg)
+	return serve(ctx, nc, &cfg, nil)
+}
+
+// serve is Server with a hook run once when the Conn closes.
+func serve(ctx context.Context, nc net.Conn, cfg *ServerConfig, onClose func()) (*Conn, error) {
+	c, err := serverHandshake(ctx, nc, cfg)
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("rawsocket: handshake from %s: %w", remoteString(nc), err)
 	}
-	return c, nil
+	c.onClose = onClose
+	return c.start(), nil
 }
 
 func serverHandshake(ctx context.Context, nc net.Conn, cfg *ServerConfig) (*Conn, error) {
