@@ -79,7 +79,9 @@
 // declared registrations and subscriptions, then flushes the publications
 // queued while offline, in order, before new ones go out. Calls fail fast
 // with [ErrNotConnected] while offline, or wait for a session with
-// ReconnectConfig.CallWaitsForJoin.
+// ReconnectConfig.CallWaitsForJoin. [Reconnector.Unregister] and
+// [Reconnector.Unsubscribe] withdraw a declaration (from the current session
+// too).
 //
 // # Concurrency
 //

@@ -95,6 +95,12 @@ type decl struct {
 	eh   EventHandler
 	so   *SubscribeOptions
 	kind string // "register" or "subscribe"
+
+	// Reconnector.mu protects following.
+	on      *Client // the session it is applied to, or nil
+	reg     *Registration
+	sub     *Subscription
+	removed bool // withdrawn by Unregister/Unsubscribe
 }
 
 type queuedPub struct {
@@ -310,11 +316,10 @@ func (r *Reconnector) serve(ctx context.Context, c *Client) {
 	close(r.joined)
 	r.mu.Unlock()
 
-	applied := map[*decl]bool{}
 	var retry <-chan time.Time
 	failures := 0
 	apply := func() {
-		if r.apply(ctx, c, applied) {
+		if r.apply(ctx, c) {
 			failures = 0
 			retry = nil
 			return
@@ -363,21 +368,27 @@ loop:
 
 // apply registers and subscribes the declarations not yet applied to c. It
 // reports false when some failed and should be retried.
-func (r *Reconnector) apply(ctx context.Context, c *Client, applied map[*decl]bool) bool {
+func (r *Reconnector) apply(ctx context.Context, c *Client) bool {
 	r.mu.Lock()
-	decls := append([]*decl(nil), r.decls...)
+	var todo []*decl
+	for _, d := range r.decls {
+		if d.on != c {
+			todo = append(todo, d)
+		}
+	}
 	r.mu.Unlock()
 	ok := true
-	for _, d := range decls {
-		if applied[d] {
-			continue
-		}
+	for _, d := range todo {
 		actx, cancel := context.WithTimeout(ctx, r.cfg.Client.JoinTimeout)
-		var err error
+		var (
+			reg *Registration
+			sub *Subscription
+			err error
+		)
 		if d.h != nil {
-			_, err = c.Register(actx, d.uri, d.h, d.ro)
+			reg, err = c.Register(actx, d.uri, d.h, d.ro)
 		} else {
-			_, err = c.Subscribe(actx, d.uri, d.eh, d.so)
+			sub, err = c.Subscribe(actx, d.uri, d.eh, d.so)
 		}
 		cancel()
 		if err != nil {
@@ -389,9 +400,63 @@ func (r *Reconnector) apply(ctx context.Context, c *Client, applied map[*decl]bo
 			ok = false
 			continue
 		}
-		applied[d] = true
+		r.mu.Lock()
+		removed := d.removed
+		if !removed {
+			d.on, d.reg, d.sub = c, reg, sub
+		}
+		r.mu.Unlock()
+		if removed { // withdrawn meanwhile: undo
+			uctx, cancel := context.WithTimeout(ctx, r.cfg.Client.JoinTimeout)
+			if reg != nil {
+				_ = c.Unregister(uctx, reg)
+			} else {
+				_ = c.Unsubscribe(uctx, sub)
+			}
+			cancel()
+		}
 	}
 	return ok
+}
+
+// Unregister withdraws the declared registration of proc: it is no longer
+// registered after joins, and is unregistered from the current session
+// (waiting for the router until ctx is done). Unknown procedures are ignored.
+func (r *Reconnector) Unregister(ctx context.Context, proc wamp.URI) error {
+	return r.withdraw(ctx, "register", proc)
+}
+
+// Unsubscribe withdraws the declared subscription to topic, like
+// [Reconnector.Unregister].
+func (r *Reconnector) Unsubscribe(ctx context.Context, topic wamp.URI) error {
+	return r.withdraw(ctx, "subscribe", topic)
+}
+
+func (r *Reconnector) withdraw(ctx context.Context, kind string, uri wamp.URI) error {
+	r.mu.Lock()
+	var d *decl
+	for i, o := range r.decls {
+		if o.kind == kind && o.uri == uri {
+			d = o
+			r.decls = append(r.decls[:i:i], r.decls[i+1:]...)
+			break
+		}
+	}
+	if d == nil {
+		r.mu.Unlock()
+		return nil
+	}
+	d.removed = true
+	on, reg, sub := d.on, d.reg, d.sub
+	cur := r.cur
+	r.mu.Unlock()
+	if on == nil || on != cur {
+		return nil
+	}
+	if reg != nil {
+		return on.Unregister(ctx, reg)
+	}
+	return on.Unsubscribe(ctx, sub)
 }
 
 // flush sends the offline queue in order on c, then lets Publish go direct.

@@ -284,3 +284,56 @@ func TestReconnectorRunErrors(t *testing.T) {
 		t.Error("Run without URL or Connect succeeded")
 	}
 }
+
+func TestReconnectorWithdraw(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newReconnectHarness(t, ReconnectConfig{})
+		h.rc.Register("a", nopHandler, nil)
+		h.rc.Subscribe("t", func(*Event) {}, nil)
+		h.rc.Register("b", nopHandler, nil)
+		h.run()
+		r := h.accept(t, 1)
+		for _, want := range []wamp.MessageType{wamp.REGISTER, wamp.SUBSCRIBE, wamp.REGISTER} {
+			switch m := r.next().(type) {
+			case *wamp.Register:
+				r.send(&wamp.Registered{Request: m.Request, Registration: wamp.ID(m.Request)})
+			case *wamp.Subscribe:
+				r.send(&wamp.Subscribed{Request: m.Request, Subscription: 50})
+			default:
+				t.Fatalf("got %v, want %v", m.Type(), want)
+			}
+		}
+		<-h.joins
+		errc := make(chan error, 1)
+		go func() { errc <- h.rc.Unregister(context.Background(), "a") }()
+		if u := expect[*wamp.Unregister](r); u.Registration != 1 {
+			t.Errorf("UNREGISTER %+v", u)
+		}
+		r.send(&wamp.Unregistered{Request: 4})
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		go func() { errc <- h.rc.Unsubscribe(context.Background(), "t") }()
+		if u := expect[*wamp.Unsubscribe](r); u.Subscription != 50 {
+			t.Errorf("UNSUBSCRIBE %+v", u)
+		}
+		r.send(&wamp.Unsubscribed{Request: 5})
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		if err := h.rc.Unregister(context.Background(), "unknown"); err != nil {
+			t.Errorf("unknown: %v", err)
+		}
+		// After a reconnection only "b" is registered again.
+		r.conn.Close(nil)
+		<-h.leaves
+		r = h.accept(t, 2)
+		if m := expect[*wamp.Register](r); m.Procedure != "b" {
+			t.Errorf("REGISTER %q, want b", m.Procedure)
+		} else {
+			r.send(&wamp.Registered{Request: m.Request, Registration: 9})
+		}
+		<-h.joins
+		h.stop(t, r)
+	})
+}
