@@ -16,8 +16,12 @@ const (
 	// readBufferSize is the size of the buffered reader; payloads up to it
 	// are returned without copying.
 	readBufferSize = 4 << 10
-	// maxRetainWrite is the largest batch copied into the reused write
-	// buffer; larger batches go out with writev (net.Buffers).
+	// copyLimit is the largest batch copied into one buffer on connections
+	// that support writev (TCP, Unix); larger batches go out with writev
+	// (net.Buffers), without copying.
+	copyLimit = 4 << 10
+	// maxRetainWrite is the largest write buffer kept between writes (TLS
+	// and other connections without writev copy every batch).
 	maxRetainWrite = 64 << 10
 	// controlWriteTimeout bounds writing a PONG or a keepalive PING.
 	controlWriteTimeout = 10 * time.Second
@@ -215,8 +219,9 @@ func (c *Conn) ReadMessage() ([]byte, error) {
 	}
 }
 
-// WriteMessages writes each message as a frame, all in one write (writev
-// for large batches on TCP and Unix sockets). A message over the peer's
+// WriteMessages writes each message as a frame, all in one write: small
+// batches are copied into one buffer, larger ones on TCP and Unix sockets
+// go out with writev. A message over the peer's
 // limit is an error wrapping ErrMessageTooLarge, and nothing is written.
 func (c *Conn) WriteMessages(msgs [][]byte) error {
 	total := 0
@@ -232,7 +237,7 @@ func (c *Conn) WriteMessages(msgs [][]byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	var err error
-	if total <= maxRetainWrite || !c.canWV {
+	if total <= copyLimit || !c.canWV {
 		err = c.writeCopy(msgs, total)
 	} else {
 		err = c.writeVector(msgs)
