@@ -302,7 +302,7 @@ func (c *Conn) encode(m wamp.Message) (item, error) {
 	}
 	if max := c.t.MaxMessageSize(); len(b) > max {
 		putBuf(it)
-		return item{}, fmt.Errorf("peer: %v: %w (%d > %d bytes)", m.Type(), ErrTooLarge, len(b), max)
+		return item{}, fmt.Errorf("%w: %v of %d bytes, limit %d", ErrTooLarge, m.Type(), len(b), max)
 	}
 	return it, nil
 }
