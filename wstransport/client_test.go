@@ -202,7 +202,10 @@ func TestDialErrors(t *testing.T) {
 		t.Errorf("silent server: took %v", d)
 	}
 
-	// Canceling ctx ends the handshake too.
+	(<-accepted).Close() // the first attempt's connection
+
+	// Canceling ctx ends the handshake too: cancel once the server has
+	// accepted the connection, while Dial waits for its answer.
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		c := <-accepted

@@ -68,6 +68,7 @@ type Conn struct {
 	remote string
 
 	closed    atomic.Bool
+	writing   atomic.Int32 // WriteMessages calls in progress
 	closeOnce sync.Once
 	closeErr  error // set once by closeOnce
 
@@ -262,6 +263,8 @@ func (c *Conn) WriteMessages(msgs [][]byte) error {
 			return fmt.Errorf("%w: %d bytes, limit %d", ErrMessageTooLarge, len(m), c.max)
 		}
 	}
+	c.writing.Add(1)
+	defer c.writing.Add(-1)
 	for _, m := range msgs {
 		if c.closed.Load() {
 			return ErrClosed
@@ -276,10 +279,12 @@ func (c *Conn) WriteMessages(msgs [][]byte) error {
 	return nil
 }
 
-// Close sends a close frame (status 1000) if it can within a second, and
-// closes the connection. It unblocks a pending ReadMessage at once and a
-// pending WriteMessages within that second. It is idempotent: later calls
-// return the first call's result.
+// Close closes the connection, unblocking a pending ReadMessage and
+// WriteMessages at once. When no write is in progress, it first sends a
+// close frame (status 1000) if it can within a second; a write in progress
+// is cut off instead (its frame would be left unfinished, so no close frame
+// can follow it). It is idempotent: later calls return the first call's
+// result.
 func (c *Conn) Close() error { return c.closeWith(closeNormal) }
 
 // closeWith closes the connection after trying to send a close frame with
@@ -289,8 +294,14 @@ func (c *Conn) closeWith(status int) error {
 		c.closed.Store(true)
 		now := time.Now()
 		_ = c.nc.SetReadDeadline(now) // unblocks a pending read now
-		_ = c.nc.SetWriteDeadline(now.Add(closeFrameTimeout))
-		_ = c.ws.WriteClose(status) // best effort; waits for a write in progress
+		if c.writing.Load() != 0 {
+			_ = c.nc.SetWriteDeadline(now) // cuts off the write in progress
+		} else {
+			// A write starting now is bounded by this deadline too, and the
+			// close frame waits for it.
+			_ = c.nc.SetWriteDeadline(now.Add(closeFrameTimeout))
+			_ = c.ws.WriteClose(status) // best effort
+		}
 		if err := c.nc.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			c.closeErr = fmt.Errorf("wstransport: close: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -367,5 +368,57 @@ func TestGrow(t *testing.T) {
 		if len(b) != tc.len || cap(b) < tc.wantMinCap || cap(b) > tc.wantMaxCap {
 			t.Errorf("grow(len %d cap %d, %d, %d): len %d cap %d", tc.len, tc.cap, tc.n, tc.limit, len(b), cap(b))
 		}
+	}
+}
+
+// TestCloseUnblocksWrite checks that Close ends a write stuck on a peer that
+// does not read.
+func TestCloseUnblocksWrite(t *testing.T) {
+	checkGoroutines(t)
+	release := make(chan struct{})
+	ts := startServer(t, ServerConfig{}, nil, func(wamp.Transport) error {
+		<-release // never reads
+		return nil
+	})
+	t.Cleanup(func() { close(release) })
+	c := dial(t, ts.url, ClientConfig{})
+	var writes atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		msg := [][]byte{make([]byte, 64<<10)}
+		for {
+			if err := c.WriteMessages(msg); err != nil {
+				done <- err
+				return
+			}
+			writes.Add(1)
+		}
+	}()
+	// Wait until the writes stop making progress: the socket buffers are full.
+	deadline := time.Now().Add(testTimeout)
+	for last := int64(-1); ; {
+		n := writes.Load()
+		if n == last && n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("writes never blocked")
+		}
+		last = n
+		time.Sleep(50 * time.Millisecond) // sampling progress; nothing to wait on
+	}
+	start := time.Now()
+	_ = c.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("WriteMessages after Close = %v, want ErrClosed", err)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("Close did not unblock WriteMessages")
+	}
+	t.Logf("writes: %d, unblocked after %v", writes.Load(), time.Since(start))
+	if d := time.Since(start); d > closeFrameTimeout/2 {
+		t.Errorf("Close took %v to unblock the write", d)
 	}
 }

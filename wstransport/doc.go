@@ -67,7 +67,8 @@
 // framing violation, ends that connection only (close status 1009 or 1002).
 // WriteMessages sends one frame per message. WebSocket has no way to learn
 // the peer's limit, so MaxMessageSize is the local limit, used both ways.
-// Close sends a close frame when it can within a second and closes the
+// Close sends a close frame when it can (within a second, and not in the
+// middle of a write in progress, which it cuts off) and closes the
 // connection, unblocking a pending read at once. x/net/websocket has no API
 // to send pings: keepalive, where wanted, is WAMP-level (or the session's
 // idle read deadline).

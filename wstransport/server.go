@@ -121,7 +121,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hj, ok := w.(http.Hijacker)
 	if r.ProtoMajor != 1 || !ok {
-		refuse(w, http.StatusHTTPVersionNotSupported, "wstransport: WebSocket needs HTTP/1.1")
+		refuse(w, http.StatusHTTPVersionNotSupported, "wstransport: WebSocket needs an HTTP/1.1 connection that can be taken over")
 		return
 	}
 	proto := Subprotocol(ser)

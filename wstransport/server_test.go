@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,24 @@ func TestNilServe(t *testing.T) {
 	c := dial(t, "ws://"+l.Addr().String()+"/", ClientConfig{})
 	if _, err := c.ReadMessage(); !errors.Is(err, io.EOF) {
 		t.Errorf("ReadMessage = %v, want io.EOF", err)
+	}
+}
+
+// TestNotHijackable checks the refusal when the connection cannot be taken
+// over (HTTP/2, or a ResponseWriter wrapper without Hijack).
+func TestNotHijackable(t *testing.T) {
+	for _, proto := range []int{1, 2} {
+		req := httptest.NewRequest(http.MethodGet, "http://example.test/ws", nil)
+		req.ProtoMajor = proto
+		req.Header.Set("Upgrade", "websocket")
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+		req.Header.Set("Sec-WebSocket-Version", "13")
+		req.Header.Set("Sec-WebSocket-Protocol", "wamp.2.json")
+		rec := httptest.NewRecorder() // no Hijack
+		Handler(ServerConfig{}, nil).ServeHTTP(rec, req)
+		if rec.Code != http.StatusHTTPVersionNotSupported || !strings.Contains(rec.Body.String(), "HTTP/1.1") {
+			t.Errorf("HTTP/%d: got %d %q, want 505", proto, rec.Code, rec.Body.String())
+		}
 	}
 }
