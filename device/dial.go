@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -119,4 +120,16 @@ func dialerNames(m map[string]DialFunc) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// dialRawSocket opens a RawSocket connection (over TLS when tlsConf != nil).
+func dialRawSocket(ctx context.Context, network, addr string, s wamp.Serializer, tlsConf *tls.Config, base rawsocket.ClientConfig) (wamp.Transport, error) {
+	cfg := base
+	cfg.Serializer = s
+	cfg.TLS = tlsConf
+	c, err := rawsocket.Dial(ctx, network, addr, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
