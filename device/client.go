@@ -33,7 +33,7 @@ var (
 	errClientClosed = errors.New("device: client closed")
 )
 
-// Stats are a client's counters, read with [Client.Stats].
+// Stats are a client's counters, a snapshot read with [Client.Stats].
 type Stats struct {
 	Calls               uint64 // CALLs sent
 	Invocations         uint64 // INVOCATIONs handed to handlers

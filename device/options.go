@@ -130,6 +130,7 @@ const (
 )
 
 // CallOptions are the per-call options of [Client.Call]; nil means all defaults.
+// It is only read, so one value may be shared by concurrent calls.
 type CallOptions struct {
 	// Timeout, when positive, is sent to the router as options.timeout (in
 	// milliseconds; the router then answers ERROR wamp.error.timeout) and
@@ -158,6 +159,7 @@ type CallOptions struct {
 
 // RegisterOptions are the per-registration options of [Client.Register]; nil
 // means all defaults.
+// It is only read, so one value may be shared by concurrent calls.
 type RegisterOptions struct {
 	// Match is "exact" (default, sent as nothing), "prefix" or "wildcard".
 	Match string
@@ -170,6 +172,7 @@ type RegisterOptions struct {
 
 // PublishOptions are the per-publication options of [Client.Publish]; nil
 // means all defaults.
+// It is only read, so one value may be shared by concurrent calls.
 type PublishOptions struct {
 	// Acknowledge makes Publish wait for the router's PUBLISHED or ERROR.
 	Acknowledge bool
@@ -186,6 +189,7 @@ type PublishOptions struct {
 
 // SubscribeOptions are the per-subscription options of [Client.Subscribe];
 // nil means all defaults.
+// It is only read, so one value may be shared by concurrent calls.
 type SubscribeOptions struct {
 	// Match is "exact" (default, sent as nothing), "prefix" or "wildcard".
 	Match string

@@ -22,6 +22,7 @@ const (
 
 // ReconnectConfig configures a [Reconnector]. The zero value of each field
 // means the default stated in its comment; URL or Connect must be set.
+// NewReconnector copies it.
 type ReconnectConfig struct {
 	// URL is dialled with [Dial] on every (re)connection, unless Connect is set.
 	URL string

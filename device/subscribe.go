@@ -15,7 +15,8 @@ import (
 // reading of calls' results.
 type EventHandler func(ev *Event)
 
-// Event is one publication delivered to a subscription.
+// Event is one publication delivered to a subscription. Handlers may keep
+// it; nothing modifies it after delivery.
 type Event struct {
 	wamp.Payload
 	// Details are the EVENT details (topic, publisher, ...); do not modify.
