@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -30,8 +29,8 @@ type impl struct {
 
 var impls = []*impl{
 	{name: "py", label: "AutobahnPython 22.7.1 (Debian python3-autobahn, asyncio)", transports: []string{"tcp", "unix"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
-	{name: "js", label: "AutobahnJS 22.11.1 (npm autobahn, Node; RawSocket is JSON only)", transports: []string{"tcp"}, serializers: []string{"json"}, exitCodeCounts: true},
-	{name: "cpp", label: "Autobahn|C++ 17.5.1 (Debian autobahn-cpp-dev; MessagePack only)", transports: []string{"tcp"}, serializers: []string{"msgpack"}},
+	{name: "js", label: "AutobahnJS 22.11.1 (npm autobahn, Node; its RawSocket speaks JSON only)", transports: []string{"tcp", "unix"}, serializers: []string{"json"}, exitCodeCounts: true},
+	{name: "cpp", label: "Autobahn|C++ 17.5.1 (Debian autobahn-cpp-dev; MessagePack only)", transports: []string{"tcp", "unix"}, serializers: []string{"msgpack"}},
 	{name: "go", label: "edgewamp device client (in process)", transports: []string{"tcp", "unix"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
 }
 
