@@ -71,7 +71,7 @@ func RunRole(ctx context.Context, w io.Writer, url string, realm wamp.URI, role 
 	}
 	c, err := device.Dial(ctx, url, device.Config{Realm: realm})
 	if err != nil {
-		return fmt.Errorf("interop: dial %s: %w", url, err)
+		return fmt.Errorf("interop: %w", err)
 	}
 	defer func() {
 		_ = c.Leave(context.WithoutCancel(ctx))
