@@ -87,7 +87,7 @@ type Client struct {
 	calls    map[wamp.ID]*call
 	requests map[wamp.ID]*request
 	regs     map[wamp.ID]*Registration
-	subs     map[wamp.ID]*Subscription
+	subs     map[wamp.ID][]*Subscription // a router gives one ID to a session's subscriptions to one topic; slices are copied on write
 	invs     map[wamp.ID]*running
 	leaving  bool  // Leave sent GOODBYE
 	err      error // close reason, nil while open
@@ -124,7 +124,7 @@ func newClient(conn *peer.Conn, cfg Config, w *wamp.Welcome) *Client {
 		calls:     make(map[wamp.ID]*call),
 		requests:  make(map[wamp.ID]*request),
 		regs:      make(map[wamp.ID]*Registration),
-		subs:      make(map[wamp.ID]*Subscription),
+		subs:      make(map[wamp.ID][]*Subscription),
 		invs:      make(map[wamp.ID]*running),
 	}
 	go c.readLoop()
@@ -200,11 +200,13 @@ func (c *Client) shutdown(cause error) {
 	for _, r := range c.regs {
 		r.active.Store(false)
 	}
-	for _, s := range c.subs {
-		s.active.Store(false)
+	for _, subs := range c.subs {
+		for _, s := range subs {
+			s.active.Store(false)
+		}
 	}
 	c.regs = map[wamp.ID]*Registration{}
-	c.subs = map[wamp.ID]*Subscription{}
+	c.subs = map[wamp.ID][]*Subscription{}
 	c.mu.Unlock()
 
 	c.cancel(err)

@@ -155,6 +155,7 @@ func TestIntegration(t *testing.T) {
 			t.Run("cancel", func(t *testing.T) { testCancel(t, callee, caller) })
 			t.Run("timeout", func(t *testing.T) { testCallTimeout(t, callee, caller) })
 			t.Run("pubsub", func(t *testing.T) { testPubSub(t, callee, caller) })
+			t.Run("same topic twice", func(t *testing.T) { testSameTopicTwice(t, callee, caller) })
 			t.Run("leave", func(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 				defer cancel()
@@ -392,4 +393,37 @@ func TestIntegrationJoinErrors(t *testing.T) {
 	if err != nil || gotURL != "loop://router?serializer=json" {
 		t.Errorf("plugged-in dialer: %v (url %q)", err, gotURL)
 	}
+}
+
+func testSameTopicTwice(t *testing.T, subscriber, publisher *device.Client) {
+	ctx := ctxT(t)
+	a, b := make(chan any, 4), make(chan any, 4)
+	subA, err := subscriber.Subscribe(ctx, "com.example.twice", func(ev *device.Event) { a <- ev.Args[0] }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subB, err := subscriber.Subscribe(ctx, "com.example.twice", func(ev *device.Event) { b <- ev.Args[0] }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer subscriber.Unsubscribe(ctx, subB)
+	recv := func(ch chan any, want any) {
+		t.Helper()
+		select {
+		case v := <-ch:
+			if v != want {
+				t.Errorf("got %v, want %v", v, want)
+			}
+		case <-time.After(testTimeout):
+			t.Fatalf("%v not received", want)
+		}
+	}
+	publisher.Publish(ctx, "com.example.twice", wamp.Payload{Args: wamp.List{"one"}}, nil)
+	recv(a, "one")
+	recv(b, "one")
+	if err := subscriber.Unsubscribe(ctx, subA); err != nil {
+		t.Fatal(err)
+	}
+	publisher.Publish(ctx, "com.example.twice", wamp.Payload{Args: wamp.List{"two"}}, nil)
+	recv(b, "two")
 }

@@ -71,8 +71,9 @@ type Config struct {
 	// Default 64.
 	MaxConcurrentInvocations int
 
-	// EventQueue is the number of EVENTs waiting for the event dispatcher; an
-	// EVENT arriving while it is full is dropped and counted in
+	// EventQueue is the number of events waiting for the event dispatcher
+	// (an EVENT for two local subscriptions to one topic counts twice); an
+	// event arriving while it is full is dropped and counted in
 	// Stats.EventsDropped. Default 256.
 	EventQueue int
 

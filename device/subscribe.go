@@ -76,13 +76,21 @@ func (c *Client) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler, 
 
 // Unsubscribe ends a subscription and waits for the router's answer. The
 // handler receives no further events once Unsubscribe is called (events
-// already queued for it are discarded).
+// already queued for it are discarded). When the session holds other
+// subscriptions to the same topic (the router gives them one ID), only the
+// local handler is removed and nothing is sent.
 func (c *Client) Unsubscribe(ctx context.Context, sub *Subscription) error {
 	if sub == nil || !sub.active.Swap(false) {
 		return nil
 	}
 	c.mu.Lock()
 	if c.subs != nil {
+		others := removeSub(c.subs[sub.ID], sub)
+		if len(others) > 0 {
+			c.subs[sub.ID] = others
+			c.mu.Unlock()
+			return nil
+		}
 		delete(c.subs, sub.ID)
 	}
 	c.mu.Unlock()
@@ -116,7 +124,8 @@ func (c *Client) handleSubscribed(m *wamp.Subscribed) {
 	}
 	r.sub.ID = m.Subscription
 	r.sub.active.Store(true)
-	c.subs[m.Subscription] = r.sub
+	old := c.subs[m.Subscription]
+	c.subs[m.Subscription] = append(old[:len(old):len(old)], r.sub) // copy on write
 	c.mu.Unlock()
 	r.ch <- m
 }
@@ -130,48 +139,66 @@ func (c *Client) handleUnsubscribed(m *wamp.Unsubscribed) {
 	}
 	id, _ := wamp.OptID(m.Details, "subscription")
 	c.mu.Lock()
-	sub := c.subs[id]
+	subs := c.subs[id]
 	delete(c.subs, id)
 	c.mu.Unlock()
-	if sub != nil {
+	for _, sub := range subs {
 		sub.active.Store(false)
+	}
+	if len(subs) > 0 {
 		reason, _ := wamp.OptURI(m.Details, "reason")
-		c.log.Info("device: subscription revoked by the router", "topic", string(sub.Topic), "reason", string(reason))
+		c.log.Info("device: subscription revoked by the router", "topic", string(subs[0].Topic), "reason", string(reason))
 	}
 }
 
-// handleEvent queues an EVENT for the dispatcher, dropping it (counted) when
-// the queue is full. It never blocks.
+// handleEvent queues an EVENT for the dispatcher, once per local
+// subscription it is for, dropping it (counted) when the queue is full. It
+// never blocks.
 func (c *Client) handleEvent(m *wamp.Event) {
 	c.mu.Lock()
-	sub := c.subs[m.Subscription]
+	subs := c.subs[m.Subscription] // never modified in place
 	c.mu.Unlock()
-	if sub == nil {
+	if len(subs) == 0 {
 		return // unsubscribed meanwhile
 	}
 	c.stats.eventsReceived.Add(1)
-	ev := &Event{
-		Payload:      m.Payload,
-		Details:      m.Details,
-		Topic:        sub.Topic,
-		Publication:  m.Publication,
-		Subscription: sub,
-	}
+	topic := subs[0].Topic
 	if t, ok := wamp.OptURI(m.Details, "topic"); ok && t != "" {
-		ev.Topic = t
+		topic = t
 	}
-	ev.Publisher, _ = wamp.OptID(m.Details, "publisher")
-	select {
-	case c.events <- ev:
-	default:
-		c.stats.eventsDropped.Add(1)
-		c.dropLog("device: event dropped: event queue full", "topic", string(ev.Topic),
-			"dropped", c.stats.eventsDropped.Load())
-		return
+	publisher, _ := wamp.OptID(m.Details, "publisher")
+	for _, sub := range subs {
+		ev := &Event{
+			Payload:      m.Payload,
+			Details:      m.Details,
+			Topic:        topic,
+			Publisher:    publisher,
+			Publication:  m.Publication,
+			Subscription: sub,
+		}
+		select {
+		case c.events <- ev:
+		default:
+			c.stats.eventsDropped.Add(1)
+			c.dropLog("device: event dropped: event queue full", "topic", string(ev.Topic),
+				"dropped", c.stats.eventsDropped.Load())
+			continue
+		}
+		if c.dispatching.CompareAndSwap(false, true) {
+			go c.dispatch()
+		}
 	}
-	if c.dispatching.CompareAndSwap(false, true) {
-		go c.dispatch()
+}
+
+// removeSub returns subs without s, as a new slice.
+func removeSub(subs []*Subscription, s *Subscription) []*Subscription {
+	out := make([]*Subscription, 0, len(subs))
+	for _, o := range subs {
+		if o != s {
+			out = append(out, o)
+		}
 	}
+	return out
 }
 
 // dispatch delivers queued events in order. At most one runs at a time; it

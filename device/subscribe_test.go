@@ -260,3 +260,39 @@ func TestPublishWaitsForQueueRoomOnly(t *testing.T) {
 		}
 	})
 }
+
+// Two local subscriptions to one topic share the router's subscription ID:
+// both get every event, and only the last Unsubscribe reaches the router.
+func TestSubscribeTwiceSameTopic(t *testing.T) {
+	c, r := joined(t, Config{})
+	a, b := make(chan any, 4), make(chan any, 4)
+	subA := subscribe(t, c, r, "t", func(ev *Event) { a <- ev.Args[0] }, nil, 3)
+	subB := subscribe(t, c, r, "t", func(ev *Event) { b <- ev.Args[0] }, nil, 3)
+	r.send(&wamp.Event{Subscription: 3, Publication: 1, Details: wamp.Dict{}, Payload: wamp.Payload{Args: wamp.List{"one"}}})
+	if recvWithin(t, a) != "one" || recvWithin(t, b) != "one" {
+		t.Fatal("event not delivered to both")
+	}
+	if err := c.Unsubscribe(context.Background(), subA); err != nil {
+		t.Fatal(err)
+	}
+	r.send(&wamp.Event{Subscription: 3, Publication: 2, Details: wamp.Dict{}, Payload: wamp.Payload{Args: wamp.List{"two"}}})
+	if v := recvWithin(t, b); v != "two" {
+		t.Fatalf("b got %v", v)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- c.Unsubscribe(context.Background(), subB) }()
+	// The first message the router sees since is this UNSUBSCRIBE.
+	m := expect[*wamp.Unsubscribe](r)
+	if m.Subscription != 3 {
+		t.Errorf("UNSUBSCRIBE %+v", m)
+	}
+	r.send(&wamp.Unsubscribed{Request: m.Request})
+	if err := recvWithin(t, errc); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case v := <-a:
+		t.Errorf("unsubscribed handler got %v", v)
+	default:
+	}
+}
