@@ -34,7 +34,9 @@ type ReconnectConfig struct {
 
 	// MinBackoff is the base of the exponential backoff between connection
 	// attempts: attempt n waits a uniformly random time in
-	// [0, min(MaxBackoff, MinBackoff·2ⁿ)] ("full jitter"). Default 500ms.
+	// [0, min(MaxBackoff, MinBackoff·2ⁿ)] ("full jitter"). n counts failed
+	// attempts and sessions that ended within MaxBackoff of their join; it
+	// goes back to 0 after a session that lasted longer. Default 500ms.
 	MinBackoff time.Duration
 	// MaxBackoff caps the backoff. Default 30s.
 	MaxBackoff time.Duration
@@ -284,14 +286,22 @@ func (r *Reconnector) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		attempt = 0
 		r.joins.Add(1)
+		joinedAt := time.Now()
 		r.serve(ctx, c)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		r.reconnects.Add(1)
-		if !sleep(ctx, r.backoff(0)) {
+		// A session that lasted a while resets the backoff; one that ended
+		// quickly (a router that accepts and then drops us) keeps it growing,
+		// so that a flapping link does not turn into a reconnection storm.
+		if time.Since(joinedAt) >= r.cfg.MaxBackoff {
+			attempt = 0
+		}
+		d := r.backoff(attempt)
+		attempt++
+		if !sleep(ctx, d) {
 			return ctx.Err()
 		}
 	}
