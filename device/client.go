@@ -250,7 +250,7 @@ func (c *Client) addRequest(r *request) (wamp.ID, error) {
 	return id, nil
 }
 
-// takeRequest removes and returns the pending request id if it is of the
+// takeRequestLocked removes and returns the pending request id if it is of the
 // given kind. mu must be held.
 func (c *Client) takeRequestLocked(id wamp.ID, kind wamp.MessageType) *request {
 	r := c.requests[id]
@@ -266,7 +266,10 @@ func (c *Client) takeRequestLocked(id wamp.ID, kind wamp.MessageType) *request {
 // will be cleaned up by the reader) and ctx's error is returned.
 func (c *Client) roundTrip(ctx context.Context, id wamp.ID, r *request, m wamp.Message) (wamp.Message, error) {
 	if err := c.send(ctx, m); err != nil {
-		c.abandon(id, r)
+		// Not sent: no answer will come.
+		c.mu.Lock()
+		delete(c.requests, id)
+		c.mu.Unlock()
 		return nil, err
 	}
 	select {
