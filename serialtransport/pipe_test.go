@@ -1,0 +1,119 @@
+package serialtransport
+
+import (
+	"io"
+	"math/rand"
+	"os"
+	"sync"
+)
+
+// lineFaults is the noise applied to one direction of a test line: per
+// write (a write holds one or more whole frames) and per byte.
+type lineFaults struct {
+	DropWrite float64 // the whole write is lost
+	DupWrite  float64 // the whole write arrives twice
+	FlipByte  float64 // a byte gets one bit flipped
+	DropByte  float64 // a byte is lost
+	Seed      int64
+}
+
+// lineEnd is one end of an in-memory serial line: what is written to one
+// end is read from the other, in order, after the faults. Chunks travel
+// through a bounded channel, so a writer blocks when the reader stops.
+// Closing an end unblocks its pending calls; what is written to a closed
+// end is lost, as on a serial line nobody listens to.
+type lineEnd struct {
+	in     chan []byte   // chunks for our Read
+	out    chan []byte   // the peer's in
+	closed chan struct{} // this end is closed
+	peer   *lineEnd
+	once   sync.Once
+	rest   []byte // unread part of the current chunk (reader-owned)
+
+	mu     sync.Mutex // protects rng
+	faults *lineFaults
+	rng    *rand.Rand
+}
+
+// newLine returns the two ends of a line with faults ab (a to b) and ba.
+func newLine(ab, ba *lineFaults) (a, b *lineEnd) {
+	ca, cb := make(chan []byte, 256), make(chan []byte, 256)
+	a = &lineEnd{in: ca, out: cb, closed: make(chan struct{}), faults: ab}
+	b = &lineEnd{in: cb, out: ca, closed: make(chan struct{}), faults: ba}
+	a.peer, b.peer = b, a
+	for _, e := range []*lineEnd{a, b} {
+		if e.faults != nil {
+			e.rng = rand.New(rand.NewSource(e.faults.Seed))
+		}
+	}
+	return a, b
+}
+
+func (e *lineEnd) Read(p []byte) (int, error) {
+	if len(e.rest) == 0 {
+		select {
+		case c := <-e.in:
+			e.rest = c
+		case <-e.closed:
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, e.rest)
+	e.rest = e.rest[n:]
+	return n, nil
+}
+
+func (e *lineEnd) Write(p []byte) (int, error) {
+	select {
+	case <-e.closed:
+		return 0, os.ErrClosed
+	default:
+	}
+	chunks := e.noise(p)
+	for _, c := range chunks {
+		select {
+		case e.out <- c:
+		case <-e.closed:
+			return 0, os.ErrClosed
+		case <-e.peer.closed:
+		}
+	}
+	return len(p), nil
+}
+
+// noise returns the chunks that arrive for one write.
+func (e *lineEnd) noise(p []byte) [][]byte {
+	c := append([]byte(nil), p...)
+	f := e.faults
+	if f == nil {
+		return [][]byte{c}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.rng.Float64() < f.DropWrite {
+		return nil
+	}
+	if f.FlipByte > 0 || f.DropByte > 0 {
+		out := c[:0]
+		for _, b := range c {
+			if e.rng.Float64() < f.DropByte {
+				continue
+			}
+			if e.rng.Float64() < f.FlipByte {
+				b ^= 1 << e.rng.Intn(8)
+			}
+			out = append(out, b)
+		}
+		c = out
+	}
+	if e.rng.Float64() < f.DupWrite {
+		return [][]byte{c, append([]byte(nil), c...)}
+	}
+	return [][]byte{c}
+}
+
+// Close closes this end.
+func (e *lineEnd) Close() error {
+	e.once.Do(func() { close(e.closed) })
+	return nil
+}
