@@ -59,5 +59,17 @@ func Open() (*PTY, error) {
 	return &PTY{Master: os.NewFile(uintptr(fd), "/dev/ptmx"), SlavePath: fmt.Sprintf("/dev/pts/%d", n)}, nil
 }
 
+// HoldSlave opens the slave and keeps it open until the returned file is
+// closed, without reading it. On Linux a master reads EIO (a hangup) while
+// no one has the slave open; holding it lets a test close and reopen the
+// device side, as with a real UART whose far end resets.
+func (p *PTY) HoldSlave() (*os.File, error) {
+	f, err := os.OpenFile(p.SlavePath, os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("ptytest: hold slave: %w", err)
+	}
+	return f, nil
+}
+
 // Close closes the master.
 func (p *PTY) Close() error { return p.Master.Close() }
