@@ -140,8 +140,13 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 	if err := r.admit(s); err != nil {
 		return nil, r.abort(conn, err, err.Error())
 	}
-	if err := t.SetReadDeadline(time.Time{}); err != nil {
-		return s, fmt.Errorf("minirouter: clear read deadline: %w", err)
+	// From now on the read deadline is the idle limit, or none.
+	var deadline time.Time
+	if idle := r.cfg.IdleTimeout; idle > 0 {
+		deadline = time.Now().Add(idle)
+	}
+	if err := t.SetReadDeadline(deadline); err != nil {
+		return s, fmt.Errorf("minirouter: set read deadline: %w", err)
 	}
 	return s, nil
 }
@@ -224,8 +229,8 @@ func (r *Router) abort(conn *peer.Conn, reason *wamp.Error, msg string) error {
 func (s *session) run() error {
 	t := s.conn.Transport()
 	idle := s.r.cfg.IdleTimeout
-	for {
-		if idle > 0 {
+	for first := true; ; first = false {
+		if idle > 0 && !first { // join set the first one
 			if err := t.SetReadDeadline(time.Now().Add(idle)); err != nil {
 				return fmt.Errorf("minirouter: set idle deadline: %w", err)
 			}
