@@ -1,8 +1,11 @@
 package minirouter
 
 import (
+	"context"
+	"strings"
 	"testing"
 
+	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -309,5 +312,39 @@ func TestRegistrationPick(t *testing.T) {
 	rl.dropCallee(reg, a)
 	if got := reg.pick().id; got != 3 {
 		t.Errorf("after dropping the first callee, roundrobin picked %d, want 3", got)
+	}
+}
+
+// A RESULT too large for the caller becomes ERROR payload_size_exceeded;
+// an EVENT too large for a subscriber is dropped and counted.
+func TestTooLargeForThePeer(t *testing.T) {
+	r := newTestRouter(t, Config{})
+	big := wamp.List{strings.Repeat("x", 2000)}
+	callee := joinClient(t, r, allRoles())
+	callee.send(&wamp.Register{Request: 1, Options: wamp.Dict{}, Procedure: "com.big"})
+	expect[*wamp.Registered](callee)
+
+	a, b := peer.Pipe(wamp.JSON, 1024) // the small peer accepts 1 KiB messages
+	go r.ServeTransport(context.Background(), b)
+	t.Cleanup(func() { a.Close() })
+	small := &testClient{t: t, tr: a}
+	small.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": allRoles()}})
+	expect[*wamp.Welcome](small)
+
+	small.send(&wamp.Call{Request: 1, Options: wamp.Dict{}, Procedure: "com.big"})
+	inv := expect[*wamp.Invocation](callee)
+	callee.send(&wamp.Yield{Request: inv.Request, Options: wamp.Dict{}, Payload: wamp.Payload{Args: big}})
+	small.expectError(wamp.ErrPayloadSizeExceeded.URI)
+
+	small.send(&wamp.Subscribe{Request: 2, Options: wamp.Dict{}, Topic: "com.t"})
+	expect[*wamp.Subscribed](small)
+	callee.send(&wamp.Publish{Request: 1, Options: wamp.Dict{"acknowledge": true}, Topic: "com.t", Payload: wamp.Payload{Args: big}})
+	expect[*wamp.Published](callee)
+	callee.send(&wamp.Publish{Request: 2, Options: wamp.Dict{}, Topic: "com.t", Payload: wamp.Payload{Args: wamp.List{"small"}}})
+	if ev := expect[*wamp.Event](small); ev.Args[0] != "small" {
+		t.Errorf("EVENT %v", ev.Args)
+	}
+	if got := r.Stats().EventsDropped; got != 1 {
+		t.Errorf("EventsDropped = %d, want 1", got)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -39,7 +38,8 @@ const (
 var ErrRouterClosed = errors.New("minirouter: router closed")
 
 // Config configures a Router. The zero value is a usable router with one
-// realm, "realm1", open to anonymous sessions.
+// realm, "realm1", open to anonymous sessions. New only reads it (and keeps
+// a copy), so one Config may be shared.
 type Config struct {
 	// Realms are the realms sessions may join. Default: one realm named
 	// "realm1" with the default policies.
@@ -77,7 +77,8 @@ type Config struct {
 }
 
 // RealmConfig configures one realm. The zero value (with a Name) is a realm
-// open to anonymous sessions with the "drop" slow-consumer policy.
+// open to anonymous sessions with the "drop" slow-consumer policy. It is
+// plain data, only read by New.
 type RealmConfig struct {
 	// Name is the realm's URI; required.
 	Name wamp.URI
@@ -116,7 +117,7 @@ func New(cfg Config) (*Router, error) {
 		cfg.Realms = []RealmConfig{{Name: DefaultRealm}}
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.HelloTimeout <= 0 {
 		cfg.HelloTimeout = DefaultHelloTimeout
@@ -277,6 +278,7 @@ func (r *Router) stop() map[*peer.Conn]*session {
 }
 
 // SessionInfo describes one joined session, as listed by [Router.Sessions].
+// It is a snapshot: plain data, safe to share.
 type SessionInfo struct {
 	ID            wamp.ID
 	Realm         wamp.URI

@@ -244,8 +244,8 @@ func TestServeTransportResult(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("ServeTransport after GOODBYE = %v, want nil", err)
 	}
-	if st := r.Stats(); st.Sessions != 0 {
-		t.Errorf("Sessions = %d after GOODBYE", st.Sessions)
+	if st := r.Stats(); st.Sessions != 0 || st.MessagesIn != 2 || st.MessagesOut != 2 {
+		t.Errorf("Stats after GOODBYE: %+v; want 0 sessions, 2 messages in and out", st)
 	}
 }
 

@@ -6,7 +6,9 @@ import (
 )
 
 // Stats is a snapshot of a router's counters, as returned by [Router.Stats].
-// Every counter is cumulative since [New] except Sessions.
+// Every counter is cumulative since [New] except Sessions. It is plain data,
+// safe to share; each field is read atomically, but the snapshot as a whole
+// is not (counters may move between two fields' reads).
 type Stats struct {
 	Sessions           uint64 // sessions joined now
 	SessionsTotal      uint64 // sessions ever welcomed
