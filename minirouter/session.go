@@ -146,7 +146,8 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		deadline = time.Now().Add(idle)
 	}
 	if err := t.SetReadDeadline(deadline); err != nil {
-		return s, fmt.Errorf("minirouter: set read deadline: %w", err)
+		r.leave(s)
+		return nil, fmt.Errorf("minirouter: set read deadline: %w", err)
 	}
 	return s, nil
 }

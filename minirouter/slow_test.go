@@ -1,7 +1,10 @@
 package minirouter
 
 import (
+	"context"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,8 +28,31 @@ func publishAcked(t *testing.T, pub *testClient, topic wamp.URI, n int, args wam
 	}
 }
 
+// countHandler counts log records by message.
+type countHandler struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (h *countHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *countHandler) WithGroup(string) slog.Handler            { return h }
+func (h *countHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n[r.Message]++
+	return nil
+}
+
+func (h *countHandler) count(msg string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[msg]
+}
+
 func TestSlowSubscriberDropped(t *testing.T) {
-	r := newTestRouter(t, Config{Peer: peer.Config{QueueMessages: 16}})
+	logs := &countHandler{n: map[string]int{}}
+	r := newTestRouter(t, Config{Peer: peer.Config{QueueMessages: 16}, Logger: slog.New(logs)})
 	slow := joinClient(t, r, allRoles())
 	slow.send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: "com.t"})
 	expect[*wamp.Subscribed](slow)
@@ -47,6 +73,11 @@ func TestSlowSubscriberDropped(t *testing.T) {
 		if si.EventsDropped != want {
 			t.Errorf("session %d EventsDropped = %d, want %d", si.ID, si.EventsDropped, want)
 		}
+	}
+	// Drops are logged at a limited rate (one line a second at most; the
+	// test takes far less than two seconds).
+	if n := logs.count("EVENTs dropped"); n < 1 || n > 2 {
+		t.Errorf("%d drop log lines for %d drops", n, st.EventsDropped)
 	}
 	if st.SlowDisconnects != 0 {
 		t.Errorf("SlowDisconnects = %d with the drop policy", st.SlowDisconnects)
