@@ -19,7 +19,8 @@
 //
 // [NewClient] joins over a transport the caller already has (an in-process
 // pipe from minirouter's Router.Connect, a serial link, ...). Both send HELLO
-// with the client roles and Config.HelloDetails, answer CHALLENGEs through
+// with the client roles and Config.HelloDetails, answer CHALLENGEs from
+// Config.Auth (ticket, WAMP-CRA, cryptosign; see package auth) or through
 // Config.Authenticate, and fail with the router's ABORT reason as a
 // *wamp.Error (errors.Is(err, wamp.ErrNoSuchRealm)).
 //

@@ -12,8 +12,8 @@ import (
 )
 
 // NewClient joins cfg.Realm over the transport t and returns the joined
-// client. It sends HELLO (with wamp.ClientRoles() and cfg.HelloDetails),
-// answers CHALLENGEs through cfg.Authenticate, and waits for WELCOME for at
+// client. It sends HELLO (with wamp.ClientRoles(), cfg.Auth's entries and
+// cfg.HelloDetails), answers CHALLENGEs from cfg.Auth or cfg.Authenticate, and waits for WELCOME for at
 // most cfg.JoinTimeout (and until ctx is done). ctx bounds only the join, not
 // the session.
 //
@@ -34,12 +34,13 @@ func NewClient(ctx context.Context, t wamp.Transport, cfg Config) (*Client, erro
 }
 
 // helloDetails builds the HELLO details: the client roles, an agent string,
-// then cfg.HelloDetails over them.
-func helloDetails(cfg *Config) wamp.Dict {
+// the authentication entries of ja, then cfg.HelloDetails over them.
+func helloDetails(cfg *Config, ja *joinAuth) wamp.Dict {
 	d := wamp.Dict{
 		"roles": wamp.ClientRoles(),
 		"agent": "edgewamp-device",
 	}
+	ja.addHelloDetails(d)
 	for k, v := range cfg.HelloDetails {
 		d[k] = v
 	}
@@ -68,7 +69,11 @@ func join(ctx context.Context, conn *peer.Conn, cfg *Config) (*wamp.Welcome, err
 		return fmt.Errorf("device: join %q: %w", cfg.Realm, err)
 	}
 
-	if err := conn.SendWait(ctx, &wamp.Hello{Realm: cfg.Realm, Details: helloDetails(cfg)}); err != nil {
+	ja, err := newJoinAuth(cfg)
+	if err != nil {
+		return nil, fail(fmt.Errorf("authentication config: %w", err))
+	}
+	if err := conn.SendWait(ctx, &wamp.Hello{Realm: cfg.Realm, Details: helloDetails(cfg, ja)}); err != nil {
 		return nil, fail(fmt.Errorf("sending HELLO: %w", err))
 	}
 	for {
@@ -94,12 +99,13 @@ func join(ctx context.Context, conn *peer.Conn, cfg *Config) (*wamp.Welcome, err
 		case *wamp.Abort:
 			return nil, fail(&wamp.Error{URI: m.Reason, Details: m.Details, Payload: abortPayload(m)})
 		case *wamp.Challenge:
-			if cfg.Authenticate == nil {
+			authenticate := ja.handler(m.AuthMethod)
+			if authenticate == nil {
 				sendAbort(ctx, conn, wamp.ErrAuthenticationFailed.URI, "no authenticator configured")
 				return nil, fail(fmt.Errorf("router sent CHALLENGE (authmethod %q) but Config.Authenticate is nil: %w",
 					m.AuthMethod, wamp.ErrAuthenticationFailed))
 			}
-			a, err := cfg.Authenticate(ctx, m)
+			a, err := authenticate(ctx, m)
 			if err != nil {
 				sendAbort(ctx, conn, wamp.ErrAuthenticationFailed.URI, err.Error())
 				return nil, fail(fmt.Errorf("authenticating (authmethod %q): %w", m.AuthMethod, err))

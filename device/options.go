@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/edgewamp/edgewamp/auth"
 	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -52,9 +53,26 @@ type Config struct {
 	// wamp.ClientRoles() unless given here.
 	HelloDetails wamp.Dict
 
-	// Authenticate answers a CHALLENGE during the join. When nil, a CHALLENGE
-	// makes the join fail cleanly with an error wrapping
-	// wamp.ErrAuthenticationFailed (the client answers ABORT).
+	// Auth holds the credentials to authenticate with: authid, authrole,
+	// ticket, WAMP-CRA secret, cryptosign key or key file (see package
+	// auth). When it has any, HELLO announces authmethods (strongest
+	// first: cryptosign, wampcra, ticket, then Auth.Custom), authid,
+	// authrole and authextra (cryptosign's pubkey), each of which
+	// HelloDetails may still override, and a CHALLENGE for one of those
+	// methods is answered from it. A CHALLENGE for a method it does not
+	// offer goes to Authenticate when set, else the client answers ABORT
+	// wamp.error.authentication_failed and the join fails with an error
+	// wrapping auth.ErrMethodNotOffered. Bad credentials (no authid for
+	// ticket or wampcra, an unreadable key) fail the join before HELLO
+	// with an error wrapping auth.ErrBadCredentials or the key file's
+	// error. Default: none (anonymous).
+	Auth auth.Credentials
+
+	// Authenticate answers a CHALLENGE during the join (for methods that
+	// Auth does not offer: custom ones, announced through HelloDetails).
+	// When nil and Auth offers nothing, a CHALLENGE makes the join fail
+	// cleanly with an error wrapping wamp.ErrAuthenticationFailed (the
+	// client answers ABORT).
 	Authenticate func(ctx context.Context, c *wamp.Challenge) (*wamp.Authenticate, error)
 
 	// JoinTimeout bounds the whole join (HELLO to WELCOME, including any
