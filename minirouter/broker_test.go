@@ -14,9 +14,7 @@ func TestBroker(t *testing.T) {
 		b< [2,$sb,*]
 		c> ` + hello + `
 		c< [2,$sc,*]`
-	tests := []struct {
-		name, script string
-	}{
+	tests := []struct{ name, script string }{
 		{"exact subscribe, acknowledged publish", `
 			a> [32,1,{},"com.t"]
 			a< [33,1,$sub]
@@ -152,12 +150,7 @@ func TestBroker(t *testing.T) {
 			c> [16,1,{},"com.t",[1]]
 			b< [36,$sub2,$p,{},[1]]`},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := newTestRouter(t, Config{})
-			runScript(t, r, join+tc.script)
-		})
-	}
+	runScripts(t, Config{}, join, tests)
 }
 
 // Subscribers with different serializers get the same event, each encoded

@@ -20,9 +20,7 @@ func TestDealer(t *testing.T) {
 		b< [2,$sb,*]
 		c> ` + hello + `
 		c< [2,$sc,*]`
-	tests := []struct {
-		name, script string
-	}{
+	tests := []struct{ name, script string }{
 		{"call and result", `
 			b> [64,1,{},"com.add"]
 			b< [65,1,$reg]
@@ -249,12 +247,7 @@ func TestDealer(t *testing.T) {
 			a< [6,{},"wamp.close.goodbye_and_out"]
 			b< [69,$inv,{"mode":"killnowait","reason":"wamp.error.canceled"}]`},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := newTestRouter(t, Config{})
-			runScript(t, r, join+tc.script)
-		})
-	}
+	runScripts(t, Config{}, join, tests)
 }
 
 func TestMaxPendingCalls(t *testing.T) {

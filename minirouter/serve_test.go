@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -189,6 +190,20 @@ func TestRawSocketConformance(t *testing.T) {
 		}
 		expectClosed(t, nc)
 	})
+	t.Run("garbage after WELCOME", func(t *testing.T) {
+		nc := dialRaw(t, addr)
+		rawHandshake(t, nc)
+		nc.Write(frame(0, `[1,"realm1",{"roles":{"caller":{}}}]`))
+		if typ, b := readFrame(t, nc); typ != 0 || !bytes.HasPrefix(b, []byte("[2,")) {
+			t.Fatalf("got frame type %d %s, want WELCOME", typ, b)
+		}
+		nc.Write(frame(0, "[48,1,{},"))
+		typ, b := readFrame(t, nc)
+		if typ != 0 || !bytes.HasPrefix(b, []byte("[3,")) || !bytes.Contains(b, []byte(`"wamp.error.protocol_violation"`)) {
+			t.Fatalf("got %d %s, want ABORT protocol_violation", typ, b)
+		}
+		expectClosed(t, nc)
+	})
 	t.Run("no HELLO", func(t *testing.T) {
 		nc := dialRaw(t, addr)
 		rawHandshake(t, nc)
@@ -279,6 +294,30 @@ func TestServeRetriesTemporaryErrors(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- r.Serve(&tempErrListener{Listener: l, fails: 3}) }()
 	dialSession(t, l.Addr().String(), wamp.MsgPack)
+	r.Close()
+	if err := <-done; !errors.Is(err, ErrRouterClosed) {
+		t.Errorf("Serve = %v", err)
+	}
+}
+
+func TestServeUnixSocket(t *testing.T) {
+	r := newTestRouter(t, Config{})
+	path := filepath.Join(t.TempDir(), "router.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Skipf("unix sockets: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.Serve(l) }()
+	rc, err := rawsocket.Dial(context.Background(), "unix", path, rawsocket.ClientConfig{Serializer: wamp.MsgPack})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	c := &testClient{t: t, tr: rc}
+	c.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": allRoles()}})
+	expect[*wamp.Welcome](c)
+	rpcWorks(t, c, c, "com.self")
 	r.Close()
 	if err := <-done; !errors.Is(err, ErrRouterClosed) {
 		t.Errorf("Serve = %v", err)

@@ -61,9 +61,7 @@ func TestWelcomeDetails(t *testing.T) {
 }
 
 func TestSessionLifeCycle(t *testing.T) {
-	tests := []struct {
-		name, script string
-	}{
+	tests := []struct{ name, script string }{
 		{"goodbye", `
 			a> ` + hello + `
 			a< [2,$s,*]
@@ -175,12 +173,7 @@ func TestSessionLifeCycle(t *testing.T) {
 			a> [3,{},"wamp.close.normal"]
 			a< EOF`},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := newTestRouter(t, Config{})
-			runScript(t, r, tc.script)
-		})
-	}
+	runScripts(t, Config{}, "", tests)
 }
 
 // A protocol violation ends only that session: others keep working.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -50,7 +51,57 @@ func pipeClient(t testing.TB, r *Router, s wamp.Serializer) (wamp.Transport, <-c
 	return a, done
 }
 
+// runScript runs script with clients over JSON pipes.
 func runScript(t *testing.T, r *Router, script string) {
+	t.Helper()
+	runScriptWith(t, script, func() wamp.Transport {
+		c, _ := pipeClient(t, r, wamp.JSON)
+		return c
+	})
+}
+
+// scriptTransports are the transports the wire scripts run over: a JSON
+// peer.Pipe served by ServeTransport, and RawSocket (JSON) over loopback TCP
+// served by Serve.
+var scriptTransports = []struct {
+	name string
+	conn func(t *testing.T, r *Router) func() wamp.Transport
+}{
+	{"pipe", func(t *testing.T, r *Router) func() wamp.Transport {
+		return func() wamp.Transport {
+			c, _ := pipeClient(t, r, wamp.JSON)
+			return c
+		}
+	}},
+	{"rawsocket", func(t *testing.T, r *Router) func() wamp.Transport {
+		addr := serveTCP(t, r)
+		return func() wamp.Transport {
+			c, err := rawsocket.Dial(context.Background(), "tcp", addr, rawsocket.ClientConfig{Serializer: wamp.JSON})
+			if err != nil {
+				t.Fatalf("rawsocket.Dial: %v", err)
+			}
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
+	}},
+}
+
+// runScripts runs each script on a fresh router, over every transport.
+func runScripts(t *testing.T, cfg Config, prefix string, scripts []struct{ name, script string }) {
+	for _, tr := range scriptTransports {
+		t.Run(tr.name, func(t *testing.T) {
+			for _, sc := range scripts {
+				t.Run(sc.name, func(t *testing.T) {
+					r := newTestRouter(t, cfg)
+					runScriptWith(t, prefix+sc.script, tr.conn(t, r))
+				})
+			}
+		})
+	}
+}
+
+// runScriptWith runs script, connecting each client with connect.
+func runScriptWith(t *testing.T, script string, connect func() wamp.Transport) {
 	t.Helper()
 	clients := map[string]wamp.Transport{}
 	vars := map[string]string{}
@@ -66,7 +117,7 @@ func runScript(t *testing.T, r *Router, script string) {
 		who, op, arg := line[:i], line[i], strings.TrimSpace(line[i+1:])
 		c := clients[who]
 		if c == nil {
-			c, _ = pipeClient(t, r, wamp.JSON)
+			c = connect()
 			clients[who] = c
 		}
 		switch op {
