@@ -1,6 +1,7 @@
 package minirouter
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"github.com/edgewamp/edgewamp/wamp"
@@ -173,5 +174,48 @@ func TestBrokerMixedSerializers(t *testing.T) {
 		if len(ev.Args) != 2 || ev.Args[0] != "x" {
 			t.Errorf("%s subscriber got %v", c.tr.Serializer().Name(), ev.Args)
 		}
+	}
+}
+
+// countingSerializer counts the EVENTs it encodes.
+type countingSerializer struct {
+	wamp.Serializer
+	events *atomic.Int64
+}
+
+func (s countingSerializer) AppendMessage(dst []byte, m wamp.Message) ([]byte, error) {
+	if m.Type() == wamp.EVENT {
+		s.events.Add(1)
+	}
+	return s.Serializer.AppendMessage(dst, m)
+}
+
+// An EVENT is encoded once per (subscription, serializer), not once per
+// subscriber.
+func TestEventEncodedOnce(t *testing.T) {
+	r := newTestRouter(t, Config{})
+	var events atomic.Int64
+	ser := countingSerializer{wamp.JSON, &events}
+	var subs []*testClient
+	for range 10 {
+		tr, _ := pipeClient(t, r, ser)
+		c := &testClient{t: t, tr: tr}
+		c.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": allRoles()}})
+		expect[*wamp.Welcome](c)
+		c.send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: "com.t"})
+		expect[*wamp.Subscribed](c)
+		c.send(&wamp.Subscribe{Request: 2, Options: wamp.Dict{"match": "prefix"}, Topic: "com"})
+		expect[*wamp.Subscribed](c)
+		subs = append(subs, c)
+	}
+	pub := joinClient(t, r, allRoles())
+	pub.send(&wamp.Publish{Request: 1, Options: wamp.Dict{"acknowledge": true}, Topic: "com.t"})
+	expect[*wamp.Published](pub)
+	for _, c := range subs {
+		expect[*wamp.Event](c)
+		expect[*wamp.Event](c)
+	}
+	if n := events.Load(); n != 2 {
+		t.Errorf("EVENT encoded %d times for 2 subscriptions × 10 subscribers, want 2", n)
 	}
 }
