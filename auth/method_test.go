@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -145,5 +146,29 @@ func TestAuthenticatorAuthenticate(t *testing.T) {
 	}
 	if a.Offers("scram") {
 		t.Error(`Offers("scram") = true`)
+	}
+}
+
+func TestCredentialsJSON(t *testing.T) {
+	// What a binary's config file holds.
+	const config = `{"authid": "dev7", "authrole": "device", "secret": "s3cret", "ticket": "t",
+		"cryptosign_key_file": "/etc/edge-agent/device.key", "authextra": {"site": "north"}}`
+	var c Credentials
+	if err := json.Unmarshal([]byte(config), &c); err != nil {
+		t.Fatal(err)
+	}
+	want := Credentials{AuthID: "dev7", AuthRole: "device", Secret: "s3cret", Ticket: "t",
+		CryptosignKeyFile: "/etc/edge-agent/device.key", AuthExtra: wamp.Dict{"site": "north"}}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("decoded %+v, want %+v", c, want)
+	}
+	// The key itself never goes into JSON.
+	c.CryptosignKey = ed25519.NewKeyFromSeed(make([]byte, 32))
+	out, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "CryptosignKey") || strings.Contains(string(out), "Custom") {
+		t.Errorf("marshalled %s", out)
 	}
 }
