@@ -1,7 +1,8 @@
 // Package auth implements the WAMP authentication methods of the advanced
 // profile, for both ends of a session: ticket, WAMP-CRA (plain and salted)
 // and WAMP-Cryptosign (Ed25519). It uses the standard library only and does
-// no I/O except [LoadCryptosignKey].
+// no I/O except reading key files ([LoadCryptosignKey], and
+// [Credentials.Authenticator] when Credentials.CryptosignKeyFile is set).
 //
 // # Client side
 //
@@ -54,8 +55,7 @@
 // file in any of these forms:
 //
 //  1. 64 hexadecimal characters (the 32-byte Ed25519 seed), surrounding
-//     whitespace ignored, e.g. as made by
-//     `head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'`;
+//     whitespace ignored, e.g. as made by `openssl rand -hex 32`;
 //  2. exactly 32 raw bytes (the seed; AutobahnPython's CryptosignKey.from_file);
 //  3. a Crossbar/Autobahn key file: lines "tag: value", of which
 //     "private-key-ed25519: <64 hex>" is used; comment lines and other tags

@@ -23,8 +23,9 @@ const (
 	DefaultCRAIterations = 1000
 	// DefaultCRAKeyLen is used when a salted CHALLENGE has no "keylen".
 	DefaultCRAKeyLen = 32
-	// MaxCRAIterations bounds the work a router can make a client do (about
-	// a second on a small ARM board); a CHALLENGE asking for more is refused.
+	// MaxCRAIterations bounds the work a router can make a client do (0.2s
+	// on a desktop core, a few seconds at most on a small ARM board); a
+	// CHALLENGE asking for more is refused.
 	MaxCRAIterations = 1 << 20
 	// MaxCRAKeyLen bounds the derived key's length in bytes.
 	MaxCRAKeyLen = 1024
