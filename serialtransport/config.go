@@ -130,6 +130,7 @@ type Stats struct {
 	Restarts            uint64 // links ended because the peer restarted
 	Handshakes          uint64 // links established
 	Resets              uint64 // RESET frames received
+	ControlDropped      uint64 // control frames (ACK, PONG, ...) not sent: too many waiting
 }
 
 // counters are the live, atomically updated Stats.
@@ -146,6 +147,7 @@ type counters struct {
 	restarts            atomic.Uint64
 	handshakes          atomic.Uint64
 	resets              atomic.Uint64
+	controlDropped      atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -157,5 +159,6 @@ func (c *counters) snapshot() Stats {
 		Retransmissions: c.retransmissions.Load(), Duplicates: c.duplicates.Load(),
 		OutOfOrder: c.outOfOrder.Load(), Restarts: c.restarts.Load(),
 		Handshakes: c.handshakes.Load(), Resets: c.resets.Load(),
+		ControlDropped: c.controlDropped.Load(),
 	}
 }

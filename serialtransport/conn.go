@@ -354,7 +354,7 @@ func (c *Conn) handle(t FrameType, body []byte) {
 		ack, any := c.consumed, c.anyConsumed
 		c.mu.Unlock()
 		if any {
-			c.e.sendControl(TypeAck, ack) // the ACK may have been lost
+			c.e.post([]byte{byte(TypeAck), ack}) // the ACK may have been lost
 		}
 	case TypeAck:
 		if len(body) != 1 {
@@ -380,10 +380,7 @@ func (c *Conn) handle(t FrameType, body []byte) {
 		kick(c.writable)
 	case TypePing:
 		c.mu.Unlock()
-		c.e.wmu.Lock()
-		c.e.wbuf = appendFrame2(c.e.wbuf[:0], TypePong, 0, false, body)
-		c.e.writeLocked(1)
-		c.e.wmu.Unlock()
+		c.e.postPong(body)
 	case TypePong:
 		c.mu.Unlock()
 	case TypeReset:

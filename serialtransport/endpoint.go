@@ -13,16 +13,23 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// readBufferSize is the size of one read from the line.
-const readBufferSize = 512
+const (
+	// readBufferSize is the size of one read from the line.
+	readBufferSize = 512
+	// maxControlQueue bounds the control frames waiting to be written;
+	// beyond it they are dropped (each is repeated by the protocol: a lost
+	// ACK by a retransmission, a lost PONG by the next PING).
+	maxControlQueue = 16
+)
 
 // endpoint is one side of a serial line: the reader goroutine that decodes
 // frames and dispatches them, the write path shared by every frame sent, and
 // the current link. A device endpoint (accept false) makes links with
 // handshake; a gateway endpoint (accept true) answers handshakes.
 //
-// Lock order: wmu, then e.mu or a Conn's mu (never both e.mu and c.mu at
-// once); no lock but wmu is held during I/O.
+// Lock order: wmu, then cmu, e.mu or a Conn's mu (never two of these at
+// once); no lock but wmu is held during I/O. The reader goroutine never
+// writes (it posts control frames) and never waits for wmu.
 type endpoint struct {
 	rwc    io.ReadWriteCloser
 	cfg    Config
@@ -31,6 +38,15 @@ type endpoint struct {
 
 	wmu  sync.Mutex
 	wbuf []byte // frames being written (wmu)
+
+	// Control frames from the reader (ACK, PONG, HELLO-ACK, RESET) wait in
+	// cq for a goroutine started on demand: the reader never writes, so
+	// it keeps draining the line even while a write blocks (two sides
+	// blocked writing with both readers stuck behind them would deadlock).
+	cmu      sync.Mutex
+	cq       [][]byte // payloads waiting (cmu)
+	cfree    [][]byte // spare payload buffers (cmu)
+	crunning bool     // the flushing goroutine runs (cmu)
 
 	mu           sync.Mutex
 	link         *Conn        // the current link, nil when none (mu)
@@ -136,7 +152,7 @@ func (e *endpoint) dispatch(p []byte) {
 		if e.accept && t != TypePong {
 			// The device talks to a link we do not have: we restarted, or
 			// closed the link. Tell it so that it handshakes again.
-			e.sendControl(TypeReset, resetUnknownLink)
+			e.post([]byte{byte(TypeReset), resetUnknownLink})
 		}
 		return
 	}
@@ -161,7 +177,7 @@ func (e *endpoint) onHello(body []byte) {
 	}
 	ourL := lengthExp(e.cfg.MaxMessageSize)
 	if code != 0 {
-		e.writePayload(appendHelloAck(nil, ourL, sid, code, 0, 0, h.id))
+		e.post(appendHelloAck(nil, ourL, sid, code, 0, 0, h.id))
 		return
 	}
 	window := min(max(int(h.window), 1), e.cfg.Window)
@@ -175,7 +191,7 @@ func (e *endpoint) onHello(body []byte) {
 	if old != nil && old.peerID == h.id {
 		// A repeated HELLO: our answer was lost. Answer again.
 		e.mu.Unlock()
-		e.writePayload(appendHelloAck(nil, ourL, sid, 0, uint8(old.window), old.id, h.id))
+		e.post(appendHelloAck(nil, ourL, sid, 0, uint8(old.window), old.id, h.id))
 		return
 	}
 	if old == nil && h.id == e.lastClosedID && h.id != 0 {
@@ -198,7 +214,7 @@ func (e *endpoint) onHello(body []byte) {
 	}
 	e.acceptCh <- c
 	e.stats.handshakes.Add(1)
-	e.writePayload(appendHelloAck(nil, ourL, sid, 0, uint8(window), c.id, h.id))
+	e.post(appendHelloAck(nil, ourL, sid, 0, uint8(window), c.id, h.id))
 }
 
 // onHelloAck takes the gateway's answer to our handshake (device).
@@ -269,6 +285,56 @@ func (e *endpoint) err() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.closeErr
+}
+
+// post queues a control frame for the flushing goroutine (started when
+// none runs). It never blocks; it is what the reader uses to answer.
+func (e *endpoint) post(payload []byte) {
+	e.cmu.Lock()
+	if len(e.cq) >= maxControlQueue {
+		e.cmu.Unlock()
+		e.stats.controlDropped.Add(1)
+		return
+	}
+	var b []byte
+	if n := len(e.cfree); n > 0 {
+		b = e.cfree[n-1]
+		e.cfree = e.cfree[:n-1]
+	}
+	e.cq = append(e.cq, append(b[:0], payload...))
+	start := !e.crunning
+	e.crunning = true
+	e.cmu.Unlock()
+	if start {
+		go e.flushControl()
+	}
+}
+
+// flushControl writes the queued control frames, all waiting ones in one
+// write, until the queue is empty.
+func (e *endpoint) flushControl() {
+	for {
+		e.wmu.Lock()
+		e.cmu.Lock()
+		n := len(e.cq)
+		if n == 0 {
+			e.crunning = false
+			e.cmu.Unlock()
+			e.wmu.Unlock()
+			return
+		}
+		b := e.wbuf[:0]
+		for i, p := range e.cq {
+			b = AppendFrame(b, p)
+			e.cfree = append(e.cfree, p)
+			e.cq[i] = nil
+		}
+		e.cq = e.cq[:0]
+		e.cmu.Unlock()
+		e.wbuf = b
+		e.writeLocked(n)
+		e.wmu.Unlock()
+	}
 }
 
 // sendControl sends a frame with a one-byte body (ACK, RESET).
@@ -355,4 +421,11 @@ func (e *endpoint) handshake(ctx context.Context) (*Conn, error) {
 			}
 		}
 	}
+}
+
+// postPong queues the PONG answering a PING with body.
+func (e *endpoint) postPong(body []byte) {
+	var small [16]byte
+	p := append(small[:0], byte(TypePong))
+	e.post(append(p, body...))
 }

@@ -29,6 +29,12 @@ func testCfg(window int) Config {
 func linkPair(t *testing.T, ab, ba *lineFaults, dcfg, gcfg Config) (dev, gw *Conn, l *Listener) {
 	t.Helper()
 	a, b := newLine(ab, ba)
+	return linkOver(t, a, b, dcfg, gcfg)
+}
+
+// linkOver links a device on a and a gateway on b.
+func linkOver(t *testing.T, a, b *lineEnd, dcfg, gcfg Config) (dev, gw *Conn, l *Listener) {
+	t.Helper()
 	l = NewListener(b, gcfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -153,6 +159,25 @@ func TestLinkLossyLine(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestLinkBackpressure runs both directions at once over a line that holds
+// one write per direction, with loss (so duplicates are re-acknowledged and
+// PINGs answered by the readers): the readers must keep draining the line
+// while both writers are blocked, or the link deadlocks.
+func TestLinkBackpressure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		noise := &lineFaults{DropWrite: 0.02, DupWrite: 0.05, Seed: 3}
+		noise2 := *noise
+		noise2.Seed = 4
+		a, b := newLineCap(noise, &noise2, 1)
+		cfg := testCfg(16)
+		cfg.KeepAlive = 20 * time.Millisecond // PINGs all the time
+		cfg.KeepAliveTimeout = time.Minute
+		cfg.MaxMessageSize = 4096
+		dev, gw, _ := linkOver(t, a, b, cfg, cfg)
+		exchange(t, dev, gw, 300)
+	})
 }
 
 func TestLinkMessageTooLarge(t *testing.T) {

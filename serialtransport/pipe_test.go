@@ -36,8 +36,12 @@ type lineEnd struct {
 }
 
 // newLine returns the two ends of a line with faults ab (a to b) and ba.
-func newLine(ab, ba *lineFaults) (a, b *lineEnd) {
-	ca, cb := make(chan []byte, 256), make(chan []byte, 256)
+func newLine(ab, ba *lineFaults) (a, b *lineEnd) { return newLineCap(ab, ba, 256) }
+
+// newLineCap is newLine with room for capacity writes in each direction
+// (1: a writer blocks until the reader took the previous write).
+func newLineCap(ab, ba *lineFaults, capacity int) (a, b *lineEnd) {
+	ca, cb := make(chan []byte, capacity), make(chan []byte, capacity)
 	a = &lineEnd{in: ca, out: cb, closed: make(chan struct{}), faults: ab}
 	b = &lineEnd{in: cb, out: ca, closed: make(chan struct{}), faults: ba}
 	a.peer, b.peer = b, a
