@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -29,6 +30,9 @@ const (
 	Procedure wamp.URI = "com.example.add2"
 	Topic     wamp.URI = "com.example.topic"
 )
+
+// yieldGrace is how long a callee lingers after its last call before leaving.
+const yieldGrace = 100 * time.Millisecond
 
 // Role is one side of the interop scenario.
 type Role string
@@ -140,6 +144,14 @@ func runCallee(ctx context.Context, w io.Writer, c *device.Client, n int) (strin
 	fmt.Fprintln(w, "READY")
 	if err := waitDone(ctx, c, done, fmt.Sprintf("%d calls", n)); err != nil {
 		return "", err
+	}
+	// done closes inside the last handler, before the client has queued its YIELD, and
+	// device.Client.Leave does not wait for running handlers: a GOODBYE sent now could overtake the
+	// YIELD and the router would cancel the call ("callee left"). Give the YIELD a moment, as the
+	// other peers do.
+	select {
+	case <-time.After(yieldGrace):
+	case <-ctx.Done():
 	}
 	mu.Lock()
 	defer mu.Unlock()
