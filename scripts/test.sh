@@ -9,7 +9,7 @@
 # when an earlier one failed (except that nothing runs without Go); the exit status is 1 when any failed.
 #
 # usage: scripts/test.sh            (environment: EDGEWAMP_TEST_OUT=dir for logs, default bin/test)
-# No fuzzing here: fuzz targets' seeds run as ordinary tests. Bounded: go test has -timeout 25m.
+# No fuzzing here: fuzz targets' seeds run as ordinary tests. Bounded: go test has -timeout 15m.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -55,7 +55,7 @@ gofmt_check() {
 
 go_test() {
   EDGEWAMP_INTEROP=1 EDGEWAMP_INTEROP_REPORT="$OUT/interop-matrix.txt" \
-    go test -race -count=1 -timeout 25m ./...
+    go test -race -count=1 -timeout 15m ./...
 }
 
 cross_build() {
