@@ -2,6 +2,7 @@ package minirouter
 
 import (
 	"testing"
+	"time"
 
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -57,6 +58,7 @@ func BenchmarkPublishFanout10(b *testing.B) {
 				c := benchJoin(b, r, s)
 				c.send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: "com.bench.t"})
 				expect[*wamp.Subscribed](c)
+				c.tr.SetReadDeadline(time.Now().Add(time.Hour)) // not the 5s one of expect
 				go func() {
 					for {
 						if _, err := c.tr.ReadMessage(); err != nil {

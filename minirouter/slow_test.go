@@ -163,6 +163,9 @@ func TestInvocationToFullCallee(t *testing.T) {
 // autoCallee answers every INVOCATION with its arguments until the
 // connection ends.
 func autoCallee(c *testClient) {
+	// Replace the deadline left by the last expect. (A far deadline rather
+	// than none: peer.Pipe hangs on a deadline set after a cleared one.)
+	c.tr.SetReadDeadline(time.Now().Add(time.Hour))
 	ser := c.tr.Serializer()
 	for {
 		b, err := c.tr.ReadMessage()
