@@ -161,45 +161,45 @@ func (p *pipeEnd) Close() error {
 type deadline struct {
 	mu     sync.Mutex // protects the following
 	timer  *time.Timer
+	armed  bool          // timer is pending and will close cancel
 	cancel chan struct{} // closed when the deadline passes; never nil after init
 }
 
 func (d *deadline) init() { d.cancel = make(chan struct{}) }
 
-// set sets the deadline; the zero time clears it. A pending timer is
-// reused when it can be, so that setting a deadline per write does not
-// allocate.
+// set sets the deadline; the zero time clears it. A stopped timer that is
+// still bound to the current cancel channel is reused, so that setting a
+// deadline per write does not allocate.
 func (d *deadline) set(t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.timer != nil && !d.timer.Stop() {
-		<-d.cancel // the timer fired and closed cancel: wait is over
+	if d.armed {
+		if !d.timer.Stop() {
+			<-d.cancel // the timer fired (or is firing) and closes cancel
+		}
+		d.armed = false
+	}
+	if isClosedChan(d.cancel) {
+		// A passed deadline: start over with a fresh channel; the old timer
+		// is bound to the old channel and cannot be reused.
+		d.cancel = make(chan struct{})
 		d.timer = nil
 	}
-	closed := isClosedChan(d.cancel)
 	if t.IsZero() {
-		if closed {
-			d.cancel = make(chan struct{})
-		}
 		return
 	}
-	if dur := time.Until(t); dur > 0 {
-		if closed {
-			d.cancel = make(chan struct{})
-			d.timer = nil
-		}
-		if d.timer != nil {
-			d.timer.Reset(dur) // still bound to the current cancel
-			return
-		}
+	dur := time.Until(t)
+	if dur <= 0 {
+		close(d.cancel)
+		return
+	}
+	if d.timer != nil {
+		d.timer.Reset(dur)
+	} else {
 		cancel := d.cancel
 		d.timer = time.AfterFunc(dur, func() { close(cancel) })
-		return
 	}
-	d.timer = nil
-	if !closed {
-		close(d.cancel)
-	}
+	d.armed = true
 }
 
 // wait returns a channel closed when the deadline passes.
