@@ -246,7 +246,7 @@ func renderMatrix(all []cell, results map[string]result) string {
 	for _, im := range impls {
 		fmt.Fprintf(&b, "  %-4s %s\n", im.name, im.label)
 	}
-	const w = 16
+	const w = 18
 	for _, k := range kinds {
 		fmt.Fprintf(&b, "\n%s: rows = %s, columns = %s\n", k.name, k.server, k.client)
 		fmt.Fprintf(&b, "%-*s", w, "")
