@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +81,49 @@ func TestRouterAndDevice(t *testing.T) {
 	}
 	if err := caller.Leave(ctx); err != nil {
 		t.Errorf("Leave: %v", err)
+	}
+}
+
+// TestDeviceDialer joins a device over ws:// with DeviceDialers, once per
+// serializer asked for in the URL.
+func TestDeviceDialer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	router, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer router.Close()
+	var got []string
+	gotc := make(chan string, 4)
+	h := wstransport.Handler(wstransport.ServerConfig{}, func(tr wamp.Transport) {
+		gotc <- tr.Serializer().Name()
+		_ = router.ServeTransport(ctx, tr)
+	})
+	srv := wstransport.NewServer("127.0.0.1:0", h)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	defer func() { _ = srv.Close(); <-done }()
+
+	cfg := device.Config{Dialers: wstransport.DeviceDialers(wstransport.ClientConfig{})}
+	for _, q := range []string{"", "?serializer=msgpack", "?serializer=json"} {
+		c, err := device.Dial(ctx, "ws://"+l.Addr().String()+"/ws"+q, cfg)
+		if err != nil {
+			t.Fatalf("dial %q: %v", q, err)
+		}
+		got = append(got, <-gotc)
+		if err := c.Leave(ctx); err != nil {
+			t.Errorf("leave: %v", err)
+		}
+	}
+	if want := "json,msgpack,json"; strings.Join(got, ",") != want {
+		t.Errorf("serializers %v, want %s", got, want)
+	}
+	if _, err := device.Dial(ctx, "ws://"+l.Addr().String()+"/ws?serializer=cbor", cfg); err == nil {
+		t.Error("dial with an unknown serializer succeeded")
 	}
 }
