@@ -165,7 +165,9 @@ func (c *Conn) Close() error {
 }
 
 // fail ends the link with reason (the first reason wins); with reset it
-// sends a RESET unless a write is in progress.
+// tells the peer with a RESET: queued for a gateway's link (the line stays
+// open), written at once for a device's (whose line closes next) unless a
+// write is in progress.
 func (c *Conn) fail(reason error, reset bool) {
 	c.mu.Lock()
 	if c.err != nil {
@@ -176,7 +178,14 @@ func (c *Conn) fail(reason error, reset bool) {
 	close(c.done)
 	c.mu.Unlock()
 	c.e.unlink(c)
-	if reset && c.e.wmu.TryLock() {
+	if !reset {
+		return
+	}
+	if !c.owner {
+		c.e.post([]byte{byte(TypeReset), resetClosed})
+		return
+	}
+	if c.e.wmu.TryLock() {
 		c.e.wbuf = appendFrame2(c.e.wbuf[:0], TypeReset, resetClosed, true, nil)
 		c.e.writeLocked(1)
 		c.e.wmu.Unlock()

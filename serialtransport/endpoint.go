@@ -315,26 +315,50 @@ func (e *endpoint) post(payload []byte) {
 func (e *endpoint) flushControl() {
 	for {
 		e.wmu.Lock()
-		e.cmu.Lock()
-		n := len(e.cq)
+		n := e.writeControlLocked()
 		if n == 0 {
-			e.crunning = false
+			e.cmu.Lock()
+			if len(e.cq) == 0 {
+				e.crunning = false
+				e.cmu.Unlock()
+				e.wmu.Unlock()
+				return
+			}
 			e.cmu.Unlock()
-			e.wmu.Unlock()
-			return
 		}
-		b := e.wbuf[:0]
-		for i, p := range e.cq {
-			b = AppendFrame(b, p)
-			e.cfree = append(e.cfree, p)
-			e.cq[i] = nil
-		}
-		e.cq = e.cq[:0]
-		e.cmu.Unlock()
-		e.wbuf = b
-		e.writeLocked(n)
 		e.wmu.Unlock()
 	}
+}
+
+// flushNow writes the queued control frames at once unless a write is in
+// progress (before closing the line).
+func (e *endpoint) flushNow() {
+	if e.wmu.TryLock() {
+		e.writeControlLocked()
+		e.wmu.Unlock()
+	}
+}
+
+// writeControlLocked writes the queued control frames in one write and
+// returns how many. wmu must be held.
+func (e *endpoint) writeControlLocked() int {
+	e.cmu.Lock()
+	n := len(e.cq)
+	if n == 0 {
+		e.cmu.Unlock()
+		return 0
+	}
+	b := e.wbuf[:0]
+	for i, p := range e.cq {
+		b = AppendFrame(b, p)
+		e.cfree = append(e.cfree, p)
+		e.cq[i] = nil
+	}
+	e.cq = e.cq[:0]
+	e.cmu.Unlock()
+	e.wbuf = b
+	e.writeLocked(n)
+	return n
 }
 
 // sendControl sends a frame with a one-byte body (ACK, RESET).

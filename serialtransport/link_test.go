@@ -355,3 +355,59 @@ func TestLinkHandshakeTimeout(t *testing.T) {
 		}
 	})
 }
+
+func TestListenerCloseResetsDevice(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dev, _, l := linkPair(t, nil, nil, testCfg(1), testCfg(1))
+		l.Close()
+		if _, err := dev.ReadMessage(); !errors.Is(err, ErrLinkReset) {
+			t.Fatalf("device ReadMessage after the gateway closed its line = %v", err)
+		}
+		if _, err := l.Accept(context.Background()); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Accept after Close = %v", err)
+		}
+	})
+}
+
+// TestLineRate measures, in virtual time on a line paced at 115200 baud
+// 8N1, how many 64-byte messages per second one direction carries with
+// window 1 and 8, against the line's raw 11,520 bytes/s.
+func TestLineRate(t *testing.T) {
+	const rate, size, n = 11520, 64, 500
+	for _, w := range []int{1, 8} {
+		t.Run(fmt.Sprintf("window%d", w), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				paced := func() *lineFaults { return &lineFaults{BytesPerSec: rate} }
+				cfg := testCfg(w)
+				cfg.RetransmitTimeout = 200 * time.Millisecond // a 1 KiB frame takes 90 ms
+				dev, gw, l := linkPair(t, paced(), paced(), cfg, cfg)
+				msg := bytes.Repeat([]byte{0x42}, size)
+				start := time.Now()
+				go func() {
+					for range n {
+						if err := dev.WriteMessages([][]byte{msg}); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				}()
+				for range n {
+					if _, err := gw.ReadMessage(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				el := time.Since(start)
+				perSec := float64(n) / el.Seconds()
+				st := l.Stats()
+				t.Logf("window %d: %.0f msg/s, %.0f payload B/s = %.0f%% of the line; %d bytes on the wire per message, retransmissions %d",
+					w, perSec, perSec*size, 100*perSec*size/rate, dev.Stats().BytesOut/uint64(n), st.Retransmissions+dev.Stats().Retransmissions)
+				if st.Retransmissions+dev.Stats().Retransmissions != 0 {
+					t.Error("retransmissions on a clean paced line")
+				}
+				if perSec*size < 0.5*rate {
+					t.Errorf("%.0f payload B/s: under half the line rate", perSec*size)
+				}
+			})
+		})
+	}
+}

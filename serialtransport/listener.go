@@ -65,6 +65,7 @@ func (l *Listener) Close() error {
 	l.e.mu.Unlock()
 	if c != nil {
 		c.Close()
+		l.e.flushNow() // let its RESET out
 	}
 	l.e.stop(fmt.Errorf("serialtransport: %s: %w", l.e.cfg.Name, ErrClosed))
 	<-l.e.readerDone

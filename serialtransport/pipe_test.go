@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"os"
 	"sync"
+	"time"
 )
 
 // lineFaults is the noise applied to one direction of a test line: per
@@ -15,6 +16,11 @@ type lineFaults struct {
 	FlipByte  float64 // a byte gets one bit flipped
 	DropByte  float64 // a byte is lost
 	Seed      int64
+	// BytesPerSec paces the line like a UART (115200 baud 8N1: 11520):
+	// a write's bytes arrive once the line sent them (the reader waits;
+	// the writer does not, so no lock is held across the wait, which
+	// synctest could not see through).
+	BytesPerSec int
 }
 
 // lineEnd is one end of an in-memory serial line: what is written to one
@@ -23,16 +29,17 @@ type lineFaults struct {
 // Closing an end unblocks its pending calls; what is written to a closed
 // end is lost, as on a serial line nobody listens to.
 type lineEnd struct {
-	in     chan []byte   // chunks for our Read
-	out    chan []byte   // the peer's in
+	in     chan chunk    // chunks for our Read
+	out    chan chunk    // the peer's in
 	closed chan struct{} // this end is closed
 	peer   *lineEnd
 	once   sync.Once
 	rest   []byte // unread part of the current chunk (reader-owned)
 
-	mu     sync.Mutex // protects rng
-	faults *lineFaults
-	rng    *rand.Rand
+	mu       sync.Mutex // protects rng and lineFree
+	faults   *lineFaults
+	rng      *rand.Rand
+	lineFree time.Time // when the paced line is done sending
 }
 
 // newLine returns the two ends of a line with faults ab (a to b) and ba.
@@ -41,7 +48,7 @@ func newLine(ab, ba *lineFaults) (a, b *lineEnd) { return newLineCap(ab, ba, 256
 // newLineCap is newLine with room for capacity writes in each direction
 // (1: a writer blocks until the reader took the previous write).
 func newLineCap(ab, ba *lineFaults, capacity int) (a, b *lineEnd) {
-	ca, cb := make(chan []byte, capacity), make(chan []byte, capacity)
+	ca, cb := make(chan chunk, capacity), make(chan chunk, capacity)
 	a = &lineEnd{in: ca, out: cb, closed: make(chan struct{}), faults: ab}
 	b = &lineEnd{in: cb, out: ca, closed: make(chan struct{}), faults: ba}
 	a.peer, b.peer = b, a
@@ -57,7 +64,16 @@ func (e *lineEnd) Read(p []byte) (int, error) {
 	if len(e.rest) == 0 {
 		select {
 		case c := <-e.in:
-			e.rest = c
+			if d := time.Until(c.at); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-e.closed:
+					t.Stop()
+					return 0, io.EOF
+				}
+			}
+			e.rest = c.b
 		case <-e.closed:
 			return 0, io.EOF
 		}
@@ -73,16 +89,39 @@ func (e *lineEnd) Write(p []byte) (int, error) {
 		return 0, os.ErrClosed
 	default:
 	}
+	at := e.pace(len(p))
 	chunks := e.noise(p)
 	for _, c := range chunks {
 		select {
-		case e.out <- c:
+		case e.out <- chunk{c, at}:
 		case <-e.closed:
 			return 0, os.ErrClosed
 		case <-e.peer.closed:
 		}
 	}
 	return len(p), nil
+}
+
+// chunk is one write's bytes and when they have arrived.
+type chunk struct {
+	b  []byte
+	at time.Time
+}
+
+// pace returns when n more bytes will have gone over a paced line.
+func (e *lineEnd) pace(n int) time.Time {
+	if e.faults == nil || e.faults.BytesPerSec == 0 {
+		return time.Time{}
+	}
+	e.mu.Lock()
+	now := time.Now()
+	if e.lineFree.Before(now) {
+		e.lineFree = now
+	}
+	e.lineFree = e.lineFree.Add(time.Duration(n) * time.Second / time.Duration(e.faults.BytesPerSec))
+	at := e.lineFree
+	e.mu.Unlock()
+	return at
 }
 
 // noise returns the chunks that arrive for one write.
