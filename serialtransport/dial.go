@@ -48,6 +48,15 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Conn, error) {
 	return c, nil
 }
 
+// DialURL is Dial for a parsed URL, e.g. inside a device.DialFunc:
+//
+//	Dialers: map[string]device.DialFunc{"serial": func(ctx context.Context, u *url.URL, _ *device.Config) (wamp.Transport, error) {
+//		return serialtransport.DialURL(ctx, u, serialtransport.Config{})
+//	}}
+func DialURL(ctx context.Context, u *url.URL, cfg Config) (*Conn, error) {
+	return Dial(ctx, u.String(), cfg)
+}
+
 // ParseURL reads a serial URL, serial:///dev/ttyUSB0?baud=115200, and
 // returns the device path, the baud rate (default DefaultBaud) and cfg
 // updated from the query: serializer=json|msgpack, maxlen=BYTES,

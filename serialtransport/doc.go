@@ -117,6 +117,15 @@
 //	RESET unknown  payload 07 01
 //	               frame   05 07 01 94 b9 00
 //
+// # Overhead
+//
+// A DATA frame adds 6 bytes to a message of up to 254 bytes (type, seq, CRC,
+// COBS code, delimiter; one more COBS byte per further 254 bytes), and each
+// message costs a 6-byte ACK the other way. Measured on a line paced at
+// 115200 baud 8N1 (11,520 bytes/s), 64-byte messages one way: 152 msg/s
+// (84 % of the line) with window 1, 165 msg/s (91 %) with window 8
+// (TestLineRate).
+//
 // # Use
 //
 // A device calls [Dial] ("serial:///dev/ttyUSB0?baud=115200") or [Client]
@@ -126,6 +135,12 @@
 // serving each link until it ends. A line's counters ([Stats]: frames, CRC
 // and COBS errors, oversize runs, retransmissions, duplicates, restarts)
 // come from [Listener.Stats] and [Conn.Stats].
+//
+// Inside, one goroutine per line reads and dispatches frames; it never
+// writes (its answers, ACK, PONG, HELLO-ACK and RESET, go through a small
+// queue written by a goroutine started on demand), so the line keeps
+// draining while a write blocks. Each link has one timer goroutine
+// (retransmission, keepalive).
 //
 // The package does not link net/http (go.bug.st/serial links regexp).
 package serialtransport

@@ -20,6 +20,9 @@ const (
 	// beyond it they are dropped (each is repeated by the protocol: a lost
 	// ACK by a retransmission, a lost PONG by the next PING).
 	maxControlQueue = 16
+	// maxRetainWrite is the largest write buffer kept for the next write
+	// (a batch of a full window of frames is written from one buffer).
+	maxRetainWrite = 32 << 10
 )
 
 // endpoint is one side of a serial line: the reader goroutine that decodes
@@ -387,7 +390,7 @@ func (e *endpoint) writeLocked(n int) error {
 	}
 	e.stats.bytesOut.Add(uint64(len(e.wbuf)))
 	e.stats.framesOut.Add(uint64(n))
-	if cap(e.wbuf) > 2*cobsMaxLen(e.maxPayload()+2) {
+	if cap(e.wbuf) > max(maxRetainWrite, 2*cobsMaxLen(e.maxPayload()+2)) {
 		e.wbuf = nil // do not keep a huge batch buffer
 	}
 	return nil
