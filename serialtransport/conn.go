@@ -160,6 +160,7 @@ func (c *Conn) Close() error {
 	c.fail(err, true)
 	if c.owner {
 		c.e.stop(err)
+		<-c.e.readerDone // closing the line unblocked its Read
 	}
 	return nil
 }
@@ -377,9 +378,6 @@ func (c *Conn) handle(t FrameType, body []byte) {
 			return
 		}
 		n := d + 1
-		for k := range n {
-			c.slots[(c.head+k)%c.window] = c.slots[(c.head+k)%c.window][:0]
-		}
 		c.head = (c.head + n) % c.window
 		c.count -= n
 		c.baseSeq += uint8(n)

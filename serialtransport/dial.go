@@ -17,6 +17,7 @@ const DefaultBaud = 115200
 // Client runs a device's handshake on rwc: it sends HELLO every
 // cfg.HandshakeRetry until the gateway answers, or until ctx ends. The
 // returned Conn owns rwc (its Close closes rwc); on error rwc is closed.
+// rwc must behave as for [NewListener].
 func Client(ctx context.Context, rwc io.ReadWriteCloser, cfg Config) (*Conn, error) {
 	e := newEndpoint(rwc, cfg, false)
 	c, err := e.handshake(ctx)

@@ -26,7 +26,10 @@ type Listener struct {
 }
 
 // NewListener starts answering handshakes on rwc (a serial port from
-// [OpenPort], a pty, a pipe). The Listener owns rwc: Close closes it.
+// [OpenPort], a pty, a pipe). The Listener owns rwc: Close closes it, which
+// must unblock a pending Read; Read must block until data arrives (not
+// return (0, nil), as a go.bug.st/serial port with a read timeout does:
+// [OpenPort]'s ports do not).
 func NewListener(rwc io.ReadWriteCloser, cfg Config) *Listener {
 	return &Listener{e: newEndpoint(rwc, cfg, true)}
 }

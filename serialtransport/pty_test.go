@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -194,7 +195,24 @@ func dialPTY(t *testing.T, query string, gcfg Config) (dev, gw *Conn, l *Listene
 	return dev, gw, l
 }
 
+// noLeak fails the test when goroutines started during it outlive it.
+func noLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<16)
+				t.Errorf("%d goroutines left (had %d):\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // polling for exits: nothing to wait on
+		}
+	})
+}
+
 func TestPTYLink(t *testing.T) {
+	noLeak(t)
 	for _, q := range []string{"&window=1", "&window=8&serializer=json", "&maxlen=65536"} {
 		t.Run(q[1:], func(t *testing.T) {
 			dev, gw, l := dialPTY(t, q, Config{MaxMessageSize: 1 << 16})

@@ -265,13 +265,16 @@ func TestGatewayAnswersPingAndUnknownLink(t *testing.T) {
 		if p := mcu.expect(TypePong); !bytes.Equal(p, []byte{6, 'a', 0, 'b'}) {
 			t.Fatalf("PONG % x", p)
 		}
-		// garbage and unknown types are counted and do not hurt the link
+		// garbage, an oversize run and unknown types are counted and do
+		// not hurt the link
 		a.Write([]byte("\x00noise\xff\x00"))
+		a.Write(bytes.Repeat([]byte{0x55}, 5000))
+		a.Write([]byte{0})
 		mcu.send([]byte{0x42, 1, 2})
 		mcu.send([]byte{5})
 		mcu.expect(TypePong)
 		st := l.Stats()
-		if st.Unknown != 1 || st.CRCErrors+st.COBSErrors != 1 {
+		if st.Unknown != 1 || st.CRCErrors+st.COBSErrors != 1 || st.Oversize != 1 {
 			t.Fatalf("stats %+v", st)
 		}
 	})
