@@ -53,9 +53,22 @@ gofmt_check() {
   echo "all Go files gofmt-ed"
 }
 
+# go_test runs every package's tests verbosely into $OUT/go-test-v.log and shows the package lines and
+# each failure (with the lines logged under it); the counts of the summary come from that log.
 go_test() {
+  local rc
   EDGEWAMP_INTEROP=1 EDGEWAMP_INTEROP_REPORT="$OUT/interop-matrix.txt" \
-    go test -race -count=1 -timeout 15m ./...
+    go test -race -count=1 -timeout 15m -v ./... >"$OUT/go-test-v.log" 2>&1
+  rc=$?
+  awk '
+    /^(ok|FAIL|\?)[ \t]/ || /^FAIL$/ { print; show = 0; next }
+    /^panic: / { print; show = 0; pn = 40; next }
+    pn > 0 { print; pn--; next }
+    /^ *--- FAIL/ { print; show = 1; next }
+    /^ *(=== |--- PASS|--- SKIP)/ || /^(PASS|ok)$/ { show = 0; next }
+    show { print }
+  ' "$OUT/go-test-v.log"
+  return $rc
 }
 
 cross_build() {
@@ -86,12 +99,8 @@ if [ -f "$OUT/interop-matrix.txt" ]; then
   cat "$OUT/interop-matrix.txt"
   echo
 else
-  echo "interop matrix: no report (the interop test did not run to its end; see $OUT/test.log)"
+  echo "interop matrix: no report (the interop test did not run to its end; see $OUT/go-test-v.log)"
   echo
-fi
-if [ -f "$OUT/test.log" ]; then
-  echo "go test packages: $(grep -c '^ok' "$OUT/test.log") ok, $(grep -c '^FAIL' "$OUT/test.log") FAIL lines, $(grep -c '^?' "$OUT/test.log") without tests"
-  grep '^FAIL\|^--- FAIL' "$OUT/test.log" | head -40
 fi
 for i in "${!NAMES[@]}"; do
   printf '  %-14s %-16s %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}"
@@ -99,6 +108,15 @@ done
 echo "total: $((SECONDS - T0))s; logs in $OUT"
 if [ "$failed" != 0 ]; then
   echo "test.sh: FAILED"
-  exit 1
+else
+  echo "test.sh: all steps passed"
 fi
-echo "test.sh: all steps passed"
+if [ -f "$OUT/go-test-v.log" ]; then
+  # tests and subtests, from go test -v
+  pass=$(grep -c -E '^ *--- PASS' "$OUT/go-test-v.log")
+  fail=$(grep -c -E '^ *--- FAIL' "$OUT/go-test-v.log")
+  skip=$(grep -c -E '^ *--- SKIP' "$OUT/go-test-v.log")
+  echo "go packages: $(grep -c -E '^ok[[:space:]]' "$OUT/go-test-v.log") ok, $(grep -c -E '^FAIL[[:space:]]' "$OUT/go-test-v.log") failed"
+  echo "tests: $pass passed, $fail failed, $skip skipped"
+fi
+exit "$failed"
