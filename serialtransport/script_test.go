@@ -318,3 +318,41 @@ func TestDeviceSeesGatewayRestart(t *testing.T) {
 		}
 	})
 }
+
+func TestDeviceKeepAliveDeath(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b := newLine(nil, nil)
+		gw := newScript(t, b)
+		cfg := testCfg(1)
+		cfg.KeepAlive = 500 * time.Millisecond
+		cfg.KeepAliveTimeout = 2 * time.Second
+		ch := make(chan *Conn, 1)
+		go func() {
+			c, err := Client(context.Background(), a, cfg)
+			if err != nil {
+				t.Error(err)
+			}
+			ch <- c
+		}()
+		p := gw.expect(TypeHello)
+		h, _ := parseHello(p[1:], false)
+		gw.send(appendHelloAck(nil, 1, 2, 0, 1, 0xAB, h.id))
+		c := <-ch
+		if c == nil {
+			t.FailNow()
+		}
+		defer c.Close()
+		start := time.Now()
+		// the gateway never answers: PINGs every KeepAlive, then death
+		_, err := c.ReadMessage()
+		if !errors.Is(err, ErrLinkDead) || time.Since(start) != cfg.KeepAliveTimeout {
+			t.Fatalf("ReadMessage = %v after %v", err, time.Since(start))
+		}
+		if p := gw.expect(TypeReset); p[1] != resetClosed { // the device says goodbye
+			t.Fatalf("RESET % x", p)
+		}
+		if gw.pings != 3 { // at 0.5, 1 and 1.5 s
+			t.Fatalf("%d PINGs in %v at %v", gw.pings, cfg.KeepAliveTimeout, cfg.KeepAlive)
+		}
+	})
+}

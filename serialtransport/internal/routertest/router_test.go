@@ -1,6 +1,6 @@
 //go:build linux
 
-package serialtransport_test
+package routertest
 
 import (
 	"context"
