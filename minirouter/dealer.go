@@ -103,6 +103,7 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 	}
 	s.regs[reg.id] = reg
 	s.reply(&wamp.Registered{Request: m.Request, Registration: reg.id})
+	rl.regsChanged()
 }
 
 // unregister handles UNREGISTER. Pending invocations of the registration
@@ -133,6 +134,7 @@ func (rl *realm) dropCallee(reg *registration, s *session) {
 		rl.regs.del(reg.procedure, reg.match)
 		delete(rl.regByID, reg.id)
 	}
+	rl.regsChanged()
 }
 
 // call handles CALL. It returns an error (a protocol violation) only for a

@@ -21,6 +21,7 @@ type realm struct {
 	subByID map[wamp.ID]*subscription // broker: subscriptions by ID
 	regs    *table[*registration]     // dealer: registrations by (procedure, match)
 	regByID map[wamp.ID]*registration // dealer: registrations by ID
+	watch   map[chan struct{}]struct{} // 1-slot channels kicked when registrations change (the uplink)
 }
 
 func newRealm(r *Router, rc RealmConfig) (*realm, error) {
@@ -31,6 +32,7 @@ func newRealm(r *Router, rc RealmConfig) (*realm, error) {
 		subByID: make(map[wamp.ID]*subscription),
 		regs:    newTable[*registration](),
 		regByID: make(map[wamp.ID]*registration),
+		watch:   make(map[chan struct{}]struct{}),
 	}
 	switch rc.SlowConsumer {
 	case "", SlowConsumerDrop:

@@ -1,0 +1,521 @@
+package minirouter
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgewamp/edgewamp/auth"
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// Uplink defaults.
+const (
+	DefaultUplinkQueue = 1000
+	// uplinkAckTimeout bounds the wait for PUBLISHED; the event is then
+	// sent again (at least once).
+	uplinkAckTimeout = 10 * time.Second
+	// uplinkOpTimeout bounds an upstream UNREGISTER.
+	uplinkOpTimeout = 5 * time.Second
+)
+
+// UplinkConfig configures an [Uplink]. The zero value of each field means the
+// default stated in its comment; URL (or Connect) is required. It is plain
+// data, copied by [Router.NewUplink].
+type UplinkConfig struct {
+	// URL is the upstream router: rs://, rss://, unix://, or any scheme of
+	// Dialers (ws://, wss:// through wstransport.DeviceDialers). A
+	// serializer=json|msgpack query picks the serializer.
+	URL string
+	// Connect, when set, replaces dialling URL (in-process upstreams, tests).
+	Connect func(ctx context.Context) (wamp.Transport, error)
+	// Realm is the upstream realm. Default "realm1".
+	Realm wamp.URI
+	// LocalRealm is the realm of this router that is bridged. Default: the
+	// router's first configured realm.
+	LocalRealm wamp.URI
+	// Auth holds the credentials for the upstream (ticket, WAMP-CRA,
+	// cryptosign). Default: anonymous.
+	Auth auth.Credentials
+	// Serializer is "json" or "msgpack". Default: msgpack over RawSocket,
+	// the dialer's own (JSON) for WebSocket.
+	Serializer string
+	// TLS configures rss:// and wss://. Default: system roots, the URL's host.
+	TLS *tls.Config
+	// Dialers adds URL schemes (see device.Config.Dialers).
+	Dialers map[string]device.DialFunc
+
+	// Publish: local topics whose events are sent up.
+	Publish []UplinkRule
+	// Subscribe: upstream topics whose events are brought down and
+	// published locally.
+	Subscribe []UplinkRule
+	// Export: local procedures registered upstream while some local session
+	// registers them; upstream calls are proxied down.
+	Export []UplinkRule
+	// Import: upstream procedures that local sessions may call through the
+	// gateway (the gateway registers Local and forwards calls up).
+	Import []UplinkRule
+
+	// QueueSize is how many events wait for the upstream while it is
+	// unreachable; when full, the oldest is dropped and counted. Default 1000.
+	QueueSize int
+	// QueueFile, when set, keeps the queue in a journal file too, so that
+	// events not yet delivered survive a gateway restart. Default: memory only.
+	QueueFile string
+	// MinBackoff and MaxBackoff bound the reconnection backoff (full jitter).
+	// Defaults 500ms and 30s.
+	MinBackoff, MaxBackoff time.Duration
+	// CallTimeout bounds each imported call (local caller → upstream); it is
+	// also sent to the upstream as options.timeout when its dealer announces
+	// call_timeout. Default 0: no limit beyond the caller's own.
+	CallTimeout time.Duration
+	// Logger receives the uplink's state changes and errors. Default: the
+	// router's logger.
+	Logger *slog.Logger
+}
+
+// Uplink states, as in [UplinkStats.State].
+const (
+	UplinkConnecting = "connecting"
+	UplinkJoined     = "joined"
+	UplinkBackingOff = "backing off"
+	UplinkStopped    = "stopped"
+)
+
+// UplinkStats is a snapshot of an uplink's state and counters. Plain data.
+type UplinkStats struct {
+	State         string // connecting, joined, backing off, stopped
+	Joins         uint64 // upstream sessions joined
+	Reconnects    uint64 // upstream sessions lost
+	DialErrors    uint64 // failed connection or join attempts
+	ApplyErrors   uint64 // upstream registrations/subscriptions refused
+	Queued        int    // events waiting to go up
+	QueueDropped  uint64 // events dropped from the full queue (oldest first)
+	EventsUp      uint64 // events delivered upstream (acknowledged)
+	EventsDown    uint64 // upstream events published locally
+	PublishErrors uint64 // events the upstream refused (dropped)
+	CallsIn       uint64 // upstream calls of exported procedures
+	CallsOut      uint64 // local calls of imported procedures
+	Exported      int    // procedures registered upstream now (declared)
+}
+
+// Uplink bridges one realm of a router to an upstream router through one
+// client session (a device.Reconnector), following its rules (DESIGN §5).
+// Create it with [Router.NewUplink] and run it with [Uplink.Run]. Its
+// methods are safe for concurrent use.
+//
+// Inside, the uplink is two clients: a local in-process session on the
+// router, which subscribes to the Publish rules, registers the Import rules
+// and calls exported procedures; and the upstream Reconnector, which
+// subscribes to the Subscribe rules, registers exported procedures and
+// publishes the queued events. Loops cannot form: events are published with
+// the default exclude_me, so neither session receives its own publications,
+// and registrations made by the uplink itself are never exported.
+type Uplink struct {
+	r     *Router
+	cfg   UplinkConfig
+	log   *slog.Logger
+	q     *eventQueue
+	rc    *device.Reconnector
+	state atomic.Value // string
+
+	eventsUp, eventsDown, publishErrors, callsIn, callsOut atomic.Uint64
+	upProgress, upTimeout                                  atomic.Bool // upstream dealer features
+	joinKick                                               chan struct{}
+	running                                                atomic.Bool
+
+	mu       sync.Mutex // protects exported
+	exported map[wamp.URI]exportEntry
+}
+
+// exportEntry is a procedure registered upstream on behalf of local callees.
+type exportEntry struct {
+	local  wamp.URI
+	match  string
+	invoke string
+	rule   *UplinkRule
+}
+
+// NewUplink checks cfg, opens the queue (recovering its file) and returns
+// an uplink for r; call Run to start it.
+func (r *Router) NewUplink(cfg UplinkConfig) (*Uplink, error) {
+	if cfg.URL == "" && cfg.Connect == nil {
+		return nil, errors.New("minirouter: uplink: no upstream URL")
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = DefaultRealm
+	}
+	if cfg.LocalRealm == "" {
+		cfg.LocalRealm = r.cfg.Realms[0].Name
+	}
+	if r.realms[cfg.LocalRealm] == nil {
+		return nil, fmt.Errorf("minirouter: uplink: no local realm %q", cfg.LocalRealm)
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultUplinkQueue
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = r.log
+	}
+	for _, rules := range []*[]UplinkRule{&cfg.Publish, &cfg.Subscribe, &cfg.Export, &cfg.Import} {
+		*rules = append([]UplinkRule(nil), *rules...)
+		for i := range *rules {
+			if err := (*rules)[i].check(); err != nil {
+				return nil, fmt.Errorf("minirouter: %w", err)
+			}
+		}
+	}
+	log := cfg.Logger.With("uplink", cfg.URL)
+	q, err := newEventQueue(cfg.QueueSize, cfg.QueueFile, log)
+	if err != nil {
+		return nil, err
+	}
+	u := &Uplink{r: r, cfg: cfg, log: log, q: q, joinKick: make(chan struct{}, 1),
+		exported: make(map[wamp.URI]exportEntry)}
+	u.state.Store(UplinkStopped)
+	u.rc = device.NewReconnector(device.ReconnectConfig{
+		Connect: u.connect,
+		Client: device.Config{
+			Realm:      cfg.Realm,
+			Auth:       cfg.Auth,
+			Serializer: cfg.Serializer,
+			TLS:        cfg.TLS,
+			Dialers:    cfg.Dialers,
+			Logger:     log,
+		},
+		MinBackoff: cfg.MinBackoff,
+		MaxBackoff: cfg.MaxBackoff,
+		OnJoin:     u.onJoin,
+		OnLeave:    u.onLeave,
+	})
+	return u, nil
+}
+
+// Stats returns the uplink's state and counters.
+func (u *Uplink) Stats() UplinkStats {
+	rs := u.rc.Stats()
+	n, dropped := u.q.len()
+	u.mu.Lock()
+	exp := len(u.exported)
+	u.mu.Unlock()
+	return UplinkStats{
+		State:         u.state.Load().(string),
+		Joins:         rs.Joins,
+		Reconnects:    rs.Reconnects,
+		DialErrors:    rs.DialErrors,
+		ApplyErrors:   rs.ApplyErrors,
+		Queued:        n,
+		QueueDropped:  dropped,
+		EventsUp:      u.eventsUp.Load(),
+		EventsDown:    u.eventsDown.Load(),
+		PublishErrors: u.publishErrors.Load(),
+		CallsIn:       u.callsIn.Load(),
+		CallsOut:      u.callsOut.Load(),
+		Exported:      exp,
+	}
+}
+
+func (u *Uplink) setState(s string, args ...any) {
+	if old := u.state.Swap(s); old != s {
+		u.log.Info("uplink "+s, args...)
+	}
+}
+
+// connect dials the upstream (for the Reconnector), tracking the state.
+func (u *Uplink) connect(ctx context.Context) (wamp.Transport, error) {
+	u.setState(UplinkConnecting)
+	var t wamp.Transport
+	var err error
+	if u.cfg.Connect != nil {
+		t, err = u.cfg.Connect(ctx)
+	} else {
+		t, err = dialUpstream(ctx, &u.cfg)
+	}
+	if err != nil {
+		u.setState(UplinkBackingOff, "err", err)
+		return nil, err
+	}
+	return t, nil
+}
+
+// onJoin notes the upstream's features and wakes the queue pump.
+func (u *Uplink) onJoin(c *device.Client) {
+	d := c.RouterDetails()
+	u.upProgress.Store(wamp.HasFeature(d, wamp.RoleDealer, wamp.FeatureProgressiveCallResults))
+	u.upTimeout.Store(wamp.HasFeature(d, wamp.RoleDealer, wamp.FeatureCallTimeout))
+	u.setState(UplinkJoined, "realm", u.cfg.Realm, "session", c.ID(),
+		"progressive_call_results", u.upProgress.Load(), "call_timeout", u.upTimeout.Load())
+	select {
+	case u.joinKick <- struct{}{}:
+	default:
+	}
+}
+
+func (u *Uplink) onLeave(err error) {
+	if err != nil {
+		u.setState(UplinkBackingOff, "reason", err)
+	}
+}
+
+// Run bridges until ctx is done or the router shuts down (which ends the
+// uplink's local session); it then leaves the upstream realm and returns
+// the reason. Run may be called once.
+func (u *Uplink) Run(ctx context.Context) error {
+	if !u.running.CompareAndSwap(false, true) {
+		return errors.New("minirouter: uplink: Run called twice")
+	}
+	defer u.q.close()
+	defer u.setState(UplinkStopped)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	t, err := u.r.Connect(ctx)
+	if err != nil {
+		return fmt.Errorf("minirouter: uplink: %w", err)
+	}
+	local, err := device.NewClient(ctx, t, device.Config{Realm: u.cfg.LocalRealm, Logger: u.log,
+		EventQueue: max(1024, u.cfg.QueueSize)})
+	if err != nil {
+		return fmt.Errorf("minirouter: uplink: local session: %w", err)
+	}
+	defer local.Close()
+	kick, stopWatch, err := u.r.watchRegistrations(u.cfg.LocalRealm)
+	if err != nil {
+		return err
+	}
+	defer stopWatch()
+	if err := u.setup(ctx, local); err != nil {
+		return err
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); _ = u.rc.Run(ctx) }()
+	go func() { defer wg.Done(); u.pump(ctx) }()
+	go func() { defer wg.Done(); u.reconcile(ctx, local, kick) }()
+	u.setState(UplinkConnecting)
+	select {
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-local.Done():
+		err = fmt.Errorf("minirouter: uplink: local session ended: %w", local.Err())
+	}
+	cancel()
+	wg.Wait()
+	return err
+}
+
+// setup makes the static local subscriptions and registrations and declares
+// the upstream subscriptions.
+func (u *Uplink) setup(ctx context.Context, local *device.Client) error {
+	for i := range u.cfg.Subscribe {
+		rule := &u.cfg.Subscribe[i]
+		h := func(ev *device.Event) {
+			lt, ok := rule.down(ev.Topic)
+			if !ok {
+				return
+			}
+			if err := local.Publish(ctx, lt, ev.Payload, nil); err == nil {
+				u.eventsDown.Add(1)
+			}
+		}
+		if err := u.rc.Subscribe(rule.Upstream, h, &device.SubscribeOptions{Match: rule.Match}); err != nil {
+			return fmt.Errorf("minirouter: uplink: %w", err)
+		}
+	}
+	for i := range u.cfg.Publish {
+		rule := &u.cfg.Publish[i]
+		h := func(ev *device.Event) {
+			if ut, ok := rule.up(ev.Topic); ok {
+				u.q.push(queuedEvent{topic: ut, p: ev.Payload})
+			}
+		}
+		if _, err := local.Subscribe(ctx, rule.Local, h, &device.SubscribeOptions{Match: rule.Match}); err != nil {
+			return fmt.Errorf("minirouter: uplink: subscribe %s locally: %w", rule.Local, err)
+		}
+	}
+	for i := range u.cfg.Import {
+		rule := &u.cfg.Import[i]
+		if _, err := local.Register(ctx, rule.Local, u.importHandler(rule), &device.RegisterOptions{Match: rule.Match}); err != nil {
+			return fmt.Errorf("minirouter: uplink: register %s locally: %w", rule.Local, err)
+		}
+	}
+	return nil
+}
+
+// wantsProgress reports whether the caller of inv asked for progressive
+// results.
+func wantsProgress(inv *device.Invocation) bool {
+	b, _ := wamp.OptBool(inv.Details, "receive_progress")
+	return b
+}
+
+// importHandler forwards a local call of an imported procedure upstream.
+func (u *Uplink) importHandler(rule *UplinkRule) device.Handler {
+	return func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+		up, ok := rule.up(inv.Procedure)
+		if !ok {
+			return wamp.Payload{}, wamp.ErrNoSuchProcedure
+		}
+		u.callsOut.Add(1)
+		o := &device.CallOptions{}
+		if wantsProgress(inv) && u.upProgress.Load() {
+			o.Progress = func(p wamp.Payload) { _ = inv.Progress(ctx, p) }
+		}
+		if d := u.cfg.CallTimeout; d > 0 {
+			if u.upTimeout.Load() {
+				o.Timeout = d
+			}
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d+d/10+50*time.Millisecond)
+			defer cancel()
+		}
+		res, err := u.rc.Call(ctx, up, inv.Payload, o)
+		if errors.Is(err, device.ErrNotConnected) {
+			return res, wamp.NewError(wamp.ErrUnavailable.URI, "uplink not connected")
+		}
+		return res, err
+	}
+}
+
+// exportHandler forwards an upstream call of an exported procedure to the
+// local callee.
+func (u *Uplink) exportHandler(local *device.Client, rule *UplinkRule) device.Handler {
+	return func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+		lp, ok := rule.down(inv.Procedure)
+		if !ok {
+			return wamp.Payload{}, wamp.ErrNoSuchProcedure
+		}
+		u.callsIn.Add(1)
+		o := &device.CallOptions{}
+		if wantsProgress(inv) {
+			o.Progress = func(p wamp.Payload) { _ = inv.Progress(ctx, p) }
+		}
+		return local.Call(ctx, lp, inv.Payload, o)
+	}
+}
+
+// reconcile keeps the upstream registrations equal to the local
+// registrations that match the Export rules (made by other sessions than
+// the uplink's own), each time the local registrations change.
+func (u *Uplink) reconcile(ctx context.Context, local *device.Client, kick <-chan struct{}) {
+	for {
+		desired := make(map[wamp.URI]exportEntry)
+		for _, reg := range u.r.registrations(u.cfg.LocalRealm, local.ID()) {
+			for i := range u.cfg.Export {
+				rule := &u.cfg.Export[i]
+				if rule.Match == matchExact && reg.match != matchExact {
+					continue
+				}
+				if up, ok := rule.up(reg.procedure); ok {
+					if _, dup := desired[up]; !dup {
+						desired[up] = exportEntry{local: reg.procedure, match: reg.match, invoke: reg.invoke, rule: rule}
+					}
+					break
+				}
+			}
+		}
+		u.mu.Lock()
+		var gone []wamp.URI
+		var added []wamp.URI
+		for up, e := range u.exported {
+			if d, ok := desired[up]; !ok || d.match != e.match || d.invoke != e.invoke {
+				gone = append(gone, up)
+				delete(u.exported, up)
+			}
+		}
+		for up, d := range desired {
+			if _, ok := u.exported[up]; !ok {
+				added = append(added, up)
+				u.exported[up] = d
+			}
+		}
+		u.mu.Unlock()
+		for _, up := range gone {
+			octx, cancel := context.WithTimeout(ctx, uplinkOpTimeout)
+			if err := u.rc.Unregister(octx, up); err != nil && ctx.Err() == nil {
+				u.log.Warn("uplink: unregister upstream failed", "procedure", up, "err", err)
+			}
+			cancel()
+			u.log.Debug("uplink: procedure withdrawn", "procedure", up)
+		}
+		for _, up := range added {
+			d := desired[up]
+			err := u.rc.Register(up, u.exportHandler(local, d.rule), &device.RegisterOptions{Match: d.match, Invoke: d.invoke})
+			if err != nil {
+				u.log.Warn("uplink: export failed", "procedure", up, "err", err)
+				continue
+			}
+			u.log.Debug("uplink: procedure exported", "local", d.local, "procedure", up)
+		}
+		select {
+		case <-kick:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// pump delivers the queued events upstream in order, each acknowledged
+// before the next goes, waiting for a session while the upstream is away.
+func (u *Uplink) pump(ctx context.Context) {
+	refusals := 0
+	for {
+		ev, ok := u.q.peek()
+		if !ok {
+			select {
+			case <-u.q.ready:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		c := u.rc.Current()
+		if c == nil {
+			select {
+			case <-u.joinKick:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		pctx, cancel := context.WithTimeout(ctx, uplinkAckTimeout)
+		err := c.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true})
+		cancel()
+		var we *wamp.Error
+		switch {
+		case err == nil:
+			u.q.pop()
+			u.eventsUp.Add(1)
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &we):
+			// no PUBLISHED in time: send again on this session (at least once)
+		case !errors.Is(err, device.ErrSessionClosed):
+			// refused by the upstream (not authorized, too large...): no retry
+			u.q.pop()
+			u.publishErrors.Add(1)
+			if refusals++; refusals == 1 || refusals%1000 == 0 {
+				u.log.Warn("uplink: event not deliverable upstream", "topic", ev.topic, "err", err, "refused", refusals)
+			}
+		default: // the session ended: wait for the next one
+			select {
+			case <-c.Done():
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case <-u.joinKick:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,323 @@
+package minirouter_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/wstransport"
+)
+
+// upstream is an in-process minirouter serving as the uplink's upstream
+// router on a loopback port, over RawSocket or WebSocket.
+type upstream struct {
+	t     *testing.T
+	kind  string // "rs" or "ws"
+	addr  string
+	r     *minirouter.Router
+	stopf func()
+}
+
+func (up *upstream) url() string {
+	if up.kind == "ws" {
+		return "ws://" + up.addr + "/ws"
+	}
+	return "rs://" + up.addr
+}
+
+// start creates the router and lets ready (e.g. upstream clients
+// subscribing) run before the port is served. addr "" picks a free port.
+func startUpstream(t *testing.T, kind, addr string, ready func(r *minirouter.Router)) *upstream {
+	t.Helper()
+	r, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ready != nil {
+		ready(r)
+	}
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var l net.Listener
+	for i := 0; ; i++ { // the port of a stopped upstream may take a moment to be free again
+		l, err = net.Listen("tcp", addr)
+		if err == nil || i == 50 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := &upstream{t: t, kind: kind, addr: l.Addr().String(), r: r}
+	done := make(chan struct{})
+	var srv *http.Server
+	if kind == "ws" {
+		mux := http.NewServeMux()
+		mux.Handle("/ws", wstransport.Handler(wstransport.ServerConfig{}, func(tr wamp.Transport) {
+			_ = r.ServeTransport(context.Background(), tr)
+		}))
+		srv = wstransport.NewServer("", mux)
+		go func() { defer close(done); _ = srv.Serve(l) }()
+	} else {
+		go func() { defer close(done); _ = r.Serve(l) }()
+	}
+	var once sync.Once
+	up.stopf = func() {
+		once.Do(func() {
+			if srv != nil {
+				srv.Close()
+			}
+			r.Close()
+			l.Close()
+			<-done
+		})
+	}
+	t.Cleanup(up.stopf)
+	return up
+}
+
+// join returns an in-process device client of r's realm.
+func join(t *testing.T, ctx context.Context, r *minirouter.Router, realm wamp.URI) *device.Client {
+	t.Helper()
+	tr, err := r.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := device.NewClient(ctx, tr, device.Config{Realm: realm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// gateway is a minirouter with an uplink running.
+type gateway struct {
+	r  *minirouter.Router
+	ul *minirouter.Uplink
+}
+
+func startGateway(t *testing.T, cfg minirouter.UplinkConfig) *gateway {
+	t.Helper()
+	r, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff, cfg.MaxBackoff = 10*time.Millisecond, 100*time.Millisecond
+	}
+	cfg.Dialers = wstransport.DeviceDialers(wstransport.ClientConfig{})
+	ul, err := r.NewUplink(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ul.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("uplink Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("uplink Run did not return")
+		}
+		r.Close()
+	})
+	return &gateway{r: r, ul: ul}
+}
+
+// eventually polls cond every 10ms until it holds or ctx ends.
+func eventually(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+var siteRules = minirouter.UplinkConfig{
+	Realm: "cloud",
+	Publish: []minirouter.UplinkRule{
+		{Local: "sensor.", Upstream: "com.acme.site7.sensor."},
+	},
+	Subscribe: []minirouter.UplinkRule{
+		{Upstream: "com.acme.site7.cmd.", Local: "cmd."},
+		{Upstream: "com.acme.site7.sensor.", Local: "sensor."}, // the reverse of a Publish rule: must not echo
+	},
+	Export: []minirouter.UplinkRule{{Local: "light.", Upstream: "com.acme.site7.light."}},
+	Import: []minirouter.UplinkRule{{Local: "cloud.", Upstream: "com.acme.cloud."}},
+}
+
+// TestUplink bridges a gateway to an upstream minirouter over RawSocket and
+// over WebSocket: exported and imported procedures (progressive results,
+// cancel), topics up and down with prefix rewriting, no echo, and a device
+// leaving takes its upstream registration with it.
+func TestUplink(t *testing.T) {
+	for _, kind := range []string{"rs", "ws"} {
+		t.Run(kind, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			up := startUpstream(t, kind, "", nil)
+			x := join(t, ctx, up.r, "cloud") // an upstream client
+			cfg := siteRules
+			cfg.URL = up.url()
+			gw := startGateway(t, cfg)
+			d := join(t, ctx, gw.r, "realm1") // a device on the gateway
+
+			// Export: light.set with progressive results; light.wait until cancelled.
+			canceled := make(chan struct{})
+			if _, err := d.Register(ctx, "light.set", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+				for i := range 3 {
+					inv.Progress(ctx, wamp.Payload{Args: wamp.List{i}})
+				}
+				return wamp.Payload{Args: wamp.List{"on", inv.Procedure}}, nil
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Register(ctx, "light.wait", func(ctx context.Context, _ *device.Invocation) (wamp.Payload, error) {
+				<-ctx.Done()
+				close(canceled)
+				return wamp.Payload{}, ctx.Err()
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+			var res wamp.Payload
+			var progress []any
+			eventually(t, ctx, "light.set exported", func() bool {
+				progress = nil
+				var err error
+				res, err = x.Call(ctx, "com.acme.site7.light.set", wamp.Payload{}, &device.CallOptions{
+					Progress: func(p wamp.Payload) { progress = append(progress, p.Args[0]) }})
+				return err == nil
+			})
+			if fmt.Sprint(res.Args, progress) != "[on light.set] [0 1 2]" {
+				t.Errorf("light.set via upstream = %v, progress %v", res.Args, progress)
+			}
+			wctx, wcancel := context.WithCancel(ctx)
+			go func() { time.Sleep(50 * time.Millisecond); wcancel() }()
+			if _, err := x.Call(wctx, "com.acme.site7.light.wait", wamp.Payload{}, nil); err == nil {
+				t.Error("cancelled call succeeded")
+			}
+			select {
+			case <-canceled:
+			case <-ctx.Done():
+				t.Fatal("cancel did not reach the device")
+			}
+
+			// Import: the device calls an upstream procedure through the gateway.
+			if _, err := x.Register(ctx, "com.acme.cloud.add", func(_ context.Context, inv *device.Invocation) (wamp.Payload, error) {
+				return wamp.Payload{Args: wamp.List{inv.Args[0].(int64) + inv.Args[1].(int64), string(inv.Procedure)}}, nil
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+			res, err := d.Call(ctx, "cloud.add", wamp.Payload{Args: wamp.List{2, 3}}, nil)
+			if err != nil || fmt.Sprint(res.Args) != "[5 com.acme.cloud.add]" {
+				t.Errorf("cloud.add via gateway = %v, %v", res.Args, err)
+			}
+
+			// Topics up (in order, rewritten) and down; nothing echoes.
+			upEvents := make(chan *device.Event, 100)
+			if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.", func(ev *device.Event) { upEvents <- ev },
+				&device.SubscribeOptions{Match: "prefix"}); err != nil {
+				t.Fatal(err)
+			}
+			downEvents := make(chan *device.Event, 100)
+			if _, err := d.Subscribe(ctx, "cmd.", func(ev *device.Event) { downEvents <- ev },
+				&device.SubscribeOptions{Match: "prefix"}); err != nil {
+				t.Fatal(err)
+			}
+			localSensor := make(chan *device.Event, 100)
+			if _, err := d.Subscribe(ctx, "sensor.", func(ev *device.Event) { localSensor <- ev },
+				&device.SubscribeOptions{Match: "prefix"}); err != nil {
+				t.Fatal(err)
+			}
+			// From upstream: reaches the device as sensor.remote, and must not come back up.
+			if err := x.Publish(ctx, "com.acme.site7.sensor.remote", wamp.Payload{Args: wamp.List{"remote"}},
+				&device.PublishOptions{Acknowledge: true}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case ev := <-localSensor:
+				if ev.Topic != "sensor.remote" {
+					t.Errorf("down event topic %s", ev.Topic)
+				}
+			case <-ctx.Done():
+				t.Fatal("upstream sensor event not brought down")
+			}
+			const n = 20
+			for i := range n {
+				if err := d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{i}}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range n {
+				select {
+				case ev := <-upEvents:
+					if ev.Topic != "com.acme.site7.sensor.temp" || ev.Args[0] != int64(i) {
+						t.Fatalf("up event %d: %s %v (an echo?)", i, ev.Topic, ev.Args)
+					}
+				case <-ctx.Done():
+					t.Fatalf("up event %d missing", i)
+				}
+			}
+			if err := x.Publish(ctx, "com.acme.site7.cmd.reboot", wamp.Payload{Args: wamp.List{1}}, nil); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case ev := <-downEvents:
+				if ev.Topic != "cmd.reboot" {
+					t.Errorf("down event topic %s", ev.Topic)
+				}
+			case <-ctx.Done():
+				t.Fatal("cmd event not brought down")
+			}
+			// The device's own readings came down again? (echo through the reverse rule)
+			d.Publish(ctx, "sensor.end", wamp.Payload{Args: wamp.List{"end"}}, &device.PublishOptions{Acknowledge: true})
+			select {
+			case ev := <-upEvents:
+				if ev.Topic != "com.acme.site7.sensor.end" {
+					t.Fatalf("unexpected up event %s %v", ev.Topic, ev.Args)
+				}
+			case <-ctx.Done():
+				t.Fatal("sensor.end missing")
+			}
+			select {
+			case ev := <-localSensor:
+				t.Errorf("echo: the device received %s %v", ev.Topic, ev.Args)
+			case ev := <-upEvents:
+				t.Errorf("echo: upstream received %s %v twice", ev.Topic, ev.Args)
+			case <-time.After(100 * time.Millisecond):
+			}
+
+			st := gw.ul.Stats()
+			if st.State != minirouter.UplinkJoined || st.EventsUp < n+1 || st.EventsDown < 2 || st.CallsIn < 2 ||
+				st.CallsOut != 1 || st.Exported != 2 {
+				t.Errorf("stats %+v", st)
+			}
+
+			// The device leaves: its procedures go from upstream.
+			d.Close()
+			eventually(t, ctx, "light.set withdrawn upstream", func() bool {
+				_, err := x.Call(ctx, "com.acme.site7.light.set", wamp.Payload{}, nil)
+				return errors.Is(err, wamp.ErrNoSuchProcedure)
+			})
+			eventually(t, ctx, "Exported 0", func() bool { return gw.ul.Stats().Exported == 0 })
+		})
+	}
+}

@@ -1,0 +1,78 @@
+package minirouter
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// UplinkRule maps local URIs to upstream URIs, for topics or procedures. It
+// is plain data.
+//
+// With Match "prefix" (the default), Local and Upstream are prefixes and a
+// URI is rewritten by swapping them: with Local "sensor." and Upstream
+// "com.acme.site7.sensor.", the local "sensor.temp" is the upstream
+// "com.acme.site7.sensor.temp" and back. With Match "exact", Local and
+// Upstream are single URIs. An empty Upstream means the same as Local.
+type UplinkRule struct {
+	Local    wamp.URI `json:"local"`
+	Upstream wamp.URI `json:"upstream,omitempty"`
+	Match    string   `json:"match,omitempty"`
+}
+
+// check validates the rule and fills the defaults.
+func (r *UplinkRule) check() error {
+	if r.Match == "" {
+		r.Match = matchPrefix
+	}
+	if r.Upstream == "" {
+		r.Upstream = r.Local
+	}
+	switch r.Match {
+	case matchPrefix, matchExact:
+	default:
+		return fmt.Errorf("uplink rule %q: match %q (want prefix or exact)", r.Local, r.Match)
+	}
+	if !validPattern(r.Local, r.Match) || !validPattern(r.Upstream, r.Match) {
+		return fmt.Errorf("uplink rule %q → %q: invalid URI for match %s", r.Local, r.Upstream, r.Match)
+	}
+	return nil
+}
+
+// up rewrites a local URI (or pattern) to the upstream one; ok is false
+// when the rule does not apply.
+func (r *UplinkRule) up(u wamp.URI) (wamp.URI, bool) { return rewrite(u, r.Local, r.Upstream, r.Match) }
+
+// down rewrites an upstream URI (or pattern) to the local one.
+func (r *UplinkRule) down(u wamp.URI) (wamp.URI, bool) {
+	return rewrite(u, r.Upstream, r.Local, r.Match)
+}
+
+func rewrite(u, from, to wamp.URI, match string) (wamp.URI, bool) {
+	if match == matchExact {
+		return to, u == from
+	}
+	rest, ok := strings.CutPrefix(string(u), string(from))
+	if !ok {
+		return "", false
+	}
+	return to + wamp.URI(rest), true
+}
+
+// firstRewrite applies the first rule of rules that maps u (upwards when up).
+func firstRewrite(rules []UplinkRule, u wamp.URI, up bool) (wamp.URI, bool) {
+	for i := range rules {
+		var out wamp.URI
+		var ok bool
+		if up {
+			out, ok = rules[i].up(u)
+		} else {
+			out, ok = rules[i].down(u)
+		}
+		if ok {
+			return out, true
+		}
+	}
+	return "", false
+}
