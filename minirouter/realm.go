@@ -16,11 +16,11 @@ type realm struct {
 	disconnectSlow bool      // SlowConsumer == "disconnect"
 	dropLog        rateLimit // limits the drop log lines
 
-	mu      sync.Mutex                // protects the following (and the routing fields of its sessions)
-	subs    *table[*subscription]     // broker: subscriptions by (topic, match)
-	subByID map[wamp.ID]*subscription // broker: subscriptions by ID
-	regs    *table[*registration]     // dealer: registrations by (procedure, match)
-	regByID map[wamp.ID]*registration // dealer: registrations by ID
+	mu      sync.Mutex                 // protects the following (and the routing fields of its sessions)
+	subs    *table[*subscription]      // broker: subscriptions by (topic, match)
+	subByID map[wamp.ID]*subscription  // broker: subscriptions by ID
+	regs    *table[*registration]      // dealer: registrations by (procedure, match)
+	regByID map[wamp.ID]*registration  // dealer: registrations by ID
 	watch   map[chan struct{}]struct{} // 1-slot channels kicked when registrations change (the uplink)
 }
 
