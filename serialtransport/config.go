@@ -116,7 +116,7 @@ func lengthExp(size int) uint8 {
 func lengthOf(l uint8) int { return 1 << (9 + int(l&0x0F)) }
 
 // Stats are the counters of one serial line (a [Listener] or a device's
-// [Conn]), summed over the links it carried.
+// [Conn]), summed over the links it carried: a snapshot, copied by value.
 type Stats struct {
 	BytesIn, BytesOut   uint64 // bytes read from and written to the line
 	FramesIn, FramesOut uint64 // good frames received, frames sent

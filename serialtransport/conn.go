@@ -207,7 +207,7 @@ func (c *Conn) ReadMessage() ([]byte, error) {
 			c.icount--
 			c.consumed, c.anyConsumed = seq, true
 			c.mu.Unlock()
-			c.e.sendControl(TypeAck, seq)
+			c.e.ack(seq)
 			return msg, nil
 		}
 		if c.err != nil {
@@ -250,7 +250,8 @@ func resetTimer(t *time.Timer, d time.Duration) *time.Timer {
 // WriteMessages sends the messages in order as DATA frames, as many per
 // write as the window allows, and blocks while the window is full (until
 // the write deadline). It returns when every message was sent, not when it
-// was acknowledged. A message over the peer's limit is an error wrapping
+// was acknowledged. The deadline bounds waiting for the window, not a write
+// the line itself blocks (Close unblocks that, on a pty or a pipe). A message over the peer's limit is an error wrapping
 // ErrMessageTooLarge and nothing is written.
 func (c *Conn) WriteMessages(msgs [][]byte) error {
 	for _, m := range msgs {

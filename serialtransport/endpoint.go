@@ -364,11 +364,16 @@ func (e *endpoint) writeControlLocked() int {
 	return n
 }
 
-// sendControl sends a frame with a one-byte body (ACK, RESET).
-func (e *endpoint) sendControl(t FrameType, b byte) error {
-	var p [2]byte
-	p[0], p[1] = byte(t), b
-	return e.writePayload(p[:])
+// ack acknowledges seq: at once when no write is in progress, else through
+// the control queue (ACKs are cumulative, so order does not matter).
+func (e *endpoint) ack(seq byte) {
+	if e.wmu.TryLock() {
+		e.wbuf = appendFrame2(e.wbuf[:0], TypeAck, seq, true, nil)
+		e.writeLocked(1)
+		e.wmu.Unlock()
+		return
+	}
+	e.post([]byte{byte(TypeAck), seq})
 }
 
 // writePayload frames payload and writes it.

@@ -18,7 +18,8 @@ var (
 )
 
 // FrameOverhead returns the most bytes a frame adds to a payload of n bytes:
-// the CRC, the COBS overhead and the 0x00 delimiter.
+// the CRC, the COBS overhead and the 0x00 delimiter. It is safe for
+// concurrent use.
 func FrameOverhead(n int) int { return cobsMaxLen(n+2) - n + 1 }
 
 // AppendFrame appends the frame carrying payload to dst: COBS(payload ‖
