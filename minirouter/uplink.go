@@ -295,12 +295,12 @@ func (u *Uplink) Run(ctx context.Context) error {
 		return err
 	}
 
+	u.setState(UplinkConnecting)
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); _ = u.rc.Run(ctx) }()
 	go func() { defer wg.Done(); u.pump(ctx) }()
 	go func() { defer wg.Done(); u.reconcile(ctx, local, kick) }()
-	u.setState(UplinkConnecting)
 	select {
 	case <-ctx.Done():
 		err = ctx.Err()

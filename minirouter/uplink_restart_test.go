@@ -1,0 +1,98 @@
+package minirouter_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// TestUplinkUpstreamRestart stops the upstream while a device publishes:
+// the readings wait in the queue (the oldest dropped and counted beyond its
+// size), and when the upstream returns on the same port the uplink rejoins,
+// resyncs the exported procedure and delivers the queue in order.
+func TestUplinkUpstreamRestart(t *testing.T) {
+	for _, kind := range []string{"rs", "ws"} {
+		t.Run(kind, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			up := startUpstream(t, kind, "", nil)
+			cfg := siteRules
+			cfg.URL = up.url()
+			cfg.QueueSize = 30
+			gw := startGateway(t, cfg)
+			d := join(t, ctx, gw.r, "realm1")
+			if _, err := d.Register(ctx, "light.get", func(context.Context, *device.Invocation) (wamp.Payload, error) {
+				return wamp.Payload{Args: wamp.List{"on"}}, nil
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, ctx, "joined and exported", func() bool {
+				st := gw.ul.Stats()
+				if testing.Verbose() {
+					t.Logf("%+v", st)
+				}
+				return st.State == minirouter.UplinkJoined && st.Exported == 1
+			})
+
+			up.stopf()
+			eventually(t, ctx, "uplink notices the loss", func() bool {
+				return gw.ul.Stats().State != minirouter.UplinkJoined
+			})
+			const sent = 50
+			for i := range sent {
+				if err := d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{i}}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			eventually(t, ctx, "queued", func() bool { return gw.ul.Stats().Queued == cfg.QueueSize })
+			if st := gw.ul.Stats(); st.QueueDropped != sent-uint64(cfg.QueueSize) {
+				t.Errorf("QueueDropped %d, want %d", st.QueueDropped, sent-cfg.QueueSize)
+			}
+
+			// The upstream returns, with a subscriber ready before the port opens.
+			events := make(chan *device.Event, 100)
+			var x *device.Client
+			restarted := time.Now()
+			up2 := startUpstream(t, kind, up.addr, func(r *minirouter.Router) {
+				x = join(t, ctx, r, "cloud")
+				if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.temp", func(ev *device.Event) { events <- ev }, nil); err != nil {
+					t.Fatal(err)
+				}
+			})
+			_ = up2
+			for i := sent - cfg.QueueSize; i < sent; i++ {
+				select {
+				case ev := <-events:
+					if ev.Args[0] != int64(i) {
+						t.Fatalf("after restart got %v, want %d", ev.Args, i)
+					}
+				case <-ctx.Done():
+					t.Fatalf("reading %d not delivered after the restart", i)
+				}
+			}
+			eventually(t, ctx, "light.get callable again", func() bool {
+				_, err := x.Call(ctx, "com.acme.site7.light.get", wamp.Payload{}, nil)
+				return err == nil
+			})
+			t.Logf("callable again %v after the upstream returned", time.Since(restarted).Round(time.Millisecond))
+			st := gw.ul.Stats()
+			if st.Joins < 2 || st.Reconnects < 1 || st.Queued != 0 {
+				t.Errorf("stats %+v", st)
+			}
+			select {
+			case ev := <-events:
+				t.Errorf("extra event %v", ev.Args)
+			case <-time.After(50 * time.Millisecond):
+			}
+			// A local call of an imported procedure fails cleanly while nobody serves it upstream.
+			if _, err := d.Call(ctx, "cloud.none", wamp.Payload{}, nil); !errors.Is(err, wamp.ErrNoSuchProcedure) {
+				t.Errorf("cloud.none: %v", err)
+			}
+		})
+	}
+}
