@@ -1,0 +1,251 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"github.com/edgewamp/edgewamp/agent/gpio"
+)
+
+// maxRead bounds what a file sensor reads and what a command may print.
+const maxRead = 64 << 10
+
+// reading is one value taken from a source.
+type reading struct {
+	num   float64
+	str   string
+	isStr bool
+	isInt bool      // publish num as an integer (GPIO levels)
+	at    time.Time // when it was taken, if the source knows better than the clock
+}
+
+// value is the reading as published.
+func (r reading) value() any {
+	switch {
+	case r.isStr:
+		return r.str
+	case r.isInt:
+		return int64(r.num)
+	}
+	return r.num
+}
+
+// source produces readings on demand. read is called from one goroutine.
+type source interface {
+	read(ctx context.Context) (reading, error)
+	close() error
+}
+
+// watcher is a source that also reports changes by itself (GPIO edges):
+// watch calls emit for each until ctx is done or the source fails.
+type watcher interface {
+	source
+	watch(ctx context.Context, emit func(reading)) error
+}
+
+// numberParser turns text into a reading: a number scaled and offset, or
+// the trimmed string.
+type numberParser struct {
+	asString      bool
+	scale, offset float64
+}
+
+func newParser(s *SensorConfig) numberParser {
+	p := numberParser{asString: s.Parse == "string", scale: 1, offset: s.Offset}
+	if s.Scale != nil {
+		p.scale = *s.Scale
+	}
+	return p
+}
+
+func (p numberParser) parse(b []byte) (reading, error) {
+	t := string(bytes.TrimSpace(b))
+	if p.asString {
+		return reading{str: t, isStr: true}, nil
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		if len(t) > 40 {
+			t = t[:40] + "..."
+		}
+		return reading{}, fmt.Errorf("%q is not a number", t)
+	}
+	return reading{num: f*p.scale + p.offset}, nil
+}
+
+// fileSource reads a file such as /sys/class/thermal/thermal_zone0/temp.
+type fileSource struct {
+	path string
+	p    numberParser
+	buf  []byte
+}
+
+func (s *fileSource) read(context.Context) (reading, error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return reading{}, err
+	}
+	defer f.Close()
+	n, err := io.ReadFull(f, s.buf)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return reading{}, fmt.Errorf("read %s: %w", s.path, err)
+	}
+	r, err := s.p.parse(s.buf[:n])
+	if err != nil {
+		return reading{}, fmt.Errorf("%s: %w", s.path, err)
+	}
+	return r, nil
+}
+
+func (s *fileSource) close() error { return nil }
+
+// commandSource runs a program (never through a shell) and reads its output.
+type commandSource struct {
+	argv    []string
+	timeout time.Duration
+	p       numberParser
+}
+
+func (s *commandSource) read(ctx context.Context) (reading, error) {
+	out, err := runCommand(ctx, s.argv, s.timeout)
+	if err != nil {
+		return reading{}, err
+	}
+	r, err := s.p.parse(out)
+	if err != nil {
+		return reading{}, fmt.Errorf("%s: %w", s.argv[0], err)
+	}
+	return r, nil
+}
+
+func (s *commandSource) close() error { return nil }
+
+// limitedBuffer keeps the first maxRead bytes written to it.
+type limitedBuffer struct{ bytes.Buffer }
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := maxRead - b.Len(); room > 0 {
+		b.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// CommandError is the error of a command that could not run or exited
+// with a non-zero status.
+type CommandError struct {
+	Program  string
+	ExitCode int    // -1 when it did not exit normally
+	Stderr   string // the start of its standard error
+	Err      error
+}
+
+func (e *CommandError) Error() string {
+	msg := fmt.Sprintf("agent: command %s: %v", e.Program, e.Err)
+	if e.Stderr != "" {
+		msg += ": " + e.Stderr
+	}
+	return msg
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// runCommand runs argv with a timeout and returns its standard output.
+func runCommand(ctx context.Context, argv []string, timeout time.Duration) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+	var stdout, stderr limitedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = time.Second // a child holding the pipes open cannot hold us
+	err := cmd.Run()
+	if err != nil {
+		ce := &CommandError{Program: argv[0], ExitCode: -1, Err: err}
+		if ctx.Err() != nil {
+			ce.Err = fmt.Errorf("timed out after %v: %w", timeout, ctx.Err())
+		}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			ce.ExitCode = ee.ExitCode()
+		}
+		se := bytes.TrimSpace(stderr.Bytes())
+		if len(se) > 200 {
+			se = se[:200]
+		}
+		ce.Stderr = string(se)
+		return stdout.Bytes(), ce
+	}
+	return stdout.Bytes(), nil
+}
+
+// simSource is the demo's simulated sensor: a sine around base.
+type simSource struct {
+	base, amp float64
+	period    time.Duration
+	start     time.Time
+	now       func() time.Time
+}
+
+func (s *simSource) read(context.Context) (reading, error) {
+	t := s.now().Sub(s.start)
+	v := s.base + s.amp*math.Sin(2*math.Pi*t.Seconds()/s.period.Seconds())
+	return reading{num: math.Round(v*10) / 10}, nil
+}
+
+func (s *simSource) close() error { return nil }
+
+// Line is a requested GPIO line, as the agent uses it; *gpio.Line
+// implements it, and tests plug in fakes through Options.OpenGPIO.
+type Line interface {
+	Value() (int, error)
+	SetValue(v int) error
+	ReadEvent() (gpio.Event, error)
+	Close() error
+}
+
+// gpioSource reads an input line, and with edge events watches it.
+type gpioSource struct {
+	line  Line
+	edges bool
+}
+
+func (s *gpioSource) read(context.Context) (reading, error) {
+	v, err := s.line.Value()
+	if err != nil {
+		return reading{}, err
+	}
+	return reading{num: float64(v), isInt: true}, nil
+}
+
+func (s *gpioSource) close() error { return s.line.Close() }
+
+// watch reports each edge as the logical level it leads to. It returns when
+// the line is closed (which close does on shutdown) or fails.
+func (s *gpioSource) watch(ctx context.Context, emit func(reading)) error {
+	if !s.edges {
+		<-ctx.Done()
+		return nil
+	}
+	for {
+		ev, err := s.line.ReadEvent()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		v := 0.0
+		if ev.Kind == gpio.RisingEdge {
+			v = 1
+		}
+		emit(reading{num: v, isInt: true, at: ev.Time})
+	}
+}
