@@ -21,7 +21,7 @@ func TestParseFlags(t *testing.T) {
 		realm   string
 		wantErr string
 	}{
-		{argv: nil, listen: defaultListen, realm: "realm1"},
+		{argv: nil, listen: defaultListen + "," + defaultListenWS, realm: "realm1"},
 		{argv: []string{"-listen", "rs://0.0.0.0:9000", "-listen", "unix:///tmp/x.sock", "-realm", "site7"}, listen: "rs://0.0.0.0:9000,unix:///tmp/x.sock", realm: "site7"},
 		{argv: []string{"-log-level", "loud"}, wantErr: "-log-level"},
 		{argv: []string{"-log-format", "xml"}, wantErr: "-log-format"},
@@ -40,42 +40,47 @@ func TestParseFlags(t *testing.T) {
 			t.Errorf("parseFlags(%q): %v", tt.argv, err)
 			continue
 		}
-		if got := strings.Join(cfg.listen, ","); got != tt.listen || cfg.realm != tt.realm {
-			t.Errorf("parseFlags(%q) = listen %q realm %q, want %q %q", tt.argv, got, cfg.realm, tt.listen, tt.realm)
+		var urls []string
+		for _, l := range cfg.listeners {
+			urls = append(urls, l.URL)
+		}
+		if got := strings.Join(urls, ","); got != tt.listen || len(cfg.realms) != 1 || string(cfg.realms[0].Name) != tt.realm {
+			t.Errorf("parseFlags(%q) = listen %q realms %v, want %q %q", tt.argv, got, cfg.realms, tt.listen, tt.realm)
 		}
 	}
 }
 
 func TestListenURLs(t *testing.T) {
 	dir := t.TempDir()
-	for _, bad := range []string{"ws://127.0.0.1:0/ws", "rs://", "unix://relative/x", "::bad"} {
-		if l, err := listen(bad); err == nil {
-			l.Close()
+	for _, bad := range []string{"http://127.0.0.1:0/ws", "rs://", "ws://127.0.0.1", "wss://127.0.0.1:0/ws", "rss://127.0.0.1:0", "unix://relative/x", "::bad"} {
+		if l, err := listen(listenSpec{URL: bad}); err == nil {
+			l.l.Close()
 			t.Errorf("listen(%q) succeeded, want an error", bad)
 		}
 	}
 	// A stale socket file from an earlier run is replaced; a live one is not.
 	path := filepath.Join(dir, "s.sock")
-	l1, err := listen("unix://" + path)
+	g1, err := listen(listenSpec{URL: "unix://" + path})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l, err := listen("unix://" + path); err == nil {
-		l.Close()
+	if l, err := listen(listenSpec{URL: "unix://" + path}); err == nil {
+		l.l.Close()
 		t.Fatal("listen on a socket another listener serves succeeded")
 	}
+	l1 := g1.l
 	l1.(*net.UnixListener).SetUnlinkOnClose(false)
 	l1.Close()
-	l2, err := listen("unix://" + path)
+	l2, err := listen(listenSpec{URL: "unix://" + path})
 	if err != nil {
 		t.Fatalf("listen over a stale socket: %v", err)
 	}
-	l2.Close()
+	l2.l.Close()
 	// A regular file in the way is left alone.
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, []byte("keep"), 0o600)
-	if l, err := listen("unix://" + file); err == nil {
-		l.Close()
+	if l, err := listen(listenSpec{URL: "unix://" + file}); err == nil {
+		l.l.Close()
 		t.Fatal("listen over a regular file succeeded")
 	}
 }

@@ -4,54 +4,65 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/internal/demo"
 	"github.com/edgewamp/edgewamp/minirouter"
-	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// run starts the router and its listeners, and the demo device when asked,
-// and serves until ctx is cancelled; then it shuts down gracefully.
+// run starts the router, its listeners, the uplink and the demo device as
+// configured, and serves until ctx is cancelled; then it stops the uplink
+// (leaving the upstream realm) and shuts the router down gracefully.
 func run(ctx context.Context, cfg *config) error {
 	log := cfg.logger
-	r, err := minirouter.New(minirouter.Config{
-		Realms: []minirouter.RealmConfig{{Name: wamp.URI(cfg.realm)}},
-		Logger: log,
-	})
+	r, err := minirouter.New(minirouter.Config{Realms: cfg.realms, Logger: log})
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
 	}
-	var listeners []net.Listener
+	var listeners []*gwListener
 	closeAll := func() {
 		for _, l := range listeners {
-			l.Close()
+			l.l.Close()
 		}
 	}
-	for _, u := range cfg.listen {
-		l, err := listen(u)
+	for _, spec := range cfg.listeners {
+		l, err := listen(spec)
 		if err != nil {
 			closeAll()
 			return err
 		}
 		listeners = append(listeners, l)
-		log.Info("listening", "url", u, "addr", l.Addr().String(), "realm", cfg.realm)
+		log.Info("listening", "url", spec.URL, "kind", l.kind, "addr", l.l.Addr().String())
+	}
+	var ul *minirouter.Uplink
+	if cfg.uplink != nil {
+		uc := *cfg.uplink
+		uc.Logger = log
+		if ul, err = r.NewUplink(uc); err != nil {
+			closeAll()
+			return fmt.Errorf("uplink: %w", err)
+		}
+	}
+
+	serveErr := make(chan error, len(listeners))
+	var stops []func()
+	for _, l := range listeners {
+		stops = append(stops, l.serve(r, serveErr))
 	}
 
 	var wg sync.WaitGroup
-	serveErr := make(chan error, len(listeners))
-	for i, l := range listeners {
+	uplinkCtx, stopUplink := context.WithCancel(ctx)
+	defer stopUplink()
+	if ul != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := r.Serve(l); err != nil && ctx.Err() == nil {
-				serveErr <- fmt.Errorf("serve %s: %w", cfg.listen[i], err)
+			if err := ul.Run(uplinkCtx); err != nil && uplinkCtx.Err() == nil {
+				log.Error("uplink stopped", "err", err)
 			}
 		}()
 	}
-
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
 	if cfg.demo {
@@ -69,12 +80,15 @@ func run(ctx context.Context, cfg *config) error {
 	case result = <-serveErr:
 	}
 	stopDemo()
+	stopUplink()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	if err := r.Shutdown(sctx); err != nil {
 		log.Warn("shutdown incomplete", "err", err)
 	}
-	closeAll()
+	for _, stop := range stops {
+		stop()
+	}
 	wg.Wait()
 	return result
 }
@@ -87,7 +101,7 @@ func runDemo(ctx context.Context, r *minirouter.Router, cfg *config) {
 		cfg.logger.Error("demo device: connect", "err", err)
 		return
 	}
-	c, err := device.NewClient(ctx, t, device.Config{Realm: wamp.URI(cfg.realm), Logger: cfg.logger})
+	c, err := device.NewClient(ctx, t, device.Config{Realm: cfg.realms[0].Name, Logger: cfg.logger})
 	if err != nil {
 		cfg.logger.Error("demo device: join", "err", err)
 		return

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/edgewamp/edgewamp/auth"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/wstransport"
+)
+
+// fileConfig is the JSON config file (-config). Every key is optional; see
+// README.md for each key's meaning and default.
+type fileConfig struct {
+	Listeners       []listenSpec `json:"listeners"`
+	Realms          []realmSpec  `json:"realms"`
+	Uplink          *uplinkSpec  `json:"uplink"`
+	Log             logSpec      `json:"log"`
+	ShutdownTimeout duration     `json:"shutdown_timeout"`
+	Demo            bool         `json:"demo"`
+	DemoInterval    duration     `json:"demo_interval"`
+}
+
+type realmSpec struct {
+	Name         string `json:"name"`
+	SlowConsumer string `json:"slow_consumer"`
+}
+
+type logSpec struct {
+	Level  string `json:"level"`
+	Format string `json:"format"`
+}
+
+// uplinkSpec is the "uplink" object.
+type uplinkSpec struct {
+	URL         string                  `json:"url"`
+	Realm       string                  `json:"realm"`
+	LocalRealm  string                  `json:"local_realm"`
+	Serializer  string                  `json:"serializer"`
+	CAFile      string                  `json:"ca_file"`
+	Auth        auth.Credentials        `json:"auth"`
+	Publish     []minirouter.UplinkRule `json:"publish"`
+	Subscribe   []minirouter.UplinkRule `json:"subscribe"`
+	Export      []minirouter.UplinkRule `json:"export"`
+	Import      []minirouter.UplinkRule `json:"import"`
+	QueueSize   int                     `json:"queue_size"`
+	QueueFile   string                  `json:"queue_file"`
+	MinBackoff  duration                `json:"min_backoff"`
+	MaxBackoff  duration                `json:"max_backoff"`
+	CallTimeout duration                `json:"call_timeout"`
+}
+
+// duration is a time.Duration written as a string ("500ms", "30s") in JSON.
+type duration time.Duration
+
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: want a string such as \"5s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v < 0 {
+		return fmt.Errorf("duration %q is negative", s)
+	}
+	*d = duration(v)
+	return nil
+}
+
+// loadConfigFile reads and strictly decodes a config file (unknown keys
+// are errors).
+func loadConfigFile(path string) (*fileConfig, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var fc fileConfig
+	if err := dec.Decode(&fc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("config %s: trailing data after the JSON object", path)
+	}
+	return &fc, nil
+}
+
+// uplinkConfig turns the "uplink" object into the router's UplinkConfig.
+func (s *uplinkSpec) uplinkConfig() (*minirouter.UplinkConfig, error) {
+	if s.URL == "" {
+		return nil, errors.New("uplink: url is required")
+	}
+	uc := &minirouter.UplinkConfig{
+		URL:         s.URL,
+		Realm:       wamp.URI(s.Realm),
+		LocalRealm:  wamp.URI(s.LocalRealm),
+		Serializer:  s.Serializer,
+		Auth:        s.Auth,
+		Publish:     s.Publish,
+		Subscribe:   s.Subscribe,
+		Export:      s.Export,
+		Import:      s.Import,
+		QueueSize:   s.QueueSize,
+		QueueFile:   s.QueueFile,
+		MinBackoff:  time.Duration(s.MinBackoff),
+		MaxBackoff:  time.Duration(s.MaxBackoff),
+		CallTimeout: time.Duration(s.CallTimeout),
+		Dialers:     wstransport.DeviceDialers(wstransport.ClientConfig{}),
+	}
+	if s.CAFile != "" {
+		pem, err := os.ReadFile(s.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("uplink ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("uplink ca_file %s: no PEM certificate", s.CAFile)
+		}
+		uc.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return uc, nil
+}
