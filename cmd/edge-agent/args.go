@@ -63,6 +63,9 @@ func parseInvocation(name string, argv []string, minPositional int) (*invocation
 	}
 	words = append(words, tail...)
 	if len(words) < minPositional {
+		if minPositional == 1 {
+			return nil, errors.New("missing URL")
+		}
 		return nil, errors.New("missing URL or URI")
 	}
 	if inv.count < 0 {
@@ -73,9 +76,11 @@ func parseInvocation(name string, argv []string, minPositional int) (*invocation
 		return nil, err
 	}
 	inv.url = u
-	inv.uri = wamp.URI(words[1])
-	if !wamp.ValidURI(inv.uri, false, false) {
-		return nil, fmt.Errorf("invalid URI %q", words[1])
+	if minPositional >= 2 {
+		inv.uri = wamp.URI(words[1])
+		if !wamp.ValidURI(inv.uri, false, false) {
+			return nil, fmt.Errorf("invalid URI %q", words[1])
+		}
 	}
 	for _, w := range words[minPositional:] {
 		inv.args = append(inv.args, parseArg(w))

@@ -22,6 +22,7 @@ var commands = map[string]command{
 	"publish":   {positional: 2, run: runPublish},
 	"subscribe": {positional: 2, run: runSubscribe},
 	"register":  {positional: 2, run: runRegister},
+	"list":      {positional: 1, run: runList},
 }
 
 // connect dials the router and joins the realm within the invocation's timeout.

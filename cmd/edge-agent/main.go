@@ -1,16 +1,24 @@
-// Command edge-agent is the edgewamp device agent. In this first cut it offers
-// the debugging subcommands that talk to any WAMP router over RawSocket:
+// Command edge-agent is the edgewamp device agent. Run with a configuration
+// file, it publishes sensors and serves actuators over WAMP, reconnecting by
+// itself; with -demo it runs a simulated device that needs no hardware:
+//
+//	edge-agent -config /etc/edge-agent.json [-router URL] [-realm REALM]
+//	edge-agent -demo [-router URL] [-realm REALM]
+//
+// It also offers debugging subcommands that talk to any WAMP router:
 //
 //	edge-agent call      [flags] URL PROCEDURE [ARG...]
 //	edge-agent publish   [flags] URL TOPIC [ARG...]
 //	edge-agent subscribe [flags] URL TOPIC [-n N]
 //	edge-agent register  [flags] URL PROCEDURE [-n N]
+//	edge-agent list      [flags] URL
 //
 // URL is rs://host:port (RawSocket over TCP), rss://host:port (over TLS) or
 // unix:///path, optionally with ?serializer=json|msgpack. Each ARG is read as
 // a JSON value (42, true, "text", [1,2], {"a":1}); an ARG that is not valid
 // JSON is taken as a string. Results and events are printed as one JSON line
-// each. Errors go to standard error and the exit status is non-zero.
+// each. Errors go to standard error and the exit status is non-zero. The
+// configuration keys are documented in the README.
 package main
 
 import (
@@ -23,13 +31,27 @@ import (
 	"syscall"
 )
 
-const usage = `usage: edge-agent COMMAND [flags] URL ...
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const usage = `usage: edge-agent -config FILE [-router URL] [-realm REALM]
+       edge-agent -demo [-router URL] [-realm REALM]
+       edge-agent COMMAND [flags] URL ...
+
+agent flags:
+  -config FILE   run the agent described by FILE (JSON; keys in the README)
+  -demo          run the simulated device (temperature sensor, light) without hardware
+  -router URL    router to connect to (overrides the file's "router")
+  -realm REALM   realm to join (overrides the file's "realm")
+  -check         validate the configuration and exit
+  -version       print the version and exit
 
 commands:
   call      URL PROCEDURE [ARG...]   call a procedure, print its result
   publish   URL TOPIC [ARG...]       publish an event (acknowledged)
   subscribe URL TOPIC [-n N]         print events as JSON lines (N of them, 0 = until interrupted)
   register  URL PROCEDURE [-n N]     register a procedure that echoes its arguments
+  list      URL                      list the router's procedures and topics (needs the router's meta API)
 
 flags (any command): -realm NAME (default realm1), -timeout DURATION (default 10s),
   -serializer json|msgpack (default: the URL's, else msgpack)
@@ -43,7 +65,7 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes one subcommand and returns the process exit status.
+// run executes the agent or one subcommand and returns the process exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
@@ -51,6 +73,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return 0
+	}
+	if isFlag(args[0]) {
+		return runAgent(ctx, args, stdout, stderr)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/edgewamp/edgewamp/agent"
+)
+
+// agentFlags are the flags of the agent mode.
+type agentFlags struct {
+	config, router, realm string
+	demo, check, version  bool
+}
+
+func parseAgentFlags(args []string) (*agentFlags, error) {
+	var f agentFlags
+	fs := flag.NewFlagSet("edge-agent", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.config, "config", "", "configuration file")
+	fs.StringVar(&f.router, "router", "", "router URL")
+	fs.StringVar(&f.realm, "realm", "", "realm")
+	fs.BoolVar(&f.demo, "demo", false, "simulated device")
+	fs.BoolVar(&f.check, "check", false, "validate the configuration and exit")
+	fs.BoolVar(&f.version, "version", false, "print the version")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if !f.version && f.config == "" && !f.demo {
+		return nil, fmt.Errorf("-config FILE or -demo is required")
+	}
+	if f.config != "" && f.demo {
+		return nil, fmt.Errorf("-config and -demo exclude each other")
+	}
+	return &f, nil
+}
+
+// loadConfig reads the configuration the flags name and applies the overrides.
+func (f *agentFlags) loadConfig() (*agent.Config, error) {
+	var cfg *agent.Config
+	if f.demo {
+		cfg = agent.DemoConfig()
+	} else {
+		c, err := agent.Load(f.config)
+		if err != nil {
+			return nil, err
+		}
+		cfg = c
+	}
+	if f.router != "" {
+		cfg.Router = f.router
+	}
+	if f.realm != "" {
+		cfg.Realm = f.realm
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("flags: %w", err)
+	}
+	return cfg, nil
+}
+
+// runAgent runs the agent until ctx is done (SIGINT, SIGTERM), then shuts
+// down within the configured bound.
+func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, err := parseAgentFlags(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "edge-agent: %v\n\n%s", err, usage)
+		return 2
+	}
+	if f.version {
+		fmt.Fprintf(stdout, "edge-agent %s\n", version)
+		return 0
+	}
+	cfg, err := f.loadConfig()
+	if err != nil {
+		fmt.Fprintf(stderr, "edge-agent: %v\n", err)
+		return 2
+	}
+	log, err := agent.NewLogger(cfg.Log, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "edge-agent: %v\n", err)
+		return 2
+	}
+	a, err := agent.New(cfg, agent.Options{Version: version, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "edge-agent: %v\n", err)
+		return 1
+	}
+	if f.check {
+		fmt.Fprintln(stdout, "configuration ok")
+		return 0
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	select {
+	case err := <-done:
+		return exitCode(err, stderr)
+	case <-ctx.Done():
+	}
+	bound := time.Duration(cfg.ShutdownTimeout)
+	if bound <= 0 {
+		bound = agent.DefaultShutdownTimeout
+	}
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return exitCode(err, stderr)
+	case <-t.C:
+		fmt.Fprintf(stderr, "edge-agent: shutdown took longer than %v, exiting\n", bound)
+		return 1
+	}
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	if err != nil {
+		fmt.Fprintf(stderr, "edge-agent: %v\n", err)
+		return 1
+	}
+	return 0
+}
