@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Independent WAMP peers, installed by scripts/install-peers.sh: AutobahnJS
+// (npm, into interop/node) and AutobahnPython (Debian python3-autobahn).
+// Without them the interop tests skip, unless CI=true or EDGEWAMP_INTEROP=1
+// says they must run.
+
+// mustRunInterop reports whether missing peers are a failure.
+func mustRunInterop() bool {
+	return os.Getenv("CI") == "true" || os.Getenv("EDGEWAMP_INTEROP") == "1"
+}
+
+// needPeer skips (or fails, see mustRunInterop) when the peer is missing.
+func needPeer(t *testing.T, name string) {
+	t.Helper()
+	var missing string
+	switch name {
+	case "js":
+		if _, err := exec.LookPath("node"); err != nil {
+			missing = "node"
+		} else if _, err := os.Stat(filepath.Join("..", "..", "interop", "node", "node_modules", "autobahn")); err != nil {
+			missing = "AutobahnJS (interop/node/node_modules/autobahn)"
+		}
+	case "py":
+		if err := exec.Command("/usr/bin/python3", "-c", "import autobahn").Run(); err != nil {
+			missing = "AutobahnPython (python3-autobahn)"
+		}
+	case "fox":
+		if _, err := os.Stat(filepath.Join("..", "..", "interop", "node", "node_modules", "fox-wamp")); err != nil {
+			missing = "fox-wamp (interop/node/node_modules/fox-wamp)"
+		}
+	}
+	if missing == "" {
+		return
+	}
+	if mustRunInterop() {
+		t.Fatalf("%s is missing: run scripts/install-peers.sh", missing)
+	}
+	t.Skipf("%s is missing (run scripts/install-peers.sh; CI=true makes this a failure)", missing)
+}
+
+// peerProc is a running peer script.
+type peerProc struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	lines chan string
+	out   strings.Builder // everything printed, for failure messages
+	done  chan struct{}
+	err   error
+}
+
+// startPeer starts a peer script ("js" or "py") with args, bounded by ctx.
+func startPeer(t *testing.T, ctx context.Context, kind string, args ...string) *peerProc {
+	t.Helper()
+	var cmd *exec.Cmd
+	if kind == "js" {
+		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join("testdata", "ws_peer.js")}, args...)...)
+	} else {
+		cmd = exec.CommandContext(ctx, "/usr/bin/python3", append([]string{filepath.Join("testdata", "ws_peer.py")}, args...)...)
+	}
+	cmd.WaitDelay = 2 * time.Second
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	p := &peerProc{t: t, cmd: cmd, lines: make(chan string, 64), done: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.out.WriteString(sc.Text() + "\n")
+			select {
+			case p.lines <- sc.Text():
+			default:
+			}
+		}
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		if cmd.Process != nil {
+			cmd.Process.Kill()
+		}
+		<-p.done
+	})
+	return p
+}
+
+// ready waits for the READY line.
+func (p *peerProc) ready(ctx context.Context) {
+	p.t.Helper()
+	for {
+		select {
+		case l := <-p.lines:
+			if l == "READY" {
+				return
+			}
+		case <-p.done:
+			p.t.Fatalf("peer ended before READY: %v\n%s", p.err, p.out.String())
+		case <-ctx.Done():
+			p.t.Fatal("peer not ready in time")
+		}
+	}
+}
+
+// wait waits for the peer to end and checks it reported OK.
+func (p *peerProc) wait(ctx context.Context) {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		p.t.Fatal("peer did not end in time")
+	}
+	if p.err != nil || !strings.Contains(p.out.String(), "OK ") {
+		p.t.Fatalf("peer failed: %v\n%s", p.err, p.out.String())
+	}
+}
