@@ -175,6 +175,10 @@ func describe(v any) string {
 		return strconv.Quote(v.(string))
 	case bool:
 		return fmt.Sprint(v)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
 	}
 	if _, ok := toFloat(v); ok {
 		return fmt.Sprint(v)

@@ -49,12 +49,13 @@ func (c *Config) Validate() error {
 	uris := map[string]string{}
 	claim := func(uri, what string) error {
 		if prev, ok := uris[uri]; ok {
-			return fmt.Errorf("%s %q is also used by %s", what, uri, prev)
+			_, shown, _ := strings.Cut(uri, " ")
+			return fmt.Errorf("%q is also used by %s", shown, prev)
 		}
 		uris[uri] = what
 		return nil
 	}
-	if err := claim(c.statusProcedure(), "status_procedure"); err != nil {
+	if err := claim("procedure "+c.statusProcedure(), "status_procedure"); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	for i := range c.Sensors {
@@ -89,7 +90,7 @@ func (c *Config) Validate() error {
 		names["a:"+a.Name] = true
 		set, get := c.procedures(a)
 		for _, p := range []string{set, get} {
-			if err := claim(p, fmt.Sprintf("actuators[%d]", i)); err != nil {
+			if err := claim("procedure "+p, fmt.Sprintf("actuators[%d]", i)); err != nil {
 				return fmt.Errorf("%s: procedure: %w", where, err)
 			}
 		}
