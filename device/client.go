@@ -89,8 +89,12 @@ type Client struct {
 	regs     map[wamp.ID]*Registration
 	subs     map[wamp.ID][]*Subscription // a router gives one ID to a session's subscriptions to one topic; slices are copied on write
 	invs     map[wamp.ID]*running
-	leaving  bool  // Leave sent GOODBYE
-	err      error // close reason, nil while open
+	leaving  bool // Leave sent GOODBYE
+	// running counts handlers that have not yet queued their answer;
+	// drained, when non-nil, is closed when running drops to zero.
+	running int
+	drained chan struct{}
+	err     error // close reason, nil while open
 }
 
 // request is a pending REGISTER, UNREGISTER, SUBSCRIBE, UNSUBSCRIBE or
@@ -433,9 +437,12 @@ func (c *Client) handleGoodbye(m *wamp.Goodbye) {
 		&wamp.Error{URI: m.Reason, Details: m.Details}))
 }
 
-// Leave ends the session gracefully: it sends GOODBYE wamp.close.normal and
-// waits for the router's GOODBYE, or until ctx is done, then closes the
-// connection. Leave on an ended session returns nil.
+// Leave ends the session gracefully: it waits up to [LeaveGrace] for running
+// handlers to queue their results (so that a result is not overtaken by
+// GOODBYE; handlers still running after that are cancelled when the session
+// ends), sends GOODBYE wamp.close.normal and waits for the router's GOODBYE,
+// all within ctx, then closes the connection. Leave on an ended session
+// returns nil.
 func (c *Client) Leave(ctx context.Context) error {
 	c.mu.Lock()
 	if c.err != nil {
@@ -444,7 +451,10 @@ func (c *Client) Leave(ctx context.Context) error {
 	}
 	c.leaving = true
 	c.mu.Unlock()
-	err := c.send(ctx, &wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseNormal.URI})
+	err := c.waitHandlers(ctx)
+	if err == nil {
+		err = c.send(ctx, &wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseNormal.URI})
+	}
 	if err == nil {
 		select {
 		case <-c.done:
@@ -457,6 +467,48 @@ func (c *Client) Leave(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// LeaveGrace is how long [Client.Leave] waits for running handlers.
+const LeaveGrace = 2 * time.Second
+
+// waitHandlers waits until no handler is running, LeaveGrace has passed, or
+// ctx is done (an error).
+func (c *Client) waitHandlers(ctx context.Context) error {
+	c.mu.Lock()
+	if c.running == 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	if c.drained == nil {
+		c.drained = make(chan struct{})
+	}
+	ch := c.drained
+	c.mu.Unlock()
+	grace := time.NewTimer(LeaveGrace)
+	defer grace.Stop()
+	select {
+	case <-ch:
+		return nil
+	case <-c.done:
+		return nil
+	case <-grace.C:
+		c.log.Warn("device: leaving with handlers still running", "grace", LeaveGrace)
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("device: leave: waiting for running handlers: %w", ctx.Err())
+	}
+}
+
+// handlerDone records that a handler has queued its answer (or given up).
+func (c *Client) handlerDone() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.running--
+	if c.running == 0 && c.drained != nil {
+		close(c.drained)
+		c.drained = nil
+	}
 }
 
 // dropLog logs a drop at most once per second per client.

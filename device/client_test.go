@@ -170,3 +170,112 @@ func TestSessionLeavesNoGoroutines(t *testing.T) {
 		r.conn.Close(nil)
 	})
 }
+
+// TestLeaveWaitsForRunningHandler: a handler still running when Leave is
+// called gets its YIELD out before GOODBYE, so its caller is answered.
+func TestLeaveWaitsForRunningHandler(t *testing.T) {
+	c, r := joined(t, Config{})
+	release := make(chan struct{})
+	regc := make(chan error, 1)
+	go func() {
+		_, err := c.Register(context.Background(), "slow", func(context.Context, *Invocation) (wamp.Payload, error) {
+			<-release
+			return wamp.Payload{Args: wamp.List{"done"}}, nil
+		}, nil)
+		regc <- err
+	}()
+	reg := expect[*wamp.Register](r)
+	r.send(&wamp.Registered{Request: reg.Request, Registration: 7})
+	if err := recvWithin(t, regc); err != nil {
+		t.Fatal(err)
+	}
+	r.send(&wamp.Invocation{Request: 1, Registration: 7, Details: wamp.Dict{}})
+	// Wait until the handler runs, then leave while it is still running.
+	for {
+		c.mu.Lock()
+		n := c.running
+		c.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- c.Leave(context.Background()) }()
+	time.Sleep(20 * time.Millisecond) // Leave must be waiting now, not sending GOODBYE
+	close(release)
+	if y := expect[*wamp.Yield](r); y.Request != 1 || len(y.Args) != 1 || y.Args[0] != "done" {
+		t.Fatalf("YIELD = %+v", y)
+	}
+	expect[*wamp.Goodbye](r)
+	r.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut.URI})
+	if err := recvWithin(t, errc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLeaveHandlerWaitBounded: a handler that never ends does not hold
+// Leave past its context.
+func TestLeaveHandlerWaitBounded(t *testing.T) {
+	c, r := joined(t, Config{})
+	block := make(chan struct{})
+	defer close(block)
+	regc := make(chan error, 1)
+	go func() {
+		_, err := c.Register(context.Background(), "stuck", func(context.Context, *Invocation) (wamp.Payload, error) {
+			<-block
+			return wamp.Payload{}, nil
+		}, nil)
+		regc <- err
+	}()
+	reg := expect[*wamp.Register](r)
+	r.send(&wamp.Registered{Request: reg.Request, Registration: 8})
+	if err := recvWithin(t, regc); err != nil {
+		t.Fatal(err)
+	}
+	r.send(&wamp.Invocation{Request: 1, Registration: 8, Details: wamp.Dict{}})
+	for {
+		c.mu.Lock()
+		n := c.running
+		c.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := c.Leave(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Leave = %v, want a deadline error", err)
+	}
+	recvWithin(t, c.Done())
+}
+
+// TestLeaveGrace: with no deadline of its own, Leave waits LeaveGrace for
+// a stuck handler and then says GOODBYE anyway.
+func TestLeaveGrace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, r := joined(t, Config{})
+		go c.Register(context.Background(), "stuck", func(ctx context.Context, _ *Invocation) (wamp.Payload, error) {
+			<-ctx.Done()
+			return wamp.Payload{}, nil
+		}, nil)
+		reg := expect[*wamp.Register](r)
+		r.send(&wamp.Registered{Request: reg.Request, Registration: 9})
+		synctest.Wait()
+		r.send(&wamp.Invocation{Request: 1, Registration: 9, Details: wamp.Dict{}})
+		synctest.Wait()
+		start := time.Now()
+		errc := make(chan error, 1)
+		go func() { errc <- c.Leave(context.Background()) }()
+		expect[*wamp.Goodbye](r)
+		if waited := time.Since(start); waited != LeaveGrace {
+			t.Errorf("GOODBYE after %v, want %v", waited, LeaveGrace)
+		}
+		r.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut.URI})
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+		r.conn.Close(nil)
+	})
+}

@@ -201,6 +201,7 @@ func (c *Client) handleInvocation(m *wamp.Invocation) {
 	run := &running{cancel: cancel}
 	c.mu.Lock()
 	c.invs[m.Request] = run
+	c.running++
 	c.mu.Unlock()
 	go c.runHandler(ctx, reg.handler, inv, run)
 }
@@ -208,6 +209,7 @@ func (c *Client) handleInvocation(m *wamp.Invocation) {
 // runHandler runs one handler and sends its YIELD or ERROR.
 func (c *Client) runHandler(ctx context.Context, h Handler, inv *Invocation, run *running) {
 	defer func() { <-c.invSem }()
+	defer c.handlerDone()
 	res, err := callHandler(ctx, h, inv)
 	c.mu.Lock()
 	delete(c.invs, inv.request)
