@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startSensorbridge writes fc as a config file and runs sensorbridge with
+// it until the test ends.
+func startSensorbridge(t *testing.T, fc map[string]any) {
+	t.Helper()
+	b, err := json.Marshal(fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "sb.json")
+	os.WriteFile(path, b, 0o600)
+	cfg, err := parseFlags([]string{"-config", path}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	cfg.logger, _ = newLogger("debug", "text", &logs)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("sensorbridge did not stop")
+		}
+		if t.Failed() {
+			t.Logf("logs:\n%s", logs.String())
+		}
+	})
+}
+
+// dialRetry dials until the listener is up or ctx ends.
+func dialRetry(t *testing.T, ctx context.Context, url string, cfg device.Config) *device.Client {
+	t.Helper()
+	for {
+		c, err := device.Dial(ctx, url, cfg)
+		if err == nil {
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("dial %s: %v", url, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// TestBridgeToSensorbridge runs two sensorbridges from config files: a
+// gateway with the demo device, and its upstream, joined over RawSocket
+// and over WebSocket with TLS. An upstream client switches the demo light
+// (an exported procedure) and receives temperatures (published up).
+func TestBridgeToSensorbridge(t *testing.T) {
+	cert, key := writeCert(t, t.TempDir())
+	for _, via := range []string{"rs", "wss"} {
+		t.Run(via, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			rsAddr, wssAddr := freePort(t), freePort(t)
+			startSensorbridge(t, map[string]any{
+				"listeners": []any{
+					map[string]any{"url": "rs://" + rsAddr},
+					map[string]any{"url": "wss://" + wssAddr + "/ws", "cert": cert, "key": key},
+				},
+				"realms": []any{map[string]any{"name": "cloud"}},
+			})
+			upURL := "rs://" + rsAddr
+			if via == "wss" {
+				upURL = "wss://" + wssAddr + "/ws"
+			}
+			startSensorbridge(t, map[string]any{
+				"listeners":     []any{map[string]any{"url": "unix://" + filepath.Join(t.TempDir(), "gw.sock")}},
+				"demo":          true,
+				"demo_interval": "20ms",
+				"uplink": map[string]any{
+					"url": upURL, "realm": "cloud", "ca_file": cert,
+					"min_backoff": "20ms", "max_backoff": "200ms",
+					"publish": []any{map[string]any{"local": "temperature", "upstream": "com.acme.site7.temperature", "match": "exact"}},
+					"export":  []any{map[string]any{"local": "light.", "upstream": "com.acme.site7.light."}},
+				},
+			})
+			x := dialRetry(t, ctx, "rs://"+rsAddr, device.Config{Realm: "cloud"})
+			temps := make(chan wamp.Payload, 16)
+			if _, err := x.Subscribe(ctx, "com.acme.site7.temperature", func(ev *device.Event) {
+				select {
+				case temps <- ev.Payload:
+				default:
+				}
+			}, nil); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				res, err := x.Call(ctx, "com.acme.site7.light.set", wamp.Payload{Args: wamp.List{true}}, nil)
+				if err == nil {
+					if len(res.Args) != 1 || res.Args[0] != true {
+						t.Fatalf("light.set returned %v", res.Args)
+					}
+					break
+				}
+				if ctx.Err() != nil {
+					t.Fatalf("light.set never callable upstream: %v", err)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			select {
+			case p := <-temps:
+				if _, ok := p.Args[0].(float64); !ok || p.Kwargs["unit"] != "C" {
+					t.Errorf("temperature %+v", p)
+				}
+			case <-ctx.Done():
+				t.Fatal("no temperature upstream")
+			}
+		})
+	}
+}
