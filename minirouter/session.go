@@ -147,6 +147,9 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 	}
 	if err := t.SetReadDeadline(deadline); err != nil {
 		r.leave(s)
+		if cerr := conn.Err(); cerr != nil {
+			return nil, cerr // closed meanwhile (ctx, Shutdown): report why
+		}
 		return nil, fmt.Errorf("minirouter: set read deadline: %w", err)
 	}
 	return s, nil
