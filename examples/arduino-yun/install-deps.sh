@@ -1,0 +1,31 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages the Arduino Yun example needs to build the sketch
+# for the ATmega32u4 and run it as real AVR firmware in simavr (Debian 12 bookworm).
+#
+# Idempotent: when every package is already installed it only checks (well under a second) and
+# runs no apt-get at all; otherwise it runs one apt-get update and installs the missing ones.
+# Needs root (or sudo) only when something must be installed.
+set -eu
+
+PKGS="gcc-avr binutils-avr avr-libc arduino-core-avr simavr libsimavr-dev libsimavrparts1 libelf-dev pkg-config gcc libc6-dev make"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all present ($PKGS)"
+	exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	SUDO="sudo"
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,108 @@
+// YunWamp.ino - the Arduino Yun's microcontroller (ATmega32u4) as a WAMP
+// device, over the Yun's internal UART (Serial1 <-> /dev/ttyATH0 on the Linux
+// side, 250000 baud) to edgewamp's sensorbridge, with edgewamp's serial link
+// protocol (SerialLink) and a tiny MessagePack WAMP client (WampClient).
+//
+//   - joins realm1;
+//   - registers light.set(on: bool) -> bool, which drives LED_BUILTIN (pin 13),
+//     and light.get() -> bool;
+//   - publishes temperature [celsius] every PUBLISH_INTERVAL ms, read from a
+//     TMP36 on A0 (10 mV/°C, 500 mV at 0 °C).
+//
+// No dynamic memory. Every boot starts a new link with a new random link id,
+// so the gateway ends the previous session (and its registrations).
+#include <EEPROM.h>
+
+#include "SerialLink.h"
+#include "WampClient.h"
+
+#ifndef LINK_BAUD
+#define LINK_BAUD 250000  // the Yun's Bridge rate; exact at 16 MHz
+#endif
+#ifndef PUBLISH_INTERVAL
+#define PUBLISH_INTERVAL 1000
+#endif
+#define LIGHT_PIN LED_BUILTIN
+#define TEMP_PIN A0
+#define NOISE_PIN A5  // left unconnected: its noise seeds the link id
+
+static const char kRealm[] PROGMEM = "realm1";
+static const char kLightSet[] PROGMEM = "light.set";
+static const char kLightGet[] PROGMEM = "light.get";
+static const char kTemperature[] PROGMEM = "temperature";
+static const char kInvalidArgument[] PROGMEM = "wamp.error.invalid_argument";
+
+static bool light;
+
+// light.set(on) -> on
+static PGM_P lightSet(MpReader &args, uint32_t nargs, MpWriter &out) {
+  if (nargs < 1) return kInvalidArgument;
+  bool on = args.boolean();
+  if (!args.ok()) return kInvalidArgument;
+  light = on;
+  digitalWrite(LIGHT_PIN, on ? HIGH : LOW);
+  out.boolean(light);
+  return NULL;
+}
+
+// light.get() -> on
+static PGM_P lightGet(MpReader &, uint32_t, MpWriter &out) {
+  out.boolean(light);
+  return NULL;
+}
+
+static const ProcedureEntry procedures[] = {
+    {kLightSet, lightSet},
+    {kLightGet, lightGet},
+};
+
+static SerialLink link(Serial1);
+static WampClient wamp(link, kRealm, procedures, 2);
+static uint32_t nextPublish;
+static uint32_t seed;
+
+// newLinkId mixes a boot counter kept in EEPROM (different on every boot),
+// the noise of a floating analog pin and the time into a non-zero id
+// (xorshift32).
+static uint32_t newLinkId() {
+  for (uint8_t i = 0; i < 16; i++) seed = seed << 1 ^ (analogRead(NOISE_PIN) & 3);
+  seed ^= micros();
+  do {
+    seed ^= seed << 13;
+    seed ^= seed >> 17;
+    seed ^= seed << 5;
+  } while (seed == 0);
+  return seed;
+}
+
+static float readCelsius() {
+  uint16_t raw = analogRead(TEMP_PIN);               // 0..1023 for 0..5 V
+  float mv = raw * (5000.0f / 1024.0f);
+  return (mv - 500.0f) / 10.0f;
+}
+
+void setup() {
+  pinMode(LIGHT_PIN, OUTPUT);
+  digitalWrite(LIGHT_PIN, LOW);
+  uint32_t boots;
+  EEPROM.get(0, boots);
+  boots++;
+  EEPROM.put(0, boots);
+  seed = boots * 2654435761ul + 1;
+  Serial1.begin(LINK_BAUD);
+  link.begin(newLinkId(), millis());
+  nextPublish = millis() + PUBLISH_INTERVAL;
+}
+
+void loop() {
+  uint32_t now = millis();
+  if (!link.poll(now)) {  // the link went down: start afresh with a new id
+    wamp.reset();
+    link.begin(newLinkId(), now);
+    return;
+  }
+  wamp.poll(now);
+  if (wamp.joined() && (int32_t)(now - nextPublish) >= 0) {
+    if (wamp.publish(kTemperature, readCelsius(), now)) nextPublish = now + PUBLISH_INTERVAL;
+  }
+}

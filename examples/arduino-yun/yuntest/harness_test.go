@@ -1,0 +1,181 @@
+package yuntest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// requireTools skips the test when the AVR toolchain or simavr is missing,
+// or fails it when CI=true or EDGEWAMP_INTEROP=1 says they must be there.
+func requireTools(t *testing.T) {
+	t.Helper()
+	var missing []string
+	for _, tool := range []string{"make", "avr-gcc", "avr-g++", "avr-size", "cc", "pkg-config"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) == 0 {
+		if err := exec.Command("pkg-config", "--exists", "simavr", "simavrparts").Run(); err != nil {
+			missing = append(missing, "libsimavr-dev (pkg-config simavr simavrparts)")
+		}
+	}
+	if _, err := os.Stat("/usr/share/arduino/hardware/arduino/avr/cores/arduino/Arduino.h"); err != nil {
+		missing = append(missing, "arduino-core-avr")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := fmt.Sprintf("missing %s: run examples/arduino-yun/install-deps.sh", strings.Join(missing, ", "))
+	if os.Getenv("CI") == "true" || os.Getenv("EDGEWAMP_INTEROP") == "1" {
+		t.Fatal(msg + " (required: CI=true or EDGEWAMP_INTEROP=1)")
+	}
+	t.Skip(msg)
+}
+
+// build compiles the firmware and the harness into a temporary directory
+// with the example's Makefile and returns their paths.
+func build(t *testing.T) (elf, harness string) {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the example directory")
+	}
+	dir := filepath.Dir(filepath.Dir(file))
+	out := t.TempDir()
+	elf, harness = filepath.Join(out, "YunWamp.elf"), filepath.Join(out, "simharness")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "make", "-s", "-C", dir, "BUILD="+out, elf, harness)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make: %v\n%s", err, b)
+	}
+	if b, err := exec.Command("avr-size", elf).CombinedOutput(); err == nil {
+		t.Logf("avr-size:\n%s", b)
+	}
+	return elf, harness
+}
+
+// sim is a running simharness: the firmware's UART on a pty, pin changes
+// and command acknowledgements on channels.
+type sim struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	pty   string
+	pins  chan int    // pin 13 levels, in order
+	acks  chan string // "ADC n", "RESET"
+	done  chan struct{}
+	mu    sync.Mutex
+	log   []string // every stdout line, for failure messages
+}
+
+// startSim starts the harness on elf with A0 at mv millivolts; it is
+// stopped when the test ends.
+func startSim(t *testing.T, harness, elf string, mv int) *sim {
+	t.Helper()
+	cmd := exec.Command(harness, "-a", fmt.Sprint(mv), elf)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &sim{t: t, cmd: cmd, stdin: stdin, pins: make(chan int, 64), acks: make(chan string, 8),
+		done: make(chan struct{})}
+	ptyc := make(chan string, 1)
+	go func() {
+		defer close(s.done)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			s.mu.Lock()
+			s.log = append(s.log, line)
+			s.mu.Unlock()
+			switch {
+			case strings.HasPrefix(line, "PTY "):
+				ptyc <- strings.TrimPrefix(line, "PTY ")
+			case line == "PIN 13 1", line == "PIN 13 0":
+				select {
+				case s.pins <- int(line[7] - '0'):
+				default:
+				}
+			case strings.HasPrefix(line, "ADC "), line == "RESET":
+				s.acks <- line
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		stdin.Close() // end of input: the harness exits
+		select {
+		case <-s.done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-s.done
+		}
+		cmd.Wait()
+	})
+	select {
+	case s.pty = <-ptyc:
+	case <-s.done:
+		t.Fatalf("harness ended before printing its pty: %v", s.lines())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("harness printed no pty within 10s: %v", s.lines())
+	}
+	return s
+}
+
+func (s *sim) lines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.log...)
+}
+
+// command sends one line to the harness and waits for its acknowledgement.
+func (s *sim) command(line, ack string) {
+	s.t.Helper()
+	if _, err := io.WriteString(s.stdin, line+"\n"); err != nil {
+		s.t.Fatalf("harness %q: %v", line, err)
+	}
+	select {
+	case got := <-s.acks:
+		if got != ack {
+			s.t.Fatalf("harness answered %q to %q, want %q", got, line, ack)
+		}
+	case <-time.After(10 * time.Second):
+		s.t.Fatalf("harness did not acknowledge %q", line)
+	}
+}
+
+// waitPin waits for pin 13 to reach level (changes to other levels before
+// it are skipped).
+func (s *sim) waitPin(level int, d time.Duration) {
+	s.t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case v := <-s.pins:
+			if v == level {
+				return
+			}
+		case <-deadline:
+			s.t.Fatalf("pin 13 did not go to %d within %v", level, d)
+		}
+	}
+}

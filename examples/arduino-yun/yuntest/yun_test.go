@@ -1,0 +1,231 @@
+package yuntest
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/serialtransport"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// celsius is what the sketch computes for mv millivolts on A0 (a TMP36:
+// 10 mV/°C, 500 mV at 0 °C) through its 10-bit ADC with a 5 V reference.
+func celsius(mv int) float64 {
+	raw := min(mv*1024/5000, 1023)
+	return (float64(raw)*5000/1024 - 500) / 10
+}
+
+// gateway is a minirouter serving the firmware's pty over serialtransport,
+// the way sensorbridge serves /dev/ttyATH0 on the Yun.
+type gateway struct {
+	router *minirouter.Router
+	line   *serialtransport.Listener
+}
+
+func startGateway(t *testing.T, ctx context.Context, pty string) *gateway {
+	t.Helper()
+	r, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := serialtransport.OpenPort(pty, 250000) // the Yun's rate; a pty ignores it
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := serialtransport.NewListener(port, serialtransport.Config{Name: pty})
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		for {
+			c, err := l.Accept(ctx)
+			if err != nil {
+				return
+			}
+			go r.ServeTransport(ctx, c)
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-served
+		r.Close()
+	})
+	return &gateway{router: r, line: l}
+}
+
+// otherSessions lists the joined sessions other than ours.
+func (g *gateway) otherSessions(ours wamp.ID) []wamp.ID {
+	var ids []wamp.ID
+	for _, s := range g.router.Sessions() {
+		if s.ID != ours {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
+}
+
+// waitFirmware waits until the firmware has joined and registered
+// light.get (a call to it succeeds), and returns its session ID.
+func waitFirmware(t *testing.T, ctx context.Context, g *gateway, c *device.Client, ours wamp.ID, not wamp.ID) wamp.ID {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		ids := g.otherSessions(ours)
+		if len(ids) == 1 && ids[0] != not {
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err := c.Call(cctx, "light.get", wamp.Payload{}, nil)
+			cancel()
+			if err == nil {
+				return ids[0]
+			}
+			last = err
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("firmware did not join and register: sessions %v, last call error %v, stats %+v",
+				g.router.Sessions(), last, g.line.Stats())
+		}
+	}
+}
+
+func callBool(t *testing.T, ctx context.Context, c *device.Client, proc wamp.URI, args ...any) bool {
+	t.Helper()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	res, err := c.Call(cctx, proc, wamp.Payload{Args: args}, nil)
+	if err != nil {
+		t.Fatalf("%s%v: %v", proc, args, err)
+	}
+	if len(res.Args) != 1 {
+		t.Fatalf("%s%v returned %v, want one bool", proc, args, res.Args)
+	}
+	b, ok := res.Args[0].(bool)
+	if !ok {
+		t.Fatalf("%s%v returned %T %v, want a bool", proc, args, res.Args[0], res.Args[0])
+	}
+	return b
+}
+
+// waitTemperature waits for a temperature event within 0.15 °C of want.
+func waitTemperature(t *testing.T, events <-chan float64, want float64, d time.Duration) {
+	t.Helper()
+	deadline := time.After(d)
+	var seen []float64
+	for {
+		select {
+		case v := <-events:
+			if math.Abs(v-want) < 0.15 {
+				return
+			}
+			seen = append(seen, v)
+		case <-deadline:
+			t.Fatalf("no temperature event of %.2f °C within %v; saw %v", want, d, seen)
+		}
+	}
+}
+
+func TestFirmwareEndToEnd(t *testing.T) {
+	requireTools(t)
+	elf, harness := build(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	const mv1, mv2 = 750, 1234 // 24.7 °C and 70.1 °C once quantized
+	s := startSim(t, harness, elf, mv1)
+	g := startGateway(t, ctx, s.pty)
+
+	tr, err := g.router.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := device.NewClient(ctx, tr, device.Config{Realm: "realm1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ours := c.ID()
+
+	events := make(chan float64, 64)
+	if _, err := c.Subscribe(ctx, "temperature", func(ev *device.Event) {
+		if len(ev.Args) == 1 {
+			if v, ok := ev.Args[0].(float64); ok {
+				select {
+				case events <- v:
+				default:
+				}
+			}
+		}
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	fw := waitFirmware(t, ctx, g, c, ours, 0)
+	t.Logf("firmware joined as session %d, light.get callable %v after start", fw, time.Since(start))
+
+	// the light: RPC -> pin 13 -> RPC
+	if callBool(t, ctx, c, "light.get") {
+		t.Fatal("light on at boot")
+	}
+	if !callBool(t, ctx, c, "light.set", true) {
+		t.Fatal("light.set(true) returned false")
+	}
+	s.waitPin(1, 5*time.Second)
+	if !callBool(t, ctx, c, "light.get") {
+		t.Fatal("light.get after light.set(true) = false")
+	}
+	callBool(t, ctx, c, "light.set", false)
+	s.waitPin(0, 5*time.Second)
+	// a wrong argument is refused with the sketch's error
+	cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
+	_, err = c.Call(cctx, "light.set", wamp.Payload{Args: wamp.List{"on"}}, nil)
+	ccancel()
+	if !errors.Is(err, wamp.ErrInvalidArgument) {
+		t.Fatalf("light.set(\"on\") = %v, want %s", err, wamp.ErrInvalidArgument)
+	}
+
+	// readings: the ADC value the harness sets arrives as °C
+	waitTemperature(t, events, celsius(mv1), 10*time.Second)
+	s.command("adc 1234", "ADC 1234")
+	waitTemperature(t, events, celsius(mv2), 10*time.Second)
+
+	// a calling burst through window 1: nothing is lost or overrun
+	for i := range 20 {
+		on := i%2 == 0
+		if got := callBool(t, ctx, c, "light.set", on); got != on {
+			t.Fatalf("call %d: light.set(%v) = %v", i, on, got)
+		}
+	}
+
+	// the MCU restarts: a new link, a new session; the old one and its
+	// registrations are gone, and the light is off again (RAM lost)
+	restartsBefore := g.line.Stats().Restarts
+	callBool(t, ctx, c, "light.set", true)
+	s.waitPin(1, 5*time.Second)
+	s.command("reset", "RESET")
+	fw2 := waitFirmware(t, ctx, g, c, ours, fw)
+	if slices.Contains(g.otherSessions(ours), fw) {
+		t.Fatalf("old firmware session %d still joined after the reset", fw)
+	}
+	if st := g.line.Stats(); st.Restarts <= restartsBefore {
+		t.Fatalf("serial line saw no restart: %+v", st)
+	}
+	if callBool(t, ctx, c, "light.get") {
+		t.Fatal("light.get after the reset = true, want the fresh firmware's false")
+	}
+	if !callBool(t, ctx, c, "light.set", true) {
+		t.Fatal("light.set(true) on the new session returned false")
+	}
+	waitTemperature(t, events, celsius(mv2), 10*time.Second)
+	st := g.line.Stats()
+	t.Logf("sessions %d then %d; line: %d frames in, %d out, %d CRC errors, %d COBS errors, %d retransmissions, %d duplicates, %d restarts, %d handshakes",
+		fw, fw2, st.FramesIn, st.FramesOut, st.CRCErrors, st.COBSErrors, st.Retransmissions, st.Duplicates, st.Restarts, st.Handshakes)
+}
