@@ -54,7 +54,7 @@ func startSensorbridge(t *testing.T, fc map[string]any) {
 		case <-time.After(10 * time.Second):
 			t.Error("sensorbridge did not stop")
 		}
-		if t.Failed() {
+		if t.Failed() || testing.Verbose() {
 			t.Logf("logs:\n%s", logs.String())
 		}
 	})

@@ -37,8 +37,14 @@ func needPeer(t *testing.T, name string) {
 			missing = "AutobahnPython (python3-autobahn)"
 		}
 	case "fox":
-		if _, err := os.Stat(filepath.Join("..", "..", "interop", "node", "node_modules", "fox-wamp")); err != nil {
-			missing = "fox-wamp (interop/node/node_modules/fox-wamp)"
+		dir := os.Getenv("EDGEWAMP_FOX_DIR")
+		if dir == "" {
+			dir = filepath.Join("..", "..", "interop", "node")
+		}
+		if _, err := exec.LookPath("node"); err != nil {
+			missing = "node"
+		} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "fox-wamp")); err != nil {
+			missing = "fox-wamp (" + dir + "/node_modules/fox-wamp; EDGEWAMP_FOX_DIR may name another npm prefix)"
 		}
 	}
 	if missing == "" {
@@ -60,13 +66,17 @@ type peerProc struct {
 	err   error
 }
 
-// startPeer starts a peer script ("js" or "py") with args, bounded by ctx.
+// startPeer starts a peer script ("js" or "py", or "fox" for the fox-wamp
+// router) with args, bounded by ctx.
 func startPeer(t *testing.T, ctx context.Context, kind string, args ...string) *peerProc {
 	t.Helper()
 	var cmd *exec.Cmd
-	if kind == "js" {
+	switch kind {
+	case "js":
 		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join("testdata", "ws_peer.js")}, args...)...)
-	} else {
+	case "fox":
+		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join("testdata", "fox_router.js")}, args...)...)
+	default:
 		cmd = exec.CommandContext(ctx, "/usr/bin/python3", append([]string{filepath.Join("testdata", "ws_peer.py")}, args...)...)
 	}
 	cmd.WaitDelay = 2 * time.Second
