@@ -136,7 +136,7 @@ func toInt(v any) (int64, bool) {
 	case int64:
 		return x, true
 	case uint:
-		return int64(x), x <= math.MaxInt64
+		return int64(x), uint64(x) <= math.MaxInt64
 	case uint8:
 		return int64(x), true
 	case uint16:
@@ -144,7 +144,7 @@ func toInt(v any) (int64, bool) {
 	case uint32:
 		return int64(x), true
 	case uint64:
-		return int64(x), x <= math.MaxInt64
+		return int64(x), uint64(x) <= math.MaxInt64
 	case float32:
 		return toInt(float64(x))
 	case float64:
