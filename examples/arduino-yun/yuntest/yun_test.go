@@ -96,6 +96,18 @@ func waitFirmware(t *testing.T, ctx context.Context, g *gateway, c *device.Clien
 	}
 }
 
+// joinLocal joins realm1 over an in-process transport; the client is
+// closed when the test ends.
+func joinLocal(t *testing.T, ctx context.Context, tr wamp.Transport) *device.Client {
+	t.Helper()
+	c, err := device.NewClient(ctx, tr, device.Config{Realm: "realm1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 func callBool(t *testing.T, ctx context.Context, c *device.Client, proc wamp.URI, args ...any) bool {
 	t.Helper()
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -138,7 +150,7 @@ func TestFirmwareEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	const mv1, mv2 = 750, 1234 // 24.7 °C and 70.1 °C once quantized
+	const mv1, mv2 = 750, 1234 // 24.7 °C and 73.1 °C once quantized
 	s := startSim(t, harness, elf, mv1)
 	g := startGateway(t, ctx, s.pty)
 
@@ -146,11 +158,7 @@ func TestFirmwareEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := device.NewClient(ctx, tr, device.Config{Realm: "realm1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := joinLocal(t, ctx, tr)
 	ours := c.ID()
 
 	events := make(chan float64, 64)
