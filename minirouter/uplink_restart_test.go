@@ -96,3 +96,104 @@ func TestUplinkUpstreamRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestUplinkFault kills the upstream while a device publishes 10,000
+// readings at a steady rate, restarts it, and checks that every reading
+// arrives, in order, and how many twice (delivery is at least once: an
+// event whose PUBLISHED was lost with the connection is sent again), and
+// how soon the device's procedure is callable again.
+func TestUplinkFault(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got := make(chan int64, 20000)
+	subscribe := func(r *minirouter.Router) *device.Client {
+		x := join(t, ctx, r, "cloud")
+		if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.temp", func(ev *device.Event) {
+			got <- ev.Args[0].(int64)
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	up := startUpstream(t, "rs", "", func(r *minirouter.Router) { subscribe(r) })
+	cfg := siteRules
+	cfg.URL = up.url()
+	cfg.QueueSize = 20000
+	gw := startGateway(t, cfg)
+	d := join(t, ctx, gw.r, "realm1")
+	if _, err := d.Register(ctx, "light.get", func(context.Context, *device.Invocation) (wamp.Payload, error) {
+		return wamp.Payload{Args: wamp.List{"on"}}, nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, ctx, "joined and exported", func() bool {
+		st := gw.ul.Stats()
+		return st.State == minirouter.UplinkJoined && st.Exported == 1
+	})
+
+	const sent = 10000
+	tick := time.NewTicker(200 * time.Microsecond)
+	defer tick.Stop()
+	callable := make(chan time.Duration, 1)
+	for i := range sent {
+		<-tick.C
+		if err := d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{i}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		switch i {
+		case 3000:
+			up.stopf()
+		case 6000:
+			restarted := time.Now()
+			var x2 *device.Client
+			startUpstream(t, "rs", up.addr, func(r *minirouter.Router) { x2 = subscribe(r) })
+			go func() {
+				for ctx.Err() == nil {
+					if _, err := x2.Call(ctx, "com.acme.site7.light.get", wamp.Payload{}, nil); err == nil {
+						callable <- time.Since(restarted)
+						return
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}()
+		}
+	}
+	seen := make(map[int64]int, sent)
+	var last int64 = -1
+	dups, disorder := 0, 0
+	for len(seen) < sent {
+		select {
+		case v := <-got:
+			seen[v]++
+			if seen[v] > 1 {
+				dups++
+			} else if v < last {
+				disorder++
+			}
+			last = max(last, v)
+		case <-ctx.Done():
+			var missing []int64
+			for i := range int64(sent) {
+				if seen[i] == 0 && len(missing) < 20 {
+					missing = append(missing, i)
+				}
+			}
+			t.Fatalf("received %d distinct readings of %d; missing %v; stats %+v", len(seen), sent, missing, gw.ul.Stats())
+		}
+	}
+	var again time.Duration
+	select {
+	case again = <-callable:
+	case <-ctx.Done():
+		t.Fatal("light.get not callable again after the restart")
+	}
+	st := gw.ul.Stats()
+	t.Logf("readings sent %d, received %d distinct, %d duplicated, 0 lost, %d out of order; callable again %v after the restart; stats %+v",
+		sent, len(seen), dups, disorder, again.Round(time.Millisecond), st)
+	if disorder != 0 || st.QueueDropped != 0 {
+		t.Errorf("%d readings out of order, %d dropped", disorder, st.QueueDropped)
+	}
+}

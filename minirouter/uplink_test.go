@@ -74,10 +74,15 @@ func startUpstream(t *testing.T, kind, addr string, ready func(r *minirouter.Rou
 	var once sync.Once
 	up.stopf = func() {
 		once.Do(func() {
+			// Graceful, as a restarted router is: what it acknowledged is
+			// flushed to its subscribers (a killed one loses its own
+			// in-flight messages, which no gateway can recover).
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			r.Shutdown(sctx)
+			cancel()
 			if srv != nil {
 				srv.Close()
 			}
-			r.Close()
 			l.Close()
 			<-done
 		})
@@ -319,5 +324,78 @@ func TestUplink(t *testing.T) {
 			})
 			eventually(t, ctx, "Exported 0", func() bool { return gw.ul.Stats().Exported == 0 })
 		})
+	}
+}
+
+// TestUplinkNoLoop joins two gateways to one upstream with rules that
+// would echo (each sends sensor.* up and brings the same topics down): an
+// event published on one gateway reaches the upstream and the other
+// gateway exactly once, and never comes back.
+func TestUplinkNoLoop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	up := startUpstream(t, "rs", "", nil)
+	x := join(t, ctx, up.r, "cloud")
+	rules := minirouter.UplinkConfig{
+		URL:       up.url(),
+		Realm:     "cloud",
+		Publish:   []minirouter.UplinkRule{{Local: "sensor.", Upstream: "com.acme.sensor."}},
+		Subscribe: []minirouter.UplinkRule{{Upstream: "com.acme.sensor.", Local: "sensor."}},
+	}
+	g1, g2 := startGateway(t, rules), startGateway(t, rules)
+	eventually(t, ctx, "both joined", func() bool {
+		return g1.ul.Stats().State == minirouter.UplinkJoined && g2.ul.Stats().State == minirouter.UplinkJoined
+	})
+	count := func(c *device.Client) func() int {
+		var mu sync.Mutex
+		n := 0
+		if _, err := c.Subscribe(ctx, "sensor.", func(*device.Event) { mu.Lock(); n++; mu.Unlock() },
+			&device.SubscribeOptions{Match: "prefix"}); err != nil {
+			t.Fatal(err)
+		}
+		return func() int { mu.Lock(); defer mu.Unlock(); return n }
+	}
+	d1, d2, d1b := join(t, ctx, g1.r, "realm1"), join(t, ctx, g2.r, "realm1"), join(t, ctx, g1.r, "realm1")
+	var upN sync.Mutex
+	upCount := 0
+	if _, err := x.Subscribe(ctx, "com.acme.sensor.", func(*device.Event) { upN.Lock(); upCount++; upN.Unlock() },
+		&device.SubscribeOptions{Match: "prefix"}); err != nil {
+		t.Fatal(err)
+	}
+	on2, on1b := count(d2), count(d1b)
+	// The upstream subscriptions of the two uplinks must exist before publishing.
+	eventually(t, ctx, "g2 brings events down", func() bool {
+		x.Publish(ctx, "com.acme.sensor.probe", wamp.Payload{}, &device.PublishOptions{Acknowledge: true})
+		return on2() > 0 && on1b() > 0
+	})
+	base2, base1b := on2(), on1b()
+	eventually(t, ctx, "probes settled", func() bool {
+		time.Sleep(50 * time.Millisecond)
+		b2, b1 := on2(), on1b()
+		settled := b2 == base2 && b1 == base1b
+		base2, base1b = b2, b1
+		return settled
+	})
+	upN.Lock()
+	upCount = 0
+	upN.Unlock()
+
+	const n = 50
+	for i := range n {
+		if err := d1.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{i}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, ctx, "events everywhere", func() bool {
+		upN.Lock()
+		defer upN.Unlock()
+		return upCount >= n && on2()-base2 >= n && on1b()-base1b >= n
+	})
+	time.Sleep(200 * time.Millisecond) // an echo would arrive by now
+	upN.Lock()
+	defer upN.Unlock()
+	if upCount != n || on2()-base2 != n || on1b()-base1b != n {
+		t.Errorf("upstream got %d, gateway 2 %d, gateway 1's other device %d; want %d each (no echo)",
+			upCount, on2()-base2, on1b()-base1b, n)
 	}
 }
