@@ -150,7 +150,7 @@ func TestFirmwareEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	const mv1, mv2 = 750, 1234 // 24.7 °C and 73.1 °C once quantized
+	const mv1, mv2 = 750, 1234 // 24.7 °C and 73.0 °C once quantized
 	s := startSim(t, harness, elf, mv1)
 	g := startGateway(t, ctx, s.pty)
 
