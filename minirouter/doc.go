@@ -26,6 +26,25 @@
 //	        pattern_based_registration, progressive_call_results,
 //	        shared_registration
 //
+// # Uplink
+//
+// [Router.NewUplink] bridges one realm to an upstream router (uplink.go):
+// a local in-process session subscribes to the Publish rules and registers
+// the Import rules; a device.Reconnector session upstream subscribes to the
+// Subscribe rules, registers the exported procedures and publishes the
+// queued events (uplinkqueue.go, acknowledged one at a time, in order). The
+// exported procedures follow the realm's registrations through a watcher
+// (watch.go): the dealer kicks a 1-slot channel under realm.mu whenever a
+// registration appears or goes, and the uplink reads a snapshot and
+// reconciles, so nothing is missed and nothing blocks the dealer. Rules
+// rewrite URIs by prefix (uplinkrule.go).
+//
+// # One port for RawSocket and WebSocket
+//
+// [SplitListener] sorts the connections of one listener by their first
+// octet (0x7F for RawSocket), to serve RawSocket with [Router.Serve] and
+// WebSocket with an http.Server on the same port.
+//
 // # Slow consumers
 //
 // Sending never blocks: every message goes through the session's bounded
