@@ -166,13 +166,9 @@ func (a *Agent) newSensor(sc *SensorConfig) (*sensor, error) {
 		if err != nil {
 			return nil, err
 		}
+		// With edges, the poll period's reads only catch what the kernel's
+		// event buffer lost; every edge is published as it comes.
 		s.src = &gpioSource{line: l, edges: lc.Edge != gpio.EdgeNone}
-		if lc.Edge != gpio.EdgeNone && s.poll == 0 {
-			s.poll = DefaultPoll // the ticker needs a period; edges do the rest
-		}
-		if lc.Edge == gpio.EdgeNone && s.poll == 0 {
-			s.poll = DefaultPoll
-		}
 	}
 	if s.poll <= 0 {
 		s.poll = DefaultPoll
