@@ -79,26 +79,31 @@ func dialRetry(t *testing.T, ctx context.Context, url string, cfg device.Config)
 
 // TestBridgeToSensorbridge runs two sensorbridges from config files: a
 // gateway with the demo device, and its upstream, joined over RawSocket
-// and over WebSocket with TLS. An upstream client switches the demo light
+// and WebSocket, with TLS (wss://, rss://) and on one unisocket port. An upstream client switches the demo light
 // (an exported procedure) and receives temperatures (published up).
 func TestBridgeToSensorbridge(t *testing.T) {
 	cert, key := writeCert(t, t.TempDir())
-	for _, via := range []string{"rs", "wss"} {
+	for _, via := range []string{"rs", "wss", "rss", "uni-rs", "uni-ws"} {
 		t.Run(via, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			rsAddr, wssAddr := freePort(t), freePort(t)
+			rsAddr, wssAddr, rssAddr, uniAddr := freePort(t), freePort(t), freePort(t), freePort(t)
 			startSensorbridge(t, map[string]any{
 				"listeners": []any{
 					map[string]any{"url": "rs://" + rsAddr},
 					map[string]any{"url": "wss://" + wssAddr + "/ws", "cert": cert, "key": key},
+					map[string]any{"url": "rss://" + rssAddr, "cert": cert, "key": key},
+					map[string]any{"url": "uni://" + uniAddr + "/ws"},
 				},
 				"realms": []any{map[string]any{"name": "cloud"}},
 			})
-			upURL := "rs://" + rsAddr
-			if via == "wss" {
-				upURL = "wss://" + wssAddr + "/ws"
-			}
+			upURL := map[string]string{
+				"rs":     "rs://" + rsAddr,
+				"wss":    "wss://" + wssAddr + "/ws",
+				"rss":    "rss://" + rssAddr,
+				"uni-rs": "rs://" + uniAddr + "?serializer=json",
+				"uni-ws": "ws://" + uniAddr + "/ws?serializer=msgpack",
+			}[via]
 			startSensorbridge(t, map[string]any{
 				"listeners":     []any{map[string]any{"url": "unix://" + filepath.Join(t.TempDir(), "gw.sock")}},
 				"demo":          true,
