@@ -91,7 +91,7 @@ const (
 
 // UplinkStats is a snapshot of an uplink's state and counters. Plain data.
 type UplinkStats struct {
-	State         string // connecting, joined, backing off, stopped
+	State         string // stopped (before Run has set up its local session, and after Run), connecting, joined, backing off
 	Joins         uint64 // upstream sessions joined
 	Reconnects    uint64 // upstream sessions lost
 	DialErrors    uint64 // failed connection or join attempts

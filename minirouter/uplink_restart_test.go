@@ -3,6 +3,7 @@ package minirouter_test
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -196,4 +197,70 @@ func TestUplinkFault(t *testing.T) {
 	if disorder != 0 || st.QueueDropped != 0 {
 		t.Errorf("%d readings out of order, %d dropped", disorder, st.QueueDropped)
 	}
+}
+
+// TestUplinkQueueFileSurvivesRestart queues events while the upstream is
+// unreachable, stops the gateway, starts a new one with the same queue file,
+// and checks that the upstream, once up, gets the events in order.
+func TestUplinkQueueFileSurvivesRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	addr := freeAddr(t)
+	cfg := siteRules
+	cfg.URL = "rs://" + addr
+	cfg.QueueFile = t.TempDir() + "/uplink.queue"
+
+	r1, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MinBackoff, cfg.MaxBackoff = 10*time.Millisecond, 50*time.Millisecond
+	ul1, err := r1.NewUplink(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- ul1.Run(rctx) }()
+	d := join(t, ctx, r1, "realm1")
+	eventually(t, ctx, "uplink set up", func() bool { return ul1.Stats().State != minirouter.UplinkStopped })
+	const n = 10
+	for i := range n {
+		d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{i}}, nil)
+	}
+	eventually(t, ctx, "queued", func() bool { return ul1.Stats().Queued == n })
+	stop()
+	<-done
+	r1.Close()
+
+	events := make(chan *device.Event, 2*n)
+	startUpstream(t, "rs", addr, func(r *minirouter.Router) {
+		x := join(t, ctx, r, "cloud")
+		if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.temp", func(ev *device.Event) { events <- ev }, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	gw := startGateway(t, cfg)
+	for i := range n {
+		select {
+		case ev := <-events:
+			if ev.Args[0] != int64(i) {
+				t.Fatalf("event %d: %v", i, ev.Args)
+			}
+		case <-ctx.Done():
+			t.Fatalf("event %d not delivered after the gateway restart; stats %+v", i, gw.ul.Stats())
+		}
+	}
+	eventually(t, ctx, "queue empty", func() bool { return gw.ul.Stats().Queued == 0 })
+}
+
+// freeAddr returns a loopback address that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
