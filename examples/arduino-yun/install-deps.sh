@@ -6,14 +6,18 @@
 # runs no apt-get at all; otherwise it runs one apt-get update and installs the missing ones.
 # Needs root (or sudo) only when something must be installed.
 set -eu
+# shellcheck disable=SC2086 # word splitting of the package lists is wanted
 
 PKGS="gcc-avr binutils-avr avr-libc arduino-core-avr simavr libsimavr-dev libsimavrparts1 libelf-dev pkg-config gcc libc6-dev make"
 
+# one dpkg-query for all: "<package> <status>" lines; absent packages print nothing
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null | awk '$NF == "installed" {print $1}')
 missing=""
 for p in $PKGS; do
-	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
-		missing="$missing $p"
-	fi
+	case " $(echo $installed) " in
+	*" $p "*) ;;
+	*) missing="$missing $p" ;;
+	esac
 done
 if [ -z "$missing" ]; then
 	echo "install-deps: all present ($PKGS)"
@@ -27,5 +31,4 @@ fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# shellcheck disable=SC2086 # word splitting of the package list is wanted
 $SUDO apt-get install -y -qq --no-install-recommends $missing

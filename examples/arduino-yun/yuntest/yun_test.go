@@ -3,8 +3,10 @@ package yuntest
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +32,27 @@ type gateway struct {
 
 func startGateway(t *testing.T, ctx context.Context, pty string) *gateway {
 	t.Helper()
+	return startGatewayCut(t, ctx, pty, nil)
+}
+
+// mutedPort drops every write once muted is set: a gateway that dies
+// without a word.
+type mutedPort struct {
+	io.ReadWriteCloser
+	muted *atomic.Bool
+}
+
+func (m mutedPort) Write(p []byte) (int, error) {
+	if m.muted.Load() {
+		return len(p), nil
+	}
+	return m.ReadWriteCloser.Write(p)
+}
+
+// startGatewayCut is startGateway with the line's writes dropped once
+// muted (when not nil) is set.
+func startGatewayCut(t *testing.T, ctx context.Context, pty string, muted *atomic.Bool) *gateway {
+	t.Helper()
 	r, err := minirouter.New(minirouter.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +60,9 @@ func startGateway(t *testing.T, ctx context.Context, pty string) *gateway {
 	port, err := serialtransport.OpenPort(pty, 250000) // the Yun's rate; a pty ignores it
 	if err != nil {
 		t.Fatal(err)
+	}
+	if muted != nil {
+		port = mutedPort{port, muted}
 	}
 	l := serialtransport.NewListener(port, serialtransport.Config{Name: pty})
 	served := make(chan struct{})
@@ -236,4 +262,41 @@ func TestFirmwareEndToEnd(t *testing.T) {
 	st := g.line.Stats()
 	t.Logf("sessions %d then %d; line: %d frames in, %d out, %d CRC errors, %d COBS errors, %d retransmissions, %d duplicates, %d restarts, %d handshakes",
 		fw, fw2, st.FramesIn, st.FramesOut, st.CRCErrors, st.COBSErrors, st.Retransmissions, st.Duplicates, st.Restarts, st.Handshakes)
+}
+
+// TestGatewayRestart replaces the gateway on the line, as when sensorbridge
+// restarts: first one that dies without a word (the new one answers the
+// firmware's next frame with RESET "unknown link"), then one that closes the
+// link (RESET "closed"). Each time the firmware starts a new link and joins
+// the new router.
+func TestGatewayRestart(t *testing.T) {
+	requireTools(t)
+	elf, harness := build(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := startSim(t, harness, elf, 750)
+
+	for i, end := range []string{"crash", "close", "close"} {
+		gctx, gcancel := context.WithCancel(ctx)
+		var muted atomic.Bool
+		g := startGatewayCut(t, gctx, s.pty, &muted)
+		tr, err := g.router.Connect(gctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := joinLocal(t, gctx, tr)
+		start := time.Now()
+		fw := waitFirmware(t, gctx, g, c, c.ID(), 0)
+		t.Logf("gateway %d: firmware joined as session %d after %v", i+1, fw, time.Since(start))
+		if on := i%2 == 0; callBool(t, gctx, c, "light.set", on) != on {
+			t.Fatalf("gateway %d: light.set(%v)", i+1, on)
+		}
+		if end == "crash" {
+			muted.Store(true) // its RESET never reaches the firmware
+		}
+		c.Close()
+		g.line.Close()
+		g.router.Close()
+		gcancel()
+	}
 }

@@ -107,7 +107,7 @@ bool SerialLink::poll(uint32_t now) {
   while (alive_ && port_.available() > 0) onByte((uint8_t)port_.read(), now);
   if (!alive_) return false;
   if (state_ == Hello) {
-    if (now - helloAt_ >= LINK_HELLO_RETRY) {
+    if ((int32_t)(now - helloAt_) >= LINK_HELLO_RETRY) {  // signed: helloAt_ may lie ahead
       sendHello();
       helloAt_ = now;
     }
@@ -189,8 +189,8 @@ void SerialLink::onFrame(uint8_t *p, uint16_t n, uint32_t now) {
   switch (p[0]) {
     case 0x02:  // HELLO-ACK
       if (state_ == Hello && body == 14 && p[1] == 0x7F && be32(p + 10) == linkId_) {
-        if ((p[2] & 0x0F) != 2) {  // refused (EEEE 0000) or another serializer
-          fail();
+        if ((p[2] & 0x0F) != 2) {  // refused (EEEE 0000) or another serializer:
+          helloAt_ = now + LINK_REFUSED_DELAY;  // ask again later, not at once
           return;
         }
         gatewayId_ = be32(p + 6);

@@ -29,6 +29,7 @@
 // Timings, in milliseconds (the gateway's defaults are 250 ms retransmission,
 // 20 retries, 5 s keepalive and 15 s keepalive timeout).
 #define LINK_HELLO_RETRY 500
+#define LINK_REFUSED_DELAY 5000  // after a refusing HELLO-ACK
 #define LINK_RETRANSMIT 300
 #define LINK_MAX_RETRIES 20
 #define LINK_KEEPALIVE 5000
