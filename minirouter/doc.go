@@ -10,8 +10,9 @@
 // "realm1", open to anonymous sessions. Each connection gets one reader
 // goroutine (the one running ServeTransport) and a peer.Conn whose writer
 // runs only while something is queued. The reader waits for HELLO (within
-// Config.HelloTimeout), authenticates the client (anonymous only for now;
-// see Router.authenticate for where methods plug in), answers WELCOME, and
+// Config.HelloTimeout), authenticates the client (auth.go: anonymous, or
+// ticket, WAMP-CRA plain or salted, and cryptosign for the realm's
+// RealmConfig.Users, within the same deadline), answers WELCOME, and
 // then handles each message in turn: broker.go (subscribe, publish), dealer.go
 // (register, call, yield, cancel, timeouts), with the routing tables of
 // match.go (exact URIs in maps, prefixes by length, wildcards in a trie by

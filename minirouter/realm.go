@@ -15,6 +15,7 @@ type realm struct {
 	name           wamp.URI
 	disconnectSlow bool      // SlowConsumer == "disconnect"
 	dropLog        rateLimit // limits the drop log lines
+	auth           *realmAuth
 
 	mu      sync.Mutex                 // protects the following (and the routing fields of its sessions)
 	subs    *table[*subscription]      // broker: subscriptions by (topic, match)
@@ -34,6 +35,11 @@ func newRealm(r *Router, rc RealmConfig) (*realm, error) {
 		regByID: make(map[wamp.ID]*registration),
 		watch:   make(map[chan struct{}]struct{}),
 	}
+	ra, err := newRealmAuth(rc)
+	if err != nil {
+		return nil, err
+	}
+	rl.auth = ra
 	switch rc.SlowConsumer {
 	case "", SlowConsumerDrop:
 	case SlowConsumerDisconnect:

@@ -88,6 +88,14 @@ type RealmConfig struct {
 	// rate) or [SlowConsumerDisconnect] (the session is ended with a logged
 	// reason).
 	SlowConsumer string
+	// Users may authenticate with ticket, WAMP-CRA (plain or salted) or
+	// cryptosign, each with the credentials its entry holds. Default: none,
+	// and every session is anonymous.
+	Users []User
+	// AllowAnonymous lets sessions join without credentials (as
+	// authrole "anonymous") even when Users is set. Default: anonymous
+	// sessions are allowed only when Users is empty.
+	AllowAnonymous bool
 }
 
 // Router is a WAMP router: realms, each with a broker and a dealer, serving

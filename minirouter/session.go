@@ -2,7 +2,6 @@ package minirouter
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -198,22 +197,6 @@ func (r *Router) leave(s *session) {
 		r.stats.sessions.Add(-1)
 	}
 	r.mu.Unlock()
-}
-
-// authenticate decides who the sender of hello is. Only anonymous access
-// exists so far: every HELLO is accepted with a generated authid and the
-// role "anonymous". Authentication methods (ticket, wampcra, cryptosign)
-// plug in here: pick one from hello.Details["authmethods"] and the realm's
-// configuration, run the CHALLENGE/AUTHENTICATE exchange on conn (with the
-// HELLO deadline still set), and return the identity, or an *wamp.Error
-// (e.g. wamp.ErrAuthenticationFailed) to be sent as ABORT.
-func (r *Router) authenticate(_ *peer.Conn, _ *realm, _ *wamp.Hello) (authInfo, error) {
-	return authInfo{
-		authid:       "anonymous-" + rand.Text()[:10],
-		authrole:     "anonymous",
-		authmethod:   "anonymous",
-		authprovider: "static",
-	}, nil
 }
 
 // abort sends ABORT with reason and a message, waits briefly for it to be

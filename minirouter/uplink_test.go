@@ -37,7 +37,13 @@ func (up *upstream) url() string {
 // subscribing) run before the port is served. addr "" picks a free port.
 func startUpstream(t *testing.T, kind, addr string, ready func(r *minirouter.Router)) *upstream {
 	t.Helper()
-	r, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud"}}})
+	return startUpstreamConfig(t, kind, addr, minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud"}}}, ready)
+}
+
+// startUpstreamConfig is startUpstream with the router's configuration.
+func startUpstreamConfig(t *testing.T, kind, addr string, rcfg minirouter.Config, ready func(r *minirouter.Router)) *upstream {
+	t.Helper()
+	r, err := minirouter.New(rcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,133 @@
+package minirouter_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/edgewamp/edgewamp/auth"
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// authUsers returns a user for each method and the matching client
+// credentials, by method name.
+func authUsers(t *testing.T) ([]minirouter.User, map[string]auth.Credentials) {
+	t.Helper()
+	key, err := auth.GenerateCryptosignKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := []minirouter.User{
+		{AuthID: "tic", AuthRole: "gateway", Ticket: "t1cket"},
+		{AuthID: "cra", Secret: "s3cret"},
+		{AuthID: "salted", Secret: "pa55", Salt: "salt123", Iterations: 100, KeyLen: 32},
+		{AuthID: "cs", AuthRole: "gateway", CryptosignKeys: []string{auth.CryptosignPublicKey(key)}},
+	}
+	creds := map[string]auth.Credentials{
+		"ticket":        {AuthID: "tic", Ticket: "t1cket"},
+		"wampcra":       {AuthID: "cra", Secret: "s3cret"},
+		"wampcra-salt":  {AuthID: "salted", Secret: "pa55"},
+		"cryptosign":    {AuthID: "cs", CryptosignKey: key},
+		"cryptosign-id": {CryptosignKey: key},
+	}
+	return users, creds
+}
+
+// TestRealmAuth joins a realm with users by each method, and checks the
+// refusals: wrong ticket, wrong secret, an unknown key, no credentials.
+func TestRealmAuth(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	users, creds := authUsers(t)
+	r, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud", Users: users}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	other, _ := auth.GenerateCryptosignKey()
+	tests := []struct {
+		name            string
+		cred            auth.Credentials
+		authid, role    string
+		method, wantErr string
+	}{
+		{"ticket", creds["ticket"], "tic", "gateway", "ticket", ""},
+		{"wampcra", creds["wampcra"], "cra", "user", "wampcra", ""},
+		{"wampcra-salt", creds["wampcra-salt"], "salted", "user", "wampcra", ""},
+		{"cryptosign", creds["cryptosign"], "cs", "gateway", "cryptosign", ""},
+		{"cryptosign-no-authid", creds["cryptosign-id"], "cs", "gateway", "cryptosign", ""},
+		{"bad ticket", auth.Credentials{AuthID: "tic", Ticket: "nope"}, "", "", "", "wamp.error.authentication_failed"},
+		{"bad secret", auth.Credentials{AuthID: "cra", Secret: "nope"}, "", "", "", "wamp.error.authentication_failed"},
+		{"unknown key", auth.Credentials{CryptosignKey: other}, "", "", "", "wamp.error.no_auth_method"},
+		{"anonymous", auth.Credentials{}, "", "", "", "wamp.error.no_auth_method"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, err := r.Connect(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := device.NewClient(ctx, tr, device.Config{Realm: "cloud", Auth: tt.cred, Logger: slog.New(slog.DiscardHandler)})
+			if tt.wantErr != "" {
+				var we *wamp.Error
+				if err == nil || !errors.As(err, &we) || string(we.URI) != tt.wantErr {
+					t.Fatalf("join: %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			d := c.RouterDetails()
+			if d["authid"] != tt.authid || d["authrole"] != tt.role || d["authmethod"] != tt.method {
+				t.Errorf("WELCOME details %v", d)
+			}
+		})
+	}
+	if _, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "x",
+		Users: []minirouter.User{{AuthID: "k", CryptosignKeys: []string{"zz"}}}}}}); err == nil {
+		t.Error("a bad public key was accepted")
+	}
+}
+
+// TestUplinkAuth joins the uplink to an upstream that demands
+// authentication, with each method, over RawSocket and WebSocket.
+func TestUplinkAuth(t *testing.T) {
+	users, creds := authUsers(t)
+	for _, kind := range []string{"rs", "ws"} {
+		for _, method := range []string{"ticket", "wampcra", "wampcra-salt", "cryptosign"} {
+			t.Run(kind+"-"+method, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				up := startUpstreamConfig(t, kind, "", minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud", Users: users}}}, nil)
+				cfg := siteRules
+				cfg.URL = up.url()
+				cfg.Auth = creds[method]
+				gw := startGateway(t, cfg)
+				eventually(t, ctx, "joined", func() bool { return gw.ul.Stats().State == minirouter.UplinkJoined })
+			})
+		}
+	}
+}
+
+// TestUplinkAuthRefused keeps retrying, with backoff, an upstream that
+// refuses the uplink's credentials, and never counts it joined.
+func TestUplinkAuthRefused(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	users, _ := authUsers(t)
+	up := startUpstreamConfig(t, "rs", "", minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud", Users: users}}}, nil)
+	cfg := siteRules
+	cfg.URL = up.url()
+	cfg.Auth = auth.Credentials{AuthID: "tic", Ticket: "wrong"}
+	gw := startGateway(t, cfg)
+	eventually(t, ctx, "several refused joins", func() bool { return gw.ul.Stats().DialErrors >= 3 })
+	if st := gw.ul.Stats(); st.Joins != 0 || st.State == minirouter.UplinkJoined {
+		t.Errorf("stats %+v", st)
+	}
+}
