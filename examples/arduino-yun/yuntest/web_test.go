@@ -85,7 +85,7 @@ func TestPageClient(t *testing.T) {
 		t.Fatalf("pageclient.js printed %q: %v", out, err)
 	}
 	if got.Session == 0 || !got.Set || !got.Get || got.Missing != "wamp.error.no_such_procedure" ||
-		math.Abs(got.Temperature-celsius(mv)) > 0.15 {
+		math.Abs(got.Temperature-celsius(mv)) > tolerance {
 		t.Fatalf("pageclient.js saw %+v, want a session, light true, %.2f °C and no_such_procedure", got, celsius(mv))
 	}
 	s.waitPin(1, 5*time.Second) // light.set(true) from the page's client reached the pin
