@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgewamp/edgewamp/auth"
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -79,11 +80,28 @@ func dialRetry(t *testing.T, ctx context.Context, url string, cfg device.Config)
 
 // TestBridgeToSensorbridge runs two sensorbridges from config files: a
 // gateway with the demo device, and its upstream, joined over RawSocket
-// and WebSocket, with TLS (wss://, rss://) and on one unisocket port. An upstream client switches the demo light
+// and WebSocket, with TLS (wss://, rss://) and on one unisocket port; the
+// upstream realm demands authentication of the gateway (ticket, and
+// cryptosign with a key file). An upstream client switches the demo light
 // (an exported procedure) and receives temperatures (published up).
 func TestBridgeToSensorbridge(t *testing.T) {
 	cert, key := writeCert(t, t.TempDir())
-	for _, via := range []string{"rs", "wss", "rss", "uni-rs", "uni-ws"} {
+	keyFile := filepath.Join(t.TempDir(), "gateway.key")
+	csKey, err := auth.GenerateCryptosignKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := auth.MarshalCryptosignKey(csKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(keyFile, kb, 0o600)
+	users := []any{
+		map[string]any{"authid": "site7", "authrole": "gateway", "ticket": "t1cket"},
+		map[string]any{"authid": "viewer", "ticket": "v1ewer"},
+		map[string]any{"authid": "site7-cs", "authrole": "gateway", "cryptosign_pubkeys": []any{auth.CryptosignPublicKey(csKey)}},
+	}
+	for _, via := range []string{"rs", "wss", "rss", "uni-rs", "uni-ws", "rs-cryptosign"} {
 		t.Run(via, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -95,7 +113,7 @@ func TestBridgeToSensorbridge(t *testing.T) {
 					map[string]any{"url": "rss://" + rssAddr, "cert": cert, "key": key},
 					map[string]any{"url": "uni://" + uniAddr + "/ws"},
 				},
-				"realms": []any{map[string]any{"name": "cloud"}},
+				"realms": []any{map[string]any{"name": "cloud", "users": users}},
 			})
 			upURL := map[string]string{
 				"rs":     "rs://" + rsAddr,
@@ -104,18 +122,23 @@ func TestBridgeToSensorbridge(t *testing.T) {
 				"uni-rs": "rs://" + uniAddr + "?serializer=json",
 				"uni-ws": "ws://" + uniAddr + "/ws?serializer=msgpack",
 			}[via]
+			creds := map[string]any{"authid": "site7", "ticket": "t1cket"}
+			if via == "rs-cryptosign" {
+				upURL = "rs://" + rsAddr
+				creds = map[string]any{"authid": "site7-cs", "cryptosign_key_file": keyFile}
+			}
 			startSensorbridge(t, map[string]any{
 				"listeners":     []any{map[string]any{"url": "unix://" + filepath.Join(t.TempDir(), "gw.sock")}},
 				"demo":          true,
 				"demo_interval": "20ms",
 				"uplink": map[string]any{
-					"url": upURL, "realm": "cloud", "ca_file": cert,
+					"url": upURL, "realm": "cloud", "ca_file": cert, "auth": creds,
 					"min_backoff": "20ms", "max_backoff": "200ms",
 					"publish": []any{map[string]any{"local": "temperature", "upstream": "com.acme.site7.temperature", "match": "exact"}},
 					"export":  []any{map[string]any{"local": "light.", "upstream": "com.acme.site7.light."}},
 				},
 			})
-			x := dialRetry(t, ctx, "rs://"+rsAddr, device.Config{Realm: "cloud"})
+			x := dialRetry(t, ctx, "rs://"+rsAddr, device.Config{Realm: "cloud", Auth: auth.Credentials{AuthID: "viewer", Ticket: "v1ewer"}})
 			temps := make(chan wamp.Payload, 16)
 			if _, err := x.Subscribe(ctx, "com.acme.site7.temperature", func(ev *device.Event) {
 				select {

@@ -29,8 +29,10 @@ type fileConfig struct {
 }
 
 type realmSpec struct {
-	Name         string `json:"name"`
-	SlowConsumer string `json:"slow_consumer"`
+	Name           string            `json:"name"`
+	SlowConsumer   string            `json:"slow_consumer"`
+	Users          []minirouter.User `json:"users"`
+	AllowAnonymous bool              `json:"allow_anonymous"`
 }
 
 type logSpec struct {

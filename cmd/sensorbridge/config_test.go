@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgewamp/edgewamp/minirouter"
 )
 
 // TestExampleConfig loads the documented example file and checks that every
@@ -29,8 +31,14 @@ func TestExampleConfig(t *testing.T) {
 		cfg.listeners[2].AllowedOrigins[0] != "https://dashboard.example.com" {
 		t.Errorf("listeners %+v", cfg.listeners)
 	}
-	if len(cfg.realms) != 2 || cfg.realms[1].SlowConsumer != "disconnect" {
+	if len(cfg.realms) != 2 || cfg.realms[1].SlowConsumer != "disconnect" || len(cfg.realms[0].Users) != 3 ||
+		!cfg.realms[0].AllowAnonymous || cfg.realms[0].Users[1].Salt != "agent7-salt" {
 		t.Errorf("realms %+v", cfg.realms)
+	}
+	if r, err := minirouter.New(minirouter.Config{Realms: cfg.realms}); err != nil {
+		t.Errorf("the example's realms: %v", err)
+	} else {
+		r.Close()
 	}
 	u := cfg.uplink
 	if u == nil {

@@ -151,7 +151,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 
 	for _, r := range fc.Realms {
-		cfg.realms = append(cfg.realms, minirouter.RealmConfig{Name: wamp.URI(r.Name), SlowConsumer: r.SlowConsumer})
+		cfg.realms = append(cfg.realms, minirouter.RealmConfig{Name: wamp.URI(r.Name), SlowConsumer: r.SlowConsumer,
+			Users: r.Users, AllowAnonymous: r.AllowAnonymous})
 	}
 	if set["realm"] || len(cfg.realms) == 0 {
 		cfg.realms = []minirouter.RealmConfig{{Name: wamp.URI(realm)}}
