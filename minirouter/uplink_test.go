@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -241,6 +242,37 @@ func TestUplink(t *testing.T) {
 			if err != nil || fmt.Sprint(res.Args) != "[5 com.acme.cloud.add]" {
 				t.Errorf("cloud.add via gateway = %v, %v", res.Args, err)
 			}
+			// ... with progressive results, and cancelled.
+			xCanceled := make(chan struct{})
+			if _, err := x.Register(ctx, "com.acme.cloud.", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+				if inv.Procedure == "com.acme.cloud.wait" {
+					<-ctx.Done()
+					close(xCanceled)
+					return wamp.Payload{}, ctx.Err()
+				}
+				for i := range 3 {
+					inv.Progress(ctx, wamp.Payload{Args: wamp.List{i}})
+				}
+				return wamp.Payload{Args: wamp.List{"done"}}, nil
+			}, &device.RegisterOptions{Match: "prefix"}); err != nil {
+				t.Fatal(err)
+			}
+			progress = nil
+			res, err = d.Call(ctx, "cloud.count", wamp.Payload{}, &device.CallOptions{
+				Progress: func(p wamp.Payload) { progress = append(progress, p.Args[0]) }})
+			if err != nil || fmt.Sprint(res.Args, progress) != "[done] [0 1 2]" {
+				t.Errorf("cloud.count via gateway = %v %v, %v", res.Args, progress, err)
+			}
+			wctx, wcancel = context.WithCancel(ctx)
+			go func() { time.Sleep(50 * time.Millisecond); wcancel() }()
+			if _, err := d.Call(wctx, "cloud.wait", wamp.Payload{}, nil); err == nil {
+				t.Error("cancelled call succeeded")
+			}
+			select {
+			case <-xCanceled:
+			case <-ctx.Done():
+				t.Fatal("cancel did not reach the upstream callee")
+			}
 
 			// Topics up (in order, rewritten) and down; nothing echoes.
 			upEvents := make(chan *device.Event, 100)
@@ -318,7 +350,7 @@ func TestUplink(t *testing.T) {
 
 			st := gw.ul.Stats()
 			if st.State != minirouter.UplinkJoined || st.EventsUp < n+1 || st.EventsDown < 2 || st.CallsIn < 2 ||
-				st.CallsOut != 1 || st.Exported != 2 {
+				st.CallsOut != 3 || st.Exported != 2 {
 				t.Errorf("stats %+v", st)
 			}
 
@@ -403,5 +435,38 @@ func TestUplinkNoLoop(t *testing.T) {
 	if upCount != n || on2()-base2 != n || on1b()-base1b != n {
 		t.Errorf("upstream got %d, gateway 2 %d, gateway 1's other device %d; want %d each (no echo)",
 			upCount, on2()-base2, on1b()-base1b, n)
+	}
+}
+
+// TestUplinkNoGoroutineLeak runs an uplink through a call and events, stops
+// everything, and checks that every goroutine ends.
+func TestUplinkNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Run("run", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		up := startUpstream(t, "ws", "", nil)
+		x := join(t, ctx, up.r, "cloud")
+		got := make(chan struct{}, 10)
+		x.Subscribe(ctx, "com.acme.site7.sensor.t", func(*device.Event) { got <- struct{}{} }, nil)
+		cfg := siteRules
+		cfg.URL = up.url()
+		gw := startGateway(t, cfg)
+		d := join(t, ctx, gw.r, "realm1")
+		d.Register(ctx, "light.x", func(context.Context, *device.Invocation) (wamp.Payload, error) { return wamp.Payload{}, nil }, nil)
+		eventually(t, ctx, "exported", func() bool {
+			_, err := x.Call(ctx, "com.acme.site7.light.x", wamp.Payload{}, nil)
+			return err == nil
+		})
+		d.Publish(ctx, "sensor.t", wamp.Payload{}, nil)
+		<-got
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond) // polling for goroutines to exit
 	}
 }
