@@ -3,6 +3,7 @@ package yuntest
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,27 +44,58 @@ func requireTools(t *testing.T) {
 	t.Skip(msg)
 }
 
-// build compiles the firmware and the harness into a temporary directory
-// with the example's Makefile and returns their paths.
+// built caches the firmware and harness for the package's tests: the
+// first test to need them builds them (about 4 s), the others reuse them.
+// TestMain removes the directory.
+var built struct {
+	sync.Mutex
+	dir, elf, harness string
+	err               error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// build compiles the firmware and the harness with the example's Makefile
+// (once per test binary) and returns their paths.
 func build(t *testing.T) (elf, harness string) {
 	t.Helper()
+	built.Lock()
+	defer built.Unlock()
+	if built.elf == "" && built.err == nil {
+		built.elf, built.harness, built.err = makeFirmware(t)
+	}
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.elf, built.harness
+}
+
+func makeFirmware(t *testing.T) (elf, harness string, err error) {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		t.Fatal("cannot locate the example directory")
+		return "", "", errors.New("cannot locate the example directory")
 	}
 	dir := filepath.Dir(filepath.Dir(file))
-	out := t.TempDir()
-	elf, harness = filepath.Join(out, "YunWamp.elf"), filepath.Join(out, "simharness")
+	if built.dir, err = os.MkdirTemp("", "yuntest-build-"); err != nil {
+		return "", "", err
+	}
+	elf, harness = filepath.Join(built.dir, "YunWamp.elf"), filepath.Join(built.dir, "simharness")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "make", "-s", "-C", dir, "BUILD="+out, elf, harness)
+	cmd := exec.CommandContext(ctx, "make", "-s", "-C", dir, "BUILD="+built.dir, elf, harness)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make: %v\n%s", err, b)
+		return "", "", fmt.Errorf("make: %v\n%s", err, b)
 	}
 	if b, err := exec.Command("avr-size", elf).CombinedOutput(); err == nil {
 		t.Logf("avr-size:\n%s", b)
 	}
-	return elf, harness
+	return elf, harness, nil
 }
 
 // sim is a running simharness: the firmware's UART on a pty, pin changes
