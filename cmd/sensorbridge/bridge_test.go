@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -127,8 +128,9 @@ func TestBridgeToSensorbridge(t *testing.T) {
 				upURL = "rs://" + rsAddr
 				creds = map[string]any{"authid": "site7-cs", "cryptosign_key_file": keyFile}
 			}
+			gwSock := filepath.Join(t.TempDir(), "gw.sock")
 			startSensorbridge(t, map[string]any{
-				"listeners":     []any{map[string]any{"url": "unix://" + filepath.Join(t.TempDir(), "gw.sock")}},
+				"listeners":     []any{map[string]any{"url": "unix://" + gwSock}},
 				"demo":          true,
 				"demo_interval": "20ms",
 				"uplink": map[string]any{
@@ -168,6 +170,18 @@ func TestBridgeToSensorbridge(t *testing.T) {
 				}
 			case <-ctx.Done():
 				t.Fatal("no temperature upstream")
+			}
+			// The gateway's counters, through its stats procedure.
+			c := dialRetry(t, ctx, "unix://"+gwSock, device.Config{})
+			res, err := c.Call(ctx, statsProcedure, wamp.Payload{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ul, _ := res.Kwargs["uplink"].(wamp.Dict)
+			rt, _ := res.Kwargs["router"].(wamp.Dict)
+			if exp, _ := wamp.OptInt(ul, "exported"); ul["state"] != "joined" || exp < 1 ||
+				fmt.Sprint(ul["calls_in"], rt["sessions"]) != "1 4" {
+				t.Errorf("stats %v", res.Kwargs)
 			}
 		})
 	}

@@ -63,6 +63,11 @@ func run(ctx context.Context, cfg *config) error {
 			}
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		serveStats(uplinkCtx, r, ul, cfg.realms[0].Name, log)
+	}()
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
 	if cfg.demo {
