@@ -58,10 +58,11 @@ func (m mutedPort) Write(p []byte) (int, error) {
 // muted (when not nil) is set.
 func startGatewayCut(t *testing.T, ctx context.Context, pty string, muted *atomic.Bool) *gateway {
 	t.Helper()
-	r, err := minirouter.New(minirouter.Config{})
+	r, err := newRouter()
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { r.Close() })
 	port, err := serialtransport.OpenPort(pty, 250000) // the Yun's rate; a pty ignores it
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +70,13 @@ func startGatewayCut(t *testing.T, ctx context.Context, pty string, muted *atomi
 	if muted != nil {
 		port = mutedPort{port, muted}
 	}
-	l := serialtransport.NewListener(port, serialtransport.Config{Name: pty})
+	return serveLine(t, ctx, r, serialtransport.NewListener(port, serialtransport.Config{Name: pty}))
+}
+
+func newRouter() (*minirouter.Router, error) { return minirouter.New(minirouter.Config{}) }
+
+// serveLine serves the links of l on r until the test ends.
+func serveLine(t *testing.T, ctx context.Context, r *minirouter.Router, l *serialtransport.Listener) *gateway {
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -84,7 +91,6 @@ func startGatewayCut(t *testing.T, ctx context.Context, pty string, muted *atomi
 	t.Cleanup(func() {
 		l.Close()
 		<-served
-		r.Close()
 	})
 	return &gateway{router: r, line: l}
 }
