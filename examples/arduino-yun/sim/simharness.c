@@ -17,9 +17,13 @@
  *   PIN 13 0|1          pin 13 (PC7, LED_BUILTIN) changed
  *   ADC MV              the A0 voltage was set
  *   RESET               the MCU was reset
+ *   MEM N               N bytes of SRAM never written since start (the gap
+ *                       between .bss and the deepest stack: stack headroom)
  * stdin commands (one a line):
  *   adc MV              set the voltage on A0
  *   reset               reset the MCU (power-on of the sketch, RAM lost)
+ *   mem                 report the SRAM never written (SRAM is painted
+ *                       with 0xAA before the firmware starts)
  *   quit                exit (so does end of input)
  *
  * A5 (ADC0) is a floating pin: it reads random noise, as the real one does,
@@ -72,6 +76,20 @@ static void pin_changed(struct avr_irq_t *irq, uint32_t value, void *param) {
 	fflush(stdout);
 }
 
+#define PAINT 0xAA
+#define RAMSTART 0x100 /* after the registers and I/O space (32u4, 328P) */
+
+/* untouched returns the longest run of painted SRAM: the bytes neither the
+ * C runtime (.data, .bss), the heap nor the stack ever wrote. */
+static unsigned untouched(void) {
+	unsigned best = 0, run = 0;
+	for (unsigned a = RAMSTART; a <= avr->ramend; a++) {
+		run = avr->data[a] == PAINT ? run + 1 : 0;
+		if (run > best) best = run;
+	}
+	return best;
+}
+
 /* command reads stdin without blocking and runs the complete lines. */
 static char cmd[128];
 static size_t cmdlen;
@@ -93,6 +111,8 @@ static void command(void) {
 		} else if (strcmp(cmd, "reset") == 0) {
 			avr_reset(avr);
 			printf("RESET\n");
+		} else if (strcmp(cmd, "mem") == 0) {
+			printf("MEM %u\n", untouched());
 		} else if (strcmp(cmd, "quit") == 0) {
 			stop = 1;
 		} else {
@@ -151,6 +171,8 @@ int main(int argc, char **argv) {
 	avr_init(avr);
 	avr_load_firmware(avr, &f);
 	avr->aref = avr->avcc = avr->vcc = 5000; /* millivolts */
+	/* paint SRAM (the firmware's start-up code only writes .data and .bss) */
+	memset(avr->data + RAMSTART, PAINT, avr->ramend + 1 - RAMSTART);
 	rng ^= (unsigned)getpid() ^ (unsigned)time(NULL);
 
 	avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_OUT_TRIGGER),

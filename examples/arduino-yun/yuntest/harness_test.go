@@ -148,7 +148,7 @@ func startSim(t *testing.T, harness, elf string, mv int) *sim {
 				case s.pins <- int(line[7] - '0'):
 				default:
 				}
-			case strings.HasPrefix(line, "ADC "), line == "RESET":
+			case strings.HasPrefix(line, "ADC "), strings.HasPrefix(line, "MEM "), line == "RESET":
 				s.acks <- line
 			}
 		}
@@ -179,19 +179,22 @@ func (s *sim) lines() []string {
 	return append([]string(nil), s.log...)
 }
 
-// command sends one line to the harness and waits for its acknowledgement.
-func (s *sim) command(line, ack string) {
+// command sends one line to the harness, waits for its acknowledgement,
+// which must start with ack, and returns it.
+func (s *sim) command(line, ack string) string {
 	s.t.Helper()
 	if _, err := io.WriteString(s.stdin, line+"\n"); err != nil {
 		s.t.Fatalf("harness %q: %v", line, err)
 	}
 	select {
 	case got := <-s.acks:
-		if got != ack {
+		if !strings.HasPrefix(got, ack) {
 			s.t.Fatalf("harness answered %q to %q, want %q", got, line, ack)
 		}
+		return got
 	case <-time.After(10 * time.Second):
 		s.t.Fatalf("harness did not acknowledge %q", line)
+		return ""
 	}
 }
 

@@ -3,6 +3,7 @@ package yuntest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -248,6 +249,16 @@ func TestFirmwareEndToEnd(t *testing.T) {
 		if got := callBool(t, ctx, c, "light.set", on); got != on {
 			t.Fatalf("call %d: light.set(%v) = %v", i, on, got)
 		}
+	}
+
+	// stack headroom after all that: SRAM the firmware never wrote
+	var free int
+	if _, err := fmt.Sscanf(s.command("mem", "MEM "), "MEM %d", &free); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("SRAM never written (stack headroom): %d bytes", free)
+	if free < 256 {
+		t.Fatalf("only %d bytes of SRAM left untouched, want at least 256 of headroom", free)
 	}
 
 	// the MCU restarts: a new link, a new session; the old one and its
