@@ -31,18 +31,26 @@ func openRawLine(t *testing.T, pty string) *rawLine {
 		defer close(done)
 		d := serialtransport.NewFrameDecoder(2048)
 		buf := make([]byte, 512)
+		var raw []byte // the frame being received, as sent
 		for {
 			n, err := port.Read(buf)
-			p := buf[:n]
-			for len(p) > 0 {
-				payload, rest, ferr := d.Next(p)
-				if ferr != nil {
-					t.Errorf("firmware sent a bad frame: %v", ferr)
+			for _, b := range buf[:n] {
+				raw = append(raw, b)
+				if b != 0 {
+					continue
 				}
-				if payload != nil {
-					l.frames <- bytes.Clone(payload)
+				if len(raw) > 1 { // not the lone 0x00 sent before HELLO
+					payload, _, ferr := d.Next(raw)
+					if ferr != nil || payload == nil {
+						t.Errorf("firmware sent a bad frame % x: %v", raw, ferr)
+					} else if want := serialtransport.AppendFrame(nil, payload); !bytes.Equal(raw, want) {
+						// the same bytes as the Go encoder: canonical COBS, big-endian CRC
+						t.Errorf("firmware frame % x, Go encodes its payload as % x", raw, want)
+					} else {
+						l.frames <- bytes.Clone(payload)
+					}
 				}
-				p = rest
+				raw = raw[:0]
 			}
 			if err != nil {
 				return
