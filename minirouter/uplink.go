@@ -23,7 +23,15 @@ const (
 	uplinkAckTimeout = 10 * time.Second
 	// uplinkOpTimeout bounds an upstream UNREGISTER.
 	uplinkOpTimeout = 5 * time.Second
+	// uplinkLocalEvents is the local session's event queue: its handler
+	// only moves each event into the store-and-forward queue.
+	uplinkLocalEvents = 1024
 )
+
+// excludeMe is sent explicitly with every publication the uplink makes
+// (the spec's default, but not every router's), so that it never receives
+// its own events back.
+var excludeMe = true
 
 // UplinkConfig configures an [Uplink]. The zero value of each field means the
 // default stated in its comment; URL (or Connect) is required. It is plain
@@ -281,7 +289,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 		return fmt.Errorf("minirouter: uplink: %w", err)
 	}
 	local, err := device.NewClient(ctx, t, device.Config{Realm: u.cfg.LocalRealm, Logger: u.log,
-		EventQueue: max(1024, u.cfg.QueueSize)})
+		EventQueue: uplinkLocalEvents})
 	if err != nil {
 		return fmt.Errorf("minirouter: uplink: local session: %w", err)
 	}
@@ -322,7 +330,7 @@ func (u *Uplink) setup(ctx context.Context, local *device.Client) error {
 			if !ok {
 				return
 			}
-			if err := local.Publish(ctx, lt, ev.Payload, nil); err == nil {
+			if err := local.Publish(ctx, lt, ev.Payload, &device.PublishOptions{ExcludeMe: &excludeMe}); err == nil {
 				u.eventsDown.Add(1)
 			}
 		}
@@ -487,7 +495,7 @@ func (u *Uplink) pump(ctx context.Context) {
 			}
 		}
 		pctx, cancel := context.WithTimeout(ctx, uplinkAckTimeout)
-		err := c.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true})
+		err := c.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true, ExcludeMe: &excludeMe})
 		cancel()
 		var we *wamp.Error
 		switch {

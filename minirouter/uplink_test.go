@@ -65,6 +65,8 @@ func startUpstreamConfig(t *testing.T, kind, addr string, rcfg minirouter.Config
 	if err != nil {
 		t.Fatal(err)
 	}
+	tl := &trackListener{Listener: l}
+	l = tl
 	up := &upstream{t: t, kind: kind, addr: l.Addr().String(), r: r}
 	done := make(chan struct{})
 	var srv *http.Server
@@ -81,16 +83,25 @@ func startUpstreamConfig(t *testing.T, kind, addr string, rcfg minirouter.Config
 	var once sync.Once
 	up.stopf = func() {
 		once.Do(func() {
-			// Graceful, as a restarted router is: what it acknowledged is
-			// flushed to its subscribers (a killed one loses its own
-			// in-flight messages, which no gateway can recover).
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			r.Shutdown(sctx)
-			cancel()
+			// The upstream dies as a process would: its network connections
+			// (the uplink's) break at once. Its in-process subscribers then
+			// get what it had already acknowledged before it is closed
+			// (no gateway can recover what a dead router acknowledged but
+			// never delivered).
+			l.Close()
+			tl.killConns()
+			for last := uint64(0); ; {
+				time.Sleep(20 * time.Millisecond) // polling: the router's output settles
+				if n := r.Stats().MessagesOut; n == last {
+					break
+				} else {
+					last = n
+				}
+			}
 			if srv != nil {
 				srv.Close()
 			}
-			l.Close()
+			r.Close()
 			<-done
 		})
 	}
@@ -468,5 +479,30 @@ func TestUplinkNoGoroutineLeak(t *testing.T) {
 			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(10 * time.Millisecond) // polling for goroutines to exit
+	}
+}
+
+// trackListener remembers the connections it accepts, to break them all.
+type trackListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (l *trackListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.conns = append(l.conns, c)
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+func (l *trackListener) killConns() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		c.Close()
 	}
 }
