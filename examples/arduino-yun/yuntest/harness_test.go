@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -105,8 +106,9 @@ type sim struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	pty   string
-	pins  chan int    // pin 13 levels, in order
-	acks  chan string // "ADC n", "RESET"
+	pin   atomic.Int32  // pin 13's level, as last reported (-1: not yet)
+	pinCh chan struct{} // signalled when pin 13 changes
+	acks  chan string   // "ADC n", "RESET"
 	done  chan struct{}
 	mu    sync.Mutex
 	log   []string // every stdout line, for failure messages
@@ -129,8 +131,9 @@ func startSim(t *testing.T, harness, elf string, mv int) *sim {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &sim{t: t, cmd: cmd, stdin: stdin, pins: make(chan int, 64), acks: make(chan string, 8),
+	s := &sim{t: t, cmd: cmd, stdin: stdin, pinCh: make(chan struct{}, 1), acks: make(chan string, 8),
 		done: make(chan struct{})}
+	s.pin.Store(-1)
 	ptyc := make(chan string, 1)
 	go func() {
 		defer close(s.done)
@@ -144,8 +147,9 @@ func startSim(t *testing.T, harness, elf string, mv int) *sim {
 			case strings.HasPrefix(line, "PTY "):
 				ptyc <- strings.TrimPrefix(line, "PTY ")
 			case line == "PIN 13 1", line == "PIN 13 0":
+				s.pin.Store(int32(line[7] - '0'))
 				select {
-				case s.pins <- int(line[7] - '0'):
+				case s.pinCh <- struct{}{}:
 				default:
 				}
 			case strings.HasPrefix(line, "ADC "), strings.HasPrefix(line, "MEM "), line == "RESET":
@@ -198,19 +202,17 @@ func (s *sim) command(line, ack string) string {
 	}
 }
 
-// waitPin waits for pin 13 to reach level (changes to other levels before
-// it are skipped).
+// waitPin waits until pin 13 is at level. The harness reports a change
+// when the firmware makes it, before the firmware answers the call that
+// caused it, so after such a call the report is at most in transit.
 func (s *sim) waitPin(level int, d time.Duration) {
 	s.t.Helper()
 	deadline := time.After(d)
-	for {
+	for s.pin.Load() != int32(level) {
 		select {
-		case v := <-s.pins:
-			if v == level {
-				return
-			}
+		case <-s.pinCh:
 		case <-deadline:
-			s.t.Fatalf("pin 13 did not go to %d within %v", level, d)
+			s.t.Fatalf("pin 13 is %d, not %d, after %v", s.pin.Load(), level, d)
 		}
 	}
 }

@@ -251,6 +251,28 @@ func TestFirmwareEndToEnd(t *testing.T) {
 		}
 	}
 
+	// a concurrent burst: the gateway queues the INVOCATIONs and feeds them
+	// one at a time (window 1), so the 64-byte receive ring never overflows
+	callBool(t, ctx, c, "light.set", true)
+	errs := make(chan error, 30)
+	for range cap(errs) {
+		go func() {
+			cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+			defer ccancel()
+			res, err := c.Call(cctx, "light.get", wamp.Payload{}, nil)
+			if err == nil && (len(res.Args) != 1 || res.Args[0] != true) {
+				err = fmt.Errorf("light.get returned %v, want [true]", res.Args)
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent light.get: %v", err)
+		}
+	}
+	callBool(t, ctx, c, "light.set", false)
+
 	// stack headroom after all that: SRAM the firmware never wrote
 	var free int
 	if _, err := fmt.Sscanf(s.command("mem", "MEM "), "MEM %d", &free); err != nil {
