@@ -14,7 +14,8 @@ import (
 // TestUplinkToFoxWamp bridges the gateway to an independent upstream, the
 // fox-wamp router (WebSocket, JSON only): an AutobahnJS client on fox-wamp
 // calls a procedure of a device on our gateway, and an AutobahnJS
-// subscriber on fox-wamp receives a device's readings in order, none lost.
+// subscriber on fox-wamp receives a device's readings in order, none lost;
+// after fox-wamp is killed and restarted the procedure is callable again.
 func TestUplinkToFoxWamp(t *testing.T) {
 	needPeer(t, "fox")
 	needPeer(t, "js")
@@ -46,21 +47,24 @@ func TestUplinkToFoxWamp(t *testing.T) {
 	}
 
 	// A caller on fox-wamp, once the registration is there upstream.
-	const calls = 20
-	var caller *peerProc
-	for attempt := 0; ; attempt++ {
-		caller = startPeer(t, ctx, "js", foxURL, "realm1", "json", "caller", fmt.Sprint(calls), "com.acme.site7.light.add2")
-		select {
-		case <-caller.done:
-		case <-ctx.Done():
-			t.Fatal("caller did not end")
+	callThrough := func(calls int) {
+		t.Helper()
+		var caller *peerProc
+		for attempt := 0; ; attempt++ {
+			caller = startPeer(t, ctx, "js", foxURL, "realm1", "json", "caller", fmt.Sprint(calls), "com.acme.site7.light.add2")
+			select {
+			case <-caller.done:
+			case <-ctx.Done():
+				t.Fatal("caller did not end")
+			}
+			if caller.err == nil || attempt == 50 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond) // not registered upstream yet
 		}
-		if caller.err == nil || attempt == 20 {
-			break
-		}
-		time.Sleep(100 * time.Millisecond) // not registered upstream yet
+		caller.wait(ctx)
 	}
-	caller.wait(ctx)
+	callThrough(20)
 
 	// A subscriber on fox-wamp receives every reading, in order.
 	const readings = 200
@@ -72,4 +76,15 @@ func TestUplinkToFoxWamp(t *testing.T) {
 		}
 	}
 	sub.wait(ctx)
+
+	// fox-wamp dies and comes back on the same port: the uplink rejoins and
+	// registers the procedure again.
+	fox.cmd.Process.Kill()
+	<-fox.done
+	fox2 := startPeer(t, ctx, "fox", port, "127.0.0.1")
+	fox2.ready(ctx)
+	restarted := time.Now()
+	callThrough(1)
+	t.Logf("the device's procedure was callable through fox-wamp %v after it restarted (node start-up of the caller included)",
+		time.Since(restarted).Round(time.Millisecond))
 }
