@@ -3,8 +3,9 @@
 #
 #   Debian (apt-get): AutobahnPython (python3-autobahn 22.7.1 + msgpack), Autobahn|C++ (autobahn-cpp-dev
 #                     17.5.1, header-only, with boost and msgpack-cxx) and the C++ toolchain (g++, make).
-#   npm:              AutobahnJS (autobahn@22.11.1; 26.x needs Node 22) into interop/node/node_modules,
-#                     from the committed interop/node/package.json + package-lock.json (npm ci).
+#   npm:              AutobahnJS (autobahn@22.11.1; 26.x needs Node 22), wampy@8.0.2 and the fox-wamp@0.7.28
+#                     router into interop/node/node_modules,
+#                     from the committed interop/node/package.json + package-lock.json.
 #
 # Idempotent and quick when everything is in place: apt runs only when dpkg lacks a package (and then runs
 # `apt-get update` first), npm runs only when node_modules was not installed from the current lock file.
@@ -53,8 +54,11 @@ want="$(sha256sum "$NODE_DIR/package-lock.json" | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$NODE_DIR/node_modules/autobahn/package.json" ]; then
   log "node_modules current"
 else
-  log "npm ci in interop/node"
-  (cd "$NODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  log "npm install in interop/node (from the committed lock file)"
+  # Not `npm ci`: with lock files written without registry addresses, npm ci
+  # rejects the optional per-platform packages of wampy's cbor-x and msgpackr.
+  # `install --no-save` follows the lock file and leaves it untouched.
+  (cd "$NODE_DIR" && npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error)
   echo "$want" >"$stamp"
 fi
 
@@ -63,6 +67,8 @@ fi
   || die "AutobahnPython (python3-autobahn, python3-msgpack) not importable by /usr/bin/python3"
 (cd "$NODE_DIR" && node -e "console.log('install-peers: autobahn (js)', require('autobahn').version)") \
   || die "AutobahnJS not loadable from interop/node/node_modules"
+(cd "$NODE_DIR" && node -e "require('wampy'); require('fox-wamp'); console.log('install-peers: wampy and fox-wamp loadable')") \
+  || die "wampy or fox-wamp not loadable from interop/node/node_modules"
 [ -f /usr/include/autobahn/autobahn.hpp ] || die "Autobahn|C++ headers missing (/usr/include/autobahn/autobahn.hpp)"
 command -v g++ >/dev/null || die "g++ missing"
 log "OK"
