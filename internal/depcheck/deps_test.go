@@ -1,6 +1,6 @@
 // Package depcheck holds the footprint test: the packages an agent built without WebSocket links must not
 // pull in net/http, regexp or text/template (tailscale-style "regexp: bloats binary"), and
-// serialtransport must not pull in net/http (go.bug.st/serial links regexp itself).
+// serialtransport, agent and cmd/edge-agent must not pull in net/http (go.bug.st/serial links regexp itself).
 package depcheck
 
 import (
@@ -32,7 +32,12 @@ var rules = []rule{
 	{pkg: "peer", forbidden: small},
 	{pkg: "rawsocket", forbidden: small},
 	{pkg: "device", forbidden: small},
-	{pkg: "serialtransport", forbidden: []string{"net/http"}, optional: true},
+	{pkg: "auth", forbidden: small},
+	{pkg: "serialtransport", forbidden: []string{"net/http"}},
+	// The device agent is built without WebSocket (about 1.6 MB on arm): a binary that wants it plugs
+	// wstransport in through device.Config.Dialers.
+	{pkg: "agent", forbidden: []string{"net/http", "text/template"}},
+	{pkg: "cmd/edge-agent", forbidden: []string{"net/http", "text/template"}},
 }
 
 // platforms on which the import graph is checked: the host and the cross-build targets (build tags
