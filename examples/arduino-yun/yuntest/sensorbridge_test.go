@@ -3,7 +3,7 @@ package yuntest
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,10 +35,52 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// yunConfig returns the Yun's config file (openwrt/sensorbridge.json) made
+// to run here: the serial listener on pty instead of /dev/ttyATH0, the
+// other listeners on loopback with ports chosen by the system, and a Unix
+// socket listener added for the test's client. Every other key is kept, so
+// sensorbridge's strict decoding checks them.
+func yunConfig(t *testing.T, path, pty, sock string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	listeners, _ := cfg["listeners"].([]any)
+	if len(listeners) == 0 {
+		t.Fatalf("%s: no listeners", path)
+	}
+	for _, l := range listeners {
+		m, _ := l.(map[string]any)
+		u, _ := m["url"].(string)
+		switch {
+		case u == "serial:///dev/ttyATH0?baud=250000":
+			m["url"] = "serial://" + pty + "?baud=250000"
+		case strings.Contains(u, "://0.0.0.0:"):
+			host := u[strings.Index(u, "0.0.0.0:"):]
+			rest := host[strings.IndexAny(host+"/", "/"):]
+			m["url"] = u[:strings.Index(u, "0.0.0.0:")] + "127.0.0.1:0" + rest
+		default:
+			t.Fatalf("%s: unexpected listener %q", path, u)
+		}
+	}
+	cfg["listeners"] = append(listeners, map[string]any{"url": "unix://" + sock})
+	out, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // TestSensorbridgeBinary runs the walkthrough's gateway as the Yun runs it:
-// the sensorbridge binary with a config file whose serial listener is the
-// firmware's pty at 250000 baud, and a backend client on a Unix socket.
-// It skips while sensorbridge has no serial:// listener.
+// the sensorbridge binary with the Yun's config file (openwrt/sensorbridge.json,
+// its serial listener on the firmware's pty at 250000 baud), and a backend
+// client on a Unix socket. It skips while sensorbridge has no serial://
+// listener.
 func TestSensorbridgeBinary(t *testing.T) {
 	requireTools(t)
 	elf, harness := build(t)
@@ -59,13 +101,7 @@ func TestSensorbridgeBinary(t *testing.T) {
 	s := startSim(t, harness, elf, mv)
 	sock := filepath.Join(dir, "gw.sock")
 	conf := filepath.Join(dir, "sensorbridge.json")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, `{
-  "listeners": [
-    {"url": "serial://%s?baud=250000"},
-    {"url": "unix://%s"}
-  ],
-  "log": {"level": "debug"}
-}`, s.pty, sock), 0o600); err != nil {
+	if err := os.WriteFile(conf, yunConfig(t, filepath.Join(root, "examples", "arduino-yun", "openwrt", "sensorbridge.json"), s.pty, sock), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var logs lockedBuffer
@@ -139,4 +175,5 @@ func TestSensorbridgeBinary(t *testing.T) {
 		t.Fatal("light.get through sensorbridge = false")
 	}
 	waitTemperature(t, events, celsius(mv), 10*time.Second)
+	t.Logf("sensorbridge log:\n%s", logs.String())
 }
