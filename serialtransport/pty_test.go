@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgewamp/edgewamp/serialtransport/internal/ptytest"
+	"github.com/edgewamp/edgewamp/internal/ptytest"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 

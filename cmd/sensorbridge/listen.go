@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/serialtransport"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
 )
@@ -31,6 +34,7 @@ const (
 	kindRawSocket = "rawsocket"
 	kindWebSocket = "websocket"
 	kindUni       = "unisocket"
+	kindSerial    = "serial"
 )
 
 // gwListener is an open listener and how to serve it.
@@ -39,6 +43,11 @@ type gwListener struct {
 	kind string
 	path string // WebSocket path (websocket, unisocket)
 	l    net.Listener
+	log  *slog.Logger
+	// serial is the open line of a serial listener; nil while it is being
+	// reopened (mu protects it then).
+	mu     sync.Mutex
+	serial *serialtransport.Listener
 }
 
 // listen opens the listener a URL names:
@@ -49,6 +58,7 @@ type gwListener struct {
 //	ws://host:port/path              WebSocket (path default /ws)
 //	wss://host:port/path             WebSocket over TLS (cert, key)
 //	uni://host:port/path             RawSocket and WebSocket on one port (first octet 0x7F = RawSocket)
+//	serial:///dev/ttyATH0?baud=250000  the serial link (serialtransport): one device session at a time
 func listen(spec listenSpec) (*gwListener, error) {
 	raw := spec.URL
 	u, err := url.Parse(raw)
@@ -69,6 +79,13 @@ func listen(spec listenSpec) (*gwListener, error) {
 		if g.path == "" {
 			g.path = "/ws"
 		}
+	case "serial":
+		sl, err := serialtransport.Listen(raw, serialtransport.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("listen %s: %w", raw, err)
+		}
+		g.kind, g.serial = kindSerial, sl
+		return g, nil
 	case "unix":
 		path := u.Path
 		if u.Host != "" || path == "" {
@@ -84,7 +101,7 @@ func listen(spec listenSpec) (*gwListener, error) {
 		g.kind, g.l = kindRawSocket, l
 		return g, nil
 	default:
-		return nil, fmt.Errorf("listen URL %q: unsupported scheme %q (want rs, rss, unix, ws, wss or uni)", raw, u.Scheme)
+		return nil, fmt.Errorf("listen URL %q: unsupported scheme %q (want rs, rss, unix, ws, wss, uni or serial)", raw, u.Scheme)
 	}
 	if u.Host == "" || u.Port() == "" {
 		return nil, fmt.Errorf("listen URL %q: want %s://host:port", raw, u.Scheme)
@@ -108,6 +125,23 @@ func listen(spec listenSpec) (*gwListener, error) {
 	}
 	g.l = l
 	return g, nil
+}
+
+// addr describes where the listener listens.
+func (g *gwListener) addr() string {
+	if g.kind == kindSerial {
+		return g.serial.Name()
+	}
+	return g.l.Addr().String()
+}
+
+// close closes a listener that was opened but never served.
+func (g *gwListener) close() {
+	if g.kind == kindSerial {
+		g.serial.Close()
+		return
+	}
+	g.l.Close()
 }
 
 // removeStaleSocket removes a socket file left by an earlier run; a live
@@ -147,6 +181,9 @@ func (g *gwListener) serve(r *minirouter.Router, errc chan<- error) (stop func()
 			}
 		}
 	}
+	if g.kind == kindSerial {
+		return g.serveSerial(r)
+	}
 	var srv *http.Server
 	rawL, webL := g.l, g.l
 	if g.kind == kindUni {
@@ -170,6 +207,80 @@ func (g *gwListener) serve(r *minirouter.Router, errc chan<- error) (stop func()
 		}
 		rawL.Close()
 		webL.Close()
+		wg.Wait()
+	}
+}
+
+// Reopening a serial line that failed (a USB adapter unplugged, say) waits
+// from serialRetryMin, doubling up to serialRetryMax.
+const (
+	serialRetryMin = time.Second
+	serialRetryMax = 30 * time.Second
+)
+
+// serveSerial serves the device sessions of a serial line, one link at a
+// time: a device that restarts and handshakes again ends its old session
+// (its registrations and subscriptions go) and starts a new one. When the
+// line itself fails it is reopened with backoff; sensorbridge keeps running.
+func (g *gwListener) serveSerial(r *minirouter.Router) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	log := g.log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		retry := serialRetryMin
+		for ctx.Err() == nil {
+			g.mu.Lock()
+			sl := g.serial
+			g.mu.Unlock()
+			if sl == nil {
+				reopened, err := serialtransport.Listen(g.spec.URL, serialtransport.Config{})
+				if err != nil {
+					log.Warn("serial line still unavailable", "url", g.spec.URL, "err", err, "retry_in", retry)
+					select {
+					case <-ctx.Done():
+					case <-time.After(retry):
+					}
+					retry = min(2*retry, serialRetryMax)
+					continue
+				}
+				log.Info("serial line reopened", "url", g.spec.URL)
+				g.mu.Lock()
+				g.serial, sl = reopened, reopened
+				g.mu.Unlock()
+			}
+			c, err := sl.Accept(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				log.Warn("serial line failed; reopening", "url", g.spec.URL, "err", err, "stats", sl.Stats())
+				sl.Close()
+				g.mu.Lock()
+				g.serial = nil
+				g.mu.Unlock()
+				continue
+			}
+			retry = serialRetryMin
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := r.ServeTransport(ctx, c)
+				log.Info("serial session ended", "url", g.spec.URL, "err", err)
+			}()
+		}
+	}()
+	return func() {
+		cancel()
+		g.mu.Lock()
+		if g.serial != nil {
+			g.serial.Close()
+		}
+		g.mu.Unlock()
 		wg.Wait()
 	}
 }

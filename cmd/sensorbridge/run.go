@@ -23,7 +23,7 @@ func run(ctx context.Context, cfg *config) error {
 	var listeners []*gwListener
 	closeAll := func() {
 		for _, l := range listeners {
-			l.l.Close()
+			l.close()
 		}
 	}
 	for _, spec := range cfg.listeners {
@@ -32,8 +32,9 @@ func run(ctx context.Context, cfg *config) error {
 			closeAll()
 			return err
 		}
+		l.log = log
 		listeners = append(listeners, l)
-		log.Info("listening", "url", spec.URL, "kind", l.kind, "addr", l.l.Addr().String())
+		log.Info("listening", "url", spec.URL, "kind", l.kind, "addr", l.addr())
 	}
 	var ul *minirouter.Uplink
 	if cfg.uplink != nil {

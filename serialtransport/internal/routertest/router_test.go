@@ -15,7 +15,7 @@ import (
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/serialtransport"
-	"github.com/edgewamp/edgewamp/serialtransport/internal/ptytest"
+	"github.com/edgewamp/edgewamp/internal/ptytest"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
