@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: THE test command of edgewamp. Runs, from the repository root:
 #   1. scripts/install-peers.sh   the independent WAMP peers of the interop matrix (quick when present)
+#      examples/arduino-yun/install-deps.sh   avr-gcc, the Arduino core and simavr for the Yun sketch
 #   2. gofmt -l                   every Go file formatted
 #   3. go vet ./...
 #   4. go test -race -count=1 ./...   with EDGEWAMP_INTEROP=1, so the interop matrix cannot skip
@@ -88,6 +89,7 @@ cross_build() {
 
 T0=$SECONDS
 step install-peers ./scripts/install-peers.sh
+step install-avr sh ./examples/arduino-yun/install-deps.sh
 step gofmt gofmt_check
 step vet go vet ./...
 step test go_test
