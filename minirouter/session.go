@@ -89,7 +89,7 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		r.stats.handshakeFailures.Add(1)
 		if errors.Is(err, wamp.ErrProtocolViolation) && conn.Err() == nil {
 			r.stats.protocolViolations.Add(1)
-			return nil, r.abort(conn, wamp.ErrProtocolViolation, "undecodable message instead of HELLO")
+			return nil, r.abort(conn, wamp.ErrProtocolViolation, "undecodable message instead of HELLO: "+err.Error())
 		}
 		return nil, fmt.Errorf("minirouter: waiting for HELLO: %w", err)
 	}
@@ -225,7 +225,7 @@ func (s *session) run() error {
 		m, err := s.conn.Recv()
 		if err != nil {
 			if errors.Is(err, wamp.ErrProtocolViolation) && s.conn.Err() == nil {
-				return s.violation("undecodable message")
+				return s.violation("undecodable message: " + err.Error())
 			}
 			return err
 		}

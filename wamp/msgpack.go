@@ -20,7 +20,9 @@ import (
 // []byte a bin, and decoding keeps them apart the same way. Integers of every
 // msgpack width are accepted and decode to int64 (uint64 above
 // math.MaxInt64); float32 and float64 decode to float64; extension types are
-// a decode error; nesting is limited to 64 levels. Encoding writes Dict keys
+// a decode error, but for JavaScript's undefined as msgpackr (wampy) writes it,
+// fixext 1 type 0 (d4 00 00): a dict entry holding it is dropped and a list
+// element becomes nil; nesting is limited to 64 levels. Encoding writes Dict keys
 // in sorted order, a time.Time as an RFC 3339 string (as encoding/json does),
 // and falls back to msgpack.Marshal for other Go types outside the value
 // model (see [Dict]); a value it encodes as an extension type (a time.Time
@@ -414,6 +416,9 @@ func (r *mpReader) listValue(depth int) (List, error) {
 		if l[i], err = r.value(depth); err != nil {
 			return nil, err
 		}
+		if _, ok := l[i].(jsUndefined); ok {
+			l[i] = nil
+		}
 	}
 	return l, nil
 }
@@ -446,9 +451,28 @@ func (r *mpReader) dictValue(depth int) (Dict, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, ok := v.(jsUndefined); ok {
+			continue
+		}
 		d[string(k)] = v
 	}
 	return d, nil
+}
+
+// jsUndefined is JavaScript's undefined as JavaScript MessagePack encoders
+// (msgpackr, used by wampy) write it: fixext 1, type 0, data 0 (d4 00 00).
+// A dict entry holding it is dropped (an option set to undefined is an
+// option not set) and a list element becomes nil.
+type jsUndefined struct{}
+
+// skipJSUndefined consumes d4 00 00 and reports true when it stands next.
+func (r *mpReader) skipJSUndefined() bool {
+	pos := len(r.b) - r.r.Len()
+	if pos+3 > len(r.b) || r.b[pos] != msgpcode.FixExt1 || r.b[pos+1] != 0 || r.b[pos+2] != 0 {
+		return false
+	}
+	_, err := r.r.Seek(3, io.SeekCurrent)
+	return err == nil
 }
 
 // value decodes the value at hand, which is inside depth containers.
@@ -494,6 +518,8 @@ func (r *mpReader) value(depth int) (any, error) {
 		return r.listValue(depth + 1)
 	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
 		return r.dictValue(depth + 1)
+	case c == msgpcode.FixExt1 && r.skipJSUndefined():
+		return jsUndefined{}, nil
 	case msgpcode.IsExt(c):
 		return nil, protoErr("extension types are not supported (code 0x%02x)", c)
 	}

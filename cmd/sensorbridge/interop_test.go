@@ -37,7 +37,7 @@ func serveGateway(t *testing.T, realm wamp.URI, urls ...string) (*minirouter.Rou
 	return r, addrs
 }
 
-// TestWebSocketInterop pairs AutobahnJS and AutobahnPython over ws:// (JSON
+// TestWebSocketInterop pairs AutobahnJS, wampy and AutobahnPython over ws:// (JSON
 // and MessagePack) with our device client over RawSocket, through the
 // gateway's listeners, in every role: the peer as callee, caller,
 // subscriber and publisher, the device in the opposite one.
@@ -45,7 +45,7 @@ func TestWebSocketInterop(t *testing.T) {
 	_, addrs := serveGateway(t, "realm1", "rs://127.0.0.1:0", "ws://127.0.0.1:0/ws")
 	rsURL, wsURL := "rs://"+addrs[0], "ws://"+addrs[1]+"/ws"
 	const n = 5
-	for _, peer := range []string{"js", "py"} {
+	for _, peer := range []string{"js", "wampy", "py"} {
 		for _, ser := range []string{"json", "msgpack"} {
 			for _, role := range []string{"callee", "caller", "subscriber", "publisher"} {
 				t.Run(fmt.Sprintf("%s-%s-%s", peer, ser, role), func(t *testing.T) {

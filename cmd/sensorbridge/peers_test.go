@@ -32,6 +32,12 @@ func needPeer(t *testing.T, name string) {
 		} else if _, err := os.Stat(filepath.Join("..", "..", "interop", "node", "node_modules", "autobahn")); err != nil {
 			missing = "AutobahnJS (interop/node/node_modules/autobahn)"
 		}
+	case "wampy":
+		if _, err := exec.LookPath("node"); err != nil {
+			missing = "node"
+		} else if _, err := os.Stat(filepath.Join("..", "..", "interop", "node", "node_modules", "wampy")); err != nil {
+			missing = "wampy (interop/node/node_modules/wampy)"
+		}
 	case "py":
 		if err := exec.Command("/usr/bin/python3", "-c", "import autobahn").Run(); err != nil {
 			missing = "AutobahnPython (python3-autobahn)"
@@ -74,6 +80,8 @@ func startPeer(t *testing.T, ctx context.Context, kind string, args ...string) *
 	switch kind {
 	case "js":
 		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join("testdata", "ws_peer.js")}, args...)...)
+	case "wampy":
+		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join("testdata", "ws_peer_wampy.js")}, args...)...)
 	case "fox":
 		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join("testdata", "fox_router.js")}, args...)...)
 	default:
