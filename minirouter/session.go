@@ -178,13 +178,19 @@ func (r *Router) admit(s *session) *wamp.Error {
 		"authprovider": s.auth.authprovider,
 		"roles":        routerRoles(),
 	}}
-	if err := s.conn.Send(welcome); err != nil {
-		return wamp.NewError(wamp.ErrNetworkFailure.URI, err.Error())
-	}
-	r.stats.messagesOut.Add(1)
+	// Visible (and counted) before WELCOME is queued: the writer may deliver
+	// it at once, and a client that has its WELCOME must find itself in
+	// Stats and Sessions.
 	r.ids[s.id] = s
 	r.conns[s.conn] = s
 	r.stats.sessions.Add(1)
+	if err := s.conn.Send(welcome); err != nil {
+		delete(r.ids, s.id)
+		delete(r.conns, s.conn)
+		r.stats.sessions.Add(-1)
+		return wamp.NewError(wamp.ErrNetworkFailure.URI, err.Error())
+	}
+	r.stats.messagesOut.Add(1)
 	r.stats.sessionsTotal.Add(1)
 	return nil
 }

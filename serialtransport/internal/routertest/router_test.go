@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/internal/ptytest"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/serialtransport"
-	"github.com/edgewamp/edgewamp/internal/ptytest"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
