@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -147,3 +148,96 @@ func (c *cuttable) cut() {
 }
 
 func (c *cuttable) Close() error { c.cut(); return nil }
+
+// TestSerialAutobahn: an independent client, AutobahnPython over WebSocket,
+// and a device across sensorbridge's serial listener (a pty) call each other
+// and exchange events through the gateway, in all four roles.
+func TestSerialAutobahn(t *testing.T) {
+	needPeer(t, "py")
+	pty, err := ptytest.Open()
+	if err != nil {
+		t.Skipf("no pty here: %v", err)
+	}
+	defer pty.Close()
+	r, addrs := serveGateway(t, "realm1", "ws://127.0.0.1:0/ws")
+	wsURL := "ws://" + addrs[0] + "/ws"
+	g, err := listen(listenSpec{URL: "serial://" + pty.SlavePath + "?baud=115200"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.serve(r, make(chan error, 1)))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	link, err := serialtransport.Client(ctx, &cuttable{f: pty.Master}, serialtransport.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mcu, err := device.NewClient(ctx, link, device.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mcu.Close()
+	const n = 5
+	for _, ser := range []string{"json", "msgpack"} {
+		t.Run(ser+"/autobahn-calls-device", func(t *testing.T) {
+			uri := wamp.URI("serial.add." + ser)
+			reg, err := mcu.Register(ctx, uri, func(_ context.Context, inv *device.Invocation) (wamp.Payload, error) {
+				a, _ := inv.Args[0].(int64)
+				b, _ := inv.Args[1].(int64)
+				return wamp.Payload{Args: wamp.List{a + b}}, nil
+			}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mcu.Unregister(ctx, reg)
+			p := startPeer(t, ctx, "py", wsURL, "realm1", ser, "caller", fmt.Sprint(n), string(uri))
+			p.wait(ctx)
+		})
+		t.Run(ser+"/device-calls-autobahn", func(t *testing.T) {
+			uri := wamp.URI("py.add." + ser)
+			p := startPeer(t, ctx, "py", wsURL, "realm1", ser, "callee", fmt.Sprint(n), string(uri))
+			p.ready(ctx)
+			for i := range n {
+				res, err := mcu.Call(ctx, uri, wamp.Payload{Args: wamp.List{i + 2, 3}}, nil)
+				if err != nil || len(res.Args) != 1 || fmt.Sprint(res.Args[0]) != fmt.Sprint(i+5) {
+					t.Fatalf("call %d across the serial link: %v %v", i, res.Args, err)
+				}
+			}
+			p.wait(ctx)
+		})
+		t.Run(ser+"/device-publishes", func(t *testing.T) {
+			uri := wamp.URI("serial.readings." + ser)
+			p := startPeer(t, ctx, "py", wsURL, "realm1", ser, "subscriber", fmt.Sprint(n), string(uri))
+			p.ready(ctx)
+			for i := range n {
+				if err := mcu.Publish(ctx, uri, wamp.Payload{Args: wamp.List{i}, Kwargs: wamp.Dict{"seq": i}},
+					&device.PublishOptions{Acknowledge: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p.wait(ctx)
+		})
+		t.Run(ser+"/device-subscribes", func(t *testing.T) {
+			uri := wamp.URI("py.readings." + ser)
+			got := make(chan wamp.Payload, n)
+			sub, err := mcu.Subscribe(ctx, uri, func(ev *device.Event) { got <- ev.Payload }, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mcu.Unsubscribe(ctx, sub)
+			p := startPeer(t, ctx, "py", wsURL, "realm1", ser, "publisher", fmt.Sprint(n), string(uri))
+			for i := range n {
+				select {
+				case ev := <-got:
+					if len(ev.Args) != 1 || fmt.Sprint(ev.Args[0]) != fmt.Sprint(i) || fmt.Sprint(ev.Kwargs["seq"]) != fmt.Sprint(i) {
+						t.Fatalf("event %d across the serial link: %v %v", i, ev.Args, ev.Kwargs)
+					}
+				case <-ctx.Done():
+					t.Fatalf("event %d never arrived", i)
+				}
+			}
+			p.wait(ctx)
+		})
+	}
+}
