@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,8 +31,9 @@ func freePort(t *testing.T) string {
 }
 
 // startSensorbridge writes fc as a config file and runs sensorbridge with
-// it until the test ends.
-func startSensorbridge(t *testing.T, fc map[string]any) {
+// it until the test ends. It returns once every listener is up, or the
+// error that stopped sensorbridge from starting.
+func startSensorbridge(t *testing.T, fc map[string]any) error {
 	t.Helper()
 	b, err := json.Marshal(fc)
 	if err != nil {
@@ -46,6 +50,17 @@ func startSensorbridge(t *testing.T, fc map[string]any) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg) }()
+	for strings.Count(logs.String(), "msg=listening") < len(cfg.listeners) {
+		select {
+		case err := <-done:
+			cancel()
+			if err == nil {
+				err = errors.New("sensorbridge stopped before listening")
+			}
+			return err
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -60,6 +75,15 @@ func startSensorbridge(t *testing.T, fc map[string]any) {
 			t.Logf("logs:\n%s", logs.String())
 		}
 	})
+	return nil
+}
+
+// mustStart starts sensorbridge or fails the test.
+func mustStart(t *testing.T, fc map[string]any) {
+	t.Helper()
+	if err := startSensorbridge(t, fc); err != nil {
+		t.Fatalf("sensorbridge: %v", err)
+	}
 }
 
 // dialRetry dials until the listener is up or ctx ends.
@@ -106,16 +130,27 @@ func TestBridgeToSensorbridge(t *testing.T) {
 		t.Run(via, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			rsAddr, wssAddr, rssAddr, uniAddr := freePort(t), freePort(t), freePort(t), freePort(t)
-			startSensorbridge(t, map[string]any{
-				"listeners": []any{
-					map[string]any{"url": "rs://" + rsAddr},
-					map[string]any{"url": "wss://" + wssAddr + "/ws", "cert": cert, "key": key},
-					map[string]any{"url": "rss://" + rssAddr, "cert": cert, "key": key},
-					map[string]any{"url": "uni://" + uniAddr + "/ws"},
-				},
-				"realms": []any{map[string]any{"name": "cloud", "users": users}},
-			})
+			// freePort's ports may be taken again before sensorbridge binds
+			// them (other tests run in parallel): try fresh ones then.
+			var rsAddr, wssAddr, rssAddr, uniAddr string
+			for try := 1; ; try++ {
+				rsAddr, wssAddr, rssAddr, uniAddr = freePort(t), freePort(t), freePort(t), freePort(t)
+				err := startSensorbridge(t, map[string]any{
+					"listeners": []any{
+						map[string]any{"url": "rs://" + rsAddr},
+						map[string]any{"url": "wss://" + wssAddr + "/ws", "cert": cert, "key": key},
+						map[string]any{"url": "rss://" + rssAddr, "cert": cert, "key": key},
+						map[string]any{"url": "uni://" + uniAddr + "/ws"},
+					},
+					"realms": []any{map[string]any{"name": "cloud", "users": users}},
+				})
+				if err == nil {
+					break
+				}
+				if try == 5 || !errors.Is(err, syscall.EADDRINUSE) {
+					t.Fatalf("upstream sensorbridge: %v", err)
+				}
+			}
 			upURL := map[string]string{
 				"rs":     "rs://" + rsAddr,
 				"wss":    "wss://" + wssAddr + "/ws",
@@ -129,7 +164,7 @@ func TestBridgeToSensorbridge(t *testing.T) {
 				creds = map[string]any{"authid": "site7-cs", "cryptosign_key_file": keyFile}
 			}
 			gwSock := filepath.Join(t.TempDir(), "gw.sock")
-			startSensorbridge(t, map[string]any{
+			mustStart(t, map[string]any{
 				"listeners":     []any{map[string]any{"url": "unix://" + gwSock}},
 				"demo":          true,
 				"demo_interval": "20ms",

@@ -28,7 +28,7 @@ func TestUplinkToFoxWamp(t *testing.T) {
 	foxURL := "ws://" + foxAddr + "/ws"
 
 	gwSock := t.TempDir() + "/gw.sock"
-	startSensorbridge(t, map[string]any{
+	mustStart(t, map[string]any{
 		"listeners": []any{map[string]any{"url": "unix://" + gwSock}},
 		"uplink": map[string]any{
 			"url": foxURL, "realm": "realm1", "serializer": "json",
