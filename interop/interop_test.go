@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/wstransport"
 )
 
 // cellTimeout bounds one cell of the matrix (router start, both peers, router shutdown).
@@ -44,8 +47,9 @@ func (c cell) name() string {
 }
 
 // cells lists every pairing of two configs of different implementations, for both kinds: each
-// implementation takes each role against every other implementation over every transport and
-// serializer it speaks (the router carries the messages across transports and serializers).
+// implementation takes each role against every other implementation over every transport (RawSocket
+// over TCP and a Unix socket, WebSocket) and serializer it speaks, so the router also carries the
+// messages across transports and serializers.
 func cells() []cell {
 	var cs []cell
 	all := configs()
@@ -70,7 +74,8 @@ type result struct {
 }
 
 // TestInteropMatrix runs the interop matrix against our router (minirouter over RawSocket, TCP and Unix
-// socket, a fresh router per cell) with AutobahnPython, AutobahnJS, Autobahn|C++ and our device client.
+// socket, and over WebSocket, a fresh router per cell) with AutobahnPython, AutobahnJS, Autobahn|C++,
+// wampy and our device client.
 // It skips when the peers are not installed (scripts/install-peers.sh), unless CI=true or
 // EDGEWAMP_INTEROP=1, where it fails instead.
 func TestInteropMatrix(t *testing.T) {
@@ -187,40 +192,52 @@ func runCell(env *peerEnv, c cell, sock string) (res result) {
 }
 
 // startRouter starts a minirouter with its defaults (realm "realm1") serving RawSocket on 127.0.0.1:0
-// and on the Unix socket sock. stop shuts it down gracefully within a few seconds.
+// and on the Unix socket sock, and WebSocket (wstransport.Handler on path /ws, JSON and MessagePack) on
+// another 127.0.0.1:0. stop shuts it down gracefully within a few seconds.
 func startRouter(sock string) (routerAddrs, func() error, error) {
 	r, err := minirouter.New(minirouter.Config{})
 	if err != nil {
 		return routerAddrs{}, nil, fmt.Errorf("minirouter.New: %w", err)
 	}
-	tl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return routerAddrs{}, nil, err
+	var ls []net.Listener
+	closeAll := func() {
+		for _, l := range ls {
+			l.Close()
+		}
 	}
-	ul, err := net.Listen("unix", sock)
-	if err != nil {
-		tl.Close()
-		return routerAddrs{}, nil, err
+	for _, a := range [][2]string{{"tcp", "127.0.0.1:0"}, {"unix", sock}, {"tcp", "127.0.0.1:0"}} {
+		l, err := net.Listen(a[0], a[1])
+		if err != nil {
+			closeAll()
+			return routerAddrs{}, nil, err
+		}
+		ls = append(ls, l)
 	}
-	served := make(chan error, 2)
+	tl, ul, wl := ls[0], ls[1], ls[2]
+	mux := http.NewServeMux()
+	mux.Handle("/ws", wstransport.Handler(wstransport.ServerConfig{},
+		func(t wamp.Transport) { _ = r.ServeTransport(context.Background(), t) }))
+	srv := wstransport.NewServer("", mux)
+	served := make(chan error, 3)
 	go func() { served <- r.Serve(tl) }()
 	go func() { served <- r.Serve(ul) }()
+	go func() { served <- srv.Serve(wl) }()
 	stop := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err := r.Shutdown(ctx)
-		for range 2 {
+		err := r.Shutdown(ctx) // ends the WebSocket sessions too (ServeTransport)
+		srv.Close()
+		for range 3 {
 			select {
-			case <-served: // Serve's error after Shutdown says only that it was shut down
+			case <-served: // Serve's error after Shutdown/Close says only that it was shut down
 			case <-ctx.Done():
 				return errors.Join(err, errors.New("Serve did not return after Shutdown"))
 			}
 		}
-		tl.Close()
-		ul.Close()
+		closeAll()
 		return err
 	}
-	return routerAddrs{tcp: tl.Addr().String(), unix: sock}, stop, nil
+	return routerAddrs{tcp: tl.Addr().String(), unix: sock, ws: "ws://" + wl.Addr().String() + "/ws"}, stop, nil
 }
 
 func indent(s string) string {
@@ -242,11 +259,12 @@ func indent(s string) string {
 func renderMatrix(all []cell, results map[string]result) string {
 	var b strings.Builder
 	cfgs := configs()
-	fmt.Fprintf(&b, "interop matrix: minirouter over RawSocket (tcp 127.0.0.1, unix socket), realm1, %d calls/events per cell, %s per cell at most\n", cellCount, cellTimeout)
+	fmt.Fprintf(&b, "interop matrix: minirouter over RawSocket (tcp 127.0.0.1, unix socket) and WebSocket (ws://127.0.0.1), realm1, %d calls/events per cell, %s per cell at most\n", cellCount, cellTimeout)
+	b.WriteString("  configs are implementation.transport.serializer\n")
 	for _, im := range impls {
 		fmt.Fprintf(&b, "  %-4s %s\n", im.name, im.label)
 	}
-	const w = 18
+	const w = 19
 	for _, k := range kinds {
 		fmt.Fprintf(&b, "\n%s: rows = %s, columns = %s\n", k.name, k.server, k.client)
 		fmt.Fprintf(&b, "%-*s", w, "")

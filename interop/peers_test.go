@@ -19,19 +19,22 @@ import (
 type impl struct {
 	name  string // short name used in cell names: py, js, cpp, go
 	label string // what it is, for the table's legend
-	// transports and serializers it is run over here (every combination of the two)
-	transports  []string // "tcp", "unix"
-	serializers []string // "json", "msgpack"
+	// transports and serializers it is run over here (every combination of the two, except that
+	// wsSerializers, when set, replaces serializers over "ws")
+	transports    []string // "tcp", "unix", "ws"
+	serializers   []string // "json", "msgpack"
+	wsSerializers []string
 	// exitCodeCounts is false when the process may crash at exit after doing its work right, so that
 	// only its output is judged (Autobahn|C++ 17.5.1 may abort in its destructors).
 	exitCodeCounts bool
 }
 
 var impls = []*impl{
-	{name: "py", label: "AutobahnPython 22.7.1 (Debian python3-autobahn, asyncio)", transports: []string{"tcp", "unix"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
-	{name: "js", label: "AutobahnJS 22.11.1 (npm autobahn, Node; its RawSocket speaks JSON only)", transports: []string{"tcp", "unix"}, serializers: []string{"json"}, exitCodeCounts: true},
+	{name: "py", label: "AutobahnPython 22.7.1 (Debian python3-autobahn, asyncio)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
+	{name: "js", label: "AutobahnJS 22.11.1 (npm autobahn, Node; its RawSocket speaks JSON only)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json"}, wsSerializers: []string{"json", "msgpack"}, exitCodeCounts: true},
 	{name: "cpp", label: "Autobahn|C++ 17.5.1 (Debian autobahn-cpp-dev; MessagePack only)", transports: []string{"tcp", "unix"}, serializers: []string{"msgpack"}},
-	{name: "go", label: "edgewamp device client (in process)", transports: []string{"tcp", "unix"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
+	{name: "go", label: "edgewamp device client (in process; WebSocket through wstransport.DeviceDialers)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
+	{name: "wampy", label: "wampy 8.0.2 (npm wampy, Node, package ws; WebSocket only)", transports: []string{"ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
 }
 
 // config is one implementation over one transport with one serializer.
@@ -48,7 +51,11 @@ func configs() []config {
 	var cs []config
 	for _, im := range impls {
 		for _, tr := range im.transports {
-			for _, s := range im.serializers {
+			sers := im.serializers
+			if tr == "ws" && im.wsSerializers != nil {
+				sers = im.wsSerializers
+			}
+			for _, s := range sers {
 				cs = append(cs, config{impl: im, transport: tr, serializer: s})
 			}
 		}
@@ -73,6 +80,9 @@ func checkPeersInstalled(peersDir string) error {
 	}
 	if _, err := os.Stat(filepath.Join(peersDir, "..", "node", "node_modules", "autobahn", "package.json")); err != nil {
 		missing = append(missing, "AutobahnJS in interop/node/node_modules")
+	}
+	if _, err := os.Stat(filepath.Join(peersDir, "..", "node", "node_modules", "wampy", "package.json")); err != nil {
+		missing = append(missing, "wampy in interop/node/node_modules")
 	}
 	if _, err := exec.LookPath("g++"); err != nil {
 		missing = append(missing, "g++")
@@ -173,8 +183,9 @@ func (r *running) ok() (bool, string) {
 
 // routerAddrs are the addresses of the router of one cell.
 type routerAddrs struct {
-	tcp  string // 127.0.0.1:port
-	unix string // socket path
+	tcp  string // 127.0.0.1:port (RawSocket)
+	unix string // socket path (RawSocket)
+	ws   string // ws://127.0.0.1:port/ws (WebSocket)
 }
 
 // peerTimeout bounds a peer process by itself, a little under the cell's bound.
@@ -184,8 +195,11 @@ const peerTimeout = 17 * time.Second
 func (e *peerEnv) start(ctx context.Context, cfg config, addrs routerAddrs, role Role, n int) (*running, error) {
 	r := &running{cfg: cfg, role: role, out: newOutput(), done: make(chan struct{})}
 	url := "rs://" + addrs.tcp
-	if cfg.transport == "unix" {
+	switch cfg.transport {
+	case "unix":
 		url = "unix://" + addrs.unix
+	case "ws":
+		url = addrs.ws
 	}
 	if cfg.impl.name == "go" {
 		rctx, cancel := context.WithTimeout(ctx, peerTimeout)
@@ -204,6 +218,8 @@ func (e *peerEnv) start(ctx context.Context, cfg config, addrs routerAddrs, role
 		cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	case "js":
 		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join(e.peersDir, "js_peer.js")}, args...)...)
+	case "wampy":
+		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join(e.peersDir, "wampy_peer.js")}, args...)...)
 	case "cpp":
 		cmd = exec.CommandContext(ctx, e.cppPeer, args...)
 	default:

@@ -23,6 +23,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/wstransport"
 )
 
 // Procedure and Topic are the URIs of the interop scenario.
@@ -61,8 +62,9 @@ func ParseRole(s string) (Role, error) {
 // RunRole joins realm at url with the device client and plays role for n calls or events, writing the
 // "READY" line and then one "OK ..." or "FAIL ..." line to w. It returns nil when the role succeeded and
 // the failure otherwise; it ends when ctx does (a callee or subscriber waits for its n calls or events
-// until then). url is a device URL such as "rs://127.0.0.1:8080?serializer=json" or
-// "unix:///run/r.sock?serializer=msgpack". RunRole is safe for concurrent use; w must accept concurrent
+// until then). url is a device URL such as "rs://127.0.0.1:8080?serializer=json",
+// "unix:///run/r.sock?serializer=msgpack" or "ws://127.0.0.1:8080/ws?serializer=msgpack" (WebSocket,
+// through wstransport.DeviceDialers). RunRole is safe for concurrent use; w must accept concurrent
 // writes only if it is shared with someone else.
 func RunRole(ctx context.Context, w io.Writer, url string, realm wamp.URI, role Role, n int) (err error) {
 	defer func() {
@@ -73,7 +75,7 @@ func RunRole(ctx context.Context, w io.Writer, url string, realm wamp.URI, role 
 	if n < 1 {
 		return fmt.Errorf("interop: n must be >= 1, got %d", n)
 	}
-	c, err := device.Dial(ctx, url, device.Config{Realm: realm})
+	c, err := device.Dial(ctx, url, device.Config{Realm: realm, Dialers: wstransport.DeviceDialers(wstransport.ClientConfig{})})
 	if err != nil {
 		return fmt.Errorf("interop: %w", err)
 	}

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Interop peer on AutobahnJS (npm autobahn@22.11.1, installed into interop/node by scripts/install-peers.sh)
-// over RawSocket. AutobahnJS's Node RawSocket transport speaks JSON only (lib/transport/rawsocket.js).
+// over RawSocket or WebSocket. AutobahnJS's Node RawSocket transport speaks JSON only
+// (lib/transport/rawsocket.js); over WebSocket it speaks JSON and MessagePack.
 //
 // usage: node js_peer.js URL REALM SERIALIZER ROLE [N] [--timeout S]
 //   URL         rs://host:port (RawSocket over TCP) | unix:///path or unix:/path (RawSocket over a Unix socket)
+//               | ws://host:port/path (WebSocket)
 //   REALM       e.g. realm1
-//   SERIALIZER  json
+//   SERIALIZER  json | msgpack (msgpack over WebSocket only)
 //   ROLE        callee      register com.example.add2(a, b) -> a + b, answer N calls, then leave
 //               caller      call com.example.add2(i+2, 3) for i = 0..N-1, check each result is i+5
 //               subscriber  subscribe com.example.topic, expect N events in order with args [i], kwargs {seq: i}
@@ -25,7 +27,7 @@ const ROLES = ['callee', 'caller', 'subscriber', 'publisher'];
 
 function usage(msg) {
   console.log('FAIL usage: ' + msg);
-  console.log('usage: node js_peer.js URL REALM json callee|caller|subscriber|publisher [N] [--timeout S]');
+  console.log('usage: node js_peer.js URL REALM json|msgpack callee|caller|subscriber|publisher [N] [--timeout S]');
   process.exit(2);
 }
 
@@ -41,12 +43,14 @@ let timeout = 15;
 if (pos.length < 4 || pos.length > 5) usage('wrong number of arguments');
 const [url, realm, serName, role] = pos;
 const n = pos.length === 5 ? Number(pos[4]) : 5;
-if (serName !== 'json') usage('AutobahnJS RawSocket in Node supports only json');
+const isWS = url.startsWith('ws://');
+if (serName !== 'json' && !(isWS && serName === 'msgpack')) usage('AutobahnJS supports json, and msgpack over WebSocket only');
 if (!ROLES.includes(role)) usage('unknown role ' + role);
 if (!Number.isInteger(n) || n < 1) usage('N must be an integer >= 1');
 if (!(timeout > 0)) usage('--timeout must be > 0');
 
 function parseUrl(u) {
+  if (u.startsWith('ws://')) return { url: u };
   if (u.startsWith('unix:')) {
     let p = u.slice('unix:'.length);
     if (p.startsWith('//')) p = p.slice(2);
@@ -128,7 +132,9 @@ async function runRole(session) {
 }
 
 const conn = new autobahn.Connection({
-  transports: [Object.assign({ type: 'rawsocket', protocols: ['wamp.2.json'] }, target)],
+  transports: [isWS
+    ? { type: 'websocket', url: target.url, serializers: [serName === 'msgpack' ? new autobahn.serializer.MsgpackSerializer() : new autobahn.serializer.JSONSerializer()] }
+    : Object.assign({ type: 'rawsocket', protocols: ['wamp.2.json'] }, target)],
   realm,
   max_retries: 0,
   retry_if_unreachable: false,

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Interop peer on AutobahnPython (Debian python3-autobahn 22.7.1, asyncio) over RawSocket.
+"""Interop peer on AutobahnPython (Debian python3-autobahn 22.7.1, asyncio) over RawSocket or WebSocket.
 
 Run it with /usr/bin/python3 (Debian's interpreter, where python3-autobahn lives).
 
 usage: py_peer.py URL REALM SERIALIZER ROLE [N] [--timeout S]
 
   URL         rs://host:port (RawSocket over TCP) | unix:///path or unix:/path (RawSocket over a Unix socket)
+              | ws://host:port/path (WebSocket)
   REALM       e.g. realm1
   SERIALIZER  json | msgpack
   ROLE        callee      register com.example.add2(a, b) -> a + b, answer N calls, then leave
@@ -21,6 +22,7 @@ line "OK ..." or "FAIL ...". Exit status: 0 ok, 1 failure, 2 usage.
 import argparse
 import asyncio
 import sys
+from urllib.parse import urlparse
 
 import txaio
 
@@ -29,6 +31,7 @@ txaio.use_asyncio()
 from autobahn.asyncio import rawsocket as _aio_rs  # noqa: E402
 from autobahn.asyncio.rawsocket import WampRawSocketClientFactory  # noqa: E402
 from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
+from autobahn.asyncio.websocket import WampWebSocketClientFactory  # noqa: E402
 from autobahn.wamp import serializer as ser  # noqa: E402
 from autobahn.wamp.exception import ApplicationError  # noqa: E402
 from autobahn.wamp.types import ComponentConfig, PublishOptions  # noqa: E402
@@ -50,7 +53,12 @@ def out(*a):
 
 
 def parse_url(url):
-    """Returns ("tcp", host, port) or ("unix", path, None); raises ValueError."""
+    """Returns ("tcp", host, port), ("unix", path, None) or ("ws", host, port); raises ValueError."""
+    if url.startswith("ws://"):
+        u = urlparse(url)
+        if not u.hostname or not u.port:
+            raise ValueError("bad ws:// url %r (want ws://host:port/path)" % url)
+        return "ws", u.hostname, u.port
     if url.startswith("rs://"):
         hostport = url[len("rs://"):].rstrip("/")
         host, sep, port = hostport.rpartition(":")
@@ -64,7 +72,7 @@ def parse_url(url):
         if not path:
             raise ValueError("bad unix url %r" % url)
         return "unix", path, None
-    raise ValueError("unsupported url %r (want rs://host:port or unix:///path)" % url)
+    raise ValueError("unsupported url %r (want rs://host:port, unix:///path or ws://host:port/path)" % url)
 
 
 def main():
@@ -158,8 +166,12 @@ def main():
             if not gone.done():
                 gone.set_result(None)
 
-    factory = WampRawSocketClientFactory(lambda: Peer(ComponentConfig(args.realm, {})),
-                                         serializer=SERIALIZERS[args.serializer]())
+    if kind == "ws":
+        factory = WampWebSocketClientFactory(lambda: Peer(ComponentConfig(args.realm, {})), url=args.url,
+                                             serializers=[SERIALIZERS[args.serializer]()])
+    else:
+        factory = WampRawSocketClientFactory(lambda: Peer(ComponentConfig(args.realm, {})),
+                                             serializer=SERIALIZERS[args.serializer]())
     base = factory.protocol
 
     class Proto(base):
@@ -171,7 +183,7 @@ def main():
                 finish(1, "connection lost%s" % (": %s" % exc if exc else ""))
 
     factory.protocol = Proto
-    if kind == "tcp":
+    if kind in ("tcp", "ws"):
         coro = loop.create_connection(factory, host, port)
     else:
         coro = loop.create_unix_connection(factory, host)
