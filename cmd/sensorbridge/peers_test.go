@@ -77,15 +77,23 @@ type peerProc struct {
 func startPeer(t *testing.T, ctx context.Context, kind string, args ...string) *peerProc {
 	t.Helper()
 	var cmd *exec.Cmd
-	switch kind {
-	case "js":
-		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join("testdata", "ws_peer.js")}, args...)...)
-	case "wampy":
-		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join("testdata", "ws_peer_wampy.js")}, args...)...)
-	case "fox":
+	if kind == "fox" {
 		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join("testdata", "fox_router.js")}, args...)...)
-	default:
-		cmd = exec.CommandContext(ctx, "/usr/bin/python3", append([]string{filepath.Join("testdata", "ws_peer.py")}, args...)...)
+	} else {
+		// The interop suite's peers: URL REALM SER ROLE N, and our URI through --uri.
+		if len(args) != 6 {
+			t.Fatalf("startPeer %s: want URL REALM SER ROLE N URI, got %q", kind, args)
+		}
+		peerArgs := append(args[:5:5], "--uri", args[5])
+		dir := filepath.Join("..", "..", "interop", "peers")
+		switch kind {
+		case "js":
+			cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join(dir, "js_peer.js")}, peerArgs...)...)
+		case "wampy":
+			cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join(dir, "wampy_peer.js")}, peerArgs...)...)
+		default:
+			cmd = exec.CommandContext(ctx, "/usr/bin/python3", append([]string{filepath.Join(dir, "py_peer.py")}, peerArgs...)...)
+		}
 	}
 	cmd.WaitDelay = 2 * time.Second
 	stdout, err := cmd.StdoutPipe()

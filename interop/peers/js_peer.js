@@ -3,7 +3,7 @@
 // over RawSocket or WebSocket. AutobahnJS's Node RawSocket transport speaks JSON only
 // (lib/transport/rawsocket.js); over WebSocket it speaks JSON and MessagePack.
 //
-// usage: node js_peer.js URL REALM SERIALIZER ROLE [N] [--timeout S]
+// usage: node js_peer.js URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI]
 //   URL         rs://host:port (RawSocket over TCP) | unix:///path or unix:/path (RawSocket over a Unix socket)
 //               | ws://host:port/path (WebSocket)
 //   REALM       e.g. realm1
@@ -14,6 +14,7 @@
 //               publisher   N acknowledged publishes to com.example.topic with args [i], kwargs {seq: i}
 //   N           default 5
 //   --timeout   seconds for the whole run, default 15
+//   --uri       the procedure or topic instead of com.example.add2 / com.example.topic
 // Prints "READY" once registered/subscribed (callee, subscriber) or joined (caller, publisher), and ends with
 // a line "OK ..." or "FAIL ...". Exit status: 0 ok, 1 failure, 2 usage.
 'use strict';
@@ -21,13 +22,13 @@
 const path = require('path');
 const { createRequire } = require('module');
 
-const PROC = 'com.example.add2';
-const TOPIC = 'com.example.topic';
+let PROC = 'com.example.add2';
+let TOPIC = 'com.example.topic';
 const ROLES = ['callee', 'caller', 'subscriber', 'publisher'];
 
 function usage(msg) {
   console.log('FAIL usage: ' + msg);
-  console.log('usage: node js_peer.js URL REALM json|msgpack callee|caller|subscriber|publisher [N] [--timeout S]');
+  console.log('usage: node js_peer.js URL REALM json|msgpack callee|caller|subscriber|publisher [N] [--timeout S] [--uri URI]');
   process.exit(2);
 }
 
@@ -37,6 +38,7 @@ let timeout = 15;
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--timeout') timeout = parseFloat(a[++i]);
+    else if (a[i] === '--uri') PROC = TOPIC = a[++i];
     else pos.push(a[i]);
   }
 }

@@ -3,7 +3,7 @@
 
 Run it with /usr/bin/python3 (Debian's interpreter, where python3-autobahn lives).
 
-usage: py_peer.py URL REALM SERIALIZER ROLE [N] [--timeout S]
+usage: py_peer.py URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI]
 
   URL         rs://host:port (RawSocket over TCP) | unix:///path or unix:/path (RawSocket over a Unix socket)
               | ws://host:port/path (WebSocket)
@@ -76,6 +76,7 @@ def parse_url(url):
 
 
 def main():
+    global PROC, TOPIC
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("url")
     ap.add_argument("realm")
@@ -83,7 +84,10 @@ def main():
     ap.add_argument("role", choices=ROLES)
     ap.add_argument("n", nargs="?", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=15.0)
+    ap.add_argument("--uri", help="the procedure or topic instead of com.example.add2 / com.example.topic")
     args = ap.parse_args()
+    if args.uri:
+        PROC = TOPIC = args.uri
     if args.n < 1:
         ap.error("N must be >= 1")
     try:

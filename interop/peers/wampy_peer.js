@@ -2,7 +2,7 @@
 // Interop peer on wampy (npm wampy@8.0.2, installed into interop/node by scripts/install-peers.sh) over
 // WebSocket (package ws), with JSON or MessagePack (wampy/MsgpackSerializer.js).
 //
-// usage: node wampy_peer.js URL REALM SERIALIZER ROLE [N] [--timeout S]
+// usage: node wampy_peer.js URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI]
 //   URL         ws://host:port/path (wampy speaks WebSocket only)
 //   REALM       e.g. realm1
 //   SERIALIZER  json | msgpack
@@ -12,6 +12,7 @@
 //               publisher   N acknowledged publishes to com.example.topic with args [i], kwargs {seq: i}
 //   N           default 5
 //   --timeout   seconds for the whole run, default 15
+//   --uri       the procedure or topic instead of com.example.add2 / com.example.topic
 // Prints "READY" once registered/subscribed (callee, subscriber) or joined (caller, publisher), and ends with
 // a line "OK ..." or "FAIL ...". Exit status: 0 ok, 1 failure, 2 usage.
 'use strict';
@@ -19,13 +20,13 @@
 const path = require('path');
 const { createRequire } = require('module');
 
-const PROC = 'com.example.add2';
-const TOPIC = 'com.example.topic';
+let PROC = 'com.example.add2';
+let TOPIC = 'com.example.topic';
 const ROLES = ['callee', 'caller', 'subscriber', 'publisher'];
 
 function usage(msg) {
   console.log('FAIL usage: ' + msg);
-  console.log('usage: node wampy_peer.js ws://host:port/path REALM json|msgpack callee|caller|subscriber|publisher [N] [--timeout S]');
+  console.log('usage: node wampy_peer.js ws://host:port/path REALM json|msgpack callee|caller|subscriber|publisher [N] [--timeout S] [--uri URI]');
   process.exit(2);
 }
 
@@ -35,6 +36,7 @@ let timeout = 15;
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--timeout') timeout = parseFloat(a[++i]);
+    else if (a[i] === '--uri') PROC = TOPIC = a[++i];
     else pos.push(a[i]);
   }
 }
