@@ -184,14 +184,16 @@ func (r *Router) admit(s *session) *wamp.Error {
 	r.ids[s.id] = s
 	r.conns[s.conn] = s
 	r.stats.sessions.Add(1)
+	r.stats.sessionsTotal.Add(1)
+	r.stats.messagesOut.Add(1)
 	if err := s.conn.Send(welcome); err != nil {
 		delete(r.ids, s.id)
 		delete(r.conns, s.conn)
 		r.stats.sessions.Add(-1)
+		r.stats.sessionsTotal.Add(^uint64(0))
+		r.stats.messagesOut.Add(^uint64(0))
 		return wamp.NewError(wamp.ErrNetworkFailure.URI, err.Error())
 	}
-	r.stats.messagesOut.Add(1)
-	r.stats.sessionsTotal.Add(1)
 	return nil
 }
 

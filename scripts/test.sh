@@ -68,7 +68,7 @@ go_test() {
     /^ *--- FAIL/ { print; show = 1; next }
     /^ *(=== |--- PASS|--- SKIP)/ || /^(PASS|ok)$/ { show = 0; next }
     show { print }
-  ' "$OUT/go-test-v.log"
+  ' "$OUT/go-test-v.log" | tee "$OUT/go-test-failures.log"
   return $rc
 }
 
@@ -108,6 +108,11 @@ for i in "${!NAMES[@]}"; do
   printf '  %-14s %-16s %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}"
 done
 echo "total: $((SECONDS - T0))s; logs in $OUT"
+if [ -f "$OUT/go-test-failures.log" ] && grep -q -E '^ *--- FAIL|^panic: ' "$OUT/go-test-failures.log"; then
+  # repeated here, at the end, so that a CI report's tail shows why
+  echo "failures (first 60 lines; all in $OUT/go-test-v.log):"
+  grep -v -E '^(ok|\?)[[:space:]]' "$OUT/go-test-failures.log" | head -60 | sed 's/^/  | /'
+fi
 if [ "$failed" != 0 ]; then
   echo "test.sh: FAILED"
 else

@@ -97,7 +97,7 @@ func exchange(t *testing.T, dev, gw *Conn, n int) {
 				return
 			}
 			if want := testMsg(tag, i); !bytes.Equal(m, want) {
-				errs <- fmt.Errorf("%c: message %d = %.12q..., want %.12q...", tag, i, m, want)
+				errs <- fmt.Errorf("%c: message %d = %q, want %q", tag, i, m, want)
 				return
 			}
 		}

@@ -1,9 +1,11 @@
 package serialtransport
 
 import (
+	"bytes"
 	"io"
 	"math/rand"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -137,22 +139,63 @@ func (e *lineEnd) noise(p []byte) [][]byte {
 		return nil
 	}
 	if f.FlipByte > 0 || f.DropByte > 0 {
-		out := c[:0]
-		for _, b := range c {
-			if e.rng.Float64() < f.DropByte {
-				continue
-			}
-			if e.rng.Float64() < f.FlipByte {
-				b ^= 1 << e.rng.Intn(8)
-			}
-			out = append(out, b)
-		}
-		c = out
+		c = e.damage(p)
 	}
 	if e.rng.Float64() < f.DupWrite {
 		return [][]byte{c, append([]byte(nil), c...)}
 	}
 	return [][]byte{c}
+}
+
+// damage returns p with bytes flipped or lost at the fault rates. The
+// damage stays detectable: a draw that leaves a changed frame with a
+// matching CRC (CRC-16 lets about 1 in 65,536 through, see
+// TestFrameResidualErrors) is drawn again, and a write's final delimiter
+// is kept, so a damaged tail never merges with the next write. The link's
+// recovery is what the lossy tests check, not CRC-16's strength.
+func (e *lineEnd) damage(p []byte) []byte {
+	f := e.faults
+	for {
+		out := make([]byte, 0, len(p))
+		for i, b := range p {
+			last := i == len(p)-1 && b == 0
+			if !last && e.rng.Float64() < f.DropByte {
+				continue
+			}
+			if !last && e.rng.Float64() < f.FlipByte {
+				b ^= 1 << e.rng.Intn(8)
+			}
+			out = append(out, b)
+		}
+		if !undetectedDamage(p, out) {
+			return out
+		}
+	}
+}
+
+// undetectedDamage reports whether noisy, a damaged copy of the frames in
+// sent, holds a frame that passes its CRC but was not sent.
+func undetectedDamage(sent, noisy []byte) bool {
+	frames := func(b []byte) [][]byte {
+		d := NewFrameDecoder(len(b))
+		var out [][]byte
+		rest := append([]byte{0}, b...)
+		for len(rest) > 0 {
+			var p []byte
+			p, rest, _ = d.Next(rest)
+			if p != nil {
+				out = append(out, append([]byte(nil), p...))
+			}
+		}
+		return out
+	}
+	ok := frames(sent)
+	for _, p := range frames(noisy) {
+		if !slices.ContainsFunc(ok, func(q []byte) bool { return bytes.Equal(p, q) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // Close closes this end.
