@@ -18,13 +18,21 @@ import (
 // startBareRouter serves an empty router on a Unix socket and returns its URL.
 func startBareRouter(t *testing.T) string {
 	t.Helper()
-	r, err := minirouter.New(minirouter.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "r.sock")
 	l, err := net.Listen("unix", path)
 	if err != nil {
+		t.Fatal(err)
+	}
+	serveBareRouter(t, l)
+	return "unix://" + path
+}
+
+// serveBareRouter serves an empty router on l until the test ends.
+func serveBareRouter(t *testing.T, l net.Listener) {
+	t.Helper()
+	r, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		l.Close()
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -35,7 +43,6 @@ func startBareRouter(t *testing.T) string {
 		r.Shutdown(ctx)
 		<-done
 	})
-	return "unix://" + path
 }
 
 // syncBuffer is a bytes.Buffer safe for the agent's logger and the test.

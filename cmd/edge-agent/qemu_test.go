@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// The qemu-user tests cross-build edge-agent for a board (linux/arm, GOARM=7,
+// CGO_ENABLED=0, stripped, as scripts/build.sh does), run it under qemu-arm
+// against an in-process router on 127.0.0.1, and check what a board user
+// would: a call, a publish, the agent mode's status procedure and a clean
+// stop on SIGTERM. scripts/install-peers.sh installs qemu-user (Debian).
+
+// qemuRequired reports whether a missing qemu must fail the test rather than
+// skip it: in CI, and when the interop suite is asked for.
+func qemuRequired() bool {
+	return os.Getenv("CI") == "true" || os.Getenv("EDGEWAMP_INTEROP") == "1"
+}
+
+// lookQemu returns the path of the qemu-user emulator name, skipping the
+// test when it is missing (failing it when qemuRequired).
+func lookQemu(t *testing.T, name string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("qemu-user run skipped in -short mode")
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if qemuRequired() {
+			t.Fatalf("%s not found (install Debian qemu-user: scripts/install-peers.sh): %v", name, err)
+		}
+		t.Skipf("%s not found; scripts/install-peers.sh installs qemu-user", name)
+	}
+	return p
+}
+
+// crossBuild builds edge-agent for linux/GOARCH with the extra environment
+// and build tags into a temporary directory and returns the binary's path.
+func crossBuild(t *testing.T, env []string, tags string) string {
+	t.Helper()
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goBin); err != nil {
+		if goBin, err = exec.LookPath("go"); err != nil {
+			t.Fatalf("no go command to cross-build with: %v", err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "edge-agent")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	args := []string{"build", "-trimpath", "-ldflags", "-s -w -X main.version=qemu-test", "-o", out}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	cmd := exec.CommandContext(ctx, goBin, append(args, ".")...)
+	cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux"), env...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cross-build (%v, tags %q): %v\n%s", env, tags, err, b)
+	}
+	return out
+}
+
+// startTCPRouter serves an empty router on 127.0.0.1 and returns its rs:// URL.
+func startTCPRouter(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveBareRouter(t, l)
+	return "rs://" + l.Addr().String()
+}
+
+// runEmulated runs the binary under the emulator with args, bounded by
+// timeout, and returns its stdout, stderr and error.
+func runEmulated(t *testing.T, qemu, bin string, timeout time.Duration, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, qemu, append([]string{bin}, args...)...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// goClient dials url with the device client; it is closed when the test ends.
+func goClient(t *testing.T, url string) *device.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := device.Dial(ctx, url, device.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestQemuARMv7(t *testing.T) {
+	qemu := lookQemu(t, "qemu-arm")
+	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, "")
+	testEmulatedAgent(t, qemu, bin)
+}
+
+// testEmulatedAgent runs the checks every emulated build must pass.
+func testEmulatedAgent(t *testing.T, qemu, bin string) {
+	url := startTCPRouter(t)
+	const timeout = 60 * time.Second
+
+	t.Run("version", func(t *testing.T) {
+		out, errOut, err := runEmulated(t, qemu, bin, timeout, "-version")
+		if err != nil || strings.TrimSpace(out) != "edge-agent qemu-test" {
+			t.Fatalf("-version: %v, stdout %q, stderr %q", err, out, errOut)
+		}
+	})
+
+	t.Run("call", func(t *testing.T) {
+		c := goClient(t, url)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := c.Register(ctx, "qemu.add", func(_ context.Context, inv *device.Invocation) (wamp.Payload, error) {
+			var sum int64
+			for _, a := range inv.Args {
+				n, ok := a.(int64)
+				if !ok {
+					if u, uok := a.(uint64); uok {
+						n, ok = int64(u), true
+					}
+				}
+				if !ok {
+					return wamp.Payload{}, wamp.NewError(wamp.ErrInvalidArgument.URI, "want integers")
+				}
+				sum += n
+			}
+			return wamp.Payload{Args: wamp.List{sum}}, nil
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ser := range []string{"msgpack", "json"} {
+			out, errOut, err := runEmulated(t, qemu, bin, timeout, "call", "-serializer", ser, url, "qemu.add", "2", "40")
+			if err != nil || strings.TrimSpace(out) != "[42]" {
+				t.Errorf("call (%s): %v, stdout %q, stderr %q", ser, err, out, errOut)
+			}
+		}
+		out, errOut, err := runEmulated(t, qemu, bin, timeout, "call", url, "qemu.add", `"x"`)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(errOut, string(wamp.ErrInvalidArgument.URI)) {
+			t.Errorf("call with a bad argument: %v, stdout %q, stderr %q", err, out, errOut)
+		}
+	})
+
+	t.Run("publish", func(t *testing.T) {
+		c := goClient(t, url)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		got := make(chan *device.Event, 4)
+		if _, err := c.Subscribe(ctx, "qemu.reading", func(ev *device.Event) {
+			select {
+			case got <- ev:
+			default:
+			}
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, err := runEmulated(t, qemu, bin, timeout, "publish", url, "qemu.reading", `{"celsius":21.5}`, "ok")
+		if err != nil {
+			t.Fatalf("publish: %v, stdout %q, stderr %q", err, out, errOut)
+		}
+		select {
+		case ev := <-got:
+			if len(ev.Args) != 2 || ev.Args[1] != "ok" {
+				t.Fatalf("event args %#v", ev.Args)
+			}
+			d, ok := ev.Args[0].(wamp.Dict)
+			if !ok || d["celsius"] != 21.5 {
+				t.Fatalf("event args[0] %#v (%T)", ev.Args[0], ev.Args[0])
+			}
+		case <-ctx.Done():
+			t.Fatal("the subscriber got no event")
+		}
+	})
+
+	t.Run("agent", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, qemu, bin, "-demo", "-router", url)
+		var logs syncBuffer
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waited := make(chan error, 1)
+		go func() { waited <- cmd.Wait() }()
+		defer func() {
+			cmd.Process.Kill()
+			<-waited
+		}()
+
+		c := goClient(t, url)
+		var status wamp.Payload
+		for {
+			cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
+			res, err := c.Call(cctx, "agent.status", wamp.Payload{}, nil)
+			ccancel()
+			if err == nil {
+				status = res
+				break
+			}
+			select {
+			case err := <-waited:
+				t.Fatalf("agent exited early: %v\n%s", err, logs.String())
+			case <-ctx.Done():
+				t.Fatalf("agent.status never answered: %v\n%s", err, logs.String())
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		var s wamp.Dict
+		if len(status.Args) > 0 {
+			s, _ = status.Args[0].(wamp.Dict)
+		}
+		if s == nil {
+			s = status.Kwargs
+		}
+		if s["version"] != "qemu-test" {
+			t.Errorf("agent.status = %#v, want version qemu-test", status)
+		}
+		res, err := c.Call(ctx, "light.set", wamp.Payload{Args: wamp.List{true}}, nil)
+		if err != nil || len(res.Args) != 1 || res.Args[0] != true {
+			t.Errorf("light.set true: %v, %#v", err, res)
+		}
+
+		// SIGTERM: the agent leaves the router and exits 0 within its bound.
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-waited:
+			waited <- err
+			if err != nil {
+				t.Errorf("agent exit after SIGTERM: %v\n%s", err, logs.String())
+			}
+		case <-time.After(timeout):
+			t.Errorf("agent did not stop within %v of SIGTERM\n%s", timeout, logs.String())
+		}
+		if !strings.Contains(logs.String(), "edge-agent stopped") {
+			t.Errorf("logs: %s", logs.String())
+		}
+	})
+}
