@@ -2,12 +2,10 @@ package device
 
 import (
 	"context"
-	"crypto/tls"
 	"log/slog"
 	"net/url"
 	"time"
 
-	"github.com/edgewamp/edgewamp/auth"
 	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -66,7 +64,7 @@ type Config struct {
 	// ticket or wampcra, an unreadable key) fail the join before HELLO
 	// with an error wrapping auth.ErrBadCredentials or the key file's
 	// error. Default: none (anonymous).
-	Auth auth.Credentials
+	Auth Credentials
 
 	// Authenticate answers a CHALLENGE during the join (for methods that
 	// Auth does not offer: custom ones, announced through HelloDetails).
@@ -102,7 +100,7 @@ type Config struct {
 
 	// TLS configures rss:// connections. Default: a tls.Config with
 	// ServerName taken from the URL's host.
-	TLS *tls.Config
+	TLS *TLSConfig
 
 	// RawSocket tunes rs://, rss:// and unix:// connections (largest
 	// message accepted, handshake timeout, keepalive PINGs; rawsocket
@@ -204,6 +202,10 @@ type PublishOptions struct {
 	Eligible []wamp.ID
 	// DiscloseMe asks the router to disclose the publisher to subscribers.
 	DiscloseMe bool
+	// Extra holds implementation-specific options, sent as they are; the
+	// spec has their keys start with "_" (routers ignore keys they do not
+	// know). Keys of the fields above win over Extra's.
+	Extra wamp.Dict
 }
 
 // SubscribeOptions are the per-subscription options of [Client.Subscribe];
@@ -260,6 +262,9 @@ func (o *PublishOptions) dict() wamp.Dict {
 		return nil
 	}
 	d := wamp.Dict{}
+	for k, v := range o.Extra {
+		d[k] = v
+	}
 	if o.Acknowledge {
 		d["acknowledge"] = true
 	}

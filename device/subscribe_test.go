@@ -175,12 +175,14 @@ func TestPublish(t *testing.T) {
 	c, r := joined(t, Config{})
 	no := false
 	err := c.Publish(context.Background(), "sensor.temp", wamp.Payload{Args: wamp.List{21.5}},
-		&PublishOptions{ExcludeMe: &no, Exclude: []wamp.ID{3}, Eligible: []wamp.ID{4, 5}, DiscloseMe: true})
+		&PublishOptions{ExcludeMe: &no, Exclude: []wamp.ID{3}, Eligible: []wamp.ID{4, 5}, DiscloseMe: true,
+			Extra: wamp.Dict{"_seq_x": wamp.List{7, 8}, "disclose_me": false}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := expect[*wamp.Publish](r)
-	want := wamp.Dict{"exclude_me": false, "exclude": wamp.List{int64(3)}, "eligible": wamp.List{int64(4), int64(5)}, "disclose_me": true}
+	want := wamp.Dict{"exclude_me": false, "exclude": wamp.List{int64(3)}, "eligible": wamp.List{int64(4), int64(5)}, "disclose_me": true,
+		"_seq_x": wamp.List{int64(7), int64(8)}}
 	if m.Topic != "sensor.temp" || m.Args[0] != 21.5 || !reflect.DeepEqual(m.Options, want) {
 		t.Errorf("PUBLISH = %+v, want options %v", m, want)
 	}

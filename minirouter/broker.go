@@ -156,11 +156,15 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 	}
 	f, ok := parsePublishFilter(m.Options)
 	disclose, ok2 := optBool(m.Options, "disclose_me", false)
-	if !ok || !ok2 {
+	stream, seq, numbered, ok3 := wamp.PubSeq(m.Options)
+	if !ok || !ok2 || !ok3 {
 		fail(wamp.ErrInvalidArgument.URI, "malformed publish options")
 		return
 	}
 	details := wamp.Dict{}
+	if numbered {
+		details[PubSeqOption] = wamp.List{uint64(stream), uint64(seq)}
+	}
 	if disclose {
 		details["publisher"] = uint64(s.id)
 		details["publisher_authid"] = s.auth.authid
@@ -171,6 +175,13 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	if s.detached {
+		return
+	}
+	if numbered && rl.dedup.duplicate(dedupPrincipal(s), stream, seq) {
+		rl.duplicatePublication(s, m, stream, seq)
+		if ack {
+			s.reply(&wamp.Published{Request: m.Request, Publication: pub})
+		}
 		return
 	}
 	rl.subs.each(m.Topic, func(sub *subscription, match string) bool {

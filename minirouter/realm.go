@@ -23,6 +23,8 @@ type realm struct {
 	regs    *table[*registration]      // dealer: registrations by (procedure, match)
 	regByID map[wamp.ID]*registration  // dealer: registrations by ID
 	watch   map[chan struct{}]struct{} // 1-slot channels kicked when registrations change (the uplink)
+	dedup   dedupTable                 // broker: last seq of numbered publication streams
+	dupLog  rateLimit                  // limits the duplicate log lines
 }
 
 func newRealm(r *Router, rc RealmConfig) (*realm, error) {

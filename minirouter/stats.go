@@ -20,6 +20,10 @@ type Stats struct {
 	SlowDisconnects    uint64 // sessions ended because their outbound queue was full (slow caller, or "disconnect" policy)
 	CallsTimedOut      uint64 // CALLs ended by their options.timeout
 	HandshakeFailures  uint64 // connections that failed the transport handshake or sent no valid HELLO
+	// PublicationsDeduplicated counts PUBLISHes acknowledged but not
+	// delivered because they repeated a numbered publication (see
+	// [PubSeqOption]).
+	PublicationsDeduplicated uint64
 }
 
 // counters holds the router's live counters. Safe for concurrent use.
@@ -34,6 +38,7 @@ type counters struct {
 	slowDisconnects    atomic.Uint64
 	callsTimedOut      atomic.Uint64
 	handshakeFailures  atomic.Uint64
+	deduplicated       atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -48,6 +53,8 @@ func (c *counters) snapshot() Stats {
 		SlowDisconnects:    c.slowDisconnects.Load(),
 		CallsTimedOut:      c.callsTimedOut.Load(),
 		HandshakeFailures:  c.handshakeFailures.Load(),
+
+		PublicationsDeduplicated: c.deduplicated.Load(),
 	}
 }
 

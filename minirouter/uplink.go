@@ -495,7 +495,7 @@ func (u *Uplink) pump(ctx context.Context) {
 			}
 		}
 		pctx, cancel := context.WithTimeout(ctx, uplinkAckTimeout)
-		err := c.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true, ExcludeMe: &excludeMe})
+		err := c.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true, ExcludeMe: &excludeMe, Extra: u.q.pubSeq(ev)})
 		cancel()
 		var we *wamp.Error
 		switch {
@@ -505,7 +505,9 @@ func (u *Uplink) pump(ctx context.Context) {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &we):
-			// no PUBLISHED in time: send again on this session (at least once)
+			// no PUBLISHED in time: send again on this session (at least
+			// once; with the same number, so once where the upstream
+			// knows PubSeqOption)
 		case !errors.Is(err, device.ErrSessionClosed):
 			// refused by the upstream (not authorized, too large...): no retry
 			u.q.pop()

@@ -13,26 +13,32 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// queuedEvent is one event waiting to go up: its upstream topic and payload.
+// queuedEvent is one event waiting to go up: its upstream topic, payload,
+// and number in the queue's stream (see [PubSeqOption]).
 type queuedEvent struct {
 	topic wamp.URI
 	p     wamp.Payload
+	seq   wamp.ID
 }
 
 // eventQueue is the uplink's bounded store-and-forward FIFO. When full, a
-// push drops the oldest event and counts it. With a file it keeps a journal
-// ("+" and an encoded PUBLISH per pushed event, "-" per event taken out, one
-// per line) from which a restarted gateway recovers the events not yet
-// delivered; the journal is truncated whenever the queue empties and
+// push drops the oldest event and counts it. Events are numbered from 1 in
+// a stream with a random ID, which a resend repeats so that an upstream that
+// knows [PubSeqOption] delivers each once. With a file it keeps a journal
+// ("+" and an encoded PUBLISH per pushed event, with its stream and number in
+// the options, "-" per event taken out, one per line) from which a restarted
+// gateway recovers the events not yet delivered, and their numbering; the journal is truncated whenever the queue empties and
 // rewritten when it grows past four times the queue's capacity. It is not
 // synced to disk on every write: it survives a process restart, not
 // necessarily a power cut. A journal write error is logged and the queue
 // goes on in memory only. Safe for concurrent use.
 type eventQueue struct {
-	max int
-	log *slog.Logger
+	max    int
+	log    *slog.Logger
+	stream wamp.ID // this queue's stream of numbered events (set by newEventQueue)
 
 	mu      sync.Mutex // protects following
+	nextSeq wamp.ID    // the number of the next event pushed
 	items   []queuedEvent
 	dropped uint64
 	ready   chan struct{} // 1 slot: kicked when an item is pushed
@@ -44,7 +50,7 @@ type eventQueue struct {
 // newEventQueue returns a queue of at most max events, recovering the
 // journal at path when path is not empty.
 func newEventQueue(max int, path string, log *slog.Logger) (*eventQueue, error) {
-	q := &eventQueue{max: max, log: log, ready: make(chan struct{}, 1)}
+	q := &eventQueue{max: max, log: log, ready: make(chan struct{}, 1), stream: wamp.NewGlobalID(), nextSeq: 1}
 	if path == "" {
 		return q, nil
 	}
@@ -66,8 +72,21 @@ func newEventQueue(max int, path string, log *slog.Logger) (*eventQueue, error) 
 				log.Warn("uplink queue file: bad line skipped", "file", path)
 				continue
 			}
-			q.pushLocked(queuedEvent{topic: pub.Topic, p: pub.Payload})
+			ev := queuedEvent{topic: pub.Topic, p: pub.Payload}
+			if stream, seq, ok, _ := wamp.PubSeq(pub.Options); ok {
+				// the stream goes on: resent events keep their numbers
+				q.stream, ev.seq = stream, seq
+				q.nextSeq = seq + 1
+			} else {
+				ev.seq = q.nextSeq // a journal from before numbering
+				q.nextSeq++
+			}
+			q.pushLocked(ev)
 		}
+	}
+	if len(q.items) == 0 {
+		// nothing can be resent: a fresh stream
+		q.stream, q.nextSeq = wamp.NewGlobalID(), 1
 	}
 	q.dropped = 0 // drops while replaying were counted in the earlier run
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -85,13 +104,16 @@ func newEventQueue(max int, path string, log *slog.Logger) (*eventQueue, error) 
 	return q, nil
 }
 
-// push appends ev, dropping the oldest event when the queue is full.
+// push numbers ev and appends it, dropping the oldest event when the queue
+// is full.
 func (q *eventQueue) push(ev queuedEvent) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	ev.seq = q.nextSeq
+	q.nextSeq++
 	q.pushLocked(ev)
 	if q.w != nil {
-		b, err := wamp.JSON.AppendMessage([]byte{'+'}, &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: ev.topic, Payload: ev.p})
+		b, err := q.appendJournal(ev)
 		if err == nil {
 			b = append(b, '\n')
 			_, err = q.w.Write(b)
@@ -187,7 +209,7 @@ func (q *eventQueue) rewriteLocked() error {
 	q.w.Reset(q.f)
 	q.lines = 0
 	for _, ev := range q.items {
-		b, err := wamp.JSON.AppendMessage([]byte{'+'}, &wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: ev.topic, Payload: ev.p})
+		b, err := q.appendJournal(ev)
 		if err != nil {
 			return err
 		}
@@ -197,6 +219,17 @@ func (q *eventQueue) rewriteLocked() error {
 		q.lines++
 	}
 	return q.w.Flush()
+}
+
+// appendJournal returns the journal line of ev without its newline: "+"
+// and a PUBLISH carrying ev's stream and number.
+func (q *eventQueue) appendJournal(ev queuedEvent) ([]byte, error) {
+	return wamp.JSON.AppendMessage([]byte{'+'}, &wamp.Publish{Request: 1, Options: q.pubSeq(ev), Topic: ev.topic, Payload: ev.p})
+}
+
+// pubSeq returns the options that number ev (see [PubSeqOption]).
+func (q *eventQueue) pubSeq(ev queuedEvent) wamp.Dict {
+	return wamp.Dict{PubSeqOption: wamp.List{uint64(q.stream), uint64(ev.seq)}}
 }
 
 // len returns the number of events waiting and the number dropped.

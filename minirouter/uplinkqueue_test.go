@@ -67,3 +67,54 @@ func TestEventQueueFile(t *testing.T) {
 		t.Errorf("len %d", n)
 	}
 }
+
+// TestEventQueueNumbering checks the queue's numbering: events are numbered
+// from 1 in the queue's stream; a queue reopened from its file keeps the
+// stream and the numbers of the events it recovers, and numbers on from
+// them; a queue reopened empty starts a new stream.
+func TestEventQueueNumbering(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	path := filepath.Join(t.TempDir(), "q")
+	q, err := newEventQueue(10, path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := q.stream
+	for range 3 {
+		q.push(queuedEvent{topic: "t"})
+	}
+	q.pop() // 1 delivered
+	q.close()
+
+	q2, err := newEventQueue(10, path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q2.push(queuedEvent{topic: "t"})
+	var seqs []wamp.ID
+	for {
+		ev, ok := q2.peek()
+		if !ok {
+			break
+		}
+		s, seq, ok, _ := wamp.PubSeq(q2.pubSeq(ev))
+		if !ok || s != stream || seq != ev.seq {
+			t.Fatalf("pubSeq(%d) = %d/%d, want %d/%d", ev.seq, s, seq, stream, ev.seq)
+		}
+		seqs = append(seqs, ev.seq)
+		q2.pop()
+	}
+	if q2.stream != stream || fmt.Sprint(seqs) != "[2 3 4]" {
+		t.Errorf("reopened: stream %d (was %d), numbers %v, want [2 3 4]", q2.stream, stream, seqs)
+	}
+	q2.close()
+
+	q3, err := newEventQueue(10, path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q3.close()
+	if q3.stream == stream || q3.nextSeq != 1 {
+		t.Errorf("reopened empty: stream %d (was %d), next %d; want a new stream from 1", q3.stream, stream, q3.nextSeq)
+	}
+}

@@ -1,0 +1,116 @@
+package minirouter_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// ackLoser is the uplink's connection to the upstream, cut right after the
+// upstream delivered chosen publications but before their PUBLISHED
+// arrives: the worst moment of a link that flaps while the upstream router
+// lives on.
+type ackLoser struct {
+	wamp.Transport
+	cutAfter map[int64]bool // publication numbers (1-based, per ackLoser) after which to cut
+	count    *atomic.Int64  // shared by the connections of one test
+	cut      atomic.Bool
+}
+
+func (a *ackLoser) WriteMessages(msgs [][]byte) error {
+	for _, b := range msgs {
+		if m, err := a.Serializer().DecodeMessage(b); err == nil {
+			if _, ok := m.(*wamp.Publish); ok && a.cutAfter[a.count.Add(1)] {
+				a.cut.Store(true)
+			}
+		}
+	}
+	return a.Transport.WriteMessages(msgs)
+}
+
+func (a *ackLoser) ReadMessage() ([]byte, error) {
+	b, err := a.Transport.ReadMessage()
+	if err == nil && a.cut.Load() {
+		a.Transport.Close()
+		return nil, errors.New("test: link cut before the PUBLISHED")
+	}
+	return b, err
+}
+
+// TestUplinkLinkFlapDeliversOnce cuts the uplink's connection three times
+// right after the upstream (one of ours, which lives on) delivered an event
+// and before its PUBLISHED came back. The uplink resends each such event
+// with its number, the upstream acknowledges the repeat without
+// delivering it again, and a plain subscriber gets every reading once and
+// in order.
+func TestUplinkLinkFlapDeliversOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	up, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	var mu sync.Mutex
+	var got []int64
+	x := join(t, ctx, up, "cloud")
+	if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.temp", func(ev *device.Event) {
+		mu.Lock()
+		got = append(got, ev.Args[0].(int64))
+		mu.Unlock()
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	var count atomic.Int64
+	var conns atomic.Int64
+	cfg := siteRules
+	cfg.Connect = func(ctx context.Context) (wamp.Transport, error) {
+		tr, err := up.Connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		conns.Add(1)
+		return &ackLoser{Transport: tr, cutAfter: map[int64]bool{5: true, 12: true, 13: true}, count: &count}, nil
+	}
+	gw := startGateway(t, cfg)
+	d := join(t, ctx, gw.r, "realm1")
+	eventually(t, ctx, "joined", func() bool { return gw.ul.Stats().State == minirouter.UplinkJoined })
+
+	const n = 30
+	for i := range n {
+		if err := d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{i}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, ctx, "all delivered", func() bool { return gw.ul.Stats().EventsUp == n })
+	// a marker through the same path: nothing is still on its way after it
+	if err := d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{n}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, ctx, "marker", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) > 0 && got[len(got)-1] == n
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for i, v := range got {
+		if v != int64(i) {
+			t.Fatalf("subscriber got %v, want 0..%d once each, in order", got, n)
+		}
+	}
+	st := up.Stats()
+	t.Logf("%d readings delivered once over %d connections; upstream dropped %d repeats; uplink %+v",
+		len(got), conns.Load(), st.PublicationsDeduplicated, gw.ul.Stats())
+	if st.PublicationsDeduplicated != 3 || conns.Load() != 4 {
+		t.Errorf("upstream deduplicated %d publications over %d connections, want 3 over 4", st.PublicationsDeduplicated, conns.Load())
+	}
+}
