@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgewamp/edgewamp/auth"
+	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -44,7 +44,7 @@ type Config struct {
 	Realm string `json:"realm"`
 	// Auth are the credentials to join with (authid, authrole, ticket,
 	// secret, cryptosign_key_file, authextra). Default: anonymous.
-	Auth auth.Credentials `json:"auth"`
+	Auth device.Credentials `json:"auth"`
 	// Prefix starts the default topic of each sensor (PREFIX.NAME), the
 	// default procedures of each actuator (PREFIX.NAME.set, .get) and the
 	// status procedure (PREFIX.status). Default "agent".

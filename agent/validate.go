@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -18,6 +19,12 @@ func (c *Config) Validate() error {
 		if err != nil || u.Scheme == "" {
 			return fmt.Errorf("config: router: invalid URL %q (want rs://host:port, rss://host:port or unix:///path)", c.Router)
 		}
+		if !buildHasTLS && strings.EqualFold(u.Scheme, "rss") {
+			return fmt.Errorf("config: router: rss:// needs TLS, which this build lacks (built with the edgewamp_notls tag; use the full edge-agent)")
+		}
+	}
+	if !buildHasAuth && !reflect.ValueOf(c.Auth).IsZero() {
+		return fmt.Errorf("config: auth: authentication is not in this build (built with the edgewamp_noauth tag; use the full edge-agent)")
 	}
 	if c.Realm != "" && !validURI(c.Realm) {
 		return fmt.Errorf("config: realm: invalid realm %q", c.Realm)

@@ -1,3 +1,5 @@
+//go:build !edgewamp_noauth
+
 package device
 
 import (
@@ -7,6 +9,13 @@ import (
 	"github.com/edgewamp/edgewamp/auth"
 	"github.com/edgewamp/edgewamp/wamp"
 )
+
+// Credentials is the type of [Config.Auth]: package auth's credentials. In
+// a build with the edgewamp_noauth tag (the minimal edge-agent, which links
+// none of auth's cryptography) it is a plain struct with the same fields,
+// and a join with any of them set fails saying the build lacks
+// authentication; Config.Authenticate still works there.
+type Credentials = auth.Credentials
 
 // joinAuth is the authentication of one join: the authenticator built from
 // Config.Auth (nil without credentials) and the Config.Authenticate hook.

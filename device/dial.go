@@ -2,7 +2,6 @@ package device
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -79,7 +78,7 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 
 // rawSocketTarget returns the network, address and TLS config for a
 // RawSocket URL.
-func rawSocketTarget(u *url.URL, scheme string, conf *tls.Config) (network, addr string, tlsConf *tls.Config, err error) {
+func rawSocketTarget(u *url.URL, scheme string, conf *TLSConfig) (network, addr string, tlsConf *TLSConfig, err error) {
 	if scheme == "unix" {
 		p := u.Path
 		if p == "" {
@@ -97,15 +96,9 @@ func rawSocketTarget(u *url.URL, scheme string, conf *tls.Config) (network, addr
 		return "", "", nil, fmt.Errorf("%s URL without a port", scheme)
 	}
 	if scheme == "rss" {
-		if conf == nil {
-			conf = &tls.Config{}
-		} else {
-			conf = conf.Clone()
+		if tlsConf, err = rssTLS(conf, u.Hostname()); err != nil {
+			return "", "", nil, err
 		}
-		if conf.ServerName == "" {
-			conf.ServerName = u.Hostname()
-		}
-		tlsConf = conf
 	}
 	return "tcp", net.JoinHostPort(u.Hostname(), u.Port()), tlsConf, nil
 }
@@ -123,7 +116,7 @@ func dialerNames(m map[string]DialFunc) string {
 }
 
 // dialRawSocket opens a RawSocket connection (over TLS when tlsConf != nil).
-func dialRawSocket(ctx context.Context, network, addr string, s wamp.Serializer, tlsConf *tls.Config, base rawsocket.ClientConfig) (wamp.Transport, error) {
+func dialRawSocket(ctx context.Context, network, addr string, s wamp.Serializer, tlsConf *TLSConfig, base rawsocket.ClientConfig) (wamp.Transport, error) {
 	cfg := base
 	cfg.Serializer = s
 	cfg.TLS = tlsConf

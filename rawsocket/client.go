@@ -2,7 +2,6 @@ package rawsocket
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -39,7 +38,7 @@ type ClientConfig struct {
 	KeepAlive time.Duration
 	// TLS, when not nil, runs the connection over TLS with this config
 	// (Dial fills in ServerName from the address when it is empty).
-	TLS *tls.Config
+	TLS *TLSConfig
 }
 
 // serializerOrDefault returns s, or the default MessagePack serializer.
@@ -75,18 +74,10 @@ func Dial(ctx context.Context, network, address string, cfg ClientConfig) (*Conn
 		return nil, fmt.Errorf("rawsocket: dial: %w", err)
 	}
 	if cfg.TLS != nil {
-		conf := cfg.TLS.Clone()
-		if conf.ServerName == "" && network != "unix" {
-			if host, _, err := net.SplitHostPort(address); err == nil {
-				conf.ServerName = host
-			}
-		}
-		tc := tls.Client(nc, conf)
 		hctx, cancel := context.WithTimeout(ctx, handshakeTimeout(cfg.HandshakeTimeout))
-		err := tc.HandshakeContext(hctx)
+		tc, err := clientTLS(hctx, nc, cfg.TLS, network, address)
 		cancel()
 		if err != nil {
-			nc.Close()
 			return nil, fmt.Errorf("rawsocket: dial %s: TLS handshake: %w", address, err)
 		}
 		nc = tc

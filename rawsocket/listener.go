@@ -2,7 +2,6 @@ package rawsocket
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -29,7 +28,7 @@ type ListenConfig struct {
 	ServerConfig
 	// TLS, when not nil, serves TLS with this config, which must hold a
 	// certificate (Certificates or GetCertificate).
-	TLS *tls.Config
+	TLS *TLSConfig
 	// MaxConnections bounds the open connections: handshaking, waiting for
 	// Accept, or accepted and not yet closed. A client over it gets handshake
 	// error code 4. Default 0: unlimited.
@@ -78,8 +77,10 @@ func Listen(network, address string, cfg ListenConfig) (*Listener, error) {
 	default:
 		return nil, fmt.Errorf("rawsocket: listen %s %s: unsupported network", network, address)
 	}
-	if cfg.TLS != nil && len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil && cfg.TLS.GetConfigForClient == nil {
-		return nil, fmt.Errorf("rawsocket: listen %s: TLS config without a certificate", address)
+	if cfg.TLS != nil {
+		if err := checkListenTLS(cfg.TLS); err != nil {
+			return nil, fmt.Errorf("rawsocket: listen %s: %w", address, err)
+		}
 	}
 	nl, err := net.Listen(network, address)
 	if err != nil {
@@ -221,7 +222,7 @@ func (l *Listener) refuseConn(nc net.Conn) {
 		stop := context.AfterFunc(l.ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 		defer stop()
 		if l.cfg.TLS != nil {
-			nc = tls.Server(nc, l.cfg.TLS)
+			nc = serverTLS(nc, l.cfg.TLS)
 		}
 		refuse(nc, CodeConnectionLimit, refuseTimeout)
 	}()
@@ -233,9 +234,9 @@ func (l *Listener) handshake(nc net.Conn) {
 	defer l.wg.Done()
 	defer l.pending.Add(-1)
 	if l.cfg.TLS != nil {
-		tc := tls.Server(nc, l.cfg.TLS)
+		tc := serverTLS(nc, l.cfg.TLS)
 		ctx, cancel := context.WithTimeout(l.ctx, handshakeTimeout(l.cfg.HandshakeTimeout))
-		err := tc.HandshakeContext(ctx)
+		err := serverTLSHandshake(ctx, tc)
 		cancel()
 		if err != nil {
 			tc.Close()

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/edgewamp/edgewamp/agent"
@@ -74,7 +75,11 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	if f.version {
-		fmt.Fprintf(stdout, "edge-agent %s\n", version)
+		if lacks := agent.BuildLacks(); len(lacks) > 0 {
+			fmt.Fprintf(stdout, "edge-agent %s (minimal build, without: %s)\n", version, strings.Join(lacks, ", "))
+		} else {
+			fmt.Fprintf(stdout, "edge-agent %s\n", version)
+		}
 		return 0
 	}
 	cfg, err := f.loadConfig()

@@ -112,17 +112,59 @@ func goClient(t *testing.T, url string) *device.Client {
 func TestQemuARMv7(t *testing.T) {
 	qemu := lookQemu(t, "qemu-arm")
 	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, "")
-	testEmulatedAgent(t, qemu, bin)
+	testEmulatedAgent(t, qemu, bin, "edge-agent qemu-test")
 }
 
-// testEmulatedAgent runs the checks every emulated build must pass.
-func testEmulatedAgent(t *testing.T, qemu, bin string) {
+// minimalTags are the build tags of the minimal edge-agent (scripts/build.sh).
+const minimalTags = "edgewamp_notls,edgewamp_noauth"
+
+// TestQemuARMv7Minimal runs the minimal build (no TLS, no auth) like the full
+// one, and checks that it refuses what it lacks with a message saying so.
+func TestQemuARMv7Minimal(t *testing.T) {
+	qemu := lookQemu(t, "qemu-arm")
+	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, minimalTags)
+	testEmulatedAgent(t, qemu, bin, "edge-agent qemu-test (minimal build, without: tls, auth)")
+
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, config string
+		argv         []string
+		wantErr      string
+	}{
+		{name: "rss router", config: `{"router":"rss://127.0.0.1:1","sensors":[{"name":"t","kind":"simulated","interval":"1s"}]}`,
+			wantErr: "config: router: rss:// needs TLS, which this build lacks (built with the edgewamp_notls tag"},
+		{name: "auth", config: `{"auth":{"authid":"dev","ticket":"x"},"sensors":[{"name":"t","kind":"simulated","interval":"1s"}]}`,
+			wantErr: "config: auth: authentication is not in this build (built with the edgewamp_noauth tag"},
+		{name: "rss call", argv: []string{"call", "rss://127.0.0.1:1", "x"},
+			wantErr: "rss:// needs TLS, which this build lacks"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			argv := c.argv
+			if c.config != "" {
+				f := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".json")
+				if err := os.WriteFile(f, []byte(c.config), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				argv = []string{"-check", "-config", f}
+			}
+			out, errOut, err := runEmulated(t, qemu, bin, 60*time.Second, argv...)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(errOut, c.wantErr) {
+				t.Errorf("%v: %v, stdout %q, stderr %q (want %q)", argv, err, out, errOut, c.wantErr)
+			}
+		})
+	}
+}
+
+// testEmulatedAgent runs the checks every emulated build must pass;
+// wantVersion is the line -version prints.
+func testEmulatedAgent(t *testing.T, qemu, bin, wantVersion string) {
 	url := startTCPRouter(t)
 	const timeout = 60 * time.Second
 
 	t.Run("version", func(t *testing.T) {
 		out, errOut, err := runEmulated(t, qemu, bin, timeout, "-version")
-		if err != nil || strings.TrimSpace(out) != "edge-agent qemu-test" {
+		if err != nil || strings.TrimSpace(out) != wantVersion {
 			t.Fatalf("-version: %v, stdout %q, stderr %q", err, out, errOut)
 		}
 	})

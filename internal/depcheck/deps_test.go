@@ -65,12 +65,16 @@ func moduleRoot(t *testing.T) string {
 // graph is an import graph: package -> its direct imports.
 type graph map[string][]string
 
-// listDeps runs `go list -deps` for pkgs and returns the import graph of everything they depend on.
-func listDeps(t *testing.T, root, goos, goarch string, pkgs []string) graph {
+// listDeps runs `go list -deps` (with the build tags, comma separated) for pkgs and returns the import graph of everything they depend on.
+func listDeps(t *testing.T, root, goos, goarch, tags string, pkgs []string) graph {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	args := append([]string{"list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`}, pkgs...)
+	args := []string{"list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	args = append(args, pkgs...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -145,7 +149,7 @@ func TestFootprint(t *testing.T) {
 			name = pl.goos + "_" + pl.goarch
 		}
 		t.Run(name, func(t *testing.T) {
-			g := listDeps(t, root, pl.goos, pl.goarch, pkgs)
+			g := listDeps(t, root, pl.goos, pl.goarch, "", pkgs)
 			for _, r := range active {
 				from := module + "/" + r.pkg
 				if _, ok := g[from]; !ok {
@@ -160,6 +164,50 @@ func TestFootprint(t *testing.T) {
 			}
 		})
 	}
+}
+
+// minimalTags are the build tags of the minimal edge-agent (scripts/build.sh): RawSocket and serial,
+// no TLS, no authentication.
+const minimalTags = "edgewamp_notls,edgewamp_noauth"
+
+// minimalForbidden are what the minimal edge-agent must not link: TLS and what comes with it, HTTP,
+// and package auth's cryptography.
+var minimalForbidden = []string{
+	"crypto/tls", "crypto/x509", "net/http", "text/template",
+	module + "/auth", "crypto/ed25519", "crypto/pbkdf2",
+}
+
+// TestMinimalFootprint checks the minimal edge-agent's import graph on every platform, and that the
+// default build does link TLS and auth (so the tags, not an accident, are what keeps them out).
+func TestMinimalFootprint(t *testing.T) {
+	root := moduleRoot(t)
+	edge := module + "/cmd/edge-agent"
+	for _, pl := range platforms {
+		name := "host"
+		if pl.goos != "" {
+			name = pl.goos + "_" + pl.goarch
+		}
+		t.Run(name, func(t *testing.T) {
+			g := listDeps(t, root, pl.goos, pl.goarch, minimalTags, []string{edge})
+			if _, ok := g[edge]; !ok {
+				t.Fatalf("%s: not in go list output", edge)
+			}
+			for _, bad := range minimalForbidden {
+				if chain := g.path(edge, bad); chain != nil {
+					t.Errorf("minimal edge-agent (-tags %s) must not import %s, but does: %s",
+						minimalTags, bad, strings.Join(chain, " -> "))
+				}
+			}
+		})
+	}
+	t.Run("default links them", func(t *testing.T) {
+		g := listDeps(t, root, "", "", "", []string{edge})
+		for _, want := range []string{"crypto/tls", module + "/auth"} {
+			if g.path(edge, want) == nil {
+				t.Errorf("the default edge-agent no longer imports %s: update minimalForbidden and the README", want)
+			}
+		}
+	})
 }
 
 // TestGraphPath checks the chain finder the footprint test reports with.
@@ -192,7 +240,7 @@ func TestGraphPath(t *testing.T) {
 // TestFootprintDetects checks, on a standard package known to import net/textproto, that the go list
 // graph and the chain finder see a real import, so that TestFootprint cannot pass vacuously.
 func TestFootprintDetects(t *testing.T) {
-	g := listDeps(t, moduleRoot(t), "", "", []string{"net/http"})
+	g := listDeps(t, moduleRoot(t), "", "", "", []string{"net/http"})
 	if chain := g.path("net/http", "net/textproto"); len(chain) < 2 {
 		t.Fatalf("net/http -> net/textproto not found in go list -deps output (%d packages)", len(g))
 	}

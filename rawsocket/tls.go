@@ -1,0 +1,55 @@
+//go:build !edgewamp_notls
+
+package rawsocket
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+)
+
+// TLSConfig is the TLS configuration of [ClientConfig] and [ListenConfig]:
+// crypto/tls's Config. A build with the edgewamp_notls tag (the minimal
+// edge-agent) links no crypto/tls: there TLSConfig is an empty struct and a
+// non-nil one is refused with an error saying the build lacks TLS.
+type TLSConfig = tls.Config
+
+// clientTLS runs the TLS client handshake on nc, bounded by ctx, and returns
+// the TLS connection; nc is closed on failure. An empty ServerName is taken
+// from address (host:port) unless network is "unix".
+func clientTLS(ctx context.Context, nc net.Conn, conf *TLSConfig, network, address string) (net.Conn, error) {
+	conf = conf.Clone()
+	if conf.ServerName == "" && network != "unix" {
+		if host, _, err := net.SplitHostPort(address); err == nil {
+			conf.ServerName = host
+		}
+	}
+	tc := tls.Client(nc, conf)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return tc, nil
+}
+
+// serverTLS wraps an accepted nc in a TLS server connection (the handshake
+// runs on first use or in [serverTLSHandshake]).
+func serverTLS(nc net.Conn, conf *TLSConfig) net.Conn { return tls.Server(nc, conf) }
+
+// serverTLSHandshake runs the TLS server handshake on a serverTLS conn.
+func serverTLSHandshake(ctx context.Context, nc net.Conn) error {
+	tc, ok := nc.(*tls.Conn)
+	if !ok {
+		return errors.New("not a TLS connection")
+	}
+	return tc.HandshakeContext(ctx)
+}
+
+// checkListenTLS reports a server TLS config that cannot serve.
+func checkListenTLS(conf *TLSConfig) error {
+	if len(conf.Certificates) == 0 && conf.GetCertificate == nil && conf.GetConfigForClient == nil {
+		return errors.New("TLS config without a certificate")
+	}
+	return nil
+}
