@@ -37,6 +37,7 @@ type config struct {
 	jsonOut     bool
 	allowRemote bool
 	cpuProfile  string
+	memProfile  string
 	serve       bool // start minirouter in-process on a loopback port and target it
 
 	// fanout
@@ -82,6 +83,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.jsonOut, "json", false, "print the result as JSON")
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a target that is not on this machine (loopback or unix socket)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write this process's CPU profile to FILE (with -serve it includes the router)")
+	fs.StringVar(&c.memProfile, "memprofile", "", "write this process's heap profile to FILE at the end of the load (idle: while the sessions are held)")
 	fs.BoolVar(&c.serve, "serve", false, "start minirouter in this process on a loopback port and run against it (ignores -url's host)")
 	switch c.scenario {
 	case "fanout":

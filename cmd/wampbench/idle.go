@@ -80,6 +80,9 @@ func runIdle(ctx context.Context, c *config, tg *target) (*result, error) {
 	r.JoinSeconds = time.Since(start).Seconds()
 	sleepCtx(ctx, c.settle)
 	r.Seconds = time.Since(start).Seconds()
+	if err := writeHeapProfile(c.memProfile); err != nil {
+		return nil, err
+	}
 	if c.routerPID != 0 {
 		after, err := vmRSS(c.routerPID)
 		if err != nil {

@@ -128,12 +128,16 @@ func runScenario(ctx context.Context, c *config) (res *result, err error) {
 	}
 	switch c.scenario {
 	case "fanout":
-		return runFanout(ctx, c, tg)
+		res, err = runFanout(ctx, c, tg)
 	case "rpc":
-		return runRPC(ctx, c, tg)
+		res, err = runRPC(ctx, c, tg)
 	default:
-		return runIdle(ctx, c, tg)
+		return runIdle(ctx, c, tg) // writes the heap profile itself, while the sessions are held
 	}
+	if perr := writeHeapProfile(c.memProfile); perr != nil && err == nil {
+		err = perr
+	}
+	return res, err
 }
 
 // inProcessListen picks the in-process router's listener for -serve: the

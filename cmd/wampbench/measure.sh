@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# measure.sh: the runs behind BENCHMARKS.md. Each row is run three times
+# (RUNS=3); each run prints one JSON object to $OUT (default
+# bench-results.jsonl), which summary.sh turns into the table.
+#
+# The router is pinned to core 0 and the generator to core 1 with taskset.
+# Every load run is bounded (-duration, 3s by default) and the routers started
+# here are stopped by their PID when the script ends.
+#
+#   go build -o /tmp/sensorbridge ./cmd/sensorbridge
+#   go build -o /tmp/wampbench ./cmd/wampbench
+#   cmd/wampbench/measure.sh [sensorbridge|minirouter|mosquitto|all]
+set -euo pipefail
+
+SB=${SB:-/tmp/sensorbridge}
+WB=${WB:-/tmp/wampbench}
+MOSQ=${MOSQ:-/usr/sbin/mosquitto}
+OUT=${OUT:-bench-results.jsonl}
+RUNS=${RUNS:-3}
+DUR=${DUR:-3s}
+PORT=${PORT:-19081}
+MQTT_PORT=${MQTT_PORT:-19883}
+ROUTER_CPU=${ROUTER_CPU:-0}
+GEN_CPU=${GEN_CPU:-1}
+what=${1:-all}
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
+trap cleanup EXIT
+
+wait_port() { # wait_port PORT: until something listens (at most 5s)
+	for _ in $(seq 50); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	echo "nothing listens on port $1" >&2
+	return 1
+}
+
+gen() { # gen LABEL ARGS...: one generator run, pinned, its JSON tagged with LABEL
+	local label=$1
+	shift
+	taskset -c "$GEN_CPU" "$WB" "$@" -duration "$DUR" -json | jq -c --arg row "$label" '. + {row: $row}' >>"$OUT"
+}
+
+wamp_rows() { # wamp_rows ROUTER URL
+	local r=$1 url=$2
+	for i in $(seq "$RUNS"); do
+		gen "$r fanout 1->10" fanout -url "$url" -pubs 1 -subs 10 -size 64
+		gen "$r fanout 1->100" fanout -url "$url" -pubs 1 -subs 100 -size 64
+		gen "$r latency 1000/s ->10" fanout -url "$url" -pubs 1 -subs 10 -size 64 -rate 1000
+		gen "$r rpc 1x1" rpc -url "$url" -callers 1 -inflight 1
+		gen "$r rpc 4x16" rpc -url "$url" -callers 4 -inflight 16
+		echo "$r run $i done" >&2
+	done
+}
+
+start_sensorbridge() {
+	taskset -c "$ROUTER_CPU" "$SB" -listen "rs://127.0.0.1:$PORT" -log-level error &
+	pids+=($!)
+	wait_port "$PORT"
+}
+
+sensorbridge() {
+	start_sensorbridge
+	wamp_rows sensorbridge "rs://127.0.0.1:$PORT"
+	cleanup
+	# Memory: a fresh router per run (a heap grown by earlier runs would
+	# absorb new sessions unseen); sensorbridge holds 1,024 sessions at most.
+	for i in $(seq "$RUNS"); do
+		start_sensorbridge
+		gen "sensorbridge idle 1000" idle -url "rs://127.0.0.1:$PORT" -sessions 1000 -router-pid "${pids[-1]}"
+		cleanup
+	done
+}
+
+minirouter() { # wampbench serve: minirouter alone, with room for 5,000 sessions
+	for i in $(seq "$RUNS"); do
+		taskset -c "$ROUTER_CPU" "$WB" serve -listen "rs://127.0.0.1:$PORT" -max-sessions 20000 -for 10m >/dev/null &
+		pids+=($!)
+		wait_port "$PORT"
+		gen "minirouter idle 5000" idle -url "rs://127.0.0.1:$PORT" -sessions 5000 -parallel 64 -router-pid "${pids[-1]}"
+		cleanup
+	done
+}
+
+mosquitto() {
+	local conf
+	conf=$(mktemp)
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n' "$MQTT_PORT" >"$conf"
+	taskset -c "$ROUTER_CPU" "$MOSQ" -c "$conf" 2>/dev/null &
+	pids+=($!)
+	wait_port "$MQTT_PORT"
+	for i in $(seq "$RUNS"); do
+		gen "mosquitto fanout 1->10" fanout -mqtt "tcp://127.0.0.1:$MQTT_PORT" -pubs 1 -subs 10 -size 64
+		gen "mosquitto fanout 1->100" fanout -mqtt "tcp://127.0.0.1:$MQTT_PORT" -pubs 1 -subs 100 -size 64
+		gen "mosquitto latency 1000/s ->10" fanout -mqtt "tcp://127.0.0.1:$MQTT_PORT" -pubs 1 -subs 10 -size 64 -rate 1000
+		echo "mosquitto run $i done" >&2
+	done
+	cleanup
+	rm -f "$conf"
+}
+
+case $what in
+sensorbridge | minirouter | mosquitto) "$what" ;;
+all) sensorbridge; minirouter; mosquitto ;;
+*) echo "usage: $0 [sensorbridge|minirouter|mosquitto|all]" >&2; exit 2 ;;
+esac
