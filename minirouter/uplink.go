@@ -12,6 +12,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/auth"
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -21,6 +22,9 @@ const (
 	// uplinkAckTimeout bounds the wait for PUBLISHED; the event is then
 	// sent again (at least once).
 	uplinkAckTimeout = 10 * time.Second
+	// uplinkRetryPause is how long the uplink waits before sending an event
+	// again on a session whose connection failed but has not ended yet.
+	uplinkRetryPause = time.Second
 	// uplinkOpTimeout bounds an upstream UNREGISTER.
 	uplinkOpTimeout = 5 * time.Second
 	// uplinkLocalEvents is the local session's event queue: its handler
@@ -508,16 +512,22 @@ func (u *Uplink) pump(ctx context.Context) {
 			// no PUBLISHED in time: send again on this session (at least
 			// once; with the same number, so once where the upstream
 			// knows PubSeqOption)
-		case !errors.Is(err, device.ErrSessionClosed):
-			// refused by the upstream (not authorized, too large...): no retry
+		case !errors.Is(err, device.ErrSessionClosed) && (errors.As(err, &we) || errors.Is(err, peer.ErrTooLarge)):
+			// refused by the upstream (an ERROR: not authorized...), or
+			// larger than it accepts: no retry
 			u.q.pop()
 			u.publishErrors.Add(1)
 			if refusals++; refusals == 1 || refusals%1000 == 0 {
 				u.log.Warn("uplink: event not deliverable upstream", "topic", ev.topic, "err", err, "refused", refusals)
 			}
-		default: // the session ended: wait for the next one
+		default:
+			// The session ended, or its connection failed and it is about
+			// to end: keep the event for the next session (or, should this
+			// one live on, send it again after a pause).
 			select {
 			case <-c.Done():
+			case <-time.After(uplinkRetryPause):
+				continue
 			case <-ctx.Done():
 				return
 			}

@@ -114,3 +114,60 @@ func TestUplinkLinkFlapDeliversOnce(t *testing.T) {
 		t.Errorf("upstream deduplicated %d publications over %d connections, want 3 over 4", st.PublicationsDeduplicated, conns.Load())
 	}
 }
+
+// smallLink is the uplink's connection to an upstream that accepts
+// messages of at most 300 bytes.
+type smallLink struct{ wamp.Transport }
+
+func (smallLink) MaxMessageSize() int { return 1000 }
+
+// TestUplinkUndeliverableEvent sends up an event larger than the upstream
+// accepts between two that fit: it is dropped and counted as refused, and
+// the events after it go on.
+func TestUplinkUndeliverableEvent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	up, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	got := make(chan string, 10)
+	x := join(t, ctx, up, "cloud")
+	if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.temp", func(ev *device.Event) {
+		got <- ev.Args[0].(string)
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg := siteRules
+	cfg.Connect = func(ctx context.Context) (wamp.Transport, error) {
+		tr, err := up.Connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return smallLink{tr}, nil
+	}
+	gw := startGateway(t, cfg)
+	d := join(t, ctx, gw.r, "realm1")
+	eventually(t, ctx, "joined", func() bool { return gw.ul.Stats().State == minirouter.UplinkJoined })
+	big := string(make([]byte, 2000))
+	for _, v := range []string{"first", big, "last"} {
+		if err := d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{v}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"first", "last"} {
+		select {
+		case v := <-got:
+			if v != want {
+				t.Fatalf("upstream got %.20q, want %q", v, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%q not delivered; uplink %+v", want, gw.ul.Stats())
+		}
+	}
+	eventually(t, ctx, "acknowledged", func() bool { return gw.ul.Stats().EventsUp == 2 })
+	if st := gw.ul.Stats(); st.EventsUp != 2 || st.PublishErrors != 1 || st.Joins != 1 {
+		t.Errorf("uplink %+v, want 2 events up, 1 refused, 1 join", st)
+	}
+}

@@ -50,9 +50,12 @@ func TestUplinkUpstreamRestart(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			eventually(t, ctx, "queued", func() bool { return gw.ul.Stats().Queued == cfg.QueueSize })
-			if st := gw.ul.Stats(); st.QueueDropped != sent-uint64(cfg.QueueSize) {
-				t.Errorf("QueueDropped %d, want %d", st.QueueDropped, sent-cfg.QueueSize)
+			eventually(t, ctx, "queued", func() bool { // the last events may still be on their way to the queue
+				st := gw.ul.Stats()
+				return st.Queued == cfg.QueueSize && st.QueueDropped == sent-uint64(cfg.QueueSize)
+			})
+			if st := gw.ul.Stats(); st.QueueDropped != sent-uint64(cfg.QueueSize) || st.EventsUp != 0 || st.PublishErrors != 0 {
+				t.Errorf("QueueDropped %d, want %d; stats %+v", st.QueueDropped, sent-cfg.QueueSize, st)
 			}
 
 			// The upstream returns, with a subscriber ready before the port opens.
@@ -82,7 +85,7 @@ func TestUplinkUpstreamRestart(t *testing.T) {
 			})
 			t.Logf("callable again %v after the upstream returned", time.Since(restarted).Round(time.Millisecond))
 			st := gw.ul.Stats()
-			if st.Joins < 2 || st.Reconnects < 1 || st.Queued != 0 {
+			if st.Joins < 2 || st.Reconnects < 1 || st.Queued != 0 || st.EventsUp != uint64(cfg.QueueSize) || st.PublishErrors != 0 {
 				t.Errorf("stats %+v", st)
 			}
 			select {

@@ -62,12 +62,17 @@ go_test() {
     go test -race -count=1 -timeout 15m -v ./... >"$OUT/go-test-v.log" 2>&1
   rc=$?
   awk '
+    # A test's t.Log/t.Error lines come under its "=== RUN/CONT/NAME" line, before its "--- FAIL": they are
+    # kept per test (bounded) and shown with the failure.
+    /^=== (RUN|CONT|NAME|PAUSE) / { cur = $3; show = 0; next }
     /^(ok|FAIL|\?)[ \t]/ || /^FAIL$/ { print; show = 0; next }
     /^panic: / { print; show = 0; pn = 40; next }
     pn > 0 { print; pn--; next }
-    /^ *--- FAIL/ { print; show = 1; next }
-    /^ *(=== |--- PASS|--- SKIP)/ || /^(PASS|ok)$/ { show = 0; next }
-    show { print }
+    /^ *--- FAIL: / { print; printf "%s", logs[$3]; delete logs[$3]; show = 1; next }
+    /^ *--- (PASS|SKIP): / { delete logs[$3]; show = 0; next }
+    /^(PASS|ok)$/ { show = 0; next }
+    show { print; next }
+    /^[ \t]+[^ \t]*_test\.go:[0-9]+: / && cur != "" && length(logs[cur]) < 4000 { logs[cur] = logs[cur] $0 "\n" }
   ' "$OUT/go-test-v.log" | tee "$OUT/go-test-failures.log"
   return $rc
 }
