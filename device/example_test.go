@@ -179,3 +179,38 @@ func ExampleReconnector() {
 	// light is on
 	// queued: 0
 }
+
+// A Deduplicator drops the repeats of numbered events. A gateway's uplink
+// numbers the readings it forwards and sends one again when its
+// acknowledgement was lost; a router restarted in between cannot know it
+// delivered the first copy. Here reading 1 goes through one router, and
+// then again (with reading 2) through a new one, as across a restart.
+func ExampleDeduplicator() {
+	ctx := context.Background()
+	var dedup device.Deduplicator // kept across the subscriber's sessions
+	show := dedup.Wrap(func(ev *device.Event) { fmt.Println(ev.Args[0]) })
+	readings := []float64{0, 21.5, 21.7} // by number
+	for _, numbers := range [][]int{{1}, {1, 2}} {
+		rt, _ := minirouter.New(minirouter.Config{})
+		gateway, backend := joinInProcess(ctx, rt), joinInProcess(ctx, rt)
+		got := make(chan *device.Event, 2)
+		if _, err := backend.Subscribe(ctx, "temperature", func(ev *device.Event) { got <- ev }, nil); err != nil {
+			log.Fatal(err)
+		}
+		for _, n := range numbers {
+			opts := &device.PublishOptions{Acknowledge: true, Extra: wamp.Dict{wamp.PubSeqKey: wamp.List{7, n}}}
+			if err := gateway.Publish(ctx, "temperature", wamp.Payload{Args: wamp.List{readings[n]}}, opts); err != nil {
+				log.Fatal(err)
+			}
+			show(<-got)
+		}
+		gateway.Close()
+		backend.Close()
+		rt.Close()
+	}
+	fmt.Println("repeats dropped:", dedup.Repeats())
+	// Output:
+	// 21.5
+	// 21.7
+	// repeats dropped: 1
+}
