@@ -31,9 +31,11 @@ func freePort(t *testing.T) string {
 }
 
 // startSensorbridge writes fc as a config file and runs sensorbridge with
-// it until the test ends. It returns once every listener is up, or the
-// error that stopped sensorbridge from starting.
-func startSensorbridge(t *testing.T, fc map[string]any) error {
+// it until the test ends. It returns once every listener (and the
+// dashboard, when configured) is up, with the address each listener URL
+// and "dashboard" listens on (from its JSON log), or the error that
+// stopped sensorbridge from starting.
+func startSensorbridge(t *testing.T, fc map[string]any) (map[string]string, error) {
 	t.Helper()
 	b, err := json.Marshal(fc)
 	if err != nil {
@@ -46,19 +48,36 @@ func startSensorbridge(t *testing.T, fc map[string]any) error {
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	cfg.logger, _ = newLogger("debug", "text", &logs)
+	cfg.logger, _ = newLogger("debug", "json", &logs)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg) }()
-	for strings.Count(logs.String(), "msg=listening") < len(cfg.listeners) {
+	want := len(cfg.listeners)
+	if cfg.dashboard != nil {
+		want++
+	}
+	addrs := map[string]string{}
+	for len(addrs) < want {
 		select {
 		case err := <-done:
 			cancel()
 			if err == nil {
 				err = errors.New("sensorbridge stopped before listening")
 			}
-			return err
+			return nil, err
 		case <-time.After(5 * time.Millisecond):
+		}
+		for l := range strings.Lines(logs.String()) {
+			var rec struct{ Msg, URL, Addr string }
+			if json.Unmarshal([]byte(l), &rec) != nil {
+				continue
+			}
+			switch rec.Msg {
+			case "listening":
+				addrs[rec.URL] = rec.Addr
+			case "dashboard":
+				addrs["dashboard"] = rec.Addr
+			}
 		}
 	}
 	t.Cleanup(func() {
@@ -75,15 +94,18 @@ func startSensorbridge(t *testing.T, fc map[string]any) error {
 			t.Logf("logs:\n%s", logs.String())
 		}
 	})
-	return nil
+	return addrs, nil
 }
 
-// mustStart starts sensorbridge or fails the test.
-func mustStart(t *testing.T, fc map[string]any) {
+// mustStart starts sensorbridge or fails the test; it returns the
+// listening addresses as startSensorbridge does.
+func mustStart(t *testing.T, fc map[string]any) map[string]string {
 	t.Helper()
-	if err := startSensorbridge(t, fc); err != nil {
+	addrs, err := startSensorbridge(t, fc)
+	if err != nil {
 		t.Fatalf("sensorbridge: %v", err)
 	}
+	return addrs
 }
 
 // dialRetry dials until the listener is up or ctx ends.
@@ -135,7 +157,7 @@ func TestBridgeToSensorbridge(t *testing.T) {
 			var rsAddr, wssAddr, rssAddr, uniAddr string
 			for try := 1; ; try++ {
 				rsAddr, wssAddr, rssAddr, uniAddr = freePort(t), freePort(t), freePort(t), freePort(t)
-				err := startSensorbridge(t, map[string]any{
+				_, err := startSensorbridge(t, map[string]any{
 					"listeners": []any{
 						map[string]any{"url": "rs://" + rsAddr},
 						map[string]any{"url": "wss://" + wssAddr + "/ws", "cert": cert, "key": key},

@@ -19,13 +19,15 @@ import (
 // fileConfig is the JSON config file (-config). Every key is optional; see
 // README.md for each key's meaning and default.
 type fileConfig struct {
-	Listeners       []listenSpec `json:"listeners"`
-	Realms          []realmSpec  `json:"realms"`
-	Uplink          *uplinkSpec  `json:"uplink"`
-	Log             logSpec      `json:"log"`
-	ShutdownTimeout duration     `json:"shutdown_timeout"`
-	Demo            bool         `json:"demo"`
-	DemoInterval    duration     `json:"demo_interval"`
+	Listeners       []listenSpec   `json:"listeners"`
+	Realms          []realmSpec    `json:"realms"`
+	Uplink          *uplinkSpec    `json:"uplink"`
+	Log             logSpec        `json:"log"`
+	ShutdownTimeout duration       `json:"shutdown_timeout"`
+	Demo            bool           `json:"demo"`
+	DemoInterval    duration       `json:"demo_interval"`
+	Limits          limitsSpec     `json:"limits"`
+	Dashboard       *dashboardSpec `json:"dashboard"`
 }
 
 type realmSpec struct {

@@ -77,6 +77,15 @@ func TestConfigErrors(t *testing.T) {
 		{`{"uplink": {"realm": "x"}}`, "url is required"},
 		{`{} {}`, "trailing"},
 		{`{"log": {"level": "loud"}}`, "-log-level"},
+		{`{"limits": {"max_message_size": 100}}`, "limits.max_message_size"},
+		{`{"limits": {"max_message_size": 33554432}}`, "limits.max_message_size"},
+		{`{"limits": {"max_sessions": -1}}`, "limits.max_sessions"},
+		{`{"limits": {"hello_timeout": "soon"}}`, "duration"},
+		{`{"limits": {"max_conns": 5}}`, "unknown field"},
+		{`{"dashboard": {}}`, "dashboard.listen is required"},
+		{`{"dashboard": {"listen": "8082"}}`, "dashboard.listen"},
+		{`{"dashboard": {"listen": "127.0.0.1:0", "refresh": "10ms"}}`, "dashboard.refresh"},
+		{`{"dashboard": {"listen": "127.0.0.1:0", "path": "/x"}}`, "unknown field"},
 	}
 	for i, tt := range tests {
 		path := filepath.Join(dir, "c.json")

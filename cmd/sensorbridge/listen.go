@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/serialtransport"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
@@ -48,6 +49,11 @@ type gwListener struct {
 	// reopened (mu protects it then).
 	mu     sync.Mutex
 	serial *serialtransport.Listener
+	// rawCfg and wsCfg are the server configs of its RawSocket and
+	// WebSocket connections (limits); counters count what happens on it.
+	rawCfg   rawsocket.ServerConfig
+	wsCfg    wstransport.ServerConfig
+	counters listenerCounters
 }
 
 // listen opens the listener a URL names:
@@ -189,14 +195,14 @@ func (g *gwListener) serve(r *minirouter.Router, errc chan<- error) (stop func()
 	if g.kind == kindUni {
 		rawL, webL = minirouter.SplitListener(g.l, 0)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	if g.kind == kindRawSocket || g.kind == kindUni {
 		wg.Add(1)
-		go func() { defer wg.Done(); report(r.Serve(rawL)) }()
+		go func() { defer wg.Done(); report(g.serveRaw(ctx, r, rawL, &wg)) }()
 	}
 	if g.kind == kindWebSocket || g.kind == kindUni {
 		mux := http.NewServeMux()
-		mux.Handle(g.path, wstransport.Handler(wstransport.ServerConfig{AllowedOrigins: g.spec.AllowedOrigins},
-			func(t wamp.Transport) { _ = r.ServeTransport(context.Background(), t) }))
+		mux.Handle(g.path, g.wsHandler(ctx, r))
 		srv = wstransport.NewServer("", mux)
 		wg.Add(1)
 		go func() { defer wg.Done(); report(srv.Serve(webL)) }()
@@ -207,8 +213,72 @@ func (g *gwListener) serve(r *minirouter.Router, errc chan<- error) (stop func()
 		}
 		rawL.Close()
 		webL.Close()
+		cancel()
 		wg.Wait()
 	}
+}
+
+// serveRaw accepts RawSocket connections on l until it is closed, and
+// serves each in its own goroutine (counted in wg): the handshake (bounded
+// by rawCfg.HandshakeTimeout and ctx), then the session. It does what the
+// router's Serve does, counting per listener. Temporary accept errors are
+// retried with a backoff (5ms doubling to 1s).
+func (g *gwListener) serveRaw(ctx context.Context, r *minirouter.Router, l net.Listener, wg *sync.WaitGroup) error {
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			var te interface{ Temporary() bool }
+			if errors.As(err, &te) && te.Temporary() && ctx.Err() == nil {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(backoff):
+				case <-ctx.Done():
+				}
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		g.counters.connections.Add(1)
+		g.counters.active.Add(1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer g.counters.active.Add(-1)
+			t, err := rawsocket.Server(ctx, nc, g.rawCfg)
+			if err != nil {
+				g.counters.handshakeFailures.Add(1)
+				if g.log != nil {
+					g.log.Debug("rawsocket handshake failed", "listener", g.spec.URL, "remote", nc.RemoteAddr().String(), "err", err)
+				}
+				return
+			}
+			g.counters.sessionEnded(r.ServeTransport(ctx, t))
+		}()
+	}
+}
+
+// wsHandler serves WebSocket upgrades to r, counting them: a request that
+// the WebSocket handler returns from without having served a session (it
+// serves one before returning) was refused.
+func (g *gwListener) wsHandler(ctx context.Context, r *minirouter.Router) http.Handler {
+	cfg := g.wsCfg
+	cfg.AllowedOrigins = g.spec.AllowedOrigins
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		g.counters.connections.Add(1)
+		served := false
+		h := wstransport.Handler(cfg, func(t wamp.Transport) {
+			served = true
+			g.counters.active.Add(1)
+			defer g.counters.active.Add(-1)
+			g.counters.sessionEnded(r.ServeTransport(ctx, t))
+		})
+		h.ServeHTTP(w, req)
+		if !served {
+			g.counters.handshakeFailures.Add(1)
+		}
+	})
 }
 
 // Reopening a serial line that failed (a USB adapter unplugged, say) waits
@@ -269,7 +339,11 @@ func (g *gwListener) serveSerial(r *minirouter.Router) (stop func()) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				g.counters.connections.Add(1)
+				g.counters.active.Add(1)
 				err := r.ServeTransport(ctx, c)
+				g.counters.active.Add(-1)
+				g.counters.sessionEnded(err)
 				log.Info("serial session ended", "url", g.spec.URL, "err", err)
 			}()
 		}

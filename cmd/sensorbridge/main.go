@@ -61,6 +61,8 @@ type config struct {
 	demo            bool
 	demoInterval    time.Duration
 	shutdownTimeout time.Duration
+	limits          limitsSpec
+	dashboard       *dashboardSpec // nil: no dashboard
 	logger          *slog.Logger
 }
 
@@ -110,7 +112,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, err
 		}
 	}
-	cfg := &config{demo: fc.Demo, demoInterval: time.Duration(fc.DemoInterval), shutdownTimeout: time.Duration(fc.ShutdownTimeout)}
+	cfg := &config{demo: fc.Demo, demoInterval: time.Duration(fc.DemoInterval), shutdownTimeout: time.Duration(fc.ShutdownTimeout),
+		limits: fc.Limits, dashboard: fc.Dashboard}
+	if err := cfg.limits.check(); err != nil {
+		return nil, err
+	}
+	if err := cfg.dashboard.check(); err != nil {
+		return nil, err
+	}
 	if set["demo"] || configFile == "" {
 		cfg.demo = demo
 	}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/internal/demo"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wstransport"
 )
 
 // run starts the router, its listeners, the uplink and the demo device as
@@ -16,7 +19,14 @@ import (
 // (leaving the upstream realm) and shuts the router down gracefully.
 func run(ctx context.Context, cfg *config) error {
 	log := cfg.logger
-	r, err := minirouter.New(minirouter.Config{Realms: cfg.realms, Logger: log})
+	realms := slices.Clone(cfg.realms)
+	creds, err := internalCredentials(&realms[0])
+	if err != nil {
+		return err
+	}
+	rc := minirouter.Config{Realms: realms, Logger: log}
+	cfg.limits.apply(&rc)
+	r, err := minirouter.New(rc)
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
 	}
@@ -33,6 +43,9 @@ func run(ctx context.Context, cfg *config) error {
 			return err
 		}
 		l.log = log
+		l.rawCfg = rc.RawSocket
+		l.wsCfg = wstransport.ServerConfig{MaxMessageSize: cfg.limits.MaxMessageSize,
+			HandshakeTimeout: time.Duration(cfg.limits.HandshakeTimeout)}
 		listeners = append(listeners, l)
 		log.Info("listening", "url", spec.URL, "kind", l.kind, "addr", l.addr())
 	}
@@ -44,6 +57,17 @@ func run(ctx context.Context, cfg *config) error {
 			closeAll()
 			return fmt.Errorf("uplink: %w", err)
 		}
+	}
+
+	gw := &gateway{r: r, ul: ul, listeners: listeners, started: time.Now()}
+	if cfg.dashboard != nil {
+		stopDash, err := startDashboard(cfg.dashboard, gw, log)
+		if err != nil {
+			closeAll()
+			r.Close()
+			return err
+		}
+		defer stopDash()
 	}
 
 	serveErr := make(chan error, len(listeners))
@@ -67,7 +91,7 @@ func run(ctx context.Context, cfg *config) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		serveStats(uplinkCtx, r, ul, cfg.realms[0].Name, log)
+		serveStats(uplinkCtx, gw, cfg.realms[0].Name, creds, log)
 	}()
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
@@ -75,7 +99,7 @@ func run(ctx context.Context, cfg *config) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runDemo(demoCtx, r, cfg)
+			runDemo(demoCtx, r, cfg, creds)
 		}()
 	}
 
@@ -101,13 +125,13 @@ func run(ctx context.Context, cfg *config) error {
 
 // runDemo joins the simulated device to the router in process and runs it
 // until ctx is cancelled.
-func runDemo(ctx context.Context, r *minirouter.Router, cfg *config) {
+func runDemo(ctx context.Context, r *minirouter.Router, cfg *config, creds device.Credentials) {
 	t, err := r.Connect(ctx)
 	if err != nil {
 		cfg.logger.Error("demo device: connect", "err", err)
 		return
 	}
-	c, err := device.NewClient(ctx, t, device.Config{Realm: cfg.realms[0].Name, Logger: cfg.logger})
+	c, err := device.NewClient(ctx, t, device.Config{Realm: cfg.realms[0].Name, Logger: cfg.logger, Auth: creds})
 	if err != nil {
 		cfg.logger.Error("demo device: join", "err", err)
 		return

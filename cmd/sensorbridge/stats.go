@@ -1,9 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/minirouter"
@@ -14,21 +18,29 @@ import (
 // gateway's counters (an uplink rule may export it upstream).
 const statsProcedure wamp.URI = "sensorbridge.stats"
 
-// serveStats registers statsProcedure through an in-process session and
-// serves it until ctx is done or the router shuts down. ul may be nil.
-func serveStats(ctx context.Context, r *minirouter.Router, ul *minirouter.Uplink, realm wamp.URI, log *slog.Logger) {
-	t, err := r.Connect(ctx)
+// gateway is what the stats procedure and the dashboard report on.
+type gateway struct {
+	r         *minirouter.Router
+	ul        *minirouter.Uplink // nil without an uplink
+	listeners []*gwListener
+	started   time.Time
+}
+
+// serveStats registers statsProcedure through an in-process session (with
+// creds) and serves it until ctx is done or the router shuts down.
+func serveStats(ctx context.Context, gw *gateway, realm wamp.URI, creds device.Credentials, log *slog.Logger) {
+	t, err := gw.r.Connect(ctx)
 	if err != nil {
 		return
 	}
-	c, err := device.NewClient(ctx, t, device.Config{Realm: realm, Logger: log})
+	c, err := device.NewClient(ctx, t, device.Config{Realm: realm, Logger: log, Auth: creds})
 	if err != nil {
 		log.Error("stats procedure: join", "err", err)
 		return
 	}
 	defer c.Close()
 	_, err = c.Register(ctx, statsProcedure, func(context.Context, *device.Invocation) (wamp.Payload, error) {
-		return wamp.Payload{Kwargs: statsDict(r, ul)}, nil
+		return wamp.Payload{Kwargs: gw.statsDict()}, nil
 	}, nil)
 	if err != nil {
 		if !errors.Is(err, device.ErrSessionClosed) && ctx.Err() == nil {
@@ -42,10 +54,17 @@ func serveStats(ctx context.Context, r *minirouter.Router, ul *minirouter.Uplink
 	}
 }
 
-// statsDict is the statsProcedure result: {"router": {...}, "uplink": {...}}.
-func statsDict(r *minirouter.Router, ul *minirouter.Uplink) wamp.Dict {
-	s := r.Stats()
-	d := wamp.Dict{"router": wamp.Dict{
+// statsDict is the statsProcedure result: {"router": {...}, "listeners":
+// [...], "uplink": {...}, "uptime_seconds": n}.
+func (gw *gateway) statsDict() wamp.Dict {
+	s := gw.r.Stats()
+	listeners := make(wamp.List, len(gw.listeners))
+	for i, l := range gw.listeners {
+		d := l.counters.dict()
+		d["url"], d["kind"] = l.spec.URL, l.kind
+		listeners[i] = d
+	}
+	d := wamp.Dict{"listeners": listeners, "uptime_seconds": int64(time.Since(gw.started).Seconds()), "router": wamp.Dict{
 		"sessions":            s.Sessions,
 		"sessions_total":      s.SessionsTotal,
 		"messages_in":         s.MessagesIn,
@@ -57,8 +76,8 @@ func statsDict(r *minirouter.Router, ul *minirouter.Uplink) wamp.Dict {
 		"calls_timed_out":     s.CallsTimedOut,
 		"handshake_failures":  s.HandshakeFailures,
 	}}
-	if ul != nil {
-		u := ul.Stats()
+	if gw.ul != nil {
+		u := gw.ul.Stats()
 		d["uplink"] = wamp.Dict{
 			"state":          u.State,
 			"joins":          u.Joins,
@@ -76,4 +95,22 @@ func statsDict(r *minirouter.Router, ul *minirouter.Uplink) wamp.Dict {
 		}
 	}
 	return d
+}
+
+// sessionsList lists the sessions joined now, for the dashboard, ordered
+// by realm and session ID.
+func (gw *gateway) sessionsList() wamp.List {
+	ss := gw.r.Sessions()
+	slices.SortFunc(ss, func(a, b minirouter.SessionInfo) int {
+		if c := strings.Compare(string(a.Realm), string(b.Realm)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	out := make(wamp.List, len(ss))
+	for i, s := range ss {
+		out[i] = wamp.Dict{"id": s.ID, "realm": s.Realm, "authid": s.AuthID, "authrole": s.AuthRole,
+			"authmethod": s.AuthMethod, "remote": s.RemoteAddr, "events_dropped": s.EventsDropped}
+	}
+	return out
 }

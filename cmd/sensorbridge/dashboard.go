@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// dashboardSpec is the "dashboard" object: a read-only HTTP page with the
+// gateway's counters, sessions and uplink state, refreshing itself, and the
+// same as JSON at /stats. It has no authentication of its own: listen on
+// loopback (or a management network) only.
+type dashboardSpec struct {
+	// Listen is the host:port to serve on, e.g. "127.0.0.1:8082"; required.
+	Listen string `json:"listen"`
+	// Refresh is how often the page reloads its figures. Default 2s.
+	Refresh duration `json:"refresh"`
+}
+
+// defaultRefresh is the dashboard page's refresh interval by default.
+const defaultRefresh = 2 * time.Second
+
+// check reports a missing or malformed key; a nil spec (no dashboard) is fine.
+func (d *dashboardSpec) check() error {
+	if d == nil {
+		return nil
+	}
+	if d.Listen == "" {
+		return errors.New("dashboard.listen is required (host:port, e.g. \"127.0.0.1:8082\")")
+	}
+	if _, _, err := net.SplitHostPort(d.Listen); err != nil {
+		return fmt.Errorf("dashboard.listen %q: %w", d.Listen, err)
+	}
+	if d.Refresh != 0 && time.Duration(d.Refresh) < 100*time.Millisecond {
+		return fmt.Errorf("dashboard.refresh %v: want at least 100ms", time.Duration(d.Refresh))
+	}
+	return nil
+}
+
+// dashboardJSON is the /stats document: the stats procedure's result plus
+// the sessions.
+func (gw *gateway) dashboardJSON() wamp.Dict {
+	d := gw.statsDict()
+	d["sessions"] = gw.sessionsList()
+	return d
+}
+
+// dashboardHandler serves "/" (the page), "/dashboard.js" (its script) and
+// "/stats" (JSON), GET and HEAD only.
+func dashboardHandler(gw *gateway, refresh time.Duration) http.Handler {
+	page := []byte(dashboardPage)
+	script := []byte(dashboardScript)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			h.Set("Allow", "GET, HEAD")
+			http.Error(w, "read-only dashboard", http.StatusMethodNotAllowed)
+			return
+		}
+		switch req.URL.Path {
+		case "/":
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(page)
+		case "/dashboard.js":
+			h.Set("Content-Type", "text/javascript; charset=utf-8")
+			w.Write(script)
+		case "/stats":
+			d := gw.dashboardJSON()
+			d["refresh_ms"] = refresh.Milliseconds()
+			b, err := json.Marshal(d)
+			if err != nil {
+				http.Error(w, "encoding the stats: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+			h.Set("Content-Type", "application/json")
+			h.Set("Content-Length", strconv.Itoa(len(b)))
+			w.Write(b)
+		default:
+			http.NotFound(w, req)
+		}
+	})
+}
+
+// startDashboard listens on spec.Listen and serves the dashboard until the
+// returned stop is called.
+func startDashboard(spec *dashboardSpec, gw *gateway, log *slog.Logger) (stop func(), err error) {
+	l, err := net.Listen("tcp", spec.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	refresh := time.Duration(spec.Refresh)
+	if refresh == 0 {
+		refresh = defaultRefresh
+	}
+	srv := &http.Server{
+		Handler:           dashboardHandler(gw, refresh),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("dashboard stopped", "err", err)
+		}
+	}()
+	log.Info("dashboard", "url", "http://"+l.Addr().String()+"/", "addr", l.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if srv.Shutdown(ctx) != nil {
+			srv.Close()
+		}
+		<-done
+	}, nil
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/wstransport"
+)
+
+// TestStatsAndDashboard runs a gateway whose only realm admits no anonymous session, with a RawSocket
+// (Unix socket) and a WebSocket listener and the dashboard. It checks: the stats procedure is served
+// there (sensorbridge's own session authenticates); the per-listener counters count a refused WebSocket
+// upgrade, a bad RawSocket handshake, a protocol violation and a failed authentication on the listener
+// they happened on; and the dashboard serves its page, its script and /stats (with the sessions and no
+// secret), read-only.
+func TestStatsAndDashboard(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "sb.sock")
+	rsURL, wsURL := "unix://"+sock, "ws://127.0.0.1:0/ws"
+	addrs := mustStart(t, map[string]any{
+		"listeners": []any{map[string]any{"url": rsURL}, map[string]any{"url": wsURL}},
+		"realms": []any{map[string]any{"name": "site", "users": []any{
+			map[string]any{"authid": "ops", "authrole": "admin", "ticket": "ops-ticket-55"}}}},
+		"dashboard": map[string]any{"listen": "127.0.0.1:0", "refresh": "500ms"},
+		"limits":    map[string]any{"hello_timeout": "2s"},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	// Hostile traffic, one kind per listener.
+	resp, err := http.Get("http://" + addrs[wsURL] + "/ws") // not an upgrade
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	nc, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Write([]byte("GET / HTTP/1.1\r\n\r\n")) // no RawSocket magic octet
+	if err := isClosed(nc, 5*time.Second); err != nil {
+		t.Error(err)
+	}
+	nc.Close()
+	if _, err := device.Dial(ctx, "unix://"+sock, device.Config{Realm: "site", Auth: device.Credentials{AuthID: "ops", Ticket: "wrong"}}); err == nil {
+		t.Error("a wrong ticket joined")
+	}
+	if _, err := device.Dial(ctx, "unix://"+sock, device.Config{Realm: "site"}); err == nil {
+		t.Error("an anonymous session joined a realm with users and no allow_anonymous")
+	}
+	ws, err := wstransport.Dial(ctx, "ws://"+addrs[wsURL]+"/ws?serializer=json", wstransport.ClientConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.WriteMessages([][]byte{[]byte("[1, 2, 3")}) // malformed HELLO
+	ws.ReadMessage()
+	ws.Close()
+
+	c, err := device.Dial(ctx, "unix://"+sock, device.Config{Realm: "site", Auth: device.Credentials{AuthID: "ops", Ticket: "ops-ticket-55"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The counters: the server side of a refused connection may count it a moment after the client saw
+	// the refusal, so read them until they match (or 10 s).
+	type want struct {
+		url, key string
+		n        int64
+	}
+	wants := []want{
+		{wsURL, "handshake_failures", 1},
+		{wsURL, "protocol_errors", 1},
+		{wsURL, "connections", 2},
+		{wsURL, "active", 0},
+		{rsURL, "handshake_failures", 1},
+		{rsURL, "auth_failures", 2}, // the wrong ticket, and anonymous refused (no_auth_method)
+		{rsURL, "active", 1},        // c
+		{rsURL, "protocol_errors", 0},
+	}
+	var got map[string]wamp.Dict
+	var wrong []string
+	waitUntil(10*time.Second, func() bool {
+		res, err := c.Call(ctx, statsProcedure, wamp.Payload{}, nil)
+		if err != nil {
+			t.Fatalf("stats procedure in a realm without anonymous sessions: %v", err)
+		}
+		got = map[string]wamp.Dict{}
+		ls, _ := res.Kwargs["listeners"].(wamp.List)
+		for _, l := range ls {
+			d, _ := l.(wamp.Dict)
+			u, _ := d["url"].(string)
+			got[u] = d
+		}
+		wrong = nil
+		for _, w := range wants {
+			if n, _ := wamp.OptInt(got[w.url], w.key); n != w.n {
+				wrong = append(wrong, fmt.Sprintf("listener %s: %s = %d, want %d", w.url, w.key, n, w.n))
+			}
+		}
+		return len(wrong) == 0
+	})
+	for _, w := range wrong {
+		t.Error(w)
+	}
+	if k, _ := got[wsURL]["kind"].(string); k != kindWebSocket {
+		t.Errorf("listener %s kind %q", wsURL, k)
+	}
+
+	// The dashboard.
+	base := "http://" + addrs["dashboard"]
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, page := get("/")
+	if resp.StatusCode != 200 || !strings.Contains(page, "<title>sensorbridge</title>") || !strings.Contains(page, `src="/dashboard.js"`) ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Errorf("GET /: %d %v\n%s", resp.StatusCode, resp.Header, page)
+	}
+	if resp, js := get("/dashboard.js"); resp.StatusCode != 200 || !strings.Contains(js, "fetch('/stats'") || strings.Contains(js, "innerHTML") {
+		t.Errorf("GET /dashboard.js: %d\n%s", resp.StatusCode, js)
+	}
+	resp, body := get("/stats")
+	var st struct {
+		Router    map[string]any   `json:"router"`
+		Listeners []map[string]any `json:"listeners"`
+		Sessions  []map[string]any `json:"sessions"`
+		RefreshMS int              `json:"refresh_ms"`
+	}
+	if err := json.Unmarshal([]byte(body), &st); err != nil || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("GET /stats: %v %v\n%s", err, resp.Header, body)
+	}
+	authids := map[string]string{}
+	for _, s := range st.Sessions {
+		authids[s["authid"].(string)] = s["authrole"].(string)
+	}
+	if authids["ops"] != "admin" || authids[internalAuthID] != "sensorbridge" || len(st.Listeners) != 2 || st.RefreshMS != 500 ||
+		st.Router["sessions"] != float64(2) {
+		t.Errorf("GET /stats: %s", body)
+	}
+	if strings.Contains(body, "ops-ticket-55") {
+		t.Errorf("/stats shows a ticket: %s", body)
+	}
+	if resp, _ := get("/nothing"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /nothing: %d", resp.StatusCode)
+	}
+	resp, err = http.Post(base+"/stats", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /stats: %d, want 405", resp.StatusCode)
+	}
+}
+
+// TestInternalCredentials checks the in-process sessions' principal: none when anonymous sessions are
+// allowed, a fresh random ticket otherwise, and a clash with a configured authid refused.
+func TestInternalCredentials(t *testing.T) {
+	open := []minirouter.RealmConfig{{Name: "a"}, {Name: "b", AllowAnonymous: true, Users: []minirouter.User{{AuthID: "x", Ticket: "t"}}}}
+	for _, rc := range open {
+		if c, err := internalCredentials(&rc); err != nil || !c.IsZero() || len(rc.Users) > 1 {
+			t.Errorf("%s: %+v %v %v", rc.Name, c, err, rc.Users)
+		}
+	}
+	users := []minirouter.User{{AuthID: "x", Ticket: "t"}}
+	rc := minirouter.RealmConfig{Name: "c", Users: users}
+	c1, err := internalCredentials(&rc)
+	if err != nil || c1.AuthID != internalAuthID || len(c1.Ticket) < 40 || len(rc.Users) != 2 || len(users) != 1 {
+		t.Errorf("%+v %v %v", c1, err, rc.Users)
+	}
+	rc2 := minirouter.RealmConfig{Name: "c", Users: users}
+	if c2, _ := internalCredentials(&rc2); c2.Ticket == c1.Ticket {
+		t.Error("the same ticket twice")
+	}
+	clash := minirouter.RealmConfig{Name: "d", Users: []minirouter.User{{AuthID: internalAuthID, Ticket: "t"}}}
+	if _, err := internalCredentials(&clash); err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Errorf("clash: %v", err)
+	}
+}

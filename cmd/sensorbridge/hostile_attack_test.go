@@ -1,0 +1,407 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgewamp/edgewamp/rawsocket"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// The attackers of TestHostileInput. Each one returns an attackResult; a wrong answer from the router (a
+// WELCOME where none is due, a connection it never closes, an ABORT with the wrong reason) is its err.
+
+// shedWithin is how long the router may take to close a connection it must close (the configured
+// deadlines are 1 s; the rest is slack for a loaded machine).
+const shedWithin = 10 * time.Second
+
+type attackResult struct {
+	name    string
+	summary string
+	err     error
+}
+
+var (
+	jsonSer, _    = wamp.SerializerByName("json")
+	msgpackSer, _ = wamp.SerializerByName("msgpack")
+)
+
+// helloDetails is a plain anonymous HELLO's details.
+func helloDetails() wamp.Dict {
+	return wamp.Dict{"roles": wamp.Dict{"caller": wamp.Dict{}, "publisher": wamp.Dict{}}}
+}
+
+// malformedCase is one malformed input on its own connection: raw bytes sent as a WAMP message, before
+// HELLO or (joined) after WELCOME. The router must answer ABORT wamp.error.protocol_violation or close.
+type malformedCase struct {
+	name   string
+	ser    wamp.Serializer
+	joined bool
+	msg    []byte
+}
+
+var malformedCases = []malformedCase{
+	{"not JSON", jsonSer, false, []byte("hello, router")},
+	{"truncated JSON", jsonSer, false, []byte(`[1, "site"`)},
+	{"JSON object", jsonSer, false, []byte(`{"type": "HELLO"}`)},
+	{"empty array", jsonSer, false, []byte(`[]`)},
+	{"unknown code", jsonSer, false, []byte(`[999, {}]`)},
+	{"WELCOME from a client", jsonSer, false, []byte(`[2, 1, {}]`)},
+	{"realm not a string", jsonSer, false, []byte(`[1, 5, {"roles": {"caller": {}}}]`)},
+	{"details not a dict", jsonSer, false, []byte(`[1, "site", "details"]`)},
+	{"HELLO without roles", jsonSer, false, []byte(`[1, "site", {}]`)},
+	{"huge number", jsonSer, false, []byte(`[1e999, "site", {}]`)},
+	{"bad msgpack", msgpackSer, false, []byte{0xc1, 0xc1, 0xc1}},
+	{"truncated msgpack", msgpackSer, false, []byte{0x93, 0x01, 0xa4, 's'}},
+	{"msgpack map", msgpackSer, false, []byte{0x81, 0xa1, 'a', 0x01}},
+	{"garbage in session", jsonSer, true, []byte("\x00\xff garbage")},
+	{"PUBLISH without topic", jsonSer, true, []byte(`[16, 1, {}]`)},
+	{"EVENT from a client", jsonSer, true, []byte(`[36, 1, 1, {}]`)},
+	{"CALL with a dict as args", msgpackSer, true, []byte{0x95, 0x30, 0x01, 0x80, 0xa3, 'a', '.', 'b', 0x80}},
+}
+
+// attack runs every attacker at once against addr and returns their results.
+func attack(ctx context.Context, addr string) []attackResult {
+	attackers := []func(context.Context, string) attackResult{
+		attackStalledHandshakes, attackSilentSessions, attackHelloFlood, attackShortSessions,
+		attackOversized, attackMalformed, attackFailedAuth,
+	}
+	results := make([]attackResult, len(attackers))
+	var wg sync.WaitGroup
+	for i, a := range attackers {
+		wg.Go(func() { results[i] = a(ctx, addr) })
+	}
+	wg.Wait()
+	return results
+}
+
+// forEach runs f(i) for i in [0, n) on workers goroutines and returns the first error.
+func forEach(n, workers int, f func(i int) error) error {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := f(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("#%d: %w", i, err)
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
+
+// dial completes a RawSocket handshake with ser.
+func dial(ctx context.Context, addr string, ser wamp.Serializer) (*rawsocket.Conn, error) {
+	return rawsocket.Dial(ctx, "tcp", addr, rawsocket.ClientConfig{Serializer: ser, MaxMessageSize: 1 << 20})
+}
+
+func send(c *rawsocket.Conn, msgs ...wamp.Message) error {
+	bufs := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		b, err := c.Serializer().AppendMessage(nil, m)
+		if err != nil {
+			return err
+		}
+		bufs[i] = b
+	}
+	return c.WriteMessages(bufs)
+}
+
+// recv reads one message within shedWithin; a connection closed by the router is (nil, nil).
+func recv(c *rawsocket.Conn) (wamp.Message, error) {
+	c.SetReadDeadline(time.Now().Add(shedWithin))
+	b, err := c.ReadMessage()
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, fmt.Errorf("connection still open after %v", shedWithin)
+		}
+		return nil, nil
+	}
+	return c.Serializer().DecodeMessage(b)
+}
+
+// join sends HELLO and expects WELCOME.
+func join(c *rawsocket.Conn) error {
+	if err := send(c, &wamp.Hello{Realm: "site", Details: helloDetails()}); err != nil {
+		return err
+	}
+	m, err := recv(c)
+	if err != nil {
+		return err
+	}
+	if _, ok := m.(*wamp.Welcome); !ok {
+		return fmt.Errorf("%v instead of WELCOME", describe(m))
+	}
+	return nil
+}
+
+func describe(m wamp.Message) string {
+	switch m := m.(type) {
+	case nil:
+		return "connection closed"
+	case *wamp.Abort:
+		return "ABORT " + string(m.Reason)
+	default:
+		return m.Type().String()
+	}
+}
+
+// expectShed reads until the router closes c; it must send nothing but an ABORT with reason (any reason
+// when reason is "") first. It returns what it got.
+func expectShed(c *rawsocket.Conn, reason wamp.URI) (string, error) {
+	var got []string
+	for {
+		m, err := recv(c)
+		if err != nil {
+			return strings.Join(got, ", "), err
+		}
+		got = append(got, describe(m))
+		if m == nil {
+			return strings.Join(got, ", "), nil
+		}
+		a, ok := m.(*wamp.Abort)
+		if !ok || (reason != "" && a.Reason != reason) {
+			return strings.Join(got, ", "), fmt.Errorf("got %s, want ABORT %s or a close", describe(m), reason)
+		}
+	}
+}
+
+func attackStalledHandshakes(ctx context.Context, addr string) attackResult {
+	r := attackResult{name: "stalled RawSocket handshakes"}
+	start := time.Now()
+	var slowest atomic.Int64
+	r.err = forEach(stalledHandshakes, stalledHandshakes, func(i int) error {
+		var d net.Dialer
+		nc, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		if i%2 == 1 { // half a handshake: the magic octet and the length/serializer octet
+			if _, err := nc.Write([]byte{0x7f, 0xf1}); err != nil {
+				return err
+			}
+		}
+		t0 := time.Now()
+		if err := isClosed(nc, shedWithin); err != nil {
+			return err
+		}
+		if d := int64(time.Since(t0)); d > slowest.Load() {
+			slowest.Store(d)
+		}
+		return nil
+	})
+	r.summary = fmt.Sprintf("%d connections (half sent 2 of 4 handshake octets), all closed by the router; slowest after %v (handshake_timeout 1s); %v in all",
+		stalledHandshakes, time.Duration(slowest.Load()).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	return r
+}
+
+func attackSilentSessions(ctx context.Context, addr string) attackResult {
+	r := attackResult{name: "handshake, then no HELLO"}
+	start := time.Now()
+	r.err = forEach(silentSessions, silentSessions, func(int) error {
+		c, err := dial(ctx, addr, jsonSer)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = expectShed(c, "")
+		return err
+	})
+	r.summary = fmt.Sprintf("%d connections, all closed by the router (hello_timeout 1s) within %v",
+		silentSessions, time.Since(start).Round(time.Millisecond))
+	return r
+}
+
+func attackHelloFlood(ctx context.Context, addr string) attackResult {
+	r := attackResult{name: "HELLO flood on one connection"}
+	c, err := dial(ctx, addr, msgpackSer)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	defer c.Close()
+	msgs := make([]wamp.Message, floodHellos)
+	for i := range msgs {
+		msgs[i] = &wamp.Hello{Realm: "site", Details: helloDetails()}
+	}
+	send(c, msgs...) // may fail part way once the router has closed the connection
+	m, err := recv(c)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	if _, ok := m.(*wamp.Welcome); !ok {
+		r.err = fmt.Errorf("first answer %s, want WELCOME", describe(m))
+		return r
+	}
+	got, err := expectShed(c, wamp.ErrProtocolViolation.URI)
+	r.err = err
+	r.summary = fmt.Sprintf("%d HELLOs: WELCOME, then %s", floodHellos, got)
+	return r
+}
+
+func attackShortSessions(ctx context.Context, addr string) attackResult {
+	r := attackResult{name: "short sessions"}
+	start := time.Now()
+	r.err = forEach(shortSessions, attackWorkers, func(i int) error {
+		c, err := dial(ctx, addr, jsonSer)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if err := join(c); err != nil {
+			return err
+		}
+		if i%2 == 0 {
+			return nil // dropped without GOODBYE
+		}
+		if err := send(c, &wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseRealm.URI}); err != nil {
+			return err
+		}
+		m, err := recv(c)
+		if err != nil {
+			return err
+		}
+		if _, ok := m.(*wamp.Goodbye); !ok {
+			return fmt.Errorf("%s instead of GOODBYE", describe(m))
+		}
+		return nil
+	})
+	r.summary = fmt.Sprintf("%d sessions joined and left (half by GOODBYE, half by dropping the connection) in %v",
+		shortSessions, time.Since(start).Round(time.Millisecond))
+	return r
+}
+
+func attackOversized(ctx context.Context, addr string) attackResult {
+	r := attackResult{name: "oversized frames"}
+	var outcomes []string
+	for _, joined := range []bool{false, true} {
+		c, err := dial(ctx, addr, jsonSer)
+		if err != nil {
+			r.err = err
+			return r
+		}
+		if joined {
+			if err := join(c); err != nil {
+				c.Close()
+				r.err = err
+				return r
+			}
+		}
+		// A WAMP frame announcing 16 MiB - 1 (the limit is 64 KiB), followed by 256 KiB of it.
+		hdr := []byte{0x00, 0xff, 0xff, 0xff}
+		body := make([]byte, 256<<10)
+		for i := range body {
+			body[i] = 'x'
+		}
+		c.NetConn().SetWriteDeadline(time.Now().Add(shedWithin))
+		c.NetConn().Write(append(hdr, body...)) // the router may close before taking it all
+		got, err := expectShed(c, "")
+		c.Close()
+		if err != nil {
+			r.err = err
+			return r
+		}
+		outcomes = append(outcomes, fmt.Sprintf("joined=%v: %s", joined, got))
+	}
+	r.summary = "16 MiB frame header (limit 64 KiB): " + strings.Join(outcomes, "; ")
+	return r
+}
+
+func attackMalformed(ctx context.Context, addr string) attackResult {
+	r := attackResult{name: "malformed messages"}
+	var outcomes []string
+	for _, mc := range malformedCases {
+		c, err := dial(ctx, addr, mc.ser)
+		if err != nil {
+			r.err = err
+			return r
+		}
+		if mc.joined {
+			if err := join(c); err != nil {
+				c.Close()
+				r.err = fmt.Errorf("%s: %w", mc.name, err)
+				return r
+			}
+		}
+		if err := c.WriteMessages([][]byte{mc.msg}); err != nil {
+			c.Close()
+			r.err = fmt.Errorf("%s: %w", mc.name, err)
+			return r
+		}
+		got, err := expectShed(c, wamp.ErrProtocolViolation.URI)
+		c.Close()
+		if err == nil && !strings.Contains(got, "ABORT") {
+			err = errors.New("closed without ABORT")
+		}
+		if err != nil && r.err == nil {
+			r.err = fmt.Errorf("%s: %s: %w", mc.name, got, err)
+		}
+		outcomes = append(outcomes, mc.name+": "+got)
+	}
+	r.summary = fmt.Sprintf("%d cases: %s", len(malformedCases), strings.Join(outcomes, "; "))
+	return r
+}
+
+func attackFailedAuth(ctx context.Context, addr string) attackResult {
+	r := attackResult{name: "failed authentications"}
+	start := time.Now()
+	var mu sync.Mutex
+	reasons := map[string]int{}
+	r.err = forEach(failedAuths, attackWorkers, func(int) error {
+		c, err := dial(ctx, addr, jsonSer)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		d := helloDetails()
+		d["authmethods"], d["authid"] = wamp.List{"ticket"}, "dev"
+		if err := send(c, &wamp.Hello{Realm: "site", Details: d}); err != nil {
+			return err
+		}
+		m, err := recv(c)
+		if err != nil {
+			return err
+		}
+		outcome := describe(m)
+		if _, ok := m.(*wamp.Challenge); ok {
+			if err := send(c, &wamp.Authenticate{Signature: "wrong-ticket", Extra: wamp.Dict{}}); err != nil {
+				return err
+			}
+			m, err = recv(c)
+			if err != nil {
+				return err
+			}
+			outcome = "CHALLENGE, " + describe(m)
+		}
+		mu.Lock()
+		reasons[outcome]++
+		mu.Unlock()
+		if _, ok := m.(*wamp.Welcome); ok {
+			return errors.New("a wrong ticket was welcomed")
+		}
+		return nil
+	})
+	r.summary = fmt.Sprintf("%d wrong tickets from 127.0.0.1 in %v: %v", failedAuths, time.Since(start).Round(time.Millisecond), reasons)
+	return r
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/rawsocket"
+)
+
+// limitsSpec is the "limits" object: deadlines and sizes that bound what a
+// client, well-behaved or not, can hold of the gateway. Zero values mean
+// the router's defaults (see README.md).
+type limitsSpec struct {
+	// HandshakeTimeout bounds the RawSocket handshake (and TLS under it)
+	// and the WebSocket upgrade. Default 10s.
+	HandshakeTimeout duration `json:"handshake_timeout"`
+	// HelloTimeout bounds the wait for HELLO, and the authentication that
+	// follows, once the transport is up. Default 10s.
+	HelloTimeout duration `json:"hello_timeout"`
+	// IdleTimeout ends a joined session that sends nothing for this long.
+	// Default 0: none.
+	IdleTimeout duration `json:"idle_timeout"`
+	// MaxMessageSize is the largest message accepted from a client, in
+	// bytes (RawSocket rounds it up to a power of two). Default 1 MiB.
+	MaxMessageSize int `json:"max_message_size"`
+	// MaxSessions is the most sessions joined at once. Default 1024.
+	MaxSessions int `json:"max_sessions"`
+}
+
+// Bounds of max_message_size: the RawSocket handshake can express 512 B to
+// 16 MiB.
+const (
+	minMessageSize = 512
+	maxMessageSize = 16 << 20
+)
+
+// check reports the first key with an unacceptable value.
+func (l *limitsSpec) check() error {
+	if l.MaxMessageSize != 0 && (l.MaxMessageSize < minMessageSize || l.MaxMessageSize > maxMessageSize) {
+		return fmt.Errorf("limits.max_message_size %d: want %d to %d bytes", l.MaxMessageSize, minMessageSize, maxMessageSize)
+	}
+	if l.MaxSessions < 0 {
+		return fmt.Errorf("limits.max_sessions %d: want a positive number", l.MaxSessions)
+	}
+	return nil
+}
+
+// apply sets the router's limits from l.
+func (l *limitsSpec) apply(rc *minirouter.Config) {
+	rc.HelloTimeout = time.Duration(l.HelloTimeout)
+	rc.IdleTimeout = time.Duration(l.IdleTimeout)
+	rc.MaxSessions = l.MaxSessions
+	rc.RawSocket = rawsocket.ServerConfig{HandshakeTimeout: time.Duration(l.HandshakeTimeout), MaxMessageSize: l.MaxMessageSize}
+}
