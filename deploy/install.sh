@@ -1,0 +1,94 @@
+#!/bin/sh
+# install.sh: installs edge-agent or sensorbridge on the board it runs on, as a service that starts at
+# boot: with systemd (Raspberry Pi OS, Debian, ...) or procd (OpenWrt). Run it from the bundle that
+# scripts/build.sh writes (dist/<target>/: the binaries, this script, systemd/, openwrt/, *.json):
+#
+#   sudo sh install.sh edge-agent           # or: edge-agent-minimal, sensorbridge
+#
+#   systemd: /usr/local/bin/NAME, /etc/systemd/system/NAME.service, /etc/edgewamp/NAME.json
+#   procd:   /usr/bin/NAME,       /etc/init.d/NAME,                  /etc/edgewamp/NAME.json
+#
+# edge-agent-minimal is installed as edge-agent. An existing /etc/edgewamp/NAME.json is kept; else the
+# bundle's starting configuration is copied there: edit it (router, realm, sensors), then restart.
+# Then the service is enabled and (re)started. Plain POSIX sh, so that BusyBox runs it.
+#
+# Environment: INIT=systemd|procd overrides the detection; DESTDIR=DIR installs under DIR and starts
+# nothing (for packaging and for deploy's test).
+set -eu
+
+here="$(cd "$(dirname "$0")" && pwd)"
+die() { echo "install.sh: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: install.sh edge-agent|edge-agent-minimal|sensorbridge"
+src="$1"
+case "$src" in
+  edge-agent | sensorbridge) name="$src" ;;
+  edge-agent-minimal) name=edge-agent ;;
+  *) die "unknown program $src (want edge-agent, edge-agent-minimal or sensorbridge)" ;;
+esac
+[ -f "$here/$src" ] || die "$here/$src not found: run this script from the bundle scripts/build.sh writes"
+
+DESTDIR="${DESTDIR:-}"
+init="${INIT:-}"
+if [ -z "$init" ]; then
+  if [ -d /run/systemd/system ]; then
+    init=systemd
+  elif [ -x /sbin/procd ] || [ -f /etc/openwrt_release ]; then
+    init=procd
+  else
+    die "neither systemd nor procd found: set INIT=systemd or INIT=procd, or install by hand (README)"
+  fi
+fi
+
+case "$init" in
+  systemd)
+    bin=/usr/local/bin/$name
+    svc=/etc/systemd/system/$name.service
+    svcsrc="$here/systemd/$name.service"
+    svcmode=644
+    ;;
+  procd)
+    bin=/usr/bin/$name
+    svc=/etc/init.d/$name
+    svcsrc="$here/openwrt/$name.init"
+    svcmode=755
+    ;;
+  *) die "INIT=$init: want systemd or procd" ;;
+esac
+conf=/etc/edgewamp/$name.json
+
+# put SRC DEST MODE: copies through a temporary file and renames, so that a running binary is
+# replaced, not overwritten (cp and chmod only: BusyBox may lack install).
+put() {
+  mkdir -p "$(dirname "$DESTDIR$2")"
+  cp "$1" "$DESTDIR$2.new"
+  chmod "$3" "$DESTDIR$2.new"
+  mv -f "$DESTDIR$2.new" "$DESTDIR$2"
+  echo "install.sh: $2"
+}
+
+put "$here/$src" "$bin" 755
+put "$svcsrc" "$svc" "$svcmode"
+if [ -e "$DESTDIR$conf" ]; then
+  echo "install.sh: $conf exists, kept"
+else
+  put "$here/$name.json" "$conf" 644
+fi
+
+if [ -n "$DESTDIR" ]; then
+  echo "install.sh: installed under $DESTDIR, nothing started"
+  exit 0
+fi
+case "$init" in
+  systemd)
+    systemctl daemon-reload
+    systemctl enable "$name.service"
+    systemctl restart "$name.service"
+    echo "install.sh: running; log: journalctl -u $name -f"
+    ;;
+  procd)
+    "$svc" enable
+    "$svc" restart
+    echo "install.sh: running; log: logread -f -e $name"
+    ;;
+esac
