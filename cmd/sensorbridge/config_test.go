@@ -52,6 +52,10 @@ func TestExampleConfig(t *testing.T) {
 		u.Dialers["wss"] == nil {
 		t.Errorf("uplink %+v", u)
 	}
+	if cfg.limits.MaxMessageSize != 1<<20 || time.Duration(cfg.limits.HelloTimeout) != 10*time.Second || cfg.limits.MaxSessions != 1024 ||
+		cfg.dashboard == nil || cfg.dashboard.Listen != "127.0.0.1:8082" || time.Duration(cfg.dashboard.Refresh) != 2*time.Second {
+		t.Errorf("limits %+v, dashboard %+v", cfg.limits, cfg.dashboard)
+	}
 	if cfg.shutdownTimeout != 5*time.Second || cfg.demo || cfg.demoInterval != time.Second {
 		t.Errorf("cfg %+v", cfg)
 	}
