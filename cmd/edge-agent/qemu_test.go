@@ -83,13 +83,20 @@ func startTCPRouter(t *testing.T) string {
 	return "rs://" + l.Addr().String()
 }
 
+// emulated returns the command running bin with args under emu (the
+// emulator and its options).
+func emulated(ctx context.Context, emu []string, bin string, args ...string) *exec.Cmd {
+	argv := append(append(append([]string{}, emu[1:]...), bin), args...)
+	return exec.CommandContext(ctx, emu[0], argv...)
+}
+
 // runEmulated runs the binary under the emulator with args, bounded by
 // timeout, and returns its stdout, stderr and error.
-func runEmulated(t *testing.T, qemu, bin string, timeout time.Duration, args ...string) (string, string, error) {
+func runEmulated(t *testing.T, emu []string, bin string, timeout time.Duration, args ...string) (string, string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, qemu, append([]string{bin}, args...)...)
+	cmd := emulated(ctx, emu, bin, args...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -112,7 +119,16 @@ func goClient(t *testing.T, url string) *device.Client {
 func TestQemuARMv7(t *testing.T) {
 	qemu := lookQemu(t, "qemu-arm")
 	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, "")
-	testEmulatedAgent(t, qemu, bin, "edge-agent qemu-test")
+	testEmulatedAgent(t, []string{qemu}, bin, "edge-agent qemu-test")
+}
+
+// TestQemuMIPS runs the build for OpenWrt routers and the Arduino Yun
+// (big-endian MIPS, softfloat) under qemu-mips with the Yun's CPU (24Kc, no
+// FPU), so that byte order and the softfloat build are exercised too.
+func TestQemuMIPS(t *testing.T) {
+	qemu := lookQemu(t, "qemu-mips")
+	bin := crossBuild(t, []string{"GOARCH=mips", "GOMIPS=softfloat"}, "")
+	testEmulatedAgent(t, []string{qemu, "-cpu", "24Kc"}, bin, "edge-agent qemu-test")
 }
 
 // minimalTags are the build tags of the minimal edge-agent (scripts/build.sh).
@@ -123,7 +139,7 @@ const minimalTags = "edgewamp_notls,edgewamp_noauth"
 func TestQemuARMv7Minimal(t *testing.T) {
 	qemu := lookQemu(t, "qemu-arm")
 	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, minimalTags)
-	testEmulatedAgent(t, qemu, bin, "edge-agent qemu-test (minimal build, without: tls, auth)")
+	testEmulatedAgent(t, []string{qemu}, bin, "edge-agent qemu-test (minimal build, without: tls, auth)")
 
 	dir := t.TempDir()
 	for _, c := range []struct {
@@ -147,7 +163,7 @@ func TestQemuARMv7Minimal(t *testing.T) {
 				}
 				argv = []string{"-check", "-config", f}
 			}
-			out, errOut, err := runEmulated(t, qemu, bin, 60*time.Second, argv...)
+			out, errOut, err := runEmulated(t, []string{qemu}, bin, 60*time.Second, argv...)
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.ExitCode() == 0 || !strings.Contains(errOut, c.wantErr) {
 				t.Errorf("%v: %v, stdout %q, stderr %q (want %q)", argv, err, out, errOut, c.wantErr)
@@ -158,12 +174,12 @@ func TestQemuARMv7Minimal(t *testing.T) {
 
 // testEmulatedAgent runs the checks every emulated build must pass;
 // wantVersion is the line -version prints.
-func testEmulatedAgent(t *testing.T, qemu, bin, wantVersion string) {
+func testEmulatedAgent(t *testing.T, emu []string, bin, wantVersion string) {
 	url := startTCPRouter(t)
 	const timeout = 60 * time.Second
 
 	t.Run("version", func(t *testing.T) {
-		out, errOut, err := runEmulated(t, qemu, bin, timeout, "-version")
+		out, errOut, err := runEmulated(t, emu, bin, timeout, "-version")
 		if err != nil || strings.TrimSpace(out) != wantVersion {
 			t.Fatalf("-version: %v, stdout %q, stderr %q", err, out, errOut)
 		}
@@ -193,12 +209,12 @@ func testEmulatedAgent(t *testing.T, qemu, bin, wantVersion string) {
 			t.Fatal(err)
 		}
 		for _, ser := range []string{"msgpack", "json"} {
-			out, errOut, err := runEmulated(t, qemu, bin, timeout, "call", "-serializer", ser, url, "qemu.add", "2", "40")
+			out, errOut, err := runEmulated(t, emu, bin, timeout, "call", "-serializer", ser, url, "qemu.add", "2", "40")
 			if err != nil || strings.TrimSpace(out) != "[42]" {
 				t.Errorf("call (%s): %v, stdout %q, stderr %q", ser, err, out, errOut)
 			}
 		}
-		out, errOut, err := runEmulated(t, qemu, bin, timeout, "call", url, "qemu.add", `"x"`)
+		out, errOut, err := runEmulated(t, emu, bin, timeout, "call", url, "qemu.add", `"x"`)
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(errOut, string(wamp.ErrInvalidArgument.URI)) {
 			t.Errorf("call with a bad argument: %v, stdout %q, stderr %q", err, out, errOut)
@@ -218,7 +234,7 @@ func testEmulatedAgent(t *testing.T, qemu, bin, wantVersion string) {
 		}, nil); err != nil {
 			t.Fatal(err)
 		}
-		out, errOut, err := runEmulated(t, qemu, bin, timeout, "publish", url, "qemu.reading", `{"celsius":21.5}`, "ok")
+		out, errOut, err := runEmulated(t, emu, bin, timeout, "publish", url, "qemu.reading", `{"celsius":21.5}`, "ok")
 		if err != nil {
 			t.Fatalf("publish: %v, stdout %q, stderr %q", err, out, errOut)
 		}
@@ -239,7 +255,7 @@ func testEmulatedAgent(t *testing.T, qemu, bin, wantVersion string) {
 	t.Run("agent", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, qemu, bin, "-demo", "-router", url)
+		cmd := emulated(ctx, emu, bin, "-demo", "-router", url)
 		var logs syncBuffer
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		if err := cmd.Start(); err != nil {
