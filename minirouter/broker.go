@@ -54,6 +54,11 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 		s.reply(errorFor(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument.URI, "unknown match policy"))
 		return
 	}
+	getRetained, ok := optBool(m.Options, "get_retained", false)
+	if !ok {
+		s.reply(errorFor(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument.URI, "malformed get_retained"))
+		return
+	}
 	if !validPattern(m.Topic, match) {
 		s.reply(errorFor(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidURI.URI, "invalid topic"))
 		return
@@ -73,7 +78,9 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 		sub.subscribers = append(sub.subscribers, s)
 		s.subs[sub.id] = sub
 	}
-	s.reply(&wamp.Subscribed{Request: m.Request, Subscription: sub.id})
+	if s.reply(&wamp.Subscribed{Request: m.Request, Subscription: sub.id}) && getRetained {
+		rl.sendRetained(s, sub)
+	}
 }
 
 // unsubscribe handles UNSUBSCRIBE.
@@ -154,49 +161,77 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 		fail(wamp.ErrInvalidURI.URI, "invalid topic")
 		return
 	}
-	f, ok := parsePublishFilter(m.Options)
-	disclose, ok2 := optBool(m.Options, "disclose_me", false)
-	stream, seq, numbered, ok3 := wamp.PubSeq(m.Options)
-	if !ok || !ok2 || !ok3 {
+	o, ok := parsePublishOptions(m.Options)
+	if !ok {
 		fail(wamp.ErrInvalidArgument.URI, "malformed publish options")
 		return
 	}
-	details := wamp.Dict{}
-	if numbered {
-		details[PubSeqOption] = wamp.List{uint64(stream), uint64(seq)}
-	}
-	if disclose {
-		details["publisher"] = uint64(s.id)
-		details["publisher_authid"] = s.auth.authid
-		details["publisher_authrole"] = s.auth.authrole
-	}
-	pub := wamp.NewGlobalID()
-
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	if s.detached {
 		return
 	}
-	if numbered && rl.dedup.duplicate(dedupPrincipal(s), stream, seq) {
-		rl.duplicatePublication(s, m, stream, seq)
+	if o.numbered && rl.dedup.duplicate(dedupPrincipal(s), o.stream, o.seq) {
+		rl.duplicatePublication(s, m, o.stream, o.seq)
 		if ack {
-			s.reply(&wamp.Published{Request: m.Request, Publication: pub})
+			s.reply(&wamp.Published{Request: m.Request, Publication: wamp.NewGlobalID()})
 		}
 		return
 	}
-	rl.subs.each(m.Topic, func(sub *subscription, match string) bool {
-		d := details
-		if match != matchExact {
-			d = maps.Clone(details)
-			d["topic"] = string(m.Topic)
-		}
-		ev := &wamp.Event{Subscription: sub.id, Publication: pub, Details: d, Payload: m.Payload}
-		rl.deliver(s, sub, ev, &f)
-		return true
-	})
+	pub := rl.publishLocked(s, m.Topic, m.Payload, &o)
 	if ack {
 		s.reply(&wamp.Published{Request: m.Request, Publication: pub})
 	}
+}
+
+// publishOptions are the PUBLISH options the broker acts on.
+type publishOptions struct {
+	filter      publishFilter
+	disclose    bool    // disclose_me
+	retain      bool    // retain: keep as the topic's retained event
+	numbered    bool    // PubSeqOption present
+	stream, seq wamp.ID // its pair
+}
+
+// parsePublishOptions reads PUBLISH options; ok is false when one has the
+// wrong type.
+func parsePublishOptions(opts wamp.Dict) (o publishOptions, ok bool) {
+	f, ok1 := parsePublishFilter(opts)
+	disclose, ok2 := optBool(opts, "disclose_me", false)
+	stream, seq, numbered, ok3 := wamp.PubSeq(opts)
+	retain, ok4 := optBool(opts, "retain", false)
+	o = publishOptions{filter: f, disclose: disclose, retain: retain, numbered: numbered, stream: stream, seq: seq}
+	return o, ok1 && ok2 && ok3 && ok4
+}
+
+// publishLocked delivers an event published by s to every matching
+// subscription, keeps it as the topic's retained event when asked, and
+// returns its publication ID. rl.mu must be held.
+func (rl *realm) publishLocked(s *session, topic wamp.URI, p wamp.Payload, o *publishOptions) wamp.ID {
+	details := wamp.Dict{}
+	if o.numbered {
+		details[PubSeqOption] = wamp.List{uint64(o.stream), uint64(o.seq)}
+	}
+	if o.disclose {
+		details["publisher"] = uint64(s.id)
+		details["publisher_authid"] = s.auth.authid
+		details["publisher_authrole"] = s.auth.authrole
+	}
+	pub := wamp.NewGlobalID()
+	rl.subs.each(topic, func(sub *subscription, match string) bool {
+		d := details
+		if match != matchExact {
+			d = maps.Clone(details)
+			d["topic"] = string(topic)
+		}
+		ev := &wamp.Event{Subscription: sub.id, Publication: pub, Details: d, Payload: p}
+		rl.deliver(s, sub, ev, &o.filter)
+		return true
+	})
+	if o.retain {
+		rl.retain(s, topic, pub, p, details, &o.filter)
+	}
+	return pub
 }
 
 // deliver sends ev to the subscribers of sub that the filter allows,

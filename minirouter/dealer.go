@@ -159,6 +159,10 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	if _, dup := s.calls[m.Request]; dup {
 		return fmt.Errorf("CALL request ID %d is already pending", m.Request)
 	}
+	if h := metaProcedures[m.Procedure]; h != nil {
+		s.reply(h(rl, s, m))
+		return nil
+	}
 	if len(s.calls) >= rl.r.cfg.MaxPendingCalls {
 		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrUnavailable.URI, "too many pending calls"))
 		return nil

@@ -1,6 +1,7 @@
 package minirouter
 
 import (
+	"cmp"
 	"fmt"
 	"sync"
 
@@ -25,6 +26,12 @@ type realm struct {
 	watch   map[chan struct{}]struct{} // 1-slot channels kicked when registrations change (the uplink)
 	dedup   dedupTable                 // broker: last seq of numbered publication streams
 	dupLog  rateLimit                  // limits the duplicate log lines
+
+	retained         map[wamp.URI]*retainedEvent // broker: retained events by topic
+	retainedBytes    int                         // their sizes' sum
+	maxRetained      int                         // RealmConfig.MaxRetained
+	maxRetainedBytes int                         // RealmConfig.MaxRetainedBytes
+	retainLog        rateLimit                   // limits the log lines about refused retention
 }
 
 func newRealm(r *Router, rc RealmConfig) (*realm, error) {
@@ -36,6 +43,9 @@ func newRealm(r *Router, rc RealmConfig) (*realm, error) {
 		regs:    newTable[*registration](),
 		regByID: make(map[wamp.ID]*registration),
 		watch:   make(map[chan struct{}]struct{}),
+
+		maxRetained:      cmp.Or(rc.MaxRetained, DefaultMaxRetained),
+		maxRetainedBytes: cmp.Or(rc.MaxRetainedBytes, DefaultMaxRetainedBytes),
 	}
 	ra, err := newRealmAuth(rc)
 	if err != nil {
@@ -85,6 +95,7 @@ func (rl *realm) detach(s *session) {
 			Payload:     wamp.Payload{Args: wamp.List{"callee left"}},
 		})
 	}
+	rl.publishTestaments(s)
 }
 
 // newID returns a random ID not in use as a key of m.
@@ -111,19 +122,21 @@ func hasClientRole(roles wamp.Dict) bool {
 // Features announced in WELCOME: exactly those the broker and dealer
 // implement.
 var (
-	brokerFeatures = []string{
+	brokerFeatures = []string{ // sorted
+		wamp.FeatureEventRetention,
 		wamp.FeaturePatternBasedSubscription,
 		wamp.FeaturePublisherExclusion,
 		wamp.FeaturePublisherIdentification,
 		wamp.FeatureSubscriberBlackWhiteListing,
 	}
-	dealerFeatures = []string{
+	dealerFeatures = []string{ // sorted
 		wamp.FeatureCallCanceling,
 		wamp.FeatureCallTimeout,
 		wamp.FeatureCallerIdentification,
 		wamp.FeaturePatternBasedRegistration,
 		wamp.FeatureProgressiveCallResults,
 		wamp.FeatureSharedRegistration,
+		wamp.FeatureTestamentMetaAPI,
 	}
 )
 

@@ -96,6 +96,13 @@ type RealmConfig struct {
 	// authrole "anonymous") even when Users is set. Default: anonymous
 	// sessions are allowed only when Users is empty.
 	AllowAnonymous bool
+	// MaxRetained bounds the topics with a retained event (PUBLISH
+	// options.retain). Default 1024.
+	MaxRetained int
+	// MaxRetainedBytes bounds the retained events' payloads, measured
+	// as MessagePack. An event beyond either bound is delivered but not
+	// retained (counted in Stats.RetainRefused, logged). Default 1 MiB.
+	MaxRetainedBytes int
 }
 
 // Router is a WAMP router: realms, each with a broker and a dealer, serving

@@ -38,6 +38,9 @@ type session struct {
 	invs     map[wamp.ID]*call         // pending invocations as callee, by INVOCATION request ID
 	lastInv  wamp.ID                   // last INVOCATION request ID sent to this session
 	detached bool                      // removed from the realm's routing tables
+	// testaments by scope (scopeDetached, scopeDestroyed), published by
+	// detach.
+	testaments [2][]testament
 }
 
 // authInfo is who a session is, as decided by authentication.

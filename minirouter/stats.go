@@ -24,6 +24,11 @@ type Stats struct {
 	// delivered because they repeated a numbered publication (see
 	// [PubSeqOption]).
 	PublicationsDeduplicated uint64
+	// RetainRefused counts events published with retain that were
+	// delivered but not retained: the realm's retention budget was full.
+	RetainRefused uint64
+	// TestamentsPublished counts testaments published for ended sessions.
+	TestamentsPublished uint64
 }
 
 // counters holds the router's live counters. Safe for concurrent use.
@@ -39,6 +44,8 @@ type counters struct {
 	callsTimedOut      atomic.Uint64
 	handshakeFailures  atomic.Uint64
 	deduplicated       atomic.Uint64
+	retainRefused      atomic.Uint64
+	testaments         atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -55,6 +62,8 @@ func (c *counters) snapshot() Stats {
 		HandshakeFailures:  c.handshakeFailures.Load(),
 
 		PublicationsDeduplicated: c.deduplicated.Load(),
+		RetainRefused:            c.retainRefused.Load(),
+		TestamentsPublished:      c.testaments.Load(),
 	}
 }
 

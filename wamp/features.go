@@ -31,6 +31,7 @@ const (
 	FeatureSubscriptionRevocation      = "subscription_revocation"
 	FeatureSubscriptionMetaAPI         = "subscription_meta_api"
 	FeatureEventHistory                = "event_history"
+	FeatureEventRetention              = "event_retention"
 	FeatureSessionMetaAPI              = "session_meta_api"
 	FeatureTestamentMetaAPI            = "testament_meta_api"
 	FeaturePayloadPassthruMode         = "payload_passthru_mode"

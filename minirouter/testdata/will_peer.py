@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""AutobahnPython (asyncio, RawSocket over TCP, MessagePack) peer for the testament and retention tests.
+
+usage: will_peer.py HOST PORT will|retained
+
+  will      join realm1, call wamp.session.add_testament("device.gone", ["dev-1 lost"], {"why": "power"}),
+            publish 21.5 to sensor.temp with retain=True (acknowledged), print READY and wait to be killed
+  retained  join realm1, subscribe to sensor.temp with get_retained=True, print "EVENT <arg> retained=<bool>"
+            for the first event and leave
+
+Ends with a line "OK ..." or "FAIL ...". Run it with /usr/bin/python3 (Debian's python3-autobahn).
+"""
+import asyncio
+import sys
+
+import txaio
+
+txaio.use_asyncio()
+
+from autobahn.asyncio import rawsocket as _aio_rs  # noqa: E402
+from autobahn.asyncio.rawsocket import WampRawSocketClientFactory  # noqa: E402
+from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
+from autobahn.wamp.serializer import MsgPackSerializer  # noqa: E402
+from autobahn.wamp.types import ComponentConfig, PublishOptions, SubscribeOptions  # noqa: E402
+
+# Debian's AutobahnPython 22.7.1 lacks transport_details on asyncio RawSocket (fixed upstream in 22.8).
+if not hasattr(_aio_rs.PrefixProtocol, "transport_details"):
+    _aio_rs.PrefixProtocol.transport_details = property(lambda self: getattr(self, "_transport_details", None))
+
+
+def out(*a):
+    print(*a, flush=True)
+
+
+def main():
+    host, port, role = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    done = loop.create_future()
+
+    def finish(ok, why):
+        if not done.done():
+            done.set_result((ok, why))
+
+    class Peer(ApplicationSession):
+        async def onJoin(self, details):
+            try:
+                if role == "will":
+                    await self.call("wamp.session.add_testament", "device.gone", ["dev-1 lost"], {"why": "power"})
+                    await self.publish("sensor.temp", 21.5, options=PublishOptions(retain=True, acknowledge=True))
+                    out("READY")
+                    return  # wait to be killed
+                got = loop.create_future()
+
+                def on_event(temp, details=None):
+                    if not got.done():
+                        got.set_result((temp, details.retained))
+
+                await self.subscribe(on_event, "sensor.temp",
+                                     options=SubscribeOptions(get_retained=True, details_arg="details"))
+                temp, retained = await asyncio.wait_for(got, 5)
+                out("EVENT %s retained=%s" % (temp, retained))
+                finish(True, "got the retained event")
+            except Exception as e:
+                finish(False, "%s: %s" % (type(e).__name__, e))
+
+    factory = WampRawSocketClientFactory(lambda: Peer(ComponentConfig("realm1", {})), serializer=MsgPackSerializer())
+
+    async def connect():
+        try:
+            await loop.create_connection(factory, host, port)
+        except Exception as e:
+            finish(False, "connect failed: %s" % e)
+
+    loop.create_task(connect())
+    loop.call_later(15, finish, False, "timeout")
+    ok, why = loop.run_until_complete(done)
+    out("OK" if ok else "FAIL", why)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
