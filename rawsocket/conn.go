@@ -49,10 +49,6 @@ type Conn struct {
 	// keepalive PINGs. It is held during the write, and never while holding
 	// dmu or calling into user code.
 	wmu   sync.Mutex
-	wbuf  []byte      // reused copy buffer (wmu)
-	hdrs  []byte      // headers for the writev path (wmu)
-	nb    net.Buffers // the writev vector (wmu)
-	nbuf  [][]byte    // backing array of nb (wmu)
 	ctl   [headerSize + 8]byte
 	canWV bool // nc is a *net.TCPConn or *net.UnixConn (writev)
 
@@ -248,9 +244,34 @@ func (c *Conn) WriteMessages(msgs [][]byte) error {
 	return nil
 }
 
+// writeScratch holds a write's working memory: taken from writeScratches
+// for one write and given back, so that a connection between writes holds
+// none (a busy moment would otherwise pin its largest batch's buffers).
+type writeScratch struct {
+	b    []byte      // the copy buffer
+	hdrs []byte      // headers for the writev path
+	nb   net.Buffers // the writev vector
+	nbuf [][]byte    // backing array of nb
+}
+
+var writeScratches = sync.Pool{New: func() any { return new(writeScratch) }}
+
+// putScratch clears ws of references to the caller's messages and gives it
+// back, unless it grew beyond what is worth keeping.
+func putScratch(ws *writeScratch) {
+	clear(ws.nbuf)
+	ws.nb = nil
+	if cap(ws.b) > maxRetainWrite || cap(ws.nbuf) > maxRetainWrite/16 {
+		return
+	}
+	writeScratches.Put(ws)
+}
+
 // writeCopy copies the frames into one buffer and writes it. wmu must be held.
 func (c *Conn) writeCopy(msgs [][]byte, total int) error {
-	b := c.wbuf[:0]
+	ws := writeScratches.Get().(*writeScratch)
+	defer putScratch(ws)
+	b := ws.b[:0]
 	if cap(b) < total {
 		b = make([]byte, 0, total)
 	}
@@ -261,32 +282,28 @@ func (c *Conn) writeCopy(msgs [][]byte, total int) error {
 		b = append(b, m...)
 	}
 	_, err := c.nc.Write(b)
-	if cap(b) <= maxRetainWrite {
-		c.wbuf = b[:0]
-	} else {
-		c.wbuf = nil
-	}
+	ws.b = b[:0]
 	return err
 }
 
 // writeVector writes the frames with one writev. wmu must be held.
 func (c *Conn) writeVector(msgs [][]byte) error {
-	hdrs := c.hdrs[:0]
+	ws := writeScratches.Get().(*writeScratch)
+	defer putScratch(ws)
+	hdrs := ws.hdrs[:0]
 	for _, m := range msgs {
 		n := len(hdrs)
 		hdrs = append(hdrs, 0, 0, 0, 0)
 		putHeader(hdrs[n:], frameMessage, len(m))
 	}
-	c.hdrs = hdrs
-	v := c.nbuf[:0]
+	ws.hdrs = hdrs
+	v := ws.nbuf[:0]
 	for i, m := range msgs {
 		v = append(v, hdrs[i*headerSize:(i+1)*headerSize], m)
 	}
-	c.nbuf = v
-	c.nb = v
-	_, err := c.nb.WriteTo(c.nc)
-	clear(v) // drop references to the caller's messages
-	c.nb = nil
+	ws.nbuf = v
+	ws.nb = v
+	_, err := ws.nb.WriteTo(c.nc)
 	return err
 }
 

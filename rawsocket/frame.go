@@ -1,7 +1,6 @@
 package rawsocket
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 )
@@ -75,7 +74,7 @@ func parseHeader(b []byte) (frameType, int, error) {
 // frameReader reads frames from a buffered stream. Not safe for concurrent
 // use: it belongs to the connection's reader.
 type frameReader struct {
-	br      *bufio.Reader
+	br      *readBuf
 	max     int    // the largest payload accepted
 	buf     []byte // holds payloads larger than br's buffer
 	discard int    // octets of the previous frame still in br, to skip
@@ -83,7 +82,7 @@ type frameReader struct {
 }
 
 func newFrameReader(r io.Reader, bufSize, max int) *frameReader {
-	return &frameReader{br: bufio.NewReaderSize(r, bufSize), max: max}
+	return &frameReader{br: newReadBuf(r, bufSize), max: max}
 }
 
 // next reads the next frame and returns its type and payload. The payload
@@ -96,12 +95,11 @@ func (r *frameReader) next() (frameType, []byte, error) {
 		return 0, nil, r.err
 	}
 	if r.discard > 0 {
-		if _, err := r.br.Discard(r.discard); err != nil {
-			return 0, nil, err
-		}
+		r.br.discard(r.discard) // cannot fail: the octets were peeked
 		r.discard = 0
 	}
-	hdr, err := r.br.Peek(headerSize)
+	r.br.release() // when empty: an idle connection holds no read buffer
+	hdr, err := r.br.peek(headerSize)
 	if err != nil {
 		if err == io.EOF && len(hdr) > 0 {
 			err = io.ErrUnexpectedEOF
@@ -117,13 +115,13 @@ func (r *frameReader) next() (frameType, []byte, error) {
 		r.err = fmt.Errorf("%w: received %d octets, limit %d", ErrMessageTooLarge, n, r.max)
 		return 0, nil, r.err
 	}
-	r.br.Discard(headerSize) // cannot fail: the octets were peeked
-	if n <= r.br.Size() {
+	r.br.discard(headerSize) // cannot fail: the octets were peeked
+	if n <= r.br.size {
 		// Small payload: hand out the buffered octets without copying.
 		if cap(r.buf) > maxRetainRead {
 			r.buf = nil
 		}
-		p, err := r.br.Peek(n)
+		p, err := r.br.peek(n)
 		if err != nil {
 			return 0, nil, r.broken(err)
 		}
