@@ -63,6 +63,10 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 		s.reply(errorFor(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidURI.URI, "invalid topic"))
 		return
 	}
+	if !rl.authorize(s, ActionSubscribe, m.Topic, match) {
+		s.reply(notAuthorized(wamp.SUBSCRIBE, m.Request, ActionSubscribe, m.Topic))
+		return
+	}
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	if s.detached {
@@ -164,6 +168,12 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 	o, ok := parsePublishOptions(m.Options)
 	if !ok {
 		fail(wamp.ErrInvalidArgument.URI, "malformed publish options")
+		return
+	}
+	if !rl.authorize(s, ActionPublish, m.Topic, matchExact) {
+		if ack {
+			s.reply(notAuthorized(wamp.PUBLISH, m.Request, ActionPublish, m.Topic))
+		}
 		return
 	}
 	rl.mu.Lock()

@@ -82,6 +82,10 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrInvalidURI.URI, "invalid procedure"))
 		return
 	}
+	if !rl.authorize(s, ActionRegister, m.Procedure, match) {
+		s.reply(notAuthorized(wamp.REGISTER, m.Request, ActionRegister, m.Procedure))
+		return
+	}
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	if s.detached {
@@ -149,6 +153,10 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	timeout, ok3 := optInt(m.Options, "timeout", 0)
 	if !ok1 || !ok2 || !ok3 {
 		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrInvalidArgument.URI, "malformed call options"))
+		return nil
+	}
+	if !rl.authorize(s, ActionCall, m.Procedure, matchExact) {
+		s.reply(notAuthorized(wamp.CALL, m.Request, ActionCall, m.Procedure))
 		return nil
 	}
 	rl.mu.Lock()

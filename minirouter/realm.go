@@ -17,6 +17,8 @@ type realm struct {
 	disconnectSlow bool      // SlowConsumer == "disconnect"
 	dropLog        rateLimit // limits the drop log lines
 	auth           *realmAuth
+	authz          *authorizer // nil: everything allowed
+	denyLog        rateLimit   // limits the log lines about denials
 
 	mu      sync.Mutex                 // protects the following (and the routing fields of its sessions)
 	subs    *table[*subscription]      // broker: subscriptions by (topic, match)
@@ -50,6 +52,9 @@ func newRealm(r *Router, rc RealmConfig) (*realm, error) {
 	ra, err := newRealmAuth(rc)
 	if err != nil {
 		return nil, err
+	}
+	if rl.authz, err = newAuthorizer(rc.Permissions); err != nil {
+		return nil, fmt.Errorf("minirouter: realm %s: %w", rc.Name, err)
 	}
 	rl.auth = ra
 	switch rc.SlowConsumer {

@@ -96,6 +96,11 @@ type RealmConfig struct {
 	// authrole "anonymous") even when Users is set. Default: anonymous
 	// sessions are allowed only when Users is empty.
 	AllowAnonymous bool
+	// Permissions authorize what the realm's sessions may do, by authrole
+	// (see [Permission]); a request no rule allows is answered with
+	// wamp.error.not_authorized, counted in Stats.AuthorizationDenials and
+	// logged. Default: none, and every session may do everything.
+	Permissions []Permission
 	// MaxRetained bounds the topics with a retained event (PUBLISH
 	// options.retain). Default 1024.
 	MaxRetained int

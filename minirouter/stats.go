@@ -29,23 +29,28 @@ type Stats struct {
 	RetainRefused uint64
 	// TestamentsPublished counts testaments published for ended sessions.
 	TestamentsPublished uint64
+	// AuthorizationDenials counts requests refused by a realm's
+	// permissions (answered wamp.error.not_authorized, or for a PUBLISH
+	// without acknowledge, not delivered).
+	AuthorizationDenials uint64
 }
 
 // counters holds the router's live counters. Safe for concurrent use.
 type counters struct {
-	sessions           atomic.Int64
-	sessionsTotal      atomic.Uint64
-	messagesIn         atomic.Uint64
-	messagesOut        atomic.Uint64
-	eventsDropped      atomic.Uint64
-	invocationsRefused atomic.Uint64
-	protocolViolations atomic.Uint64
-	slowDisconnects    atomic.Uint64
-	callsTimedOut      atomic.Uint64
-	handshakeFailures  atomic.Uint64
-	deduplicated       atomic.Uint64
-	retainRefused      atomic.Uint64
-	testaments         atomic.Uint64
+	sessions             atomic.Int64
+	sessionsTotal        atomic.Uint64
+	messagesIn           atomic.Uint64
+	messagesOut          atomic.Uint64
+	eventsDropped        atomic.Uint64
+	invocationsRefused   atomic.Uint64
+	protocolViolations   atomic.Uint64
+	slowDisconnects      atomic.Uint64
+	callsTimedOut        atomic.Uint64
+	handshakeFailures    atomic.Uint64
+	deduplicated         atomic.Uint64
+	retainRefused        atomic.Uint64
+	testaments           atomic.Uint64
+	authorizationDenials atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -64,6 +69,7 @@ func (c *counters) snapshot() Stats {
 		PublicationsDeduplicated: c.deduplicated.Load(),
 		RetainRefused:            c.retainRefused.Load(),
 		TestamentsPublished:      c.testaments.Load(),
+		AuthorizationDenials:     c.authorizationDenials.Load(),
 	}
 }
 

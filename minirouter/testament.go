@@ -93,6 +93,9 @@ func addTestament(rl *realm, s *session, m *wamp.Call) wamp.Message {
 		return bad("malformed publish_options")
 	}
 	opts.numbered = false // a testament is published once
+	if !rl.authorize(s, ActionPublish, wamp.URI(topic), matchExact) {
+		return notAuthorized(wamp.CALL, m.Request, ActionPublish, wamp.URI(topic))
+	}
 	if len(s.testaments[scope]) >= maxTestaments {
 		return bad("too many testaments")
 	}
