@@ -68,7 +68,7 @@ func TestAuthorizerRules(t *testing.T) {
 		{"dev1", "device", ActionCall, "devices.dev1.light.set", "exact", false},
 		{"dev1", "device", ActionSubscribe, "cmd.dev1", "exact", true},
 		{"dev1", "device", ActionSubscribe, "cmd.", "prefix", false},
-		{"dev1", "device", ActionSubscribe, "public.news", "exact", true}, // "*"
+		{"dev1", "device", ActionSubscribe, "public.news", "exact", true},        // "*"
 		{"dev.1", "device", ActionPublish, "devices.dev.1.temp", "exact", false}, // authid with a dot matches no rule
 		{"", "device", ActionPublish, "devices..temp", "exact", false},
 		{"b", "browser", ActionCall, "devices.dev1.light.set", "exact", true},
