@@ -125,7 +125,43 @@ func (r *Router) authenticate(conn *peer.Conn, rl *realm, hello *wamp.Hello) (au
 	if ra.anonymous && len(methods) == 0 {
 		return anon, nil
 	}
+	for _, m := range methods {
+		if ra.offers(m) {
+			// The client asked for a method the realm runs, for a principal
+			// it does not know: a decoy exchange, failed as a wrong secret
+			// is, so that no answer tells which authids exist.
+			return r.decoy(conn, m, authid)
+		}
+	}
 	return authInfo{}, wamp.NewError(wamp.ErrNoAuthMethod.URI, "no acceptable authentication method")
+}
+
+// offers reports whether some user of the realm can authenticate with
+// method.
+func (ra *realmAuth) offers(method string) bool {
+	for _, u := range ra.byID {
+		switch {
+		case method == auth.MethodTicket && u.Ticket != "",
+			method == auth.MethodWAMPCRA && u.Secret != "",
+			method == auth.MethodCryptosign && len(u.CryptosignKeys) > 0:
+			return true
+		}
+	}
+	return false
+}
+
+// decoy runs a CHALLENGE/AUTHENTICATE exchange of method that always
+// fails, for a principal the realm does not have.
+func (r *Router) decoy(conn *peer.Conn, method, authid string) (authInfo, error) {
+	u := &User{AuthID: authid, AuthRole: "user"}
+	extra := wamp.Dict{}
+	switch method {
+	case auth.MethodWAMPCRA:
+		extra["challenge"] = auth.CRAChallenge(wamp.NewGlobalID(), authid, "user", "static", auth.NewCRANonce(), time.Now())
+	case auth.MethodCryptosign:
+		_, extra = auth.NewCryptosignChallenge()
+	}
+	return r.challenge(conn, u, method, extra, func(*wamp.Authenticate) bool { return false })
 }
 
 // challengeCRA runs WAMP-CRA (salted when the user has a salt).

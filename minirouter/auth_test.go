@@ -62,7 +62,9 @@ func TestRealmAuth(t *testing.T) {
 		{"cryptosign-no-authid", creds["cryptosign-id"], "cs", "gateway", "cryptosign", ""},
 		{"bad ticket", auth.Credentials{AuthID: "tic", Ticket: "nope"}, "", "", "", "wamp.error.authentication_failed"},
 		{"bad secret", auth.Credentials{AuthID: "cra", Secret: "nope"}, "", "", "", "wamp.error.authentication_failed"},
-		{"unknown key", auth.Credentials{CryptosignKey: other}, "", "", "", "wamp.error.no_auth_method"},
+		{"unknown key", auth.Credentials{CryptosignKey: other}, "", "", "", "wamp.error.authentication_failed"}, // a decoy challenge
+		{"unknown authid", auth.Credentials{AuthID: "nobody", Ticket: "t1cket"}, "", "", "", "wamp.error.authentication_failed"},
+		{"unknown authid, CRA", auth.Credentials{AuthID: "nobody", Secret: "s"}, "", "", "", "wamp.error.authentication_failed"},
 		{"anonymous", auth.Credentials{}, "", "", "", "wamp.error.no_auth_method"},
 	}
 	for _, tt := range tests {
@@ -129,5 +131,78 @@ func TestUplinkAuthRefused(t *testing.T) {
 	eventually(t, ctx, "several refused joins", func() bool { return gw.ul.Stats().DialErrors >= 3 })
 	if st := gw.ul.Stats(); st.Joins != 0 || st.State == minirouter.UplinkJoined {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestAuthFailuresThrottled: after the burst of failures from one source,
+// even the right ticket is refused unchecked (with the same ABORT URI)
+// until a token comes back. In-process sources are throttled only with
+// ThrottleLocal.
+func TestAuthFailuresThrottled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	users, creds := authUsers(t)
+	const interval = 300 * time.Millisecond
+	r, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud", Users: users}},
+		AuthFailureBurst: 3, AuthFailureInterval: interval, ThrottleLocal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	try := func(cred auth.Credentials) error {
+		tr, err := r.Connect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := device.NewClient(ctx, tr, device.Config{Realm: "cloud", Auth: cred, Logger: slog.New(slog.DiscardHandler)})
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	wrong := auth.Credentials{AuthID: "tic", Ticket: "nope"}
+	for i := range 3 {
+		if err := try(wrong); !errors.Is(err, wamp.ErrAuthenticationFailed) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	start := time.Now()
+	if err := try(creds["ticket"]); !errors.Is(err, wamp.ErrAuthenticationFailed) {
+		t.Fatalf("right ticket right after the burst: %v, want refused", err)
+	}
+	if st := r.Stats(); st.AuthFailures != 3 || st.AuthThrottled != 1 {
+		t.Errorf("AuthFailures %d, AuthThrottled %d; want 3, 1", st.AuthFailures, st.AuthThrottled)
+	}
+	time.Sleep(interval - time.Since(start) + 20*time.Millisecond) // a token comes back
+	if err := try(creds["ticket"]); err != nil {
+		t.Errorf("right ticket after the interval: %v", err)
+	}
+}
+
+func TestAuthFailuresLocalNotThrottled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	users, creds := authUsers(t)
+	r, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud", Users: users}},
+		AuthFailureBurst: 1, AuthFailureInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i, cred := range []auth.Credentials{{AuthID: "tic", Ticket: "a"}, {AuthID: "tic", Ticket: "b"}, creds["ticket"]} {
+		tr, err := r.Connect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := device.NewClient(ctx, tr, device.Config{Realm: "cloud", Auth: cred, Logger: slog.New(slog.DiscardHandler)})
+		if (err == nil) != (i == 2) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+		if err == nil {
+			c.Close()
+		}
+	}
+	if st := r.Stats(); st.AuthFailures != 2 || st.AuthThrottled != 0 {
+		t.Errorf("AuthFailures %d, AuthThrottled %d; want 2, 0", st.AuthFailures, st.AuthThrottled)
 	}
 }

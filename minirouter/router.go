@@ -74,6 +74,17 @@ type Config struct {
 	// InProcessMaxLength is the largest message, in bytes, carried by the
 	// in-process connections of [Router.Connect]. Default 1 MiB.
 	InProcessMaxLength int
+	// AuthFailureBurst and AuthFailureInterval throttle failed
+	// authentications per source address (the remote host): after
+	// AuthFailureBurst failures, one more attempt per AuthFailureInterval;
+	// beyond that a HELLO to a realm with users is answered ABORT
+	// wamp.error.authentication_failed before any check, counted in
+	// Stats.AuthThrottled. Defaults 10 and 1s. Loopback, Unix-socket and
+	// in-process sources are not throttled unless ThrottleLocal is set (a
+	// reverse proxy on the gateway makes every client look local).
+	AuthFailureBurst    int
+	AuthFailureInterval time.Duration
+	ThrottleLocal       bool
 }
 
 // RealmConfig configures one realm. The zero value (with a Name) is a realm
@@ -123,6 +134,9 @@ type Router struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // one per serving goroutine (tracked under mu)
 
+	authThrottle *authThrottle
+	throttleLog  rateLimit
+
 	mu        sync.Mutex              // protects the following
 	conns     map[*peer.Conn]*session // every connection served; nil until its session joins
 	ids       map[wamp.ID]*session    // joined sessions by ID
@@ -151,6 +165,12 @@ func New(cfg Config) (*Router, error) {
 	if cfg.InProcessMaxLength <= 0 {
 		cfg.InProcessMaxLength = DefaultInProcessMaxLength
 	}
+	if cfg.AuthFailureBurst <= 0 {
+		cfg.AuthFailureBurst = DefaultAuthFailureBurst
+	}
+	if cfg.AuthFailureInterval <= 0 {
+		cfg.AuthFailureInterval = DefaultAuthFailureInterval
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Router{
 		cfg:       cfg,
@@ -161,6 +181,8 @@ func New(cfg Config) (*Router, error) {
 		conns:     make(map[*peer.Conn]*session),
 		ids:       make(map[wamp.ID]*session),
 		listeners: make(map[net.Listener]struct{}),
+
+		authThrottle: newAuthThrottle(cfg.AuthFailureBurst, cfg.AuthFailureInterval),
 	}
 	for _, rc := range cfg.Realms {
 		if !wamp.ValidURI(rc.Name, false, false) {

@@ -118,12 +118,29 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		r.stats.protocolViolations.Add(1)
 		return nil, r.abort(conn, wamp.ErrProtocolViolation, "HELLO announces no client role")
 	}
+	src := sourceOf(conn.RemoteAddr())
+	throttled := r.cfg.ThrottleLocal || !localSource(src)
+	if throttled && len(rl.auth.byID) > 0 && !r.authThrottle.allowed(src, time.Now()) {
+		r.stats.handshakeFailures.Add(1)
+		n := r.stats.authThrottled.Add(1)
+		if r.throttleLog.allow(time.Now(), dropLogInterval) {
+			r.log.Warn("authentication refused: too many failures from this source", "remote", conn.RemoteAddr(),
+				"total_refused", n)
+		}
+		return nil, r.abort(conn, wamp.ErrAuthenticationFailed, "too many failed authentications from this address; try again later")
+	}
 	auth, err := r.authenticate(conn, rl, hello)
 	if err != nil {
 		r.stats.handshakeFailures.Add(1)
 		var we *wamp.Error
 		if !errors.As(err, &we) {
 			we = wamp.ErrAuthenticationFailed
+		}
+		if errors.Is(we, wamp.ErrAuthenticationFailed) {
+			r.stats.authFailures.Add(1)
+			if throttled {
+				r.authThrottle.failed(src, time.Now())
+			}
 		}
 		return nil, r.abort(conn, we, err.Error())
 	}

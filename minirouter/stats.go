@@ -33,6 +33,12 @@ type Stats struct {
 	// permissions (answered wamp.error.not_authorized, or for a PUBLISH
 	// without acknowledge, not delivered).
 	AuthorizationDenials uint64
+	// AuthFailures counts failed authentications (wrong secret or
+	// signature, unknown principal).
+	AuthFailures uint64
+	// AuthThrottled counts HELLOs refused unchecked because their source
+	// failed to authenticate too often (Config.AuthFailureBurst).
+	AuthThrottled uint64
 }
 
 // counters holds the router's live counters. Safe for concurrent use.
@@ -51,6 +57,8 @@ type counters struct {
 	retainRefused        atomic.Uint64
 	testaments           atomic.Uint64
 	authorizationDenials atomic.Uint64
+	authFailures         atomic.Uint64
+	authThrottled        atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -70,6 +78,8 @@ func (c *counters) snapshot() Stats {
 		RetainRefused:            c.retainRefused.Load(),
 		TestamentsPublished:      c.testaments.Load(),
 		AuthorizationDenials:     c.authorizationDenials.Load(),
+		AuthFailures:             c.authFailures.Load(),
+		AuthThrottled:            c.authThrottled.Load(),
 	}
 }
 
