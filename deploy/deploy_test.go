@@ -103,13 +103,13 @@ func TestInstallMatchesUnits(t *testing.T) {
 	dir := bundle(t)
 	for _, c := range []struct {
 		init, prog, name, unit, unitSrc string
-		unitMode                        os.FileMode
+		unitMode, confMode              os.FileMode
 	}{
-		{"systemd", "edge-agent", "edge-agent", "/etc/systemd/system/edge-agent.service", "systemd/edge-agent.service", 0o644},
-		{"systemd", "edge-agent-minimal", "edge-agent", "/etc/systemd/system/edge-agent.service", "systemd/edge-agent.service", 0o644},
-		{"systemd", "sensorbridge", "sensorbridge", "/etc/systemd/system/sensorbridge.service", "systemd/sensorbridge.service", 0o644},
-		{"procd", "edge-agent", "edge-agent", "/etc/init.d/edge-agent", "openwrt/edge-agent.init", 0o755},
-		{"procd", "sensorbridge", "sensorbridge", "/etc/init.d/sensorbridge", "openwrt/sensorbridge.init", 0o755},
+		{"systemd", "edge-agent", "edge-agent", "/etc/systemd/system/edge-agent.service", "systemd/edge-agent.service", 0o644, 0o640},
+		{"systemd", "edge-agent-minimal", "edge-agent", "/etc/systemd/system/edge-agent.service", "systemd/edge-agent.service", 0o644, 0o640},
+		{"systemd", "sensorbridge", "sensorbridge", "/etc/systemd/system/sensorbridge.service", "systemd/sensorbridge.service", 0o644, 0o640},
+		{"procd", "edge-agent", "edge-agent", "/etc/init.d/edge-agent", "openwrt/edge-agent.init", 0o755, 0o600},
+		{"procd", "sensorbridge", "sensorbridge", "/etc/init.d/sensorbridge", "openwrt/sensorbridge.init", 0o755, 0o600},
 	} {
 		t.Run(c.init+"/"+c.prog, func(t *testing.T) {
 			root := t.TempDir()
@@ -147,8 +147,11 @@ func TestInstallMatchesUnits(t *testing.T) {
 				if b, _ := os.ReadFile(filepath.Join(root, s.bin)); !strings.Contains(string(b), c.prog) {
 					t.Errorf("%s holds %q, want the bundle's %s", s.bin, b, c.prog)
 				}
-				if _, err := os.Stat(filepath.Join(root, s.config)); err != nil {
+				st, err = os.Stat(filepath.Join(root, s.config))
+				if err != nil {
 					t.Errorf("the unit's configuration %s is not installed: %v", s.config, err)
+				} else if st.Mode().Perm() != c.confMode {
+					t.Errorf("%s: mode %v, want %v (it may hold secrets)", s.config, st.Mode().Perm(), c.confMode)
 				}
 			}
 		})

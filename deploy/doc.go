@@ -2,7 +2,7 @@
 // test checks the kit.
 //
 //   - systemd/edge-agent.service, systemd/sensorbridge.service: hardened
-//     systemd units (DynamicUser, no capabilities, read-only system).
+//     systemd units (system user edgewamp, no capabilities, read-only system).
 //   - openwrt/edge-agent.init, openwrt/sensorbridge.init: procd init scripts.
 //   - edge-agent.json, sensorbridge.json: starting configurations.
 //   - install.sh: installs one program with its unit or init script and

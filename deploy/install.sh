@@ -9,8 +9,10 @@
 #   procd:   /usr/bin/NAME,       /etc/init.d/NAME,                  /etc/edgewamp/NAME.json
 #
 # edge-agent-minimal is installed as edge-agent. An existing /etc/edgewamp/NAME.json is kept; else the
-# bundle's starting configuration is copied there: edit it (router, realm, sensors), then restart.
-# Then the service is enabled and (re)started. Plain POSIX sh, so that BusyBox runs it.
+# bundle's starting configuration is copied there: edit it (router, realm, sensors), then restart. It may
+# hold secrets (auth): with systemd it is root:edgewamp 0640 and the services run as the system user
+# edgewamp, created here; with procd (root) it is 0600. Then the service is enabled and (re)started.
+# Plain POSIX sh, so that BusyBox runs it.
 #
 # Environment: INIT=systemd|procd overrides the detection; DESTDIR=DIR installs under DIR and starts
 # nothing (for packaging and for deploy's test).
@@ -46,12 +48,14 @@ case "$init" in
     svc=/etc/systemd/system/$name.service
     svcsrc="$here/systemd/$name.service"
     svcmode=644
+    confmode=640
     ;;
   procd)
     bin=/usr/bin/$name
     svc=/etc/init.d/$name
     svcsrc="$here/openwrt/$name.init"
     svcmode=755
+    confmode=600
     ;;
   *) die "INIT=$init: want systemd or procd" ;;
 esac
@@ -67,12 +71,22 @@ put() {
   echo "install.sh: $2"
 }
 
+# The system user of the systemd units.
+if [ "$init" = systemd ] && [ -z "$DESTDIR" ] && ! getent passwd edgewamp >/dev/null; then
+  command -v useradd >/dev/null || die "useradd not found: create the system user edgewamp by hand"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin edgewamp
+  echo "install.sh: created the system user edgewamp"
+fi
+
 put "$here/$src" "$bin" 755
 put "$svcsrc" "$svc" "$svcmode"
 if [ -e "$DESTDIR$conf" ]; then
   echo "install.sh: $conf exists, kept"
 else
-  put "$here/$name.json" "$conf" 644
+  put "$here/$name.json" "$conf" "$confmode"
+  if [ "$init" = systemd ] && [ -z "$DESTDIR" ]; then
+    chown root:edgewamp "$conf"
+  fi
 fi
 
 if [ -n "$DESTDIR" ]; then
