@@ -10,6 +10,8 @@
 #   go build -o /tmp/sensorbridge ./cmd/sensorbridge
 #   go build -o /tmp/wampbench ./cmd/wampbench
 #   cmd/wampbench/measure.sh [sensorbridge|minirouter|mosquitto|all]
+#
+# Rows can be filtered afterwards with jq; summary.sh prints the table.
 set -euo pipefail
 
 SB=${SB:-/tmp/sensorbridge}
@@ -84,13 +86,19 @@ minirouter() { # wampbench serve: minirouter alone, with room for 5,000 sessions
 	done
 }
 
-mosquitto() {
+start_mosquitto() { # start_mosquitto [EXTRA CONFIG LINE]
 	local conf
 	conf=$(mktemp)
-	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n' "$MQTT_PORT" >"$conf"
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n%s\n' "$MQTT_PORT" "${1:-}" >"$conf"
 	taskset -c "$ROUTER_CPU" "$MOSQ" -c "$conf" 2>/dev/null &
 	pids+=($!)
 	wait_port "$MQTT_PORT"
+	rm -f "$conf"
+}
+
+mosquitto() {
+	# Debian's defaults (Nagle on: mosquitto batches small writes in the kernel).
+	start_mosquitto
 	for i in $(seq "$RUNS"); do
 		gen "mosquitto fanout 1->10" fanout -mqtt "tcp://127.0.0.1:$MQTT_PORT" -pubs 1 -subs 10 -size 64
 		gen "mosquitto fanout 1->100" fanout -mqtt "tcp://127.0.0.1:$MQTT_PORT" -pubs 1 -subs 100 -size 64
@@ -98,7 +106,12 @@ mosquitto() {
 		echo "mosquitto run $i done" >&2
 	done
 	cleanup
-	rm -f "$conf"
+	# With set_tcp_nodelay, the configuration for low latency.
+	start_mosquitto "set_tcp_nodelay true"
+	for i in $(seq "$RUNS"); do
+		gen "mosquitto nodelay latency 1000/s ->10" fanout -mqtt "tcp://127.0.0.1:$MQTT_PORT" -pubs 1 -subs 10 -size 64 -rate 1000
+	done
+	cleanup
 }
 
 case $what in
