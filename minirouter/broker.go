@@ -2,6 +2,7 @@ package minirouter
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -73,6 +74,12 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 		return
 	}
 	sub, ok := rl.subs.get(m.Topic, match)
+	if already := ok && s.subs[sub.id] != nil; !already && len(s.subs) >= rl.r.cfg.MaxSubscriptions {
+		rl.r.stats.limitRefusals.Add(1)
+		s.reply(errorFor(wamp.SUBSCRIBE, m.Request, wamp.ErrUnavailable.URI,
+			fmt.Sprintf("limit: %d subscriptions per session", rl.r.cfg.MaxSubscriptions)))
+		return
+	}
 	if !ok {
 		sub = &subscription{id: newID(rl.subByID), topic: m.Topic, match: match}
 		rl.subs.put(m.Topic, match, sub)

@@ -91,6 +91,12 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 	if s.detached {
 		return
 	}
+	if len(s.regs) >= rl.r.cfg.MaxRegistrations {
+		rl.r.stats.limitRefusals.Add(1)
+		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrUnavailable.URI,
+			fmt.Sprintf("limit: %d registrations per session", rl.r.cfg.MaxRegistrations)))
+		return
+	}
 	reg, exists := rl.regs.get(m.Procedure, match)
 	if exists {
 		if invoke == invokeSingle || reg.invoke != invoke || slices.Contains(reg.callees, s) {

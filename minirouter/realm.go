@@ -18,6 +18,8 @@ type realm struct {
 	dropLog        rateLimit // limits the drop log lines
 	auth           *realmAuth
 	authz          *authorizer // nil: everything allowed
+	maxSessions    int         // RealmConfig.MaxSessions (0: the router's)
+	sessions       int         // sessions joined now; guarded by the router's mu
 	denyLog        rateLimit   // limits the log lines about denials
 
 	mu      sync.Mutex                 // protects the following (and the routing fields of its sessions)
@@ -46,6 +48,7 @@ func newRealm(r *Router, rc RealmConfig) (*realm, error) {
 		regByID: make(map[wamp.ID]*registration),
 		watch:   make(map[chan struct{}]struct{}),
 
+		maxSessions:      rc.MaxSessions,
 		maxRetained:      cmp.Or(rc.MaxRetained, DefaultMaxRetained),
 		maxRetainedBytes: cmp.Or(rc.MaxRetainedBytes, DefaultMaxRetainedBytes),
 	}

@@ -20,6 +20,8 @@ const (
 	DefaultHelloTimeout       = 10 * time.Second
 	DefaultMaxSessions        = 1024
 	DefaultMaxPendingCalls    = 256
+	DefaultMaxSubscriptions   = 1024
+	DefaultMaxRegistrations   = 256
 	DefaultInProcessMaxLength = 1 << 20
 )
 
@@ -58,10 +60,18 @@ type Config struct {
 	// MaxSessions is the most sessions joined at once; a HELLO beyond it is
 	// answered with ABORT wamp.error.unavailable. Default 1024.
 	MaxSessions int
+	// MaxSubscriptions and MaxRegistrations bound one session's
+	// subscriptions and registrations; one beyond is answered with ERROR
+	// wamp.error.unavailable. Defaults 1024 and 256.
+	MaxSubscriptions, MaxRegistrations int
 	// MaxPendingCalls is the most calls one session may have pending as
 	// caller; a CALL beyond it fails with ERROR wamp.error.unavailable.
 	// Default 256.
 	MaxPendingCalls int
+	// MaxPendingHandshakes bounds the RawSocket connections of Serve that
+	// are handshaking at once; one beyond it is answered with handshake
+	// error code 4. Default 64.
+	MaxPendingHandshakes int
 	// RawSocket configures the server side of the RawSocket handshake in
 	// [Router.ServeConn] and [Router.Serve]: serializers offered, the
 	// largest message accepted, the handshake timeout, keepalive PINGs.
@@ -80,11 +90,11 @@ type Config struct {
 	// beyond that a HELLO to a realm with users is answered ABORT
 	// wamp.error.authentication_failed before any check, counted in
 	// Stats.AuthThrottled. Defaults 10 and 1s. Loopback, Unix-socket and
-	// in-process sources are not throttled unless ThrottleLocal is set (a
+	// in-process sources are not throttled unless LimitLocal is set (a
 	// reverse proxy on the gateway makes every client look local).
 	AuthFailureBurst    int
 	AuthFailureInterval time.Duration
-	ThrottleLocal       bool
+	LimitLocal          bool
 }
 
 // RealmConfig configures one realm. The zero value (with a Name) is a realm
@@ -112,6 +122,10 @@ type RealmConfig struct {
 	// wamp.error.not_authorized, counted in Stats.AuthorizationDenials and
 	// logged. Default: none, and every session may do everything.
 	Permissions []Permission
+	// MaxSessions bounds the sessions joined to this realm at once; a HELLO
+	// beyond it is answered with ABORT wamp.error.unavailable. Default 0:
+	// only the router's Config.MaxSessions applies.
+	MaxSessions int
 	// MaxRetained bounds the topics with a retained event (PUBLISH
 	// options.retain). Default 1024.
 	MaxRetained int
@@ -141,7 +155,9 @@ type Router struct {
 	conns     map[*peer.Conn]*session // every connection served; nil until its session joins
 	ids       map[wamp.ID]*session    // joined sessions by ID
 	listeners map[net.Listener]struct{}
-	stopping  bool // Shutdown or Close was called: no new connections
+	// the RawSocket listeners of Serve, whose handshake failures Stats adds
+	rsListeners map[*rawsocket.Listener]struct{}
+	stopping    bool // Shutdown or Close was called: no new connections
 }
 
 // New checks cfg, applies the defaults and returns a Router. It returns an
@@ -165,6 +181,12 @@ func New(cfg Config) (*Router, error) {
 	if cfg.InProcessMaxLength <= 0 {
 		cfg.InProcessMaxLength = DefaultInProcessMaxLength
 	}
+	if cfg.MaxSubscriptions <= 0 {
+		cfg.MaxSubscriptions = DefaultMaxSubscriptions
+	}
+	if cfg.MaxRegistrations <= 0 {
+		cfg.MaxRegistrations = DefaultMaxRegistrations
+	}
 	if cfg.AuthFailureBurst <= 0 {
 		cfg.AuthFailureBurst = DefaultAuthFailureBurst
 	}
@@ -181,6 +203,8 @@ func New(cfg Config) (*Router, error) {
 		conns:     make(map[*peer.Conn]*session),
 		ids:       make(map[wamp.ID]*session),
 		listeners: make(map[net.Listener]struct{}),
+
+		rsListeners: make(map[*rawsocket.Listener]struct{}),
 
 		authThrottle: newAuthThrottle(cfg.AuthFailureBurst, cfg.AuthFailureInterval),
 	}

@@ -2,18 +2,10 @@ package minirouter
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"time"
 
 	"github.com/edgewamp/edgewamp/rawsocket"
-)
-
-// Accept retry backoff bounds of Serve.
-const (
-	minAcceptBackoff = 5 * time.Millisecond
-	maxAcceptBackoff = time.Second
 )
 
 // ServeConn runs the RawSocket server handshake on nc (bounded by
@@ -35,57 +27,51 @@ func (r *Router) ServeConn(ctx context.Context, nc net.Conn) error {
 	return r.ServeTransport(ctx, t)
 }
 
-// Serve accepts connections on l and serves each in its own goroutine with
-// [Router.ServeConn]. Temporary accept errors are retried with a backoff
-// (5ms doubling to 1s). It returns [ErrRouterClosed] after Shutdown or
-// Close (which close l), and the accept error when l fails otherwise (for
-// example when the caller closes it). Safe for concurrent use; one router
-// may serve several listeners.
+// Serve accepts RawSocket connections on l and serves each in its own
+// goroutine. Handshakes run concurrently, each under
+// Config.RawSocket.HandshakeTimeout, at most Config.MaxPendingHandshakes at
+// a time: a connection beyond that is answered with RawSocket error code 4
+// (connection limit) and counted in Stats.HandshakeFailures. Temporary
+// accept errors are retried with a backoff. Serve returns
+// [ErrRouterClosed] after Shutdown or Close (which close l), and the accept
+// error when l fails otherwise (for example when the caller closes it).
+// Safe for concurrent use; one router may serve several listeners.
 func (r *Router) Serve(l net.Listener) error {
+	rl := rawsocket.NewListener(l, rawsocket.ListenConfig{ServerConfig: r.cfg.RawSocket,
+		MaxPendingHandshakes: r.cfg.MaxPendingHandshakes})
 	r.mu.Lock()
 	if r.stopping {
 		r.mu.Unlock()
-		l.Close()
+		rl.Close()
 		return ErrRouterClosed
 	}
 	r.listeners[l] = struct{}{}
+	r.rsListeners[rl] = struct{}{}
 	r.mu.Unlock()
 	defer func() {
+		rl.Close()
+		st := rl.Stats()
 		r.mu.Lock()
 		delete(r.listeners, l)
+		delete(r.rsListeners, rl)
+		r.stats.handshakeFailures.Add(st.HandshakeFailed + st.Refused)
 		r.mu.Unlock()
 	}()
-
-	var backoff time.Duration
 	for {
-		nc, err := l.Accept()
+		t, err := rl.Accept()
 		if err != nil {
 			if r.ctx.Err() != nil {
 				return ErrRouterClosed
 			}
-			var te interface{ Temporary() bool }
-			if errors.As(err, &te) && te.Temporary() {
-				backoff = min(max(2*backoff, minAcceptBackoff), maxAcceptBackoff)
-				r.log.Warn("accept failed; retrying", "err", err, "backoff", backoff)
-				tm := time.NewTimer(backoff)
-				select {
-				case <-tm.C:
-				case <-r.ctx.Done():
-					tm.Stop()
-					return ErrRouterClosed
-				}
-				continue
-			}
-			return fmt.Errorf("minirouter: accept: %w", err)
+			return fmt.Errorf("minirouter: %w", err)
 		}
-		backoff = 0
 		if !r.goTrack() {
-			nc.Close()
+			t.Close()
 			return ErrRouterClosed
 		}
 		go func() {
 			defer r.wg.Done()
-			_ = r.ServeConn(context.Background(), nc)
+			_ = r.ServeTransport(context.Background(), t)
 		}()
 	}
 }

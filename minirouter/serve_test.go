@@ -323,3 +323,28 @@ func TestServeUnixSocket(t *testing.T) {
 		t.Errorf("Serve = %v", err)
 	}
 }
+
+// TestServePendingHandshakesBounded: connections that never finish the
+// RawSocket handshake hold at most MaxPendingHandshakes places; one more is
+// answered with error code 4 (connection limit) and counted, and a
+// well-behaved client is served once a place is free again.
+func TestServePendingHandshakesBounded(t *testing.T) {
+	r := newTestRouter(t, Config{MaxPendingHandshakes: 2,
+		RawSocket: rawsocket.ServerConfig{HandshakeTimeout: 300 * time.Millisecond}})
+	addr := serveTCP(t, r)
+	silent := []net.Conn{dialRaw(t, addr), dialRaw(t, addr)}
+	extra := dialRaw(t, addr)
+	extra.Write([]byte{0x7F, 0xF2, 0, 0}) // a valid handshake request (MessagePack)
+	extra.SetReadDeadline(time.Now().Add(5 * time.Second))
+	reply := make([]byte, 4)
+	if _, err := io.ReadFull(extra, reply); err != nil || !bytes.Equal(reply, []byte{0x7F, 0x40, 0, 0}) {
+		t.Fatalf("connection over the bound: % x, %v; want error code 4 (7f 40 00 00)", reply, err)
+	}
+	for _, nc := range silent {
+		expectClosed(t, nc) // the handshake timeout frees their places
+	}
+	dialSession(t, addr, wamp.JSON)
+	if n := r.Stats().HandshakeFailures; n != 3 {
+		t.Errorf("HandshakeFailures = %d, want 3 (2 timed out, 1 refused)", n)
+	}
+}

@@ -119,7 +119,7 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		return nil, r.abort(conn, wamp.ErrProtocolViolation, "HELLO announces no client role")
 	}
 	src := sourceOf(conn.RemoteAddr())
-	throttled := r.cfg.ThrottleLocal || !localSource(src)
+	throttled := r.cfg.LimitLocal || !localSource(src)
 	if throttled && len(rl.auth.byID) > 0 && !r.authThrottle.allowed(src, time.Now()) {
 		r.stats.handshakeFailures.Add(1)
 		n := r.stats.authThrottled.Add(1)
@@ -185,8 +185,14 @@ func (r *Router) admit(s *session) *wamp.Error {
 		return wamp.CloseSystemShutdown
 	}
 	if len(r.ids) >= r.cfg.MaxSessions {
+		r.stats.limitRefusals.Add(1)
 		return wamp.NewError(wamp.ErrUnavailable.URI, "too many sessions")
 	}
+	if max := s.realm.maxSessions; max > 0 && s.realm.sessions >= max {
+		r.stats.limitRefusals.Add(1)
+		return wamp.NewError(wamp.ErrUnavailable.URI, fmt.Sprintf("limit: %d sessions in realm %s", max, s.realm.name))
+	}
+	s.realm.sessions++
 	for s.id == 0 || r.ids[s.id] != nil {
 		s.id = wamp.NewGlobalID()
 	}
@@ -209,6 +215,7 @@ func (r *Router) admit(s *session) *wamp.Error {
 	if err := s.conn.Send(welcome); err != nil {
 		delete(r.ids, s.id)
 		delete(r.conns, s.conn)
+		s.realm.sessions--
 		r.stats.sessions.Add(-1)
 		r.stats.sessionsTotal.Add(^uint64(0))
 		r.stats.messagesOut.Add(^uint64(0))
@@ -222,6 +229,7 @@ func (r *Router) leave(s *session) {
 	r.mu.Lock()
 	if r.ids[s.id] == s {
 		delete(r.ids, s.id)
+		s.realm.sessions--
 		r.stats.sessions.Add(-1)
 	}
 	r.mu.Unlock()

@@ -39,6 +39,10 @@ type Stats struct {
 	// AuthThrottled counts HELLOs refused unchecked because their source
 	// failed to authenticate too often (Config.AuthFailureBurst).
 	AuthThrottled uint64
+	// LimitRefusals counts HELLOs, SUBSCRIBEs and REGISTERs refused by a
+	// limit (sessions per router or realm, subscriptions or registrations
+	// per session).
+	LimitRefusals uint64
 }
 
 // counters holds the router's live counters. Safe for concurrent use.
@@ -59,6 +63,7 @@ type counters struct {
 	authorizationDenials atomic.Uint64
 	authFailures         atomic.Uint64
 	authThrottled        atomic.Uint64
+	limitRefusals        atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -80,11 +85,21 @@ func (c *counters) snapshot() Stats {
 		AuthorizationDenials:     c.authorizationDenials.Load(),
 		AuthFailures:             c.authFailures.Load(),
 		AuthThrottled:            c.authThrottled.Load(),
+		LimitRefusals:            c.limitRefusals.Load(),
 	}
 }
 
 // Stats returns a snapshot of the router's counters. Safe for concurrent use.
-func (r *Router) Stats() Stats { return r.stats.snapshot() }
+func (r *Router) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.stats.snapshot()
+	for l := range r.rsListeners {
+		ls := l.Stats()
+		st.HandshakeFailures += ls.HandshakeFailed + ls.Refused
+	}
+	return st
+}
 
 // rateLimit lets an event through at most once per interval (used to log
 // drops without a log line per message). Safe for concurrent use.

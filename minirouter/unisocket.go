@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// Accept retry backoff bounds of a split listener.
+const (
+	minAcceptBackoff = 5 * time.Millisecond
+	maxAcceptBackoff = time.Second
+)
+
 // DefaultSniffTimeout bounds the wait for a connection's first octet in
 // [SplitListener].
 const DefaultSniffTimeout = 10 * time.Second
