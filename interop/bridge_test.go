@@ -51,17 +51,23 @@ func needAuthPeers(t *testing.T) {
 	t.Skipf("missing: %s (run scripts/install-peers.sh; CI=true or EDGEWAMP_INTEROP=1 makes this a failure)", strings.Join(missing, "; "))
 }
 
-// startBridge builds sensorbridge, writes cfg (the config file's JSON object, with its "log" key set
-// here) and runs it until the test ends; it waits until every listener of cfg is listening.
-func startBridge(t *testing.T, cfg map[string]any) *bridge {
+// buildBridge builds the sensorbridge command into the test's temporary directory and returns its path.
+func buildBridge(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "sensorbridge")
+	bin := filepath.Join(t.TempDir(), "sensorbridge")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/edgewamp/edgewamp/cmd/sensorbridge").CombinedOutput(); err != nil {
 		t.Fatalf("building sensorbridge: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// startBridge writes cfg (the config file's JSON object, with its "log" key set here) and runs the
+// sensorbridge binary bin with it until the test ends; it waits until every listener of cfg is listening.
+func startBridge(t *testing.T, bin string, cfg map[string]any) *bridge {
+	t.Helper()
+	dir := t.TempDir()
 	cfg["log"] = map[string]string{"format": "json", "level": "info"}
 	b, err := json.Marshal(cfg)
 	if err != nil {

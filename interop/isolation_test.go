@@ -97,7 +97,7 @@ func TestRealmIsolation(t *testing.T) {
 	const rsURL = "rs://127.0.0.1:0"
 	const realmA, realmB = "site.a", "site.b"
 	const n = 5
-	b := startBridge(t, map[string]any{
+	b := startBridge(t, buildBridge(t), map[string]any{
 		"listeners": []map[string]any{{"url": rsURL}},
 		"realms":    []map[string]any{{"name": realmA}, {"name": realmB}},
 	})
