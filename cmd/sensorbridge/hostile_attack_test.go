@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,16 +68,23 @@ var malformedCases = []malformedCase{
 	{"CALL with a dict as args", msgpackSer, true, []byte{0x95, 0x30, 0x01, 0x80, 0xa3, 'a', '.', 'b', 0x80}},
 }
 
-// attack runs every attacker at once against addr and returns their results.
-func attack(ctx context.Context, addr string) []attackResult {
-	attackers := []func(context.Context, string) attackResult{
+// attack runs every attacker at once, against the RawSocket listener at rsAddr and the WebSocket one at
+// wsAddr, and returns their results.
+func attack(ctx context.Context, rsAddr, wsAddr string) []attackResult {
+	rs := []func(context.Context, string) attackResult{
 		attackStalledHandshakes, attackSilentSessions, attackHelloFlood, attackShortSessions,
 		attackOversized, attackMalformed, attackFailedAuth,
 	}
-	results := make([]attackResult, len(attackers))
+	ws := []func(context.Context, string) attackResult{
+		attackWSStalledRequests, attackWSNotUpgrades, attackWSSilentSessions, attackWSMalformed,
+	}
+	results := make([]attackResult, len(rs)+len(ws))
 	var wg sync.WaitGroup
-	for i, a := range attackers {
-		wg.Go(func() { results[i] = a(ctx, addr) })
+	for i, a := range rs {
+		wg.Go(func() { results[i] = a(ctx, rsAddr) })
+	}
+	for i, a := range ws {
+		wg.Go(func() { results[len(rs)+i] = a(ctx, wsAddr) })
 	}
 	wg.Wait()
 	return results
@@ -114,7 +122,7 @@ func dial(ctx context.Context, addr string, ser wamp.Serializer) (*rawsocket.Con
 	return rawsocket.Dial(ctx, "tcp", addr, rawsocket.ClientConfig{Serializer: ser, MaxMessageSize: 1 << 20})
 }
 
-func send(c *rawsocket.Conn, msgs ...wamp.Message) error {
+func send(c wamp.Transport, msgs ...wamp.Message) error {
 	bufs := make([][]byte, len(msgs))
 	for i, m := range msgs {
 		b, err := c.Serializer().AppendMessage(nil, m)
@@ -127,7 +135,7 @@ func send(c *rawsocket.Conn, msgs ...wamp.Message) error {
 }
 
 // recv reads one message within shedWithin; a connection closed by the router is (nil, nil).
-func recv(c *rawsocket.Conn) (wamp.Message, error) {
+func recv(c wamp.Transport) (wamp.Message, error) {
 	c.SetReadDeadline(time.Now().Add(shedWithin))
 	b, err := c.ReadMessage()
 	if err != nil {
@@ -140,7 +148,7 @@ func recv(c *rawsocket.Conn) (wamp.Message, error) {
 }
 
 // join sends HELLO and expects WELCOME.
-func join(c *rawsocket.Conn) error {
+func join(c wamp.Transport) error {
 	if err := send(c, &wamp.Hello{Realm: "site", Details: helloDetails()}); err != nil {
 		return err
 	}
@@ -167,7 +175,7 @@ func describe(m wamp.Message) string {
 
 // expectShed reads until the router closes c; it must send nothing but an ABORT with reason (any reason
 // when reason is "") first. It returns what it got.
-func expectShed(c *rawsocket.Conn, reason wamp.URI) (string, error) {
+func expectShed(c wamp.Transport, reason wamp.URI) (string, error) {
 	var got []string
 	for {
 		m, err := recv(c)
@@ -188,16 +196,31 @@ func expectShed(c *rawsocket.Conn, reason wamp.URI) (string, error) {
 func attackStalledHandshakes(ctx context.Context, addr string) attackResult {
 	r := attackResult{name: "stalled RawSocket handshakes"}
 	start := time.Now()
+	slowest, err := stall(ctx, addr, stalledHandshakes, func(i int) []byte {
+		if i%2 == 1 { // half a handshake: the magic octet and the length/serializer octet
+			return []byte{0x7f, 0xf1}
+		}
+		return nil
+	})
+	r.err = err
+	r.summary = fmt.Sprintf("%d connections (half sent 2 of 4 handshake octets), all closed by the router; slowest after %v (handshake_timeout 1s); %v in all",
+		stalledHandshakes, slowest.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	return r
+}
+
+// stall opens n connections at once, sends prefix(i) on the i-th and waits for the server to close each
+// (within shedWithin); it returns the longest wait.
+func stall(ctx context.Context, addr string, n int, prefix func(i int) []byte) (time.Duration, error) {
 	var slowest atomic.Int64
-	r.err = forEach(stalledHandshakes, stalledHandshakes, func(i int) error {
+	err := forEach(n, n, func(i int) error {
 		var d net.Dialer
 		nc, err := d.DialContext(ctx, "tcp", addr)
 		if err != nil {
 			return err
 		}
 		defer nc.Close()
-		if i%2 == 1 { // half a handshake: the magic octet and the length/serializer octet
-			if _, err := nc.Write([]byte{0x7f, 0xf1}); err != nil {
+		if p := prefix(i); len(p) > 0 {
+			if _, err := nc.Write(p); err != nil {
 				return err
 			}
 		}
@@ -205,21 +228,26 @@ func attackStalledHandshakes(ctx context.Context, addr string) attackResult {
 		if err := isClosed(nc, shedWithin); err != nil {
 			return err
 		}
-		if d := int64(time.Since(t0)); d > slowest.Load() {
-			slowest.Store(d)
+		for d := int64(time.Since(t0)); d > slowest.Load(); {
+			if slowest.CompareAndSwap(slowest.Load(), d) {
+				break
+			}
 		}
 		return nil
 	})
-	r.summary = fmt.Sprintf("%d connections (half sent 2 of 4 handshake octets), all closed by the router; slowest after %v (handshake_timeout 1s); %v in all",
-		stalledHandshakes, time.Duration(slowest.Load()).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
-	return r
+	return time.Duration(slowest.Load()), err
 }
 
 func attackSilentSessions(ctx context.Context, addr string) attackResult {
-	r := attackResult{name: "handshake, then no HELLO"}
+	return silent("handshake, then no HELLO", silentSessions, func() (wamp.Transport, error) { return dial(ctx, addr, jsonSer) })
+}
+
+// silent opens n transports with dial at once, sends nothing and expects the router to close each.
+func silent(name string, n int, dial func() (wamp.Transport, error)) attackResult {
+	r := attackResult{name: name}
 	start := time.Now()
-	r.err = forEach(silentSessions, silentSessions, func(int) error {
-		c, err := dial(ctx, addr, jsonSer)
+	r.err = forEach(n, n, func(int) error {
+		c, err := dial()
 		if err != nil {
 			return err
 		}
@@ -227,8 +255,7 @@ func attackSilentSessions(ctx context.Context, addr string) attackResult {
 		_, err = expectShed(c, "")
 		return err
 	})
-	r.summary = fmt.Sprintf("%d connections, all closed by the router (hello_timeout 1s) within %v",
-		silentSessions, time.Since(start).Round(time.Millisecond))
+	r.summary = fmt.Sprintf("%d connections, all closed by the router (hello_timeout 1s) within %v", n, time.Since(start).Round(time.Millisecond))
 	return r
 }
 
@@ -329,10 +356,18 @@ func attackOversized(ctx context.Context, addr string) attackResult {
 }
 
 func attackMalformed(ctx context.Context, addr string) attackResult {
-	r := attackResult{name: "malformed messages"}
+	return sendMalformed("malformed messages", malformedCases, func(ser wamp.Serializer) (wamp.Transport, error) {
+		return dial(ctx, addr, ser)
+	})
+}
+
+// sendMalformed sends each case on its own connection from dial and expects ABORT
+// wamp.error.protocol_violation, then a close.
+func sendMalformed(name string, cases []malformedCase, dial func(wamp.Serializer) (wamp.Transport, error)) attackResult {
+	r := attackResult{name: name}
 	var outcomes []string
-	for _, mc := range malformedCases {
-		c, err := dial(ctx, addr, mc.ser)
+	for _, mc := range cases {
+		c, err := dial(mc.ser)
 		if err != nil {
 			r.err = err
 			return r
@@ -359,9 +394,12 @@ func attackMalformed(ctx context.Context, addr string) attackResult {
 		}
 		outcomes = append(outcomes, mc.name+": "+got)
 	}
-	r.summary = fmt.Sprintf("%d cases: %s", len(malformedCases), strings.Join(outcomes, "; "))
+	r.summary = fmt.Sprintf("%d cases: %s", len(cases), strings.Join(outcomes, "; "))
 	return r
 }
+
+// refusalReasons are the ABORT reasons that may refuse a wrong ticket (see interop/auth_test.go).
+var refusalReasons = []wamp.URI{"wamp.error.authentication_failed", "wamp.error.authentication_denied", "wamp.error.not_authorized"}
 
 func attackFailedAuth(ctx context.Context, addr string) attackResult {
 	r := attackResult{name: "failed authentications"}
@@ -376,7 +414,7 @@ func attackFailedAuth(ctx context.Context, addr string) attackResult {
 		defer c.Close()
 		d := helloDetails()
 		d["authmethods"], d["authid"] = wamp.List{"ticket"}, "dev"
-		if err := send(c, &wamp.Hello{Realm: "site", Details: d}); err != nil {
+		if err := send(c, &wamp.Hello{Realm: "locked", Details: d}); err != nil {
 			return err
 		}
 		m, err := recv(c)
@@ -397,11 +435,12 @@ func attackFailedAuth(ctx context.Context, addr string) attackResult {
 		mu.Lock()
 		reasons[outcome]++
 		mu.Unlock()
-		if _, ok := m.(*wamp.Welcome); ok {
-			return errors.New("a wrong ticket was welcomed")
+		// Refused after the check, or before it when the router throttles this address.
+		if a, ok := m.(*wamp.Abort); !ok || !slices.Contains(refusalReasons, a.Reason) {
+			return fmt.Errorf("%s, want ABORT with one of %v", outcome, refusalReasons)
 		}
 		return nil
 	})
-	r.summary = fmt.Sprintf("%d wrong tickets from 127.0.0.1 in %v: %v", failedAuths, time.Since(start).Round(time.Millisecond), reasons)
+	r.summary = fmt.Sprintf("%d wrong tickets from 127.0.0.1 in %v (answers: %v)", failedAuths, time.Since(start).Round(time.Millisecond), reasons)
 	return r
 }

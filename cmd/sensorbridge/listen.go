@@ -204,6 +204,9 @@ func (g *gwListener) serve(r *minirouter.Router, errc chan<- error) (stop func()
 		mux := http.NewServeMux()
 		mux.Handle(g.path, g.wsHandler(ctx, r))
 		srv = wstransport.NewServer("", mux)
+		if g.wsCfg.HandshakeTimeout > 0 { // limits.handshake_timeout bounds the HTTP request too
+			srv.ReadHeaderTimeout = g.wsCfg.HandshakeTimeout
+		}
 		wg.Add(1)
 		go func() { defer wg.Done(); report(srv.Serve(webL)) }()
 	}
