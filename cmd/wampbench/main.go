@@ -57,6 +57,12 @@ import (
 	"syscall"
 )
 
+// startHint tells how to start a router to measure when none answers.
+const startHint = `no router there? Start one pinned to core 0 and load it from core 1:
+  taskset -c 0 sensorbridge -listen rs://127.0.0.1:8081 -log-level error &
+  taskset -c 1 wampbench fanout -url rs://127.0.0.1:8081
+or run minirouter alone (wampbench serve -listen rs://127.0.0.1:8081), or in this process (-serve)`
+
 const usageText = `usage: wampbench fanout|rpc|idle|serve [flags]   (wampbench SCENARIO -h lists the flags)
 `
 
@@ -84,6 +90,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r, err := runScenario(ctx, c)
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) {
+		err = fmt.Errorf("%w\n%s", err, startHint)
+	}
 	if r != nil {
 		if werr := r.write(stdout, c.jsonOut); werr != nil && err == nil {
 			err = werr

@@ -81,7 +81,7 @@ minirouter() { # wampbench serve: minirouter alone, with room for 5,000 sessions
 		taskset -c "$ROUTER_CPU" "$WB" serve -listen "rs://127.0.0.1:$PORT" -max-sessions 20000 -for 10m >/dev/null &
 		pids+=($!)
 		wait_port "$PORT"
-		gen "minirouter idle 5000" idle -url "rs://127.0.0.1:$PORT" -sessions 5000 -parallel 64 -router-pid "${pids[-1]}"
+		gen "minirouter idle 5000" idle -url "rs://127.0.0.1:$PORT" -sessions 5000 -parallel 32 -router-pid "${pids[-1]}"
 		cleanup
 	done
 }

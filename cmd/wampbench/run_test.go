@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -196,5 +197,20 @@ func readLine(r io.Reader) (string, error) {
 			return string(b), nil
 		}
 		b = append(b, one[0])
+	}
+}
+
+// TestHintWhenNoRouter checks that a refused connection comes with the
+// hint on how to start a router.
+func TestHintWhenNoRouter(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	err = run(context.Background(), []string{"rpc", "-url", "rs://" + addr, "-duration", "100ms"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "taskset -c 0 sensorbridge") {
+		t.Fatalf("run against a closed port: %v", err)
 	}
 }
