@@ -19,6 +19,8 @@ type realm struct {
 	auth           *realmAuth
 	authz          *authorizer // nil: everything allowed
 	maxSessions    int         // RealmConfig.MaxSessions (0: the router's)
+	publishRate    float64     // RealmConfig.PublishRate
+	publishBurst   int         // RealmConfig.PublishBurst
 	sessions       int         // sessions joined now; guarded by the router's mu
 	denyLog        rateLimit   // limits the log lines about denials
 
@@ -49,6 +51,8 @@ func newRealm(r *Router, rc RealmConfig) (*realm, error) {
 		watch:   make(map[chan struct{}]struct{}),
 
 		maxSessions:      rc.MaxSessions,
+		publishRate:      rc.PublishRate,
+		publishBurst:     cmp.Or(rc.PublishBurst, int(rc.PublishRate)),
 		maxRetained:      cmp.Or(rc.MaxRetained, DefaultMaxRetained),
 		maxRetainedBytes: cmp.Or(rc.MaxRetainedBytes, DefaultMaxRetainedBytes),
 	}

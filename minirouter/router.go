@@ -126,6 +126,13 @@ type RealmConfig struct {
 	// beyond it is answered with ABORT wamp.error.unavailable. Default 0:
 	// only the router's Config.MaxSessions applies.
 	MaxSessions int
+	// PublishRate holds each session to this many PUBLISHes per second
+	// (after a burst of PublishBurst, default PublishRate): the router
+	// reads a faster publisher's messages more slowly, so nothing is
+	// dropped and other sessions are unaffected; such waits are counted in
+	// Stats.PublishesPaced. Default 0: no limit.
+	PublishRate  float64
+	PublishBurst int
 	// MaxRetained bounds the topics with a retained event (PUBLISH
 	// options.retain). Default 1024.
 	MaxRetained int

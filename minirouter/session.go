@@ -28,6 +28,7 @@ type session struct {
 	calleeCancel   bool // callee.features.call_canceling: may receive INTERRUPT
 	calleeProgress bool // callee.features.progressive_call_results
 
+	pace    *pacer        // the realm's publish rate; nil: none (used by the reader only)
 	dropped atomic.Uint64 // EVENTs dropped because the queue was full
 	leaving atomic.Bool   // the router sent GOODBYE and waits for the answer
 
@@ -151,6 +152,7 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		auth:           auth,
 		calleeCancel:   wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureCallCanceling),
 		calleeProgress: wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults),
+		pace:           newPacer(rl.publishRate, rl.publishBurst),
 		subs:           make(map[wamp.ID]*subscription),
 		regs:           make(map[wamp.ID]*registration),
 		calls:          make(map[wamp.ID]*call),
@@ -288,6 +290,9 @@ func (s *session) handle(m wamp.Message) (done bool, err error) {
 	case *wamp.Publish:
 		if !validRequest(m.Request) {
 			return true, s.badRequest(m)
+		}
+		if s.pace != nil && s.pace.wait(s.conn.Done()) {
+			s.r.stats.publishesPaced.Add(1)
 		}
 		rl.publish(s, m)
 	case *wamp.Subscribe:

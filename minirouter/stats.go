@@ -43,6 +43,9 @@ type Stats struct {
 	// limit (sessions per router or realm, subscriptions or registrations
 	// per session).
 	LimitRefusals uint64
+	// PublishesPaced counts PUBLISHes read late to hold their session to
+	// its realm's PublishRate.
+	PublishesPaced uint64
 }
 
 // counters holds the router's live counters. Safe for concurrent use.
@@ -64,6 +67,7 @@ type counters struct {
 	authFailures         atomic.Uint64
 	authThrottled        atomic.Uint64
 	limitRefusals        atomic.Uint64
+	publishesPaced       atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -86,6 +90,7 @@ func (c *counters) snapshot() Stats {
 		AuthFailures:             c.authFailures.Load(),
 		AuthThrottled:            c.authThrottled.Load(),
 		LimitRefusals:            c.limitRefusals.Load(),
+		PublishesPaced:           c.publishesPaced.Load(),
 	}
 }
 
