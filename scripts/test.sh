@@ -62,7 +62,7 @@ go_test() {
     go test -race -count=1 -timeout 15m -v ./... >"$OUT/go-test-v.log" 2>&1
   rc=$?
   awk '
-    # A test's t.Log/t.Error lines come under its "=== RUN/CONT/NAME" line, before its "--- FAIL": they are
+    # The t.Log and t.Error lines of a test come under its "=== RUN/CONT/NAME" line, before its "--- FAIL": they are
     # kept per test (bounded) and shown with the failure.
     /^=== (RUN|CONT|NAME|PAUSE) / { cur = $3; show = 0; next }
     /^(ok|FAIL|\?)[ \t]/ || /^FAIL$/ { print; show = 0; next }
@@ -89,6 +89,12 @@ cross_build() {
       rc=1
     fi
   done
+  # the minimal edge-agent (no TLS, no auth), as scripts/build.sh makes it
+  echo "-- GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 go build -tags edgewamp_notls,edgewamp_noauth ./cmd/edge-agent"
+  if ! env CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 go build -o /dev/null -tags edgewamp_notls,edgewamp_noauth ./cmd/edge-agent; then
+    echo "   FAILED"
+    rc=1
+  fi
   return $rc
 }
 
