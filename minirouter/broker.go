@@ -22,6 +22,7 @@ type subscription struct {
 	topic       wamp.URI
 	match       string
 	subscribers []*session // in subscription order
+	created     time.Time
 }
 
 // errorFor builds the ERROR answer to a request.
@@ -80,17 +81,25 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 			fmt.Sprintf("limit: %d subscriptions per session", rl.r.cfg.MaxSubscriptions)))
 		return
 	}
-	if !ok {
-		sub = &subscription{id: newID(rl.subByID), topic: m.Topic, match: match}
+	created := !ok
+	if created {
+		sub = &subscription{id: newID(rl.subByID), topic: m.Topic, match: match, created: time.Now()}
 		rl.subs.put(m.Topic, match, sub)
 		rl.subByID[sub.id] = sub
 	}
-	if _, already := s.subs[sub.id]; !already {
+	_, already := s.subs[sub.id]
+	if !already {
 		sub.subscribers = append(sub.subscribers, s)
 		s.subs[sub.id] = sub
 	}
 	if s.reply(&wamp.Subscribed{Request: m.Request, Subscription: sub.id}) && getRetained {
 		rl.sendRetained(s, sub)
+	}
+	if created {
+		rl.metaEvent(s, "wamp.subscription.on_create", uint64(s.id), subscriptionDetails(sub))
+	}
+	if !already {
+		rl.metaEvent(s, "wamp.subscription.on_subscribe", uint64(s.id), uint64(sub.id))
 	}
 }
 
@@ -114,9 +123,11 @@ func (rl *realm) dropSubscriber(sub *subscription, s *session) {
 	if i := slices.Index(sub.subscribers, s); i >= 0 {
 		sub.subscribers = slices.Delete(sub.subscribers, i, i+1)
 	}
+	rl.metaEvent(s, "wamp.subscription.on_unsubscribe", uint64(s.id), uint64(sub.id))
 	if len(sub.subscribers) == 0 {
 		rl.subs.del(sub.topic, sub.match)
 		delete(rl.subByID, sub.id)
+		rl.metaEvent(s, "wamp.subscription.on_delete", uint64(s.id), uint64(sub.id))
 	}
 }
 
@@ -170,6 +181,10 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 	}
 	if !wamp.ValidURI(m.Topic, false, false) {
 		fail(wamp.ErrInvalidURI.URI, "invalid topic")
+		return
+	}
+	if reservedURI(m.Topic) {
+		fail(wamp.ErrInvalidURI.URI, "topics under wamp. are the router's")
 		return
 	}
 	o, ok := parsePublishOptions(m.Options)

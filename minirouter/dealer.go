@@ -36,6 +36,7 @@ type registration struct {
 	invoke    string
 	callees   []*session
 	next      int // next callee for roundrobin
+	created   time.Time
 }
 
 // pick chooses the callee of the next invocation. rl.mu must be held.
@@ -82,6 +83,10 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrInvalidURI.URI, "invalid procedure"))
 		return
 	}
+	if reservedURI(m.Procedure) {
+		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrInvalidURI.URI, "procedures under wamp. are the router's"))
+		return
+	}
 	if !rl.authorize(s, ActionRegister, m.Procedure, match) {
 		s.reply(notAuthorized(wamp.REGISTER, m.Request, ActionRegister, m.Procedure))
 		return
@@ -107,12 +112,16 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 		reg.callees = append(reg.callees, s)
 	} else {
 		reg = &registration{id: newID(rl.regByID), procedure: m.Procedure, match: match, invoke: invoke,
-			callees: []*session{s}}
+			callees: []*session{s}, created: time.Now()}
 		rl.regs.put(m.Procedure, match, reg)
 		rl.regByID[reg.id] = reg
 	}
 	s.regs[reg.id] = reg
 	s.reply(&wamp.Registered{Request: m.Request, Registration: reg.id})
+	if !exists {
+		rl.metaEvent(s, "wamp.registration.on_create", uint64(s.id), registrationDetails(reg))
+	}
+	rl.metaEvent(s, "wamp.registration.on_register", uint64(s.id), uint64(reg.id))
 	rl.regsChanged()
 }
 
@@ -140,9 +149,11 @@ func (rl *realm) dropCallee(reg *registration, s *session) {
 			reg.next--
 		}
 	}
+	rl.metaEvent(s, "wamp.registration.on_unregister", uint64(s.id), uint64(reg.id))
 	if len(reg.callees) == 0 {
 		rl.regs.del(reg.procedure, reg.match)
 		delete(rl.regByID, reg.id)
+		rl.metaEvent(s, "wamp.registration.on_delete", uint64(s.id), uint64(reg.id))
 	}
 	rl.regsChanged()
 }

@@ -30,6 +30,7 @@ type realm struct {
 	regs    *table[*registration]      // dealer: registrations by (procedure, match)
 	regByID map[wamp.ID]*registration  // dealer: registrations by ID
 	watch   map[chan struct{}]struct{} // 1-slot channels kicked when registrations change (the uplink)
+	members map[wamp.ID]*session       // joined sessions, for the session meta API
 	dedup   dedupTable                 // broker: last seq of numbered publication streams
 	dupLog  rateLimit                  // limits the duplicate log lines
 
@@ -49,6 +50,8 @@ func newRealm(r *Router, rc RealmConfig) (*realm, error) {
 		regs:    newTable[*registration](),
 		regByID: make(map[wamp.ID]*registration),
 		watch:   make(map[chan struct{}]struct{}),
+
+		members: make(map[wamp.ID]*session),
 
 		maxSessions:      rc.MaxSessions,
 		publishRate:      rc.PublishRate,
@@ -139,7 +142,9 @@ var (
 		wamp.FeaturePatternBasedSubscription,
 		wamp.FeaturePublisherExclusion,
 		wamp.FeaturePublisherIdentification,
+		wamp.FeatureSessionMetaAPI,
 		wamp.FeatureSubscriberBlackWhiteListing,
+		wamp.FeatureSubscriptionMetaAPI,
 	}
 	dealerFeatures = []string{ // sorted
 		wamp.FeatureCallCanceling,
@@ -147,6 +152,8 @@ var (
 		wamp.FeatureCallerIdentification,
 		wamp.FeaturePatternBasedRegistration,
 		wamp.FeatureProgressiveCallResults,
+		wamp.FeatureRegistrationMetaAPI,
+		wamp.FeatureSessionMetaAPI,
 		wamp.FeatureSharedRegistration,
 		wamp.FeatureTestamentMetaAPI,
 	}

@@ -67,8 +67,10 @@ func (r *Router) serve(ctx context.Context, conn *peer.Conn) error {
 		r.log.Debug("connection refused", "remote", conn.RemoteAddr(), "err", err)
 		return err
 	}
+	s.realm.joined(s)
 	err = s.run()
 	s.realm.detach(s)
+	s.realm.left(s)
 	r.leave(s)
 	conn.Close(err)
 	if err != nil {

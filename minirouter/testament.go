@@ -34,6 +34,23 @@ type metaHandler func(rl *realm, s *session, m *wamp.Call) wamp.Message
 var metaProcedures = map[wamp.URI]metaHandler{
 	"wamp.session.add_testament":    addTestament,
 	"wamp.session.flush_testaments": flushTestaments,
+	"wamp.session.count":            sessionCount,
+	"wamp.session.list":             sessionList,
+	"wamp.session.get":              sessionGet,
+
+	"wamp.registration.list":          registrationList,
+	"wamp.registration.lookup":        registrationLookup,
+	"wamp.registration.match":         registrationMatch,
+	"wamp.registration.get":           registrationGet,
+	"wamp.registration.list_callees":  registrationCallees,
+	"wamp.registration.count_callees": registrationCountCallees,
+
+	"wamp.subscription.list":              subscriptionList,
+	"wamp.subscription.lookup":            subscriptionLookup,
+	"wamp.subscription.match":             subscriptionMatch,
+	"wamp.subscription.get":               subscriptionGet,
+	"wamp.subscription.list_subscribers":  subscriptionSubscribers,
+	"wamp.subscription.count_subscribers": subscriptionCountSubscribers,
 }
 
 // parseScope reads kwargs.scope: "destroyed" (the default) or "detached".

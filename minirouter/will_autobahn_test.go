@@ -30,6 +30,24 @@ func autobahnPython(t *testing.T) string {
 	return py
 }
 
+// serveLoopback serves a new router on a loopback TCP port until the test
+// ends, and returns it with the port's host and number.
+func serveLoopback(t *testing.T) (r *minirouter.Router, host, port string) {
+	t.Helper()
+	r, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go r.Serve(l)
+	host, port, _ = net.SplitHostPort(l.Addr().String())
+	return r, host, port
+}
+
 // TestAutobahnTestamentAndRetention: an AutobahnPython device leaves a
 // testament, publishes a retained reading, and is killed (SIGKILL: no
 // GOODBYE, as when a device loses power). Our subscriber gets the
@@ -39,17 +57,7 @@ func TestAutobahnTestamentAndRetention(t *testing.T) {
 	py := autobahnPython(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := minirouter.New(minirouter.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go r.Serve(l)
-	host, port, _ := net.SplitHostPort(l.Addr().String())
+	r, host, port := serveLoopback(t)
 
 	watcher := join(t, ctx, r, "realm1")
 	wills := make(chan *device.Event, 1)
@@ -87,5 +95,19 @@ func TestAutobahnTestamentAndRetention(t *testing.T) {
 	}
 	if st := r.Stats(); st.TestamentsPublished != 1 {
 		t.Errorf("TestamentsPublished %d", st.TestamentsPublished)
+	}
+}
+
+// TestAutobahnMetaAPI: AutobahnPython calls the session and registration
+// meta procedures.
+func TestAutobahnMetaAPI(t *testing.T) {
+	py := autobahnPython(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, host, port := serveLoopback(t)
+	join(t, ctx, r, "realm1") // a second session
+	out, err := exec.CommandContext(ctx, py, "testdata/will_peer.py", host, port, "meta").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "META 2 com.example.meta 1 True") {
+		t.Errorf("AutobahnPython on the meta API: %v\n%s", err, out)
 	}
 }

@@ -154,19 +154,6 @@ func TestAgentFlags(t *testing.T) {
 	}
 }
 
-func TestListWithoutMetaAPI(t *testing.T) {
-	url := startBareRouter(t)
-	var o, e bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if code := run(ctx, []string{"list", url}, &o, &e); code != 1 || !strings.Contains(e.String(), "does not offer the meta API") {
-		t.Errorf("list: exit %d, stderr %q", code, e.String())
-	}
-	if code := run(ctx, []string{"list"}, &o, &e); code != 2 || !strings.Contains(e.String(), "missing URL") {
-		t.Errorf("list without URL: exit %d, stderr %q", code, e.String())
-	}
-}
-
 func TestExampleConfigIsValid(t *testing.T) {
 	cfg, err := agent.Load("testdata/example.json")
 	if err != nil {

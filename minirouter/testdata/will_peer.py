@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """AutobahnPython (asyncio, RawSocket over TCP, MessagePack) peer for the testament and retention tests.
 
-usage: will_peer.py HOST PORT will|retained
+usage: will_peer.py HOST PORT will|retained|meta
 
   will      join realm1, call wamp.session.add_testament("device.gone", ["dev-1 lost"], {"why": "power"}),
             publish 21.5 to sensor.temp with retain=True (acknowledged), print READY and wait to be killed
   retained  join realm1, subscribe to sensor.temp with get_retained=True, print "EVENT <arg> retained=<bool>"
             for the first event and leave
+  meta      join realm1, register com.example.meta, and print "META <count> <uri> <callees> <mine>": the
+            wamp.session.count, the uri of wamp.registration.get(wamp.registration.lookup(...)), its
+            wamp.registration.count_callees, and whether wamp.session.get of its own session gives its id
 
 Ends with a line "OK ..." or "FAIL ...". Run it with /usr/bin/python3 (Debian's python3-autobahn).
 """
@@ -50,6 +53,16 @@ def main():
                     await self.publish("sensor.temp", 21.5, options=PublishOptions(retain=True, acknowledge=True))
                     out("READY")
                     return  # wait to be killed
+                if role == "meta":
+                    await self.register(lambda: None, "com.example.meta")
+                    count = await self.call("wamp.session.count")
+                    reg = await self.call("wamp.registration.lookup", "com.example.meta")
+                    info = await self.call("wamp.registration.get", reg)
+                    callees = await self.call("wamp.registration.count_callees", reg)
+                    me = await self.call("wamp.session.get", details.session)
+                    out("META %s %s %s %s" % (count, info["uri"], callees, me["session"] == details.session))
+                    finish(True, "meta API answered")
+                    return
                 got = loop.create_future()
 
                 def on_event(temp, details=None):
