@@ -137,14 +137,14 @@ func TestUplinkAuthRefused(t *testing.T) {
 // TestAuthFailuresThrottled: after the burst of failures from one source,
 // even the right ticket is refused unchecked (with the same ABORT URI)
 // until a token comes back. In-process sources are throttled only with
-// ThrottleLocal.
+// LimitLocal.
 func TestAuthFailuresThrottled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	users, creds := authUsers(t)
 	const interval = 300 * time.Millisecond
 	r, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud", Users: users}},
-		AuthFailureBurst: 3, AuthFailureInterval: interval, ThrottleLocal: true})
+		AuthFailureBurst: 3, AuthFailureInterval: interval, LimitLocal: true})
 	if err != nil {
 		t.Fatal(err)
 	}
