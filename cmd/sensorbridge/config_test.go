@@ -52,7 +52,7 @@ func TestExampleConfig(t *testing.T) {
 		u.Dialers["wss"] == nil {
 		t.Errorf("uplink %+v", u)
 	}
-	if cfg.limits.MaxMessageSize != 1<<20 || time.Duration(cfg.limits.HelloTimeout) != 10*time.Second || cfg.limits.MaxSessions != 1024 ||
+	if cfg.limits.MaxMessageSize != 1<<20 || cfg.limits.MaxPendingHandshakes != 64 || time.Duration(cfg.limits.HelloTimeout) != 10*time.Second || cfg.limits.MaxSessions != 1024 ||
 		cfg.dashboard == nil || cfg.dashboard.Listen != "127.0.0.1:8082" || time.Duration(cfg.dashboard.Refresh) != 2*time.Second {
 		t.Errorf("limits %+v, dashboard %+v", cfg.limits, cfg.dashboard)
 	}
@@ -84,6 +84,7 @@ func TestConfigErrors(t *testing.T) {
 		{`{"limits": {"max_message_size": 100}}`, "limits.max_message_size"},
 		{`{"limits": {"max_message_size": 33554432}}`, "limits.max_message_size"},
 		{`{"limits": {"max_sessions": -1}}`, "limits.max_sessions"},
+		{`{"limits": {"max_pending_handshakes": -1}}`, "limits.max_pending_handshakes"},
 		{`{"limits": {"hello_timeout": "soon"}}`, "duration"},
 		{`{"limits": {"max_conns": 5}}`, "unknown field"},
 		{`{"dashboard": {}}`, "dashboard.listen is required"},

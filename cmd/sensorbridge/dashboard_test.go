@@ -90,12 +90,9 @@ func TestStatsAndDashboard(t *testing.T) {
 	var got map[string]wamp.Dict
 	var wrong []string
 	waitUntil(10*time.Second, func() bool {
-		res, err := c.Call(ctx, statsProcedure, wamp.Payload{}, nil)
-		if err != nil {
-			t.Fatalf("stats procedure in a realm without anonymous sessions: %v", err)
-		}
+		res := callStats(t, ctx, c) // in a realm without anonymous sessions
 		got = map[string]wamp.Dict{}
-		ls, _ := res.Kwargs["listeners"].(wamp.List)
+		ls, _ := res["listeners"].(wamp.List)
 		for _, l := range ls {
 			d, _ := l.(wamp.Dict)
 			u, _ := d["url"].(string)

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/edgewamp/edgewamp/rawsocket"
@@ -117,9 +119,32 @@ func forEach(n, workers int, f func(i int) error) error {
 	return first
 }
 
-// dial completes a RawSocket handshake with ser.
+// limitRefusals counts the handshakes dial saw refused: with error code 4 (the listener's bound on
+// pending handshakes, which the stalled connections fill), or closed unanswered (when too many are
+// being refused at once). A real client retries them, and so does dial.
+var limitRefusals, unansweredRefusals atomic.Int64
+
+// dial completes a RawSocket handshake with ser, retrying one refused every 20 ms for up to shedWithin.
 func dial(ctx context.Context, addr string, ser wamp.Serializer) (*rawsocket.Conn, error) {
-	return rawsocket.Dial(ctx, "tcp", addr, rawsocket.ClientConfig{Serializer: ser, MaxMessageSize: 1 << 20})
+	deadline := time.Now().Add(shedWithin)
+	for {
+		c, err := rawsocket.Dial(ctx, "tcp", addr, rawsocket.ClientConfig{Serializer: ser, MaxMessageSize: 1 << 20})
+		switch {
+		case err == nil || time.Now().After(deadline):
+			return c, err
+		case errors.Is(err, rawsocket.ErrConnectionLimit):
+			limitRefusals.Add(1)
+		case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+			unansweredRefusals.Add(1)
+		default:
+			return c, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func send(c wamp.Transport, msgs ...wamp.Message) error {

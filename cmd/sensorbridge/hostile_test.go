@@ -341,6 +341,8 @@ func TestHostileInput(t *testing.T) {
 			t.Errorf("attack %s: %v", r.name, r.err)
 		}
 	}
+	t.Logf("attackers' handshakes refused while the stalled ones held the pending-handshake limit (then retried): %d with code 4, %d closed unanswered",
+		limitRefusals.Load(), unansweredRefusals.Load())
 	before, _ := lat.summary(0)
 	during, maxDuring := lat.summary(1)
 	after, _ := lat.summary(2)
@@ -397,16 +399,22 @@ func TestHostileInput(t *testing.T) {
 	}
 }
 
-// callStats calls sensorbridge.stats.
+// callStats calls sensorbridge.stats (waiting, up to callTimeout, for its registration just after the
+// gateway started).
 func callStats(t *testing.T, ctx context.Context, c *device.Client) wamp.Dict {
 	t.Helper()
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	res, err := c.Call(cctx, statsProcedure, wamp.Payload{}, nil)
-	if err != nil {
-		t.Fatalf("stats: %v", err)
+	for {
+		res, err := c.Call(cctx, statsProcedure, wamp.Payload{}, nil)
+		if err == nil {
+			return res.Kwargs
+		}
+		if !errors.Is(err, wamp.ErrNoSuchProcedure) || cctx.Err() != nil {
+			t.Fatalf("stats: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the registration
 	}
-	return res.Kwargs
 }
 
 // statNum reads a number from the stats result's section.

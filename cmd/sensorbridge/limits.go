@@ -26,6 +26,13 @@ type limitsSpec struct {
 	MaxMessageSize int `json:"max_message_size"`
 	// MaxSessions is the most sessions joined at once. Default 1024.
 	MaxSessions int `json:"max_sessions"`
+	// MaxPendingHandshakes bounds the connections of one RawSocket
+	// listener handshaking at once; one beyond gets handshake error code 4
+	// (connection limit). Default 64.
+	MaxPendingHandshakes int `json:"max_pending_handshakes"`
+	// MaxConnections bounds the open connections of one RawSocket listener;
+	// one beyond gets handshake error code 4. Default 0: unlimited.
+	MaxConnections int `json:"max_connections"`
 }
 
 // Bounds of max_message_size: the RawSocket handshake can express 512 B to
@@ -40,8 +47,13 @@ func (l *limitsSpec) check() error {
 	if l.MaxMessageSize != 0 && (l.MaxMessageSize < minMessageSize || l.MaxMessageSize > maxMessageSize) {
 		return fmt.Errorf("limits.max_message_size %d: want %d to %d bytes", l.MaxMessageSize, minMessageSize, maxMessageSize)
 	}
-	if l.MaxSessions < 0 {
-		return fmt.Errorf("limits.max_sessions %d: want a positive number", l.MaxSessions)
+	for _, v := range []struct {
+		key string
+		n   int
+	}{{"max_sessions", l.MaxSessions}, {"max_pending_handshakes", l.MaxPendingHandshakes}, {"max_connections", l.MaxConnections}} {
+		if v.n < 0 {
+			return fmt.Errorf("limits.%s %d: want a positive number", v.key, v.n)
+		}
 	}
 	return nil
 }

@@ -51,9 +51,11 @@ type gwListener struct {
 	serial *serialtransport.Listener
 	// rawCfg and wsCfg are the server configs of its RawSocket and
 	// WebSocket connections (limits); counters count what happens on it.
-	rawCfg   rawsocket.ServerConfig
-	wsCfg    wstransport.ServerConfig
-	counters listenerCounters
+	rawCfg               rawsocket.ServerConfig
+	maxPending, maxConns int // RawSocket: handshakes at once, connections open (0: defaults)
+	wsCfg                wstransport.ServerConfig
+	counters             listenerCounters
+	rl                   *rawsocket.Listener // RawSocket: set by serve (mu)
 }
 
 // listen opens the listener a URL names:
@@ -221,46 +223,52 @@ func (g *gwListener) serve(r *minirouter.Router, errc chan<- error) (stop func()
 	}
 }
 
-// serveRaw accepts RawSocket connections on l until it is closed, and
-// serves each in its own goroutine (counted in wg): the handshake (bounded
-// by rawCfg.HandshakeTimeout and ctx), then the session. It does what the
-// router's Serve does, counting per listener. Temporary accept errors are
-// retried with a backoff (5ms doubling to 1s).
+// serveRaw serves RawSocket on l until it is closed, through a
+// rawsocket.Listener (handshakes concurrent, each under
+// rawCfg.HandshakeTimeout, at most maxPending at once, at most maxConns
+// connections open; a client beyond either gets handshake error code 4),
+// each session in its own goroutine counted in wg.
 func (g *gwListener) serveRaw(ctx context.Context, r *minirouter.Router, l net.Listener, wg *sync.WaitGroup) error {
-	var backoff time.Duration
+	rl := rawsocket.NewListener(l, rawsocket.ListenConfig{ServerConfig: g.rawCfg,
+		MaxPendingHandshakes: g.maxPending, MaxConnections: g.maxConns})
+	defer rl.Close()
+	g.mu.Lock()
+	g.rl = rl
+	g.mu.Unlock()
 	for {
-		nc, err := l.Accept()
+		c, err := rl.Accept()
 		if err != nil {
-			var te interface{ Temporary() bool }
-			if errors.As(err, &te) && te.Temporary() && ctx.Err() == nil {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				select {
-				case <-time.After(backoff):
-				case <-ctx.Done():
-				}
-				continue
-			}
 			return err
 		}
-		backoff = 0
-		g.counters.connections.Add(1)
 		g.counters.active.Add(1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer g.counters.active.Add(-1)
-			t, err := rawsocket.Server(ctx, nc, g.rawCfg)
-			if err != nil {
-				g.counters.handshakeFailures.Add(1)
-				if g.log != nil {
-					g.log.Debug("rawsocket handshake failed", "listener", g.spec.URL, "remote", nc.RemoteAddr().String(), "err", err)
-				}
-				return
-			}
-			g.counters.sessionEnded(r.ServeTransport(ctx, t))
+			g.counters.sessionEnded(r.ServeTransport(ctx, c))
 		}()
 	}
 }
+
+// statsDict is the listener's entry in the stats procedure's result.
+func (g *gwListener) statsDict() wamp.Dict {
+	d := g.counters.dict()
+	d["url"], d["kind"] = g.spec.URL, g.kind
+	g.mu.Lock()
+	rl := g.rl
+	g.mu.Unlock()
+	if rl != nil { // RawSocket: the handshakes are the rawsocket.Listener's
+		st := rl.Stats()
+		d["connections"] = c64(d["connections"]) + st.Accepted + st.Refused + st.HandshakeFailed
+		d["handshake_failures"] = c64(d["handshake_failures"]) + st.HandshakeFailed + st.Refused
+		d["refused"] = st.Refused
+		d["pending_handshakes"] = st.PendingHandshake
+	}
+	return d
+}
+
+// c64 reads a counter of listenerCounters.dict.
+func c64(v any) uint64 { n, _ := v.(uint64); return n }
 
 // wsHandler serves WebSocket upgrades to r, counting them: a request that
 // the WebSocket handler returns from without having served a session (it

@@ -11,9 +11,9 @@ import (
 // listenerCounters counts what happened on one listener; the stats
 // procedure and the dashboard report them. Safe for concurrent use.
 type listenerCounters struct {
-	connections       atomic.Uint64 // accepted (RawSocket) or upgrade requests (WebSocket)
-	active            atomic.Int64  // connections open now
-	handshakeFailures atomic.Uint64 // RawSocket handshake failed or WebSocket upgrade refused
+	connections       atomic.Uint64 // upgrade requests (WebSocket), links (serial); RawSocket: see gwListener.statsDict
+	active            atomic.Int64  // sessions served now
+	handshakeFailures atomic.Uint64 // WebSocket upgrades refused; RawSocket: see gwListener.statsDict
 	protocolErrors    atomic.Uint64 // sessions or joins ended with wamp.error.protocol_violation
 	authFailures      atomic.Uint64 // joins refused for their credentials
 	timeouts          atomic.Uint64 // connections closed by a read deadline (no HELLO, idle)

@@ -60,9 +60,7 @@ func (gw *gateway) statsDict() wamp.Dict {
 	s := gw.r.Stats()
 	listeners := make(wamp.List, len(gw.listeners))
 	for i, l := range gw.listeners {
-		d := l.counters.dict()
-		d["url"], d["kind"] = l.spec.URL, l.kind
-		listeners[i] = d
+		listeners[i] = l.statsDict()
 	}
 	d := wamp.Dict{"listeners": listeners, "uptime_seconds": int64(time.Since(gw.started).Seconds()), "router": wamp.Dict{
 		"sessions":            s.Sessions,
