@@ -23,20 +23,21 @@ const AuthIDPlaceholder = "{authid}"
 
 // Permission is one authorization rule of a realm: for sessions of Role,
 // the Actions on URIs matching URI (with Match) are allowed, or denied when
-// Deny is set. It is plain data.
+// Deny is set. It is plain data (with the JSON names of sensorbridge's
+// configuration).
 type Permission struct {
 	// Role is the authrole the rule is for; "*" for every role.
-	Role string
+	Role string `json:"role"`
 	// URI is the pattern; "{authid}" in it stands for the session's authid
 	// (a rule whose authid is not a valid URI component matches nothing).
-	URI string
+	URI string `json:"uri"`
 	// Match is "exact" (the default), "prefix" or "wildcard", as in
 	// SUBSCRIBE and REGISTER.
-	Match string
+	Match string `json:"match,omitempty"`
 	// Actions are among "call", "register", "publish" and "subscribe".
-	Actions []string
+	Actions []string `json:"actions"`
 	// Deny makes the rule deny its actions instead of allowing them.
-	Deny bool
+	Deny bool `json:"deny,omitempty"`
 }
 
 // authorizer decides requests from a realm's permissions: the first rule
