@@ -3,6 +3,7 @@ package rawsocket
 import (
 	"errors"
 	"io"
+	"net"
 	"os"
 	"sync"
 	"syscall"
@@ -41,11 +42,21 @@ type readBuf struct {
 // newReadBuf returns a readBuf of size octets over src.
 func newReadBuf(src io.Reader, size int) *readBuf {
 	b := &readBuf{src: src, size: size}
-	if sc, ok := src.(syscall.Conn); ok {
-		if raw, err := sc.SyscallConn(); err == nil {
-			b.raw = raw
-			b.readFn = b.tryRead
-		}
+	// Only the socket types themselves: a wrapper that embeds one (and so
+	// has SyscallConn) may change what Read returns, and must be read
+	// through its Read.
+	var sc syscall.Conn
+	switch c := src.(type) {
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	default:
+		return b
+	}
+	if raw, err := sc.SyscallConn(); err == nil {
+		b.raw = raw
+		b.readFn = b.tryRead
 	}
 	return b
 }

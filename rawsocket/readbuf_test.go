@@ -108,3 +108,32 @@ func TestReadBufSmallBuffer(t *testing.T) {
 		}
 	}
 }
+
+// wrappedConn changes what Read returns; it embeds a *net.TCPConn, so it
+// has SyscallConn, which the reader must not use to bypass Read.
+type wrappedConn struct {
+	*net.TCPConn
+}
+
+func (w wrappedConn) Read(p []byte) (int, error) {
+	n, err := w.TCPConn.Read(p)
+	for i := range p[:n] {
+		p[i] ^= 0xff
+	}
+	return n, err
+}
+
+// TestReadBufWrapperRead checks that a wrapper embedding a TCP socket is
+// read through its own Read.
+func TestReadBufWrapperRead(t *testing.T) {
+	client, server := tcpPair(t)
+	fr := newFrameReader(wrappedConn{server.(*net.TCPConn)}, readBufferSize, 1024)
+	f := msgFrame("via the wrapper")
+	for i := range f {
+		f[i] ^= 0xff
+	}
+	client.Write(f)
+	if _, p, err := fr.next(); err != nil || string(p) != "via the wrapper" {
+		t.Fatalf("next = %q, %v", p, err)
+	}
+}
