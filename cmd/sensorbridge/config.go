@@ -31,10 +31,33 @@ type fileConfig struct {
 }
 
 type realmSpec struct {
-	Name           string            `json:"name"`
-	SlowConsumer   string            `json:"slow_consumer"`
-	Users          []minirouter.User `json:"users"`
-	AllowAnonymous bool              `json:"allow_anonymous"`
+	Name             string                  `json:"name"`
+	SlowConsumer     string                  `json:"slow_consumer"`
+	Users            []minirouter.User       `json:"users"`
+	AllowAnonymous   bool                    `json:"allow_anonymous"`
+	Permissions      []minirouter.Permission `json:"permissions"`
+	MaxSessions      int                     `json:"max_sessions"`
+	PublishRate      float64                 `json:"publish_rate"`
+	PublishBurst     int                     `json:"publish_burst"`
+	MaxRetained      int                     `json:"max_retained"`
+	MaxRetainedBytes int                     `json:"max_retained_bytes"`
+}
+
+// realmConfig turns a "realms" entry into the router's RealmConfig.
+func (r *realmSpec) realmConfig() (minirouter.RealmConfig, error) {
+	for _, v := range []struct {
+		key string
+		n   float64
+	}{{"max_sessions", float64(r.MaxSessions)}, {"publish_rate", r.PublishRate}, {"publish_burst", float64(r.PublishBurst)},
+		{"max_retained", float64(r.MaxRetained)}, {"max_retained_bytes", float64(r.MaxRetainedBytes)}} {
+		if v.n < 0 {
+			return minirouter.RealmConfig{}, fmt.Errorf("realm %q: %s %v: want a positive number", r.Name, v.key, v.n)
+		}
+	}
+	return minirouter.RealmConfig{Name: wamp.URI(r.Name), SlowConsumer: r.SlowConsumer, Users: r.Users,
+		AllowAnonymous: r.AllowAnonymous, Permissions: r.Permissions, MaxSessions: r.MaxSessions,
+		PublishRate: r.PublishRate, PublishBurst: r.PublishBurst, MaxRetained: r.MaxRetained,
+		MaxRetainedBytes: r.MaxRetainedBytes}, nil
 }
 
 type logSpec struct {

@@ -31,7 +31,8 @@ func TestExampleConfig(t *testing.T) {
 		cfg.listeners[2].AllowedOrigins[0] != "https://dashboard.example.com" {
 		t.Errorf("listeners %+v", cfg.listeners)
 	}
-	if len(cfg.realms) != 2 || cfg.realms[1].SlowConsumer != "disconnect" || len(cfg.realms[0].Users) != 3 ||
+	if len(cfg.realms) != 3 || len(cfg.realms[2].Permissions) != 4 || cfg.realms[2].Permissions[0].URI != "devices.{authid}." ||
+		cfg.realms[2].PublishRate != 20 || cfg.realms[2].MaxSessions != 200 || cfg.realms[1].SlowConsumer != "disconnect" || len(cfg.realms[0].Users) != 3 ||
 		!cfg.realms[0].AllowAnonymous || cfg.realms[0].Users[1].Salt != "agent7-salt" {
 		t.Errorf("realms %+v", cfg.realms)
 	}
@@ -88,6 +89,12 @@ func TestConfigErrors(t *testing.T) {
 		{`{"limits": {"hello_timeout": "soon"}}`, "duration"},
 		{`{"limits": {"max_conns": 5}}`, "unknown field"},
 		{`{"dashboard": {}}`, "dashboard.listen is required"},
+		{`{"realms": [{"name": "r", "max_sessions": -1}]}`, "max_sessions"},
+		{`{"realms": [{"name": "r", "publish_rate": -5}]}`, "publish_rate"},
+		{`{"realms": [{"name": "r", "permissions": [{"role": "device", "uri": "a.b", "actions": ["fly"]}]}]}`, "unknown action"},
+		{`{"realms": [{"name": "r", "users": [{"authid": "u", "cryptosign_pubkeys": ["zz"]}]}]}`, "realms"},
+		{`{"limits": {"auth_failure_burst": -1}}`, "limits.auth_failure_burst"},
+		{`{"realms": [{"name": "r", "users": [{"authid": "u", "ticket": "t"}]}], "uplink": {"url": "rs://127.0.0.1:1"}}`, "uplink.local_realm"},
 		{`{"dashboard": {"listen": "8082"}}`, "dashboard.listen"},
 		{`{"dashboard": {"listen": "127.0.0.1:0", "refresh": "10ms"}}`, "dashboard.refresh"},
 		{`{"dashboard": {"listen": "127.0.0.1:0", "path": "/x"}}`, "unknown field"},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -186,8 +187,80 @@ func TestInternalCredentials(t *testing.T) {
 	if c2, _ := internalCredentials(&rc2); c2.Ticket == c1.Ticket {
 		t.Error("the same ticket twice")
 	}
-	clash := minirouter.RealmConfig{Name: "d", Users: []minirouter.User{{AuthID: internalAuthID, Ticket: "t"}}}
-	if _, err := internalCredentials(&clash); err == nil || !strings.Contains(err.Error(), "reserved") {
-		t.Errorf("clash: %v", err)
+	for _, clash := range []minirouter.RealmConfig{
+		{Name: "d", Users: []minirouter.User{{AuthID: internalAuthID, Ticket: "t"}}},
+		{Name: "e", Users: []minirouter.User{{AuthID: "x", AuthRole: internalRole, Ticket: "t"}}},
+	} {
+		if _, err := internalCredentials(&clash); err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("%s: %v", clash.Name, err)
+		}
+	}
+	// An open realm with permissions: the internal user is added, anonymous sessions stay admitted, and
+	// the internal role's rule comes first.
+	perms := []minirouter.Permission{{Role: "*", URI: "x", Actions: []string{"call"}}}
+	ruled := minirouter.RealmConfig{Name: "f", Permissions: perms}
+	if c, err := internalCredentials(&ruled); err != nil || c.Ticket == "" || !ruled.AllowAnonymous || len(ruled.Users) != 1 ||
+		len(ruled.Permissions) != 2 || ruled.Permissions[0].Role != internalRole || len(perms) != 1 {
+		t.Errorf("%+v %v %+v", c, err, ruled)
+	}
+}
+
+// TestPermissionsConfig runs a gateway whose first realm has authorization rules (devices publish only
+// under their own prefix, an operator may call the stats procedure) and the demo device: sensorbridge's
+// own sessions still register the stats procedure and the demo's procedures, and the rules hold.
+func TestPermissionsConfig(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "sb.sock")
+	mustStart(t, map[string]any{
+		"listeners": []any{map[string]any{"url": "unix://" + sock}},
+		"realms": []any{map[string]any{"name": "site",
+			"users": []any{
+				map[string]any{"authid": "dev1", "authrole": "device", "ticket": "dev1-ticket"},
+				map[string]any{"authid": "ops", "authrole": "operator", "ticket": "ops-ticket"},
+			},
+			"permissions": []any{
+				map[string]any{"role": "device", "uri": "devices.{authid}.", "match": "prefix", "actions": []any{"publish", "register"}},
+				map[string]any{"role": "operator", "uri": "", "match": "prefix", "actions": []any{"call", "subscribe"}},
+			},
+		}},
+		"demo": true, "demo_interval": "50ms",
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dial := func(id, ticket string) *device.Client {
+		c, err := device.Dial(ctx, "unix://"+sock, device.Config{Realm: "site", Auth: device.Credentials{AuthID: id, Ticket: ticket}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	dev, ops := dial("dev1", "dev1-ticket"), dial("ops", "ops-ticket")
+	ack := &device.PublishOptions{Acknowledge: true}
+	if err := dev.Publish(ctx, "devices.dev1.temp", wamp.Payload{Args: wamp.List{21.5}}, ack); err != nil {
+		t.Errorf("publish under its own prefix: %v", err)
+	}
+	if err := dev.Publish(ctx, "devices.dev2.temp", wamp.Payload{Args: wamp.List{21.5}}, ack); !errors.Is(err, wamp.ErrNotAuthorized) {
+		t.Errorf("publish under another device's prefix: %v, want %s", err, wamp.ErrNotAuthorized.URI)
+	}
+	if _, err := dev.Call(ctx, statsProcedure, wamp.Payload{}, nil); !errors.Is(err, wamp.ErrNotAuthorized) {
+		t.Errorf("a device calling the stats procedure: %v, want %s", err, wamp.ErrNotAuthorized.URI)
+	}
+	st := callStats(t, ctx, ops)
+	if n := statNum(st, "router", "authorization_denials"); n < 2 {
+		t.Errorf("authorization_denials %d, want at least 2", n)
+	}
+	// The demo device, joined as sensorbridge's own principal, registered its procedures.
+	for {
+		res, err := ops.Call(ctx, "light.get", wamp.Payload{}, nil)
+		if err == nil {
+			if len(res.Args) != 1 {
+				t.Errorf("light.get: %v", res.Args)
+			}
+			break
+		}
+		if !errors.Is(err, wamp.ErrNoSuchProcedure) || ctx.Err() != nil {
+			t.Fatalf("light.get: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the demo's registration
 	}
 }

@@ -33,6 +33,22 @@ type limitsSpec struct {
 	// MaxConnections bounds the open connections of one RawSocket listener;
 	// one beyond gets handshake error code 4. Default 0: unlimited.
 	MaxConnections int `json:"max_connections"`
+	// MaxSubscriptions and MaxRegistrations bound one session's
+	// subscriptions and registrations. Defaults 1024 and 256.
+	MaxSubscriptions int `json:"max_subscriptions"`
+	MaxRegistrations int `json:"max_registrations"`
+	// MaxPendingCalls bounds one session's calls in progress. Default 256.
+	MaxPendingCalls int `json:"max_pending_calls"`
+	// AuthFailureBurst failed authentications from one address are
+	// tolerated, then one per AuthFailureInterval; beyond, a HELLO from
+	// that address to a realm with users is refused unchecked. Defaults
+	// 10 and 1s.
+	AuthFailureBurst    int      `json:"auth_failure_burst"`
+	AuthFailureInterval duration `json:"auth_failure_interval"`
+	// LimitLocal applies the per-address limits to loopback and Unix-socket
+	// clients too (behind a reverse proxy on the gateway every client is
+	// local). Default false.
+	LimitLocal bool `json:"limit_local"`
 }
 
 // Bounds of max_message_size: the RawSocket handshake can express 512 B to
@@ -50,7 +66,9 @@ func (l *limitsSpec) check() error {
 	for _, v := range []struct {
 		key string
 		n   int
-	}{{"max_sessions", l.MaxSessions}, {"max_pending_handshakes", l.MaxPendingHandshakes}, {"max_connections", l.MaxConnections}} {
+	}{{"max_sessions", l.MaxSessions}, {"max_pending_handshakes", l.MaxPendingHandshakes}, {"max_connections", l.MaxConnections},
+		{"max_subscriptions", l.MaxSubscriptions}, {"max_registrations", l.MaxRegistrations},
+		{"max_pending_calls", l.MaxPendingCalls}, {"auth_failure_burst", l.AuthFailureBurst}} {
 		if v.n < 0 {
 			return fmt.Errorf("limits.%s %d: want a positive number", v.key, v.n)
 		}
@@ -63,5 +81,8 @@ func (l *limitsSpec) apply(rc *minirouter.Config) {
 	rc.HelloTimeout = time.Duration(l.HelloTimeout)
 	rc.IdleTimeout = time.Duration(l.IdleTimeout)
 	rc.MaxSessions = l.MaxSessions
+	rc.MaxSubscriptions, rc.MaxRegistrations, rc.MaxPendingCalls = l.MaxSubscriptions, l.MaxRegistrations, l.MaxPendingCalls
+	rc.AuthFailureBurst, rc.AuthFailureInterval = l.AuthFailureBurst, time.Duration(l.AuthFailureInterval)
+	rc.LimitLocal = l.LimitLocal
 	rc.RawSocket = rawsocket.ServerConfig{HandshakeTimeout: time.Duration(l.HandshakeTimeout), MaxMessageSize: l.MaxMessageSize}
 }

@@ -160,12 +160,22 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 
 	for _, r := range fc.Realms {
-		cfg.realms = append(cfg.realms, minirouter.RealmConfig{Name: wamp.URI(r.Name), SlowConsumer: r.SlowConsumer,
-			Users: r.Users, AllowAnonymous: r.AllowAnonymous})
+		rc, err := r.realmConfig()
+		if err != nil {
+			return nil, err
+		}
+		cfg.realms = append(cfg.realms, rc)
 	}
 	if set["realm"] || len(cfg.realms) == 0 {
 		cfg.realms = []minirouter.RealmConfig{{Name: wamp.URI(realm)}}
 	}
+	// The router checks the realms (users, permissions, policies): do it
+	// now, so that a bad file stops sensorbridge before anything starts.
+	check, err := minirouter.New(minirouter.Config{Realms: cfg.realms})
+	if err != nil {
+		return nil, fmt.Errorf("realms: %w", err)
+	}
+	check.Close()
 
 	us := fc.Uplink
 	if set["uplink"] || set["uplink-realm"] || set["uplink-queue-file"] {
@@ -188,6 +198,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, err
 		}
 		cfg.uplink = uc
+		if err := checkUplinkRealm(uc, cfg.realms); err != nil {
+			return nil, err
+		}
 	}
 
 	logger, err := newLogger(fc.Log.Level, fc.Log.Format, stderr)
@@ -218,4 +231,19 @@ func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("-log-format %q: want text or json", format)
+}
+
+// checkUplinkRealm refuses an uplink whose local realm would refuse its
+// local session, which joins anonymously.
+func checkUplinkRealm(uc *minirouter.UplinkConfig, realms []minirouter.RealmConfig) error {
+	local := realms[0]
+	for _, rc := range realms {
+		if rc.Name == uc.LocalRealm {
+			local = rc
+		}
+	}
+	if len(local.Users) > 0 && !local.AllowAnonymous {
+		return fmt.Errorf("uplink.local_realm %q admits no anonymous session, and the uplink's local session is anonymous: set allow_anonymous in that realm, or bridge another one", local.Name)
+	}
+	return nil
 }

@@ -63,16 +63,24 @@ func (gw *gateway) statsDict() wamp.Dict {
 		listeners[i] = l.statsDict()
 	}
 	d := wamp.Dict{"listeners": listeners, "uptime_seconds": int64(time.Since(gw.started).Seconds()), "router": wamp.Dict{
-		"sessions":            s.Sessions,
-		"sessions_total":      s.SessionsTotal,
-		"messages_in":         s.MessagesIn,
-		"messages_out":        s.MessagesOut,
-		"events_dropped":      s.EventsDropped,
-		"invocations_refused": s.InvocationsRefused,
-		"protocol_violations": s.ProtocolViolations,
-		"slow_disconnects":    s.SlowDisconnects,
-		"calls_timed_out":     s.CallsTimedOut,
-		"handshake_failures":  s.HandshakeFailures,
+		"sessions":                  s.Sessions,
+		"sessions_total":            s.SessionsTotal,
+		"messages_in":               s.MessagesIn,
+		"messages_out":              s.MessagesOut,
+		"events_dropped":            s.EventsDropped,
+		"invocations_refused":       s.InvocationsRefused,
+		"protocol_violations":       s.ProtocolViolations,
+		"slow_disconnects":          s.SlowDisconnects,
+		"calls_timed_out":           s.CallsTimedOut,
+		"handshake_failures":        s.HandshakeFailures,
+		"auth_failures":             s.AuthFailures,
+		"auth_throttled":            s.AuthThrottled,
+		"authorization_denials":     s.AuthorizationDenials,
+		"limit_refusals":            s.LimitRefusals,
+		"publishes_paced":           s.PublishesPaced,
+		"publications_deduplicated": s.PublicationsDeduplicated,
+		"retain_refused":            s.RetainRefused,
+		"testaments_published":      s.TestamentsPublished,
 	}}
 	if gw.ul != nil {
 		u := gw.ul.Stats()
