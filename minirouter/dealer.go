@@ -37,6 +37,9 @@ type registration struct {
 	callees   []*session
 	next      int // next callee for roundrobin
 	created   time.Time
+	// discloseCaller: the first callee asked (REGISTER options.disclose_caller)
+	// to know every caller
+	discloseCaller bool
 }
 
 // pick chooses the callee of the next invocation. rl.mu must be held.
@@ -74,7 +77,8 @@ type call struct {
 func (rl *realm) register(s *session, m *wamp.Register) {
 	match, ok := optString(m.Options, "match", matchExact)
 	invoke, ok2 := optString(m.Options, "invoke", invokeSingle)
-	if !ok || !ok2 || !slices.Contains([]string{matchExact, matchPrefix, matchWildcard}, match) ||
+	discloseCaller, ok3 := optBool(m.Options, "disclose_caller", false)
+	if !ok || !ok2 || !ok3 || !slices.Contains([]string{matchExact, matchPrefix, matchWildcard}, match) ||
 		!slices.Contains([]string{invokeSingle, invokeRoundRobin, invokeRandom, invokeFirst, invokeLast}, invoke) {
 		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrInvalidArgument.URI, "unknown match or invoke policy"))
 		return
@@ -112,7 +116,7 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 		reg.callees = append(reg.callees, s)
 	} else {
 		reg = &registration{id: newID(rl.regByID), procedure: m.Procedure, match: match, invoke: invoke,
-			callees: []*session{s}, created: time.Now()}
+			callees: []*session{s}, created: time.Now(), discloseCaller: discloseCaller}
 		rl.regs.put(m.Procedure, match, reg)
 		rl.regByID[reg.id] = reg
 	}
@@ -202,7 +206,7 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	if match != matchExact {
 		details["procedure"] = string(m.Procedure)
 	}
-	if disclose {
+	if disclose || reg.discloseCaller {
 		details["caller"] = uint64(s.id)
 		details["caller_authid"] = s.auth.authid
 		details["caller_authrole"] = s.auth.authrole

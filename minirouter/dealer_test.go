@@ -341,3 +341,30 @@ func TestTooLargeForThePeer(t *testing.T) {
 		t.Errorf("EventsDropped = %d, want 1", got)
 	}
 }
+
+// TestDiscloseCaller: a callee that registers with disclose_caller learns
+// every caller; one that does not, only callers that ask disclose_me.
+func TestDiscloseCaller(t *testing.T) {
+	r := newTestRouter(t, Config{})
+	callee, caller := joinClient(t, r, allRoles()), joinClient(t, r, allRoles())
+	callee.send(&wamp.Register{Request: 1, Options: wamp.Dict{"disclose_caller": true}, Procedure: "told"})
+	expect[*wamp.Registered](callee)
+	callee.send(&wamp.Register{Request: 2, Options: wamp.Dict{}, Procedure: "untold"})
+	expect[*wamp.Registered](callee)
+	for i, tt := range []struct {
+		proc     wamp.URI
+		opts     wamp.Dict
+		disclose bool
+	}{{"told", wamp.Dict{}, true}, {"untold", wamp.Dict{}, false}, {"untold", wamp.Dict{"disclose_me": true}, true}} {
+		caller.send(&wamp.Call{Request: wamp.ID(i + 1), Options: tt.opts, Procedure: tt.proc})
+		inv := expect[*wamp.Invocation](callee)
+		id, _ := wamp.ToID(inv.Details["caller"])
+		if got := id == caller.id; got != tt.disclose {
+			t.Errorf("%s %v: caller disclosed %v (details %v)", tt.proc, tt.opts, got, inv.Details)
+		}
+		callee.send(&wamp.Yield{Request: inv.Request, Options: wamp.Dict{}})
+		expect[*wamp.Result](caller)
+	}
+	callee.send(&wamp.Register{Request: 3, Options: wamp.Dict{"disclose_caller": "yes"}, Procedure: "bad"})
+	callee.expectError(wamp.ErrInvalidArgument.URI)
+}

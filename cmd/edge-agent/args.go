@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -21,7 +22,9 @@ type invocation struct {
 	realm   string
 	timeout time.Duration
 	count   int
-	stderr  io.Writer // progress messages ("subscribed to ...")
+	auth    device.Credentials // -authid, -ticket, -secret, -key
+	words   []string           // the positional words (of a command without a router)
+	stderr  io.Writer          // progress messages ("subscribed to ...")
 }
 
 // parseInvocation reads flags wherever they stand among the positional
@@ -36,6 +39,10 @@ func parseInvocation(name string, argv []string, minPositional int) (*invocation
 	fs.DurationVar(&inv.timeout, "timeout", 10*time.Second, "time limit for joining and for each request")
 	fs.StringVar(&serializer, "serializer", "", "json or msgpack")
 	fs.IntVar(&inv.count, "n", 0, "number of events or calls before exiting (0 = no limit)")
+	fs.StringVar(&inv.auth.AuthID, "authid", "", "authid to authenticate as")
+	fs.StringVar(&inv.auth.Ticket, "ticket", "", "ticket (ticket authentication)")
+	fs.StringVar(&inv.auth.Secret, "secret", "", "secret (WAMP-CRA authentication)")
+	fs.StringVar(&inv.auth.CryptosignKeyFile, "key", "", "Ed25519 key file (cryptosign authentication)")
 
 	var words, tail []string
 	rest := argv
@@ -62,6 +69,10 @@ func parseInvocation(name string, argv []string, minPositional int) (*invocation
 		}
 	}
 	words = append(words, tail...)
+	if minPositional == 0 {
+		inv.words = words
+		return inv, nil // no router: the command reads its words
+	}
 	if len(words) < minPositional {
 		if minPositional == 1 {
 			return nil, errors.New("missing URL")

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -27,6 +28,9 @@ func TestParseInvocation(t *testing.T) {
 			want: invocation{url: "rs://h:1", uri: "a.b", args: wamp.List{"-n"}, realm: "realm1", timeout: 10 * time.Second}},
 		{name: "json values", argv: []string{"rs://h:1", "a.b", `[1,"two"]`, `{"k":2.5}`, "null"},
 			want: invocation{url: "rs://h:1", uri: "a.b", args: wamp.List{[]any{int64(1), "two"}, map[string]any{"k": 2.5}, nil}, realm: "realm1", timeout: 10 * time.Second}},
+		{name: "auth flags", argv: []string{"rs://h:1", "a.b", "-authid", "dev1", "-ticket", "t", "-secret", "s", "-key", "k.key"},
+			want: invocation{url: "rs://h:1", uri: "a.b", realm: "realm1", timeout: 10 * time.Second,
+				auth: device.Credentials{AuthID: "dev1", Ticket: "t", Secret: "s", CryptosignKeyFile: "k.key"}}},
 		{name: "serializer into URL", argv: []string{"-serializer", "json", "rs://h:1", "a.b"},
 			want: invocation{url: "rs://h:1?serializer=json", uri: "a.b", realm: "realm1", timeout: 10 * time.Second}},
 		{name: "unknown serializer", argv: []string{"-serializer", "xml", "rs://h:1", "a.b"}, wantErr: true},

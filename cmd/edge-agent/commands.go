@@ -11,7 +11,9 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// command is one subcommand: how many positional words precede its ARGs, and what it does.
+// command is one subcommand: how many positional words precede its ARGs
+// (0: a command that talks to no router reads its words itself), and what
+// it does.
 type command struct {
 	positional int
 	run        func(ctx context.Context, inv *invocation, out io.Writer) error
@@ -29,7 +31,7 @@ var commands = map[string]command{
 func connect(ctx context.Context, inv *invocation) (*device.Client, error) {
 	jctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
-	c, err := device.Dial(jctx, inv.url, device.Config{Realm: wamp.URI(inv.realm), Dialers: dialers})
+	c, err := device.Dial(jctx, inv.url, device.Config{Realm: wamp.URI(inv.realm), Dialers: dialers, Auth: inv.auth})
 	if err != nil {
 		return nil, fmt.Errorf("join %s on %s: %w", inv.realm, inv.url, err)
 	}

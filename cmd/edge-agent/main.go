@@ -12,6 +12,7 @@
 //	edge-agent subscribe [flags] URL TOPIC [-n N]
 //	edge-agent register  [flags] URL PROCEDURE [-n N]
 //	edge-agent list      [flags] URL
+//	edge-agent keygen    FILE
 //
 // URL is rs://host:port (RawSocket over TCP), rss://host:port (over TLS) or
 // unix:///path, optionally with ?serializer=json|msgpack. Each ARG is read as
@@ -52,9 +53,11 @@ commands:
   subscribe URL TOPIC [-n N]         print events as JSON lines (N of them, 0 = until interrupted)
   register  URL PROCEDURE [-n N]     register a procedure that echoes its arguments
   list      URL                      list the router's procedures and topics (needs the router's meta API)
+  keygen    FILE                     write a new Ed25519 key for cryptosign to FILE, print its public key
 
 flags (any command): -realm NAME (default realm1), -timeout DURATION (default 10s),
-  -serializer json|msgpack (default: the URL's, else msgpack)
+  -serializer json|msgpack (default: the URL's, else msgpack),
+  -authid ID with -ticket T, -secret S (WAMP-CRA) or -key FILE (cryptosign) to authenticate
 URL: rs://host:port, rss://host:port, unix:///path
 ARG: a JSON value; anything that is not valid JSON is sent as a string.
 `
