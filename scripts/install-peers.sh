@@ -3,7 +3,8 @@
 #
 #   Debian (apt-get): AutobahnPython (python3-autobahn 22.7.1 + msgpack), Autobahn|C++ (autobahn-cpp-dev
 #                     17.5.1, header-only, with boost and msgpack-cxx) and the C++ toolchain (g++, make).
-#                     qemu-user for the ARM edge-agent run in cmd/edge-agent/qemu_test.go.
+#                     qemu-user for the ARM edge-agent run in cmd/edge-agent/qemu_test.go; mosquitto, the MQTT
+#                     broker cmd/wampbench's MQTT mode is compared with (its tests start their own instance).
 #   npm:              AutobahnJS (autobahn@22.11.1; 26.x needs Node 22), wampy@8.0.2 and the fox-wamp@0.7.28
 #                     router into interop/node/node_modules,
 #                     from the committed interop/node/package.json + package-lock.json.
@@ -23,6 +24,7 @@ APT_PACKAGES=(
   autobahn-cpp-dev libmsgpack-dev libboost-system-dev libboost-thread-dev libboost-chrono-dev
   g++ make
   qemu-user
+  mosquitto
 )
 
 log() { echo "install-peers: $*"; }
@@ -74,4 +76,5 @@ fi
 [ -f /usr/include/autobahn/autobahn.hpp ] || die "Autobahn|C++ headers missing (/usr/include/autobahn/autobahn.hpp)"
 command -v g++ >/dev/null || die "g++ missing"
 command -v qemu-arm >/dev/null || die "qemu-arm missing (Debian qemu-user)"
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || die "mosquitto missing (Debian mosquitto)"
 log "OK"
