@@ -31,13 +31,13 @@ import (
 
 // hostileConfig: short handshake and HELLO deadlines so that stalled connections are shed within the
 // test, a 64 KiB message limit, an open realm for the well-behaved sessions and most attackers, and a
-// realm with a user whose ticket the attacker gets wrong (apart, so that a router throttling failed
-// authentications per address, which may refuse every HELLO from it to a realm with users, cannot
-// refuse the other attackers' joins).
+// realm with a user whose ticket the attacker gets wrong (apart: the router throttles failed
+// authentications per address, refusing every HELLO from it to a realm with users, and limit_local makes
+// it do so for this test's loopback address too).
 const hostileConfig = `{
   "listeners": [{"url": "rs://127.0.0.1:0"}, {"url": "ws://127.0.0.1:0/ws"}],
   "realms": [{"name": "site"}, {"name": "locked", "users": [{"authid": "dev", "ticket": "right-ticket"}]}],
-  "limits": {"handshake_timeout": "1s", "hello_timeout": "1s", "max_message_size": 65536},
+  "limits": {"handshake_timeout": "1s", "hello_timeout": "1s", "max_message_size": 65536, "limit_local": true},
   "log": {"format": "json", "level": "info"}
 }`
 
