@@ -76,9 +76,11 @@ var authMethods = []authMethodCase{
 // The ABORT reasons that refuse credentials. The WAMP spec (rfc/text/advanced/ap_48_uris.md) names
 // wamp.error.authentication_failed for a client that "does not provide valid informations in CHALLENGE"
 // and, in its newer list, authentication_denied for a wrong password and no_such_principal for an unknown
-// authid; not_authorized is what routers such as Crossbar send. A principal the router does not know
-// may also be answered without a CHALLENGE, as "no acceptable method for this client": no_auth_method
-// (AutobahnPython's ApplicationError.NO_AUTH_METHOD) or the spec's no_matching_auth_method.
+// authid; not_authorized is what routers such as Crossbar send. A cryptosign key the router does not
+// know may also be answered without a CHALLENGE, as "no acceptable method for this client":
+// no_auth_method (AutobahnPython's ApplicationError.NO_AUTH_METHOD) or the spec's
+// no_matching_auth_method. Either way the test also requires an unknown authid to be answered exactly as
+// a wrong secret (see TestAuthenticationAutobahn).
 var (
 	refusedWrongSecret = []string{"wamp.error.authentication_failed", "wamp.error.authentication_denied", "wamp.error.not_authorized"}
 	refusedUnknown     = append(slices.Clone(refusedWrongSecret), "wamp.error.no_such_principal",
@@ -210,6 +212,18 @@ func TestAuthenticationAutobahn(t *testing.T) {
 					t.Errorf("%s: WELCOME as %s/%s/%s, want %s/%s/%s", a.label, r.AuthID, r.AuthRole, r.AuthMethod, a.AuthID, a.mc.role, a.Method)
 				case !a.wantOK && (r.Result != "abort" || !slices.Contains(a.wantAbort, r.Reason)):
 					t.Errorf("%s: %s %s %s, want ABORT with one of %v", a.label, r.Result, r.Reason, r.Why, a.wantAbort)
+				}
+			}
+			// An unknown authid (or cryptosign key) is answered exactly as a wrong secret: a CHALLENGE, then
+			// the same ABORT, so that a client cannot tell which principals exist.
+			for i, a := range as {
+				if !strings.HasSuffix(a.label, "/wrong-secret") {
+					continue
+				}
+				w, u := reps[i], reps[i+1] // the unknown-authid attempt follows
+				if w.Reason != u.Reason || (w.Signature == "") != (u.Signature == "") {
+					t.Errorf("%s: a wrong secret got %s (challenged: %v), an unknown authid %s (challenged: %v): the router tells them apart",
+						a.mc.name, w.Reason, w.Signature != "", u.Reason, u.Signature != "")
 				}
 			}
 			// Replay: the signature Autobahn computed for its successful challenge, answered to a new one.
