@@ -58,6 +58,8 @@ type proc struct {
 	done chan struct{}
 	mu   sync.Mutex
 	log  bytes.Buffer
+	// logLines and logBytes count everything it logged (an attacker can make a router log a lot).
+	logLines, logBytes atomic.Int64
 }
 
 func (p *proc) logs() string {
@@ -96,6 +98,8 @@ func startProc(t *testing.T, config string) *proc {
 			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "listening" {
 				addrs <- [2]string{rec.Kind, rec.Addr}
 			}
+			p.logLines.Add(1)
+			p.logBytes.Add(int64(len(sc.Bytes()) + 1))
 			p.mu.Lock()
 			if p.log.Len() < 1<<20 { // keep the start of the log for failure messages
 				p.log.Write(sc.Bytes())
@@ -354,6 +358,7 @@ func TestHostileInput(t *testing.T) {
 	t.Logf("sessions, connections and fds back to baseline %v after the attack", settleTime)
 	t.Logf("listener counters after: %v", stats1["listeners"])
 	t.Logf("router counters after: %v", stats1["router"])
+	t.Logf("sensorbridge logged %d lines, %d bytes (level info)", p.logLines.Load(), p.logBytes.Load())
 
 	lat.mu.Lock()
 	failed := slices.Clone(lat.failed)
