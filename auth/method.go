@@ -78,6 +78,10 @@ type Credentials struct {
 	// [Credentials.Authenticator], so a rotated key is picked up at the
 	// next join.
 	CryptosignKeyFile string `json:"cryptosign_key_file,omitempty"`
+	// TLS offers the "tls" method: the TLS client certificate of the
+	// connection (rss://, wss://) identifies the client. It is offered
+	// after the methods above, which a router may prefer.
+	TLS bool `json:"tls,omitempty"`
 
 	// Custom methods are offered after the built-in ones, in this order.
 	Custom []Method `json:"-"`
@@ -86,7 +90,7 @@ type Credentials struct {
 // IsZero reports whether c configures no method at all.
 func (c *Credentials) IsZero() bool {
 	return c.Ticket == "" && c.Secret == "" && len(c.CryptosignKey) == 0 &&
-		c.CryptosignKeyFile == "" && len(c.Custom) == 0
+		c.CryptosignKeyFile == "" && !c.TLS && len(c.Custom) == 0
 }
 
 // Authenticator returns the authenticator for c, or nil and no error when c
@@ -119,6 +123,9 @@ func (c *Credentials) Authenticator() (*Authenticator, error) {
 	}
 	if c.Ticket != "" {
 		methods = append(methods, Ticket{Ticket: c.Ticket})
+	}
+	if c.TLS {
+		methods = append(methods, TLSClientCert{})
 	}
 	methods = append(methods, c.Custom...)
 	a := &Authenticator{AuthID: c.AuthID, AuthRole: c.AuthRole, AuthExtra: c.AuthExtra, Methods: methods}

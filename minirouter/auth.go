@@ -3,6 +3,7 @@ package minirouter
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -32,6 +33,10 @@ type User struct {
 	// hex characters each); the client may then omit its authid and be
 	// found by the pubkey of its HELLO authextra.
 	CryptosignKeys []string `json:"cryptosign_pubkeys,omitempty"`
+	// TLSClientCert enables the "tls" method: a client whose TLS client
+	// certificate the listener verified (against its client CAs) and whose
+	// subject common name is AuthID is this user, with no CHALLENGE.
+	TLSClientCert bool `json:"tls_client_cert,omitempty"`
 }
 
 // realmAuth is a realm's authentication setup, read-only after New.
@@ -108,6 +113,13 @@ func (r *Router) authenticate(conn *peer.Conn, rl *realm, hello *wamp.Hello) (au
 			if u != nil && u.Secret != "" {
 				return r.challengeCRA(conn, u)
 			}
+		case auth.MethodTLS:
+			cn, verified := clientCertName(conn.Transport())
+			tu := ra.byID[cn]
+			if !verified || tu == nil || !tu.TLSClientCert || (authid != "" && authid != cn) {
+				continue
+			}
+			return authInfo{authid: tu.AuthID, authrole: tu.AuthRole, authmethod: auth.MethodTLS, authprovider: "static"}, nil
 		case auth.MethodCryptosign:
 			extra, _ := wamp.OptDict(hello.Details, "authextra")
 			hexKey, _ := wamp.OptString(extra, "pubkey")
@@ -205,4 +217,24 @@ func (r *Router) challenge(conn *peer.Conn, u *User, method string, extra wamp.D
 		return authInfo{}, wamp.NewError(wamp.ErrAuthenticationFailed.URI, "authentication failed")
 	}
 	return authInfo{authid: u.AuthID, authrole: u.AuthRole, authmethod: method, authprovider: "static"}, nil
+}
+
+// tlsTransport is a transport over TLS (rawsocket.Conn, wstransport.Conn).
+type tlsTransport interface {
+	TLSConnectionState() (tls.ConnectionState, bool)
+}
+
+// clientCertName returns the subject common name of the client certificate
+// of t, when t is over TLS and its listener verified that certificate
+// against its client CAs.
+func clientCertName(t wamp.Transport) (string, bool) {
+	tt, ok := t.(tlsTransport)
+	if !ok {
+		return "", false
+	}
+	st, ok := tt.TLSConnectionState()
+	if !ok || len(st.VerifiedChains) == 0 || len(st.PeerCertificates) == 0 {
+		return "", false
+	}
+	return st.PeerCertificates[0].Subject.CommonName, true
 }

@@ -53,3 +53,13 @@ func checkListenTLS(conf *TLSConfig) error {
 	}
 	return nil
 }
+
+// TLSConnectionState returns the TLS state of a connection over TLS, with
+// the client's verified certificate chains on the server side; ok is false
+// for a connection without TLS. It is safe for concurrent use.
+func (c *Conn) TLSConnectionState() (state tls.ConnectionState, ok bool) {
+	if tc, isTLS := c.nc.(*tls.Conn); isTLS {
+		return tc.ConnectionState(), true
+	}
+	return tls.ConnectionState{}, false
+}

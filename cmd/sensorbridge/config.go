@@ -72,6 +72,8 @@ type uplinkSpec struct {
 	LocalRealm  string                  `json:"local_realm"`
 	Serializer  string                  `json:"serializer"`
 	CAFile      string                  `json:"ca_file"`
+	CertFile    string                  `json:"cert"`
+	KeyFile     string                  `json:"key"`
 	Auth        auth.Credentials        `json:"auth"`
 	Publish     []minirouter.UplinkRule `json:"publish"`
 	Subscribe   []minirouter.UplinkRule `json:"subscribe"`
@@ -154,6 +156,19 @@ func (s *uplinkSpec) uplinkConfig() (*minirouter.UplinkConfig, error) {
 			return nil, fmt.Errorf("uplink ca_file %s: no PEM certificate", s.CAFile)
 		}
 		uc.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	if (s.CertFile == "") != (s.KeyFile == "") {
+		return nil, errors.New("uplink: a client certificate needs both cert and key")
+	}
+	if s.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("uplink cert/key: %w", err)
+		}
+		if uc.TLS == nil {
+			uc.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		uc.TLS.Certificates = []tls.Certificate{cert}
 	}
 	return uc, nil
 }

@@ -80,6 +80,7 @@ func TestConfigErrors(t *testing.T) {
 		{`{"shutdown_timeout": 5}`, "duration"},
 		{`{"shutdown_timeout": "-1s"}`, "negative"},
 		{`{"uplink": {"realm": "x"}}`, "url is required"},
+		{`{"uplink": {"url": "rss://127.0.0.1:1", "cert": "c.pem"}}`, "needs both cert and key"},
 		{`{} {}`, "trailing"},
 		{`{"log": {"level": "loud"}}`, "-log-level"},
 		{`{"limits": {"max_message_size": 100}}`, "limits.max_message_size"},

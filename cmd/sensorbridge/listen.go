@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,6 +28,7 @@ type listenSpec struct {
 	URL            string   `json:"url"`
 	Cert           string   `json:"cert,omitempty"`
 	Key            string   `json:"key,omitempty"`
+	ClientCA       string   `json:"client_ca,omitempty"` // PEM CAs that client certificates are verified against
 	AllowedOrigins []string `json:"allowed_origins,omitempty"`
 }
 
@@ -123,6 +125,21 @@ func listen(spec listenSpec) (*gwListener, error) {
 			return nil, fmt.Errorf("listen URL %q: %w", raw, err)
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if spec.ClientCA != "" {
+			pem, err := os.ReadFile(spec.ClientCA)
+			if err != nil {
+				return nil, fmt.Errorf("listen URL %q: client_ca: %w", raw, err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("listen URL %q: client_ca %s: no PEM certificate", raw, spec.ClientCA)
+			}
+			// A certificate is asked for and, when given, must verify; a
+			// client without one may still use another authmethod.
+			tlsConf.ClientCAs, tlsConf.ClientAuth = pool, tls.VerifyClientCertIfGiven
+		}
+	} else if spec.ClientCA != "" {
+		return nil, fmt.Errorf("listen URL %q: client_ca needs an rss:// or wss:// listener", raw)
 	}
 	l, err := net.Listen("tcp", u.Host)
 	if err != nil {

@@ -58,6 +58,10 @@ func TestListenURLs(t *testing.T) {
 			t.Errorf("listen(%q) succeeded, want an error", bad)
 		}
 	}
+	if l, err := listen(listenSpec{URL: "rs://127.0.0.1:0", ClientCA: "ca.pem"}); err == nil {
+		l.l.Close()
+		t.Error("client_ca on a listener without TLS accepted")
+	}
 	// A stale socket file from an earlier run is replaced; a live one is not.
 	path := filepath.Join(dir, "s.sock")
 	g1, err := listen(listenSpec{URL: "unix://" + path})
