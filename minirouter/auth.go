@@ -213,7 +213,10 @@ func (r *Router) challenge(conn *peer.Conn, u *User, method string, extra wamp.D
 		return authInfo{}, wamp.NewError(wamp.ErrProtocolViolation.URI, m.Type().String()+" received instead of AUTHENTICATE")
 	}
 	if !ok(a) {
-		r.log.Info("authentication failed", "remote", conn.RemoteAddr(), "authid", u.AuthID, "method", method)
+		if r.authFailLog.allow(time.Now(), dropLogInterval) { // a flood of failures logs a line a second
+			r.log.Info("authentication failed", "remote", conn.RemoteAddr(), "authid", u.AuthID, "method", method,
+				"total_failed", r.stats.authFailures.Load()+1)
+		}
 		return authInfo{}, wamp.NewError(wamp.ErrAuthenticationFailed.URI, "authentication failed")
 	}
 	return authInfo{authid: u.AuthID, authrole: u.AuthRole, authmethod: method, authprovider: "static"}, nil

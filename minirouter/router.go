@@ -156,7 +156,9 @@ type Router struct {
 	wg     sync.WaitGroup // one per serving goroutine (tracked under mu)
 
 	authThrottle *authThrottle
-	throttleLog  rateLimit
+	throttleLog  rateLimit // limits the log lines about throttled HELLOs
+	authFailLog  rateLimit // ... about failed authentications
+	violationLog rateLimit // ... about protocol violations
 
 	mu        sync.Mutex              // protects the following
 	conns     map[*peer.Conn]*session // every connection served; nil until its session joins

@@ -365,7 +365,10 @@ func (s *session) badRequest(m wamp.Message) error {
 // returns the end reason.
 func (s *session) violation(msg string) error {
 	s.r.stats.protocolViolations.Add(1)
-	s.r.log.Info("protocol violation", "session", s.id, "remote", s.conn.RemoteAddr(), "msg", msg)
+	if s.r.violationLog.allow(time.Now(), dropLogInterval) { // a flood logs a line a second
+		s.r.log.Info("protocol violation", "session", s.id, "remote", s.conn.RemoteAddr(), "msg", msg,
+			"total_violations", s.r.stats.protocolViolations.Load())
+	}
 	s.realm.detach(s)
 	return s.r.abort(s.conn, wamp.ErrProtocolViolation, msg)
 }

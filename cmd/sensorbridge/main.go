@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -30,11 +31,22 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
+// version is set at build time: -ldflags "-X main.version=v1.2.3"
+// (scripts/build.sh does).
+var version = "dev"
+
+// errShowVersion is parseFlags' answer to -version.
+var errShowVersion = errors.New("-version")
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if errors.Is(err, errShowVersion) {
+		fmt.Printf("sensorbridge %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		os.Exit(0)
 	}
 	if err != nil {
@@ -79,9 +91,10 @@ const (
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	var listen listenFlags
 	var configFile, realm, level, format, tlsCert, tlsKey, uplinkURL, uplinkRealm, queueFile string
-	var demo bool
+	var demo, showVersion bool
 	var demoInterval, shutdownTimeout time.Duration
 	fs := flag.NewFlagSet("sensorbridge", flag.ContinueOnError)
+	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	fs.SetOutput(stderr)
 	fs.StringVar(&configFile, "config", "", "JSON config file (see README); flags override its keys")
 	fs.Var(&listen, "listen", "listener URL, repeatable: rs://host:port, rss://host:port, unix:///path, ws://host:port/path, wss://host:port/path, uni://host:port/path (RawSocket and WebSocket on one port) (default "+defaultListen+" and "+defaultListenWS+")")
@@ -98,6 +111,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&format, "log-format", "text", "text or json")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if showVersion {
+		return nil, errShowVersion
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))

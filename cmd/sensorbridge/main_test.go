@@ -27,6 +27,7 @@ func TestParseFlags(t *testing.T) {
 		{argv: []string{"-log-format", "xml"}, wantErr: "-log-format"},
 		{argv: []string{"-demo-interval", "0s"}, wantErr: "-demo-interval"},
 		{argv: []string{"extra"}, wantErr: "unexpected argument"},
+		{argv: []string{"-version", "-realm", "x"}, wantErr: "-version"}, // errShowVersion: main prints the version
 	}
 	for _, tt := range tests {
 		cfg, err := parseFlags(tt.argv, io.Discard)
