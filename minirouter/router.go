@@ -22,6 +22,7 @@ const (
 	DefaultMaxPendingCalls    = 256
 	DefaultMaxSubscriptions   = 1024
 	DefaultMaxRegistrations   = 256
+	DefaultMaxConnsPerSource  = 64
 	DefaultInProcessMaxLength = 1 << 20
 )
 
@@ -72,6 +73,11 @@ type Config struct {
 	// are handshaking at once; one beyond it is answered with handshake
 	// error code 4. Default 64.
 	MaxPendingHandshakes int
+	// MaxConnsPerSource bounds the connections of Serve open at once from
+	// one source address, so one host cannot take every place; one beyond
+	// is answered with handshake error code 4. Loopback and Unix-socket
+	// clients are not counted unless LimitLocal is set. Default 64.
+	MaxConnsPerSource int
 	// RawSocket configures the server side of the RawSocket handshake in
 	// [Router.ServeConn] and [Router.Serve]: serializers offered, the
 	// largest message accepted, the handshake timeout, keepalive PINGs.
@@ -91,7 +97,8 @@ type Config struct {
 	// wamp.error.authentication_failed before any check, counted in
 	// Stats.AuthThrottled. Defaults 10 and 1s. Loopback, Unix-socket and
 	// in-process sources are not throttled unless LimitLocal is set (a
-	// reverse proxy on the gateway makes every client look local).
+	// reverse proxy on the gateway makes every client look local); the
+	// same goes for MaxConnsPerSource.
 	AuthFailureBurst    int
 	AuthFailureInterval time.Duration
 	LimitLocal          bool
@@ -189,6 +196,9 @@ func New(cfg Config) (*Router, error) {
 	}
 	if cfg.InProcessMaxLength <= 0 {
 		cfg.InProcessMaxLength = DefaultInProcessMaxLength
+	}
+	if cfg.MaxConnsPerSource <= 0 {
+		cfg.MaxConnsPerSource = DefaultMaxConnsPerSource
 	}
 	if cfg.MaxSubscriptions <= 0 {
 		cfg.MaxSubscriptions = DefaultMaxSubscriptions

@@ -30,7 +30,8 @@ func (r *Router) ServeConn(ctx context.Context, nc net.Conn) error {
 // Serve accepts RawSocket connections on l and serves each in its own
 // goroutine. Handshakes run concurrently, each under
 // Config.RawSocket.HandshakeTimeout, at most Config.MaxPendingHandshakes at
-// a time: a connection beyond that is answered with RawSocket error code 4
+// a time, and at most Config.MaxConnsPerSource connections from one address
+// at once: a connection beyond is answered with RawSocket error code 4
 // (connection limit) and counted in Stats.HandshakeFailures. Temporary
 // accept errors are retried with a backoff. Serve returns
 // [ErrRouterClosed] after Shutdown or Close (which close l), and the accept
@@ -38,7 +39,8 @@ func (r *Router) ServeConn(ctx context.Context, nc net.Conn) error {
 // Safe for concurrent use; one router may serve several listeners.
 func (r *Router) Serve(l net.Listener) error {
 	rl := rawsocket.NewListener(l, rawsocket.ListenConfig{ServerConfig: r.cfg.RawSocket,
-		MaxPendingHandshakes: r.cfg.MaxPendingHandshakes})
+		MaxPendingHandshakes: r.cfg.MaxPendingHandshakes, MaxConnectionsPerSource: r.cfg.MaxConnsPerSource,
+		LimitLocalSources: r.cfg.LimitLocal})
 	r.mu.Lock()
 	if r.stopping {
 		r.mu.Unlock()

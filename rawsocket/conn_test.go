@@ -379,6 +379,32 @@ func TestRefusedOverTCP(t *testing.T) {
 	}
 }
 
+// TestListenerPerSourceLimit: with LimitLocalSources, loopback clients
+// count against MaxConnectionsPerSource (one beyond gets error code 4, and
+// a closed connection frees its place); without it they are not counted.
+func TestListenerPerSourceLimit(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			l, cc := listen(t, tr, ListenConfig{MaxConnectionsPerSource: 2, LimitLocalSources: true}, ClientConfig{})
+			_, s1 := pair(t, l, cc)
+			pair(t, l, cc)
+			_, err := Dial(context.Background(), l.Addr().Network(), l.Addr().String(), cc)
+			if !errors.Is(err, ErrConnectionLimit) {
+				t.Fatalf("third connection from one source: %v, want ErrConnectionLimit", err)
+			}
+			s1.Close() // frees a place
+			pair(t, l, cc)
+			if s := l.Stats(); s.RefusedSource != 1 || s.Refused != 1 || s.Accepted != 3 {
+				t.Fatalf("stats %+v", s)
+			}
+		})
+	}
+	l, cc := listen(t, transports[0], ListenConfig{MaxConnectionsPerSource: 1}, ClientConfig{})
+	for range 3 {
+		pair(t, l, cc) // loopback is not limited by default
+	}
+}
+
 func TestListenerHandshakes(t *testing.T) {
 	t.Run("silent client does not block others", func(t *testing.T) {
 		l, cc := listen(t, transports[0], ListenConfig{ServerConfig: ServerConfig{HandshakeTimeout: time.Minute}}, ClientConfig{})

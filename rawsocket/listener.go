@@ -36,12 +36,20 @@ type ListenConfig struct {
 	// MaxPendingHandshakes bounds the connections handshaking or waiting for
 	// Accept. A client over it gets error code 4. Default 64.
 	MaxPendingHandshakes int
+	// MaxConnectionsPerSource bounds the open connections from one source
+	// address (the remote host), so that one host cannot take every place
+	// of the bounds above. A client over it gets error code 4. Loopback and
+	// Unix-socket clients are not counted unless LimitLocalSources is set
+	// (a reverse proxy makes every client local). Default 0: unlimited.
+	MaxConnectionsPerSource int
+	LimitLocalSources       bool
 }
 
 // ListenerStats are a Listener's counters.
 type ListenerStats struct {
 	Accepted         uint64 // connections handed out by Accept
 	Refused          uint64 // connections refused with error code 4
+	RefusedSource    uint64 // of those, refused for MaxConnectionsPerSource
 	HandshakeFailed  uint64 // handshakes that failed or were refused otherwise
 	AcceptErrors     uint64 // temporary accept errors retried
 	OpenConnections  int64  // connections open now
@@ -63,6 +71,10 @@ type Listener struct {
 
 	open, pending                           atomic.Int64
 	accepted, refused, failed, acceptErrors atomic.Uint64
+	refusedSource                           atomic.Uint64
+
+	smu     sync.Mutex     // protects sources
+	sources map[string]int // open connections per limited source address
 
 	errOnce sync.Once
 	errc    chan struct{} // closed when the accept loop ends
@@ -104,6 +116,8 @@ func NewListener(nl net.Listener, cfg ListenConfig) *Listener {
 		cancel: cancel,
 		refuse: make(chan struct{}, maxRefusing),
 		errc:   make(chan struct{}),
+
+		sources: make(map[string]int),
 	}
 	l.wg.Add(1)
 	go l.acceptLoop()
@@ -118,6 +132,7 @@ func (l *Listener) Stats() ListenerStats {
 	return ListenerStats{
 		Accepted:         l.accepted.Load(),
 		Refused:          l.refused.Load(),
+		RefusedSource:    l.refusedSource.Load(),
 		HandshakeFailed:  l.failed.Load(),
 		AcceptErrors:     l.acceptErrors.Load(),
 		OpenConnections:  l.open.Load(),
@@ -201,8 +216,53 @@ func (l *Listener) acceptLoop() {
 			l.refuseConn(nc)
 			continue
 		}
+		src, ok := l.takeSource(nc)
+		if !ok {
+			l.pending.Add(-1)
+			l.open.Add(-1)
+			l.refused.Add(1)
+			l.refusedSource.Add(1)
+			l.refuseConn(nc)
+			continue
+		}
 		l.wg.Add(1)
-		go l.handshake(nc)
+		go l.handshake(nc, func() { l.open.Add(-1); l.releaseSource(src) })
+	}
+}
+
+// takeSource counts a new connection from nc's source address and reports
+// whether it is within MaxConnectionsPerSource; src is "" for a connection
+// that is not counted.
+func (l *Listener) takeSource(nc net.Conn) (src string, ok bool) {
+	if l.cfg.MaxConnectionsPerSource <= 0 {
+		return "", true
+	}
+	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
+	ip := net.ParseIP(host)
+	if err != nil || ip == nil || (ip.IsLoopback() && !l.cfg.LimitLocalSources) {
+		if !l.cfg.LimitLocalSources {
+			return "", true
+		}
+		host = "local:" + nc.RemoteAddr().String() // a Unix socket: one source (never "")
+	}
+	l.smu.Lock()
+	defer l.smu.Unlock()
+	if l.sources[host] >= l.cfg.MaxConnectionsPerSource {
+		return "", false
+	}
+	l.sources[host]++
+	return host, true
+}
+
+// releaseSource uncounts a connection from src (see takeSource).
+func (l *Listener) releaseSource(src string) {
+	if src == "" {
+		return
+	}
+	l.smu.Lock()
+	defer l.smu.Unlock()
+	if l.sources[src]--; l.sources[src] <= 0 {
+		delete(l.sources, src)
 	}
 }
 
@@ -229,8 +289,9 @@ func (l *Listener) refuseConn(nc net.Conn) {
 }
 
 // handshake runs the TLS and RawSocket handshakes on nc and hands the
-// connection to Accept.
-func (l *Listener) handshake(nc net.Conn) {
+// connection to Accept; release uncounts the connection once it is closed
+// (or failed).
+func (l *Listener) handshake(nc net.Conn, release func()) {
 	defer l.wg.Done()
 	defer l.pending.Add(-1)
 	if l.cfg.TLS != nil {
@@ -241,15 +302,15 @@ func (l *Listener) handshake(nc net.Conn) {
 		if err != nil {
 			tc.Close()
 			l.failed.Add(1)
-			l.open.Add(-1)
+			release()
 			return
 		}
 		nc = tc
 	}
-	c, err := serve(l.ctx, nc, &l.cfg.ServerConfig, func() { l.open.Add(-1) })
+	c, err := serve(l.ctx, nc, &l.cfg.ServerConfig, release)
 	if err != nil {
 		l.failed.Add(1)
-		l.open.Add(-1)
+		release()
 		return
 	}
 	select {

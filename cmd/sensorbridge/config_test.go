@@ -89,6 +89,7 @@ func TestConfigErrors(t *testing.T) {
 		{`{"limits": {"max_pending_handshakes": -1}}`, "limits.max_pending_handshakes"},
 		{`{"limits": {"hello_timeout": "soon"}}`, "duration"},
 		{`{"limits": {"max_conns": 5}}`, "unknown field"},
+		{`{"limits": {"max_connections_per_source": -2}}`, "limits.max_connections_per_source"},
 		{`{"dashboard": {}}`, "dashboard.listen is required"},
 		{`{"realms": [{"name": "r", "max_sessions": -1}]}`, "max_sessions"},
 		{`{"realms": [{"name": "r", "publish_rate": -5}]}`, "publish_rate"},

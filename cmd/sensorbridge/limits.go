@@ -33,6 +33,11 @@ type limitsSpec struct {
 	// MaxConnections bounds the open connections of one RawSocket listener;
 	// one beyond gets handshake error code 4. Default 0: unlimited.
 	MaxConnections int `json:"max_connections"`
+	// MaxConnectionsPerSource bounds the open connections of one RawSocket
+	// listener from one client address; one beyond gets handshake error
+	// code 4. Loopback and Unix-socket clients are not counted unless
+	// LimitLocal. Default 64.
+	MaxConnectionsPerSource int `json:"max_connections_per_source"`
 	// MaxSubscriptions and MaxRegistrations bound one session's
 	// subscriptions and registrations. Defaults 1024 and 256.
 	MaxSubscriptions int `json:"max_subscriptions"`
@@ -66,7 +71,7 @@ func (l *limitsSpec) check() error {
 	for _, v := range []struct {
 		key string
 		n   int
-	}{{"max_sessions", l.MaxSessions}, {"max_pending_handshakes", l.MaxPendingHandshakes}, {"max_connections", l.MaxConnections},
+	}{{"max_sessions", l.MaxSessions}, {"max_pending_handshakes", l.MaxPendingHandshakes}, {"max_connections", l.MaxConnections}, {"max_connections_per_source", l.MaxConnectionsPerSource},
 		{"max_subscriptions", l.MaxSubscriptions}, {"max_registrations", l.MaxRegistrations},
 		{"max_pending_calls", l.MaxPendingCalls}, {"auth_failure_burst", l.AuthFailureBurst}} {
 		if v.n < 0 {

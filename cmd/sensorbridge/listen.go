@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -54,7 +55,9 @@ type gwListener struct {
 	// rawCfg and wsCfg are the server configs of its RawSocket and
 	// WebSocket connections (limits); counters count what happens on it.
 	rawCfg               rawsocket.ServerConfig
-	maxPending, maxConns int // RawSocket: handshakes at once, connections open (0: defaults)
+	maxPending, maxConns int  // RawSocket: handshakes at once, connections open (0: defaults)
+	maxPerSource         int  // RawSocket: connections open per client address (0: default 64)
+	limitLocal           bool // count loopback and Unix-socket clients per source too
 	wsCfg                wstransport.ServerConfig
 	counters             listenerCounters
 	rl                   *rawsocket.Listener // RawSocket: set by serve (mu)
@@ -247,7 +250,8 @@ func (g *gwListener) serve(r *minirouter.Router, errc chan<- error) (stop func()
 // each session in its own goroutine counted in wg.
 func (g *gwListener) serveRaw(ctx context.Context, r *minirouter.Router, l net.Listener, wg *sync.WaitGroup) error {
 	rl := rawsocket.NewListener(l, rawsocket.ListenConfig{ServerConfig: g.rawCfg,
-		MaxPendingHandshakes: g.maxPending, MaxConnections: g.maxConns})
+		MaxPendingHandshakes: g.maxPending, MaxConnections: g.maxConns,
+		MaxConnectionsPerSource: cmp.Or(g.maxPerSource, minirouter.DefaultMaxConnsPerSource), LimitLocalSources: g.limitLocal})
 	defer rl.Close()
 	g.mu.Lock()
 	g.rl = rl
@@ -279,6 +283,7 @@ func (g *gwListener) statsDict() wamp.Dict {
 		d["connections"] = c64(d["connections"]) + st.Accepted + st.Refused + st.HandshakeFailed
 		d["handshake_failures"] = c64(d["handshake_failures"]) + st.HandshakeFailed + st.Refused
 		d["refused"] = st.Refused
+		d["refused_per_source"] = st.RefusedSource
 		d["pending_handshakes"] = st.PendingHandshake
 	}
 	return d

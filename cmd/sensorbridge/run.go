@@ -45,6 +45,7 @@ func run(ctx context.Context, cfg *config) error {
 		l.log = log
 		l.rawCfg = rc.RawSocket
 		l.maxPending, l.maxConns = cfg.limits.MaxPendingHandshakes, cfg.limits.MaxConnections
+		l.maxPerSource, l.limitLocal = cfg.limits.MaxConnectionsPerSource, cfg.limits.LimitLocal
 		l.wsCfg = wstransport.ServerConfig{MaxMessageSize: cfg.limits.MaxMessageSize,
 			HandshakeTimeout: time.Duration(cfg.limits.HandshakeTimeout)}
 		listeners = append(listeners, l)
