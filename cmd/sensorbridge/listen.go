@@ -29,7 +29,8 @@ type listenSpec struct {
 	URL            string   `json:"url"`
 	Cert           string   `json:"cert,omitempty"`
 	Key            string   `json:"key,omitempty"`
-	ClientCA       string   `json:"client_ca,omitempty"` // PEM CAs that client certificates are verified against
+	ClientCA       string   `json:"client_ca,omitempty"`        // PEM CAs that client certificates are verified against
+	MaxMessageSize int      `json:"max_message_size,omitempty"` // overrides limits.max_message_size for this listener
 	AllowedOrigins []string `json:"allowed_origins,omitempty"`
 }
 
@@ -79,6 +80,9 @@ func listen(spec listenSpec) (*gwListener, error) {
 		return nil, fmt.Errorf("listen URL %q: %w", raw, err)
 	}
 	g := &gwListener{spec: spec}
+	if spec.MaxMessageSize != 0 && (spec.MaxMessageSize < minMessageSize || spec.MaxMessageSize > maxMessageSize) {
+		return nil, fmt.Errorf("listen URL %q: max_message_size %d: want %d to %d bytes", raw, spec.MaxMessageSize, minMessageSize, maxMessageSize)
+	}
 	var tlsConf *tls.Config
 	switch u.Scheme {
 	case "rs", "tcp", "rss":

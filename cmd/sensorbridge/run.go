@@ -48,6 +48,9 @@ func run(ctx context.Context, cfg *config) error {
 		l.maxPerSource, l.limitLocal = cfg.limits.MaxConnectionsPerSource, cfg.limits.LimitLocal
 		l.wsCfg = wstransport.ServerConfig{MaxMessageSize: cfg.limits.MaxMessageSize,
 			HandshakeTimeout: time.Duration(cfg.limits.HandshakeTimeout)}
+		if spec.MaxMessageSize > 0 { // this listener's own bound
+			l.rawCfg.MaxMessageSize, l.wsCfg.MaxMessageSize = spec.MaxMessageSize, spec.MaxMessageSize
+		}
 		listeners = append(listeners, l)
 		log.Info("listening", "url", spec.URL, "kind", l.kind, "addr", l.addr())
 	}
