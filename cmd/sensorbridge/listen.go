@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgewamp/edgewamp/minirouter"
@@ -62,6 +63,8 @@ type gwListener struct {
 	wsCfg                wstransport.ServerConfig
 	counters             listenerCounters
 	rl                   *rawsocket.Listener // RawSocket: set by serve (mu)
+	wsSources            map[string]int      // WebSocket: requests in progress per limited client address (mu)
+	wsRefusedSource      atomic.Uint64       // WebSocket: upgrades refused for maxPerSource
 }
 
 // listen opens the listener a URL names:
@@ -275,6 +278,41 @@ func (g *gwListener) serveRaw(ctx context.Context, r *minirouter.Router, l net.L
 	}
 }
 
+// takeWSSource counts a WebSocket request from remote (host:port) against
+// the per-address bound (maxPerSource, default 64; loopback not counted
+// unless limitLocal) and reports whether it is within it; src is "" when
+// the request is not counted.
+func (g *gwListener) takeWSSource(remote string) (src string, ok bool) {
+	host, _, err := net.SplitHostPort(remote)
+	ip := net.ParseIP(host)
+	if err != nil || ip == nil || (ip.IsLoopback() && !g.limitLocal) {
+		return "", true
+	}
+	max := cmp.Or(g.maxPerSource, minirouter.DefaultMaxConnsPerSource)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.wsSources == nil {
+		g.wsSources = make(map[string]int)
+	}
+	if g.wsSources[host] >= max {
+		return "", false
+	}
+	g.wsSources[host]++
+	return host, true
+}
+
+// releaseWSSource uncounts a request counted by takeWSSource.
+func (g *gwListener) releaseWSSource(src string) {
+	if src == "" {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.wsSources[src]--; g.wsSources[src] <= 0 {
+		delete(g.wsSources, src)
+	}
+}
+
 // statsDict is the listener's entry in the stats procedure's result.
 func (g *gwListener) statsDict() wamp.Dict {
 	d := g.counters.dict()
@@ -282,12 +320,15 @@ func (g *gwListener) statsDict() wamp.Dict {
 	g.mu.Lock()
 	rl := g.rl
 	g.mu.Unlock()
+	if g.kind == kindWebSocket || g.kind == kindUni {
+		d["refused_per_source"] = g.wsRefusedSource.Load()
+	}
 	if rl != nil { // RawSocket: the handshakes are the rawsocket.Listener's
 		st := rl.Stats()
 		d["connections"] = c64(d["connections"]) + st.Accepted + st.Refused + st.HandshakeFailed
 		d["handshake_failures"] = c64(d["handshake_failures"]) + st.HandshakeFailed + st.Refused
 		d["refused"] = st.Refused
-		d["refused_per_source"] = st.RefusedSource
+		d["refused_per_source"] = st.RefusedSource + g.wsRefusedSource.Load() // uni: both halves
 		d["pending_handshakes"] = st.PendingHandshake
 	}
 	return d
@@ -304,6 +345,15 @@ func (g *gwListener) wsHandler(ctx context.Context, r *minirouter.Router) http.H
 	cfg.AllowedOrigins = g.spec.AllowedOrigins
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g.counters.connections.Add(1)
+		src, ok := g.takeWSSource(req.RemoteAddr)
+		if !ok {
+			g.counters.handshakeFailures.Add(1)
+			g.wsRefusedSource.Add(1)
+			w.Header().Set("Connection", "close")
+			http.Error(w, "too many connections from this address", http.StatusServiceUnavailable)
+			return
+		}
+		defer g.releaseWSSource(src)
 		served := false
 		h := wstransport.Handler(cfg, func(t wamp.Transport) {
 			served = true
