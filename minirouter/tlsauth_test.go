@@ -5,6 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"log/slog"
+	"net"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +106,23 @@ func TestTLSClientCertificateAuth(t *testing.T) {
 			t.Errorf("%s: joined", tt.name)
 		} else if !errors.As(err, &we) && tt.name != "another CA's certificate" {
 			t.Errorf("%s: %v, want an ABORT", tt.name, err)
+		}
+	}
+	// AutobahnPython presents its certificate over rss:// and joins by it.
+	if py := autobahnPython(t); py != "" {
+		dir := t.TempDir()
+		caFile, err := ca.WriteCA(dir, "ca.pem")
+		if err != nil {
+			t.Fatal(err)
+		}
+		certFile, keyFile, err := testcert.WritePair(dev1, dir, "dev1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		host, port, _ := net.SplitHostPort(l.Addr().String())
+		out, err := exec.CommandContext(ctx, py, "testdata/will_peer.py", host, port, "tls", caFile, certFile, keyFile).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "TLS dev1 device tls") {
+			t.Errorf("AutobahnPython with a client certificate: %v\n%s", err, out)
 		}
 	}
 	// The certificate does not stop another method: dev2 with its ticket.

@@ -2,11 +2,14 @@
 """AutobahnPython (asyncio, RawSocket over TCP, MessagePack) peer for the testament and retention tests.
 
 usage: will_peer.py HOST PORT will|retained|meta
+       will_peer.py HOST PORT tls CA_FILE CERT_FILE KEY_FILE
 
   will      join realm1, call wamp.session.add_testament("device.gone", ["dev-1 lost"], {"why": "power"}),
             publish 21.5 to sensor.temp with retain=True (acknowledged), print READY and wait to be killed
   retained  join realm1, subscribe to sensor.temp with get_retained=True, print "EVENT <arg> retained=<bool>"
             for the first event and leave
+  tls       over TLS (verifying the router with CA_FILE, presenting the client certificate CERT_FILE/KEY_FILE),
+            join realm "site" with authmethods ["tls"] and print "TLS <authid> <authrole> <authmethod>" from WELCOME
   meta      join realm1, register com.example.meta, and print "META <count> <uri> <callees> <mine>": the
             wamp.session.count, the uri of wamp.registration.get(wamp.registration.lookup(...)), its
             wamp.registration.count_callees, and whether wamp.session.get of its own session gives its id
@@ -14,6 +17,7 @@ usage: will_peer.py HOST PORT will|retained|meta
 Ends with a line "OK ..." or "FAIL ...". Run it with /usr/bin/python3 (Debian's python3-autobahn).
 """
 import asyncio
+import ssl
 import sys
 
 import txaio
@@ -46,8 +50,18 @@ def main():
             done.set_result((ok, why))
 
     class Peer(ApplicationSession):
+        def onConnect(self):
+            if role == "tls":
+                self.join("site", authmethods=["tls"])
+            else:
+                super().onConnect()
+
         async def onJoin(self, details):
             try:
+                if role == "tls":
+                    out("TLS %s %s %s" % (details.authid, details.authrole, details.authmethod))
+                    finish(True, "joined by client certificate")
+                    return
                 if role == "will":
                     await self.call("wamp.session.add_testament", "device.gone", ["dev-1 lost"], {"why": "power"})
                     await self.publish("sensor.temp", 21.5, options=PublishOptions(retain=True, acknowledge=True))
@@ -77,11 +91,21 @@ def main():
             except Exception as e:
                 finish(False, "%s: %s" % (type(e).__name__, e))
 
+        def onLeave(self, details):
+            finish(False, "left: %s %s" % (details.reason, details.message))
+
     factory = WampRawSocketClientFactory(lambda: Peer(ComponentConfig("realm1", {})), serializer=MsgPackSerializer())
+    tls = None
+    if role == "tls":
+        tls = ssl.create_default_context(cafile=sys.argv[4])
+        tls.load_cert_chain(sys.argv[5], sys.argv[6])
 
     async def connect():
         try:
-            await loop.create_connection(factory, host, port)
+            if tls is not None:
+                await loop.create_connection(factory, host, port, ssl=tls, server_hostname=host)
+            else:
+                await loop.create_connection(factory, host, port)
         except Exception as e:
             finish(False, "connect failed: %s" % e)
 
