@@ -111,10 +111,13 @@ func roleFilter(m *wamp.Call) (roles []string, ok bool) {
 }
 
 // sessionsOf returns the realm's session IDs with an authrole in roles
-// (all when roles is nil), sorted.
+// (all when roles is nil), sorted; sessions on their way out are left out.
 func (rl *realm) sessionsOf(roles []string) []any {
 	ids := make([]uint64, 0, len(rl.members))
 	for id, s := range rl.members {
+		if s.detached {
+			continue // leaving (it said or was sent GOODBYE)
+		}
 		if roles == nil || slices.Contains(roles, s.auth.authrole) {
 			ids = append(ids, uint64(id))
 		}
@@ -149,7 +152,7 @@ func sessionGet(rl *realm, s *session, m *wamp.Call) wamp.Message {
 		return badMetaArgument(m, "session ID expected")
 	}
 	other := rl.members[id]
-	if other == nil {
+	if other == nil || other.detached {
 		return errorFor(wamp.CALL, m.Request, wamp.ErrNoSuchSession.URI, "")
 	}
 	return result(m, other.metaDetails())

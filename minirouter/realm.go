@@ -84,6 +84,11 @@ func newRealm(r *Router, rc RealmConfig) (*realm, error) {
 func (rl *realm) detach(s *session) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
+	rl.detachLocked(s)
+}
+
+// detachLocked is detach with rl.mu held.
+func (rl *realm) detachLocked(s *session) {
 	if s.detached {
 		return
 	}

@@ -381,7 +381,30 @@ func (s *session) shutdown() {
 		return
 	}
 	s.realm.detach(s)
-	if err := s.conn.Send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseSystemShutdown.URI}); err == nil {
+	s.sayGoodbye(wamp.CloseSystemShutdown.URI, "")
+}
+
+// kill ends s for a wamp.session.kill* meta call: s leaves the routing
+// tables (its realm's mu is held) and is sent GOODBYE with reason and
+// message; its reader closes the connection when the client answers. It
+// reports whether s was still there to kill.
+func (s *session) kill(reason wamp.URI, message string) bool {
+	if !s.leaving.CompareAndSwap(false, true) {
+		return false
+	}
+	s.realm.detachLocked(s)
+	s.sayGoodbye(reason, message)
+	return true
+}
+
+// sayGoodbye queues the router's GOODBYE, or closes the connection when it
+// cannot be queued.
+func (s *session) sayGoodbye(reason wamp.URI, message string) {
+	d := wamp.Dict{}
+	if message != "" {
+		d["message"] = message
+	}
+	if err := s.conn.Send(&wamp.Goodbye{Details: d, Reason: reason}); err == nil {
 		s.r.stats.messagesOut.Add(1)
 	} else {
 		s.conn.Close(ErrRouterClosed)

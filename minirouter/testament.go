@@ -37,6 +37,10 @@ var metaProcedures = map[wamp.URI]metaHandler{
 	"wamp.session.count":            sessionCount,
 	"wamp.session.list":             sessionList,
 	"wamp.session.get":              sessionGet,
+	"wamp.session.kill":             sessionKill,
+	"wamp.session.kill_by_authid":   sessionKillByAuthID,
+	"wamp.session.kill_by_authrole": sessionKillByAuthRole,
+	"wamp.session.kill_all":         sessionKillAll,
 
 	"wamp.registration.list":          registrationList,
 	"wamp.registration.lookup":        registrationLookup,
