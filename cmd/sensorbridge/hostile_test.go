@@ -33,11 +33,14 @@ import (
 // test, a 64 KiB message limit, an open realm for the well-behaved sessions and most attackers, and a
 // realm with a user whose ticket the attacker gets wrong (apart: the router throttles failed
 // authentications per address, refusing every HELLO from it to a realm with users, and limit_local makes
-// it do so for this test's loopback address too).
+// it do so for this test's loopback address too). Every attacker comes from that one address, so the
+// per-address connection bound (tested on its own, TestListenerPerSourceLimit and
+// TestWebSocketPerSourceLimit) is lifted: each of the other defences is what meets its attack here.
 const hostileConfig = `{
   "listeners": [{"url": "rs://127.0.0.1:0"}, {"url": "ws://127.0.0.1:0/ws"}],
   "realms": [{"name": "site"}, {"name": "locked", "users": [{"authid": "dev", "ticket": "right-ticket"}]}],
-  "limits": {"handshake_timeout": "1s", "hello_timeout": "1s", "max_message_size": 65536, "limit_local": true},
+  "limits": {"handshake_timeout": "1s", "hello_timeout": "1s", "max_message_size": 65536, "limit_local": true,
+             "max_connections_per_source": 100000},
   "log": {"format": "json", "level": "info"}
 }`
 
