@@ -41,7 +41,8 @@ type rpcRun struct {
 	errs     atomic.Uint64
 }
 
-// caller is one caller session with its calls in flight.
+// caller is one caller session with its calls in flight. Its fields but
+// open belong to its goroutine (first calls, then readLoop).
 type caller struct {
 	run    *rpcRun
 	conn   *peer.Conn
@@ -101,15 +102,13 @@ func runRPC(ctx context.Context, c *config, tg *target) (*result, error) {
 			conn: peer.New(s.t, peer.Config{QueueMessages: 2*c.inflight + 16, QueueBytes: 64 << 20})}
 		callers[i] = cl
 		readers.Add(1)
-		go func() {
+		go func() { // the caller's state is this goroutine's alone: it sends the first calls too
 			defer readers.Done()
+			for range c.inflight {
+				cl.call()
+			}
 			cl.readLoop()
 		}()
-	}
-	for _, cl := range callers {
-		for range c.inflight {
-			cl.call()
-		}
 	}
 	sleepCtx(ctx, c.duration)
 	run.stop.Store(true)
