@@ -1,7 +1,6 @@
 package minirouter
 
 import (
-	"net"
 	"sync"
 	"time"
 )
@@ -15,23 +14,6 @@ const (
 	// idle longest is forgotten first.
 	throttleSources = 4096
 )
-
-// sourceOf returns the source address of a remote address: its host
-// ("192.0.2.7" of "192.0.2.7:5000"), or the whole string when it has no
-// port (a Unix socket, "inproc").
-func sourceOf(remote string) string {
-	if host, _, err := net.SplitHostPort(remote); err == nil {
-		return host
-	}
-	return remote
-}
-
-// localSource reports whether src is a loopback address or not an IP
-// address at all (a Unix socket, an in-process connection).
-func localSource(src string) bool {
-	ip := net.ParseIP(src)
-	return ip == nil || ip.IsLoopback()
-}
 
 // authThrottle limits failed authentications per source address with a
 // token bucket: burst failures, then one per interval. A source out of

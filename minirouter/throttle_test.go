@@ -40,24 +40,3 @@ func TestAuthThrottle(t *testing.T) {
 		t.Errorf("%d sources remembered, at most %d", len(th.sources), throttleSources)
 	}
 }
-
-func TestSourceOf(t *testing.T) {
-	for in, want := range map[string]string{
-		"192.0.2.7:5000": "192.0.2.7", "[::1]:80": "::1", "inproc": "inproc", "/run/x.sock": "/run/x.sock", "": "",
-	} {
-		if got := sourceOf(in); got != want {
-			t.Errorf("sourceOf(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestLocalSource(t *testing.T) {
-	for src, want := range map[string]bool{
-		"127.0.0.1": true, "127.3.2.1": true, "::1": true, "inproc": true, "/run/x.sock": true, "": true,
-		"192.0.2.7": false, "10.0.0.1": false, "2001:db8::1": false,
-	} {
-		if got := localSource(src); got != want {
-			t.Errorf("localSource(%q) = %v", src, got)
-		}
-	}
-}

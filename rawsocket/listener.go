@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/edgewamp/edgewamp/internal/netsource"
 )
 
 // Listener defaults.
@@ -73,8 +75,7 @@ type Listener struct {
 	accepted, refused, failed, acceptErrors atomic.Uint64
 	refusedSource                           atomic.Uint64
 
-	smu     sync.Mutex     // protects sources
-	sources map[string]int // open connections per limited source address
+	sources netsource.Counter // open connections per source address
 
 	errOnce sync.Once
 	errc    chan struct{} // closed when the accept loop ends
@@ -117,7 +118,7 @@ func NewListener(nl net.Listener, cfg ListenConfig) *Listener {
 		refuse: make(chan struct{}, maxRefusing),
 		errc:   make(chan struct{}),
 
-		sources: make(map[string]int),
+		sources: netsource.Counter{Max: cfg.MaxConnectionsPerSource, LimitLocal: cfg.LimitLocalSources},
 	}
 	l.wg.Add(1)
 	go l.acceptLoop()
@@ -216,7 +217,7 @@ func (l *Listener) acceptLoop() {
 			l.refuseConn(nc)
 			continue
 		}
-		src, ok := l.takeSource(nc)
+		src, ok := l.sources.Take(nc.RemoteAddr().String())
 		if !ok {
 			l.pending.Add(-1)
 			l.open.Add(-1)
@@ -226,43 +227,7 @@ func (l *Listener) acceptLoop() {
 			continue
 		}
 		l.wg.Add(1)
-		go l.handshake(nc, func() { l.open.Add(-1); l.releaseSource(src) })
-	}
-}
-
-// takeSource counts a new connection from nc's source address and reports
-// whether it is within MaxConnectionsPerSource; src is "" for a connection
-// that is not counted.
-func (l *Listener) takeSource(nc net.Conn) (src string, ok bool) {
-	if l.cfg.MaxConnectionsPerSource <= 0 {
-		return "", true
-	}
-	host, _, err := net.SplitHostPort(nc.RemoteAddr().String())
-	ip := net.ParseIP(host)
-	if err != nil || ip == nil || (ip.IsLoopback() && !l.cfg.LimitLocalSources) {
-		if !l.cfg.LimitLocalSources {
-			return "", true
-		}
-		host = "local:" + nc.RemoteAddr().String() // a Unix socket: one source (never "")
-	}
-	l.smu.Lock()
-	defer l.smu.Unlock()
-	if l.sources[host] >= l.cfg.MaxConnectionsPerSource {
-		return "", false
-	}
-	l.sources[host]++
-	return host, true
-}
-
-// releaseSource uncounts a connection from src (see takeSource).
-func (l *Listener) releaseSource(src string) {
-	if src == "" {
-		return
-	}
-	l.smu.Lock()
-	defer l.smu.Unlock()
-	if l.sources[src]--; l.sources[src] <= 0 {
-		delete(l.sources, src)
+		go l.handshake(nc, func() { l.open.Add(-1); l.sources.Release(src) })
 	}
 }
 

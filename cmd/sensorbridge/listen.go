@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/edgewamp/edgewamp/internal/netsource"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/serialtransport"
@@ -63,7 +64,7 @@ type gwListener struct {
 	wsCfg                wstransport.ServerConfig
 	counters             listenerCounters
 	rl                   *rawsocket.Listener // RawSocket: set by serve (mu)
-	wsSources            map[string]int      // WebSocket: requests in progress per limited client address (mu)
+	wsSources            netsource.Counter   // WebSocket: requests in progress per client address (set by run)
 	wsRefusedSource      atomic.Uint64       // WebSocket: upgrades refused for maxPerSource
 }
 
@@ -278,41 +279,6 @@ func (g *gwListener) serveRaw(ctx context.Context, r *minirouter.Router, l net.L
 	}
 }
 
-// takeWSSource counts a WebSocket request from remote (host:port) against
-// the per-address bound (maxPerSource, default 64; loopback not counted
-// unless limitLocal) and reports whether it is within it; src is "" when
-// the request is not counted.
-func (g *gwListener) takeWSSource(remote string) (src string, ok bool) {
-	host, _, err := net.SplitHostPort(remote)
-	ip := net.ParseIP(host)
-	if err != nil || ip == nil || (ip.IsLoopback() && !g.limitLocal) {
-		return "", true
-	}
-	max := cmp.Or(g.maxPerSource, minirouter.DefaultMaxConnsPerSource)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.wsSources == nil {
-		g.wsSources = make(map[string]int)
-	}
-	if g.wsSources[host] >= max {
-		return "", false
-	}
-	g.wsSources[host]++
-	return host, true
-}
-
-// releaseWSSource uncounts a request counted by takeWSSource.
-func (g *gwListener) releaseWSSource(src string) {
-	if src == "" {
-		return
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.wsSources[src]--; g.wsSources[src] <= 0 {
-		delete(g.wsSources, src)
-	}
-}
-
 // statsDict is the listener's entry in the stats procedure's result.
 func (g *gwListener) statsDict() wamp.Dict {
 	d := g.counters.dict()
@@ -345,7 +311,7 @@ func (g *gwListener) wsHandler(ctx context.Context, r *minirouter.Router) http.H
 	cfg.AllowedOrigins = g.spec.AllowedOrigins
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		g.counters.connections.Add(1)
-		src, ok := g.takeWSSource(req.RemoteAddr)
+		src, ok := g.wsSources.Take(req.RemoteAddr)
 		if !ok {
 			g.counters.handshakeFailures.Add(1)
 			g.wsRefusedSource.Add(1)
@@ -353,7 +319,7 @@ func (g *gwListener) wsHandler(ctx context.Context, r *minirouter.Router) http.H
 			http.Error(w, "too many connections from this address", http.StatusServiceUnavailable)
 			return
 		}
-		defer g.releaseWSSource(src)
+		defer g.wsSources.Release(src)
 		served := false
 		h := wstransport.Handler(cfg, func(t wamp.Transport) {
 			served = true

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/internal/demo"
+	"github.com/edgewamp/edgewamp/internal/netsource"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wstransport"
 )
@@ -46,6 +48,7 @@ func run(ctx context.Context, cfg *config) error {
 		l.rawCfg = rc.RawSocket
 		l.maxPending, l.maxConns = cfg.limits.MaxPendingHandshakes, cfg.limits.MaxConnections
 		l.maxPerSource, l.limitLocal = cfg.limits.MaxConnectionsPerSource, cfg.limits.LimitLocal
+		l.wsSources = netsource.Counter{Max: cmp.Or(l.maxPerSource, minirouter.DefaultMaxConnsPerSource), LimitLocal: l.limitLocal}
 		l.wsCfg = wstransport.ServerConfig{MaxMessageSize: cfg.limits.MaxMessageSize,
 			HandshakeTimeout: time.Duration(cfg.limits.HandshakeTimeout)}
 		if spec.MaxMessageSize > 0 { // this listener's own bound
