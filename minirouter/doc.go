@@ -11,21 +11,38 @@
 // goroutine (the one running ServeTransport) and a peer.Conn whose writer
 // runs only while something is queued. The reader waits for HELLO (within
 // Config.HelloTimeout), authenticates the client (auth.go: anonymous, or
-// ticket, WAMP-CRA plain or salted, and cryptosign for the realm's
-// RealmConfig.Users, within the same deadline), answers WELCOME, and
-// then handles each message in turn: broker.go (subscribe, publish), dealer.go
-// (register, call, yield, cancel, timeouts), with the routing tables of
+// ticket, WAMP-CRA plain or salted, cryptosign and TLS client certificates
+// for the realm's RealmConfig.Users, within the same deadline; failures
+// throttled per source address in throttle.go, unknown principals given a
+// decoy challenge), answers WELCOME, and then handles each message in turn:
+// broker.go (subscribe, publish; retain.go, dedup.go), dealer.go (register,
+// call, yield, cancel, timeouts), each request first checked against the
+// realm's RealmConfig.Permissions (authz.go), with the routing tables of
 // match.go (exact URIs in maps, prefixes by length, wildcards in a trie by
-// URI component). Anything illegal in the session's state is answered with
-// ABORT wamp.error.protocol_violation and ends only that session.
+// URI component). The router answers the meta procedures itself
+// (meta.go, metakill.go, testament.go) and publishes the meta events.
+// Anything illegal in the session's state is answered with ABORT
+// wamp.error.protocol_violation and ends only that session.
 //
 // WELCOME announces exactly the features implemented:
 //
-//	broker: pattern_based_subscription, publisher_exclusion,
-//	        publisher_identification, subscriber_blackwhite_listing
+//	broker: event_retention, pattern_based_subscription, publisher_exclusion,
+//	        publisher_identification, session_meta_api,
+//	        subscriber_blackwhite_listing, subscription_meta_api
 //	dealer: call_canceling, call_timeout, caller_identification,
 //	        pattern_based_registration, progressive_call_results,
-//	        shared_registration
+//	        registration_meta_api, session_meta_api, shared_registration,
+//	        testament_meta_api
+//
+// # Limits
+//
+// Every bound is in Config or RealmConfig with a default, answered per spec
+// when hit and counted in [Stats]: pending handshakes and connections per
+// source address in [Router.Serve] (RawSocket error code 4), sessions per
+// router and per realm (ABORT wamp.error.unavailable), subscriptions,
+// registrations and pending calls per session (ERROR
+// wamp.error.unavailable), a publish rate per session (the reader slows
+// down; nothing is dropped), and the retained events per realm.
 //
 // # Uplink
 //
@@ -33,7 +50,8 @@
 // a local in-process session subscribes to the Publish rules and registers
 // the Import rules; a device.Reconnector session upstream subscribes to the
 // Subscribe rules, registers the exported procedures and publishes the
-// queued events (uplinkqueue.go, acknowledged one at a time, in order). The
+// queued events (uplinkqueue.go, acknowledged one at a time, in order,
+// numbered with [PubSeqOption] so that a resent one is delivered once). The
 // exported procedures follow the realm's registrations through a watcher
 // (watch.go): the dealer kicks a 1-slot channel under realm.mu whenever a
 // registration appears or goes, and the uplink reads a snapshot and
