@@ -17,6 +17,9 @@ var errCallTimeout = errors.New("device: call timeout")
 type callOutcome struct {
 	res wamp.Payload
 	err error
+	// ended: the outcome is the session's end, set by shutdown (which may
+	// run while the reader still holds the call; see recycleCall).
+	ended bool
 }
 
 // call is a pending CALL. The reader pushes progressive results and the final
@@ -33,8 +36,33 @@ type call struct {
 	finished bool // final is set
 }
 
-func newCall(wantProgress bool, max int) *call {
-	return &call{wantProgress: wantProgress, max: max, wake: make(chan struct{}, 1)}
+// newCall returns a pending call record, recycled from this client's
+// finished calls when there is one.
+func (c *Client) newCall(wantProgress bool) *call {
+	cl, ok := c.callPool.Get().(*call)
+	if !ok {
+		cl = &call{wake: make(chan struct{}, 1)}
+	}
+	cl.wantProgress, cl.max = wantProgress, c.cfg.ProgressQueue
+	return cl
+}
+
+// recycleCall keeps cl, whose final outcome Call has taken, for a later call
+// of this client. It is only called when the reader finished cl: the reader
+// removed cl from c.calls before finishing it and, being the goroutine that
+// handles every RESULT, pushes nothing to it afterwards. At most its kick may
+// still land in wake, which a later Call takes as a spurious wake-up (take
+// finds nothing). A call finished by shutdown, or dropped by Call itself on
+// ctx, is left to the garbage collector: the reader may still hold it.
+func (c *Client) recycleCall(cl *call) {
+	cl.mu.Lock()
+	cl.progress, cl.final, cl.finished = nil, callOutcome{}, false
+	cl.mu.Unlock()
+	select {
+	case <-cl.wake:
+	default:
+	}
+	c.callPool.Put(cl)
 }
 
 // push queues a progressive result; it reports false when it was dropped
@@ -110,7 +138,7 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 			defer cancel()
 		}
 	}
-	cl := newCall(progressFn != nil, c.cfg.ProgressQueue)
+	cl := c.newCall(progressFn != nil)
 	id := c.reqs.Next()
 	c.mu.Lock()
 	if c.calls == nil {
@@ -120,8 +148,11 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 	c.calls[id] = cl
 	c.mu.Unlock()
 
-	msg := &wamp.Call{Request: id, Options: o.dict(), Procedure: proc, Payload: p}
-	if err := c.send(ctx, msg); err != nil {
+	msg := callMsgs.get()
+	*msg = wamp.Call{Request: id, Options: o.dict(), Procedure: proc, Payload: p}
+	err := c.send(ctx, msg)
+	callMsgs.put(msg)
+	if err != nil {
 		c.dropCall(id)
 		return wamp.Payload{}, c.callCtxErr(ctx, proc, err)
 	}
@@ -134,6 +165,9 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 				progressFn(pp)
 			}
 			if ok {
+				if !final.ended {
+					c.recycleCall(cl)
+				}
 				return final.res, c.callErr(proc, final.err)
 			}
 		case <-ctx.Done():

@@ -77,8 +77,14 @@ type Client struct {
 
 	invSem chan struct{} // one token per running handler
 
+	callPool    sync.Pool // finished *call records, see recycleCall
+	requestPool sync.Pool // answered *request records, see recycleRequest
+
 	events      chan *Event
 	dispatching atomic.Bool
+	// startDispatch is c.dispatch as a func value made once: `go
+	// c.dispatch()` would allocate a closure each time a dispatcher starts.
+	startDispatch func()
 
 	stats stats
 	done  chan struct{}
@@ -88,7 +94,7 @@ type Client struct {
 	requests map[wamp.ID]*request
 	regs     map[wamp.ID]*Registration
 	subs     map[wamp.ID][]*Subscription // a router gives one ID to a session's subscriptions to one topic; slices are copied on write
-	invs     map[wamp.ID]*running
+	invs     map[wamp.ID]*Invocation
 	leaving  bool // Leave sent GOODBYE
 	// running counts handlers that have not yet queued their answer;
 	// drained, when non-nil, is closed when running drops to zero.
@@ -129,8 +135,9 @@ func newClient(conn *peer.Conn, cfg Config, w *wamp.Welcome) *Client {
 		requests:  make(map[wamp.ID]*request),
 		regs:      make(map[wamp.ID]*Registration),
 		subs:      make(map[wamp.ID][]*Subscription),
-		invs:      make(map[wamp.ID]*running),
+		invs:      make(map[wamp.ID]*Invocation),
 	}
+	c.startDispatch = c.dispatch
 	go c.readLoop()
 	return c
 }
@@ -216,7 +223,7 @@ func (c *Client) shutdown(cause error) {
 	c.cancel(err)
 	c.conn.Close(err)
 	for _, cl := range calls {
-		cl.finish(callOutcome{err: err})
+		cl.finish(callOutcome{err: err, ended: true})
 	}
 	for _, r := range requests {
 		close(r.ch)

@@ -223,6 +223,9 @@ func (o *CallOptions) dict() wamp.Dict {
 	if o == nil || (o.Timeout <= 0 && o.Progress == nil && !o.DiscloseMe) {
 		return nil
 	}
+	if o.Timeout <= 0 && !o.DiscloseMe {
+		return receiveProgressOnly
+	}
 	d := wamp.Dict{}
 	if o.Timeout > 0 {
 		ms := o.Timeout.Milliseconds()
@@ -257,8 +260,23 @@ func (o *RegisterOptions) dict() wamp.Dict {
 	return d
 }
 
+// Shared, read-only option dictionaries for the common cases, so that an
+// acknowledged PUBLISH or a progressive CALL builds no map. The encoder only
+// reads them and the pooled messages that point to them are zeroed after
+// sending, so nothing ever writes to them.
+var (
+	acknowledgeOnly     = wamp.Dict{"acknowledge": true}
+	receiveProgressOnly = wamp.Dict{"receive_progress": true}
+)
+
 func (o *PublishOptions) dict() wamp.Dict {
 	if o == nil {
+		return nil
+	}
+	if o.ExcludeMe == nil && len(o.Exclude) == 0 && len(o.Eligible) == 0 && !o.DiscloseMe && len(o.Extra) == 0 {
+		if o.Acknowledge {
+			return acknowledgeOnly
+		}
 		return nil
 	}
 	d := wamp.Dict{}

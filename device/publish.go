@@ -13,24 +13,35 @@ import (
 // sending: it waits for room in the send queue (until ctx is done) but never
 // for the network beyond that. With o.Acknowledge it waits for the router's
 // PUBLISHED, and an ERROR answer is returned as the *wamp.Error.
+//
+// Publish keeps no reference to p once it returns. Without options (or with
+// none set) it allocates nothing: the PUBLISH is encoded into a pooled buffer
+// before Publish returns.
 func (c *Client) Publish(ctx context.Context, topic wamp.URI, p wamp.Payload, o *PublishOptions) error {
 	if o == nil || !o.Acknowledge {
-		err := c.send(ctx, &wamp.Publish{Request: c.reqs.Next(), Options: o.dict(), Topic: topic, Payload: p})
+		m := publishMsgs.get()
+		*m = wamp.Publish{Request: c.reqs.Next(), Options: o.dict(), Topic: topic, Payload: p}
+		err := c.send(ctx, m)
+		publishMsgs.put(m)
 		if err != nil {
 			return fmt.Errorf("device: publish %s: %w", topic, err)
 		}
 		c.stats.published.Add(1)
 		return nil
 	}
-	r := &request{kind: wamp.PUBLISH, ch: make(chan wamp.Message, 1)}
+	r := c.newRequest(wamp.PUBLISH)
 	id, err := c.addRequest(r)
 	if err != nil {
 		return fmt.Errorf("device: publish %s: %w", topic, err)
 	}
-	ans, err := c.roundTrip(ctx, id, r, &wamp.Publish{Request: id, Options: o.dict(), Topic: topic, Payload: p})
+	m := publishMsgs.get()
+	*m = wamp.Publish{Request: id, Options: o.dict(), Topic: topic, Payload: p}
+	ans, err := c.roundTrip(ctx, id, r, m)
+	publishMsgs.put(m)
 	if err != nil {
 		return fmt.Errorf("device: publish %s: %w", topic, err)
 	}
+	c.recycleRequest(r)
 	c.stats.published.Add(1)
 	if e, ok := ans.(*wamp.ErrorMessage); ok {
 		return e.Err()

@@ -34,6 +34,10 @@ type Invocation struct {
 	c            *Client
 	request      wamp.ID
 	wantProgress bool
+	// While the handler runs, the invocation is in c.invs. cancel ends the
+	// handler's context; interrupted (c.mu) records an INTERRUPT.
+	cancel      context.CancelCauseFunc
+	interrupted bool
 }
 
 // Progress sends a progressive result to the caller. It returns
@@ -62,12 +66,6 @@ type Registration struct {
 // Unregister, after the router revoked it, and after the session ended.
 func (r *Registration) Active() bool { return r.active.Load() }
 
-// running is an invocation whose handler is running.
-type running struct {
-	cancel      context.CancelCauseFunc
-	interrupted atomic.Bool
-}
-
 // errInterrupted is the handler context's cause after INTERRUPT.
 var errInterrupted = errors.New("device: invocation interrupted by the caller")
 
@@ -79,7 +77,8 @@ func (c *Client) Register(ctx context.Context, proc wamp.URI, h Handler, o *Regi
 		return nil, fmt.Errorf("device: register %s: nil handler", proc)
 	}
 	reg := &Registration{Procedure: proc, handler: h}
-	r := &request{kind: wamp.REGISTER, ch: make(chan wamp.Message, 1), reg: reg}
+	r := c.newRequest(wamp.REGISTER)
+	r.reg = reg
 	id, err := c.addRequest(r)
 	if err != nil {
 		return nil, fmt.Errorf("device: register %s: %w", proc, err)
@@ -88,6 +87,7 @@ func (c *Client) Register(ctx context.Context, proc wamp.URI, h Handler, o *Regi
 	if err != nil {
 		return nil, fmt.Errorf("device: register %s: %w", proc, err)
 	}
+	c.recycleRequest(r)
 	switch ans := ans.(type) {
 	case *wamp.Registered:
 		return reg, nil
@@ -108,7 +108,7 @@ func (c *Client) Unregister(ctx context.Context, reg *Registration) error {
 		delete(c.regs, reg.ID)
 	}
 	c.mu.Unlock()
-	r := &request{kind: wamp.UNREGISTER, ch: make(chan wamp.Message, 1)}
+	r := c.newRequest(wamp.UNREGISTER)
 	id, err := c.addRequest(r)
 	if err != nil {
 		return fmt.Errorf("device: unregister %s: %w", reg.Procedure, err)
@@ -117,6 +117,7 @@ func (c *Client) Unregister(ctx context.Context, reg *Registration) error {
 	if err != nil {
 		return fmt.Errorf("device: unregister %s: %w", reg.Procedure, err)
 	}
+	c.recycleRequest(r)
 	if e, ok := ans.(*wamp.ErrorMessage); ok {
 		return e.Err()
 	}
@@ -198,27 +199,28 @@ func (c *Client) handleInvocation(m *wamp.Invocation) {
 	inv.wantProgress, _ = wamp.OptBool(m.Details, "receive_progress")
 
 	ctx, cancel := context.WithCancelCause(c.ctx)
-	run := &running{cancel: cancel}
+	inv.cancel = cancel
 	c.mu.Lock()
-	c.invs[m.Request] = run
+	c.invs[m.Request] = inv
 	c.running++
 	c.mu.Unlock()
-	go c.runHandler(ctx, reg.handler, inv, run)
+	go c.runHandler(ctx, reg.handler, inv)
 }
 
 // runHandler runs one handler and sends its YIELD or ERROR.
-func (c *Client) runHandler(ctx context.Context, h Handler, inv *Invocation, run *running) {
+func (c *Client) runHandler(ctx context.Context, h Handler, inv *Invocation) {
 	defer func() { <-c.invSem }()
 	defer c.handlerDone()
 	res, err := callHandler(ctx, h, inv)
 	c.mu.Lock()
 	delete(c.invs, inv.request)
+	interrupted := inv.interrupted
 	c.mu.Unlock()
-	run.cancel(nil)
+	inv.cancel(nil)
 	if c.ctx.Err() != nil {
 		return // session over: nobody to answer
 	}
-	if run.interrupted.Load() {
+	if interrupted {
 		// The caller cancelled: the router expects ERROR wamp.error.canceled (mode "kill").
 		c.sendErrorCtx(wamp.INVOCATION, inv.request, &wamp.Error{URI: wamp.ErrCanceled.URI, Payload: wamp.Payload{Args: wamp.List{"canceled"}}})
 		return
@@ -231,7 +233,11 @@ func (c *Client) runHandler(ctx context.Context, h Handler, inv *Invocation, run
 		c.sendErrorCtx(wamp.INVOCATION, inv.request, we)
 		return
 	}
-	if err := c.send(c.ctx, &wamp.Yield{Request: inv.request, Payload: res}); err != nil {
+	y := yieldMsgs.get()
+	*y = wamp.Yield{Request: inv.request, Payload: res}
+	err = c.send(c.ctx, y)
+	yieldMsgs.put(y)
+	if err != nil {
 		c.log.Debug("device: sending YIELD failed", "procedure", string(inv.Procedure), "error", err)
 	}
 }
@@ -250,13 +256,15 @@ func callHandler(ctx context.Context, h Handler, inv *Invocation) (res wamp.Payl
 // handleInterrupt cancels a running handler's context.
 func (c *Client) handleInterrupt(m *wamp.Interrupt) {
 	c.mu.Lock()
-	run := c.invs[m.Request]
+	inv := c.invs[m.Request]
+	if inv != nil {
+		inv.interrupted = true
+	}
 	c.mu.Unlock()
-	if run == nil {
+	if inv == nil {
 		return // already answered
 	}
-	run.interrupted.Store(true)
-	run.cancel(errInterrupted)
+	inv.cancel(errInterrupted)
 }
 
 // sendError sends ERROR for a request without waiting (from the reader).

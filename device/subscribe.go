@@ -56,7 +56,8 @@ func (c *Client) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler, 
 		return nil, fmt.Errorf("device: subscribe %s: nil handler", topic)
 	}
 	sub := &Subscription{Topic: topic, handler: h}
-	r := &request{kind: wamp.SUBSCRIBE, ch: make(chan wamp.Message, 1), sub: sub}
+	r := c.newRequest(wamp.SUBSCRIBE)
+	r.sub = sub
 	id, err := c.addRequest(r)
 	if err != nil {
 		return nil, fmt.Errorf("device: subscribe %s: %w", topic, err)
@@ -65,6 +66,7 @@ func (c *Client) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler, 
 	if err != nil {
 		return nil, fmt.Errorf("device: subscribe %s: %w", topic, err)
 	}
+	c.recycleRequest(r)
 	switch ans := ans.(type) {
 	case *wamp.Subscribed:
 		return sub, nil
@@ -94,7 +96,7 @@ func (c *Client) Unsubscribe(ctx context.Context, sub *Subscription) error {
 		delete(c.subs, sub.ID)
 	}
 	c.mu.Unlock()
-	r := &request{kind: wamp.UNSUBSCRIBE, ch: make(chan wamp.Message, 1)}
+	r := c.newRequest(wamp.UNSUBSCRIBE)
 	id, err := c.addRequest(r)
 	if err != nil {
 		return fmt.Errorf("device: unsubscribe %s: %w", sub.Topic, err)
@@ -103,6 +105,7 @@ func (c *Client) Unsubscribe(ctx context.Context, sub *Subscription) error {
 	if err != nil {
 		return fmt.Errorf("device: unsubscribe %s: %w", sub.Topic, err)
 	}
+	c.recycleRequest(r)
 	if e, ok := ans.(*wamp.ErrorMessage); ok {
 		return e.Err()
 	}
@@ -185,7 +188,7 @@ func (c *Client) handleEvent(m *wamp.Event) {
 			continue
 		}
 		if c.dispatching.CompareAndSwap(false, true) {
-			go c.dispatch()
+			go c.startDispatch()
 		}
 	}
 }
