@@ -2,7 +2,8 @@
 # build.sh: release binaries for the boards, into dist/<target>/.
 #
 # Each target gets edge-agent (full: RawSocket over TCP, TLS and Unix sockets, serial, authentication),
-# edge-agent-minimal (RawSocket and serial only: build tags edgewamp_notls,edgewamp_noauth) and
+# edge-agent-minimal (RawSocket and serial only: build tags edgewamp_notls,edgewamp_noauth,edgewamp_termios,
+# the last opening serial ports with termios ioctls instead of go.bug.st/serial, which links regexp) and
 # sensorbridge, all static (CGO_ENABLED=0), stripped (-s -w) and -trimpath, with the version stamped
 # through -ldflags -X main.version (what -version prints). A SHA256SUMS file is written per target, and
 # the deployment kit (deploy/: install.sh, systemd units, OpenWrt init scripts, starting configurations)
@@ -24,7 +25,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 ALL_TARGETS=(linux-armv6 linux-armv7 linux-arm64 linux-mips linux-mipsle linux-amd64)
-MINIMAL_TAGS="edgewamp_notls,edgewamp_noauth"
+MINIMAL_TAGS="edgewamp_notls,edgewamp_noauth,edgewamp_termios"
 
 if [ -z "${VERSION:-}" ]; then
   VERSION="$(git describe --tags --always --dirty 2>/dev/null || echo dev)"

@@ -1,6 +1,7 @@
 // Package serialtransport carries WAMP over a serial line (a UART, a USB
 // serial adapter, a pty): any io.ReadWriteCloser, with [OpenPort] for real
-// ports through go.bug.st/serial. A UART is not a reliable stream (noise,
+// ports through go.bug.st/serial (or, built with the edgewamp_termios tag on
+// Linux, through termios ioctls of its own). A UART is not a reliable stream (noise,
 // lost bytes, a microcontroller that resets mid-frame), so messages travel in
 // self-delimiting, checked frames with acknowledged delivery. This comment is
 // the protocol's specification, byte by byte, for implementations in other
@@ -151,5 +152,7 @@
 // draining while a write blocks. Each link has one timer goroutine
 // (retransmission, keepalive).
 //
-// The package does not link net/http (go.bug.st/serial links regexp).
+// The package does not link net/http. go.bug.st/serial links regexp (its
+// port-name filter, about 200 KiB on ARMv7); the edgewamp_termios build,
+// which the minimal edge-agent uses, links neither.
 package serialtransport

@@ -1,3 +1,5 @@
+//go:build !edgewamp_termios || !linux || ppc64 || ppc64le
+
 package serialtransport
 
 import (
@@ -21,6 +23,11 @@ import (
 //
 // The result also has SetReadDeadline(time.Time) error. Read and Write may
 // be called concurrently with each other; Close from any goroutine.
+//
+// A build with the edgewamp_termios tag opens Linux ports with termios
+// ioctls instead (port_termios.go: the same behaviour, without
+// go.bug.st/serial and the regexp package it links); that build has no
+// [PortError] (its errors are *os.PathError and syscall.Errno).
 func OpenPort(path string, baud int) (io.ReadWriteCloser, error) {
 	if baud <= 0 {
 		baud = DefaultBaud

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -30,9 +31,28 @@ func openPTY(t *testing.T) *ptytest.PTY {
 	return p
 }
 
+// portOpeners are the serial port implementations the port tests run
+// against: OpenPort (go.bug.st/serial, or termios in an edgewamp_termios
+// build) and, on Linux, openTermios (port_termios_test.go adds it).
+var portOpeners = []struct {
+	name string
+	open func(path string, baud int) (io.ReadWriteCloser, error)
+}{{"OpenPort", OpenPort}}
+
+// eachOpener runs f as a subtest per implementation.
+func eachOpener(t *testing.T, f func(t *testing.T, open func(string, int) (io.ReadWriteCloser, error))) {
+	for _, o := range portOpeners {
+		t.Run(o.name, func(t *testing.T) { f(t, o.open) })
+	}
+}
+
 func TestOpenPortQuirks(t *testing.T) {
+	eachOpener(t, testOpenPortQuirks)
+}
+
+func testOpenPortQuirks(t *testing.T, open func(string, int) (io.ReadWriteCloser, error)) {
 	p := openPTY(t)
-	port, err := OpenPort(p.SlavePath, 115200)
+	port, err := open(p.SlavePath, 115200)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +96,26 @@ func TestOpenPortQuirks(t *testing.T) {
 }
 
 func TestOpenPortErrors(t *testing.T) {
-	_, err := OpenPort("/dev/does-not-exist-serialtransport", 0)
+	eachOpener(t, testOpenPortErrors)
+}
+
+func testOpenPortErrors(t *testing.T, open func(string, int) (io.ReadWriteCloser, error)) {
+	_, err := open("/dev/does-not-exist-serialtransport", 0)
 	if !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("OpenPort(missing) = %v", err)
+		t.Fatalf("open(missing) = %v", err)
+	}
+	// not a tty
+	regular := filepath.Join(t.TempDir(), "regular")
+	if err := os.WriteFile(regular, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if port, err := open(regular, 0); err == nil {
+		port.Close()
+		t.Fatal("open(a regular file) succeeded")
 	}
 	// hangup: the master goes away, Read fails instead of spinning
 	p := openPTY(t)
-	port, err := OpenPort(p.SlavePath, 9600)
+	port, err := open(p.SlavePath, 9600)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ func TestQemuMIPS(t *testing.T) {
 }
 
 // minimalTags are the build tags of the minimal edge-agent (scripts/build.sh).
-const minimalTags = "edgewamp_notls,edgewamp_noauth"
+const minimalTags = "edgewamp_notls,edgewamp_noauth,edgewamp_termios"
 
 // TestQemuARMv7Minimal runs the minimal build (no TLS, no auth) like the full
 // one, and checks that it refuses what it lacks with a message saying so.

@@ -167,14 +167,15 @@ func TestFootprint(t *testing.T) {
 }
 
 // minimalTags are the build tags of the minimal edge-agent (scripts/build.sh): RawSocket and serial,
-// no TLS, no authentication.
-const minimalTags = "edgewamp_notls,edgewamp_noauth"
+// no TLS, no authentication, serial ports through termios (serialtransport) instead of go.bug.st/serial.
+const minimalTags = "edgewamp_notls,edgewamp_noauth,edgewamp_termios"
 
 // minimalForbidden are what the minimal edge-agent must not link: TLS and what comes with it, HTTP,
-// and package auth's cryptography.
+// package auth's cryptography, and go.bug.st/serial with the regexp package it links.
 var minimalForbidden = []string{
 	"crypto/tls", "crypto/x509", "net/http", "text/template",
 	module + "/auth", "crypto/ed25519", "crypto/pbkdf2",
+	"go.bug.st/serial", "regexp",
 }
 
 // TestMinimalFootprint checks the minimal edge-agent's import graph on every platform, and that the
