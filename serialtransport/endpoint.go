@@ -2,11 +2,10 @@ package serialtransport
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -401,12 +400,14 @@ func (e *endpoint) writeLocked(n int) error {
 	return nil
 }
 
-// randomID returns a random non-zero link id.
+// randomID returns a random non-zero link id. A link id tells a restarted
+// peer's link from the old one; it is no secret (whoever holds the line can
+// send anything), so math/rand/v2, seeded by the runtime from the OS, is
+// enough, and crypto/rand (about 100 KiB of FIPS DRBG, AES and SHA on
+// ARMv7, and a 32 MiB virtual .noptrbss) stays out of the minimal agent.
 func randomID() uint32 {
-	var b [4]byte
 	for {
-		rand.Read(b[:])
-		if id := binary.BigEndian.Uint32(b[:]); id != 0 {
+		if id := rand.Uint32(); id != 0 {
 			return id
 		}
 	}

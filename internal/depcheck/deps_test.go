@@ -171,11 +171,12 @@ func TestFootprint(t *testing.T) {
 const minimalTags = "edgewamp_notls,edgewamp_noauth,edgewamp_termios"
 
 // minimalForbidden are what the minimal edge-agent must not link: TLS and what comes with it, HTTP,
-// package auth's cryptography, and go.bug.st/serial with the regexp package it links.
+// package auth's cryptography, go.bug.st/serial with the regexp package it links, and crypto/rand
+// (its FIPS DRBG: about 100 KiB, and 32 MiB of virtual memory).
 var minimalForbidden = []string{
 	"crypto/tls", "crypto/x509", "net/http", "text/template",
 	module + "/auth", "crypto/ed25519", "crypto/pbkdf2",
-	"go.bug.st/serial", "regexp",
+	"go.bug.st/serial", "regexp", "crypto/rand",
 }
 
 // TestMinimalFootprint checks the minimal edge-agent's import graph on every platform, and that the
