@@ -15,14 +15,16 @@ import (
 func BenchmarkClientPublish(b *testing.B) {
 	for _, tc := range []struct {
 		name string
+		ser  wamp.Serializer
 		o    *PublishOptions
 	}{
-		{"fire-and-forget/nil-options", nil},
-		{"fire-and-forget/empty-options", &PublishOptions{}},
-		{"acknowledged", &PublishOptions{Acknowledge: true}},
+		{"fire-and-forget/nil-options", wamp.JSON, nil},
+		{"fire-and-forget/empty-options", wamp.JSON, &PublishOptions{}},
+		{"fire-and-forget/msgpack", wamp.MsgPack, nil},
+		{"acknowledged", wamp.JSON, &PublishOptions{Acknowledge: true}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			c, _ := answerClient(b, Config{})
+			c, _ := answerClientWith(b, tc.ser, Config{})
 			ctx := context.Background()
 			p := wamp.Payload{Args: wamp.List{21.5}}
 			b.ReportAllocs()

@@ -17,8 +17,10 @@ import (
 // PUBLISH with options is answered PUBLISHED, PUBLISH without them is
 // dropped, CALL is answered RESULT, REGISTER and SUBSCRIBE are answered with
 // registration or subscription 1, YIELD is reported on yields. inject
-// queues a frame for the client to read.
+// queues a frame for the client to read. With MessagePack (ser) it answers
+// nothing: it then serves unacknowledged publishing only.
 type answerTransport struct {
+	ser    wamp.Serializer
 	in     chan []byte // frames for the client's reader
 	yields chan struct{}
 	closed chan struct{}
@@ -28,8 +30,9 @@ type answerTransport struct {
 	next int       // writer goroutine only
 }
 
-func newAnswerTransport() *answerTransport {
+func newAnswerTransport(ser wamp.Serializer) *answerTransport {
 	t := &answerTransport{
+		ser:    ser,
 		in:     make(chan []byte, len(answerTransport{}.ring)-2),
 		yields: make(chan struct{}, 1),
 		closed: make(chan struct{}),
@@ -42,7 +45,7 @@ func newAnswerTransport() *answerTransport {
 
 var errAnswerClosed = errors.New("answerTransport: closed")
 
-func (t *answerTransport) Serializer() wamp.Serializer     { return wamp.JSON }
+func (t *answerTransport) Serializer() wamp.Serializer     { return t.ser }
 func (t *answerTransport) MaxMessageSize() int             { return 1 << 20 }
 func (t *answerTransport) SetReadDeadline(time.Time) error { return nil }
 func (t *answerTransport) SetWriteDeadline(time.Time) error {
@@ -73,6 +76,9 @@ func (t *answerTransport) inject(b []byte) {
 }
 
 func (t *answerTransport) WriteMessages(msgs [][]byte) error {
+	if t.ser != wamp.JSON {
+		return nil
+	}
 	for _, m := range msgs {
 		typ, id, rest := frameHead(m)
 		var b []byte
@@ -138,13 +144,22 @@ func frameHead(m []byte) (wamp.MessageType, uint64, []byte) {
 }
 
 // answerClient returns a client joined (without a handshake) over an
-// answerTransport.
+// answerTransport speaking JSON.
 func answerClient(tb interface {
 	Helper()
 	Cleanup(func())
 }, cfg Config) (*Client, *answerTransport) {
 	tb.Helper()
-	tr := newAnswerTransport()
+	return answerClientWith(tb, wamp.JSON, cfg)
+}
+
+// answerClientWith is answerClient with serializer ser.
+func answerClientWith(tb interface {
+	Helper()
+	Cleanup(func())
+}, ser wamp.Serializer, cfg Config) (*Client, *answerTransport) {
+	tb.Helper()
+	tr := newAnswerTransport(ser)
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}
