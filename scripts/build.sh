@@ -3,7 +3,8 @@
 #
 # Each target gets edge-agent (full: RawSocket over TCP, TLS and Unix sockets, serial, authentication),
 # edge-agent-minimal (RawSocket and serial only: build tags edgewamp_notls,edgewamp_noauth,edgewamp_termios,
-# the last opening serial ports with termios ioctls instead of go.bug.st/serial, which links regexp) and
+# the last opening serial ports with termios ioctls instead of go.bug.st/serial, which links regexp;
+# compiled without inlining, see MINIMAL_GCFLAGS) and
 # sensorbridge, all static (CGO_ENABLED=0), stripped (-s -w) and -trimpath, with the version stamped
 # through -ldflags -X main.version (what -version prints). A SHA256SUMS file is written per target, and
 # the deployment kit (deploy/: install.sh, systemd units, OpenWrt init scripts, starting configurations)
@@ -26,6 +27,11 @@ cd "$ROOT"
 
 ALL_TARGETS=(linux-armv6 linux-armv7 linux-arm64 linux-mips linux-mipsle linux-amd64)
 MINIMAL_TAGS="edgewamp_notls,edgewamp_noauth,edgewamp_termios"
+# The minimal agent is compiled without inlining (-l) except in package runtime: on ARMv7 that saves
+# 262,144 bytes (3,866,786 -> 3,604,642 stripped) for a slower encode/decode path (a WAMP PUBLISH
+# decodes in about 1.8x the time, still under a microsecond on amd64), which a device publishing
+# readings does not notice. Empty MINIMAL_GCFLAGS builds it like the full agent.
+MINIMAL_GCFLAGS="${MINIMAL_GCFLAGS-all=-l runtime=}"
 
 if [ -z "${VERSION:-}" ]; then
   VERSION="$(git describe --tags --always --dirty 2>/dev/null || echo dev)"
@@ -58,7 +64,9 @@ for t in "${targets[@]}"; do
   set -- $(target_env "$t")
   echo "build.sh: $t ($*) version $VERSION"
   env CGO_ENABLED=0 "$@" go build -trimpath -ldflags "$ldflags" -o "$out/edge-agent" ./cmd/edge-agent
-  env CGO_ENABLED=0 "$@" go build -trimpath -ldflags "$ldflags" -tags "$MINIMAL_TAGS" \
+  gcflags=()
+  for g in $MINIMAL_GCFLAGS; do gcflags+=(-gcflags "$g"); done
+  env CGO_ENABLED=0 "$@" go build -trimpath -ldflags "$ldflags" -tags "$MINIMAL_TAGS" "${gcflags[@]}" \
     -o "$out/edge-agent-minimal" ./cmd/edge-agent
   env CGO_ENABLED=0 "$@" go build -trimpath -ldflags "$ldflags" -o "$out/sensorbridge" ./cmd/sensorbridge
   (cd "$out" && sha256sum edge-agent edge-agent-minimal sensorbridge >SHA256SUMS)

@@ -64,6 +64,9 @@ func crossBuild(t *testing.T, env []string, tags string) string {
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}
+	if tags == minimalTags {
+		args = append(args, minimalGcflags...)
+	}
 	cmd := exec.CommandContext(ctx, goBin, append(args, ".")...)
 	cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux"), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -134,12 +137,36 @@ func TestQemuMIPS(t *testing.T) {
 // minimalTags are the build tags of the minimal edge-agent (scripts/build.sh).
 const minimalTags = "edgewamp_notls,edgewamp_noauth,edgewamp_termios"
 
+// minimalGcflags are scripts/build.sh's MINIMAL_GCFLAGS: no inlining but in
+// package runtime, so that the test runs the binary as it ships.
+var minimalGcflags = []string{"-gcflags", "all=-l", "-gcflags", "runtime="}
+
 // TestQemuARMv7Minimal runs the minimal build (no TLS, no auth) like the full
 // one, and checks that it refuses what it lacks with a message saying so.
 func TestQemuARMv7Minimal(t *testing.T) {
 	qemu := lookQemu(t, "qemu-arm")
 	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, minimalTags)
 	testEmulatedAgent(t, []string{qemu}, bin, "edge-agent qemu-test (minimal build, without: tls, auth)")
+
+	// serial through the termios port (not go.bug.st/serial), ioctls and
+	// all, as the ARM binary does it
+	t.Run("serial call", func(t *testing.T) {
+		url := startSerialGateway(t)
+		for _, ser := range []string{"msgpack", "json"} {
+			callOverSerial(t, url, ser, func(args ...string) (int, string, string) {
+				out, errOut, err := runEmulated(t, []string{qemu}, bin, 60*time.Second, args...)
+				var ee *exec.ExitError
+				switch {
+				case err == nil:
+					return 0, out, errOut
+				case errors.As(err, &ee):
+					return ee.ExitCode(), out, errOut
+				}
+				t.Fatalf("%v: %v", args, err)
+				return 0, "", ""
+			})
+		}
+	})
 
 	dir := t.TempDir()
 	for _, c := range []struct {

@@ -14,10 +14,11 @@ import (
 	"github.com/edgewamp/edgewamp/serialtransport"
 )
 
-// TestCallOverSerial: edge-agent dials serial://PTY (its end opened with
-// go.bug.st/serial) to a gateway serving the pty's other end, and calls the
-// demo device there.
-func TestCallOverSerial(t *testing.T) {
+// startSerialGateway serves a router with the demo device on the master of
+// a new pty, until the test ends, and returns the serial:// URL of the
+// slave, which edge-agent dials.
+func startSerialGateway(t *testing.T) string {
+	t.Helper()
 	pty, err := ptytest.Open()
 	if err != nil {
 		t.Skipf("no pty here: %v", err)
@@ -28,7 +29,6 @@ func TestCallOverSerial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer hold.Close()
 	r, err := minirouter.New(minirouter.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +46,13 @@ func TestCallOverSerial(t *testing.T) {
 			go r.ServeTransport(ctx, c)
 		}
 	}()
+	t.Cleanup(func() {
+		cancel()
+		l.Close()
+		<-done
+		r.Close()
+		hold.Close()
+	})
 	tr, err := r.Connect(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -55,31 +62,40 @@ func TestCallOverSerial(t *testing.T) {
 		t.Fatal(err)
 	}
 	go demo.Run(ctx, dev, demo.Config{Interval: time.Hour})
-	defer func() {
-		cancel()
-		l.Close()
-		<-done
-		r.Close()
-	}()
+	return "serial://" + pty.SlavePath + "?baud=115200"
+}
 
-	url := "serial://" + pty.SlavePath + "?baud=115200"
+// callOverSerial runs `call -serializer ser URL light.set true` through run
+// until the demo device has registered (up to 30 s), and checks the result.
+func callOverSerial(t *testing.T, url, ser string, run func(args ...string) (code int, stdout, stderr string)) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, out, errOut := run("call", "-serializer", ser, url, "light.set", "true")
+		if code == 0 {
+			if got := strings.TrimSpace(out); got != "[true]" {
+				t.Errorf("%s: light.set printed %q, want [true]", ser, got)
+			}
+			return
+		}
+		if time.Now().After(deadline) || !strings.Contains(errOut, "no_such_procedure") {
+			t.Fatalf("%s: exit %d: %s", ser, code, errOut)
+		}
+		time.Sleep(20 * time.Millisecond) // the demo device is still registering
+	}
+}
+
+// TestCallOverSerial: edge-agent dials serial://PTY (its end opened with
+// go.bug.st/serial, or termios in an edgewamp_termios build) to a gateway
+// serving the pty's other end, and calls the demo device there. The qemu
+// test does the same with the emulated minimal build.
+func TestCallOverSerial(t *testing.T) {
+	url := startSerialGateway(t)
 	for _, ser := range []string{"msgpack", "json"} {
-		var out, errb bytes.Buffer
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			out.Reset()
-			errb.Reset()
-			code := run(context.Background(), []string{"call", "-serializer", ser, url, "light.set", "true"}, &out, &errb)
-			if code == 0 {
-				break
-			}
-			if time.Now().After(deadline) || !strings.Contains(errb.String(), "no_such_procedure") {
-				t.Fatalf("%s: exit %d: %s", ser, code, errb.String())
-			}
-			time.Sleep(20 * time.Millisecond) // the demo device is still registering
-		}
-		if got := strings.TrimSpace(out.String()); got != "[true]" {
-			t.Errorf("%s: light.set printed %q, want [true]", ser, got)
-		}
+		callOverSerial(t, url, ser, func(args ...string) (int, string, string) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), args, &out, &errb)
+			return code, out.String(), errb.String()
+		})
 	}
 }
