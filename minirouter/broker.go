@@ -90,7 +90,7 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 	_, already := s.subs[sub.id]
 	if !already {
 		sub.subscribers = append(sub.subscribers, s)
-		s.subs[sub.id] = sub
+		s.putSub(sub)
 	}
 	if s.reply(&wamp.Subscribed{Request: m.Request, Subscription: sub.id}) && getRetained {
 		rl.sendRetained(s, sub)

@@ -120,7 +120,7 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 		rl.regs.put(m.Procedure, match, reg)
 		rl.regByID[reg.id] = reg
 	}
-	s.regs[reg.id] = reg
+	s.putReg(reg)
 	s.reply(&wamp.Registered{Request: m.Request, Registration: reg.id})
 	if !exists {
 		rl.metaEvent(s, "wamp.registration.on_create", uint64(s.id), registrationDetails(reg))
@@ -229,8 +229,7 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	}
 	rl.r.stats.messagesOut.Add(1)
 	c := &call{caller: s, callerReq: m.Request, callee: callee, invReq: inv.Request, progress: progress}
-	s.calls[c.callerReq] = c
-	callee.invs[c.invReq] = c
+	s.putCall(c, callee)
 	if timeout > 0 {
 		c.timer = time.AfterFunc(time.Duration(timeout)*time.Millisecond, func() { rl.timeout(c) })
 	}

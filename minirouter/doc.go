@@ -8,8 +8,15 @@
 //
 // [New] takes a [Config] whose zero value is a router with one realm,
 // "realm1", open to anonymous sessions. Each connection gets one reader
-// goroutine (the one running ServeTransport) and a peer.Conn whose writer
-// runs only while something is queued. The reader waits for HELLO (within
+// goroutine and a peer.Conn whose writer runs only while something is
+// queued. A session idle for a moment gives its reader up: on RawSocket
+// over TCP and Unix sockets on Linux the connection is parked in one epoll
+// descriptor for the whole process and a fresh reader starts when input
+// comes (session.go: run, resume; rawsocket.Conn.Park), so an idle session
+// holds no goroutine (elsewhere it keeps one fresh goroutine with a small
+// stack). [Router.Attach] and [Router.Serve] hold no goroutine of the
+// caller's either; [Router.ServeTransport] blocks its caller until the
+// session ends. The reader waits for HELLO (within
 // Config.HelloTimeout), authenticates the client (auth.go: anonymous, or
 // ticket, WAMP-CRA plain or salted, cryptosign and TLS client certificates
 // for the realm's RealmConfig.Users, within the same deadline; failures

@@ -261,10 +261,7 @@ func (r *Router) Connect(ctx context.Context) (wamp.Transport, error) {
 		a.Close()
 		return nil, ErrRouterClosed
 	}
-	go func() {
-		defer r.wg.Done()
-		_ = r.serve(context.Background(), conn)
-	}()
+	go r.serve(context.Background(), conn, nil)
 	return a, nil
 }
 
@@ -272,19 +269,44 @@ func (r *Router) Connect(ctx context.Context) (wamp.Transport, error) {
 // handshake) until it ends: the client says GOODBYE, breaks the protocol,
 // disconnects, ctx is done, or the router shuts down. It closes t before
 // returning. It returns nil after a clean GOODBYE and the reason otherwise.
-// Safe for concurrent use.
+// Safe for concurrent use. See also [Router.Attach].
 func (r *Router) ServeTransport(ctx context.Context, t wamp.Transport) error {
 	conn, ok := r.track(t)
 	if !ok {
 		t.Close()
 		return ErrRouterClosed
 	}
-	defer r.wg.Done()
-	return r.serve(ctx, conn)
+	done := make(chan error, 1)
+	r.serve(ctx, conn, func(err error) { done <- err })
+	return <-done
 }
 
-// track registers a new connection over t and counts its serving goroutine
-// in r.wg; it reports false when the router is stopping.
+// Attach runs one session over t (which must be past any transport
+// handshake) in the background, as ServeTransport does, and returns at
+// once. ended, when not nil, is called with the reason ServeTransport
+// would return, once the session has ended and left the router; it runs
+// on the session's goroutine, must not block, and Shutdown waits for it.
+//
+// Attach keeps none of the caller's goroutines, so it is the way to serve
+// many mostly idle sessions: on RawSocket over TCP and Unix sockets an idle
+// session then costs its state and one reader goroutine parked on a small
+// stack, where a goroutine blocked in ServeTransport keeps its own stack as
+// well. [Router.Serve] uses it. Safe for concurrent use.
+func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)) {
+	conn, ok := r.track(t)
+	if !ok {
+		t.Close()
+		if ended != nil {
+			ended(ErrRouterClosed)
+		}
+		return
+	}
+	go r.serve(ctx, conn, ended)
+}
+
+// track registers a new connection over t and counts its session in r.wg
+// (released by serve at the end); it reports false when the router is
+// stopping.
 func (r *Router) track(t wamp.Transport) (*peer.Conn, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -67,25 +67,10 @@ func (r *Router) Serve(l net.Listener) error {
 			}
 			return fmt.Errorf("minirouter: %w", err)
 		}
-		if !r.goTrack() {
+		if r.ctx.Err() != nil {
 			t.Close()
 			return ErrRouterClosed
 		}
-		go func() {
-			defer r.wg.Done()
-			_ = r.ServeTransport(context.Background(), t)
-		}()
+		r.Attach(context.Background(), t, nil)
 	}
-}
-
-// goTrack counts one more serving goroutine in r.wg unless the router is
-// stopping.
-func (r *Router) goTrack() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stopping {
-		return false
-	}
-	r.wg.Add(1)
-	return true
 }

@@ -29,11 +29,16 @@ type session struct {
 	calleeCancel   bool // callee.features.call_canceling: may receive INTERRUPT
 	calleeProgress bool // callee.features.progressive_call_results
 
-	pace    *pacer        // the realm's publish rate; nil: none (used by the reader only)
-	dropped atomic.Uint64 // EVENTs dropped because the queue was full
-	leaving atomic.Bool   // the router sent GOODBYE and waits for the answer
+	pace     *pacer        // the realm's publish rate; nil: none (used by the reader only)
+	stopCtx  func() bool   // stops the watch on serve's context; nil: none
+	resumeFn func()        // s.resume (made once: see run)
+	ended    func(error)   // called at the end (see Router.Attach); nil: none
+	dropped  atomic.Uint64 // EVENTs dropped because the queue was full
+	leaving  atomic.Bool   // the router sent GOODBYE and waits for the answer
 
-	// Guarded by realm.mu.
+	// Guarded by realm.mu. The maps are made on first use (an idle
+	// session's memory is mostly its state): add to them with putSub,
+	// putReg and putCall.
 	subs     map[wamp.ID]*subscription // by subscription ID
 	regs     map[wamp.ID]*registration // by registration ID
 	calls    map[wamp.ID]*call         // pending calls as caller, by CALL request ID
@@ -54,33 +59,60 @@ type authInfo struct {
 }
 
 // serve runs the session on conn from HELLO to its end, then removes it
-// from the router. conn is tracked (see track).
-func (r *Router) serve(ctx context.Context, conn *peer.Conn) error {
-	defer r.untrack(conn)
-	stop := context.AfterFunc(ctx, func() {
-		conn.Close(fmt.Errorf("minirouter: session context: %w", context.Cause(ctx)))
-	})
-	defer stop()
-
+// from the router, releases r.wg and calls ended (when not nil) with the
+// reason. conn is tracked (see track). When the session goes idle, serve
+// returns early and a fresh goroutine carries it on (see run).
+func (r *Router) serve(ctx context.Context, conn *peer.Conn, ended func(error)) {
+	var stop func() bool
+	if ctx.Done() != nil { // a context that can be cancelled
+		stop = context.AfterFunc(ctx, func() {
+			conn.Close(fmt.Errorf("minirouter: session context: %w", context.Cause(ctx)))
+		})
+	}
 	s, err := r.join(conn)
 	if err != nil {
 		conn.Close(err)
 		r.log.Debug("connection refused", "remote", conn.RemoteAddr(), "err", err)
-		return err
+		r.release(conn, stop, ended, err)
+		return
 	}
+	s.stopCtx, s.ended = stop, ended
+	s.resumeFn = s.resume
 	s.realm.joined(s)
-	err = s.run()
+	if err := s.run(false); err != errHandoff {
+		s.end(err)
+	}
+}
+
+// end removes the session, which ended for err (nil: a clean GOODBYE), from
+// its realm and the router, and closes its connection.
+func (s *session) end(err error) {
+	r := s.r
 	s.realm.detach(s)
 	s.realm.left(s)
 	r.leave(s)
-	conn.Close(err)
+	s.conn.Close(err)
 	if err != nil {
-		r.log.Info("session ended", "session", s.id, "realm", s.realm.name, "remote", conn.RemoteAddr(),
+		r.log.Info("session ended", "session", s.id, "realm", s.realm.name, "remote", s.conn.RemoteAddr(),
 			"dropped", s.dropped.Load(), "reason", err)
 	} else {
 		r.log.Debug("session closed", "session", s.id, "realm", s.realm.name, "dropped", s.dropped.Load())
 	}
-	return err
+	r.release(s.conn, s.stopCtx, s.ended, err)
+}
+
+// release forgets conn, which ended for err: it stops the context watch,
+// untracks conn, calls ended and releases r.wg (last, so that Shutdown
+// returns after every ended call).
+func (r *Router) release(conn *peer.Conn, stop func() bool, ended func(error), err error) {
+	if stop != nil {
+		stop()
+	}
+	r.untrack(conn)
+	if ended != nil {
+		ended(err)
+	}
+	r.wg.Done()
 }
 
 // join waits for HELLO (within HelloTimeout), checks it, authenticates the
@@ -156,10 +188,6 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		calleeCancel:   wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureCallCanceling),
 		calleeProgress: wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults),
 		pace:           newPacer(rl.publishRate, rl.publishBurst),
-		subs:           make(map[wamp.ID]*subscription),
-		regs:           make(map[wamp.ID]*registration),
-		calls:          make(map[wamp.ID]*call),
-		invs:           make(map[wamp.ID]*call),
 	}
 	if err := r.admit(s); err != nil {
 		return nil, r.abort(conn, err, err.Error())
@@ -253,15 +281,50 @@ func (r *Router) abort(conn *peer.Conn, reason *wamp.Error, msg string) error {
 	return wamp.NewError(reason.URI, msg)
 }
 
-// run reads and handles the session's messages until it ends.
-func (s *session) run() error {
+// idleHandoff is how long a session's reader waits for more input before it
+// hands the session over to a fresh goroutine (see run). Short enough that
+// few sessions hold a big stack at once (those active in the last
+// idleHandoff), long enough that a session exchanging messages (a caller,
+// a callee) keeps its goroutine.
+const idleHandoff = 10 * time.Millisecond
+
+// errHandoff is what run returns after handing the session over to a fresh
+// goroutine; the session goes on there.
+var errHandoff = errors.New("minirouter: reader handed over")
+
+// run reads and handles the session's messages until it ends, and returns
+// why (nil after a clean GOODBYE). deadlineSet says the read deadline for
+// the first message is already set.
+//
+// On transports that can wait for input without reading (RawSocket over
+// TCP and Unix sockets), a session with no input for idleHandoff gives up
+// its goroutine: run parks the connection (on Linux: no goroutine at all
+// until input comes; see rawsocket.Conn.Park), or else starts resume on a
+// fresh goroutine, and returns errHandoff.
+// Joining and handling messages grow a goroutine's stack to 8 KB, and the
+// runtime shrinks a parked goroutine's stack only when it uses less than a
+// quarter of it, which a reader parked this deep never does; the fresh
+// goroutine waits on its 2 KB starting stack instead, and the big stack
+// goes back to the runtime soon (so 5,000 sessions joining at once never
+// hold 5,000 big stacks). An idle session then costs its state and 2 KB of
+// stack, for a goroutine start (about a microsecond) per burst of input
+// after a pause.
+func (s *session) run(deadlineSet bool) error {
 	t := s.conn.Transport()
 	idle := s.r.cfg.IdleTimeout
-	for first := true; ; first = false {
-		if idle > 0 && !first { // join set the first one
+	handoff := s.conn.CanWaitInput()
+	for {
+		if idle > 0 && !deadlineSet {
 			if err := t.SetReadDeadline(time.Now().Add(idle)); err != nil {
 				return fmt.Errorf("minirouter: set idle deadline: %w", err)
 			}
+		}
+		deadlineSet = false
+		if handoff && !s.conn.WaitInput(idleHandoff) {
+			if !s.conn.Park(s.resumeFn) {
+				go s.resumeFn()
+			}
+			return errHandoff
 		}
 		m, err := s.conn.Recv()
 		if err != nil {
@@ -274,6 +337,16 @@ func (s *session) run() error {
 		if done, err := s.handle(m); done {
 			return err
 		}
+	}
+}
+
+// resume is the fresh goroutine run hands an idle session to (at once, or
+// when its parked connection wakes): it waits for the next message (under
+// the idle deadline, if any) on its small stack, then runs the session on.
+func (s *session) resume() {
+	s.conn.WaitInput(0) // whatever it reports, Recv then tells
+	if err := s.run(true); err != errHandoff {
+		s.end(err)
 	}
 }
 
@@ -451,4 +524,35 @@ func (s *session) info() SessionInfo {
 		RemoteAddr:    s.conn.RemoteAddr(),
 		EventsDropped: s.dropped.Load(),
 	}
+}
+
+// putSub records sub in s.subs, making the map on first use. realm.mu must
+// be held.
+func (s *session) putSub(sub *subscription) {
+	if s.subs == nil {
+		s.subs = make(map[wamp.ID]*subscription)
+	}
+	s.subs[sub.id] = sub
+}
+
+// putReg records reg in s.regs, making the map on first use. realm.mu must
+// be held.
+func (s *session) putReg(reg *registration) {
+	if s.regs == nil {
+		s.regs = make(map[wamp.ID]*registration)
+	}
+	s.regs[reg.id] = reg
+}
+
+// putCall records c in the caller's s.calls and the callee's invs, making
+// the maps on first use. realm.mu must be held.
+func (s *session) putCall(c *call, callee *session) {
+	if s.calls == nil {
+		s.calls = make(map[wamp.ID]*call)
+	}
+	s.calls[c.callerReq] = c
+	if callee.invs == nil {
+		callee.invs = make(map[wamp.ID]*call)
+	}
+	callee.invs[c.invReq] = c
 }

@@ -11,6 +11,12 @@
 // that does not decode is returned as an error and the connection stays open,
 // so that the caller can answer with ABORT or ERROR as the spec says.
 //
+// A reader with many idle connections need not keep a goroutine blocked in
+// Recv for each: [Conn.WaitInput] waits a bounded time for the next message
+// without reading it, and [Conn.Park] (on a transport that is a [Parker],
+// such as rawsocket.Conn on Linux) arranges for a function to run on a new
+// goroutine when input comes, so the reader can return.
+//
 // # Writing
 //
 // [Conn.Send] and [Conn.SendEncoded] never block: they put the encoded message

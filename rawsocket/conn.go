@@ -52,8 +52,9 @@ type Conn struct {
 	ctl   [headerSize + 8]byte
 	canWV bool // nc is a *net.TCPConn or *net.UnixConn (writev)
 
-	dmu       sync.Mutex // protects wdeadline and its application to nc
+	dmu       sync.Mutex // protects the deadlines and their application to nc
 	wdeadline time.Time  // the deadline set by SetWriteDeadline
+	rdeadline time.Time  // the deadline set by SetReadDeadline
 
 	keepAlive   time.Duration
 	kaTimer     *time.Timer
@@ -66,6 +67,8 @@ type Conn struct {
 	reasonMu  sync.Mutex
 	reason    error  // why the connection closed itself (keepalive, bad frame)
 	onClose   func() // set by Listener before the Conn is shared
+
+	park parkState // see Park
 }
 
 // newConn wraps nc after a successful handshake.
@@ -130,8 +133,48 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // name ("unix") when the address is empty.
 func (c *Conn) RemoteAddr() string { return c.remote }
 
-// SetReadDeadline sets the deadline for ReadMessage.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+// SetReadDeadline sets the deadline for ReadMessage (and WaitInput).
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	c.rdeadline = t
+	return c.nc.SetReadDeadline(t)
+}
+
+// WaitInput waits at most d for the next message to start arriving, without
+// decoding it: it returns true as soon as octets are buffered or the socket
+// has something to read (data, the end of the stream or an error, which the
+// next ReadMessage returns), and false when d passed first. A read deadline
+// set with SetReadDeadline that comes before d ends the wait too, with true
+// (ReadMessage then reports the timeout). With d == 0 it waits under the
+// read deadline alone, and returns false when that passes; with d < 0 it
+// does not wait, and only reports whether input is there now.
+//
+// It lets a server park an idle connection's reader cheaply: a goroutine
+// that waited d in vain can hand the connection to a fresh goroutine, whose
+// small stack then waits. Only TCP and Unix sockets can be waited on
+// without reading; on other connections (TLS) WaitInput returns true at
+// once. The payload returned by the last ReadMessage is invalid afterwards.
+// Only the reader may call it.
+func (c *Conn) WaitInput(d time.Duration) bool {
+	if d <= 0 || c.fr.ready() {
+		return c.fr.waitInput(d < 0)
+	}
+	c.dmu.Lock()
+	until, user := time.Now().Add(d), c.rdeadline
+	c.dmu.Unlock()
+	if !user.IsZero() && !until.Before(user) {
+		return true // the read deadline comes first: ReadMessage reports it
+	}
+	if err := c.nc.SetReadDeadline(until); err != nil {
+		return true // closed: ReadMessage reports it
+	}
+	in := c.fr.waitInput(false)
+	c.dmu.Lock()
+	err := c.nc.SetReadDeadline(c.rdeadline)
+	c.dmu.Unlock()
+	return in || err != nil
+}
 
 // SetWriteDeadline sets the deadline for WriteMessages.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
@@ -150,6 +193,7 @@ func (c *Conn) Close() error {
 		if c.kaTimer != nil {
 			c.kaTimer.Stop()
 		}
+		c.unparkClosing()
 		err = c.nc.Close()
 		if c.onClose != nil {
 			c.onClose()

@@ -480,6 +480,10 @@ func TestPeerOverRawSocket(t *testing.T) {
 			pc, ps := peer.New(client, peer.Config{}), peer.New(server, peer.Config{})
 			defer pc.Close(nil)
 			defer ps.Close(nil)
+			// peer passes WaitInput through (TLS cannot wait: true at once).
+			if in := ps.WaitInput(10 * time.Millisecond); !ps.CanWaitInput() || in != tr.tls {
+				t.Fatalf("peer.Conn: CanWaitInput %v, WaitInput(10ms) with nothing sent: %v", ps.CanWaitInput(), in)
+			}
 			const n = 500
 			go func() {
 				for i := range n {

@@ -39,7 +39,12 @@
 // accepted. Each returns a [*Conn], a [wamp.Transport]: one goroutine reads
 // with ReadMessage (the returned slice is reused by the next call), one
 // writes with WriteMessages (all frames of a batch in one write, writev for
-// large batches), usually through package peer.
+// large batches), usually through package peer. A server with many idle
+// connections can let go of their readers: [Conn.WaitInput] waits a bounded
+// time for input without reading it, and [Conn.Park] (TCP and Unix sockets
+// on Linux) runs a function on a new goroutine when input comes, keeping
+// the idle connection in one epoll descriptor shared by the process, with
+// no goroutine and no buffer.
 //
 // The package does not link net/http.
 package rawsocket

@@ -85,6 +85,37 @@ func newFrameReader(r io.Reader, bufSize, max int) *frameReader {
 	return &frameReader{br: newReadBuf(r, bufSize), max: max}
 }
 
+// settle skips the previous frame's octets and gives the buffer back when
+// it is empty. It invalidates the payload next returned last.
+func (r *frameReader) settle() {
+	if r.discard > 0 {
+		r.br.discard(r.discard) // cannot fail: the octets were peeked
+		r.discard = 0
+	}
+	r.br.release()
+}
+
+// ready reports whether waitInput would return at once: octets of the
+// next frame (or an error) are already there.
+func (r *frameReader) ready() bool {
+	return r.err != nil || r.br.pend != nil || r.br.buffered() > r.discard
+}
+
+// waitInput waits (under the read deadline) until the next frame's octets
+// start to arrive, reading them into the buffer: see readBuf.waitInput. It
+// invalidates the payload next returned last.
+// With poll, it only looks: see readBuf.pollInput.
+func (r *frameReader) waitInput(poll bool) bool {
+	if r.err != nil {
+		return true
+	}
+	r.settle()
+	if poll {
+		return r.br.pollInput()
+	}
+	return r.br.waitInput()
+}
+
 // next reads the next frame and returns its type and payload. The payload
 // stays valid until the next call. A frame over the limit is an error
 // wrapping ErrMessageTooLarge, with nothing of its payload read. A stream

@@ -31,9 +31,11 @@ type readBuf struct {
 	bp   *[]byte // the pooled buffer, when size is the pool's
 	buf  []byte  // nil while released
 	r, w int     // unread octets are buf[r:w]
+	pend error   // an error waitInput met, for the next fill to return
 
 	// rawRead's arguments and results for tryRead.
 	readFn func(fd uintptr) bool // b.tryRead
+	pollFn func(fd uintptr) bool // b.tryReadOnce
 	dst    []byte
 	n      int
 	rerr   error
@@ -57,6 +59,7 @@ func newReadBuf(src io.Reader, size int) *readBuf {
 	if raw, err := sc.SyscallConn(); err == nil {
 		b.raw = raw
 		b.readFn = b.tryRead
+		b.pollFn = b.tryReadOnce
 	}
 	return b
 }
@@ -97,6 +100,10 @@ func (b *readBuf) fill() error {
 		b.w -= b.r
 		b.r = 0
 	}
+	if err := b.pend; err != nil {
+		b.pend = nil
+		return err
+	}
 	for range maxEmptyReads {
 		var n int
 		var err error
@@ -114,6 +121,61 @@ func (b *readBuf) fill() error {
 		}
 	}
 	return io.ErrNoProgress
+}
+
+// waitInput waits (under the socket's read deadline) until the socket has
+// something to read, and reads it into the buffer. It reports false when
+// the deadline passed first, with nothing read; an error other than that
+// is kept for the next fill to return, and counts as input. Sources other
+// than TCP and Unix sockets cannot be waited on without reading: for them,
+// and when octets are already buffered, it returns true at once.
+func (b *readBuf) waitInput() bool {
+	if b.raw == nil || b.buffered() > 0 || b.pend != nil {
+		return true
+	}
+	n, err := b.rawRead(nil)
+	b.w += n
+	if err != nil {
+		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+			return false
+		}
+		b.pend = err
+	}
+	return true
+}
+
+// pollInput reports, without waiting, whether input is there: octets
+// buffered, or something the socket has now (read into the buffer; an
+// error is kept for the next fill and counts as input). Sources other than
+// TCP and Unix sockets cannot be polled: for them it returns true.
+func (b *readBuf) pollInput() bool {
+	if b.raw == nil || b.buffered() > 0 || b.pend != nil {
+		return true
+	}
+	b.dst, b.n, b.rerr = nil, 0, nil
+	err := b.raw.Read(b.pollFn)
+	n, rerr := b.n, b.rerr
+	b.rerr = nil
+	switch {
+	case err != nil:
+		b.pend = err
+	case rerr == syscall.EAGAIN:
+		return false
+	case rerr != nil:
+		b.pend = os.NewSyscallError("read", rerr)
+	case n == 0:
+		b.pend = io.EOF
+	default:
+		b.w += n
+	}
+	return true
+}
+
+// tryReadOnce is pollInput's callback: tryRead (which leaves EAGAIN in
+// b.rerr when the socket has nothing), but never waiting.
+func (b *readBuf) tryReadOnce(fd uintptr) bool {
+	b.tryRead(fd)
+	return true
 }
 
 // rawRead reads from the socket into p, or into the buffer's free end when

@@ -294,6 +294,18 @@ func TestHostileInput(t *testing.T) {
 	if !waitUntil(20*time.Second, func() bool { return lat.count(0) >= 300 }) {
 		t.Fatalf("baseline: only %d calls in 20 s", lat.count(0))
 	}
+	// One idle session before the baseline: the router parks idle RawSocket
+	// sessions in one epoll descriptor for the whole process, opened when
+	// the first one goes idle; it belongs in the baseline.
+	idle, err := dial(ctx, p.addr[kindRawSocket], wamp.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	if err := join(idle); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // idle long enough to be parked
 	stats0 := callStats(t, ctx, caller)
 	rss0, fds0 := p.rssKB(t), p.fds(t)
 

@@ -255,7 +255,7 @@ func (g *gwListener) serve(r *minirouter.Router, errc chan<- error) (stop func()
 // rawsocket.Listener (handshakes concurrent, each under
 // rawCfg.HandshakeTimeout, at most maxPending at once, at most maxConns
 // connections open; a client beyond either gets handshake error code 4),
-// each session in its own goroutine counted in wg.
+// each session attached to r and counted in wg.
 func (g *gwListener) serveRaw(ctx context.Context, r *minirouter.Router, l net.Listener, wg *sync.WaitGroup) error {
 	rl := rawsocket.NewListener(l, rawsocket.ListenConfig{ServerConfig: g.rawCfg,
 		MaxPendingHandshakes: g.maxPending, MaxConnections: g.maxConns,
@@ -271,11 +271,13 @@ func (g *gwListener) serveRaw(ctx context.Context, r *minirouter.Router, l net.L
 		}
 		g.counters.active.Add(1)
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer g.counters.active.Add(-1)
-			g.counters.sessionEnded(r.ServeTransport(ctx, c))
-		}()
+		// Attach, not a goroutine per session: an idle session then holds
+		// no goroutine at all (see minirouter.Router.Attach).
+		r.Attach(ctx, c, func(err error) {
+			g.counters.active.Add(-1)
+			g.counters.sessionEnded(err)
+			wg.Done()
+		})
 	}
 }
 

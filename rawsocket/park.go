@@ -1,0 +1,113 @@
+package rawsocket
+
+import (
+	"sync"
+	"time"
+)
+
+// parkState is a Conn's park (see Conn.Park).
+type parkState struct {
+	mu     sync.Mutex
+	resume func()      // set while parked; taken by whoever wakes the park
+	timer  *time.Timer // wakes the park at the read deadline (made on first need)
+
+	// Guarded by the poller's mu.
+	registered bool  // the descriptor is in the poller's epoll set
+	fd, gen    int32 // the descriptor, and the generation of the last park
+}
+
+// Park arranges for resume to run on a new goroutine as soon as the next
+// message starts to arrive, the read deadline (SetReadDeadline) passes, or
+// the connection closes, and returns at once: a server then needs no
+// goroutine at all for a connection that is idle. On Linux, TCP and Unix
+// sockets are parked in one epoll instance for the whole process, whose
+// own descriptor waits in the runtime's poller. Park reports false, having
+// done nothing, when the connection cannot be parked: input is already
+// there, or it is another kind of connection (TLS) or another system; the
+// reader then reads as usual.
+//
+// Park looks only at what is buffered, not at the socket: call it when
+// WaitInput has just reported no input (a socket with input wakes the park
+// at once). Only the reader may call it, while no ReadMessage or WaitInput
+// runs; when
+// it reports true, the reader leaves the connection to resume, which may
+// already be running. resume may be woken early (by a stale event); it must
+// read as usual. The payload returned by the last ReadMessage is invalid
+// afterwards.
+func (c *Conn) Park(resume func()) bool {
+	raw := c.fr.br.raw
+	if raw == nil || c.fr.ready() {
+		return false
+	}
+	p := thePoller()
+	if p == nil {
+		return false
+	}
+	c.fr.settle()
+	c.park.mu.Lock()
+	c.park.resume = resume
+	c.park.mu.Unlock()
+	c.dmu.Lock()
+	deadline := c.rdeadline
+	c.dmu.Unlock()
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return c.takeResume() == nil // woken meanwhile: resume runs
+		}
+		c.park.mu.Lock()
+		if c.park.timer == nil {
+			c.park.timer = time.AfterFunc(d, c.parkTimeout)
+		} else {
+			c.park.timer.Reset(d)
+		}
+		c.park.mu.Unlock()
+	}
+	if err := p.add(c, raw); err != nil {
+		return c.takeResume() == nil
+	}
+	return true
+}
+
+// takeResume takes the parked resume function (nil: not parked, or woken
+// already) and stops the deadline timer.
+func (c *Conn) takeResume() func() {
+	c.park.mu.Lock()
+	f := c.park.resume
+	c.park.resume = nil
+	if f != nil && c.park.timer != nil {
+		c.park.timer.Stop()
+	}
+	c.park.mu.Unlock()
+	return f
+}
+
+// wake runs the parked resume function, if any, on a new goroutine.
+func (c *Conn) wake() {
+	if f := c.takeResume(); f != nil {
+		go f()
+	}
+}
+
+// parkTimeout wakes the park at its read deadline.
+func (c *Conn) parkTimeout() {
+	if p := thePoller(); p != nil {
+		p.remove(c)
+	}
+	c.wake()
+}
+
+// unparkClosing wakes a parked connection that is closing, so that its
+// resume sees the close. c.closed is set.
+func (c *Conn) unparkClosing() {
+	c.park.mu.Lock()
+	parked := c.park.resume != nil
+	c.park.mu.Unlock()
+	if !parked {
+		return
+	}
+	if p := thePoller(); p != nil {
+		p.remove(c)
+	}
+	c.wake()
+}

@@ -1,0 +1,151 @@
+package rawsocket
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+)
+
+// parkPoller is the process's one epoll instance for parked connections
+// (see Conn.Park). Its own descriptor waits in the runtime's poller, so it
+// costs no thread: one goroutine reads its events and wakes the
+// connections they name.
+type parkPoller struct {
+	epfd int
+	f    *os.File // epfd, registered with the runtime's poller
+	raw  syscall.RawConn
+
+	mu    sync.Mutex
+	conns map[int32]*Conn // parked, by descriptor
+	gen   int32           // generation of the last park (told apart in events)
+
+	events [64]syscall.EpollEvent // the reader's
+	n      int
+	readFn func(fd uintptr) bool
+}
+
+var (
+	parkOnce sync.Once
+	parker   *parkPoller // nil: parking is not available
+)
+
+// thePoller returns the process's parkPoller, starting it on first use; nil
+// when it cannot start (then connections are not parked).
+func thePoller() *parkPoller {
+	parkOnce.Do(func() {
+		p, err := newParkPoller()
+		if err == nil {
+			parker = p
+			go p.loop()
+		}
+	})
+	return parker
+}
+
+func newParkPoller() (*parkPoller, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.SetNonblock(epfd, true); err != nil {
+		syscall.Close(epfd)
+		return nil, err
+	}
+	f := os.NewFile(uintptr(epfd), "rawsocket-park")
+	raw, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	p := &parkPoller{epfd: epfd, f: f, raw: raw, conns: make(map[int32]*Conn)}
+	p.readFn = p.wait
+	return p, nil
+}
+
+// loop wakes the connections whose descriptors became ready, for ever.
+func (p *parkPoller) loop() {
+	for {
+		if err := p.raw.Read(p.readFn); err != nil {
+			// Cannot happen while f stays open; parked connections are
+			// still woken by Close and their deadlines.
+			return
+		}
+		for _, ev := range p.events[:p.n] {
+			p.fire(ev.Fd, ev.Pad)
+		}
+	}
+}
+
+// wait is loop's callback: it collects the ready events without blocking,
+// and reports false (wait in the runtime's poller) when there are none.
+func (p *parkPoller) wait(fd uintptr) bool {
+	for {
+		n, err := syscall.EpollWait(int(fd), p.events[:], 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		p.n = max(n, 0)
+		return p.n > 0
+	}
+}
+
+// fire wakes the connection parked on fd, if it is still the park of
+// generation gen (a stale event, for a park already woken otherwise, is
+// dropped).
+func (p *parkPoller) fire(fd, gen int32) {
+	p.mu.Lock()
+	c := p.conns[fd]
+	if c == nil || c.park.gen != gen {
+		p.mu.Unlock()
+		return
+	}
+	delete(p.conns, fd)
+	p.mu.Unlock()
+	c.wake()
+}
+
+// errParkClosed: the connection closed before it could be parked.
+var errParkClosed = errors.New("rawsocket: closed")
+
+// add arms c's descriptor for one readiness event. Under p.mu, so that
+// Close either finds c here or c sees it closed.
+func (p *parkPoller) add(c *Conn, raw syscall.RawConn) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c.closed.Load() {
+		return errParkClosed
+	}
+	p.gen++
+	gen := p.gen
+	var opErr error
+	err := raw.Control(func(fd uintptr) {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(fd), Pad: gen}
+		op := syscall.EPOLL_CTL_MOD
+		if !c.park.registered {
+			op = syscall.EPOLL_CTL_ADD
+		}
+		opErr = syscall.EpollCtl(p.epfd, op, int(fd), &ev)
+		if opErr == syscall.ENOENT && op == syscall.EPOLL_CTL_MOD {
+			opErr = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
+		}
+		if opErr == nil {
+			c.park.registered, c.park.fd, c.park.gen = true, int32(fd), gen
+			p.conns[int32(fd)] = c
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return opErr
+}
+
+// remove forgets c's park (woken by Close or its deadline). Its descriptor
+// stays armed: a late event finds no park of its generation.
+func (p *parkPoller) remove(c *Conn) {
+	p.mu.Lock()
+	if c.park.registered && p.conns[c.park.fd] == c {
+		delete(p.conns, c.park.fd)
+	}
+	p.mu.Unlock()
+}
