@@ -7,6 +7,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -64,4 +65,50 @@ func Example() {
 	// <- GOODBYE
 	//    reason: wamp.close.goodbye_and_out
 	// sessions: 1
+}
+
+// A gateway's own accept loop: each RawSocket connection is handed to the
+// router with Attach, which returns at once; the ended callback counts the
+// sessions that are over. An idle session then holds no goroutine.
+func ExampleRouter_Attach() {
+	r, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	l, err := rawsocket.Listen("tcp", "127.0.0.1:0", rawsocket.ListenConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	ended := make(chan error, 1)
+	go func() {
+		for {
+			t, err := l.Accept()
+			if err != nil {
+				return
+			}
+			r.Attach(context.Background(), t, func(err error) { ended <- err })
+		}
+	}()
+
+	t, err := rawsocket.Dial(context.Background(), "tcp", l.Addr().String(), rawsocket.ClientConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := peer.New(t, peer.Config{})
+	c.Send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.ClientRoles()}})
+	if m, err := c.Recv(); err == nil {
+		fmt.Println("<-", m.Type())
+	}
+	c.Send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseNormal.URI})
+	if m, err := c.Recv(); err == nil {
+		fmt.Println("<-", m.Type())
+	}
+	c.Close(nil)
+	fmt.Println("session ended, error:", <-ended)
+	// Output:
+	// <- WELCOME
+	// <- GOODBYE
+	// session ended, error: <nil>
 }
