@@ -11,12 +11,12 @@ import (
 
 // Size ceilings of the stripped linux/arm GOARM=7 edge-agent (scripts/build.sh's flags), in bytes.
 // They sit 128 KiB (two of the 64 KiB steps an ARM binary grows by) above the sizes measured with
-// go1.26.8 (full 6,291,618, minimal 3,604,642; README, "Cross-compiling"), so that a change that
+// go1.26.8 (full 6,357,154, minimal 3,670,178; README, "Cross-compiling"), so that a change that
 // links a heavy dependency by accident fails here. Raise them only with the README's table and a
 // reason; the targets are 5.0 and 3.0 MB.
 const (
-	ceilingFull    = 6_291_618 + 128<<10
-	ceilingMinimal = 3_604_642 + 128<<10
+	ceilingFull    = 6_357_154 + 128<<10
+	ceilingMinimal = 3_670_178 + 128<<10
 )
 
 // minimalGcflags are scripts/build.sh's MINIMAL_GCFLAGS: no inlining but in package runtime.
