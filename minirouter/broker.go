@@ -177,6 +177,13 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 	fail := func(uri wamp.URI, msg string) {
 		if ack {
 			s.reply(errorFor(wamp.PUBLISH, m.Request, uri, msg))
+			return
+		}
+		// The publisher asked for no answer: counted and logged instead.
+		total := rl.r.stats.publishesRefused.Add(1)
+		if rl.refuseLog.allow(time.Now(), dropLogInterval) {
+			rl.r.log.Warn("unacknowledged PUBLISH refused", "realm", rl.name, "session", s.id,
+				"topic", string(m.Topic), "error", string(uri), "reason", msg, "total_refused", total)
 		}
 	}
 	if !wamp.ValidURI(m.Topic, false, false) {

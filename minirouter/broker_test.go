@@ -219,3 +219,33 @@ func TestEventEncodedOnce(t *testing.T) {
 		t.Errorf("EVENT encoded %d times for 2 subscriptions × 10 subscribers, want 2", n)
 	}
 }
+
+// TestUnacknowledgedPublishRefusedCounted checks that a PUBLISH without
+// acknowledge that the broker refuses is counted (nothing the publisher
+// sent is lost silently), while one with acknowledge gets its ERROR.
+func TestUnacknowledgedPublishRefusedCounted(t *testing.T) {
+	r := newTestRouter(t, Config{})
+	sub, pub := joinClient(t, r, allRoles()), joinClient(t, r, allRoles())
+	sub.send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{"match": "prefix"}, Topic: "com"})
+	expect[*wamp.Subscribed](sub)
+	bad := []*wamp.Publish{
+		{Request: 1, Options: wamp.Dict{}, Topic: "com..x"},                                             // invalid URI
+		{Request: 2, Options: wamp.Dict{}, Topic: "wamp.session.on_join"},                               // reserved
+		{Request: 3, Options: wamp.Dict{"exclude_me": "yes"}, Topic: "com.x"},                           // malformed option
+		{Request: 4, Options: wamp.Dict{"acknowledge": true}, Topic: "com..x"},                          // acknowledged: ERROR
+		{Request: 5, Options: wamp.Dict{"acknowledge": true}, Topic: "com.ok", Payload: wamp.Payload{}}, // fine
+	}
+	for _, m := range bad {
+		pub.send(m)
+	}
+	if e := pub.expectError(wamp.ErrInvalidURI.URI); e.Request != 4 {
+		t.Fatalf("ERROR for request %d, want 4", e.Request)
+	}
+	expect[*wamp.Published](pub)
+	if ev := expect[*wamp.Event](sub); ev.Details["topic"] != "com.ok" {
+		t.Fatalf("EVENT %v, want only com.ok's", ev.Details)
+	}
+	if n := r.Stats().PublishesRefused; n != 3 {
+		t.Fatalf("PublishesRefused = %d, want 3", n)
+	}
+}

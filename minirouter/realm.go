@@ -23,6 +23,7 @@ type realm struct {
 	publishBurst   int         // RealmConfig.PublishBurst
 	sessions       int         // sessions joined now; guarded by the router's mu
 	denyLog        rateLimit   // limits the log lines about denials
+	refuseLog      rateLimit   // limits the log lines about refused unacknowledged PUBLISHes
 
 	mu      sync.Mutex                 // protects the following (and the routing fields of its sessions)
 	subs    *table[*subscription]      // broker: subscriptions by (topic, match)

@@ -46,6 +46,11 @@ type Stats struct {
 	// PublishesPaced counts PUBLISHes read late to hold their session to
 	// its realm's PublishRate.
 	PublishesPaced uint64
+	// PublishesRefused counts PUBLISHes without acknowledge that were
+	// refused (invalid or reserved topic, malformed options), so not
+	// delivered; with acknowledge the publisher gets an ERROR instead.
+	// Authorization denials are in AuthorizationDenials.
+	PublishesRefused uint64
 }
 
 // counters holds the router's live counters. Safe for concurrent use.
@@ -68,6 +73,7 @@ type counters struct {
 	authThrottled        atomic.Uint64
 	limitRefusals        atomic.Uint64
 	publishesPaced       atomic.Uint64
+	publishesRefused     atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -91,6 +97,7 @@ func (c *counters) snapshot() Stats {
 		AuthThrottled:            c.authThrottled.Load(),
 		LimitRefusals:            c.limitRefusals.Load(),
 		PublishesPaced:           c.publishesPaced.Load(),
+		PublishesRefused:         c.publishesRefused.Load(),
 	}
 }
 

@@ -79,6 +79,7 @@ func (gw *gateway) statsDict() wamp.Dict {
 		"limit_refusals":            s.LimitRefusals,
 		"publishes_paced":           s.PublishesPaced,
 		"publications_deduplicated": s.PublicationsDeduplicated,
+		"publishes_refused":         s.PublishesRefused,
 		"retain_refused":            s.RetainRefused,
 		"testaments_published":      s.TestamentsPublished,
 	}}
