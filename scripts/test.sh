@@ -90,8 +90,8 @@ cross_build() {
     fi
   done
   # the minimal edge-agent (no TLS, no auth), as scripts/build.sh makes it
-  echo "-- GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 go build -tags edgewamp_notls,edgewamp_noauth ./cmd/edge-agent"
-  if ! env CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 go build -o /dev/null -tags edgewamp_notls,edgewamp_noauth ./cmd/edge-agent; then
+  echo "-- GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 go build -tags edgewamp_notls,edgewamp_noauth,edgewamp_termios ./cmd/edge-agent"
+  if ! env CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 go build -o /dev/null -tags edgewamp_notls,edgewamp_noauth,edgewamp_termios ./cmd/edge-agent; then
     echo "   FAILED"
     rc=1
   fi
