@@ -5,6 +5,7 @@
 #   2. gofmt -l                   every Go file formatted
 #   3. go vet ./...
 #   4. go test -race -count=1 ./...   with EDGEWAMP_INTEROP=1, so the interop matrix cannot skip
+#      and the allocation tests again without -race (race instrumentation allocates, so they skip under it)
 #   5. cross builds               CGO_ENABLED=0 linux/arm (GOARM=7 and 6), arm64, mips and mipsle (softfloat)
 # and prints a summary with each step's result and time, and the interop matrix. Every step runs even
 # when an earlier one failed (except that nothing runs without Go); the exit status is 1 when any failed.
@@ -104,6 +105,7 @@ step install-avr sh ./examples/arduino-yun/install-deps.sh
 step gofmt gofmt_check
 step vet go vet ./...
 step test go_test
+step allocs go test -count=1 -run 'Allocs$|AllocatesNothing|NoAlloc' -v ./wamp ./device ./serialtransport
 step cross-build cross_build
 
 echo
