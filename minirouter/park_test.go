@@ -126,9 +126,11 @@ func TestParkedSessionEnds(t *testing.T) {
 		waitNoSessions(t, r)
 	})
 	t.Run("idle timeout renewed by traffic", func(t *testing.T) {
-		r := newTestRouter(t, Config{IdleTimeout: 300 * time.Millisecond})
+		r := newTestRouter(t, Config{IdleTimeout: 500 * time.Millisecond})
 		c := dialSession(t, serveTCP(t, r), wamp.JSON)
-		for i := range 5 { // a message every 100 ms (parked in between) keeps it
+		// A message every 100 ms (parked in between) keeps it for 1 s,
+		// twice its idle timeout.
+		for i := range 10 {
 			time.Sleep(100 * time.Millisecond)
 			c.send(&wamp.Subscribe{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Topic: "com.t"})
 			expect[*wamp.Subscribed](c)
