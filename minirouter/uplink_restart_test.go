@@ -84,6 +84,12 @@ func TestUplinkUpstreamRestart(t *testing.T) {
 				return err == nil
 			})
 			t.Logf("callable again %v after the upstream returned", time.Since(restarted).Round(time.Millisecond))
+			// The upstream delivers an event before its PUBLISHED reaches
+			// the uplink, which only then takes it off the queue.
+			eventually(t, ctx, "queue emptied", func() bool {
+				st := gw.ul.Stats()
+				return st.Queued == 0 && st.EventsUp == uint64(cfg.QueueSize)
+			})
 			st := gw.ul.Stats()
 			if st.Joins < 2 || st.Reconnects < 1 || st.Queued != 0 || st.EventsUp != uint64(cfg.QueueSize) || st.PublishErrors != 0 {
 				t.Errorf("stats %+v", st)
