@@ -1,0 +1,38 @@
+package peer_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// Two Conns over an in-process pipe: Send queues without blocking (the
+// writer goroutine starts on demand), Recv reads and decodes, Flush waits
+// for the queue to drain.
+func Example() {
+	ta, tb := peer.Pipe(wamp.JSON, 0)
+	a, b := peer.New(ta, peer.Config{}), peer.New(tb, peer.Config{})
+	defer a.Close(nil)
+	defer b.Close(nil)
+
+	if err := a.Send(&wamp.Publish{Request: 1, Options: wamp.Dict{}, Topic: "sensor.temp",
+		Payload: wamp.Payload{Args: wamp.List{21.5}}}); err != nil {
+		log.Fatal(err)
+	}
+	m, err := b.Recv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	p := m.(*wamp.Publish)
+	fmt.Println(p.Type(), p.Topic, p.Args)
+	if err := a.Flush(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("out:", a.Stats().MessagesOut, "in:", b.Stats().MessagesIn)
+	// Output:
+	// PUBLISH sensor.temp [21.5]
+	// out: 1 in: 1
+}
