@@ -1,0 +1,93 @@
+package agent_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/edgewamp/edgewamp/agent"
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// An agent with a file sensor (a sysfs-style temperature in millidegrees)
+// and a file actuator (an LED's brightness), run against an in-process
+// router; a client receives a reading and switches the LED on.
+func Example() {
+	dir, err := os.MkdirTemp("", "agent-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	temp, led := filepath.Join(dir, "temp"), filepath.Join(dir, "brightness")
+	os.WriteFile(temp, []byte("21500\n"), 0o644)
+	os.WriteFile(led, []byte("0\n"), 0o644)
+
+	cfg, err := agent.Parse(strings.NewReader(`{
+		"prefix": "dev1",
+		"sensors": [{"name": "temp", "kind": "file", "path": "` + temp + `",
+			"scale": 0.001, "unit": "C", "interval": "50ms"}],
+		"actuators": [{"name": "led", "kind": "file", "path": "` + led + `",
+			"args": [{"name": "brightness", "type": "int", "min": 0, "max": 1}]}]
+	}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	r, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	a, err := agent.New(cfg, agent.Options{Connect: r.Connect, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+
+	t, err := r.Connect(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := device.NewClient(ctx, t, device.Config{Realm: "realm1"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	readings := make(chan *device.Event, 16)
+	if _, err := c.Subscribe(ctx, "dev1.temp", func(ev *device.Event) { readings <- ev }, nil); err != nil {
+		log.Fatal(err)
+	}
+	ev := <-readings
+	fmt.Println("reading:", ev.Args[0], ev.Kwargs["unit"])
+
+	// The agent registers its procedures as it joins: retry until it has.
+	var res wamp.Payload
+	for {
+		res, err = c.Call(ctx, "dev1.led.set", wamp.Payload{Args: wamp.List{1}}, nil)
+		if !errors.Is(err, wamp.ErrNoSuchProcedure) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, _ := os.ReadFile(led)
+	fmt.Printf("led.set answered %v; the file holds %q\n", res.Args, strings.TrimSpace(string(b)))
+
+	cancel()
+	<-done
+	// Output:
+	// reading: 21.5 C
+	// led.set answered [1]; the file holds "1"
+}
