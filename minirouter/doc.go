@@ -13,8 +13,9 @@
 // over TCP and Unix sockets on Linux the connection is parked in one epoll
 // descriptor for the whole process and a fresh reader starts when input
 // comes (session.go: run, resume; rawsocket.Conn.Park), so an idle session
-// holds no goroutine (elsewhere it keeps one fresh goroutine with a small
-// stack). [Router.Attach] and [Router.Serve] hold no goroutine of the
+// holds no goroutine (on other systems it keeps one fresh goroutine with a
+// small stack; sessions over TLS, WebSocket, serial links and pipes keep
+// their reader). [Router.Attach] and [Router.Serve] hold no goroutine of the
 // caller's either; [Router.ServeTransport] blocks its caller until the
 // session ends. The reader waits for HELLO (within
 // Config.HelloTimeout), authenticates the client (auth.go: anonymous, or

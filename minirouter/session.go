@@ -300,7 +300,9 @@ var errHandoff = errors.New("minirouter: reader handed over")
 // TCP and Unix sockets), a session with no input for idleHandoff gives up
 // its goroutine: run parks the connection (on Linux: no goroutine at all
 // until input comes; see rawsocket.Conn.Park), or else starts resume on a
-// fresh goroutine, and returns errHandoff.
+// fresh goroutine, and returns errHandoff. Other sessions (RawSocket over
+// TLS, WebSocket, serial links, in-process pipes) keep their reader: they
+// cannot tell idleness without reading.
 // Joining and handling messages grow a goroutine's stack to 8 KB, and the
 // runtime shrinks a parked goroutine's stack only when it uses less than a
 // quarter of it, which a reader parked this deep never does; the fresh
