@@ -198,3 +198,69 @@ func waitNoSessions(t *testing.T, r *Router) {
 	}
 	waitSessionGoroutines(t, 0)
 }
+
+// waitOnly is a RawSocket connection that can wait for input but cannot
+// park (as on systems other than Linux): Park is shadowed by a method of
+// another signature, so it is no peer.Parker.
+type waitOnly struct{ *rawsocket.Conn }
+
+func (waitOnly) Park() {}
+
+// TestIdleSessionsWithoutPark checks the fallback where a connection cannot
+// be parked: an idle session hands over to one fresh goroutine (no more,
+// and no churn while idle), and still routes calls afterwards.
+func TestIdleSessionsWithoutPark(t *testing.T) {
+	r := newTestRouter(t, Config{})
+	l, err := rawsocket.Listen("tcp", "127.0.0.1:0", rawsocket.ListenConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			r.Attach(context.Background(), waitOnly{c}, nil)
+		}
+	}()
+	const n = 6
+	var clients []*testClient
+	for range n {
+		clients = append(clients, dialSession(t, l.Addr().String(), wamp.MsgPack))
+	}
+	waitResumed := func() {
+		t.Helper()
+		deadline := time.Now().Add(stepTimeout)
+		for {
+			total, resumed := sessionGoroutines(), resumeGoroutines()
+			if total == n && resumed == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d goroutines run sessions, %d of them fresh ones; want %d fresh", total, resumed, n)
+			}
+			time.Sleep(5 * time.Millisecond) // polling for the hand-over
+		}
+	}
+	waitResumed()
+	for round := range 2 {
+		for i := 0; i+1 < n; i += 2 {
+			rpcWorks(t, clients[i], clients[i+1], wamp.URI(fmt.Sprintf("com.q%d.%d", round, i)))
+		}
+		waitResumed()
+		time.Sleep(50 * time.Millisecond) // idle: no new goroutines
+		waitResumed()
+	}
+	for _, c := range clients {
+		c.tr.Close()
+	}
+	waitNoSessions(t, r)
+}
+
+// resumeGoroutines counts the goroutines running a session's resume.
+func resumeGoroutines() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "minirouter.(*session).resume(")
+}
