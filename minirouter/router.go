@@ -289,9 +289,10 @@ func (r *Router) ServeTransport(ctx context.Context, t wamp.Transport) error {
 //
 // Attach keeps none of the caller's goroutines, so it is the way to serve
 // many mostly idle sessions: on RawSocket over TCP and Unix sockets an idle
-// session then costs its state and one reader goroutine parked on a small
-// stack, where a goroutine blocked in ServeTransport keeps its own stack as
-// well. [Router.Serve] uses it. Safe for concurrent use.
+// session then costs its state alone (on Linux its connection is parked;
+// elsewhere one reader goroutine waits on a small stack), where a
+// goroutine blocked in ServeTransport keeps its own stack as well.
+// [Router.Serve] uses it. Safe for concurrent use.
 func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)) {
 	conn, ok := r.track(t)
 	if !ok {

@@ -157,6 +157,9 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 // once. The payload returned by the last ReadMessage is invalid afterwards.
 // Only the reader may call it.
 func (c *Conn) WaitInput(d time.Duration) bool {
+	if c.fr.br.raw == nil {
+		return true // TLS: no deadline to set and restore for nothing
+	}
 	if d <= 0 || c.fr.ready() {
 		return c.fr.waitInput(d < 0)
 	}

@@ -104,16 +104,13 @@ func (r *frameReader) ready() bool {
 // waitInput waits (under the read deadline) until the next frame's octets
 // start to arrive, reading them into the buffer: see readBuf.waitInput. It
 // invalidates the payload next returned last.
-// With poll, it only looks: see readBuf.pollInput.
+// With poll, it only looks: see readBuf.waitInput.
 func (r *frameReader) waitInput(poll bool) bool {
 	if r.err != nil {
 		return true
 	}
 	r.settle()
-	if poll {
-		return r.br.pollInput()
-	}
-	return r.br.waitInput()
+	return r.br.waitInput(poll)
 }
 
 // next reads the next frame and returns its type and payload. The payload

@@ -35,7 +35,7 @@ type readBuf struct {
 
 	// rawRead's arguments and results for tryRead.
 	readFn func(fd uintptr) bool // b.tryRead
-	pollFn func(fd uintptr) bool // b.tryReadOnce
+	pollFn func(fd uintptr) bool // b.tryReadOnce (waitInput polling)
 	dst    []byte
 	n      int
 	rerr   error
@@ -124,19 +124,24 @@ func (b *readBuf) fill() error {
 }
 
 // waitInput waits (under the socket's read deadline) until the socket has
-// something to read, and reads it into the buffer. It reports false when
-// the deadline passed first, with nothing read; an error other than that
-// is kept for the next fill to return, and counts as input. Sources other
-// than TCP and Unix sockets cannot be waited on without reading: for them,
-// and when octets are already buffered, it returns true at once.
-func (b *readBuf) waitInput() bool {
+// something to read, and reads it into the buffer; with poll it does not
+// wait. It reports false when nothing came (the deadline passed, or with
+// poll the socket had nothing); an error other than that is kept for the
+// next fill to return, and counts as input. Sources other than TCP and
+// Unix sockets cannot be waited on without reading: for them, and when
+// octets are already buffered, it returns true at once.
+func (b *readBuf) waitInput(poll bool) bool {
 	if b.raw == nil || b.buffered() > 0 || b.pend != nil {
 		return true
 	}
-	n, err := b.rawRead(nil)
+	fn := b.readFn
+	if poll {
+		fn = b.pollFn
+	}
+	n, err := b.rawReadWith(nil, fn)
 	b.w += n
 	if err != nil {
-		if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.EAGAIN) {
 			return false
 		}
 		b.pend = err
@@ -144,35 +149,8 @@ func (b *readBuf) waitInput() bool {
 	return true
 }
 
-// pollInput reports, without waiting, whether input is there: octets
-// buffered, or something the socket has now (read into the buffer; an
-// error is kept for the next fill and counts as input). Sources other than
-// TCP and Unix sockets cannot be polled: for them it returns true.
-func (b *readBuf) pollInput() bool {
-	if b.raw == nil || b.buffered() > 0 || b.pend != nil {
-		return true
-	}
-	b.dst, b.n, b.rerr = nil, 0, nil
-	err := b.raw.Read(b.pollFn)
-	n, rerr := b.n, b.rerr
-	b.rerr = nil
-	switch {
-	case err != nil:
-		b.pend = err
-	case rerr == syscall.EAGAIN:
-		return false
-	case rerr != nil:
-		b.pend = os.NewSyscallError("read", rerr)
-	case n == 0:
-		b.pend = io.EOF
-	default:
-		b.w += n
-	}
-	return true
-}
-
-// tryReadOnce is pollInput's callback: tryRead (which leaves EAGAIN in
-// b.rerr when the socket has nothing), but never waiting.
+// tryReadOnce is waitInput's callback when polling: tryRead (which leaves
+// EAGAIN in b.rerr when the socket has nothing), but never waiting.
 func (b *readBuf) tryReadOnce(fd uintptr) bool {
 	b.tryRead(fd)
 	return true
@@ -181,9 +159,12 @@ func (b *readBuf) tryReadOnce(fd uintptr) bool {
 // rawRead reads from the socket into p, or into the buffer's free end when
 // p is nil (taking a buffer only once the socket has data). It waits in the
 // poller (honouring the read deadline) while nothing is there.
-func (b *readBuf) rawRead(p []byte) (int, error) {
+func (b *readBuf) rawRead(p []byte) (int, error) { return b.rawReadWith(p, b.readFn) }
+
+// rawReadWith is rawRead with fn as the callback (b.readFn or b.pollFn).
+func (b *readBuf) rawReadWith(p []byte, fn func(fd uintptr) bool) (int, error) {
 	b.dst, b.n, b.rerr = p, 0, nil
-	err := b.raw.Read(b.readFn)
+	err := b.raw.Read(fn)
 	n, rerr := b.n, b.rerr
 	b.dst, b.rerr = nil, nil
 	switch {
