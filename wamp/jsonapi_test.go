@@ -1,6 +1,7 @@
 package wamp
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -29,6 +30,18 @@ func TestParseJSON(t *testing.T) {
 		if !tt.wantErr && !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseJSON(%q) = %#v, want %#v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestParseJSONErrorLine(t *testing.T) {
+	in := []byte("{\n  \"a\": 1,\n  \"b\": tru\n}")
+	_, err := ParseJSON(in)
+	var se *JSONSyntaxError
+	if !errors.As(err, &se) || !errors.Is(err, ErrProtocolViolation) {
+		t.Fatalf("ParseJSON error %v (%T), want a *JSONSyntaxError wrapping ErrProtocolViolation", err, err)
+	}
+	if got := se.Line(in); got != 3 {
+		t.Errorf("error line %d (offset %d), want 3", got, se.Offset)
 	}
 }
 
