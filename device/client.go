@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,7 +61,7 @@ type stats struct {
 type Client struct {
 	conn    *peer.Conn
 	cfg     Config
-	log     *slog.Logger
+	log     Logger
 	id      wamp.ID
 	details wamp.Dict // WELCOME details
 	// canCancel: the dealer announced call_canceling, so CANCEL may be sent.
@@ -122,7 +121,7 @@ func newClient(conn *peer.Conn, cfg Config, w *wamp.Welcome) *Client {
 	c := &Client{
 		conn:      conn,
 		cfg:       cfg,
-		log:       cfg.Logger.With("session", uint64(w.Session)),
+		log:       sessionLogger{cfg.Logger, uint64(w.Session)},
 		id:        w.Session,
 		details:   w.Details,
 		canCancel: wamp.HasFeature(w.Details, "dealer", wamp.FeatureCallCanceling),

@@ -2,7 +2,6 @@ package device
 
 import (
 	"context"
-	"log/slog"
 	"net/url"
 	"time"
 
@@ -112,8 +111,10 @@ type Config struct {
 	Dialers map[string]DialFunc
 
 	// Logger receives the client's logs (join, leave, drops at a limited
-	// rate; nothing per message at Info). Default slog.Default().
-	Logger *slog.Logger
+	// rate; nothing per message at Info). A *slog.Logger fits. Default
+	// slog.Default(); in a build with the edgewamp_noslog tag, which links
+	// no log/slog, text lines on standard error from level Info.
+	Logger Logger
 }
 
 // withDefaults returns a copy of cfg with its zero fields set to defaults.
@@ -134,7 +135,7 @@ func (cfg Config) withDefaults() Config {
 		cfg.ProgressQueue = DefaultProgressQueue
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+		cfg.Logger = defaultLogger()
 	}
 	return cfg
 }

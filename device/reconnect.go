@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -76,7 +75,7 @@ type ReconnectStats struct {
 // methods are safe for concurrent use.
 type Reconnector struct {
 	cfg  ReconnectConfig
-	log  *slog.Logger
+	log  Logger
 	kick chan struct{} // 1 slot: new declarations to apply
 
 	joins, reconnects, dialErrors, dropped, applyErrors atomic.Uint64

@@ -1,0 +1,14 @@
+//go:build edgewamp_noslog
+
+package device
+
+import (
+	"os"
+
+	"github.com/edgewamp/edgewamp/internal/logline"
+)
+
+// defaultLogger is the Logger of a Config that names none. An
+// edgewamp_noslog build links no log/slog: text lines on standard error from
+// level Info, in the format of slog's TextHandler.
+func defaultLogger() Logger { return logline.New(os.Stderr, logline.Text, logline.LevelInfo) }
