@@ -10,12 +10,12 @@ package demo
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math"
 	"sync/atomic"
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/internal/logline"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -31,7 +31,7 @@ type Config struct {
 	// Interval between temperature readings; default 1s.
 	Interval time.Duration
 	// Logger receives the light's changes at info level; default: discard.
-	Logger *slog.Logger
+	Logger device.Logger
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 }
@@ -43,7 +43,7 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 		cfg.Interval = time.Second
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+		cfg.Logger = logline.Discard()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
