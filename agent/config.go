@@ -7,14 +7,10 @@ package agent
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,50 +35,50 @@ type Config struct {
 	// Router is the router's URL: rs://host:port, rss://host:port or
 	// unix:///path, optionally with ?serializer=json|msgpack. Default
 	// rs://127.0.0.1:8080.
-	Router string `json:"router"`
+	Router string
 	// Realm to join. Default realm1.
-	Realm string `json:"realm"`
+	Realm string
 	// Auth are the credentials to join with (authid, authrole, ticket,
 	// secret, cryptosign_key_file, authextra). Default: anonymous.
-	Auth device.Credentials `json:"auth"`
+	Auth device.Credentials
 	// Prefix starts the default topic of each sensor (PREFIX.NAME), the
 	// default procedures of each actuator (PREFIX.NAME.set, .get) and the
 	// status procedure (PREFIX.status). Default "agent".
-	Prefix string `json:"prefix"`
+	Prefix string
 	// StatusProcedure is the procedure answering the agent's status.
 	// Default PREFIX.status.
-	StatusProcedure string `json:"status_procedure"`
+	StatusProcedure string
 	// Reconnect tunes the backoff between connection attempts.
-	Reconnect ReconnectConfig `json:"reconnect"`
+	Reconnect ReconnectConfig
 	// OfflineQueue is how many readings are kept, in order, while the
 	// router is unreachable; beyond it the oldest are dropped and counted.
 	// Default 1000.
-	OfflineQueue int `json:"offline_queue"`
+	OfflineQueue int
 	// ShutdownTimeout bounds the graceful shutdown (GOODBYE). Default 5s.
-	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	ShutdownTimeout Duration
 	// Log selects the log level and format.
-	Log LogConfig `json:"log"`
+	Log LogConfig
 	// Sensors publish readings.
-	Sensors []SensorConfig `json:"sensors"`
+	Sensors []SensorConfig
 	// Actuators are procedures that act on the device.
-	Actuators []ActuatorConfig `json:"actuators"`
+	Actuators []ActuatorConfig
 }
 
 // ReconnectConfig is the backoff between connection attempts: attempt n
 // waits a random time up to min(MaxBackoff, MinBackoff·2ⁿ).
 type ReconnectConfig struct {
 	// MinBackoff is the backoff's base. Default 500ms.
-	MinBackoff Duration `json:"min_backoff"`
+	MinBackoff Duration
 	// MaxBackoff caps it. Default 30s.
-	MaxBackoff Duration `json:"max_backoff"`
+	MaxBackoff Duration
 }
 
 // LogConfig selects the logs.
 type LogConfig struct {
 	// Level is debug, info, warn or error. Default info.
-	Level string `json:"level"`
+	Level string
 	// Format is text or json. Default text.
-	Format string `json:"format"`
+	Format string
 }
 
 // Sensor kinds.
@@ -96,141 +92,119 @@ const (
 // SensorConfig is one sensor. Kind decides which source keys apply.
 type SensorConfig struct {
 	// Name identifies the sensor (letters, digits, _ and -); required.
-	Name string `json:"name"`
+	Name string
 	// Kind is file, command, gpio or simulated; required.
-	Kind string `json:"kind"`
+	Kind string
 	// Topic is where readings are published. Default PREFIX.NAME.
-	Topic string `json:"topic"`
+	Topic string
 	// Unit is sent with each reading ("C", "%", ...). Default: none.
-	Unit string `json:"unit"`
+	Unit string
 	// Interval publishes a reading this often. With OnChange it is the
 	// longest time between two publications (a heartbeat). At least one of
 	// Interval and OnChange is required.
-	Interval Duration `json:"interval"`
+	Interval Duration
 	// OnChange publishes a reading when it differs from the last published
 	// one by more than Deadband (numbers) or at all (strings, GPIO edges).
-	OnChange bool `json:"on_change"`
+	OnChange bool
 	// Deadband is the change a number must exceed to count; default 0.
-	Deadband float64 `json:"deadband"`
+	Deadband float64
 	// Poll is how often OnChange sensors other than gpio are read.
 	// Default 1s (or Interval when shorter).
-	Poll Duration `json:"poll"`
+	Poll Duration
 
 	// Path is the file read by a file sensor (sysfs, hwmon, thermal zone).
-	Path string `json:"path"`
+	Path string
 	// Scale multiplies a numeric reading (file and command); default 1.
-	Scale *float64 `json:"scale"`
+	Scale *float64
 	// Offset is added after scaling; default 0.
-	Offset float64 `json:"offset"`
+	Offset float64
 
 	// Argv is a command sensor's program and arguments, run without a
 	// shell; Argv[0] must be an absolute path.
-	Argv []string `json:"argv"`
+	Argv []string
 	// Timeout bounds a command (sensor or actuator); default 5s.
-	Timeout Duration `json:"timeout"`
+	Timeout Duration
 	// Parse is how a file's contents or a command's output are read: number (default) or
 	// string (trimmed).
-	Parse string `json:"parse"`
+	Parse string
 
 	// GPIO selects a gpio sensor's line.
-	GPIO *GPIOConfig `json:"gpio"`
+	GPIO *GPIOConfig
 
 	// Base, Amplitude and Period shape a simulated sensor: a sine of
 	// Amplitude around Base with Period (defaults 21.5, 3, 10m: the demo's
 	// temperature).
-	Base      *float64 `json:"base"`
-	Amplitude *float64 `json:"amplitude"`
-	Period    Duration `json:"period"`
+	Base      *float64
+	Amplitude *float64
+	Period    Duration
 }
 
 // GPIOConfig selects one line of a GPIO chip.
 type GPIOConfig struct {
 	// Chip is the character device; default /dev/gpiochip0.
-	Chip string `json:"chip"`
+	Chip string
 	// Line is the line's offset on the chip; required.
-	Line *uint32 `json:"line"`
+	Line *uint32
 	// ActiveLow inverts the logical value.
-	ActiveLow bool `json:"active_low"`
+	ActiveLow bool
 	// Bias is as-is (default), pull-up, pull-down or disabled.
-	Bias string `json:"bias"`
+	Bias string
 	// Edge (inputs) is both (default), rising, falling or none (none: the
 	// line is polled every Poll).
-	Edge string `json:"edge"`
+	Edge string
 	// Debounce (inputs) asks the kernel to debounce; default none.
-	Debounce Duration `json:"debounce"`
+	Debounce Duration
 	// Drive (outputs) is push-pull (default), open-drain or open-source.
-	Drive string `json:"drive"`
+	Drive string
 	// Initial (outputs) is the value set when the line is requested; default 0.
-	Initial int `json:"initial"`
+	Initial int
 }
 
 // ActuatorConfig is one actuator: a procedure that sets it and one that
 // reads its state.
 type ActuatorConfig struct {
 	// Name identifies the actuator (letters, digits, _ and -); required.
-	Name string `json:"name"`
+	Name string
 	// Kind is file, command, gpio or simulated; required.
-	Kind string `json:"kind"`
+	Kind string
 	// Procedure sets the actuator. Default PREFIX.NAME.set. The state
 	// procedure is the same URI with ".set" replaced by ".get" (or with
 	// ".get" appended).
-	Procedure string `json:"procedure"`
+	Procedure string
 	// Args declares the arguments the set procedure takes. file: exactly
 	// one (the value written). command: the arguments appended to Argv.
 	// gpio and simulated take one boolean (or 0/1) and ignore Args.
-	Args []ArgSpec `json:"args"`
+	Args []ArgSpec
 
 	// Path is the file a file actuator writes (e.g.
 	// /sys/class/leds/NAME/brightness). It must exist.
-	Path string `json:"path"`
+	Path string
 	// Argv is a command actuator's program and fixed arguments, run
 	// without a shell; Argv[0] must be an absolute path.
-	Argv []string `json:"argv"`
+	Argv []string
 	// Timeout bounds a command; default 5s.
-	Timeout Duration `json:"timeout"`
+	Timeout Duration
 	// GPIO selects a gpio actuator's output line.
-	GPIO *GPIOConfig `json:"gpio"`
+	GPIO *GPIOConfig
 }
 
 // ArgSpec declares one argument of an actuator's set procedure.
 type ArgSpec struct {
 	// Name is shown in error messages; default argN.
-	Name string `json:"name"`
+	Name string
 	// Type is int, number, bool or string; required.
-	Type string `json:"type"`
+	Type string
 	// Enum lists the allowed values; default: any of the type.
-	Enum []any `json:"enum"`
+	Enum []any
 	// Min and Max bound an int or number (inclusive); default unbounded.
-	Min *float64 `json:"min"`
-	Max *float64 `json:"max"`
+	Min *float64
+	Max *float64
 	// MaxLen bounds a string's length in bytes; default 256.
-	MaxLen int `json:"max_len"`
+	MaxLen int
 }
 
 // Duration is a time.Duration read from a JSON string such as "1.5s".
 type Duration time.Duration
-
-// UnmarshalJSON reads a duration string.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration string such as \"10s\", got %s", b)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("bad duration %q (want e.g. \"500ms\", \"10s\", \"1m\")", s)
-	}
-	if v < 0 {
-		return fmt.Errorf("negative duration %q", s)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON writes the duration as a string.
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Duration(d).String())
-}
 
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
@@ -247,107 +221,48 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse reads and validates a JSON configuration. Unknown keys are errors,
-// reported with their path (e.g. sensors[1].intervall).
+// reported with their path (e.g. sensors[1].intervall), and so are syntax
+// errors (with their line and column) and values of the wrong type.
 func Parse(r io.Reader) (*Config, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	var tree any
-	if err := json.Unmarshal(data, &tree); err != nil {
-		return nil, fmt.Errorf("config: %w", jsonError(data, err))
+	doc, err := wamp.ParseJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", syntaxError(data, err))
 	}
-	if err := checkKeys("", tree, reflect.TypeFor[Config]()); err != nil {
+	if err := duplicateKey(data); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	var cfg Config
-	d := json.NewDecoder(bytes.NewReader(data))
-	if err := d.Decode(&cfg); err != nil {
-		return nil, fmt.Errorf("config: %w", jsonError(data, err))
+	cfg, err := decodeConfig(doc)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &cfg, nil
+	return cfg, nil
 }
 
-// jsonError names the key or the position of a decoding error.
-func jsonError(data []byte, err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Errorf("%s: want %s, got JSON %s", te.Field, te.Type, te.Value)
+// syntaxError says where in data wamp.ParseJSON stopped: line and column
+// (counted in bytes, from 1), and why.
+func syntaxError(data []byte, err error) error {
+	var se *wamp.JSONSyntaxError
+	if !errors.As(err, &se) {
+		return err
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line := 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
-		return fmt.Errorf("line %d: %v", line, se)
-	}
-	return err
+	why := strings.TrimSuffix(se.Error(), ": "+wamp.ErrProtocolViolation.Error())
+	return fmt.Errorf("%s: %s", position(data, se.Offset), why)
 }
 
-// checkKeys reports the first key of v (decoded JSON) that type t has no
-// field for. It runs once, on the configuration, never per message.
-func checkKeys(path string, v any, t reflect.Type) error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		if t.Kind() != reflect.Struct {
-			return nil // maps (authextra) take any key
-		}
-		fields := jsonFields(t)
-		for k, e := range x {
-			ft, ok := fields[k]
-			if !ok {
-				return fmt.Errorf("%s: unknown key (known: %s)", join(path, k), strings.Join(sortedKeys(fields), ", "))
-			}
-			if ft != nil {
-				if err := checkKeys(join(path, k), e, ft); err != nil {
-					return err
-				}
-			}
-		}
-	case []any:
-		if t.Kind() != reflect.Slice {
-			return nil
-		}
-		for i, e := range x {
-			if err := checkKeys(path+"["+strconv.Itoa(i)+"]", e, t.Elem()); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func join(path, k string) string {
-	if path == "" {
-		return k
-	}
-	return path + "." + k
-}
-
-// jsonFields maps the JSON keys of struct t to their types (nil for fields
-// whose contents are not checked further).
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	m := make(map[string]reflect.Type)
-	for f := range t.Fields() {
-		tag := f.Tag.Get("json")
-		name, _, _ := strings.Cut(tag, ",")
-		if name == "-" || !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		m[name] = f.Type
-	}
-	return m
-}
-
-func sortedKeys(m map[string]reflect.Type) []string {
-	return slices.Sorted(maps.Keys(m))
+// position names the line and column (in bytes, both from 1) of offset off
+// in data.
+func position(data []byte, off int) string {
+	off = min(off, len(data))
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - bytes.LastIndexByte(data[:off], '\n')
+	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col)
 }
 
 // validURI reports whether u is a valid WAMP URI (loose rules).

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"time"
 )
@@ -23,7 +22,7 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("config: router: rss:// needs TLS, which this build lacks (built with the edgewamp_notls tag; use the full edge-agent)")
 		}
 	}
-	if !buildHasAuth && !reflect.ValueOf(c.Auth).IsZero() {
+	if !buildHasAuth && c.hasAuth() {
 		return fmt.Errorf("config: auth: authentication is not in this build (built with the edgewamp_noauth tag; use the full edge-agent)")
 	}
 	if c.Realm != "" && !validURI(c.Realm) {
@@ -103,6 +102,12 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// hasAuth reports whether any credential is configured.
+func (c *Config) hasAuth() bool {
+	a := &c.Auth
+	return a.AuthID != "" || a.AuthRole != "" || a.AuthExtra != nil || a.Ticket != "" || a.Secret != "" || a.CryptosignKeyFile != ""
 }
 
 // validName reports whether n is a usable sensor or actuator name.
