@@ -38,6 +38,10 @@
 // and never panic on any input (both are fuzzed). Encoding a message into a
 // caller's buffer allocates nothing for values in the value model; Dict keys
 // are written in sorted order, so a message always encodes to the same bytes.
+// Go types outside the value model fall back to encoding/json and
+// github.com/vmihailenco/msgpack/v5; the build tag edgewamp_nomarshal makes
+// them an encoding error instead, so that a small binary links neither (the
+// MessagePack codec of the value model is the package's own).
 //
 // Payload passthru mode (an opaque binary payload in place of Arguments) has
 // no representation in [Payload]; such messages are rejected as protocol

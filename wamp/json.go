@@ -9,8 +9,9 @@ import (
 //
 // Encoding appends to the caller's buffer without reflection for the value
 // types of the WAMP value model (see [Dict]), the other Go integer and float
-// types, []string and map[string]string; other Go types fall back to
-// encoding/json. Dict keys are written in sorted order, so the same message
+// types, []string, map[string]string and time.Time (as RFC 3339, as
+// encoding/json writes it); other Go types are an error in builds with the
+// edgewamp_nomarshal tag and fall back to encoding/json otherwise. Dict keys are written in sorted order, so the same message
 // always encodes to the same bytes. A []byte becomes a JSON string holding
 // "\u0000" followed by the standard base64 of the bytes, and a decoded string
 // that starts with "\u0000" becomes a []byte again (the spec's binary rule;

@@ -2,12 +2,12 @@ package wamp
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -112,18 +112,18 @@ func appendJSONValue(dst []byte, v any, depth int) ([]byte, error) {
 			}
 		}
 		return append(dst, ']'), nil
-	case json.RawMessage:
-		if !json.Valid(v) {
-			return dst, errors.New("wamp: json: invalid json.RawMessage")
+	case time.Time:
+		// As json.Marshal writes it: RFC 3339 with the fraction of a second
+		// it has, an error for years outside [0, 9999].
+		b, err := v.AppendText(append(dst, '"'))
+		if err != nil {
+			return dst, fmt.Errorf("wamp: json: encoding time.Time: %w", err)
 		}
-		return append(dst, v...), nil
+		return append(b, '"'), nil
 	}
-	// Off the per-message path: any other Go type goes through encoding/json.
-	b, err := json.Marshal(v)
-	if err != nil {
-		return dst, fmt.Errorf("wamp: json: encoding %T: %w", v, err)
-	}
-	return append(dst, b...), nil
+	// Off the per-message path: the fallback of marshal_fallback.go, or an
+	// error with the edgewamp_nomarshal tag.
+	return appendJSONOther(dst, v)
 }
 
 // sortedKeys appends m's keys to buf and sorts them. With a buf on the

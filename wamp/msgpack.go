@@ -1,32 +1,30 @@
 package wamp
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"sync"
-	"time"
-
-	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // MsgPack is the MessagePack serializer ("wamp.2.msgpack", RawSocket code 2).
 // It is safe for concurrent use.
 //
-// It uses only the low-level primitives of github.com/vmihailenco/msgpack/v5
-// (no reflection on the per-message path): a Go string is a msgpack str and a
-// []byte a bin, and decoding keeps them apart the same way. Integers of every
-// msgpack width are accepted and decode to int64 (uint64 above
-// math.MaxInt64); float32 and float64 decode to float64; extension types are
-// a decode error, but for JavaScript's undefined as msgpackr (wampy) writes it,
-// fixext 1 type 0 (d4 00 00): a dict entry holding it is dropped and a list
-// element becomes nil; nesting is limited to 64 levels. Encoding writes Dict keys
-// in sorted order, a time.Time as an RFC 3339 string (as encoding/json does),
-// and falls back to msgpack.Marshal for other Go types outside the value
-// model (see [Dict]); a value it encodes as an extension type (a time.Time
-// inside a struct, a registered extension) will not decode here.
+// It has its own MessagePack encoder and decoder for the value model (see
+// [Dict]), with no reflection on the per-message path: a Go string is a
+// msgpack str and a []byte a bin, and decoding keeps them apart the same way.
+// Integers of every msgpack width are accepted and decode to int64 (uint64
+// above math.MaxInt64); float32 and float64 decode to float64; extension
+// types are a decode error, but for JavaScript's undefined as msgpackr (wampy)
+// writes it, fixext 1 type 0 (d4 00 00): a dict entry holding it is dropped
+// and a list element becomes nil; nesting is limited to 64 levels. Every
+// length is checked against the input left before anything is allocated.
+// Encoding writes integers and lengths in their shortest form, Dict keys in
+// sorted order, and a time.Time as an RFC 3339 string (as encoding/json
+// does). Other Go types outside the value model are an error in builds with
+// the edgewamp_nomarshal tag and go through msgpack.Marshal of
+// github.com/vmihailenco/msgpack/v5 otherwise; a value that encodes as an
+// extension type (a time.Time inside a struct, a registered extension) will
+// not decode here.
 var MsgPack Serializer = msgpackSerializer{}
 
 type msgpackSerializer struct{}
@@ -35,40 +33,22 @@ func (msgpackSerializer) ID() SerializerID { return SerializerMsgPack }
 func (msgpackSerializer) Name() string     { return "msgpack" }
 func (msgpackSerializer) Binary() bool     { return true }
 
-// appendBuf is the io.Writer (and io.ByteWriter) the pooled msgpack.Encoder
-// writes into: it appends to the caller's buffer.
-type appendBuf struct{ b []byte }
-
-func (a *appendBuf) Write(p []byte) (int, error) {
-	a.b = append(a.b, p...)
-	return len(p), nil
-}
-
-func (a *appendBuf) WriteByte(c byte) error {
-	a.b = append(a.b, c)
-	return nil
-}
-
-// mpWriter implements msgWriter with a msgpack.Encoder; pooled, so encoding
-// into a caller's buffer allocates nothing for messages in the value model.
+// mpWriter implements msgWriter by appending MessagePack to buf; pooled, so
+// encoding into a caller's buffer allocates nothing for messages in the
+// value model.
 type mpWriter struct {
-	out appendBuf
-	enc *msgpack.Encoder
+	buf []byte
 	err error
 }
 
-var mpWriters = sync.Pool{New: func() any {
-	w := new(mpWriter)
-	w.enc = msgpack.NewEncoder(&w.out)
-	return w
-}}
+var mpWriters = sync.Pool{New: func() any { return new(mpWriter) }}
 
 func (msgpackSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
 	w := mpWriters.Get().(*mpWriter)
-	w.out.b, w.err = dst, nil
+	w.buf, w.err = dst, nil
 	err := encodeMessage(w, m)
-	out := w.out.b
-	w.out.b, w.err = nil, nil
+	out := w.buf
+	w.buf, w.err = nil, nil
 	mpWriters.Put(w)
 	if err != nil {
 		return dst, err
@@ -76,174 +56,51 @@ func (msgpackSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
 	return out, nil
 }
 
-func (w *mpWriter) setErr(err error) {
-	if err != nil && w.err == nil {
-		w.err = fmt.Errorf("wamp: msgpack: %w", err)
-	}
-}
-
-func (w *mpWriter) array(n int)   { w.setErr(w.enc.EncodeArrayLen(n)) }
+func (w *mpWriter) array(n int)   { w.buf = mpAppendArrayLen(w.buf, n) }
 func (w *mpWriter) end()          {}
 func (w *mpWriter) failed() error { return w.err }
-func (w *mpWriter) uint(v uint64) { w.setErr(w.enc.EncodeUint(v)) }
-func (w *mpWriter) str(s string)  { w.setErr(w.enc.EncodeString(s)) }
-func (w *mpWriter) dict(d Dict)   { w.encDict(d, 1) }
-func (w *mpWriter) list(l List)   { w.encList(l, 1) }
-func (w *mpWriter) depthErr() bool {
-	w.setErr(fmt.Errorf("value nested deeper than %d levels", maxDepth))
-	return false
-}
+func (w *mpWriter) uint(v uint64) { w.buf = mpAppendUint(w.buf, v) }
 
-func (w *mpWriter) encDict(d Dict, depth int) {
-	if w.err != nil || depth > maxDepth && w.depthErr() {
-		return
-	}
-	w.setErr(w.enc.EncodeMapLen(len(d)))
-	if len(d) <= 1 {
-		for k, v := range d {
-			w.setErr(w.enc.EncodeString(k))
-			w.value(v, depth)
-		}
-		return
-	}
-	var arr [16]string
-	for _, k := range sortedKeys(d, arr[:]) {
-		w.setErr(w.enc.EncodeString(k))
-		w.value(d[k], depth)
+func (w *mpWriter) str(s string) {
+	if w.err == nil {
+		w.buf, w.err = appendMsgPackStr(w.buf, s)
 	}
 }
 
-func (w *mpWriter) encList(l List, depth int) {
-	if w.err != nil || depth > maxDepth && w.depthErr() {
-		return
-	}
-	w.setErr(w.enc.EncodeArrayLen(len(l)))
-	for _, v := range l {
-		w.value(v, depth)
+func (w *mpWriter) dict(d Dict) {
+	if w.err == nil {
+		w.buf, w.err = appendMsgPackDict(w.buf, d, 1)
 	}
 }
 
-// value encodes v, which is inside depth containers.
-func (w *mpWriter) value(v any, depth int) {
-	if w.err != nil {
-		return
-	}
-	e := w.enc
-	switch v := v.(type) {
-	case nil:
-		w.setErr(e.EncodeNil())
-	case bool:
-		w.setErr(e.EncodeBool(v))
-	case string:
-		w.setErr(e.EncodeString(v))
-	case int64:
-		w.setErr(e.EncodeInt(v))
-	case uint64:
-		w.setErr(e.EncodeUint(v))
-	case float64:
-		w.setErr(e.EncodeFloat64(v))
-	case Dict:
-		w.encDict(v, depth+1)
-	case List:
-		w.encList(v, depth+1)
-	case []byte:
-		w.setErr(e.EncodeBytesLen(len(v)))
-		w.out.b = append(w.out.b, v...)
-	case int:
-		w.setErr(e.EncodeInt(int64(v)))
-	case int8:
-		w.setErr(e.EncodeInt(int64(v)))
-	case int16:
-		w.setErr(e.EncodeInt(int64(v)))
-	case int32:
-		w.setErr(e.EncodeInt(int64(v)))
-	case uint:
-		w.setErr(e.EncodeUint(uint64(v)))
-	case uint8:
-		w.setErr(e.EncodeUint(uint64(v)))
-	case uint16:
-		w.setErr(e.EncodeUint(uint64(v)))
-	case uint32:
-		w.setErr(e.EncodeUint(uint64(v)))
-	case uintptr:
-		w.setErr(e.EncodeUint(uint64(v)))
-	case float32:
-		w.setErr(e.EncodeFloat32(v))
-	case ID:
-		w.setErr(e.EncodeUint(uint64(v)))
-	case URI:
-		w.setErr(e.EncodeString(string(v)))
-	case []string:
-		if depth+1 > maxDepth && w.depthErr() {
-			return
-		}
-		w.setErr(e.EncodeArrayLen(len(v)))
-		for _, s := range v {
-			w.setErr(e.EncodeString(s))
-		}
-	case map[string]string:
-		if depth+1 > maxDepth && w.depthErr() {
-			return
-		}
-		w.setErr(e.EncodeMapLen(len(v)))
-		var arr [16]string
-		for _, k := range sortedKeys(v, arr[:]) {
-			w.setErr(e.EncodeString(k))
-			w.setErr(e.EncodeString(v[k]))
-		}
-	case []Dict:
-		if depth+1 > maxDepth && w.depthErr() {
-			return
-		}
-		w.setErr(e.EncodeArrayLen(len(v)))
-		for _, d := range v {
-			w.encDict(d, depth+2)
-		}
-	case time.Time:
-		// As encoding/json does, and not as msgpack's timestamp extension,
-		// which WAMP peers (and our decoder) do not take.
-		w.setErr(e.EncodeString(v.Format(time.RFC3339Nano)))
-	default:
-		// Off the per-message path: any other Go type goes through msgpack.Marshal.
-		b, err := msgpack.Marshal(v)
-		if err != nil {
-			w.setErr(fmt.Errorf("encoding %T: %w", v, err))
-			return
-		}
-		w.out.b = append(w.out.b, b...)
+func (w *mpWriter) list(l List) {
+	if w.err == nil {
+		w.buf, w.err = appendMsgPackList(w.buf, l, 1)
 	}
 }
 
-// mpReader implements msgReader over a whole message held in memory. String
-// and binary bodies are taken from the input directly, after checking that
-// the declared length fits in what is left.
+// mpReader implements msgReader over a whole message held in memory.
+// String and binary bodies are taken from the input directly, after
+// checking that the declared length fits in what is left.
 type mpReader struct {
-	b   []byte
-	r   bytes.Reader
-	dec *msgpack.Decoder
-	n   int // fields left in the message array
+	b []byte
+	i int // read offset in b
+	n int // fields left in the message array
 }
 
-var mpReaders = sync.Pool{New: func() any {
-	r := new(mpReader)
-	r.dec = msgpack.NewDecoder(&r.r)
-	return r
-}}
+var mpReaders = sync.Pool{New: func() any { return new(mpReader) }}
 
 func (msgpackSerializer) DecodeMessage(b []byte) (Message, error) {
 	r := mpReaders.Get().(*mpReader)
-	r.b = b
-	r.r.Reset(b)
+	*r = mpReader{b: b}
 	m, err := r.message()
 	r.b = nil
-	r.r.Reset(nil)
 	mpReaders.Put(r)
 	return m, err
 }
 
 func (r *mpReader) message() (Message, error) {
-	c, err := r.dec.PeekCode()
-	if err != nil || !msgpcode.IsFixedArray(c) && c != msgpcode.Array16 && c != msgpcode.Array32 {
+	if r.i >= len(r.b) || !mpIsArray(r.b[r.i]) {
 		return nil, protoErr("wamp: msgpack: message is not an array")
 	}
 	n, err := r.arrayLen()
@@ -262,29 +119,49 @@ func (r *mpReader) message() (Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.r.Len() != 0 {
-		return nil, protoErr("wamp: msgpack: %s: %d bytes of trailing data", m.Type(), r.r.Len())
+	if left := len(r.b) - r.i; left != 0 {
+		return nil, protoErr("wamp: msgpack: %s: %d bytes of trailing data", m.Type(), left)
 	}
 	return m, nil
 }
 
-func (r *mpReader) pos() int { return len(r.b) - r.r.Len() }
-
-// wrap turns an error of the msgpack library (a short input, a wrong code)
-// into a protocol violation.
-func (r *mpReader) wrap(err error) error {
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return protoErr("%v at offset %d", err, r.pos())
+// eof is the error of an input that ends inside a value.
+func (r *mpReader) eof() error {
+	return protoErr("unexpected end of input at offset %d", len(r.b))
 }
 
+// peek returns the code of the value at hand without consuming it.
 func (r *mpReader) peek() (byte, error) {
-	c, err := r.dec.PeekCode()
-	if err != nil {
-		return 0, r.wrap(err)
+	if r.i >= len(r.b) {
+		return 0, r.eof()
 	}
-	return c, nil
+	return r.b[r.i], nil
+}
+
+// head consumes the code of the value at hand and the big-endian integer
+// after it (see mpHeadSize); for fixstr, fixarray and fixmap n is the length
+// the code holds. It checks only that the bytes are there.
+func (r *mpReader) head() (c byte, n uint64, err error) {
+	if r.i >= len(r.b) {
+		return 0, 0, r.eof()
+	}
+	c = r.b[r.i]
+	switch {
+	case mpIsFixstr(c):
+		n = uint64(c & 0x1f)
+	case mpIsFixarray(c) || mpIsFixmap(c):
+		n = uint64(c & 0x0f)
+	default:
+		if size := mpHeadSize(c); size > 0 {
+			var ok bool
+			if n, ok = mpBE(r.b, r.i+1, size); !ok {
+				return 0, 0, r.eof()
+			}
+			r.i += size
+		}
+	}
+	r.i++
+	return c, n, nil
 }
 
 func (r *mpReader) more() (bool, error) {
@@ -295,65 +172,61 @@ func (r *mpReader) more() (bool, error) {
 	return true, nil
 }
 
-func isUintCode(c byte) bool { return c >= msgpcode.Uint8 && c <= msgpcode.Uint64 }
-func isIntCode(c byte) bool {
-	return msgpcode.IsFixedNum(c) || c >= msgpcode.Int8 && c <= msgpcode.Int64
-}
-
 func (r *mpReader) id() (ID, error) {
 	c, err := r.peek()
 	if err != nil {
 		return 0, err
 	}
+	if !mpIsUint(c) && !mpIsInt(c) && c != mpFloat32 && c != mpFloat64 {
+		return 0, protoErr("expected an integer, got code 0x%02x", c)
+	}
+	c, n, err := r.head()
+	if err != nil {
+		return 0, err
+	}
 	switch {
-	case isUintCode(c):
-		v, err := r.dec.DecodeUint64()
-		if err != nil {
-			return 0, r.wrap(err)
-		}
-		if v > uint64(MaxID) {
+	case mpIsUint(c):
+		if n > uint64(MaxID) {
 			return 0, protoErr("integer out of the ID range [0, 2^53]")
 		}
-		return ID(v), nil
-	case isIntCode(c):
-		v, err := r.dec.DecodeInt64()
-		if err != nil {
-			return 0, r.wrap(err)
-		}
-		if v < 0 || v > int64(MaxID) {
-			return 0, protoErr("integer out of the ID range [0, 2^53]")
-		}
-		return ID(v), nil
-	case c == msgpcode.Float || c == msgpcode.Double:
+		return ID(n), nil
+	case c == mpFloat32 || c == mpFloat64:
 		// Some JavaScript encoders write integers beyond 32 bits as
 		// float64: an integral value in range is taken as the ID.
-		v, err := r.dec.DecodeFloat64()
-		if err != nil {
-			return 0, r.wrap(err)
-		}
+		v := mpFloat(c, n)
 		if v != math.Trunc(v) || v < 0 || v > float64(MaxID) {
 			return 0, protoErr("number %v is not an ID (an integer in [0, 2^53])", v)
 		}
 		return ID(v), nil
 	}
-	return 0, protoErr("expected an integer, got code 0x%02x", c)
+	v := mpInt(c, n)
+	if v < 0 || v > int64(MaxID) {
+		return 0, protoErr("integer out of the ID range [0, 2^53]")
+	}
+	return ID(v), nil
 }
 
-// body reads the length of the str or bin at hand and returns its bytes,
-// which alias the input.
-func (r *mpReader) body() ([]byte, error) {
-	n, err := r.dec.DecodeBytesLen()
-	if err != nil {
-		return nil, r.wrap(err)
+// mpInt is the value of a signed integer whose code and head are c and n.
+func mpInt(c byte, n uint64) int64 {
+	switch c {
+	case mpInt8:
+		return int64(int8(n))
+	case mpInt16:
+		return int64(int16(n))
+	case mpInt32:
+		return int64(int32(n))
+	case mpInt64:
+		return int64(n)
 	}
-	if n < 0 || n > r.r.Len() {
-		return nil, protoErr("length %d beyond the end of the message", n)
+	return int64(int8(c)) // a fixint
+}
+
+// mpFloat is the value of a float32 or float64 whose code and head are c and n.
+func mpFloat(c byte, n uint64) float64 {
+	if c == mpFloat32 {
+		return float64(math.Float32frombits(uint32(n)))
 	}
-	p := r.pos()
-	if _, err := r.r.Seek(int64(n), io.SeekCurrent); err != nil {
-		return nil, r.wrap(err)
-	}
-	return r.b[p : p+n], nil
+	return math.Float64frombits(n)
 }
 
 func (r *mpReader) str() (string, error) {
@@ -361,24 +234,11 @@ func (r *mpReader) str() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !msgpcode.IsString(c) {
+	if !mpIsStr(c) {
 		return "", protoErr("expected a string, got code 0x%02x", c)
 	}
 	b, err := r.body()
 	return string(b), err
-}
-
-// arrayLen reads an array header and checks its length against the input
-// left (each element takes at least one byte).
-func (r *mpReader) arrayLen() (int, error) {
-	n, err := r.dec.DecodeArrayLen()
-	if err != nil {
-		return 0, r.wrap(err)
-	}
-	if n < 0 || n > r.r.Len() {
-		return 0, protoErr("array length %d beyond the end of the message", n)
-	}
-	return n, nil
 }
 
 func (r *mpReader) list() (List, error) {
@@ -386,7 +246,7 @@ func (r *mpReader) list() (List, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !msgpcode.IsFixedArray(c) && c != msgpcode.Array16 && c != msgpcode.Array32 {
+	if !mpIsArray(c) {
 		return nil, protoErr("expected a list, got code 0x%02x", c)
 	}
 	return r.listValue(1)
@@ -397,138 +257,8 @@ func (r *mpReader) dict() (Dict, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
+	if !mpIsMap(c) {
 		return nil, protoErr("expected a dict, got code 0x%02x", c)
 	}
 	return r.dictValue(1)
-}
-
-func (r *mpReader) listValue(depth int) (List, error) {
-	if depth > maxDepth {
-		return nil, protoErr("nesting deeper than %d levels", maxDepth)
-	}
-	n, err := r.arrayLen()
-	if err != nil {
-		return nil, err
-	}
-	l := make(List, n)
-	for i := range l {
-		if l[i], err = r.value(depth); err != nil {
-			return nil, err
-		}
-		if _, ok := l[i].(jsUndefined); ok {
-			l[i] = nil
-		}
-	}
-	return l, nil
-}
-
-func (r *mpReader) dictValue(depth int) (Dict, error) {
-	if depth > maxDepth {
-		return nil, protoErr("nesting deeper than %d levels", maxDepth)
-	}
-	n, err := r.dec.DecodeMapLen()
-	if err != nil {
-		return nil, r.wrap(err)
-	}
-	if n < 0 || n > r.r.Len()/2 {
-		return nil, protoErr("map length %d beyond the end of the message", n)
-	}
-	d := make(Dict, n)
-	for range n {
-		c, err := r.peek()
-		if err != nil {
-			return nil, err
-		}
-		if !msgpcode.IsString(c) {
-			return nil, protoErr("dict key is not a string (code 0x%02x)", c)
-		}
-		k, err := r.body()
-		if err != nil {
-			return nil, err
-		}
-		v, err := r.value(depth)
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := v.(jsUndefined); ok {
-			continue
-		}
-		d[string(k)] = v
-	}
-	return d, nil
-}
-
-// jsUndefined is JavaScript's undefined as JavaScript MessagePack encoders
-// (msgpackr, used by wampy) write it: fixext 1, type 0, data 0 (d4 00 00).
-// A dict entry holding it is dropped (an option set to undefined is an
-// option not set) and a list element becomes nil.
-type jsUndefined struct{}
-
-// skipJSUndefined consumes d4 00 00 and reports true when it stands next.
-func (r *mpReader) skipJSUndefined() bool {
-	pos := len(r.b) - r.r.Len()
-	if pos+3 > len(r.b) || r.b[pos] != msgpcode.FixExt1 || r.b[pos+1] != 0 || r.b[pos+2] != 0 {
-		return false
-	}
-	_, err := r.r.Seek(3, io.SeekCurrent)
-	return err == nil
-}
-
-// value decodes the value at hand, which is inside depth containers.
-func (r *mpReader) value(depth int) (any, error) {
-	c, err := r.peek()
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case c == msgpcode.Nil:
-		return nil, r.wrapNil(r.dec.DecodeNil())
-	case c == msgpcode.False || c == msgpcode.True:
-		v, err := r.dec.DecodeBool()
-		return v, r.wrapNil(err)
-	case isUintCode(c):
-		v, err := r.dec.DecodeUint64()
-		if err != nil {
-			return nil, r.wrap(err)
-		}
-		if v > math.MaxInt64 {
-			return v, nil
-		}
-		return int64(v), nil
-	case isIntCode(c):
-		v, err := r.dec.DecodeInt64()
-		return v, r.wrapNil(err)
-	case c == msgpcode.Float:
-		v, err := r.dec.DecodeFloat32()
-		return float64(v), r.wrapNil(err)
-	case c == msgpcode.Double:
-		v, err := r.dec.DecodeFloat64()
-		return v, r.wrapNil(err)
-	case msgpcode.IsString(c):
-		b, err := r.body()
-		return string(b), err
-	case msgpcode.IsBin(c):
-		b, err := r.body()
-		if err != nil {
-			return nil, err
-		}
-		return bytes.Clone(b), nil
-	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
-		return r.listValue(depth + 1)
-	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
-		return r.dictValue(depth + 1)
-	case c == msgpcode.FixExt1 && r.skipJSUndefined():
-		return jsUndefined{}, nil
-	case msgpcode.IsExt(c):
-		return nil, protoErr("extension types are not supported (code 0x%02x)", c)
-	}
-	return nil, protoErr("invalid code 0x%02x", c)
-}
-
-func (r *mpReader) wrapNil(err error) error {
-	if err != nil {
-		return r.wrap(err)
-	}
-	return nil
 }

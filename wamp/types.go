@@ -16,7 +16,12 @@ type URI string
 //
 // Values decoded from the wire are of the types: nil, bool, int64, uint64
 // (only for integers above math.MaxInt64), float64, string, []byte, List and
-// Dict. Encoders also accept the other Go integer and float types.
+// Dict. Encoders also accept the other Go integer and float types, ID, URI,
+// []string, map[string]string, []Dict and time.Time (as an RFC 3339 string),
+// all without reflection. Any other Go type (a struct, a map of another type,
+// json.RawMessage in JSON) goes through encoding/json or msgpack.Marshal of
+// github.com/vmihailenco/msgpack/v5, or is an encoding error naming the type
+// in builds with the edgewamp_nomarshal tag, which link neither.
 type Dict = map[string]any
 
 // List is a WAMP list: positional arguments. Its values follow the same rules
