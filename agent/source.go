@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"strconv"
 	"time"
 
@@ -127,64 +126,6 @@ func (s *commandSource) read(ctx context.Context) (reading, error) {
 }
 
 func (s *commandSource) close() error { return nil }
-
-// limitedBuffer keeps the first maxRead bytes written to it.
-type limitedBuffer struct{ bytes.Buffer }
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if room := maxRead - b.Len(); room > 0 {
-		b.Buffer.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
-// CommandError is the error of a command that could not run or exited
-// with a non-zero status.
-type CommandError struct {
-	Program  string
-	ExitCode int    // -1 when it did not exit normally
-	Stderr   string // the start of its standard error
-	Err      error
-}
-
-func (e *CommandError) Error() string {
-	msg := fmt.Sprintf("agent: command %s: %v", e.Program, e.Err)
-	if e.Stderr != "" {
-		msg += ": " + e.Stderr
-	}
-	return msg
-}
-
-func (e *CommandError) Unwrap() error { return e.Err }
-
-// runCommand runs argv with a timeout and returns its standard output.
-func runCommand(ctx context.Context, argv []string, timeout time.Duration) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
-	var stdout, stderr limitedBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = time.Second // a child holding the pipes open cannot hold us
-	err := cmd.Run()
-	if err != nil {
-		ce := &CommandError{Program: argv[0], ExitCode: -1, Err: err}
-		if ctx.Err() != nil {
-			ce.Err = fmt.Errorf("timed out after %v: %w", timeout, ctx.Err())
-		}
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			ce.ExitCode = ee.ExitCode()
-		}
-		se := bytes.TrimSpace(stderr.Bytes())
-		if len(se) > 200 {
-			se = se[:200]
-		}
-		ce.Stderr = string(se)
-		return stdout.Bytes(), ce
-	}
-	return stdout.Bytes(), nil
-}
 
 // simSource is the demo's simulated sensor: a sine around base.
 type simSource struct {
