@@ -1,13 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
@@ -122,35 +120,13 @@ func withSerializer(raw, serializer string) (string, error) {
 	return u.String(), nil
 }
 
-// parseArg reads a command-line word as a JSON value, or as a string when it
-// is not valid JSON. Integers stay integers.
+// parseArg reads a command-line word as a JSON value (wamp.ParseJSON:
+// integers stay integers, int64 or uint64; "\u0000" + base64 is binary), or
+// as a string when it is not valid JSON.
 func parseArg(w string) any {
-	d := json.NewDecoder(strings.NewReader(w))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil || d.More() {
+	v, err := wamp.ParseJSON([]byte(w))
+	if err != nil {
 		return w
-	}
-	return fromJSON(v)
-}
-
-// fromJSON converts encoding/json's json.Number values to int64 or float64.
-func fromJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = fromJSON(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = fromJSON(x[k])
-		}
 	}
 	return v
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -150,43 +148,18 @@ func waitDone(ctx context.Context, c *device.Client, done <-chan struct{}) error
 
 // printPayload writes a payload as one JSON line: the arguments list, or an
 // object {"args": [...], "kwargs": {...}} when keyword arguments are present.
+// The JSON is what a JSON peer receives (wamp.AppendJSON): keys sorted, a
+// float with a fraction or an exponent (22.0), binary values as "\u0000" +
+// base64. A payload JSON cannot carry (NaN, say) prints as a quoted Go string.
 func printPayload(out io.Writer, p wamp.Payload) {
-	var v any = jsonable(p.Args)
-	if v == nil {
-		v = []any{}
-	}
+	var v any = p.Args // nil prints as []
 	if len(p.Kwargs) > 0 {
-		v = map[string]any{"args": jsonable(p.Args), "kwargs": jsonable(p.Kwargs)}
+		v = wamp.Dict{"args": p.Args, "kwargs": p.Kwargs}
 	}
-	b, err := json.Marshal(v)
+	b, err := wamp.AppendJSON(nil, v)
 	if err != nil {
 		fmt.Fprintf(out, "%q\n", fmt.Sprint(v))
 		return
 	}
-	fmt.Fprintf(out, "%s\n", b)
-}
-
-// jsonable converts binary values to WAMP's JSON form ("\u0000" + base64) so
-// that they print the way a JSON peer would see them.
-func jsonable(v any) any {
-	switch x := v.(type) {
-	case []byte:
-		return "\x00" + base64.StdEncoding.EncodeToString(x)
-	case wamp.List:
-		if x == nil {
-			return nil
-		}
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = jsonable(x[i])
-		}
-		return out
-	case wamp.Dict:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = jsonable(e)
-		}
-		return out
-	}
-	return v
+	out.Write(append(b, '\n'))
 }
