@@ -213,20 +213,27 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
-	cfg, err := Parse(io.LimitReader(f, 1<<20))
+	cfg, err := Parse(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, nil
 }
 
-// Parse reads and validates a JSON configuration. Unknown keys are errors,
-// reported with their path (e.g. sensors[1].intervall), and so are syntax
-// errors (with their line and column) and values of the wrong type.
+// MaxConfigSize bounds the configuration Parse reads.
+const MaxConfigSize = 1 << 20
+
+// Parse reads and validates a JSON configuration of at most MaxConfigSize
+// bytes. Unknown keys are errors, reported with their path (e.g.
+// sensors[1].intervall), and so are values of the wrong type, syntax errors
+// and keys given twice in one object (with their line and column).
 func Parse(r io.Reader) (*Config, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxConfigSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
+	}
+	if len(data) > MaxConfigSize {
+		return nil, fmt.Errorf("config: larger than %d bytes", MaxConfigSize)
 	}
 	doc, err := wamp.ParseJSON(data)
 	if err != nil {

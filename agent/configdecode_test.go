@@ -221,3 +221,10 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTooLarge(t *testing.T) {
+	big := `{"realm": "` + strings.Repeat("x", MaxConfigSize) + `"}`
+	if _, err := Parse(strings.NewReader(big)); err == nil || err.Error() != "config: larger than 1048576 bytes" {
+		t.Errorf("Parse(%d bytes) = %v", len(big), err)
+	}
+}

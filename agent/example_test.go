@@ -91,3 +91,24 @@ func Example() {
 	// reading: 21.5 C
 	// led.set answered [1]; the file holds "1"
 }
+
+// Parse's errors name the key's path and the problem, or the line and
+// column of a syntax error or of a key given twice.
+func ExampleParse_errors() {
+	for _, config := range []string{
+		`{"sensors": [{"name": "cpu", "kind": "simulated", "intervall": "10s"}]}`,
+		`{"sensors": [{"name": "door", "kind": "gpio", "on_change": true, "gpio": {"line": -1}}]}`,
+		`{"reconnect": {"max_backoff": "30"}}`,
+		"{\n  \"realm\": \"home\",\n  \"realm\": \"lab\"\n}",
+		"{\n  \"realm\": \"home\"\n  \"prefix\": \"lab\"\n}",
+	} {
+		_, err := agent.Parse(strings.NewReader(config))
+		fmt.Println(err)
+	}
+	// Output:
+	// config: sensors[0].intervall: unknown key (known: amplitude, argv, base, deadband, gpio, interval, kind, name, offset, on_change, parse, path, period, poll, scale, timeout, topic, unit)
+	// config: sensors[0].gpio.line: -1 is out of range (0 to 4294967295)
+	// config: reconnect.max_backoff: bad duration "30" (want e.g. "500ms", "10s", "1m")
+	// config: line 3, column 3: realm: duplicate key (each key may appear once per object)
+	// config: line 3, column 3: unexpected '"' at offset 22, expected , or }
+}
