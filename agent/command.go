@@ -64,6 +64,9 @@ func runCommand(ctx context.Context, argv []string, timeout time.Duration) ([]by
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	fail := func(err error) error { return &CommandError{Program: argv[0], ExitCode: -1, Err: err} }
+	if err := ctx.Err(); err != nil {
+		return nil, fail(fmt.Errorf("not started: %w", err)) // the agent is shutting down
+	}
 	path, err := findProgram(argv[0])
 	if err != nil {
 		return nil, fail(err)

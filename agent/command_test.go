@@ -106,14 +106,33 @@ func TestRunCommandBoundsOutput(t *testing.T) {
 }
 
 func TestRunCommandCancelled(t *testing.T) {
-	slow := script(t, t.TempDir(), "slow", "exec sleep 30\n")
-	// Cancelled before it starts: the program starts, is killed at once.
+	dir := t.TempDir()
+	started := filepath.Join(dir, "started")
+	slow := script(t, dir, "slow", "touch "+started+"\nexec sleep 30\n")
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
+	defer cancel()
+	go func() {
+		// Cancel once the program runs, as the agent's shutdown would.
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(5 * time.Millisecond) {
+			if _, err := os.Stat(started); err == nil {
+				break
+			}
+		}
+		cancel()
+	}()
 	_, err := runCommand(ctx, []string{slow}, time.Minute)
 	var ce *CommandError
 	if !errors.As(err, &ce) || !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "stopped: context canceled") || ce.ExitCode != -1 {
 		t.Fatalf("error %v, want a CommandError stopped by the cancelled context", err)
+	}
+
+	// Cancelled before: nothing starts.
+	_, err = runCommand(ctx, []string{"/bin/touch", filepath.Join(dir, "ran")}, time.Minute)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "not started") {
+		t.Errorf("error %v, want not started", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+		t.Error("the program ran with a cancelled context")
 	}
 }
 
