@@ -165,3 +165,14 @@ func waitGone(t *testing.T, pid int) {
 	}
 	t.Errorf("process %d still runs", pid)
 }
+
+// BenchmarkRunCommand runs /bin/true: what a command sensor costs the agent
+// per reading, start to reap.
+func BenchmarkRunCommand(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := runCommand(context.Background(), []string{"/bin/true"}, 10*time.Second); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -228,3 +228,18 @@ func TestParseTooLarge(t *testing.T) {
 		t.Errorf("Parse(%d bytes) = %v", len(big), err)
 	}
 }
+
+// BenchmarkParse reads the full example configuration (once per start in
+// the agent; here to keep the mapping's cost in view).
+func BenchmarkParse(b *testing.B) {
+	data, err := os.ReadFile("testdata/full.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(strings.NewReader(string(data))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
