@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/agent/gpio"
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/internal/logline"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -22,8 +22,10 @@ import (
 type Options struct {
 	// Version is reported by the status procedure. Default "dev".
 	Version string
-	// Logger receives the agent's logs. Default slog.Default().
-	Logger *slog.Logger
+	// Logger receives the agent's logs (a *slog.Logger fits). Default
+	// device.DefaultLogger(): slog.Default(), or in an edgewamp_noslog
+	// build text lines on standard error.
+	Logger device.Logger
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// Connect, when set, replaces dialling Config.Router (in-process
@@ -40,7 +42,7 @@ type Options struct {
 type Agent struct {
 	cfg       Config
 	opt       Options
-	log       *slog.Logger
+	log       device.Logger
 	rc        *device.Reconnector
 	sensors   []*sensor
 	actuators []namedActuator
@@ -67,7 +69,7 @@ func New(cfg *Config, opt Options) (*Agent, error) {
 		opt.Version = "dev"
 	}
 	if opt.Logger == nil {
-		opt.Logger = slog.Default()
+		opt.Logger = device.DefaultLogger()
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -381,26 +383,27 @@ func (a *Agent) Status() wamp.Dict {
 }
 
 // NewLogger builds the logger a LogConfig asks for, writing to w.
-func NewLogger(lc LogConfig, w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
+// The lines are those of log/slog's TextHandler or JSONHandler, written
+// without linking log/slog (see internal/logline).
+func NewLogger(lc LogConfig, w io.Writer) (device.Logger, error) {
+	var level logline.Level
 	switch strings.ToLower(lc.Level) {
 	case "", "info":
-		level = slog.LevelInfo
+		level = logline.LevelInfo
 	case "debug":
-		level = slog.LevelDebug
+		level = logline.LevelDebug
 	case "warn", "warning":
-		level = slog.LevelWarn
+		level = logline.LevelWarn
 	case "error":
-		level = slog.LevelError
+		level = logline.LevelError
 	default:
 		return nil, fmt.Errorf("config: log.level: unknown level %q", lc.Level)
 	}
-	o := &slog.HandlerOptions{Level: level}
 	switch lc.Format {
 	case "", "text":
-		return slog.New(slog.NewTextHandler(w, o)), nil
+		return logline.New(w, logline.Text, level), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, o)), nil
+		return logline.New(w, logline.JSON, level), nil
 	}
 	return nil, errors.New("config: log.format: unknown format " + lc.Format)
 }

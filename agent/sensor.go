@@ -2,12 +2,12 @@ package agent
 
 import (
 	"context"
-	"log/slog"
 	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -24,7 +24,7 @@ type sensor struct {
 	deadband float64
 	poll     time.Duration // how often the source is read
 	now      func() time.Time
-	log      *slog.Logger
+	log      device.Logger
 	publish  func(ctx context.Context, topic wamp.URI, p wamp.Payload) error
 
 	readErrors atomic.Uint64

@@ -8,7 +8,7 @@ import (
 	"github.com/edgewamp/edgewamp/internal/logline"
 )
 
-// defaultLogger is the Logger of a Config that names none. An
+// DefaultLogger returns the Logger of a Config that names none. An
 // edgewamp_noslog build links no log/slog: text lines on standard error from
 // level Info, in the format of slog's TextHandler.
-func defaultLogger() Logger { return logline.New(os.Stderr, logline.Text, logline.LevelInfo) }
+func DefaultLogger() Logger { return logline.New(os.Stderr, logline.Text, logline.LevelInfo) }

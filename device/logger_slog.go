@@ -4,6 +4,7 @@ package device
 
 import "log/slog"
 
-// defaultLogger is the Logger of a Config that names none: log/slog's
-// default logger.
-func defaultLogger() Logger { return slog.Default() }
+// DefaultLogger returns the Logger of a Config that names none: log/slog's
+// default logger (in a build with the edgewamp_noslog tag, text lines on
+// standard error from level Info).
+func DefaultLogger() Logger { return slog.Default() }

@@ -135,7 +135,7 @@ func (cfg Config) withDefaults() Config {
 		cfg.ProgressQueue = DefaultProgressQueue
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = defaultLogger()
+		cfg.Logger = DefaultLogger()
 	}
 	return cfg
 }
