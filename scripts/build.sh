@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # build.sh: release binaries for the boards, into dist/<target>/.
 #
-# Each target gets edge-agent (full: RawSocket over TCP, TLS and Unix sockets, serial, authentication),
-# edge-agent-minimal (RawSocket and serial only: build tags edgewamp_notls,edgewamp_noauth,edgewamp_termios,
-# the last opening serial ports with termios ioctls instead of go.bug.st/serial, which links regexp;
-# compiled without inlining, see MINIMAL_GCFLAGS) and
-# sensorbridge, all static (CGO_ENABLED=0), stripped (-s -w) and -trimpath, with the version stamped
+# Each target gets edge-agent (full: RawSocket over TCP, TLS and Unix sockets, serial, authentication;
+# build tags AGENT_TAGS), edge-agent-minimal (RawSocket and serial only: MINIMAL_TAGS, which add
+# edgewamp_notls and edgewamp_noauth), both compiled without inlining (AGENT_GCFLAGS), and
+# sensorbridge (default build), all static (CGO_ENABLED=0), stripped (-s -w) and -trimpath, with the version stamped
 # through -ldflags -X main.version (what -version prints). A SHA256SUMS file is written per target, and
 # the deployment kit (deploy/: install.sh, systemd units, OpenWrt init scripts, starting configurations)
 # is copied next to the binaries, so that dist/<target>/ is the bundle to copy to a board.
@@ -26,14 +25,24 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 ALL_TARGETS=(linux-armv6 linux-armv7 linux-arm64 linux-mips linux-mipsle linux-amd64)
-MINIMAL_TAGS="edgewamp_notls,edgewamp_noauth,edgewamp_termios"
-# The minimal agent is compiled without inlining (-l) except in package runtime (whose allocator,
-# scheduler and GC keep theirs): on ARMv7 that saves 262,144 bytes (3,866,786 -> 3,604,642 stripped,
-# 213 KB of code and line tables) for a slower encode/decode path (a WAMP PUBLISH decodes in about
-# 1.3-1.5x the time: ~310 -> ~420 ns on amd64), which a device publishing readings does not notice.
-# Without inlining in runtime too (all=-l) it is 45 KB smaller still but decodes in 1.7x the time.
-# Empty MINIMAL_GCFLAGS builds it like the full agent.
-MINIMAL_GCFLAGS="${MINIMAL_GCFLAGS-all=-l runtime=}"
+# The agent's build tags take out what a binary that never needs it would link, without taking a
+# feature away (ARMv7 savings measured on the full agent):
+#   edgewamp_termios    serial ports opened with termios ioctls instead of go.bug.st/serial, whose
+#                       port-name filter links regexp (217 KB); same behaviour, same pty tests
+#   edgewamp_nomarshal  wamp does not fall back to encoding/json or the msgpack library for Go types
+#                       outside its value model (the agent only sends values parsed from JSON)
+#   edgewamp_noslog     no log/slog: the same text and JSON lines from internal/logline (log/slog's
+#                       init links its handlers and encoding/json; with nomarshal, 479 KB together)
+# The minimal agent adds edgewamp_notls (no rss://, no crypto) and edgewamp_noauth.
+AGENT_TAGS="edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog"
+MINIMAL_TAGS="edgewamp_notls,edgewamp_noauth,$AGENT_TAGS"
+# Both agents are compiled without inlining (-l) except in package runtime (whose allocator, scheduler
+# and GC keep theirs): on ARMv7 that saves 262,144 bytes of the minimal agent and 459 KB of the full
+# one, for a slower encode/decode path (a WAMP PUBLISH decodes in about 1.3-1.5x the time: ~310 ->
+# ~420 ns on amd64) and TLS (a handshake in 1.3x the time: 65 -> 85 ms under qemu-arm), which a device
+# publishing readings over one long-lived connection does not notice. Empty AGENT_GCFLAGS builds them
+# with inlining.
+AGENT_GCFLAGS="${AGENT_GCFLAGS-all=-l runtime=}"
 
 if [ -z "${VERSION:-}" ]; then
   VERSION="$(git describe --tags --always --dirty 2>/dev/null || echo dev)"
@@ -81,9 +90,10 @@ for t in "${targets[@]}"; do
   # shellcheck disable=SC2046 # target_env's words are separate VAR=value assignments
   set -- $(target_env "$t")
   echo "build.sh: $t ($*) version $VERSION"
-  env CGO_ENABLED=0 "$@" go build -trimpath -ldflags "$ldflags" -o "$out/edge-agent" ./cmd/edge-agent
   gcflags=()
-  for g in $MINIMAL_GCFLAGS; do gcflags+=(-gcflags "$g"); done
+  for g in $AGENT_GCFLAGS; do gcflags+=(-gcflags "$g"); done
+  env CGO_ENABLED=0 "$@" go build -trimpath -ldflags "$ldflags" -tags "$AGENT_TAGS" "${gcflags[@]}" \
+    -o "$out/edge-agent" ./cmd/edge-agent
   env CGO_ENABLED=0 "$@" go build -trimpath -ldflags "$ldflags" -tags "$MINIMAL_TAGS" "${gcflags[@]}" \
     -o "$out/edge-agent-minimal" ./cmd/edge-agent
   env CGO_ENABLED=0 "$@" go build -trimpath -ldflags "$ldflags" -o "$out/sensorbridge" ./cmd/sensorbridge

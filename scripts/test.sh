@@ -90,12 +90,16 @@ cross_build() {
       rc=1
     fi
   done
-  # the minimal edge-agent (no TLS, no auth), as scripts/build.sh makes it
-  echo "-- GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 go build -tags edgewamp_notls,edgewamp_noauth,edgewamp_termios ./cmd/edge-agent"
-  if ! env CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 go build -o /dev/null -tags edgewamp_notls,edgewamp_noauth,edgewamp_termios ./cmd/edge-agent; then
-    echo "   FAILED"
-    rc=1
-  fi
+  # the edge-agents with scripts/build.sh's tags (full, and minimal: no TLS, no auth)
+  local tags
+  for tags in edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog \
+    edgewamp_notls,edgewamp_noauth,edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog; do
+    echo "-- GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 go build -tags $tags ./cmd/edge-agent"
+    if ! env CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 go build -o /dev/null -tags "$tags" ./cmd/edge-agent; then
+      echo "   FAILED"
+      rc=1
+    fi
+  done
   return $rc
 }
 

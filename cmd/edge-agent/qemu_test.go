@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/internal/testcert"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -60,13 +62,20 @@ func crossBuild(t *testing.T, env []string, tags string) string {
 	out := filepath.Join(t.TempDir(), "edge-agent")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	args := []string{"build", "-trimpath", "-ldflags", "-s -w -X main.version=qemu-test", "-o", out}
+	ldflags := "-s -w -X main.version=qemu-test"
+	for _, e := range env {
+		switch e {
+		case "GOARCH=arm":
+			ldflags += " -R 4096"
+		case "GOARCH=mips", "GOARCH=mipsle":
+			ldflags += " -R 16384"
+		}
+	}
+	args := []string{"build", "-trimpath", "-ldflags", ldflags, "-o", out}
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}
-	if tags == minimalTags {
-		args = append(args, minimalGcflags...)
-	}
+	args = append(args, agentGcflags...)
 	cmd := exec.CommandContext(ctx, goBin, append(args, ".")...)
 	cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux"), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -121,8 +130,47 @@ func goClient(t *testing.T, url string) *device.Client {
 
 func TestQemuARMv7(t *testing.T) {
 	qemu := lookQemu(t, "qemu-arm")
-	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, "")
+	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, fullTags)
 	testEmulatedAgent(t, []string{qemu}, bin, "edge-agent qemu-test")
+
+	// rss://: a TLS handshake with certificate verification, through the
+	// full build's crypto (compiled without inlining, as it ships); the CA
+	// reaches the agent as a board's would, through the system roots
+	// (SSL_CERT_FILE).
+	t.Run("rss call", func(t *testing.T) {
+		ca, err := testcert.NewCA("qemu-test CA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := ca.Server()
+		if err != nil {
+			t.Fatal(err)
+		}
+		caFile, err := ca.WriteCA(t.TempDir(), "ca.pem")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		serveBareRouter(t, tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{srv}}))
+		url := "rss://" + l.Addr().String()
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		cmd := emulated(ctx, []string{qemu}, bin, "call", url, "wamp.session.count")
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+caFile, "SSL_CERT_DIR=/nonexistent")
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "[1]" {
+			t.Fatalf("call over rss://: %v, output %q (want [1])", err, out)
+		}
+		// and without the CA, the same call must fail verification
+		cmd = emulated(ctx, []string{qemu}, bin, "call", url, "wamp.session.count")
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE=/nonexistent", "SSL_CERT_DIR=/nonexistent")
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "certificate") {
+			t.Fatalf("call over rss:// without the CA: %v, output %q (want a certificate error)", err, out)
+		}
+	})
 }
 
 // TestQemuMIPS runs the build for OpenWrt routers and the Arduino Yun
@@ -130,16 +178,20 @@ func TestQemuARMv7(t *testing.T) {
 // FPU), so that byte order and the softfloat build are exercised too.
 func TestQemuMIPS(t *testing.T) {
 	qemu := lookQemu(t, "qemu-mips")
-	bin := crossBuild(t, []string{"GOARCH=mips", "GOMIPS=softfloat"}, "")
+	bin := crossBuild(t, []string{"GOARCH=mips", "GOMIPS=softfloat"}, fullTags)
 	testEmulatedAgent(t, []string{qemu, "-cpu", "24Kc"}, bin, "edge-agent qemu-test")
 }
 
-// minimalTags are the build tags of the minimal edge-agent (scripts/build.sh).
-const minimalTags = "edgewamp_notls,edgewamp_noauth,edgewamp_termios"
+// fullTags and minimalTags are the build tags of the full and the minimal
+// edge-agent (scripts/build.sh's AGENT_TAGS and MINIMAL_TAGS).
+const (
+	fullTags    = "edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog"
+	minimalTags = "edgewamp_notls,edgewamp_noauth," + fullTags
+)
 
-// minimalGcflags are scripts/build.sh's MINIMAL_GCFLAGS: no inlining but in
-// package runtime, so that the test runs the binary as it ships.
-var minimalGcflags = []string{"-gcflags", "all=-l", "-gcflags", "runtime="}
+// agentGcflags are scripts/build.sh's AGENT_GCFLAGS: no inlining but in
+// package runtime, so that the test runs the binaries as they ship.
+var agentGcflags = []string{"-gcflags", "all=-l", "-gcflags", "runtime="}
 
 // TestQemuARMv7Minimal runs the minimal build (no TLS, no auth) like the full
 // one, and checks that it refuses what it lacks with a message saying so.

@@ -166,47 +166,65 @@ func TestFootprint(t *testing.T) {
 	}
 }
 
-// minimalTags are the build tags of the minimal edge-agent (scripts/build.sh): RawSocket and serial,
-// no TLS, no authentication, serial ports through termios (serialtransport) instead of go.bug.st/serial.
-const minimalTags = "edgewamp_notls,edgewamp_noauth,edgewamp_termios"
+// agentTags are the build tags of the full edge-agent (scripts/build.sh's AGENT_TAGS): serial ports
+// through termios instead of go.bug.st/serial, no encoding/json or msgpack-library fallback in wamp,
+// and logs without log/slog. minimalTags (MINIMAL_TAGS) add no TLS and no authentication.
+const (
+	agentTags   = "edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog"
+	minimalTags = "edgewamp_notls,edgewamp_noauth," + agentTags
+)
 
-// minimalForbidden are what the minimal edge-agent must not link: TLS and what comes with it, HTTP,
-// package auth's cryptography, go.bug.st/serial with the regexp package it links, and crypto/rand
-// (its FIPS DRBG: about 100 KiB, and 32 MiB of virtual memory).
-var minimalForbidden = []string{
-	"crypto/tls", "crypto/x509", "net/http", "text/template",
-	module + "/auth", "crypto/ed25519", "crypto/pbkdf2",
-	"go.bug.st/serial", "regexp", "crypto/rand",
+// agentForbidden are what neither edge-agent may link: HTTP and templates, go.bug.st/serial with the
+// regexp package it links, and what the tags replace with smaller code of ours (log/slog, whose init
+// links its handlers and encoding/json; encoding/json; the msgpack library's reflection; os/exec).
+var agentForbidden = []string{
+	"net/http", "text/template", "go.bug.st/serial", "regexp",
+	"log/slog", "encoding/json", "github.com/vmihailenco/msgpack/v5", "os/exec",
 }
 
-// TestMinimalFootprint checks the minimal edge-agent's import graph on every platform, and that the
-// default build does link TLS and auth (so the tags, not an accident, are what keeps them out).
-func TestMinimalFootprint(t *testing.T) {
+// minimalForbidden adds TLS and what comes with it, package auth's cryptography, and crypto/rand
+// (its FIPS DRBG: about 100 KiB, and 32 MiB of virtual memory).
+var minimalForbidden = append([]string{
+	"crypto/tls", "crypto/x509", module + "/auth", "crypto/ed25519", "crypto/pbkdf2", "crypto/rand",
+}, agentForbidden...)
+
+// TestAgentFootprint checks the import graphs of the full and the minimal edge-agent on every
+// platform, and that the default build does link what the tags keep out (so the tags, not an
+// accident, are what keeps them out).
+func TestAgentFootprint(t *testing.T) {
 	root := moduleRoot(t)
 	edge := module + "/cmd/edge-agent"
-	for _, pl := range platforms {
-		name := "host"
-		if pl.goos != "" {
-			name = pl.goos + "_" + pl.goarch
-		}
-		t.Run(name, func(t *testing.T) {
-			g := listDeps(t, root, pl.goos, pl.goarch, minimalTags, []string{edge})
-			if _, ok := g[edge]; !ok {
-				t.Fatalf("%s: not in go list output", edge)
+	for _, b := range []struct {
+		name, tags string
+		forbidden  []string
+	}{
+		{"full", agentTags, agentForbidden},
+		{"minimal", minimalTags, minimalForbidden},
+	} {
+		for _, pl := range platforms {
+			name := "host"
+			if pl.goos != "" {
+				name = pl.goos + "_" + pl.goarch
 			}
-			for _, bad := range minimalForbidden {
-				if chain := g.path(edge, bad); chain != nil {
-					t.Errorf("minimal edge-agent (-tags %s) must not import %s, but does: %s",
-						minimalTags, bad, strings.Join(chain, " -> "))
+			t.Run(b.name+"/"+name, func(t *testing.T) {
+				g := listDeps(t, root, pl.goos, pl.goarch, b.tags, []string{edge})
+				if _, ok := g[edge]; !ok {
+					t.Fatalf("%s: not in go list output", edge)
 				}
-			}
-		})
+				for _, bad := range b.forbidden {
+					if chain := g.path(edge, bad); chain != nil {
+						t.Errorf("%s edge-agent (-tags %s) must not import %s, but does: %s",
+							b.name, b.tags, bad, strings.Join(chain, " -> "))
+					}
+				}
+			})
+		}
 	}
 	t.Run("default links them", func(t *testing.T) {
 		g := listDeps(t, root, "", "", "", []string{edge})
-		for _, want := range []string{"crypto/tls", module + "/auth"} {
+		for _, want := range []string{"crypto/tls", module + "/auth", "log/slog", "github.com/vmihailenco/msgpack/v5"} {
 			if g.path(edge, want) == nil {
-				t.Errorf("the default edge-agent no longer imports %s: update minimalForbidden and the README", want)
+				t.Errorf("the default edge-agent no longer imports %s: update the forbidden lists and the README", want)
 			}
 		}
 	})

@@ -38,7 +38,7 @@ var sameAsSlog = []struct {
 	{"bools", []any{"t", true, "f", false}},
 	{"durations", []any{"d", 1500 * time.Millisecond, "zero", time.Duration(0), "neg", -time.Microsecond}},
 	{"times", []any{"utc", time.Date(2026, 11, 24, 5, 13, 0, 123456789, time.UTC),
-		"zone", time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", -(3*3600 + 1800)))}},
+		"zone", time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", -(3*3600+1800)))}},
 	{"errors", []any{"error", errors.New("dial tcp 127.0.0.1:8080: connect: connection refused"),
 		"wrapped", fmt.Errorf("join: %w", io.EOF)}},
 	{"bytes", []any{"b", []byte("hi there"), "bin", []byte{0, 1, 0xff}, "nil", []byte(nil)}},
