@@ -14,7 +14,8 @@ import (
 	"github.com/edgewamp/edgewamp/agent/gpio"
 )
 
-// maxRead bounds what a file sensor reads and what a command may print.
+// maxRead bounds what a file actuator's get reads back and what a command
+// may print (a file sensor reads its first 4 KiB).
 const maxRead = 64 << 10
 
 // reading is one value taken from a source.
