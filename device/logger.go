@@ -1,8 +1,8 @@
 package device
 
 // Logger is where a [Client] and a [Reconnector] write their logs: a
-// *slog.Logger satisfies it, and so does the slog-free logger of the minimal
-// edge-agent. Records carry key-value pairs as log/slog takes them.
+// *slog.Logger satisfies it, and so does the slog-free logger the edge-agent
+// binaries use. Records carry key-value pairs as log/slog takes them.
 type Logger interface {
 	Debug(msg string, args ...any)
 	Info(msg string, args ...any)
