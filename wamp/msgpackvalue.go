@@ -286,6 +286,9 @@ func (r *mpReader) value(depth int) (any, error) {
 		return nil, err
 	}
 	switch {
+	case c <= mpPosFixintMax: // the commonest integers, in their code byte
+		r.i++
+		return int64(c), nil
 	case mpIsStr(c):
 		b, err := r.body()
 		return string(b), err
