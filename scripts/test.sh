@@ -90,10 +90,10 @@ cross_build() {
       rc=1
     fi
   done
-  # the edge-agents with scripts/build.sh's tags (full, and minimal: no TLS, no auth)
-  local tags
-  for tags in edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog \
-    edgewamp_notls,edgewamp_noauth,edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog; do
+  # the edge-agents with scripts/build.sh's tags (full, and minimal: no TLS, no auth), read from it
+  local tags AGENT_TAGS MINIMAL_TAGS
+  eval "$(grep -E '^(AGENT|MINIMAL)_TAGS=' scripts/build.sh)"
+  for tags in "$AGENT_TAGS" "$MINIMAL_TAGS"; do
     echo "-- GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 go build -tags $tags ./cmd/edge-agent"
     if ! env CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 go build -o /dev/null -tags "$tags" ./cmd/edge-agent; then
       echo "   FAILED"

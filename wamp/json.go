@@ -11,12 +11,12 @@ import (
 // types of the WAMP value model (see [Dict]), the other Go integer and float
 // types, []string, map[string]string and time.Time (as RFC 3339, as
 // encoding/json writes it); other Go types are an error in builds with the
-// edgewamp_nomarshal tag and fall back to encoding/json otherwise. Dict keys are written in sorted order, so the same message
-// always encodes to the same bytes. A []byte becomes a JSON string holding
-// "\u0000" followed by the standard base64 of the bytes, and a decoded string
-// that starts with "\u0000" becomes a []byte again (the spec's binary rule;
-// a Go string that starts with a NUL character therefore reaches the peer as
-// binary). NaN and infinities cannot be encoded; invalid UTF-8 in a string is
+// edgewamp_nomarshal tag and fall back to encoding/json otherwise. Dict keys
+// are written in sorted order, so the same message always encodes to the
+// same bytes. A []byte becomes a JSON string holding "\u0000" followed by
+// the standard base64 of the bytes, and a decoded string that starts with
+// "\u0000" becomes a []byte again (the spec's binary rule; a Go string that
+// starts with a NUL character therefore reaches the peer as binary). NaN and infinities cannot be encoded; invalid UTF-8 in a string is
 // encoded as U+FFFD.
 //
 // Decoding is strict JSON (RFC 8259) in UTF-8: integers become int64 (uint64
