@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/edgewamp/edgewamp/wamp"
@@ -50,7 +51,8 @@ type Conn struct {
 	// dmu or calling into user code.
 	wmu   sync.Mutex
 	ctl   [headerSize + 8]byte
-	canWV bool // nc is a *net.TCPConn or *net.UnixConn (writev)
+	canWV bool            // nc is a *net.TCPConn or *net.UnixConn (writev)
+	raw   syscall.RawConn // nc's, written with raw system calls; nil: nc.Write
 
 	dmu       sync.Mutex // protects the deadlines and their application to nc
 	wdeadline time.Time  // the deadline set by SetWriteDeadline
@@ -85,6 +87,7 @@ func newConn(nc net.Conn, s wamp.Serializer, maxRecv, maxSend int, keepAlive tim
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		c.canWV = true
+		c.raw = socketRawConn(nc)
 	}
 	return c
 }
@@ -299,9 +302,14 @@ type writeScratch struct {
 	hdrs []byte      // headers for the writev path
 	nb   net.Buffers // the writev vector
 	nbuf [][]byte    // backing array of nb
+	sw   sockWriter  // writes to c.raw
 }
 
-var writeScratches = sync.Pool{New: func() any { return new(writeScratch) }}
+var writeScratches = sync.Pool{New: func() any {
+	ws := new(writeScratch)
+	ws.sw.init()
+	return ws
+}}
 
 // putScratch clears ws of references to the caller's messages and gives it
 // back, unless it grew beyond what is worth keeping.
@@ -328,8 +336,29 @@ func (c *Conn) writeCopy(msgs [][]byte, total int) error {
 		putHeader(b[n:], frameMessage, len(m))
 		b = append(b, m...)
 	}
-	_, err := c.nc.Write(b)
+	err := c.writeWith(ws, b)
 	ws.b = b[:0]
+	return err
+}
+
+// writeAll writes b whole. wmu must be held.
+func (c *Conn) writeAll(b []byte) error {
+	if c.raw == nil {
+		_, err := c.nc.Write(b)
+		return err
+	}
+	ws := writeScratches.Get().(*writeScratch)
+	defer putScratch(ws)
+	return c.writeWith(ws, b)
+}
+
+// writeWith writes b whole, with ws's writer for a raw socket. wmu must be
+// held.
+func (c *Conn) writeWith(ws *writeScratch, b []byte) error {
+	if c.raw != nil {
+		return ws.sw.write(c.raw, b)
+	}
+	_, err := c.nc.Write(b)
 	return err
 }
 
@@ -349,6 +378,9 @@ func (c *Conn) writeVector(msgs [][]byte) error {
 		v = append(v, hdrs[i*headerSize:(i+1)*headerSize], m)
 	}
 	ws.nbuf = v
+	if c.raw != nil {
+		return ws.sw.writev(c.raw, v)
+	}
 	ws.nb = v
 	_, err := ws.nb.WriteTo(c.nc)
 	return err
@@ -369,7 +401,7 @@ func (c *Conn) writeControl(t frameType, payload []byte) error {
 	if n := headerSize + len(payload); n <= len(c.ctl) {
 		putHeader(c.ctl[:], t, len(payload))
 		copy(c.ctl[headerSize:], payload)
-		_, err = c.nc.Write(c.ctl[:n])
+		err = c.writeAll(c.ctl[:n])
 	} else {
 		err = c.writeCopyControl(t, payload)
 	}
@@ -387,8 +419,7 @@ func (c *Conn) writeCopyControl(t frameType, payload []byte) error {
 	b := make([]byte, headerSize+len(payload))
 	putHeader(b, t, len(payload))
 	copy(b[headerSize:], payload)
-	_, err := c.nc.Write(b)
-	return err
+	return c.writeAll(b)
 }
 
 // keepAliveTick runs KeepAlive after the previous tick (on the timer's

@@ -46,5 +46,14 @@
 // the idle connection in one epoll descriptor shared by the process, with
 // no goroutine and no buffer.
 //
+// On TCP and Unix sockets a Conn reads and writes with the socket's raw
+// connection (syscall.RawConn): a read takes a buffer only once data is
+// there, and on Linux the reads and writes are raw system calls on the
+// non-blocking socket, which the Go scheduler does not hear about. Its
+// system-call hook would wake the runtime's monitor thread at the first
+// call after every idle moment, two thread switches per message on a one-core
+// board; without it an RPC round trip through a router pinned to one core
+// took half the time (BENCHMARKS.md). TLS connections go through crypto/tls.
+//
 // The package does not link net/http.
 package rawsocket

@@ -44,24 +44,33 @@ type readBuf struct {
 // newReadBuf returns a readBuf of size octets over src.
 func newReadBuf(src io.Reader, size int) *readBuf {
 	b := &readBuf{src: src, size: size}
-	// Only the socket types themselves: a wrapper that embeds one (and so
-	// has SyscallConn) may change what Read returns, and must be read
-	// through its Read.
-	var sc syscall.Conn
-	switch c := src.(type) {
-	case *net.TCPConn:
-		sc = c
-	case *net.UnixConn:
-		sc = c
-	default:
-		return b
-	}
-	if raw, err := sc.SyscallConn(); err == nil {
+	if raw := socketRawConn(src); raw != nil {
 		b.raw = raw
 		b.readFn = b.tryRead
 		b.pollFn = b.tryReadOnce
 	}
 	return b
+}
+
+// socketRawConn returns the raw connection of a *net.TCPConn or
+// *net.UnixConn, or nil. Only the socket types themselves: a wrapper that
+// embeds one (and so has SyscallConn) may change what Read and Write do, and
+// must be used through them.
+func socketRawConn(c any) syscall.RawConn {
+	var sc syscall.Conn
+	switch c := c.(type) {
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	default:
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
 }
 
 // buffered returns the number of unread octets held.
@@ -190,7 +199,7 @@ func (b *readBuf) tryRead(fd uintptr) bool {
 			}
 			dst = b.buf[b.w:]
 		}
-		b.n, b.rerr = syscall.Read(int(fd), dst)
+		b.n, b.rerr = sysRead(int(fd), dst)
 		switch b.rerr {
 		case syscall.EINTR:
 			continue

@@ -109,7 +109,7 @@ step install-avr sh ./examples/arduino-yun/install-deps.sh
 step gofmt gofmt_check
 step vet go vet ./...
 step test go_test
-step allocs go test -count=1 -run 'Allocs$|AllocatesNothing|NoAlloc' -v ./wamp ./device ./serialtransport
+step allocs go test -count=1 -run 'Allocs$|AllocatesNothing|NoAlloc' -v ./wamp ./device ./serialtransport ./rawsocket
 step cross-build cross_build
 
 echo

@@ -1,0 +1,5 @@
+//go:build !race
+
+package rawsocket
+
+const raceEnabled = false

@@ -1,0 +1,48 @@
+package rawsocket
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// The socket reads and writes of a connection's messages are raw system
+// calls on Linux: the sockets are non-blocking (the net package sets
+// O_NONBLOCK), so read, write and writev return at once, with EAGAIN when
+// they would block, and the goroutine then waits in the runtime's poller
+// (syscall.RawConn). A raw call does not tell the Go scheduler that it is in
+// a system call. That is the point: the scheduler's entry hook wakes the
+// sysmon thread whenever a process that was idle makes its first system
+// call, which costs two thread switches per message on a router or device
+// that sleeps between messages. On a one-core board (or a router pinned to
+// one core) those switches are on the message's path; measured on a 2-vCPU
+// VM with the router pinned to one core, they doubled an RPC round trip.
+// A short non-blocking call has nothing to gain from the hook (it is there
+// so that another thread can take over the processor while a call blocks).
+
+// sysRead is read(2) on a non-blocking descriptor.
+func sysRead(fd int, p []byte) (int, error) { return rawIO(syscall.SYS_READ, fd, p) }
+
+// sysWrite is write(2) on a non-blocking descriptor.
+func sysWrite(fd int, p []byte) (int, error) { return rawIO(syscall.SYS_WRITE, fd, p) }
+
+// rawIO makes the read or write system call trap on fd with p.
+func rawIO(trap uintptr, fd int, p []byte) (int, error) {
+	var base unsafe.Pointer
+	if len(p) > 0 {
+		base = unsafe.Pointer(&p[0])
+	}
+	n, _, errno := syscall.RawSyscall(trap, uintptr(fd), uintptr(base), uintptr(len(p)))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(n), nil
+}
+
+// sysWritev is writev(2) on a non-blocking descriptor; iov is not empty.
+func sysWritev(fd int, iov []syscall.Iovec) (int, error) {
+	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(n), nil
+}
