@@ -9,7 +9,11 @@
 #
 #   go build -o /tmp/sensorbridge ./cmd/sensorbridge
 #   go build -o /tmp/wampbench ./cmd/wampbench
-#   cmd/wampbench/measure.sh [sensorbridge|minirouter|mosquitto|all]
+#   cmd/wampbench/measure.sh [sensorbridge|minirouter|mosquitto|floor|all]
+#
+# "floor" runs floor/floor.c (built with gcc): a C epoll relay that does no
+# work, timed on the latency rows' paths, pinned like the routers. It is
+# the best any router could do on this machine.
 #
 # Rows can be filtered afterwards with jq; summary.sh prints the table.
 set -euo pipefail
@@ -114,8 +118,24 @@ mosquitto() {
 	cleanup
 }
 
+floor() { # the machine's floor for the latency rows (floor/floor.c)
+	local bin secs=${DUR%s}
+	bin=$(mktemp)
+	gcc -O2 -pthread -o "$bin" "$(dirname "$0")/floor/floor.c"
+	for i in $(seq "$RUNS"); do
+		taskset -c "$ROUTER_CPU" "$bin" relay "$PORT" 120 &
+		pids+=($!)
+		wait_port "$PORT"
+		taskset -c "$GEN_CPU" "$bin" fanout "$PORT" 10 "$secs" | jq -c '. + {row: "floor latency 1000/s ->10"}' >>"$OUT"
+		taskset -c "$GEN_CPU" "$bin" rpc "$PORT" "$secs" | jq -c '. + {row: "floor rpc 1x1"}' >>"$OUT"
+		cleanup
+		echo "floor run $i done" >&2
+	done
+	rm -f "$bin"
+}
+
 case $what in
-sensorbridge | minirouter | mosquitto) "$what" ;;
-all) sensorbridge; minirouter; mosquitto ;;
-*) echo "usage: $0 [sensorbridge|minirouter|mosquitto|all]" >&2; exit 2 ;;
+sensorbridge | minirouter | mosquitto | floor) "$what" ;;
+all) sensorbridge; minirouter; mosquitto; floor ;;
+*) echo "usage: $0 [sensorbridge|minirouter|mosquitto|floor|all]" >&2; exit 2 ;;
 esac
