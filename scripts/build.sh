@@ -34,6 +34,8 @@ ALL_TARGETS=(linux-armv6 linux-armv7 linux-arm64 linux-mips linux-mipsle linux-a
 #   edgewamp_noslog     no log/slog: the same text and JSON lines from internal/logline (log/slog's
 #                       init links its handlers and encoding/json; with nomarshal, 479 KB together)
 # The minimal agent adds edgewamp_notls (no rss://, no crypto) and edgewamp_noauth.
+# The tests build the agents as this script does: internal/buildscript reads AGENT_TAGS, MINIMAL_TAGS,
+# AGENT_GCFLAGS and target_rquantum's cases from here, so keep them in this form.
 AGENT_TAGS="edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog"
 MINIMAL_TAGS="edgewamp_notls,edgewamp_noauth,$AGENT_TAGS"
 # Both agents are compiled without inlining (-l) except in package runtime (whose allocator, scheduler

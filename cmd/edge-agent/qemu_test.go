@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/internal/buildscript"
 	"github.com/edgewamp/edgewamp/internal/testcert"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -49,10 +50,20 @@ func lookQemu(t *testing.T, name string) string {
 	return p
 }
 
-// crossBuild builds edge-agent for linux/GOARCH with the extra environment
-// and build tags into a temporary directory and returns the binary's path.
-func crossBuild(t *testing.T, env []string, tags string) string {
+// crossBuild builds edge-agent for target (as scripts/build.sh names it,
+// with env its GOARCH settings), full or minimal, with the script's tags,
+// gcflags and segment alignment, into a temporary directory, and returns the
+// binary's path.
+func crossBuild(t *testing.T, target string, env []string, minimal bool) string {
 	t.Helper()
+	agents, err := buildscript.Read(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := agents.FullTags
+	if minimal {
+		tags = agents.MinimalTags
+	}
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goBin); err != nil {
 		if goBin, err = exec.LookPath("go"); err != nil {
@@ -62,20 +73,9 @@ func crossBuild(t *testing.T, env []string, tags string) string {
 	out := filepath.Join(t.TempDir(), "edge-agent")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	ldflags := "-s -w -X main.version=qemu-test"
-	for _, e := range env {
-		switch e {
-		case "GOARCH=arm":
-			ldflags += " -R 4096"
-		case "GOARCH=mips", "GOARCH=mipsle":
-			ldflags += " -R 16384"
-		}
-	}
-	args := []string{"build", "-trimpath", "-ldflags", ldflags, "-o", out}
-	if tags != "" {
-		args = append(args, "-tags", tags)
-	}
-	args = append(args, agentGcflags...)
+	ldflags := strings.TrimSpace("-s -w -X main.version=qemu-test " + agents.LdflagsAlignment(target))
+	args := []string{"build", "-trimpath", "-ldflags", ldflags, "-o", out, "-tags", tags}
+	args = append(args, agents.Gcflags...)
 	cmd := exec.CommandContext(ctx, goBin, append(args, ".")...)
 	cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux"), env...)
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -130,7 +130,7 @@ func goClient(t *testing.T, url string) *device.Client {
 
 func TestQemuARMv7(t *testing.T) {
 	qemu := lookQemu(t, "qemu-arm")
-	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, fullTags)
+	bin := crossBuild(t, "linux-armv7", []string{"GOARCH=arm", "GOARM=7"}, false)
 	testEmulatedAgent(t, []string{qemu}, bin, "edge-agent qemu-test")
 
 	// rss://: a TLS handshake with certificate verification, through the
@@ -178,26 +178,15 @@ func TestQemuARMv7(t *testing.T) {
 // FPU), so that byte order and the softfloat build are exercised too.
 func TestQemuMIPS(t *testing.T) {
 	qemu := lookQemu(t, "qemu-mips")
-	bin := crossBuild(t, []string{"GOARCH=mips", "GOMIPS=softfloat"}, fullTags)
+	bin := crossBuild(t, "linux-mips", []string{"GOARCH=mips", "GOMIPS=softfloat"}, false)
 	testEmulatedAgent(t, []string{qemu, "-cpu", "24Kc"}, bin, "edge-agent qemu-test")
 }
-
-// fullTags and minimalTags are the build tags of the full and the minimal
-// edge-agent (scripts/build.sh's AGENT_TAGS and MINIMAL_TAGS).
-const (
-	fullTags    = "edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog"
-	minimalTags = "edgewamp_notls,edgewamp_noauth," + fullTags
-)
-
-// agentGcflags are scripts/build.sh's AGENT_GCFLAGS: no inlining but in
-// package runtime, so that the test runs the binaries as they ship.
-var agentGcflags = []string{"-gcflags", "all=-l", "-gcflags", "runtime="}
 
 // TestQemuARMv7Minimal runs the minimal build (no TLS, no auth) like the full
 // one, and checks that it refuses what it lacks with a message saying so.
 func TestQemuARMv7Minimal(t *testing.T) {
 	qemu := lookQemu(t, "qemu-arm")
-	bin := crossBuild(t, []string{"GOARCH=arm", "GOARM=7"}, minimalTags)
+	bin := crossBuild(t, "linux-armv7", []string{"GOARCH=arm", "GOARM=7"}, true)
 	testEmulatedAgent(t, []string{qemu}, bin, "edge-agent qemu-test (minimal build, without: tls, auth)")
 
 	// serial through the termios port (not go.bug.st/serial), ioctls and

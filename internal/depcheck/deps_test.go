@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgewamp/edgewamp/internal/buildscript"
 )
 
 const module = "github.com/edgewamp/edgewamp"
@@ -166,13 +168,18 @@ func TestFootprint(t *testing.T) {
 	}
 }
 
-// agentTags are the build tags of the full edge-agent (scripts/build.sh's AGENT_TAGS): serial ports
-// through termios instead of go.bug.st/serial, no encoding/json or msgpack-library fallback in wamp,
-// and logs without log/slog. minimalTags (MINIMAL_TAGS) add no TLS and no authentication.
-const (
-	agentTags   = "edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog"
-	minimalTags = "edgewamp_notls,edgewamp_noauth," + agentTags
-)
+// agentBuild returns how scripts/build.sh builds the agents: the full agent's tags (serial ports
+// through termios instead of go.bug.st/serial, no encoding/json or msgpack-library fallback in
+// wamp, logs without log/slog), the minimal agent's (adding no TLS and no authentication), and
+// the gcflags.
+func agentBuild(t *testing.T) buildscript.Agents {
+	t.Helper()
+	a, err := buildscript.Read(moduleRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
 
 // agentForbidden are what neither edge-agent may link: HTTP and templates, go.bug.st/serial with the
 // regexp package it links, and what the tags replace with smaller code of ours (log/slog, whose init
@@ -193,13 +200,14 @@ var minimalForbidden = append([]string{
 // accident, are what keeps them out).
 func TestAgentFootprint(t *testing.T) {
 	root := moduleRoot(t)
+	agents := agentBuild(t)
 	edge := module + "/cmd/edge-agent"
 	for _, b := range []struct {
 		name, tags string
 		forbidden  []string
 	}{
-		{"full", agentTags, agentForbidden},
-		{"minimal", minimalTags, minimalForbidden},
+		{"full", agents.FullTags, agentForbidden},
+		{"minimal", agents.MinimalTags, minimalForbidden},
 	} {
 		for _, pl := range platforms {
 			name := "host"

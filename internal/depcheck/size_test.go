@@ -19,28 +19,26 @@ const (
 	ceilingMinimal = 3_000_000
 )
 
-// agentGcflags are scripts/build.sh's AGENT_GCFLAGS: no inlining but in package runtime.
-var agentGcflags = []string{"-gcflags", "all=-l", "-gcflags", "runtime="}
-
 // TestEdgeAgentSizeCeiling builds the ARMv7 edge-agent, full and minimal, and checks their sizes.
 func TestEdgeAgentSizeCeiling(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two binaries")
 	}
 	root := moduleRoot(t)
+	agents := agentBuild(t)
 	for _, c := range []struct {
 		name, tags string
 		gcflags    []string
 		ceiling    int64
 	}{
-		{"full", agentTags, agentGcflags, ceilingFull},
-		{"minimal", minimalTags, agentGcflags, ceilingMinimal},
+		{"full", agents.FullTags, agents.Gcflags, ceilingFull},
+		{"minimal", agents.MinimalTags, agents.Gcflags, ceilingMinimal},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "edge-agent")
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			args := []string{"build", "-trimpath", "-ldflags", "-s -w -R 4096", "-o", out}
+			args := []string{"build", "-trimpath", "-ldflags", "-s -w " + agents.LdflagsAlignment("linux-armv7"), "-o", out}
 			if c.tags != "" {
 				args = append(args, "-tags", c.tags)
 			}
