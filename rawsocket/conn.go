@@ -343,10 +343,6 @@ func (c *Conn) writeCopy(msgs [][]byte, total int) error {
 
 // writeAll writes b whole. wmu must be held.
 func (c *Conn) writeAll(b []byte) error {
-	if c.raw == nil {
-		_, err := c.nc.Write(b)
-		return err
-	}
 	ws := writeScratches.Get().(*writeScratch)
 	defer putScratch(ws)
 	return c.writeWith(ws, b)

@@ -25,13 +25,11 @@ func sysRead(fd int, p []byte) (int, error) { return rawIO(syscall.SYS_READ, fd,
 // sysWrite is write(2) on a non-blocking descriptor.
 func sysWrite(fd int, p []byte) (int, error) { return rawIO(syscall.SYS_WRITE, fd, p) }
 
-// rawIO makes the read or write system call trap on fd with p.
+// rawIO makes the read or write system call trap on fd with p. The pointer
+// is converted in the call's argument list, so that p stays put and alive
+// for the call (unsafe.Pointer's rule for syscall.RawSyscall).
 func rawIO(trap uintptr, fd int, p []byte) (int, error) {
-	var base unsafe.Pointer
-	if len(p) > 0 {
-		base = unsafe.Pointer(&p[0])
-	}
-	n, _, errno := syscall.RawSyscall(trap, uintptr(fd), uintptr(base), uintptr(len(p)))
+	n, _, errno := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
 	if errno != 0 {
 		return -1, errno
 	}

@@ -28,21 +28,18 @@ func TestEdgeAgentSizeCeiling(t *testing.T) {
 	agents := agentBuild(t)
 	for _, c := range []struct {
 		name, tags string
-		gcflags    []string
 		ceiling    int64
 	}{
-		{"full", agents.FullTags, agents.Gcflags, ceilingFull},
-		{"minimal", agents.MinimalTags, agents.Gcflags, ceilingMinimal},
+		{"full", agents.FullTags, ceilingFull},
+		{"minimal", agents.MinimalTags, ceilingMinimal},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "edge-agent")
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			args := []string{"build", "-trimpath", "-ldflags", "-s -w " + agents.LdflagsAlignment("linux-armv7"), "-o", out}
-			if c.tags != "" {
-				args = append(args, "-tags", c.tags)
-			}
-			args = append(args, c.gcflags...)
+			args := []string{"build", "-trimpath", "-ldflags", "-s -w " + agents.LdflagsAlignment("linux-armv7"),
+				"-o", out, "-tags", c.tags}
+			args = append(args, agents.Gcflags...)
 			cmd := exec.CommandContext(ctx, "go", append(args, "./cmd/edge-agent")...)
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm", "GOARM=7")
