@@ -2,8 +2,8 @@
 # build.sh: release binaries for the boards, into dist/<target>/.
 #
 # Each target gets edge-agent (full: RawSocket over TCP, TLS and Unix sockets, serial, authentication;
-# build tags AGENT_TAGS), edge-agent-minimal (RawSocket and serial only: MINIMAL_TAGS, which add
-# edgewamp_notls and edgewamp_noauth), both compiled without inlining (AGENT_GCFLAGS), and
+# its full_tags), edge-agent-minimal (RawSocket and serial only: adding minimal_extra_tags, no TLS and no
+# authentication), both with the gcflags and segment alignment of scripts/agent-build.conf, and
 # sensorbridge (default build), all static (CGO_ENABLED=0), stripped (-s -w) and -trimpath, with the version stamped
 # through -ldflags -X main.version (what -version prints). A SHA256SUMS file is written per target, and
 # the deployment kit (deploy/: install.sh, systemd units, OpenWrt init scripts, starting configurations)
@@ -25,44 +25,20 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 ALL_TARGETS=(linux-armv6 linux-armv7 linux-arm64 linux-mips linux-mipsle linux-amd64)
-# The agent's build tags take out what a binary that never needs it would link, without taking a
-# feature away (ARMv7 savings measured on the full agent):
-#   edgewamp_termios    serial ports opened with termios ioctls instead of go.bug.st/serial, whose
-#                       port-name filter links regexp (217 KB); same behaviour, same pty tests
-#   edgewamp_nomarshal  wamp does not fall back to encoding/json or the msgpack library for Go types
-#                       outside its value model (the agent only sends values parsed from JSON)
-#   edgewamp_noslog     no log/slog: the same text and JSON lines from internal/logline (log/slog's
-#                       init links its handlers and encoding/json; with nomarshal, 479 KB together)
-# The minimal agent adds edgewamp_notls (no rss://, no crypto) and edgewamp_noauth.
-# The tests build the agents as this script does: internal/buildscript reads AGENT_TAGS, MINIMAL_TAGS,
-# AGENT_GCFLAGS and target_rquantum's cases from here, so keep them in this form.
-AGENT_TAGS="edgewamp_termios,edgewamp_nomarshal,edgewamp_noslog"
-MINIMAL_TAGS="edgewamp_notls,edgewamp_noauth,$AGENT_TAGS"
-# Both agents are compiled without inlining (-l) except in package runtime (whose allocator, scheduler
-# and GC keep theirs): on ARMv7 that saves 262,144 bytes of the minimal agent and 459 KB of the full
-# one, for a slower encode/decode path (a WAMP PUBLISH decodes in about 1.3-1.5x the time: ~310 ->
-# ~420 ns on amd64) and TLS (a handshake in 1.3x the time: 65 -> 85 ms under qemu-arm), which a device
-# publishing readings over one long-lived connection does not notice. Empty AGENT_GCFLAGS builds them
-# with inlining.
-AGENT_GCFLAGS="${AGENT_GCFLAGS-all=-l runtime=}"
+# The agents' tags, gcflags and per-target segment alignment live in scripts/agent-build.conf, which the
+# tests read too. AGENT_GCFLAGS in the environment overrides its gcflags (empty: build with inlining).
+CONF=scripts/agent-build.conf
+# setting prints the value of key $1 in $CONF (nothing when absent).
+setting() { awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$CONF"; }
+AGENT_TAGS="$(setting full_tags)"
+MINIMAL_TAGS="$(setting minimal_extra_tags),$AGENT_TAGS"
+AGENT_GCFLAGS="${AGENT_GCFLAGS-$(setting gcflags)}"
+[ -n "$AGENT_TAGS" ] && [ "$MINIMAL_TAGS" != ",$AGENT_TAGS" ] ||
+  { echo "build.sh: $CONF lacks full_tags or minimal_extra_tags" >&2; exit 2; }
 
 if [ -z "${VERSION:-}" ]; then
   VERSION="$(git describe --tags --always --dirty 2>/dev/null || echo dev)"
 fi
-
-# target_rquantum prints the linker's segment alignment (-ldflags -R) for a target. Go aligns ELF
-# segments to 64 KiB on arm and mips, which pads each binary by up to 64 KiB per segment. A 32-bit ARM
-# Linux kernel always uses 4 KiB pages, so 4096 is safe there (saves 82 KB on the minimal ARMv7 agent);
-# MIPS kernels use 4 KiB (OpenWrt) or 16 KiB pages (some Debian/Loongson), so 16384 loads on both (saves
-# 98 KB on mips). arm64 keeps Go's 64 KiB (Raspberry Pi 5 kernels use 16 KiB pages, some 64 KiB), and
-# amd64 its 4 KiB default.
-target_rquantum() {
-  case "$1" in
-    linux-armv6 | linux-armv7) echo 4096 ;;
-    linux-mips | linux-mipsle) echo 16384 ;;
-    *) echo "" ;;
-  esac
-}
 
 # target_env prints the GOOS/GOARCH/GOARM/GOMIPS settings of a target.
 target_env() {
@@ -85,7 +61,7 @@ done
 
 for t in "${targets[@]}"; do
   ldflags="-s -w -X main.version=$VERSION"
-  rq="$(target_rquantum "$t")"
+  rq="$(setting "align.$t")"
   [ -z "$rq" ] || ldflags="$ldflags -R $rq"
   out="dist/$t"
   mkdir -p "$out"

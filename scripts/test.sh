@@ -90,10 +90,11 @@ cross_build() {
       rc=1
     fi
   done
-  # the edge-agents with scripts/build.sh's tags (full, and minimal: no TLS, no auth), read from it
-  local tags AGENT_TAGS MINIMAL_TAGS
-  eval "$(grep -E '^(AGENT|MINIMAL)_TAGS=' scripts/build.sh)"
-  for tags in "$AGENT_TAGS" "$MINIMAL_TAGS"; do
+  # the edge-agents with their tags from scripts/agent-build.conf (full, and minimal: no TLS, no auth)
+  local tags full extra
+  full="$(sed -n 's/^full_tags=//p' scripts/agent-build.conf)"
+  extra="$(sed -n 's/^minimal_extra_tags=//p' scripts/agent-build.conf)"
+  for tags in "$full" "$extra,$full"; do
     echo "-- GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 go build -tags $tags ./cmd/edge-agent"
     if ! env CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 go build -o /dev/null -tags "$tags" ./cmd/edge-agent; then
       echo "   FAILED"

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
-	"github.com/edgewamp/edgewamp/internal/buildscript"
+	"github.com/edgewamp/edgewamp/internal/agentbuild"
 	"github.com/edgewamp/edgewamp/internal/testcert"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -56,7 +56,7 @@ func lookQemu(t *testing.T, name string) string {
 // binary's path.
 func crossBuild(t *testing.T, target string, env []string, minimal bool) string {
 	t.Helper()
-	agents, err := buildscript.Read(filepath.Join("..", ".."))
+	agents, err := agentbuild.Read(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgewamp/edgewamp/internal/buildscript"
+	"github.com/edgewamp/edgewamp/internal/agentbuild"
 )
 
 const module = "github.com/edgewamp/edgewamp"
@@ -168,13 +168,11 @@ func TestFootprint(t *testing.T) {
 	}
 }
 
-// agentBuild returns how scripts/build.sh builds the agents: the full agent's tags (serial ports
-// through termios instead of go.bug.st/serial, no encoding/json or msgpack-library fallback in
-// wamp, logs without log/slog), the minimal agent's (adding no TLS and no authentication), and
-// the gcflags.
-func agentBuild(t *testing.T) buildscript.Agents {
+// agentBuild returns how scripts/build.sh builds the agents (scripts/agent-build.conf): the full
+// agent's tags, the minimal agent's, the gcflags and the segment alignments.
+func agentBuild(t *testing.T) agentbuild.Settings {
 	t.Helper()
-	a, err := buildscript.Read(moduleRoot(t))
+	a, err := agentbuild.Read(moduleRoot(t))
 	if err != nil {
 		t.Fatal(err)
 	}
