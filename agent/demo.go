@@ -3,11 +3,11 @@ package agent
 import (
 	"time"
 
-	"github.com/edgewamp/edgewamp/internal/demo"
+	"github.com/edgewamp/edgewamp/agent/demo"
 )
 
 // DemoConfig is the configuration of `edge-agent -demo`: the quick start's
-// simulated device (internal/demo) on the reconnecting client, with no
+// simulated device (agent/demo) on the reconnecting client, with no
 // hardware: a temperature sensor publishing on "temperature" every second
 // and a light switched by "light.set" and read by "light.get". The status
 // procedure is agent.status.

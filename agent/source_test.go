@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgewamp/edgewamp/internal/demo"
+	"github.com/edgewamp/edgewamp/agent/demo"
 )
 
 func ptr[T any](v T) *T { return &v }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgewamp/edgewamp/agent/demo"
 	"github.com/edgewamp/edgewamp/device"
-	"github.com/edgewamp/edgewamp/internal/demo"
 	"github.com/edgewamp/edgewamp/internal/ptytest"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/serialtransport"

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/edgewamp/edgewamp/agent/demo"
 	"github.com/edgewamp/edgewamp/device"
-	"github.com/edgewamp/edgewamp/internal/demo"
 	"github.com/edgewamp/edgewamp/internal/netsource"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wstransport"
