@@ -353,8 +353,7 @@ func testPubSub(t *testing.T, subscriber, publisher *device.Client) {
 	if err := publisher.Publish(ctx, "com.example.self", wamp.Payload{Args: wamp.List{"excluded"}}, &device.PublishOptions{Acknowledge: true}); err != nil {
 		t.Fatal(err)
 	}
-	no := false
-	if err := publisher.Publish(ctx, "com.example.self", wamp.Payload{Args: wamp.List{"mine"}}, &device.PublishOptions{ExcludeMe: &no}); err != nil {
+	if err := publisher.Publish(ctx, "com.example.self", wamp.Payload{Args: wamp.List{"mine"}}, &device.PublishOptions{IncludeMe: true}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -363,7 +362,7 @@ func testPubSub(t *testing.T, subscriber, publisher *device.Client) {
 			t.Errorf("got %v", ev.Args[0])
 		}
 	case <-time.After(testTimeout):
-		t.Fatal("own event not received with ExcludeMe=false")
+		t.Fatal("own event not received with IncludeMe")
 	}
 }
 

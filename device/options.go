@@ -194,9 +194,11 @@ type RegisterOptions struct {
 type PublishOptions struct {
 	// Acknowledge makes Publish wait for the router's PUBLISHED or ERROR.
 	Acknowledge bool
-	// ExcludeMe, when non-nil, is sent as options.exclude_me (the router's
-	// default is true: a publisher does not receive its own events).
-	ExcludeMe *bool
+	// IncludeMe lets the publisher receive the event too when it subscribes
+	// to the topic (sent as exclude_me false). By default (false, sent as
+	// nothing) the router excludes the publisher, as the spec says; to send
+	// exclude_me true explicitly, put it in Extra.
+	IncludeMe bool
 	// Exclude lists sessions that must not receive the event.
 	Exclude []wamp.ID
 	// Eligible, when non-empty, lists the only sessions that may receive it.
@@ -274,7 +276,7 @@ func (o *PublishOptions) dict() wamp.Dict {
 	if o == nil {
 		return nil
 	}
-	if o.ExcludeMe == nil && len(o.Exclude) == 0 && len(o.Eligible) == 0 && !o.DiscloseMe && len(o.Extra) == 0 {
+	if !o.IncludeMe && len(o.Exclude) == 0 && len(o.Eligible) == 0 && !o.DiscloseMe && len(o.Extra) == 0 {
 		if o.Acknowledge {
 			return acknowledgeOnly
 		}
@@ -287,8 +289,8 @@ func (o *PublishOptions) dict() wamp.Dict {
 	if o.Acknowledge {
 		d["acknowledge"] = true
 	}
-	if o.ExcludeMe != nil {
-		d["exclude_me"] = *o.ExcludeMe
+	if o.IncludeMe {
+		d["exclude_me"] = false
 	}
 	if len(o.Exclude) > 0 {
 		d["exclude"] = idList(o.Exclude)

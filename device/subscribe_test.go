@@ -173,10 +173,9 @@ func TestRouterRevokesSubscription(t *testing.T) {
 
 func TestPublish(t *testing.T) {
 	c, r := joined(t, Config{})
-	no := false
 	err := c.Publish(context.Background(), "sensor.temp", wamp.Payload{Args: wamp.List{21.5}},
-		&PublishOptions{ExcludeMe: &no, Exclude: []wamp.ID{3}, Eligible: []wamp.ID{4, 5}, DiscloseMe: true,
-			Extra: wamp.Dict{"_seq_x": wamp.List{7, 8}, "disclose_me": false}})
+		&PublishOptions{IncludeMe: true, Exclude: []wamp.ID{3}, Eligible: []wamp.ID{4, 5}, DiscloseMe: true,
+			Extra: wamp.Dict{"_seq_x": wamp.List{7, 8}, "disclose_me": false, "exclude_me": true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +191,14 @@ func TestPublish(t *testing.T) {
 	if m := expect[*wamp.Publish](r); len(m.Options) != 0 {
 		t.Errorf("options = %v, want none", m.Options)
 	}
-	if s := c.Stats(); s.Published != 2 {
+	// Without IncludeMe, exclude_me is sent only when Extra has it.
+	if err := c.Publish(context.Background(), "t", wamp.Payload{}, &PublishOptions{Extra: wamp.Dict{"exclude_me": true}}); err != nil {
+		t.Fatal(err)
+	}
+	if m := expect[*wamp.Publish](r); !reflect.DeepEqual(m.Options, wamp.Dict{"exclude_me": true}) {
+		t.Errorf("options = %v, want exclude_me true", m.Options)
+	}
+	if s := c.Stats(); s.Published != 3 {
 		t.Errorf("Published = %d", s.Published)
 	}
 }

@@ -32,11 +32,6 @@ const (
 	uplinkLocalEvents = 1024
 )
 
-// excludeMe is sent explicitly with every publication the uplink makes
-// (the spec's default, but not every router's), so that it never receives
-// its own events back.
-var excludeMe = true
-
 // UplinkConfig configures an [Uplink]. The zero value of each field means the
 // default stated in its comment; URL (or Connect) is required. It is plain
 // data, copied by [Router.NewUplink].
@@ -334,7 +329,7 @@ func (u *Uplink) setup(ctx context.Context, local *device.Client) error {
 			if !ok {
 				return
 			}
-			if err := local.Publish(ctx, lt, ev.Payload, &device.PublishOptions{ExcludeMe: &excludeMe}); err == nil {
+			if err := local.Publish(ctx, lt, ev.Payload, nil); err == nil {
 				u.eventsDown.Add(1)
 			}
 		}
@@ -499,7 +494,11 @@ func (u *Uplink) pump(ctx context.Context) {
 			}
 		}
 		pctx, cancel := context.WithTimeout(ctx, uplinkAckTimeout)
-		err := c.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true, ExcludeMe: &excludeMe, Extra: u.q.pubSeq(ev)})
+		// exclude_me explicitly (the spec's default, but not every router's),
+		// so that the uplink never receives its own events back
+		opts := u.q.pubSeq(ev)
+		opts["exclude_me"] = true
+		err := c.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true, Extra: opts})
 		cancel()
 		var we *wamp.Error
 		switch {
