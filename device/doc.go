@@ -49,7 +49,7 @@
 // # Publishing and subscribing
 //
 //	err := c.Publish(ctx, "com.example.sensor.temp", wamp.Payload{Args: wamp.List{21.5}}, nil)
-//	sub, err := c.Subscribe(ctx, "com.example.sensor.", onReading, &device.SubscribeOptions{Match: "prefix"})
+//	sub, err := c.Subscribe(ctx, "com.example.sensor.", onReading, &device.SubscribeOptions{Match: wamp.PrefixMatch})
 //
 // A Publish without Acknowledge waits only for room in the send queue. Events
 // are handed to handlers by one dispatcher goroutine, in order, through a

@@ -121,7 +121,7 @@ func ExampleClient_Subscribe() {
 
 	got := make(chan *device.Event, 3)
 	_, err := dashboard.Subscribe(ctx, "com.example.sensor.", func(ev *device.Event) { got <- ev },
-		&device.SubscribeOptions{Match: "prefix"})
+		&device.SubscribeOptions{Match: wamp.PrefixMatch})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -179,8 +179,9 @@ type CallOptions struct {
 // means all defaults.
 // It is only read, so one value may be shared by concurrent calls.
 type RegisterOptions struct {
-	// Match is "exact" (default, sent as nothing), "prefix" or "wildcard".
-	Match string
+	// Match is the procedure's match policy; "" or [wamp.ExactMatch] (the
+	// default) is sent as nothing.
+	Match wamp.MatchPolicy
 	// Invoke is the shared-registration policy: "single" (default, sent as
 	// nothing), "roundrobin", "random", "first" or "last".
 	Invoke string
@@ -215,8 +216,9 @@ type PublishOptions struct {
 // nil means all defaults.
 // It is only read, so one value may be shared by concurrent calls.
 type SubscribeOptions struct {
-	// Match is "exact" (default, sent as nothing), "prefix" or "wildcard".
-	Match string
+	// Match is the topic's match policy; "" or [wamp.ExactMatch] (the
+	// default) is sent as nothing.
+	Match wamp.MatchPolicy
 }
 
 // The dict methods return the options as sent; nil (encoded as {}) when
@@ -251,9 +253,7 @@ func (o *RegisterOptions) dict() wamp.Dict {
 	if o == nil {
 		return d
 	}
-	if o.Match != "" && o.Match != "exact" {
-		d["match"] = o.Match
-	}
+	putMatch(d, o.Match)
 	if o.Invoke != "" && o.Invoke != "single" {
 		d["invoke"] = o.Invoke
 	}
@@ -306,10 +306,17 @@ func (o *PublishOptions) dict() wamp.Dict {
 
 func (o *SubscribeOptions) dict() wamp.Dict {
 	d := wamp.Dict{}
-	if o != nil && o.Match != "" && o.Match != "exact" {
-		d["match"] = o.Match
+	if o != nil {
+		putMatch(d, o.Match)
 	}
 	return d
+}
+
+// putMatch sets d's "match" option to p unless p is the default.
+func putMatch(d wamp.Dict, p wamp.MatchPolicy) {
+	if p != "" && p != wamp.ExactMatch {
+		d["match"] = string(p)
+	}
 }
 
 func idList(ids []wamp.ID) wamp.List {

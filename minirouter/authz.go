@@ -31,9 +31,10 @@ type Permission struct {
 	// URI is the pattern; "{authid}" in it stands for the session's authid
 	// (a rule whose authid is not a valid URI component matches nothing).
 	URI string `json:"uri"`
-	// Match is "exact" (the default), "prefix" or "wildcard", as in
-	// SUBSCRIBE and REGISTER.
-	Match string `json:"match,omitempty"`
+	// Match is how URI is compared, as in SUBSCRIBE and REGISTER:
+	// [wamp.ExactMatch] (the default, also ""), [wamp.PrefixMatch] or
+	// [wamp.WildcardMatch]; in JSON, "exact", "prefix" or "wildcard".
+	Match wamp.MatchPolicy `json:"match,omitempty"`
 	// Actions are among "call", "register", "publish" and "subscribe".
 	Actions []string `json:"actions"`
 	// Deny makes the rule deny its actions instead of allowing them.
@@ -60,13 +61,16 @@ func newAuthorizer(perms []Permission) (*authorizer, error) {
 	a := &authorizer{rules: make([]Permission, len(perms))}
 	for i, p := range perms {
 		if p.Match == "" {
-			p.Match = matchExact
+			p.Match = wamp.ExactMatch
 		}
 		if p.Role == "" {
 			return nil, fmt.Errorf("permission %d: no role (use \"*\" for every role)", i+1)
 		}
+		if !p.Match.Valid() {
+			return nil, fmt.Errorf("permission %d: unknown match %q (want exact, prefix or wildcard)", i+1, p.Match)
+		}
 		probe := wamp.URI(strings.ReplaceAll(p.URI, AuthIDPlaceholder, "x"))
-		if !validPattern(probe, p.Match) && !(p.Match == matchPrefix && p.URI == "") {
+		if !validPattern(probe, p.Match) && !(p.Match == wamp.PrefixMatch && p.URI == "") {
 			return nil, fmt.Errorf("permission %d: invalid %s URI pattern %q", i+1, p.Match, p.URI)
 		}
 		if len(p.Actions) == 0 {
@@ -84,7 +88,7 @@ func newAuthorizer(perms []Permission) (*authorizer, error) {
 
 // allows reports whether a session with authid and authrole may do action
 // on (uri, match).
-func (a *authorizer) allows(authid, authrole, action string, uri wamp.URI, match string) bool {
+func (a *authorizer) allows(authid, authrole, action string, uri wamp.URI, match wamp.MatchPolicy) bool {
 	if a == nil {
 		return true
 	}
@@ -135,19 +139,19 @@ func wildcardHead(w wamp.URI) wamp.URI {
 
 // covers reports whether every URI the request (uri, match) can name is
 // matched by the rule (pattern, rmatch).
-func covers(pattern wamp.URI, rmatch string, uri wamp.URI, match string) bool {
+func covers(pattern wamp.URI, rmatch wamp.MatchPolicy, uri wamp.URI, match wamp.MatchPolicy) bool {
 	switch match {
-	case matchExact:
-		return wamp.MatchPolicy(rmatch).Match(pattern, uri)
-	case matchPrefix:
-		return rmatch == matchPrefix && wamp.MatchPrefix(pattern, uri)
-	case matchWildcard:
+	case wamp.ExactMatch:
+		return rmatch.Match(pattern, uri)
+	case wamp.PrefixMatch:
+		return rmatch == wamp.PrefixMatch && wamp.MatchPrefix(pattern, uri)
+	case wamp.WildcardMatch:
 		switch rmatch {
-		case matchExact:
+		case wamp.ExactMatch:
 			return !strings.Contains("."+string(uri)+".", "..") && pattern == uri
-		case matchPrefix:
+		case wamp.PrefixMatch:
 			return wamp.MatchPrefix(pattern, wildcardHead(uri))
-		case matchWildcard:
+		case wamp.WildcardMatch:
 			return wildcardCovers(pattern, uri)
 		}
 	}
@@ -172,22 +176,22 @@ func wildcardCovers(r, w wamp.URI) bool {
 
 // overlaps reports, erring on the side of yes, whether some URI is named
 // both by the request (uri, match) and by the rule (pattern, rmatch).
-func overlaps(pattern wamp.URI, rmatch string, uri wamp.URI, match string) bool {
-	if match == matchExact {
-		return wamp.MatchPolicy(rmatch).Match(pattern, uri)
+func overlaps(pattern wamp.URI, rmatch wamp.MatchPolicy, uri wamp.URI, match wamp.MatchPolicy) bool {
+	if match == wamp.ExactMatch {
+		return rmatch.Match(pattern, uri)
 	}
-	if rmatch == matchExact {
-		return wamp.MatchPolicy(match).Match(uri, pattern)
+	if rmatch == wamp.ExactMatch {
+		return match.Match(uri, pattern)
 	}
 	related := func(a, b wamp.URI) bool { return wamp.MatchPrefix(a, b) || wamp.MatchPrefix(b, a) }
 	a, b := uri, pattern
-	if match == matchWildcard {
+	if match == wamp.WildcardMatch {
 		a = wildcardHead(uri)
 	}
-	if rmatch == matchWildcard {
+	if rmatch == wamp.WildcardMatch {
 		b = wildcardHead(pattern)
 	}
-	if match == matchWildcard && rmatch == matchWildcard {
+	if match == wamp.WildcardMatch && rmatch == wamp.WildcardMatch {
 		rc, wc := strings.Split(string(pattern), "."), strings.Split(string(uri), ".")
 		if len(rc) != len(wc) {
 			return false
@@ -206,7 +210,7 @@ func overlaps(pattern wamp.URI, rmatch string, uri wamp.URI, match string) bool 
 // the denial is counted and logged (at a limited rate) and false returned.
 // The caller answers wamp.error.not_authorized where the request has an
 // answer.
-func (rl *realm) authorize(s *session, action string, uri wamp.URI, match string) bool {
+func (rl *realm) authorize(s *session, action string, uri wamp.URI, match wamp.MatchPolicy) bool {
 	if rl.authz.allows(s.auth.authid, s.auth.authrole, action, uri, match) {
 		return true
 	}

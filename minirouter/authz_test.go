@@ -1,6 +1,7 @@
 package minirouter
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/edgewamp/edgewamp/wamp"
@@ -8,8 +9,11 @@ import (
 
 func TestCoversAndOverlaps(t *testing.T) {
 	tests := []struct {
-		pattern, rmatch, uri, match string
-		covers, overlaps            bool
+		pattern          string
+		rmatch           wamp.MatchPolicy
+		uri              string
+		match            wamp.MatchPolicy
+		covers, overlaps bool
 	}{
 		{"a.b", "exact", "a.b", "exact", true, true},
 		{"a.b", "exact", "a.c", "exact", false, false},
@@ -57,8 +61,9 @@ func TestAuthorizerRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		authid, role, action, uri, match string
-		want                             bool
+		authid, role, action, uri string
+		match                     wamp.MatchPolicy
+		want                      bool
 	}{
 		{"dev1", "device", ActionPublish, "devices.dev1.temp", "exact", true},
 		{"dev1", "device", ActionPublish, "devices.dev2.temp", "exact", false}, // not its prefix
@@ -98,5 +103,9 @@ func TestAuthorizerConfigErrors(t *testing.T) {
 		if _, err := newAuthorizer([]Permission{p}); err == nil {
 			t.Errorf("%+v accepted", p)
 		}
+	}
+	p := Permission{Role: "r", URI: "a", Match: "regex", Actions: []string{ActionCall}}
+	if _, err := newAuthorizer([]Permission{p}); err == nil || !strings.Contains(err.Error(), `unknown match "regex"`) {
+		t.Errorf("match regex: %v, want an unknown match error", err)
 	}
 }

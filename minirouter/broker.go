@@ -20,7 +20,7 @@ const dropLogInterval = time.Second
 type subscription struct {
 	id          wamp.ID
 	topic       wamp.URI
-	match       string
+	match       wamp.MatchPolicy
 	subscribers []*session // in subscription order
 	created     time.Time
 }
@@ -37,13 +37,13 @@ func errorFor(t wamp.MessageType, req wamp.ID, uri wamp.URI, msg string) *wamp.E
 // validPattern checks a topic or procedure URI for its match policy:
 // exact URIs have no empty component, wildcard patterns may have some, and
 // a prefix is a non-empty URI that may end in an empty component ("a.b.").
-func validPattern(u wamp.URI, match string) bool {
+func validPattern(u wamp.URI, match wamp.MatchPolicy) bool {
 	switch match {
-	case matchExact:
+	case wamp.ExactMatch:
 		return wamp.ValidURI(u, false, false)
-	case matchPrefix:
+	case wamp.PrefixMatch:
 		return u != "" && wamp.ValidURI(u, false, true)
-	case matchWildcard:
+	case wamp.WildcardMatch:
 		return u != "" && wamp.ValidURI(u, false, true)
 	}
 	return false
@@ -51,8 +51,8 @@ func validPattern(u wamp.URI, match string) bool {
 
 // subscribe handles SUBSCRIBE.
 func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
-	match, ok := optString(m.Options, "match", matchExact)
-	if !ok || (match != matchExact && match != matchPrefix && match != matchWildcard) {
+	match, ok := optMatch(m.Options)
+	if !ok {
 		s.reply(errorFor(wamp.SUBSCRIBE, m.Request, wamp.ErrInvalidArgument.URI, "unknown match policy"))
 		return
 	}
@@ -199,7 +199,7 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 		fail(wamp.ErrInvalidArgument.URI, "malformed publish options")
 		return
 	}
-	if !rl.authorize(s, ActionPublish, m.Topic, matchExact) {
+	if !rl.authorize(s, ActionPublish, m.Topic, wamp.ExactMatch) {
 		if ack {
 			s.reply(notAuthorized(wamp.PUBLISH, m.Request, ActionPublish, m.Topic))
 		}
@@ -257,9 +257,9 @@ func (rl *realm) publishLocked(s *session, topic wamp.URI, p wamp.Payload, o *pu
 		details["publisher_authrole"] = s.auth.authrole
 	}
 	pub := wamp.NewGlobalID()
-	rl.subs.each(topic, func(sub *subscription, match string) bool {
+	rl.subs.each(topic, func(sub *subscription, match wamp.MatchPolicy) bool {
 		d := details
-		if match != matchExact {
+		if match != wamp.ExactMatch {
 			d = maps.Clone(details)
 			d["topic"] = string(topic)
 		}

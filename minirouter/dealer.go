@@ -32,7 +32,7 @@ const (
 type registration struct {
 	id        wamp.ID
 	procedure wamp.URI
-	match     string
+	match     wamp.MatchPolicy
 	invoke    string
 	callees   []*session
 	next      int // next callee for roundrobin
@@ -75,10 +75,10 @@ type call struct {
 
 // register handles REGISTER.
 func (rl *realm) register(s *session, m *wamp.Register) {
-	match, ok := optString(m.Options, "match", matchExact)
+	match, ok := optMatch(m.Options)
 	invoke, ok2 := optString(m.Options, "invoke", invokeSingle)
 	discloseCaller, ok3 := optBool(m.Options, "disclose_caller", false)
-	if !ok || !ok2 || !ok3 || !slices.Contains([]string{matchExact, matchPrefix, matchWildcard}, match) ||
+	if !ok || !ok2 || !ok3 ||
 		!slices.Contains([]string{invokeSingle, invokeRoundRobin, invokeRandom, invokeFirst, invokeLast}, invoke) {
 		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrInvalidArgument.URI, "unknown match or invoke policy"))
 		return
@@ -176,7 +176,7 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrInvalidArgument.URI, "malformed call options"))
 		return nil
 	}
-	if !rl.authorize(s, ActionCall, m.Procedure, matchExact) {
+	if !rl.authorize(s, ActionCall, m.Procedure, wamp.ExactMatch) {
 		s.reply(notAuthorized(wamp.CALL, m.Request, ActionCall, m.Procedure))
 		return nil
 	}
@@ -203,7 +203,7 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	}
 	callee := reg.pick()
 	details := wamp.Dict{}
-	if match != matchExact {
+	if match != wamp.ExactMatch {
 		details["procedure"] = string(m.Procedure)
 	}
 	if disclose || reg.discloseCaller {

@@ -7,12 +7,14 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// Match policies of SUBSCRIBE and REGISTER (options.match).
-const (
-	matchExact    = "exact"
-	matchPrefix   = "prefix"
-	matchWildcard = "wildcard"
-)
+// optMatch reads the "match" option of SUBSCRIBE or REGISTER: ExactMatch
+// when absent or null, and ok false when it is not one of the three
+// policies.
+func optMatch(d wamp.Dict) (p wamp.MatchPolicy, ok bool) {
+	s, ok := optString(d, "match", string(wamp.ExactMatch))
+	p = wamp.MatchPolicy(s)
+	return p, ok && p.Valid()
+}
 
 // table indexes values (subscriptions or registrations) by URI pattern:
 // exact URIs in a map, prefixes in a map keyed by the prefix plus the sorted
@@ -47,16 +49,16 @@ func newTable[T any]() *table[T] {
 }
 
 // get returns the value stored for exactly this (uri, match).
-func (t *table[T]) get(uri wamp.URI, match string) (T, bool) {
+func (t *table[T]) get(uri wamp.URI, match wamp.MatchPolicy) (T, bool) {
 	var zero T
 	switch match {
-	case matchExact:
+	case wamp.ExactMatch:
 		v, ok := t.exact[uri]
 		return v, ok
-	case matchPrefix:
+	case wamp.PrefixMatch:
 		v, ok := t.prefix[uri]
 		return v, ok
-	case matchWildcard:
+	case wamp.WildcardMatch:
 		n := &t.wild
 		for comp := range wamp.URIComponents(uri) {
 			if n = n.child(comp); n == nil {
@@ -69,11 +71,11 @@ func (t *table[T]) get(uri wamp.URI, match string) (T, bool) {
 }
 
 // put stores v for (uri, match), replacing any previous value.
-func (t *table[T]) put(uri wamp.URI, match string, v T) {
+func (t *table[T]) put(uri wamp.URI, match wamp.MatchPolicy, v T) {
 	switch match {
-	case matchExact:
+	case wamp.ExactMatch:
 		t.exact[uri] = v
-	case matchPrefix:
+	case wamp.PrefixMatch:
 		if _, ok := t.prefix[uri]; !ok {
 			l := len(uri)
 			t.lenCount[l]++
@@ -83,7 +85,7 @@ func (t *table[T]) put(uri wamp.URI, match string, v T) {
 			}
 		}
 		t.prefix[uri] = v
-	case matchWildcard:
+	case wamp.WildcardMatch:
 		n := &t.wild
 		for comp := range wamp.URIComponents(uri) {
 			n = n.makeChild(comp)
@@ -93,11 +95,11 @@ func (t *table[T]) put(uri wamp.URI, match string, v T) {
 }
 
 // del removes the value stored for (uri, match), if any.
-func (t *table[T]) del(uri wamp.URI, match string) {
+func (t *table[T]) del(uri wamp.URI, match wamp.MatchPolicy) {
 	switch match {
-	case matchExact:
+	case wamp.ExactMatch:
 		delete(t.exact, uri)
-	case matchPrefix:
+	case wamp.PrefixMatch:
 		if _, ok := t.prefix[uri]; !ok {
 			return
 		}
@@ -109,7 +111,7 @@ func (t *table[T]) del(uri wamp.URI, match string) {
 				t.prefixLens = slices.Delete(t.prefixLens, i, i+1)
 			}
 		}
-	case matchWildcard:
+	case wamp.WildcardMatch:
 		t.wild.remove(string(uri))
 	}
 }
@@ -118,20 +120,20 @@ func (t *table[T]) del(uri wamp.URI, match string) {
 // the exact one, every prefix, every wildcard pattern. It stops when fn
 // returns false. The cost is one map probe, one probe per distinct prefix
 // length up to len(uri), and a trie walk bounded by the URI's components.
-func (t *table[T]) each(uri wamp.URI, fn func(v T, match string) bool) {
-	if v, ok := t.exact[uri]; ok && !fn(v, matchExact) {
+func (t *table[T]) each(uri wamp.URI, fn func(v T, match wamp.MatchPolicy) bool) {
+	if v, ok := t.exact[uri]; ok && !fn(v, wamp.ExactMatch) {
 		return
 	}
 	for _, l := range t.prefixLens {
 		if l > len(uri) {
 			break
 		}
-		if v, ok := t.prefix[uri[:l]]; ok && !fn(v, matchPrefix) {
+		if v, ok := t.prefix[uri[:l]]; ok && !fn(v, wamp.PrefixMatch) {
 			return
 		}
 	}
 	if t.wild.children != nil || t.wild.any != nil {
-		t.wild.walk(string(uri), func(v T) bool { return fn(v, matchWildcard) })
+		t.wild.walk(string(uri), func(v T) bool { return fn(v, wamp.WildcardMatch) })
 	}
 }
 
@@ -139,9 +141,9 @@ func (t *table[T]) each(uri wamp.URI, fn func(v T, match string) bool) {
 // precedence (WAMP pattern-based registration): the exact match, else the
 // longest matching prefix, else a wildcard match, preferring at each
 // component, from left to right, a concrete component over an empty one.
-func (t *table[T]) best(uri wamp.URI) (v T, match string, ok bool) {
+func (t *table[T]) best(uri wamp.URI) (v T, match wamp.MatchPolicy, ok bool) {
 	if v, ok := t.exact[uri]; ok {
-		return v, matchExact, true
+		return v, wamp.ExactMatch, true
 	}
 	for i := len(t.prefixLens) - 1; i >= 0; i-- {
 		l := t.prefixLens[i]
@@ -149,11 +151,11 @@ func (t *table[T]) best(uri wamp.URI) (v T, match string, ok bool) {
 			continue
 		}
 		if v, ok := t.prefix[uri[:l]]; ok {
-			return v, matchPrefix, true
+			return v, wamp.PrefixMatch, true
 		}
 	}
 	t.wild.walk(string(uri), func(w T) bool {
-		v, match, ok = w, matchWildcard, true
+		v, match, ok = w, wamp.WildcardMatch, true
 		return false
 	})
 	return v, match, ok

@@ -12,19 +12,19 @@ import (
 
 type entry struct {
 	uri   wamp.URI
-	match string
+	match wamp.MatchPolicy
 }
 
-func (e entry) String() string { return e.match + ":" + string(e.uri) }
+func (e entry) String() string { return string(e.match) + ":" + string(e.uri) }
 
 // matchesRef is the reference: does pattern e match the concrete uri?
 func matchesRef(e entry, uri wamp.URI) bool {
 	switch e.match {
-	case matchExact:
+	case wamp.ExactMatch:
 		return e.uri == uri
-	case matchPrefix:
+	case wamp.PrefixMatch:
 		return wamp.MatchPrefix(e.uri, uri)
-	case matchWildcard:
+	case wamp.WildcardMatch:
 		return wamp.MatchWildcard(e.uri, uri)
 	}
 	return false
@@ -32,7 +32,7 @@ func matchesRef(e entry, uri wamp.URI) bool {
 
 func collect(tb *table[entry], uri wamp.URI) []string {
 	var got []string
-	tb.each(uri, func(e entry, match string) bool {
+	tb.each(uri, func(e entry, match wamp.MatchPolicy) bool {
 		if e.match != match {
 			got = append(got, "MISLABELED "+e.String())
 		}
@@ -46,9 +46,9 @@ func collect(tb *table[entry], uri wamp.URI) []string {
 func TestTableEach(t *testing.T) {
 	tb := newTable[entry]()
 	entries := []entry{
-		{"a.b.c", matchExact}, {"a.b", matchExact},
-		{"a", matchPrefix}, {"a.b", matchPrefix}, {"a.b.", matchPrefix}, {"a.bx", matchPrefix},
-		{"a..c", matchWildcard}, {"..c", matchWildcard}, {"a.b.", matchWildcard}, {"a.b", matchWildcard}, {"..", matchWildcard},
+		{"a.b.c", wamp.ExactMatch}, {"a.b", wamp.ExactMatch},
+		{"a", wamp.PrefixMatch}, {"a.b", wamp.PrefixMatch}, {"a.b.", wamp.PrefixMatch}, {"a.bx", wamp.PrefixMatch},
+		{"a..c", wamp.WildcardMatch}, {"..c", wamp.WildcardMatch}, {"a.b.", wamp.WildcardMatch}, {"a.b", wamp.WildcardMatch}, {"..", wamp.WildcardMatch},
 	}
 	for _, e := range entries {
 		tb.put(e.uri, e.match, e)
@@ -86,9 +86,9 @@ func TestTableEach(t *testing.T) {
 func TestTableBest(t *testing.T) {
 	tb := newTable[entry]()
 	for _, e := range []entry{
-		{"a.b.c", matchExact},
-		{"a", matchPrefix}, {"a.b", matchPrefix},
-		{"a..c", matchWildcard}, {"..c", matchWildcard}, {"x..", matchWildcard}, {"x.y.", matchWildcard},
+		{"a.b.c", wamp.ExactMatch},
+		{"a", wamp.PrefixMatch}, {"a.b", wamp.PrefixMatch},
+		{"a..c", wamp.WildcardMatch}, {"..c", wamp.WildcardMatch}, {"x..", wamp.WildcardMatch}, {"x.y.", wamp.WildcardMatch},
 	} {
 		tb.put(e.uri, e.match, e)
 	}
@@ -141,12 +141,12 @@ func TestTableRandom(t *testing.T) {
 		var e entry
 		switch rng.IntN(3) {
 		case 0:
-			e = entry{randURI(false), matchExact}
+			e = entry{randURI(false), wamp.ExactMatch}
 		case 1:
 			u := randURI(false)
-			e = entry{u[:1+rng.IntN(len(u))], matchPrefix}
+			e = entry{u[:1+rng.IntN(len(u))], wamp.PrefixMatch}
 		case 2:
-			e = entry{randURI(true), matchWildcard}
+			e = entry{randURI(true), wamp.WildcardMatch}
 		}
 		if live[e] && rng.IntN(2) == 0 {
 			tb.del(e.uri, e.match)
@@ -172,14 +172,14 @@ func TestTableRandom(t *testing.T) {
 func BenchmarkTableEach(b *testing.B) {
 	tb := newTable[entry]()
 	for i := range 1000 {
-		tb.put(wamp.URI(fmt.Sprintf("com.app.sensor%d.temp", i)), matchExact, entry{})
-		tb.put(wamp.URI(fmt.Sprintf("com.app.sensor%d", i)), matchPrefix, entry{})
-		tb.put(wamp.URI(fmt.Sprintf("com.app%d..temp", i)), matchWildcard, entry{})
+		tb.put(wamp.URI(fmt.Sprintf("com.app.sensor%d.temp", i)), wamp.ExactMatch, entry{})
+		tb.put(wamp.URI(fmt.Sprintf("com.app.sensor%d", i)), wamp.PrefixMatch, entry{})
+		tb.put(wamp.URI(fmt.Sprintf("com.app%d..temp", i)), wamp.WildcardMatch, entry{})
 	}
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		tb.each("com.app.sensor500.temp", func(entry, string) bool { n++; return true })
+		tb.each("com.app.sensor500.temp", func(entry, wamp.MatchPolicy) bool { n++; return true })
 	}
 	_ = n
 }

@@ -66,12 +66,12 @@ func (rl *realm) left(s *session) {
 
 func registrationDetails(reg *registration) wamp.Dict {
 	return wamp.Dict{"id": uint64(reg.id), "created": reg.created.UTC().Format(time.RFC3339Nano),
-		"uri": string(reg.procedure), "match": reg.match, "invoke": reg.invoke}
+		"uri": string(reg.procedure), "match": string(reg.match), "invoke": reg.invoke}
 }
 
 func subscriptionDetails(sub *subscription) wamp.Dict {
 	return wamp.Dict{"id": uint64(sub.id), "created": sub.created.UTC().Format(time.RFC3339Nano),
-		"uri": string(sub.topic), "match": sub.match}
+		"uri": string(sub.topic), "match": string(sub.match)}
 }
 
 // metaArg returns the call's first argument, or nil.
@@ -159,8 +159,8 @@ func sessionGet(rl *realm, s *session, m *wamp.Call) wamp.Message {
 }
 
 // idLists groups IDs by match policy, each list sorted.
-func idLists[T any](byID map[wamp.ID]T, match func(T) string) wamp.Dict {
-	lists := map[string][]uint64{matchExact: {}, matchPrefix: {}, matchWildcard: {}}
+func idLists[T any](byID map[wamp.ID]T, match func(T) wamp.MatchPolicy) wamp.Dict {
+	lists := map[wamp.MatchPolicy][]uint64{wamp.ExactMatch: {}, wamp.PrefixMatch: {}, wamp.WildcardMatch: {}}
 	for id, v := range byID {
 		lists[match(v)] = append(lists[match(v)], uint64(id))
 	}
@@ -171,32 +171,34 @@ func idLists[T any](byID map[wamp.ID]T, match func(T) string) wamp.Dict {
 		for i, id := range ids {
 			l[i] = id
 		}
-		d[k] = l
+		d[string(k)] = l
 	}
 	return d
 }
 
 // lookupArgs reads (uri, options{match}) of the lookup procedures.
-func lookupArgs(m *wamp.Call) (uri wamp.URI, match string, ok bool) {
+func lookupArgs(m *wamp.Call) (uri wamp.URI, match wamp.MatchPolicy, ok bool) {
 	u, isString := metaArg(m).(string)
 	if !isString {
 		return "", "", false
 	}
-	match = matchExact
+	match = wamp.ExactMatch
 	if len(m.Args) > 1 && m.Args[1] != nil {
 		opts, isDict := m.Args[1].(wamp.Dict)
 		if !isDict {
 			return "", "", false
 		}
-		if match, ok = optString(opts, "match", matchExact); !ok {
+		s, ok := optString(opts, "match", string(wamp.ExactMatch))
+		if !ok {
 			return "", "", false
 		}
+		match = wamp.MatchPolicy(s)
 	}
 	return wamp.URI(u), match, true
 }
 
 func registrationList(rl *realm, s *session, m *wamp.Call) wamp.Message {
-	return result(m, idLists(rl.regByID, func(r *registration) string { return r.match }))
+	return result(m, idLists(rl.regByID, func(r *registration) wamp.MatchPolicy { return r.match }))
 }
 
 func registrationLookup(rl *realm, s *session, m *wamp.Call) wamp.Message {
@@ -273,7 +275,7 @@ func registrationCountCallees(rl *realm, s *session, m *wamp.Call) wamp.Message 
 }
 
 func subscriptionList(rl *realm, s *session, m *wamp.Call) wamp.Message {
-	return result(m, idLists(rl.subByID, func(sub *subscription) string { return sub.match }))
+	return result(m, idLists(rl.subByID, func(sub *subscription) wamp.MatchPolicy { return sub.match }))
 }
 
 func subscriptionLookup(rl *realm, s *session, m *wamp.Call) wamp.Message {
@@ -293,7 +295,7 @@ func subscriptionMatch(rl *realm, s *session, m *wamp.Call) wamp.Message {
 		return badMetaArgument(m, "topic URI expected")
 	}
 	var ids []uint64
-	rl.subs.each(wamp.URI(uri), func(sub *subscription, _ string) bool {
+	rl.subs.each(wamp.URI(uri), func(sub *subscription, _ wamp.MatchPolicy) bool {
 		ids = append(ids, uint64(sub.id))
 		return true
 	})

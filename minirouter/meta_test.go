@@ -192,7 +192,7 @@ func subIDFor(t *testing.T, r *Router, topic wamp.URI) uint64 {
 	rl := r.realms["realm1"]
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	sub, ok := rl.subs.get(topic, matchWildcard)
+	sub, ok := rl.subs.get(topic, wamp.WildcardMatch)
 	if !ok {
 		t.Fatalf("no subscription %s", topic)
 	}

@@ -76,14 +76,13 @@ func payloadSize(p wamp.Payload) int {
 // details.retained set. rl.mu must be held.
 func (rl *realm) sendRetained(s *session, sub *subscription) {
 	var topics []wamp.URI
-	if sub.match == matchExact {
+	if sub.match == wamp.ExactMatch {
 		if rl.retained[sub.topic] != nil {
 			topics = []wamp.URI{sub.topic}
 		}
 	} else {
-		policy := wamp.MatchPolicy(sub.match)
 		for t := range rl.retained {
-			if policy.Match(sub.topic, t) {
+			if sub.match.Match(sub.topic, t) {
 				topics = append(topics, t)
 			}
 		}
@@ -96,7 +95,7 @@ func (rl *realm) sendRetained(s *session, sub *subscription) {
 		}
 		d := maps.Clone(re.details)
 		d["retained"] = true
-		if sub.match != matchExact {
+		if sub.match != wamp.ExactMatch {
 			d["topic"] = string(t)
 		}
 		if err := s.conn.Send(&wamp.Event{Subscription: sub.id, Publication: re.pub, Details: d, Payload: re.payload}); err != nil {

@@ -114,7 +114,7 @@ func addTestament(rl *realm, s *session, m *wamp.Call) wamp.Message {
 		return bad("malformed publish_options")
 	}
 	opts.numbered = false // a testament is published once
-	if !rl.authorize(s, ActionPublish, wamp.URI(topic), matchExact) {
+	if !rl.authorize(s, ActionPublish, wamp.URI(topic), wamp.ExactMatch) {
 		return notAuthorized(wamp.CALL, m.Request, ActionPublish, wamp.URI(topic))
 	}
 	if len(s.testaments[scope]) >= maxTestaments {

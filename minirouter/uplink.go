@@ -145,7 +145,7 @@ type Uplink struct {
 // exportEntry is a procedure registered upstream on behalf of local callees.
 type exportEntry struct {
 	local  wamp.URI
-	match  string
+	match  wamp.MatchPolicy
 	invoke string
 	rule   *UplinkRule
 }
@@ -418,7 +418,7 @@ func (u *Uplink) reconcile(ctx context.Context, local *device.Client, kick <-cha
 		for _, reg := range u.r.registrations(u.cfg.LocalRealm, local.ID()) {
 			for i := range u.cfg.Export {
 				rule := &u.cfg.Export[i]
-				if rule.Match == matchExact && reg.match != matchExact {
+				if rule.Match == wamp.ExactMatch && reg.match != wamp.ExactMatch {
 					continue
 				}
 				if up, ok := rule.up(reg.procedure); ok {

@@ -16,21 +16,21 @@ import (
 // "com.acme.site7.sensor.temp" and back. With Match "exact", Local and
 // Upstream are single URIs. An empty Upstream means the same as Local.
 type UplinkRule struct {
-	Local    wamp.URI `json:"local"`
-	Upstream wamp.URI `json:"upstream,omitempty"`
-	Match    string   `json:"match,omitempty"`
+	Local    wamp.URI         `json:"local"`
+	Upstream wamp.URI         `json:"upstream,omitempty"`
+	Match    wamp.MatchPolicy `json:"match,omitempty"`
 }
 
 // check validates the rule and fills the defaults.
 func (r *UplinkRule) check() error {
 	if r.Match == "" {
-		r.Match = matchPrefix
+		r.Match = wamp.PrefixMatch
 	}
 	if r.Upstream == "" {
 		r.Upstream = r.Local
 	}
 	switch r.Match {
-	case matchPrefix, matchExact:
+	case wamp.PrefixMatch, wamp.ExactMatch:
 	default:
 		return fmt.Errorf("uplink rule %q: match %q (want prefix or exact)", r.Local, r.Match)
 	}
@@ -49,8 +49,8 @@ func (r *UplinkRule) down(u wamp.URI) (wamp.URI, bool) {
 	return rewrite(u, r.Upstream, r.Local, r.Match)
 }
 
-func rewrite(u, from, to wamp.URI, match string) (wamp.URI, bool) {
-	if match == matchExact {
+func rewrite(u, from, to wamp.URI, match wamp.MatchPolicy) (wamp.URI, bool) {
+	if match == wamp.ExactMatch {
 		return to, u == from
 	}
 	rest, ok := strings.CutPrefix(string(u), string(from))

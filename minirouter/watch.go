@@ -10,7 +10,7 @@ import (
 // regInfo describes one registration of a realm, as seen by a watcher.
 type regInfo struct {
 	procedure wamp.URI
-	match     string
+	match     wamp.MatchPolicy
 	invoke    string
 }
 

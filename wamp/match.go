@@ -26,11 +26,17 @@ func MatchPolicyOf(opts Dict) (p MatchPolicy, ok bool) {
 		return ExactMatch, true
 	}
 	s, _ := v.(string)
-	switch p := MatchPolicy(s); p {
-	case ExactMatch, PrefixMatch, WildcardMatch:
+	if p := MatchPolicy(s); p.Valid() {
 		return p, true
 	}
 	return "", false
+}
+
+// Valid reports whether p is one of the three policies of the spec ("" is
+// not: an absent option reads as ExactMatch, see [MatchPolicyOf]). It is
+// safe for concurrent use.
+func (p MatchPolicy) Valid() bool {
+	return p == ExactMatch || p == PrefixMatch || p == WildcardMatch
 }
 
 // Match reports whether uri matches pattern under policy p; an unknown

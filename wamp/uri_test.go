@@ -85,11 +85,15 @@ func TestMatchPolicyOf(t *testing.T) {
 		{Dict{"match": "wildcard"}, WildcardMatch, true},
 		{Dict{"match": "regex"}, "", false},
 		{Dict{"match": int64(1)}, "", false},
+		{Dict{"match": ""}, "", false},
 	}
 	for _, tt := range tests {
 		got, ok := MatchPolicyOf(tt.opts)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("MatchPolicyOf(%v) = %q, %v; want %q, %v", tt.opts, got, ok, tt.want, tt.ok)
+		}
+		if s, isString := tt.opts["match"].(string); isString && MatchPolicy(s).Valid() != tt.ok {
+			t.Errorf("MatchPolicy(%q).Valid() = %v", s, !tt.ok)
 		}
 	}
 }
