@@ -1,6 +1,8 @@
-// Package depcheck holds the footprint test: the packages an agent built without WebSocket links must not
+// Package depcheck holds the footprint tests: the packages an agent built without WebSocket links must not
 // pull in net/http, regexp or text/template (tailscale-style "regexp: bloats binary"), and
-// serialtransport, agent and cmd/edge-agent must not pull in net/http (go.bug.st/serial links regexp itself).
+// serialtransport, agent and cmd/edge-agent must not pull in net/http (go.bug.st/serial links regexp itself);
+// the agents stay under their size ceilings; and our packages import each other only downwards
+// (layers_test.go).
 package depcheck
 
 import (
