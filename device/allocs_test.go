@@ -7,7 +7,7 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// TestPublishAllocatesNothing holds issue 7's client target: an
+// TestPublishAllocatesNothing holds the client's target: an
 // unacknowledged Publish of a small payload allocates nothing. AllocsPerRun
 // runs on one thread (GOMAXPROCS 1), so the publishes fill the send queue
 // before the writer runs and writes them in one batch: the writer's start

@@ -6,7 +6,7 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// Recycling on the hot paths (issue 7: a small PUBLISH allocates nothing).
+// Recycling on the hot paths, so that a small PUBLISH allocates nothing.
 //
 // Outgoing messages: [peer.Conn.SendWait] encodes the message before it
 // returns and keeps no reference to it, so the structs of PUBLISH, CALL and

@@ -52,8 +52,7 @@
 // non-blocking socket, which the Go scheduler does not hear about. Its
 // system-call hook would wake the runtime's monitor thread at the first
 // call after every idle moment, two thread switches per message on a one-core
-// board; without it an RPC round trip through a router pinned to one core
-// took half the time (BENCHMARKS.md). TLS connections go through crypto/tls.
+// board. TLS connections go through crypto/tls.
 //
 // The package does not link net/http.
 package rawsocket

@@ -14,8 +14,7 @@ import (
 // sysmon thread whenever a process that was idle makes its first system
 // call, which costs two thread switches per message on a router or device
 // that sleeps between messages. On a one-core board (or a router pinned to
-// one core) those switches are on the message's path; measured on a 2-vCPU
-// VM with the router pinned to one core, they doubled an RPC round trip.
+// one core) those switches are on every message's path.
 // A short non-blocking call has nothing to gain from the hook (it is there
 // so that another thread can take over the processor while a call blocks).
 

@@ -131,10 +131,10 @@
 //
 // A DATA frame adds 6 bytes to a message of up to 254 bytes (type, seq, CRC,
 // COBS code, delimiter; one more COBS byte per further 254 bytes), and each
-// message costs a 6-byte ACK the other way. Measured on a line paced at
-// 115200 baud 8N1 (11,520 bytes/s), 64-byte messages one way: 152 msg/s
-// (84 % of the line) with window 1, 165 msg/s (91 %) with window 8
-// (TestLineRate).
+// message costs a 6-byte ACK the other way. Small messages keep most of a
+// line busy even with window 1 (the ACKs travel the other way); a larger
+// window adds a little. TestLineRate reports the rates on a paced line and
+// fails under half of it.
 //
 // # Use
 //
@@ -153,6 +153,6 @@
 // (retransmission, keepalive).
 //
 // The package does not link net/http. go.bug.st/serial links regexp (its
-// port-name filter, about 200 KiB on ARMv7); the edgewamp_termios build,
-// which the minimal edge-agent uses, links neither.
+// port-name filter); the edgewamp_termios build, which both edge-agents
+// use, links neither.
 package serialtransport

@@ -403,8 +403,8 @@ func (e *endpoint) writeLocked(n int) error {
 // randomID returns a random non-zero link id. A link id tells a restarted
 // peer's link from the old one; it is no secret (whoever holds the line can
 // send anything), so math/rand/v2, seeded by the runtime from the OS, is
-// enough, and crypto/rand (about 100 KiB of FIPS DRBG, AES and SHA on
-// ARMv7, and a 32 MiB virtual .noptrbss) stays out of the minimal agent.
+// enough, and crypto/rand (its FIPS DRBG, AES and SHA, and a large virtual
+// .noptrbss) stays out of the minimal agent.
 func randomID() uint32 {
 	for {
 		if id := rand.Uint32(); id != 0 {

@@ -6,8 +6,8 @@ import "math"
 // specification, appending headers and scalars, and reading big-endian
 // lengths. The encoders choose the shortest form for every integer and
 // length, as github.com/vmihailenco/msgpack/v5's EncodeInt, EncodeUint,
-// EncodeString, EncodeBytesLen, EncodeArrayLen and EncodeMapLen do, so the
-// bytes on the wire are the same as before this package had its own.
+// EncodeString, EncodeBytesLen, EncodeArrayLen and EncodeMapLen do, so that
+// both produce the same bytes on the wire.
 
 // Type codes (the specification's names). Fixint, fixmap, fixarray and
 // fixstr carry their value or length in the code byte.

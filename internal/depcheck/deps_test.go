@@ -38,7 +38,7 @@ var rules = []rule{
 	{pkg: "device", forbidden: small},
 	{pkg: "auth", forbidden: small},
 	{pkg: "serialtransport", forbidden: []string{"net/http"}},
-	// The device agent is built without WebSocket (about 1.6 MB on arm): a binary that wants it plugs
+	// The device agent is built without WebSocket, which links net/http: a binary that wants it plugs
 	// wstransport in through device.Config.Dialers.
 	{pkg: "agent", forbidden: []string{"net/http", "text/template"}},
 	{pkg: "cmd/edge-agent", forbidden: []string{"net/http", "text/template"}},
@@ -190,7 +190,7 @@ var agentForbidden = []string{
 }
 
 // minimalForbidden adds TLS and what comes with it, package auth's cryptography, and crypto/rand
-// (its FIPS DRBG: about 100 KiB, and 32 MiB of virtual memory).
+// (its FIPS DRBG, and a large virtual memory reservation).
 var minimalForbidden = append([]string{
 	"crypto/tls", "crypto/x509", module + "/auth", "crypto/ed25519", "crypto/pbkdf2", "crypto/rand",
 }, agentForbidden...)

@@ -2,8 +2,8 @@
 // log/slog's TextHandler and JSONHandler without linking log/slog.
 //
 // Importing log/slog links its built-in handlers and, through them,
-// encoding/json (about 230 KB of the minimal ARMv7 edge-agent), because the
-// package's own initialisation installs its default handler. Both
+// encoding/json, because the package's own initialisation installs its
+// default handler. Both
 // edge-agent binaries log through this package, and their build tag
 // edgewamp_noslog keeps log/slog out of the device package too. The lines
 // are byte for byte what slog.NewTextHandler and slog.NewJSONHandler write
