@@ -35,7 +35,7 @@ type Options struct {
 	// (package agent/gpio).
 	OpenGPIO func(chip string, cfg gpio.LineConfig) (Line, error)
 	// Dialers are passed to device.Config.Dialers (ws://, serial://).
-	Dialers map[string]device.DialFunc
+	Dialers map[string]wamp.Dialer
 }
 
 // Agent is a running device agent. Its methods are safe for concurrent use.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"sort"
 	"strings"
@@ -13,61 +12,22 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// ErrUnsupportedScheme is wrapped by Dial's error for a URL scheme it does
-// not know and that Config.Dialers does not provide.
+// ErrUnsupportedScheme is wrapped by the error of [Dial] and
+// [DialTransport] for a URL scheme that is neither built in nor in
+// Config.Dialers.
 var ErrUnsupportedScheme = errors.New("device: unsupported URL scheme")
 
-// Dial connects to the router at rawURL and joins cfg.Realm (see
-// [NewClient]); ctx bounds the connection and the join, not the session.
-//
-// Schemes:
-//
-//	rs://host:port, tcp://host:port   RawSocket over TCP
-//	rss://host:port                   RawSocket over TLS (cfg.TLS; default: verify host)
-//	unix:///path/to/socket            RawSocket over a Unix socket
-//
-// Any other scheme is looked up in cfg.Dialers (e.g. "ws", "wss", "serial").
-// The query parameter serializer=json|msgpack picks the serializer (default
-// cfg.Serializer, else "msgpack" for RawSocket and the plugged-in
-// transport's own default for the others).
+// builtInSchemes are the schemes DialTransport knows without Config.Dialers.
+const builtInSchemes = "rs, rss, tcp, unix"
+
+// Dial connects to the router at rawURL (see [DialTransport]) and joins
+// cfg.Realm (see [NewClient]); ctx bounds the connection and the join, not
+// the session.
 func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
-	u, err := url.Parse(rawURL)
+	t, err := DialTransport(ctx, rawURL, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("device: dial: %w", err)
-	}
-	if s := u.Query().Get("serializer"); s != "" {
-		cfg.Serializer = s
-	}
-	var t wamp.Transport
-	switch scheme := strings.ToLower(u.Scheme); scheme {
-	case "rs", "tcp", "rss", "unix":
-		name := cfg.Serializer
-		if name == "" {
-			name = DefaultSerializer
-		}
-		s, ok := wamp.SerializerByName(name)
-		if !ok {
-			return nil, fmt.Errorf("device: dial %s: unknown serializer %q (want json or msgpack)", rawURL, name)
-		}
-		network, addr, tlsConf, err := rawSocketTarget(u, scheme, cfg.TLS)
-		if err != nil {
-			return nil, fmt.Errorf("device: dial %s: %w", rawURL, err)
-		}
-		t, err = dialRawSocket(ctx, network, addr, s, tlsConf, cfg.RawSocket)
-		if err != nil {
-			return nil, fmt.Errorf("device: dial %s: %w", rawURL, err)
-		}
-	default:
-		d := cfg.Dialers[scheme]
-		if d == nil {
-			return nil, fmt.Errorf("device: dial %s: %w %q (built in: rs, rss, tcp, unix; plugged in: %s)",
-				rawURL, ErrUnsupportedScheme, u.Scheme, dialerNames(cfg.Dialers))
-		}
-		t, err = d(ctx, u, &cfg)
-		if err != nil {
-			return nil, fmt.Errorf("device: dial %s: %w", rawURL, err)
-		}
+		return nil, err
 	}
 	c, err := NewClient(ctx, t, cfg)
 	if err != nil {
@@ -76,34 +36,76 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// rawSocketTarget returns the network, address and TLS config for a
-// RawSocket URL.
-func rawSocketTarget(u *url.URL, scheme string, conf *TLSConfig) (network, addr string, tlsConf *TLSConfig, err error) {
-	if scheme == "unix" {
-		p := u.Path
-		if p == "" {
-			p = u.Opaque
+// DialTransport opens the transport to the router at rawURL without
+// joining: the one place where a URL picks its transport, for [Dial], the
+// [Reconnector], the uplink and the command line. Schemes:
+//
+//	rs://host:port, tcp://host:port   RawSocket over TCP
+//	rss://host:port                   RawSocket over TLS (cfg.TLS; default: verify host)
+//	unix:///path/to/socket            RawSocket over a Unix socket
+//
+// Any other scheme is looked up in cfg.Dialers, where a binary plugs in
+// wstransport.DialURL for "ws" and "wss", serialtransport.DialURL for
+// "serial" (so that one built without them does not link net/http or a
+// serial library). The query parameter serializer=json|msgpack picks the
+// serializer (default cfg.Serializer, else the transport's own: msgpack
+// for RawSocket and serial, json for WebSocket). cfg.TLS and
+// cfg.Transport's limits go to the dialer.
+//
+// Errors name the URL; a scheme neither built in nor plugged in wraps
+// [ErrUnsupportedScheme] and lists the schemes there are.
+func DialTransport(ctx context.Context, rawURL string, cfg Config) (wamp.Transport, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("device: dial: %w", err)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	var d wamp.Dialer
+	switch scheme {
+	case "rs", "rss", "tcp", "unix":
+		d = rawsocket.DialURL
+	default:
+		d = cfg.Dialers[scheme]
+	}
+	if d == nil {
+		return nil, fmt.Errorf("device: dial %s: %w %q (built in: %s; plugged in: %s)%s",
+			rawURL, ErrUnsupportedScheme, u.Scheme, builtInSchemes, dialerNames(cfg.Dialers), pluginHint(scheme))
+	}
+	opts := cfg.Transport
+	if cfg.TLS != nil {
+		opts.TLS = cfg.TLS
+	}
+	name := cfg.Serializer
+	if q := u.Query().Get("serializer"); q != "" {
+		name = q
+	}
+	if name != "" {
+		s, ok := wamp.SerializerByName(name)
+		if !ok {
+			return nil, fmt.Errorf("device: dial %s: unknown serializer %q (want json or msgpack)", rawURL, name)
 		}
-		if p == "" {
-			return "", "", nil, errors.New("unix URL without a socket path (want unix:///path)")
-		}
-		return "unix", p, nil, nil
+		opts.Serializer = s
 	}
-	if u.Host == "" {
-		return "", "", nil, fmt.Errorf("%s URL without host:port", scheme)
+	t, err := d(ctx, u, opts)
+	if err != nil {
+		return nil, fmt.Errorf("device: dial %s: %w", rawURL, err)
 	}
-	if u.Port() == "" {
-		return "", "", nil, fmt.Errorf("%s URL without a port", scheme)
-	}
-	if scheme == "rss" {
-		if tlsConf, err = rssTLS(conf, u.Hostname()); err != nil {
-			return "", "", nil, err
-		}
-	}
-	return "tcp", net.JoinHostPort(u.Hostname(), u.Port()), tlsConf, nil
+	return t, nil
 }
 
-func dialerNames(m map[string]DialFunc) string {
+// pluginHint names the dialer that serves a scheme of ours that is not
+// built in, for the error of a binary built without it.
+func pluginHint(scheme string) string {
+	switch scheme {
+	case "ws", "wss":
+		return "; ws and wss need wstransport.DialURL in Config.Dialers (this binary may be built without WebSocket)"
+	case "serial":
+		return "; serial needs serialtransport.DialURL in Config.Dialers"
+	}
+	return ""
+}
+
+func dialerNames(m map[string]wamp.Dialer) string {
 	if len(m) == 0 {
 		return "none"
 	}
@@ -113,16 +115,4 @@ func dialerNames(m map[string]DialFunc) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
-}
-
-// dialRawSocket opens a RawSocket connection (over TLS when tlsConf != nil).
-func dialRawSocket(ctx context.Context, network, addr string, s wamp.Serializer, tlsConf *TLSConfig, base rawsocket.ClientConfig) (wamp.Transport, error) {
-	cfg := base
-	cfg.Serializer = s
-	cfg.TLS = tlsConf
-	c, err := rawsocket.Dial(ctx, network, addr, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }

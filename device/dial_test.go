@@ -4,57 +4,205 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/edgewamp/edgewamp/internal/testcert"
 	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/rawsocket"
+	"github.com/edgewamp/edgewamp/serialtransport"
 	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/wstransport"
 )
 
-func TestRawSocketTarget(t *testing.T) {
+// allDialers plugs in every transport of the module, as a binary that wants them all does.
+var allDialers = map[string]wamp.Dialer{
+	"ws": wstransport.DialURL, "wss": wstransport.DialURL, "serial": serialtransport.DialURL,
+}
+
+// testTLS returns a server certificate for 127.0.0.1 and a client config trusting it.
+func testTLS(t *testing.T) (server *tls.Config, client *tls.Config) {
+	t.Helper()
+	ca, err := testcert.NewCA("dial test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}}, &tls.Config{RootCAs: ca.Pool}
+}
+
+// rawSocketServer accepts RawSocket connections on network and address (over TLS when conf is set)
+// and sends the serializer of each to the channel; it returns the address listened on.
+func rawSocketServer(t *testing.T, network, address string, conf *tls.Config) (string, <-chan string) {
+	t.Helper()
+	l, err := rawsocket.Listen(network, address, rawsocket.ListenConfig{TLS: conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	got := make(chan string, 4)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			got <- c.Serializer().Name()
+			c.Close()
+		}
+	}()
+	return l.Addr().String(), got
+}
+
+// webSocketServer serves WebSocket on 127.0.0.1 (over TLS when conf is set) and sends the serializer
+// of each connection to the channel; it returns the address listened on.
+func webSocketServer(t *testing.T, conf *tls.Config) (string, <-chan string) {
+	t.Helper()
+	got := make(chan string, 4)
+	srv := wstransport.NewServer("127.0.0.1:0", wstransport.Handler(wstransport.ServerConfig{}, func(tr wamp.Transport) {
+		got <- tr.Serializer().Name()
+	}))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if conf != nil {
+		l = tls.NewListener(l, conf)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Serve(l) }()
+	t.Cleanup(func() { srv.Close(); <-done })
+	return addr, got
+}
+
+// serialServer, where there are ptys, runs a serial gateway on a pty's master and returns the
+// slave's path; the serializer of each link goes to the channel (dialtransport_linux_test.go).
+var serialServer func(t *testing.T) (string, <-chan string)
+
+// transportName names the package of a transport.
+func transportName(tr wamp.Transport) string {
+	switch tr.(type) {
+	case *rawsocket.Conn:
+		return "rawsocket"
+	case *wstransport.Conn:
+		return "wstransport"
+	case *serialtransport.Conn:
+		return "serialtransport"
+	}
+	return "unknown"
+}
+
+// TestDialTransportSchemes dials every scheme against a real server of its transport and checks
+// which transport the URL chose and which serializer it asked for.
+func TestDialTransportSchemes(t *testing.T) {
+	serverTLS, clientTLS := testTLS(t)
+	rs, rsGot := rawSocketServer(t, "tcp", "127.0.0.1:0", nil)
+	rss, rssGot := rawSocketServer(t, "tcp", "127.0.0.1:0", serverTLS)
+	sock, unixGot := rawSocketServer(t, "unix", filepath.Join(t.TempDir(), "wamp.sock"), nil)
+	ws, wsGot := webSocketServer(t, nil)
+	wss, wssGot := webSocketServer(t, serverTLS)
 	tests := []struct {
-		url, network, addr, serverName, err string
+		name       string
+		url        func() (string, <-chan string)
+		cfg        Config
+		transport  string
+		serializer string
 	}{
-		{url: "rs://127.0.0.1:8080", network: "tcp", addr: "127.0.0.1:8080"},
-		{url: "tcp://gw.local:9000", network: "tcp", addr: "gw.local:9000"},
-		{url: "rs://[::1]:8080", network: "tcp", addr: "[::1]:8080"},
-		{url: "rss://gw.example.com:443", network: "tcp", addr: "gw.example.com:443", serverName: "gw.example.com"},
-		{url: "unix:///run/wamp.sock", network: "unix", addr: "/run/wamp.sock"},
-		{url: "unix:wamp.sock", network: "unix", addr: "wamp.sock"},
-		{url: "rs://gw.local", err: "without a port"},
-		{url: "rs:///path", err: "without host"},
-		{url: "unix://", err: "without a socket path"},
+		{"rs", func() (string, <-chan string) { return "rs://" + rs, rsGot }, Config{}, "rawsocket", "msgpack"},
+		{"rs upper case", func() (string, <-chan string) { return "RS://" + rs, rsGot }, Config{}, "rawsocket", "msgpack"},
+		{"tcp json", func() (string, <-chan string) { return "tcp://" + rs + "?serializer=json", rsGot }, Config{}, "rawsocket", "json"},
+		{"rs config serializer", func() (string, <-chan string) { return "rs://" + rs, rsGot }, Config{Serializer: "json"}, "rawsocket", "json"},
+		{"rs URL wins", func() (string, <-chan string) { return "rs://" + rs + "?serializer=msgpack", rsGot }, Config{Serializer: "json"}, "rawsocket", "msgpack"},
+		{"rss", func() (string, <-chan string) { return "rss://" + rss, rssGot }, Config{TLS: clientTLS}, "rawsocket", "msgpack"},
+		{"unix", func() (string, <-chan string) { return "unix://" + sock, unixGot }, Config{}, "rawsocket", "msgpack"},
+		{"ws", func() (string, <-chan string) { return "ws://" + ws + "/ws", wsGot }, Config{Dialers: allDialers}, "wstransport", "json"},
+		{"wss msgpack", func() (string, <-chan string) { return "wss://" + wss + "/ws?serializer=msgpack", wssGot }, Config{Dialers: allDialers, TLS: clientTLS}, "wstransport", "msgpack"},
+		{"serial", func() (string, <-chan string) {
+			if serialServer == nil {
+				t.Skip("no pty on this system")
+			}
+			path, got := serialServer(t)
+			return "serial://" + path, got
+		}, Config{Dialers: allDialers}, "serialtransport", "msgpack"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.url, func(t *testing.T) {
-			u, err := url.Parse(tt.url)
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			u, got := tt.url()
+			tr, err := DialTransport(ctx, u, tt.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			network, addr, conf, err := rawSocketTarget(u, u.Scheme, nil)
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
+			defer tr.Close()
+			if name := transportName(tr); name != tt.transport || tr.Serializer().Name() != tt.serializer {
+				t.Errorf("%s: %s with %s, want %s with %s", u, name, tr.Serializer().Name(), tt.transport, tt.serializer)
+			}
+			select {
+			case s := <-got:
+				if s != tt.serializer {
+					t.Errorf("the server saw %s, want %s", s, tt.serializer)
 				}
-				return
-			}
-			if err != nil || network != tt.network || addr != tt.addr {
-				t.Fatalf("= %q %q %v, want %q %q", network, addr, err, tt.network, tt.addr)
-			}
-			if (conf != nil) != (tt.serverName != "") || (conf != nil && conf.ServerName != tt.serverName) {
-				t.Errorf("TLS config = %+v, want ServerName %q", conf, tt.serverName)
+			case <-ctx.Done():
+				t.Fatal("the server saw no connection")
 			}
 		})
 	}
+	if clientTLS.ServerName != "" {
+		t.Errorf("DialTransport wrote ServerName %q into the caller's TLS config", clientTLS.ServerName)
+	}
 }
 
-func TestRawSocketTargetKeepsTLSConfig(t *testing.T) {
-	u, _ := url.Parse("rss://gw:443")
-	mine := &tls.Config{ServerName: "override", MinVersion: tls.VersionTLS13}
-	_, _, conf, err := rawSocketTarget(u, "rss", mine)
-	if err != nil || conf == mine || conf.ServerName != "override" || conf.MinVersion != tls.VersionTLS13 {
-		t.Errorf("conf = %+v, %v; want a clone of the given config", conf, err)
+// TestDialTransportErrors checks every bad URL form: each error names the URL, and an unknown
+// scheme lists the schemes there are.
+func TestDialTransportErrors(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		url  string
+		cfg  Config
+		want string
+		is   error
+	}{
+		{url: "://", want: "missing protocol scheme"},
+		{url: "rs//h:1", want: `unsupported URL scheme "" (built in: rs, rss, tcp, unix; plugged in: none)`, is: ErrUnsupportedScheme},
+		{url: "foo://h:1", want: `unsupported URL scheme "foo" (built in: rs, rss, tcp, unix; plugged in: none)`, is: ErrUnsupportedScheme},
+		{url: "foo://h:1", cfg: Config{Dialers: allDialers}, want: "plugged in: serial, ws, wss", is: ErrUnsupportedScheme},
+		{url: "ws://h:1/", want: "wstransport.DialURL", is: ErrUnsupportedScheme},
+		{url: "wss://h:1/", want: "built without WebSocket", is: ErrUnsupportedScheme},
+		{url: "serial:///dev/ttyUSB0", want: "serialtransport.DialURL", is: ErrUnsupportedScheme},
+		{url: "rs://h", want: "rs URL without a port"},
+		{url: "tcp://h:", want: "tcp URL without a port"},
+		{url: "rss://h", want: "rss URL without a port"},
+		{url: "rs:///path", want: "rs URL without host:port"},
+		{url: "rss://", want: "rss URL without host:port"},
+		{url: "unix://", want: "unix URL without a socket path"},
+		{url: "unix:", want: "unix URL without a socket path"},
+		{url: "rs://h:1?serializer=cbor", want: `unknown serializer "cbor"`},
+		{url: "rs://h:1", cfg: Config{Serializer: "cbor"}, want: `unknown serializer "cbor"`},
+		{url: "ws://h:1/?serializer=cbor", cfg: Config{Dialers: allDialers}, want: `unknown serializer "cbor"`},
+		{url: "ws:///path", cfg: Config{Dialers: allDialers}, want: "no host"},
+		{url: "serial://host/dev/ttyUSB0", cfg: Config{Dialers: allDialers}, want: "want serial:///path/to/device"},
+		{url: "rs://127.0.0.1:1", want: "refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			tr, err := DialTransport(ctx, tt.url, tt.cfg)
+			if err == nil || tr != nil {
+				t.Fatalf("DialTransport = %v, %v", tr, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.url) ||
+				(tt.is != nil && !errors.Is(err, tt.is)) {
+				t.Errorf("err = %v, want %q and the URL", err, tt.want)
+			}
+		})
 	}
 }
 
@@ -86,10 +234,10 @@ func TestDialErrors(t *testing.T) {
 }
 
 func TestDialPluggedIn(t *testing.T) {
-	var gotSerializer string
-	cfg := Config{Logger: quietLogger(), Dialers: map[string]DialFunc{
-		"loop": func(ctx context.Context, u *url.URL, cfg *Config) (wamp.Transport, error) {
-			gotSerializer = cfg.Serializer
+	var gotSerializer wamp.Serializer
+	cfg := Config{Logger: quietLogger(), Dialers: map[string]wamp.Dialer{
+		"loop": func(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Transport, error) {
+			gotSerializer = opts.Serializer
 			a, b := peer.Pipe(wamp.JSON, 0)
 			r := newFakeRouter(t, b)
 			go func() {
@@ -98,7 +246,7 @@ func TestDialPluggedIn(t *testing.T) {
 			}()
 			return a, nil
 		},
-		"broken": func(ctx context.Context, u *url.URL, cfg *Config) (wamp.Transport, error) {
+		"broken": func(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Transport, error) {
 			return nil, errors.New("no such port")
 		},
 	}}
@@ -107,8 +255,8 @@ func TestDialPluggedIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if c.ID() != 5 || gotSerializer != "json" {
-		t.Errorf("id %d, serializer %q", c.ID(), gotSerializer)
+	if c.ID() != 5 || gotSerializer != wamp.JSON {
+		t.Errorf("id %d, serializer %v", c.ID(), gotSerializer)
 	}
 	if _, err := Dial(context.Background(), "broken://x", cfg); err == nil || !strings.Contains(err.Error(), "no such port") {
 		t.Errorf("err = %v", err)
@@ -116,15 +264,34 @@ func TestDialPluggedIn(t *testing.T) {
 }
 
 func TestDialPluggedInDefaultSerializer(t *testing.T) {
-	var got = "unset"
-	cfg := Config{Logger: quietLogger(), Dialers: map[string]DialFunc{
-		"ws": func(ctx context.Context, u *url.URL, cfg *Config) (wamp.Transport, error) {
-			got = cfg.Serializer
+	var got wamp.Serializer = wamp.MsgPack
+	cfg := Config{Logger: quietLogger(), Dialers: map[string]wamp.Dialer{
+		"ws": func(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Transport, error) {
+			got = opts.Serializer
 			return nil, errors.New("stop here")
 		},
 	}}
 	Dial(context.Background(), "ws://x/", cfg)
-	if got != "" {
-		t.Errorf("serializer passed to the dialer = %q, want empty (the transport's default)", got)
+	if got != nil {
+		t.Errorf("serializer passed to the dialer = %v, want nil (the transport's default)", got)
+	}
+}
+
+// TestDialTransportOptions checks what reaches a dialer: Config.Transport's limits, with
+// Config.TLS winning over its TLS.
+func TestDialTransportOptions(t *testing.T) {
+	mine, theirs := &tls.Config{ServerName: "mine"}, &tls.Config{ServerName: "theirs"}
+	var got wamp.DialOptions
+	cfg := Config{
+		TLS:       mine,
+		Transport: wamp.DialOptions{TLS: theirs, MaxMessageSize: 4096, HandshakeTimeout: time.Second, KeepAlive: -1},
+		Dialers: map[string]wamp.Dialer{"x": func(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Transport, error) {
+			got = opts
+			return nil, errors.New("stop here")
+		}},
+	}
+	DialTransport(context.Background(), "x://h", cfg)
+	if got.TLS != mine || got.MaxMessageSize != 4096 || got.HandshakeTimeout != time.Second || got.KeepAlive != -1 {
+		t.Errorf("options = %+v", got)
 	}
 }

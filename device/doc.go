@@ -9,13 +9,26 @@
 //
 //	c, err := device.Dial(ctx, "rs://gateway:8080", device.Config{Realm: "realm1"})
 //
-// rs:// (or tcp://) is RawSocket over TCP, rss:// RawSocket over TLS
-// (Config.TLS) and unix:///run/wamp.sock RawSocket over a Unix socket; a
-// serializer=json|msgpack query picks the serializer (default msgpack).
-// Other schemes ("ws", "wss", "serial") come from Config.Dialers, so that a
-// binary built without WebSocket does not link net/http:
+// [DialTransport] is where a URL picks its transport, for Dial, the
+// Reconnector, the uplink and the command line alike. rs:// (or tcp://) is
+// RawSocket over TCP, rss:// RawSocket over TLS (Config.TLS) and
+// unix:///run/wamp.sock RawSocket over a Unix socket; a
+// serializer=json|msgpack query picks the serializer (default
+// Config.Serializer, else the transport's own: msgpack for RawSocket).
+// Other schemes come from Config.Dialers, where each transport package
+// offers its wamp.Dialer, so that a binary built without WebSocket or
+// serial links neither:
 //
-//	cfg.Dialers = map[string]device.DialFunc{"ws": wsDial, "wss": wsDial}
+//	cfg.Dialers = map[string]wamp.Dialer{
+//		"ws": wstransport.DialURL, "wss": wstransport.DialURL, // JSON by default
+//		"serial": serialtransport.DialURL,                      // serial:///dev/ttyUSB0?baud=115200
+//	}
+//
+// Config.Transport holds the limits every dialer gets (largest message,
+// handshake timeout, keepalive). A URL that names no known transport fails
+// with an error wrapping [ErrUnsupportedScheme] that lists the schemes
+// there are; a malformed one (no host, no port, unix:// without a path, an
+// unknown serializer) fails before anything is dialled.
 //
 // [NewClient] joins over a transport the caller already has (an in-process
 // pipe from minirouter's Router.Connect, a serial link, ...). Both send HELLO

@@ -384,7 +384,7 @@ func TestIntegrationJoinErrors(t *testing.T) {
 	var gotURL string
 	_, err = device.Dial(ctx, "loop://router?serializer=json", device.Config{
 		Logger: quiet(),
-		Dialers: map[string]device.DialFunc{"loop": func(ctx context.Context, u *url.URL, cfg *device.Config) (wamp.Transport, error) {
+		Dialers: map[string]wamp.Dialer{"loop": func(ctx context.Context, u *url.URL, _ wamp.DialOptions) (wamp.Transport, error) {
 			gotURL = u.String()
 			return rt.Connect(ctx)
 		}},

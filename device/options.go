@@ -2,11 +2,9 @@ package device
 
 import (
 	"context"
-	"net/url"
 	"time"
 
 	"github.com/edgewamp/edgewamp/peer"
-	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -22,15 +20,6 @@ const (
 	DefaultProgressQueue = 256
 )
 
-// DialFunc opens a transport for a URL whose scheme [Dial] does not know
-// itself (for example "ws", "wss" or "serial"), so that a binary can plug in
-// a transport without the device package importing it. It receives the parsed
-// URL and the Config passed to Dial with its defaults applied, except that
-// cfg.Serializer is the serializer asked for (the URL's "serializer" query
-// parameter, else Config.Serializer) or empty for the transport's own
-// default (JSON for WebSocket, say).
-type DialFunc func(ctx context.Context, u *url.URL, cfg *Config) (wamp.Transport, error)
-
 // Config configures a [Client]. The zero value is usable: every zero field
 // means the default stated in its comment. A Config is read once by [Dial] or
 // [NewClient] and not retained by reference, so it may be reused.
@@ -40,9 +29,8 @@ type Config struct {
 
 	// Serializer names the serializer [Dial] asks for: "msgpack" or "json".
 	// A "serializer" query parameter in the URL overrides it. Default: the
-	// transport's own ("msgpack" for RawSocket; a plugged-in dialer picks
-	// its own, see [DialFunc]). NewClient ignores it (the transport already
-	// has one).
+	// transport's own ("msgpack" for RawSocket and serial, "json" for
+	// WebSocket). NewClient ignores it (the transport already has one).
 	Serializer string
 
 	// HelloDetails are extra HELLO details (authid, authmethods, authextra,
@@ -97,18 +85,21 @@ type Config struct {
 	// Stats.ProgressDropped. Default 256.
 	ProgressQueue int
 
-	// TLS configures rss:// connections. Default: a tls.Config with
-	// ServerName taken from the URL's host.
-	TLS *TLSConfig
+	// TLS configures rss:// and wss:// connections (crypto/tls's Config;
+	// an empty struct in an edgewamp_notls build, which refuses TLS).
+	// Default: the system roots, ServerName taken from the URL's host.
+	TLS *wamp.TLSConfig
 
-	// RawSocket tunes rs://, rss:// and unix:// connections (largest
-	// message accepted, handshake timeout, keepalive PINGs; rawsocket
-	// package defaults: 1 MiB, 10s, off). Its Serializer and TLS fields are
-	// ignored: Serializer and TLS above decide them.
-	RawSocket rawsocket.ClientConfig
+	// Transport tunes the connection [Dial] opens: largest message
+	// accepted, handshake timeout, keepalive (each transport's defaults
+	// when zero; see wamp.DialOptions). Serializer and TLS above win over
+	// its own.
+	Transport wamp.DialOptions
 
-	// Dialers maps URL schemes Dial does not know itself to dial functions.
-	Dialers map[string]DialFunc
+	// Dialers maps URL schemes that [DialTransport] does not know itself
+	// ("ws", "wss", "serial", ...) to the transports' dialers, e.g.
+	// wstransport.DialURL. Default: none.
+	Dialers map[string]wamp.Dialer
 
 	// Logger receives the client's logs (join, leave, drops at a limited
 	// rate; nothing per message at Info). A *slog.Logger fits. Default

@@ -33,7 +33,7 @@ var impls = []*impl{
 	{name: "py", label: "AutobahnPython 22.7.1 (Debian python3-autobahn, asyncio)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
 	{name: "js", label: "AutobahnJS 22.11.1 (npm autobahn, Node; its RawSocket speaks JSON only)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json"}, wsSerializers: []string{"json", "msgpack"}, exitCodeCounts: true},
 	{name: "cpp", label: "Autobahn|C++ 17.5.1 (Debian autobahn-cpp-dev; MessagePack only)", transports: []string{"tcp", "unix"}, serializers: []string{"msgpack"}},
-	{name: "go", label: "edgewamp device client (in process; WebSocket through wstransport.DeviceDialers)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
+	{name: "go", label: "edgewamp device client (in process; WebSocket through wstransport.DialURL)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
 	{name: "wampy", label: "wampy 8.0.2 (npm wampy, Node, package ws; WebSocket only)", transports: []string{"ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
 }
 

@@ -64,7 +64,7 @@ func ParseRole(s string) (Role, error) {
 // the failure otherwise; it ends when ctx does (a callee or subscriber waits for its n calls or events
 // until then). url is a device URL such as "rs://127.0.0.1:8080?serializer=json",
 // "unix:///run/r.sock?serializer=msgpack" or "ws://127.0.0.1:8080/ws?serializer=msgpack" (WebSocket,
-// through wstransport.DeviceDialers). RunRole is safe for concurrent use; w must accept concurrent
+// through wstransport.DialURL). RunRole is safe for concurrent use; w must accept concurrent
 // writes only if it is shared with someone else.
 func RunRole(ctx context.Context, w io.Writer, url string, realm wamp.URI, role Role, n int) (err error) {
 	defer func() {
@@ -75,7 +75,7 @@ func RunRole(ctx context.Context, w io.Writer, url string, realm wamp.URI, role 
 	if n < 1 {
 		return fmt.Errorf("interop: n must be >= 1, got %d", n)
 	}
-	c, err := device.Dial(ctx, url, device.Config{Realm: realm, Dialers: wstransport.DeviceDialers(wstransport.ClientConfig{})})
+	c, err := device.Dial(ctx, url, device.Config{Realm: realm, Dialers: map[string]wamp.Dialer{"ws": wstransport.DialURL, "wss": wstransport.DialURL}})
 	if err != nil {
 		return fmt.Errorf("interop: %w", err)
 	}

@@ -58,7 +58,7 @@ func TestUnisocket(t *testing.T) {
 	}
 	defer silent.Close()
 
-	cfg := device.Config{Dialers: wstransport.DeviceDialers(wstransport.ClientConfig{})}
+	cfg := device.Config{Dialers: map[string]wamp.Dialer{"ws": wstransport.DialURL, "wss": wstransport.DialURL}}
 	urls := []string{
 		"rs://" + addr, "rs://" + addr + "?serializer=json",
 		"ws://" + addr + "/ws", "ws://" + addr + "/ws?serializer=msgpack",

@@ -37,8 +37,9 @@ const (
 // data, copied by [Router.NewUplink].
 type UplinkConfig struct {
 	// URL is the upstream router: rs://, rss://, unix://, or any scheme of
-	// Dialers (ws://, wss:// through wstransport.DeviceDialers). A
-	// serializer=json|msgpack query picks the serializer.
+	// Dialers (ws://, wss:// through wstransport.DialURL), opened by
+	// device.DialTransport. A serializer=json|msgpack query picks the
+	// serializer.
 	URL string
 	// Connect, when set, replaces dialling URL (in-process upstreams, tests).
 	Connect func(ctx context.Context) (wamp.Transport, error)
@@ -56,7 +57,7 @@ type UplinkConfig struct {
 	// TLS configures rss:// and wss://. Default: system roots, the URL's host.
 	TLS *tls.Config
 	// Dialers adds URL schemes (see device.Config.Dialers).
-	Dialers map[string]device.DialFunc
+	Dialers map[string]wamp.Dialer
 
 	// Publish: local topics whose events are sent up.
 	Publish []UplinkRule
@@ -243,7 +244,7 @@ func (u *Uplink) connect(ctx context.Context) (wamp.Transport, error) {
 	if u.cfg.Connect != nil {
 		t, err = u.cfg.Connect(ctx)
 	} else {
-		t, err = dialUpstream(ctx, &u.cfg)
+		t, err = device.DialTransport(ctx, u.cfg.URL, device.Config{Serializer: u.cfg.Serializer, TLS: u.cfg.TLS, Dialers: u.cfg.Dialers})
 	}
 	if err != nil {
 		u.setState(UplinkBackingOff, "err", err)

@@ -139,7 +139,7 @@ func startGateway(t *testing.T, cfg minirouter.UplinkConfig) *gateway {
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff, cfg.MaxBackoff = 10*time.Millisecond, 100*time.Millisecond
 	}
-	cfg.Dialers = wstransport.DeviceDialers(wstransport.ClientConfig{})
+	cfg.Dialers = map[string]wamp.Dialer{"ws": wstransport.DialURL, "wss": wstransport.DialURL}
 	ul, err := r.NewUplink(cfg)
 	if err != nil {
 		t.Fatal(err)

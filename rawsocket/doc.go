@@ -34,8 +34,10 @@
 //
 // # Use
 //
-// A client calls [Dial] (or [Client] on a connection it made itself); a
-// router calls [Listen] and [Listener.Accept], or [Server] on a connection it
+// A client calls [Dial] (or [Client] on a connection it made itself), or
+// [DialURL] with an rs://, rss://, tcp:// or unix:// URL: DialURL is the
+// package's [wamp.Dialer], which device.DialTransport uses for those
+// schemes. A router calls [Listen] and [Listener.Accept], or [Server] on a connection it
 // accepted. Each returns a [*Conn], a [wamp.Transport]: one goroutine reads
 // with ReadMessage (the returned slice is reused by the next call), one
 // writes with WriteMessages (all frames of a batch in one write, writev for

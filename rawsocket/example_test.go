@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net/url"
 
 	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -98,4 +99,37 @@ func ExampleConn_Park() {
 	// one
 	// two
 	// closed
+}
+
+// DialURL is RawSocket's wamp.Dialer: the URL says where and how
+// (rs://, rss://, tcp:// or unix://, and the serializer), the options the
+// rest. device.DialTransport calls it for those schemes.
+func ExampleDialURL() {
+	l, err := rawsocket.Listen("tcp", "127.0.0.1:0", rawsocket.ListenConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	u, err := url.Parse("rs://" + l.Addr().String() + "?serializer=json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	var dial wamp.Dialer = rawsocket.DialURL
+	t, err := dial(context.Background(), u, wamp.DialOptions{MaxMessageSize: 64 << 10})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer t.Close()
+	fmt.Println("serializer:", t.Serializer().Name())
+
+	// The listener ran the handshake; Accept hands the connection out.
+	c, err := l.Accept()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Println("the client accepts up to", c.MaxMessageSize(), "bytes")
+	// Output:
+	// serializer: json
+	// the client accepts up to 65536 bytes
 }

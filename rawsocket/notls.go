@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"net"
+
+	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // TLSConfig stands in for crypto/tls's Config in a build with the
 // edgewamp_notls tag, which links no TLS: setting one is an error.
-type TLSConfig struct{}
+type TLSConfig = wamp.TLSConfig
 
 // errNoTLS is returned for any use of TLS in an edgewamp_notls build.
 var errNoTLS = errors.New("TLS is not in this build (built with the edgewamp_notls tag)")
@@ -19,6 +21,9 @@ func clientTLS(_ context.Context, nc net.Conn, _ *TLSConfig, _, _ string) (net.C
 	nc.Close()
 	return nil, errNoTLS
 }
+
+// rssTLS refuses rss:// before anything is dialled.
+func rssTLS(*TLSConfig) (*TLSConfig, error) { return nil, errNoTLS }
 
 func serverTLS(nc net.Conn, _ *TLSConfig) net.Conn { return nc }
 

@@ -7,13 +7,25 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+
+	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // TLSConfig is the TLS configuration of [ClientConfig] and [ListenConfig]:
-// crypto/tls's Config. A build with the edgewamp_notls tag (the minimal
-// edge-agent) links no crypto/tls: there TLSConfig is an empty struct and a
-// non-nil one is refused with an error saying the build lacks TLS.
-type TLSConfig = tls.Config
+// crypto/tls's Config (as [wamp.TLSConfig]). A build with the
+// edgewamp_notls tag (the minimal edge-agent) links no crypto/tls: there
+// TLSConfig is an empty struct and a non-nil one is refused with an error
+// saying the build lacks TLS.
+type TLSConfig = wamp.TLSConfig
+
+// rssTLS returns the TLS config of an rss:// connection: conf, or a fresh
+// one (Dial fills in ServerName).
+func rssTLS(conf *TLSConfig) (*TLSConfig, error) {
+	if conf == nil {
+		conf = &TLSConfig{}
+	}
+	return conf, nil
+}
 
 // clientTLS runs the TLS client handshake on nc, bounded by ctx, and returns
 // the TLS connection; nc is closed on failure. An empty ServerName is taken

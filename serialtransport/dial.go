@@ -49,13 +49,27 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Conn, error) {
 	return c, nil
 }
 
-// DialURL is Dial for a parsed URL, e.g. inside a device.DialFunc:
-//
-//	Dialers: map[string]device.DialFunc{"serial": func(ctx context.Context, u *url.URL, _ *device.Config) (wamp.Transport, error) {
-//		return serialtransport.DialURL(ctx, u, serialtransport.Config{})
-//	}}
-func DialURL(ctx context.Context, u *url.URL, cfg Config) (*Conn, error) {
-	return Dial(ctx, u.String(), cfg)
+// DialURL is the serial line's [wamp.Dialer], for serial:// URLs: [Dial]
+// with opts' serializer (default MessagePack), MaxMessageSize (clamped to
+// [MinMessageSize, MaxMessageSize]) and KeepAlive; the URL's query
+// parameters win over them (see [ParseURL]). A positive
+// opts.HandshakeTimeout bounds the handshake besides ctx; opts.TLS is
+// ignored. Safe for concurrent use.
+func DialURL(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Transport, error) {
+	if opts.HandshakeTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.HandshakeTimeout)
+		defer cancel()
+	}
+	c, err := Dial(ctx, u.String(), Config{
+		Serializer:     opts.Serializer,
+		MaxMessageSize: opts.MaxMessageSize,
+		KeepAlive:      opts.KeepAlive,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // ParseURL reads a serial URL, serial:///dev/ttyUSB0?baud=115200, and

@@ -55,7 +55,7 @@ func TestParseURL(t *testing.T) {
 
 func TestDialMissingPort(t *testing.T) {
 	u, _ := url.Parse("serial:///dev/does-not-exist-serialtransport?baud=9600")
-	if _, err := DialURL(context.Background(), u, Config{}); !errors.Is(err, os.ErrNotExist) {
+	if _, err := DialURL(context.Background(), u, wamp.DialOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("DialURL = %v", err)
 	}
 	if _, err := Listen("serial:///dev/does-not-exist-serialtransport", Config{}); !errors.Is(err, os.ErrNotExist) {

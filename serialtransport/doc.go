@@ -139,8 +139,11 @@
 // # Use
 //
 // A device calls [Dial] ("serial:///dev/ttyUSB0?baud=115200") or [Client]
-// on an io.ReadWriteCloser it opened; the [Conn] it gets is a
-// wamp.Transport, owning the line. A gateway wraps the line in a
+// on an io.ReadWriteCloser it opened (a [Port] from [OpenPort], a pty, a
+// pipe); the [Conn] it gets is a wamp.Transport, owning the line.
+// [DialURL] is the package's wamp.Dialer, which a binary plugs into
+// device.Config.Dialers for serial:// URLs (the URL's query wins over the
+// wamp.DialOptions). A gateway wraps the line in a
 // [Listener] ([Listen] or [NewListener]) and loops on [Listener.Accept],
 // serving each link until it ends. A line's counters ([Stats]: frames, CRC
 // and COBS errors, oversize runs, retransmissions, duplicates, restarts)

@@ -21,14 +21,11 @@ import (
 // os.ErrClosed, where the library's PortError does not unwrap). Close
 // unblocks a pending Read. Modem lines are left alone, so a pty works.
 //
-// The result also has SetReadDeadline(time.Time) error. Read and Write may
-// be called concurrently with each other; Close from any goroutine.
-//
 // A build with the edgewamp_termios tag opens Linux ports with termios
 // ioctls instead (port_termios.go: the same behaviour, without
 // go.bug.st/serial and the regexp package it links); that build has no
 // [PortError] (its errors are *os.PathError and syscall.Errno).
-func OpenPort(path string, baud int) (io.ReadWriteCloser, error) {
+func OpenPort(path string, baud int) (Port, error) {
 	if baud <= 0 {
 		baud = DefaultBaud
 	}
@@ -49,7 +46,7 @@ type ttyPort struct {
 }
 
 // SetReadDeadline sets the deadline for Read; zero means none. It applies
-// to the next Read call.
+// to the next Read call, not to a pending one.
 func (t *ttyPort) SetReadDeadline(d time.Time) error {
 	t.mu.Lock()
 	t.deadline = d

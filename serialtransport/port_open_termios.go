@@ -2,8 +2,6 @@
 
 package serialtransport
 
-import "io"
-
 // OpenPort opens the serial device at path (8N1, raw, no flow control,
 // exclusive) at baud (DefaultBaud when 0). This edgewamp_termios build
 // does it with termios ioctls through golang.org/x/sys/unix instead of
@@ -15,9 +13,6 @@ import "io"
 // unblocks a pending Read; a busy port unwraps to os.ErrPermission, a
 // missing one to os.ErrNotExist. Modem lines are left alone, so a pty
 // works.
-//
-// The result also has SetReadDeadline(time.Time) error. Read and Write may
-// be called concurrently with each other; Close from any goroutine.
-func OpenPort(path string, baud int) (io.ReadWriteCloser, error) {
+func OpenPort(path string, baud int) (Port, error) {
 	return openTermios(path, baud)
 }

@@ -5,7 +5,6 @@ package serialtransport
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -53,11 +52,11 @@ func baudCode(rate int) uint32 {
 // flow control (neither RTS/CTS nor XON/XOFF), modem lines ignored
 // (CLOCAL), exclusive (TIOCEXCL, released on Close), at baud (DefaultBaud
 // when 0). Opening does not wait for carrier (O_NONBLOCK).
-func openTermios(path string, baud int) (io.ReadWriteCloser, error) {
+func openTermios(path string, baud int) (Port, error) {
 	if baud <= 0 {
 		baud = DefaultBaud
 	}
-	fail := func(err error) (io.ReadWriteCloser, error) {
+	fail := func(err error) (Port, error) {
 		return nil, fmt.Errorf("serialtransport: open %s at %d baud: %w", path, baud, err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)

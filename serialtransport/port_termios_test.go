@@ -4,7 +4,6 @@ package serialtransport
 
 import (
 	"errors"
-	"io"
 	"os"
 	"testing"
 
@@ -14,7 +13,7 @@ import (
 func init() {
 	portOpeners = append(portOpeners, struct {
 		name string
-		open func(path string, baud int) (io.ReadWriteCloser, error)
+		open func(path string, baud int) (Port, error)
 	}{"termios", openTermios})
 }
 
@@ -26,7 +25,7 @@ func TestPortSettings(t *testing.T) {
 	if os.Getenv("UNDER_QEMU") != "" {
 		t.Skip("qemu-user has no termios2")
 	}
-	eachOpener(t, func(t *testing.T, open func(string, int) (io.ReadWriteCloser, error)) {
+	eachOpener(t, func(t *testing.T, open func(string, int) (Port, error)) {
 		for _, tc := range []struct {
 			baud   int
 			code   uint32 // the Cflag rate bits

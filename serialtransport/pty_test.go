@@ -36,11 +36,11 @@ func openPTY(t *testing.T) *ptytest.PTY {
 // build) and, on Linux, openTermios (port_termios_test.go adds it).
 var portOpeners = []struct {
 	name string
-	open func(path string, baud int) (io.ReadWriteCloser, error)
+	open func(path string, baud int) (Port, error)
 }{{"OpenPort", OpenPort}}
 
 // eachOpener runs f as a subtest per implementation.
-func eachOpener(t *testing.T, f func(t *testing.T, open func(string, int) (io.ReadWriteCloser, error))) {
+func eachOpener(t *testing.T, f func(t *testing.T, open func(string, int) (Port, error))) {
 	for _, o := range portOpeners {
 		t.Run(o.name, func(t *testing.T) { f(t, o.open) })
 	}
@@ -50,7 +50,7 @@ func TestOpenPortQuirks(t *testing.T) {
 	eachOpener(t, testOpenPortQuirks)
 }
 
-func testOpenPortQuirks(t *testing.T, open func(string, int) (io.ReadWriteCloser, error)) {
+func testOpenPortQuirks(t *testing.T, open func(string, int) (Port, error)) {
 	p := openPTY(t)
 	port, err := open(p.SlavePath, 115200)
 	if err != nil {
@@ -99,7 +99,7 @@ func TestOpenPortErrors(t *testing.T) {
 	eachOpener(t, testOpenPortErrors)
 }
 
-func testOpenPortErrors(t *testing.T, open func(string, int) (io.ReadWriteCloser, error)) {
+func testOpenPortErrors(t *testing.T, open func(string, int) (Port, error)) {
 	_, err := open("/dev/does-not-exist-serialtransport", 0)
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("open(missing) = %v", err)

@@ -149,6 +149,29 @@ func Dial(ctx context.Context, rawURL string, cfg ClientConfig) (*Conn, error) {
 	return c, nil
 }
 
+// DialURL is WebSocket's [wamp.Dialer], for ws:// and wss:// URLs: [Dial]
+// with opts' serializer (the URL's serializer=json|msgpack query wins;
+// default JSON), TLS, MaxMessageSize and HandshakeTimeout. The URL is
+// dialled as given: the serializer parameter is sent along, and routers
+// ignore it. An unknown serializer is an error wrapping ErrSubprotocol.
+// Safe for concurrent use.
+func DialURL(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Transport, error) {
+	s, err := opts.SerializerFor(u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("wstransport: %w: %w", err, ErrSubprotocol)
+	}
+	c, err := Dial(ctx, u.String(), ClientConfig{
+		Serializer:       s,
+		TLS:              opts.TLS,
+		MaxMessageSize:   opts.MaxMessageSize,
+		HandshakeTimeout: opts.HandshakeTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // clientHandshake runs the WebSocket handshake on nc, bounded by ctx, and
 // checks the subprotocol the server selected.
 func clientHandshake(ctx context.Context, nc net.Conn, wsCfg *websocket.Config, ser wamp.Serializer, maxSize int) (*Conn, error) {

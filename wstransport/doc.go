@@ -1,8 +1,9 @@
 // Package wstransport carries WAMP over WebSocket (RFC 6455), for browsers
 // and for routers and clients that speak WAMP only over WebSocket. It is
 // built on golang.org/x/net/websocket and is the only edgewamp package that
-// links net/http; none of x/net's types appear in its API, and the device
-// client does not import it (a binary that wants WebSocket plugs [Dial] in).
+// links net/http; none of x/net's types appear in its API, and it imports
+// none of the client (a binary that wants WebSocket in the device client
+// plugs [DialURL] into device.Config.Dialers).
 //
 // # Subprotocols
 //
@@ -57,6 +58,12 @@
 //
 // A refusal is a [*HandshakeError] with the server's HTTP status and message;
 // errors.Is tells ErrSubprotocol and ErrOrigin apart.
+//
+// [DialURL] is the package's wamp.Dialer: Dial with the serializer, TLS
+// config and limits of a wamp.DialOptions, the URL's serializer=json|msgpack
+// query winning. A device client gets ws:// and wss:// with
+//
+//	cfg.Dialers = map[string]wamp.Dialer{"ws": wstransport.DialURL, "wss": wstransport.DialURL}
 //
 // # Connections
 //

@@ -3,7 +3,6 @@ package wstransport_test
 import (
 	"context"
 	"net"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,21 +12,6 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
 )
-
-// wsDialer plugs wstransport into device.Dial for ws:// and wss:// URLs,
-// as a binary does: the serializer comes from the URL's serializer query
-// parameter, JSON by default.
-func wsDialer(ctx context.Context, u *url.URL, _ *device.Config) (wamp.Transport, error) {
-	ser := wamp.JSON
-	if name := u.Query().Get("serializer"); name != "" {
-		s, ok := wamp.SerializerByName(name)
-		if !ok {
-			return nil, wstransport.ErrSubprotocol
-		}
-		ser = s
-	}
-	return wstransport.Dial(ctx, u.String(), wstransport.ClientConfig{Serializer: ser})
-}
 
 // TestRouterAndDevice runs real WAMP sessions over WebSocket: the
 // minirouter's ServeTransport behind Handler, device clients through Dial,
@@ -52,7 +36,7 @@ func TestRouterAndDevice(t *testing.T) {
 	go func() { defer close(done); _ = srv.Serve(l) }()
 	defer func() { _ = srv.Close(); <-done }()
 
-	cfg := device.Config{Dialers: map[string]device.DialFunc{"ws": wsDialer}}
+	cfg := device.Config{Dialers: map[string]wamp.Dialer{"ws": wstransport.DialURL}}
 	base := "ws://" + l.Addr().String() + "/"
 	callee, err := device.Dial(ctx, base+"?serializer=msgpack", cfg)
 	if err != nil {
@@ -84,9 +68,9 @@ func TestRouterAndDevice(t *testing.T) {
 	}
 }
 
-// TestDeviceDialer joins a device over ws:// with DeviceDialers, once per
-// serializer asked for in the URL.
-func TestDeviceDialer(t *testing.T) {
+// TestDeviceDialURL joins a device over ws:// with DialURL plugged into
+// device.Config.Dialers, once per serializer asked for in the URL.
+func TestDeviceDialURL(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	router, err := minirouter.New(minirouter.Config{})
@@ -109,7 +93,7 @@ func TestDeviceDialer(t *testing.T) {
 	go func() { defer close(done); _ = srv.Serve(l) }()
 	defer func() { _ = srv.Close(); <-done }()
 
-	cfg := device.Config{Dialers: wstransport.DeviceDialers(wstransport.ClientConfig{})}
+	cfg := device.Config{Dialers: map[string]wamp.Dialer{"ws": wstransport.DialURL, "wss": wstransport.DialURL}}
 	for _, q := range []string{"", "?serializer=msgpack", "?serializer=json"} {
 		c, err := device.Dial(ctx, "ws://"+l.Addr().String()+"/ws"+q, cfg)
 		if err != nil {

@@ -92,7 +92,7 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "edge-agent: %v\n", err)
 		return 2
 	}
-	a, err := agent.New(cfg, agent.Options{Version: version, Logger: log, Dialers: dialers})
+	a, err := agent.New(cfg, agent.Options{Version: version, Logger: log, Dialers: dialers()})
 	if err != nil {
 		fmt.Fprintf(stderr, "edge-agent: %v\n", err)
 		return 1

@@ -29,7 +29,7 @@ var commands = map[string]command{
 func connect(ctx context.Context, inv *invocation) (*device.Client, error) {
 	jctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
-	c, err := device.Dial(jctx, inv.url, device.Config{Realm: wamp.URI(inv.realm), Dialers: dialers, Auth: inv.auth})
+	c, err := device.Dial(jctx, inv.url, device.Config{Realm: wamp.URI(inv.realm), Dialers: dialers(), Auth: inv.auth})
 	if err != nil {
 		return nil, fmt.Errorf("join %s on %s: %w", inv.realm, inv.url, err)
 	}

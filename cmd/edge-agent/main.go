@@ -14,8 +14,9 @@
 //	edge-agent list      [flags] URL
 //	edge-agent keygen    FILE
 //
-// URL is rs://host:port (RawSocket over TCP), rss://host:port (over TLS) or
-// unix:///path, optionally with ?serializer=json|msgpack. Each ARG is read as
+// URL is rs://host:port (RawSocket over TCP), rss://host:port (over TLS),
+// unix:///path or serial:///dev/ttyUSB0?baud=115200 (a gateway over a UART),
+// optionally with ?serializer=json|msgpack. Each ARG is read as
 // a JSON value (42, true, "text", [1,2], {"a":1}); an ARG that is not valid
 // JSON is taken as a string. Results and events are printed as one JSON line
 // each. Errors go to standard error and the exit status is non-zero. The
@@ -30,7 +31,17 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/edgewamp/edgewamp/serialtransport"
+	"github.com/edgewamp/edgewamp/wamp"
 )
+
+// dialers returns the transports edge-agent plugs into the device client
+// besides its built-in RawSocket: serial://. WebSocket is left out on
+// purpose: it links net/http (about 1.6 MB on arm).
+func dialers() map[string]wamp.Dialer {
+	return map[string]wamp.Dialer{"serial": serialtransport.DialURL}
+}
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
 var version = "dev"

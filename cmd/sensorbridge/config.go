@@ -144,7 +144,7 @@ func (s *uplinkSpec) uplinkConfig() (*minirouter.UplinkConfig, error) {
 		MinBackoff:  time.Duration(s.MinBackoff),
 		MaxBackoff:  time.Duration(s.MaxBackoff),
 		CallTimeout: time.Duration(s.CallTimeout),
-		Dialers:     wstransport.DeviceDialers(wstransport.ClientConfig{}),
+		Dialers:     map[string]wamp.Dialer{"ws": wstransport.DialURL, "wss": wstransport.DialURL},
 	}
 	if s.CAFile != "" {
 		pem, err := os.ReadFile(s.CAFile)

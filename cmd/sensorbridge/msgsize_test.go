@@ -72,7 +72,7 @@ func TestWebSocketPerSourceLimit(t *testing.T) {
 			t.Fatalf("sensorbridge: %v", err)
 		}
 	}
-	cfg := device.Config{Dialers: wstransport.DeviceDialers(wstransport.ClientConfig{})}
+	cfg := device.Config{Dialers: map[string]wamp.Dialer{"ws": wstransport.DialURL, "wss": wstransport.DialURL}}
 	first := dialRetry(t, ctx, "ws://"+ws+"/ws", cfg)
 	if c, err := device.Dial(ctx, "ws://"+ws+"/ws", cfg); err == nil {
 		c.Close()

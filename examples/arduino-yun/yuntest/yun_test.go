@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"sync/atomic"
@@ -44,7 +43,7 @@ func startGateway(t *testing.T, ctx context.Context, pty string) *gateway {
 // mutedPort drops every write once muted is set: a gateway that dies
 // without a word.
 type mutedPort struct {
-	io.ReadWriteCloser
+	serialtransport.Port
 	muted *atomic.Bool
 }
 
@@ -52,7 +51,7 @@ func (m mutedPort) Write(p []byte) (int, error) {
 	if m.muted.Load() {
 		return len(p), nil
 	}
-	return m.ReadWriteCloser.Write(p)
+	return m.Port.Write(p)
 }
 
 // startGatewayCut is startGateway with the line's writes dropped once

@@ -1,0 +1,43 @@
+package wamp
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestSerializerFor(t *testing.T) {
+	tests := []struct {
+		url  string
+		opt  Serializer
+		def  Serializer
+		want Serializer
+		err  string
+	}{
+		{url: "rs://h:1", def: MsgPack, want: MsgPack},
+		{url: "rs://h:1", def: nil, want: nil},
+		{url: "rs://h:1", opt: JSON, def: MsgPack, want: JSON},
+		{url: "rs://h:1?serializer=msgpack", opt: JSON, def: JSON, want: MsgPack},
+		{url: "ws://h/ws?serializer=json", def: MsgPack, want: JSON},
+		{url: "ws://h/ws?serializer=wamp.2.msgpack", want: MsgPack},
+		{url: "rs://h:1?serializer=cbor", opt: JSON, err: `unknown serializer "cbor" (want json or msgpack)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			u, err := url.Parse(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := DialOptions{Serializer: tt.opt}.SerializerFor(u, tt.def)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("= %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
