@@ -20,6 +20,10 @@ var ErrUnsupportedScheme = errors.New("device: unsupported URL scheme")
 // builtInSchemes are the schemes DialTransport knows without Config.Dialers.
 const builtInSchemes = "rs, rss, tcp, unix"
 
+// pluggable names the module's other transports and their dialers, for the
+// error of a binary built without them.
+const pluggable = "ws and wss: wstransport.DialURL, serial: serialtransport.DialURL"
+
 // Dial connects to the router at rawURL (see [DialTransport]) and joins
 // cfg.Realm (see [NewClient]); ctx bounds the connection and the join, not
 // the session.
@@ -59,17 +63,16 @@ func DialTransport(ctx context.Context, rawURL string, cfg Config) (wamp.Transpo
 	if err != nil {
 		return nil, fmt.Errorf("device: dial: %w", err)
 	}
-	scheme := strings.ToLower(u.Scheme)
-	var d wamp.Dialer
-	switch scheme {
+	var d wamp.Dialer // url.Parse leaves the scheme in lower case
+	switch u.Scheme {
 	case "rs", "rss", "tcp", "unix":
 		d = rawsocket.DialURL
 	default:
-		d = cfg.Dialers[scheme]
+		d = cfg.Dialers[u.Scheme]
 	}
 	if d == nil {
-		return nil, fmt.Errorf("device: dial %s: %w %q (built in: %s; plugged in: %s)%s",
-			rawURL, ErrUnsupportedScheme, u.Scheme, builtInSchemes, dialerNames(cfg.Dialers), pluginHint(scheme))
+		return nil, fmt.Errorf("device: dial %s: %w %q (built in: %s; plugged in: %s; to plug into Config.Dialers: %s)",
+			rawURL, ErrUnsupportedScheme, u.Scheme, builtInSchemes, dialerNames(cfg.Dialers), pluggable)
 	}
 	opts := cfg.Transport
 	if cfg.TLS != nil {
@@ -91,18 +94,6 @@ func DialTransport(ctx context.Context, rawURL string, cfg Config) (wamp.Transpo
 		return nil, fmt.Errorf("device: dial %s: %w", rawURL, err)
 	}
 	return t, nil
-}
-
-// pluginHint names the dialer that serves a scheme of ours that is not
-// built in, for the error of a binary built without it.
-func pluginHint(scheme string) string {
-	switch scheme {
-	case "ws", "wss":
-		return "; ws and wss need wstransport.DialURL in Config.Dialers (this binary may be built without WebSocket)"
-	case "serial":
-		return "; serial needs serialtransport.DialURL in Config.Dialers"
-	}
-	return ""
 }
 
 func dialerNames(m map[string]wamp.Dialer) string {

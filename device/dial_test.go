@@ -172,12 +172,12 @@ func TestDialTransportErrors(t *testing.T) {
 		is   error
 	}{
 		{url: "://", want: "missing protocol scheme"},
-		{url: "rs//h:1", want: `unsupported URL scheme "" (built in: rs, rss, tcp, unix; plugged in: none)`, is: ErrUnsupportedScheme},
-		{url: "foo://h:1", want: `unsupported URL scheme "foo" (built in: rs, rss, tcp, unix; plugged in: none)`, is: ErrUnsupportedScheme},
+		{url: "rs//h:1", want: `unsupported URL scheme "" (built in: rs, rss, tcp, unix; plugged in: none;`, is: ErrUnsupportedScheme},
+		{url: "foo://h:1", want: `unsupported URL scheme "foo" (built in: rs, rss, tcp, unix; plugged in: none;`, is: ErrUnsupportedScheme},
 		{url: "foo://h:1", cfg: Config{Dialers: allDialers}, want: "plugged in: serial, ws, wss", is: ErrUnsupportedScheme},
-		{url: "ws://h:1/", want: "wstransport.DialURL", is: ErrUnsupportedScheme},
-		{url: "wss://h:1/", want: "built without WebSocket", is: ErrUnsupportedScheme},
-		{url: "serial:///dev/ttyUSB0", want: "serialtransport.DialURL", is: ErrUnsupportedScheme},
+		{url: "ws://h:1/", want: "ws and wss: wstransport.DialURL", is: ErrUnsupportedScheme},
+		{url: "wss://h:1/", want: "ws and wss: wstransport.DialURL", is: ErrUnsupportedScheme},
+		{url: "serial:///dev/ttyUSB0", want: "serial: serialtransport.DialURL", is: ErrUnsupportedScheme},
 		{url: "rs://h", want: "rs URL without a port"},
 		{url: "tcp://h:", want: "tcp URL without a port"},
 		{url: "rss://h", want: "rss URL without a port"},

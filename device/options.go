@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -88,7 +89,7 @@ type Config struct {
 	// TLS configures rss:// and wss:// connections (crypto/tls's Config;
 	// an empty struct in an edgewamp_notls build, which refuses TLS).
 	// Default: the system roots, ServerName taken from the URL's host.
-	TLS *wamp.TLSConfig
+	TLS *rawsocket.TLSConfig
 
 	// Transport tunes the connection [Dial] opens: largest message
 	// accepted, handshake timeout, keepalive (each transport's defaults

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"strings"
 
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -34,10 +33,8 @@ func DialURL(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Trans
 	if cfg.Serializer, err = opts.SerializerFor(u, nil); err != nil {
 		return nil, fmt.Errorf("rawsocket: %w", err)
 	}
-	if strings.EqualFold(u.Scheme, "rss") {
-		if cfg.TLS, err = rssTLS(opts.TLS); err != nil {
-			return nil, fmt.Errorf("rawsocket: rss://: %w", err)
-		}
+	if cfg.TLS, err = dialTLS(u.Scheme == "rss", opts.TLS); err != nil {
+		return nil, fmt.Errorf("rawsocket: %s: %w", u.Scheme, err)
 	}
 	c, err := Dial(ctx, network, addr, cfg)
 	if err != nil {
@@ -46,26 +43,30 @@ func DialURL(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Trans
 	return c, nil
 }
 
-// target returns the network and address a RawSocket URL names.
+// target returns the network and address a RawSocket URL names. The
+// scheme is lower case, as url.Parse leaves it.
 func target(u *url.URL) (network, addr string, err error) {
-	switch scheme := strings.ToLower(u.Scheme); scheme {
+	switch u.Scheme {
 	case "unix":
-		p := u.Path
-		if p == "" {
-			p = u.Opaque
+		addr = u.Path
+		if addr == "" {
+			addr = u.Opaque
 		}
-		if p == "" {
+		if addr == "" {
 			return "", "", errors.New("rawsocket: unix URL without a socket path (want unix:///path)")
 		}
-		return "unix", p, nil
+		return "unix", addr, nil
 	case "rs", "tcp", "rss":
-		if u.Host == "" {
-			return "", "", fmt.Errorf("rawsocket: %s URL without host:port", scheme)
+		var missing string
+		switch {
+		case u.Host == "":
+			missing = "host:port"
+		case u.Port() == "":
+			missing = "a port"
+		default:
+			return "tcp", net.JoinHostPort(u.Hostname(), u.Port()), nil
 		}
-		if u.Port() == "" {
-			return "", "", fmt.Errorf("rawsocket: %s URL without a port", scheme)
-		}
-		return "tcp", net.JoinHostPort(u.Hostname(), u.Port()), nil
+		return "", "", fmt.Errorf("rawsocket: %s URL without %s", u.Scheme, missing)
 	}
 	return "", "", fmt.Errorf("rawsocket: scheme %q is not RawSocket's (want rs, rss, tcp or unix)", u.Scheme)
 }

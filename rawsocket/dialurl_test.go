@@ -87,4 +87,8 @@ func TestDialURLOptions(t *testing.T) {
 	if _, err := DialURL(context.Background(), u, wamp.DialOptions{}); err == nil || !strings.Contains(err.Error(), `unknown serializer "cbor"`) {
 		t.Errorf("unknown serializer: %v", err)
 	}
+	u, _ = url.Parse("rss://" + l.Addr().String())
+	if _, err := DialURL(context.Background(), u, wamp.DialOptions{TLS: "not a config"}); err == nil || !strings.Contains(err.Error(), "want a *tls.Config") {
+		t.Errorf("TLS of the wrong type: %v", err)
+	}
 }

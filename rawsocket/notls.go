@@ -6,13 +6,11 @@ import (
 	"context"
 	"errors"
 	"net"
-
-	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // TLSConfig stands in for crypto/tls's Config in a build with the
 // edgewamp_notls tag, which links no TLS: setting one is an error.
-type TLSConfig = wamp.TLSConfig
+type TLSConfig struct{}
 
 // errNoTLS is returned for any use of TLS in an edgewamp_notls build.
 var errNoTLS = errors.New("TLS is not in this build (built with the edgewamp_notls tag)")
@@ -22,8 +20,13 @@ func clientTLS(_ context.Context, nc net.Conn, _ *TLSConfig, _, _ string) (net.C
 	return nil, errNoTLS
 }
 
-// rssTLS refuses rss:// before anything is dialled.
-func rssTLS(*TLSConfig) (*TLSConfig, error) { return nil, errNoTLS }
+// dialTLS refuses rss:// before anything is dialled.
+func dialTLS(rss bool, _ any) (*TLSConfig, error) {
+	if rss {
+		return nil, errNoTLS
+	}
+	return nil, nil
+}
 
 func serverTLS(nc net.Conn, _ *TLSConfig) net.Conn { return nc }
 

@@ -6,25 +6,33 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
-
-	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // TLSConfig is the TLS configuration of [ClientConfig] and [ListenConfig]:
-// crypto/tls's Config (as [wamp.TLSConfig]). A build with the
-// edgewamp_notls tag (the minimal edge-agent) links no crypto/tls: there
-// TLSConfig is an empty struct and a non-nil one is refused with an error
-// saying the build lacks TLS.
-type TLSConfig = wamp.TLSConfig
+// crypto/tls's Config. A build with the edgewamp_notls tag (the minimal
+// edge-agent) links no crypto/tls: there TLSConfig is an empty struct and a
+// non-nil one is refused with an error saying the build lacks TLS.
+type TLSConfig = tls.Config
 
-// rssTLS returns the TLS config of an rss:// connection: conf, or a fresh
-// one (Dial fills in ServerName).
-func rssTLS(conf *TLSConfig) (*TLSConfig, error) {
-	if conf == nil {
-		conf = &TLSConfig{}
+// dialTLS returns the TLS config of a connection to a URL: for rss://
+// (rss true) the wamp.DialOptions' TLS, or a fresh config (Dial fills in
+// ServerName); nil otherwise.
+func dialTLS(rss bool, opt any) (*TLSConfig, error) {
+	if !rss {
+		return nil, nil
 	}
-	return conf, nil
+	switch conf := opt.(type) {
+	case nil:
+		return &TLSConfig{}, nil
+	case *TLSConfig:
+		if conf == nil {
+			return &TLSConfig{}, nil
+		}
+		return conf, nil
+	}
+	return nil, fmt.Errorf("TLS option is a %T, want a *tls.Config", opt)
 }
 
 // clientTLS runs the TLS client handshake on nc, bounded by ctx, and returns

@@ -23,10 +23,12 @@ type DialOptions struct {
 	// serializer= query parameter. Default (nil): the transport's own,
 	// MessagePack for RawSocket and serial, JSON for WebSocket.
 	Serializer Serializer
-	// TLS configures rss:// and wss:// (cloned; ServerName defaults to the
-	// URL's host). Default (nil): the system roots. In a build with the
-	// edgewamp_notls tag TLSConfig is an empty struct and TLS is refused.
-	TLS *TLSConfig
+	// TLS configures rss:// and wss://: a *tls.Config (cloned; ServerName
+	// defaults to the URL's host), held as any so that package wamp, and
+	// every binary that imports it, does not link crypto/tls. Another type
+	// is an error, and so is any TLS in a build with the edgewamp_notls
+	// tag. Default (nil): the system roots.
+	TLS any
 	// MaxMessageSize is the largest message accepted, in bytes. Default
 	// (0): the transport's (1 MiB for RawSocket and WebSocket, 1 KiB for
 	// serial); each transport rounds or clamps it to what its wire allows.

@@ -160,9 +160,13 @@ func DialURL(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Trans
 	if err != nil {
 		return nil, fmt.Errorf("wstransport: %w: %w", err, ErrSubprotocol)
 	}
+	conf, ok := opts.TLS.(*tls.Config)
+	if !ok && opts.TLS != nil {
+		return nil, fmt.Errorf("wstransport: TLS option is a %T, want a *tls.Config", opts.TLS)
+	}
 	c, err := Dial(ctx, u.String(), ClientConfig{
 		Serializer:       s,
-		TLS:              opts.TLS,
+		TLS:              conf,
 		MaxMessageSize:   opts.MaxMessageSize,
 		HandshakeTimeout: opts.HandshakeTimeout,
 	})
