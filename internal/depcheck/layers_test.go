@@ -62,7 +62,6 @@ var pending = []string{
 	"minirouter -> device",             // the uplink moves to its own package
 	"minirouter -> rawsocket",          // the listeners move to package listen
 	"minirouter -> internal/netsource", // the listeners move to package listen
-	"wstransport -> device",            // the device dialer goes; dialers beside wamp.Transport
 }
 
 // matchPattern reports whether pkg (relative to the module) matches pattern.
