@@ -34,7 +34,7 @@ func DialURL(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Trans
 		return nil, fmt.Errorf("rawsocket: %w", err)
 	}
 	if cfg.TLS, err = dialTLS(u.Scheme == "rss", opts.TLS); err != nil {
-		return nil, fmt.Errorf("rawsocket: %s: %w", u.Scheme, err)
+		return nil, fmt.Errorf("rawsocket: %w", err)
 	}
 	c, err := Dial(ctx, network, addr, cfg)
 	if err != nil {

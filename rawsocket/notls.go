@@ -23,7 +23,7 @@ func clientTLS(_ context.Context, nc net.Conn, _ *TLSConfig, _, _ string) (net.C
 // dialTLS refuses rss:// before anything is dialled.
 func dialTLS(rss bool, _ any) (*TLSConfig, error) {
 	if rss {
-		return nil, errNoTLS
+		return nil, errors.New("rss:// needs TLS, which this build lacks (built with the edgewamp_notls tag)")
 	}
 	return nil, nil
 }
