@@ -2,11 +2,12 @@ package wamp
 
 import "fmt"
 
-// This file holds the one table of message shapes shared by every
-// serializer: encodeMessage walks a message's fields in wire order through a
-// msgWriter, and decodeFields reads them back through a msgReader. The JSON
-// and MessagePack serializers only supply the two small interfaces, so each
-// message's shape is written down once.
+// This file holds the plumbing shared by every message type and serializer.
+// Each message type lists its fields once, in wire order, in its fields
+// method beside its definition (message_session.go, message_pubsub.go,
+// message_rpc.go); a coder (coder.go) carries them to or from the wire. The
+// JSON and MessagePack serializers supply msgWriter and msgReader, and read
+// the array head and message code.
 
 // maxDepth bounds the nesting of lists and dicts, both when decoding peer
 // input and when encoding user values (a list that contains itself would
@@ -16,12 +17,12 @@ const maxDepth = 64
 // msgWriter is the serializer-specific half of encoding one message.
 // Implementations record the first error and keep going; failed reports it.
 type msgWriter interface {
-	array(n int)   // opens the message array of n fields
+	begin()        // opens the message array
 	uint(v uint64) // an unsigned integer field (code, ID)
 	str(s string)  // a string field (URI, auth method, signature)
 	dict(d Dict)   // a dict field; nil encodes as {}
 	list(l List)   // a list field
-	end()          // closes the message array
+	end(n int)     // closes the message array of n fields (at most 7: ERROR with a payload)
 	failed() error // the first error met, if any
 }
 
@@ -35,261 +36,170 @@ type msgReader interface {
 	list() (List, error)  // a list (never nil on success)
 }
 
-// payloadFields returns how many of Args and Kwargs go on the wire:
-// both when Kwargs is non-empty, Args alone when only it is non-empty, else none.
-func payloadFields(p *Payload) int {
+// wireMessage is what every message type implements beside its definition.
+type wireMessage interface {
+	Message
+	// fields passes each field after the code, in wire order, to c, which
+	// writes it when encoding and sets it when decoding.
+	fields(c *coder)
+}
+
+// nilMessage returns a nil pointer of the message type of code t: encoding
+// tells a nil pointer of a message type from a message by comparing with it.
+func nilMessage(t MessageType) wireMessage {
+	switch t {
+	case HELLO:
+		return (*Hello)(nil)
+	case WELCOME:
+		return (*Welcome)(nil)
+	case ABORT:
+		return (*Abort)(nil)
+	case CHALLENGE:
+		return (*Challenge)(nil)
+	case AUTHENTICATE:
+		return (*Authenticate)(nil)
+	case GOODBYE:
+		return (*Goodbye)(nil)
+	case ERROR:
+		return (*ErrorMessage)(nil)
+	case PUBLISH:
+		return (*Publish)(nil)
+	case PUBLISHED:
+		return (*Published)(nil)
+	case SUBSCRIBE:
+		return (*Subscribe)(nil)
+	case SUBSCRIBED:
+		return (*Subscribed)(nil)
+	case UNSUBSCRIBE:
+		return (*Unsubscribe)(nil)
+	case UNSUBSCRIBED:
+		return (*Unsubscribed)(nil)
+	case EVENT:
+		return (*Event)(nil)
+	case CALL:
+		return (*Call)(nil)
+	case CANCEL:
+		return (*Cancel)(nil)
+	case RESULT:
+		return (*Result)(nil)
+	case REGISTER:
+		return (*Register)(nil)
+	case REGISTERED:
+		return (*Registered)(nil)
+	case UNREGISTER:
+		return (*Unregister)(nil)
+	case UNREGISTERED:
+		return (*Unregistered)(nil)
+	case INVOCATION:
+		return (*Invocation)(nil)
+	case INTERRUPT:
+		return (*Interrupt)(nil)
+	case YIELD:
+		return (*Yield)(nil)
+	}
+	return nil
+}
+
+// newMessage returns a new, empty message of type t, or nil when t is not a
+// message code.
+func newMessage(t MessageType) wireMessage {
+	switch t {
+	case HELLO:
+		return new(Hello)
+	case WELCOME:
+		return new(Welcome)
+	case ABORT:
+		return new(Abort)
+	case CHALLENGE:
+		return new(Challenge)
+	case AUTHENTICATE:
+		return new(Authenticate)
+	case GOODBYE:
+		return new(Goodbye)
+	case ERROR:
+		return new(ErrorMessage)
+	case PUBLISH:
+		return new(Publish)
+	case PUBLISHED:
+		return new(Published)
+	case SUBSCRIBE:
+		return new(Subscribe)
+	case SUBSCRIBED:
+		return new(Subscribed)
+	case UNSUBSCRIBE:
+		return new(Unsubscribe)
+	case UNSUBSCRIBED:
+		return new(Unsubscribed)
+	case EVENT:
+		return new(Event)
+	case CALL:
+		return new(Call)
+	case CANCEL:
+		return new(Cancel)
+	case RESULT:
+		return new(Result)
+	case REGISTER:
+		return new(Register)
+	case REGISTERED:
+		return new(Registered)
+	case UNREGISTER:
+		return new(Unregister)
+	case UNREGISTERED:
+		return new(Unregistered)
+	case INVOCATION:
+		return new(Invocation)
+	case INTERRUPT:
+		return new(Interrupt)
+	case YIELD:
+		return new(Yield)
+	}
+	return nil
+}
+
+// encodeMessage writes m through c.w; c lives in the serializer's pooled
+// writer, for the reason decodeFields gives. It returns an error for a nil
+// message, a message type of another package or a value the serializer
+// cannot encode.
+func encodeMessage(c *coder, m Message) error {
+	wm, ok := m.(wireMessage)
 	switch {
-	case len(p.Kwargs) > 0:
-		return 2
-	case len(p.Args) > 0:
-		return 1
-	}
-	return 0
-}
-
-func writePayload(w msgWriter, p *Payload, n int) {
-	if n >= 1 {
-		if p.Args == nil {
-			w.list(List{})
-		} else {
-			w.list(p.Args)
-		}
-	}
-	if n == 2 {
-		w.dict(p.Kwargs)
-	}
-}
-
-// encodeMessage writes m through w. It returns an error for a nil message,
-// an unknown message type or a value the serializer cannot encode.
-func encodeMessage(w msgWriter, m Message) error {
-	switch m := m.(type) {
-	case *Hello:
-		if m == nil {
-			return nilMessage(m)
-		}
-		w.array(3)
-		w.uint(uint64(HELLO))
-		w.str(string(m.Realm))
-		w.dict(m.Details)
-	case *Welcome:
-		if m == nil {
-			return nilMessage(m)
-		}
-		w.array(3)
-		w.uint(uint64(WELCOME))
-		w.uint(uint64(m.Session))
-		w.dict(m.Details)
-	case *Abort:
-		if m == nil {
-			return nilMessage(m)
-		}
-		w.array(3)
-		w.uint(uint64(ABORT))
-		w.dict(m.Details)
-		w.str(string(m.Reason))
-	case *Challenge:
-		if m == nil {
-			return nilMessage(m)
-		}
-		w.array(3)
-		w.uint(uint64(CHALLENGE))
-		w.str(m.AuthMethod)
-		w.dict(m.Extra)
-	case *Authenticate:
-		if m == nil {
-			return nilMessage(m)
-		}
-		w.array(3)
-		w.uint(uint64(AUTHENTICATE))
-		w.str(m.Signature)
-		w.dict(m.Extra)
-	case *Goodbye:
-		if m == nil {
-			return nilMessage(m)
-		}
-		w.array(3)
-		w.uint(uint64(GOODBYE))
-		w.dict(m.Details)
-		w.str(string(m.Reason))
-	case *ErrorMessage:
-		if m == nil {
-			return nilMessage(m)
-		}
-		n := payloadFields(&m.Payload)
-		w.array(5 + n)
-		w.uint(uint64(ERROR))
-		w.uint(uint64(m.RequestType))
-		w.uint(uint64(m.Request))
-		w.dict(m.Details)
-		w.str(string(m.Error))
-		writePayload(w, &m.Payload, n)
-	case *Publish:
-		if m == nil {
-			return nilMessage(m)
-		}
-		n := payloadFields(&m.Payload)
-		w.array(4 + n)
-		w.uint(uint64(PUBLISH))
-		w.uint(uint64(m.Request))
-		w.dict(m.Options)
-		w.str(string(m.Topic))
-		writePayload(w, &m.Payload, n)
-	case *Published:
-		if m == nil {
-			return nilMessage(m)
-		}
-		writeIDs(w, PUBLISHED, m.Request, m.Publication)
-	case *Subscribe:
-		if m == nil {
-			return nilMessage(m)
-		}
-		w.array(4)
-		w.uint(uint64(SUBSCRIBE))
-		w.uint(uint64(m.Request))
-		w.dict(m.Options)
-		w.str(string(m.Topic))
-	case *Subscribed:
-		if m == nil {
-			return nilMessage(m)
-		}
-		writeIDs(w, SUBSCRIBED, m.Request, m.Subscription)
-	case *Unsubscribe:
-		if m == nil {
-			return nilMessage(m)
-		}
-		writeIDs(w, UNSUBSCRIBE, m.Request, m.Subscription)
-	case *Unsubscribed:
-		if m == nil {
-			return nilMessage(m)
-		}
-		writeRevocable(w, UNSUBSCRIBED, m.Request, m.Details)
-	case *Event:
-		if m == nil {
-			return nilMessage(m)
-		}
-		n := payloadFields(&m.Payload)
-		w.array(4 + n)
-		w.uint(uint64(EVENT))
-		w.uint(uint64(m.Subscription))
-		w.uint(uint64(m.Publication))
-		w.dict(m.Details)
-		writePayload(w, &m.Payload, n)
-	case *Call:
-		if m == nil {
-			return nilMessage(m)
-		}
-		n := payloadFields(&m.Payload)
-		w.array(4 + n)
-		w.uint(uint64(CALL))
-		w.uint(uint64(m.Request))
-		w.dict(m.Options)
-		w.str(string(m.Procedure))
-		writePayload(w, &m.Payload, n)
-	case *Cancel:
-		if m == nil {
-			return nilMessage(m)
-		}
-		writeIDDict(w, CANCEL, m.Request, m.Options)
-	case *Result:
-		if m == nil {
-			return nilMessage(m)
-		}
-		n := payloadFields(&m.Payload)
-		w.array(3 + n)
-		w.uint(uint64(RESULT))
-		w.uint(uint64(m.Request))
-		w.dict(m.Details)
-		writePayload(w, &m.Payload, n)
-	case *Register:
-		if m == nil {
-			return nilMessage(m)
-		}
-		w.array(4)
-		w.uint(uint64(REGISTER))
-		w.uint(uint64(m.Request))
-		w.dict(m.Options)
-		w.str(string(m.Procedure))
-	case *Registered:
-		if m == nil {
-			return nilMessage(m)
-		}
-		writeIDs(w, REGISTERED, m.Request, m.Registration)
-	case *Unregister:
-		if m == nil {
-			return nilMessage(m)
-		}
-		writeIDs(w, UNREGISTER, m.Request, m.Registration)
-	case *Unregistered:
-		if m == nil {
-			return nilMessage(m)
-		}
-		writeRevocable(w, UNREGISTERED, m.Request, m.Details)
-	case *Invocation:
-		if m == nil {
-			return nilMessage(m)
-		}
-		n := payloadFields(&m.Payload)
-		w.array(4 + n)
-		w.uint(uint64(INVOCATION))
-		w.uint(uint64(m.Request))
-		w.uint(uint64(m.Registration))
-		w.dict(m.Details)
-		writePayload(w, &m.Payload, n)
-	case *Interrupt:
-		if m == nil {
-			return nilMessage(m)
-		}
-		writeIDDict(w, INTERRUPT, m.Request, m.Options)
-	case *Yield:
-		if m == nil {
-			return nilMessage(m)
-		}
-		n := payloadFields(&m.Payload)
-		w.array(3 + n)
-		w.uint(uint64(YIELD))
-		w.uint(uint64(m.Request))
-		w.dict(m.Options)
-		writePayload(w, &m.Payload, n)
-	default:
-		if m == nil {
-			return fmt.Errorf("wamp: cannot encode a nil message")
-		}
+	case m == nil:
+		return fmt.Errorf("wamp: cannot encode a nil message")
+	case !ok:
 		return fmt.Errorf("wamp: cannot encode message of type %T", m)
 	}
+	t := wm.Type()
+	if wm == nilMessage(t) {
+		return fmt.Errorf("wamp: cannot encode a nil %T", m)
+	}
+	w := c.w
+	w.begin()
+	w.uint(uint64(t))
+	c.n = 1
+	wm.fields(c)
 	if err := w.failed(); err != nil {
 		return err
 	}
-	w.end()
+	w.end(c.n)
 	return w.failed()
 }
 
-func nilMessage(m Message) error {
-	return fmt.Errorf("wamp: cannot encode a nil %T", m)
-}
-
-func writeIDs(w msgWriter, t MessageType, a, b ID) {
-	w.array(3)
-	w.uint(uint64(t))
-	w.uint(uint64(a))
-	w.uint(uint64(b))
-}
-
-func writeIDDict(w msgWriter, t MessageType, id ID, d Dict) {
-	w.array(3)
-	w.uint(uint64(t))
-	w.uint(uint64(id))
-	w.dict(d)
-}
-
-// writeRevocable writes UNSUBSCRIBED and UNREGISTERED: the Details dict is
-// sent only when it is non-empty (a router-initiated revocation).
-func writeRevocable(w msgWriter, t MessageType, id ID, d Dict) {
-	if len(d) == 0 {
-		w.array(2)
-		w.uint(uint64(t))
-		w.uint(uint64(id))
-		return
+// decodeFields decodes the fields that follow the message code through c.r.
+// c lives in the serializer's pooled reader, set up with its reader and
+// prefix: one on the stack would escape through the fields method and cost
+// an allocation per message.
+func decodeFields(c *coder, code ID) (Message, error) {
+	var m wireMessage
+	if code <= 255 {
+		m = newMessage(MessageType(code))
 	}
-	writeIDDict(w, t, id, d)
+	if m == nil {
+		return nil, protoErr("%s: unknown message code %d", c.prefix, code)
+	}
+	c.t, c.err = MessageType(code), nil
+	m.fields(c)
+	if err := c.done(); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -21,8 +21,10 @@
 //
 // [JSON] and [MsgPack] implement [Serializer]; [SerializerByID] and
 // [SerializerByName] pick one from a RawSocket handshake code or a WebSocket
-// subprotocol. Both share one table of message shapes (codec.go and
-// decode.go), so they accept and produce the same messages:
+// subprotocol. Each message type lists its own fields in wire order, once
+// for both directions (message_session.go, message_pubsub.go,
+// message_rpc.go), and plumbing both serializers share carries them
+// (codec.go, coder.go), so they accept and produce the same messages:
 //
 //	buf, err := wamp.MsgPack.AppendMessage(buf[:0], &wamp.Publish{
 //		Request: ids.Next(), Topic: "com.example.temp",

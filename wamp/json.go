@@ -30,12 +30,16 @@ func (jsonSerializer) ID() SerializerID { return SerializerJSON }
 func (jsonSerializer) Name() string     { return "json" }
 func (jsonSerializer) Binary() bool     { return false }
 
-var jsonWriters = sync.Pool{New: func() any { return new(jsonWriter) }}
+var jsonWriters = sync.Pool{New: func() any {
+	w := new(jsonWriter)
+	w.c.w = w
+	return w
+}}
 
 func (jsonSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
 	w := jsonWriters.Get().(*jsonWriter)
 	w.buf, w.n, w.err = dst, 0, nil
-	err := encodeMessage(w, m)
+	err := encodeMessage(&w.c, m)
 	out := w.buf
 	w.buf, w.err = nil, nil
 	jsonWriters.Put(w)
@@ -45,11 +49,15 @@ func (jsonSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
 	return out, nil
 }
 
-var jsonReaders = sync.Pool{New: func() any { return new(jsonReader) }}
+var jsonReaders = sync.Pool{New: func() any {
+	r := new(jsonReader)
+	r.c = coder{r: r, prefix: "wamp: json"}
+	return r
+}}
 
 func (jsonSerializer) DecodeMessage(b []byte) (Message, error) {
 	r := jsonReaders.Get().(*jsonReader)
-	*r = jsonReader{p: jsonParser{b: b}}
+	r.p, r.n = jsonParser{b: b}, 0
 	m, err := r.message()
 	r.p.b = nil
 	jsonReaders.Put(r)
@@ -68,7 +76,7 @@ func (r *jsonReader) message() (Message, error) {
 		return nil, protoErr("wamp: json: message code: %v", err)
 	}
 	r.n = 1
-	m, err := decodeFields(r, "wamp: json", code)
+	m, err := decodeFields(&r.c, code)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +96,7 @@ type jsonWriter struct {
 	buf []byte
 	n   int // fields written so far
 	err error
+	c   coder // carries the message's fields; writes through w
 }
 
 func (w *jsonWriter) sep() {
@@ -97,8 +106,8 @@ func (w *jsonWriter) sep() {
 	w.n++
 }
 
-func (w *jsonWriter) array(int)     { w.buf = append(w.buf, '[') }
-func (w *jsonWriter) end()          { w.buf = append(w.buf, ']') }
+func (w *jsonWriter) begin()        { w.buf = append(w.buf, '[') }
+func (w *jsonWriter) end(int)       { w.buf = append(w.buf, ']') }
 func (w *jsonWriter) failed() error { return w.err }
 
 func (w *jsonWriter) uint(v uint64) {
@@ -131,7 +140,8 @@ func (w *jsonWriter) list(l List) {
 // message array.
 type jsonReader struct {
 	p jsonParser
-	n int // fields read so far
+	n int   // fields read so far
+	c coder // carries the fields read into the message; reads through r
 }
 
 func (r *jsonReader) more() (bool, error) {

@@ -2,6 +2,7 @@ package wamp
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -135,6 +136,73 @@ func TestEncodeTime(t *testing.T) {
 		}
 		if got := m.(*Publish).Args[0]; got != "2026-11-23T23:59:01.0000005Z" {
 			t.Errorf("%s: time.Time encoded as %#v", s.Name(), got)
+		}
+	}
+}
+
+// foreignMessage implements Message outside the codec's message types.
+type foreignMessage struct{}
+
+func (foreignMessage) Type() MessageType { return EVENT }
+
+// TestMessageTypes checks the codec's lists of message types against the
+// codes: every named code has its type in newMessage and nilMessage (and in
+// sampleMessages, so TestRoundTrip covers it), and a nil pointer of any type
+// or a foreign Message is an encoding error that leaves the buffer alone.
+func TestMessageTypes(t *testing.T) {
+	sampled := map[MessageType]bool{}
+	for _, m := range sampleMessages() {
+		sampled[m.Type()] = true
+	}
+	for code := range 256 {
+		mt := MessageType(code)
+		proto, fresh := nilMessage(mt), newMessage(mt)
+		named := mt.String() != "UNKNOWN("+itoa(uint64(code))+")"
+		if named != (proto != nil) || named != (fresh != nil) {
+			t.Errorf("code %d: named %v, nilMessage %T, newMessage %T", code, named, proto, fresh)
+		}
+		if proto == nil || fresh == nil {
+			continue
+		}
+		if proto.Type() != mt || fresh.Type() != mt {
+			t.Errorf("code %d: nilMessage %T, newMessage %T", code, proto, fresh)
+		}
+		if !sampled[mt] {
+			t.Errorf("%s has no sample message", mt)
+		}
+		for _, s := range allSerializers() {
+			b, err := s.AppendMessage([]byte("ab"), proto)
+			if want := fmt.Sprintf("wamp: cannot encode a nil %T", proto); err == nil || err.Error() != want || string(b) != "ab" {
+				t.Errorf("%s: encoding a nil %T: %q, %v; want %q", s.Name(), proto, b, err, want)
+			}
+		}
+	}
+	for _, s := range allSerializers() {
+		if b, err := s.AppendMessage(nil, foreignMessage{}); err == nil {
+			t.Errorf("%s: encoding a foreign message gave %q", s.Name(), b)
+		}
+	}
+}
+
+// TestDecodePublishAllocs holds decoding a small PUBLISH to the allocations
+// of its values: the message, the Options dict, the topic and the Args list
+// with its string.
+func TestDecodePublishAllocs(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	for _, s := range allSerializers() {
+		in, err := s.AppendMessage(nil, smallPublish())
+		if err != nil {
+			t.Fatal(err)
+		}
+		allocs := testing.AllocsPerRun(100, func() {
+			if _, err := s.DecodeMessage(in); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs > 6 {
+			t.Errorf("%s: decoding %q: %v allocs, want at most 6", s.Name(), in, allocs)
 		}
 	}
 }

@@ -37,16 +37,22 @@ func (msgpackSerializer) Binary() bool     { return true }
 // encoding into a caller's buffer allocates nothing for messages in the
 // value model.
 type mpWriter struct {
-	buf []byte
-	err error
+	buf  []byte
+	head int // offset in buf of the message's array head
+	err  error
+	c    coder // carries the message's fields; writes through w
 }
 
-var mpWriters = sync.Pool{New: func() any { return new(mpWriter) }}
+var mpWriters = sync.Pool{New: func() any {
+	w := new(mpWriter)
+	w.c.w = w
+	return w
+}}
 
 func (msgpackSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
 	w := mpWriters.Get().(*mpWriter)
 	w.buf, w.err = dst, nil
-	err := encodeMessage(w, m)
+	err := encodeMessage(&w.c, m)
 	out := w.buf
 	w.buf, w.err = nil, nil
 	mpWriters.Put(w)
@@ -56,8 +62,15 @@ func (msgpackSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
 	return out, nil
 }
 
-func (w *mpWriter) array(n int)   { w.buf = mpAppendArrayLen(w.buf, n) }
-func (w *mpWriter) end()          {}
+// begin writes a fixarray head of no fields for end to fill in: a message
+// has at most 7 fields, so its head is one byte.
+func (w *mpWriter) begin() {
+	w.head = len(w.buf)
+	w.buf = append(w.buf, mpFixarray)
+}
+
+func (w *mpWriter) end(n int) { w.buf[w.head] = mpFixarray | byte(n) }
+
 func (w *mpWriter) failed() error { return w.err }
 func (w *mpWriter) uint(v uint64) { w.buf = mpAppendUint(w.buf, v) }
 
@@ -84,15 +97,20 @@ func (w *mpWriter) list(l List) {
 // checking that the declared length fits in what is left.
 type mpReader struct {
 	b []byte
-	i int // read offset in b
-	n int // fields left in the message array
+	i int   // read offset in b
+	n int   // fields left in the message array
+	c coder // carries the fields read into the message; reads through r
 }
 
-var mpReaders = sync.Pool{New: func() any { return new(mpReader) }}
+var mpReaders = sync.Pool{New: func() any {
+	r := new(mpReader)
+	r.c = coder{r: r, prefix: "wamp: msgpack"}
+	return r
+}}
 
 func (msgpackSerializer) DecodeMessage(b []byte) (Message, error) {
 	r := mpReaders.Get().(*mpReader)
-	*r = mpReader{b: b}
+	r.b, r.i, r.n = b, 0, 0
 	m, err := r.message()
 	r.b = nil
 	mpReaders.Put(r)
@@ -115,7 +133,7 @@ func (r *mpReader) message() (Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wamp: msgpack: message code: %w", err)
 	}
-	m, err := decodeFields(r, "wamp: msgpack", code)
+	m, err := decodeFields(&r.c, code)
 	if err != nil {
 		return nil, err
 	}

@@ -37,9 +37,11 @@ func (a *refBuf) WriteByte(c byte) error {
 // refWriter implements msgWriter with a msgpack.Encoder; pooled, so encoding
 // into a caller's buffer allocates nothing for messages in the value model.
 type refWriter struct {
-	out refBuf
-	enc *msgpack.Encoder
-	err error
+	out  refBuf
+	enc  *msgpack.Encoder
+	head int // offset in out.b of the message's array head
+	err  error
+	c    coder
 }
 
 var refWriters = sync.Pool{New: func() any {
@@ -51,7 +53,8 @@ var refWriters = sync.Pool{New: func() any {
 func refAppendMessage(dst []byte, m Message) ([]byte, error) {
 	w := refWriters.Get().(*refWriter)
 	w.out.b, w.err = dst, nil
-	err := encodeMessage(w, m)
+	w.c = coder{w: w}
+	err := encodeMessage(&w.c, m)
 	out := w.out.b
 	w.out.b, w.err = nil, nil
 	refWriters.Put(w)
@@ -67,8 +70,24 @@ func (w *refWriter) setErr(err error) {
 	}
 }
 
-func (w *refWriter) array(n int)   { w.setErr(w.enc.EncodeArrayLen(n)) }
-func (w *refWriter) end()          {}
+// begin and end write the message's array head as the library does, after
+// the fact: begin the head of no elements, end the head of n moved there
+// (both one byte: a message has at most 7 fields).
+func (w *refWriter) begin() {
+	w.head = len(w.out.b)
+	w.setErr(w.enc.EncodeArrayLen(0))
+}
+
+func (w *refWriter) end(n int) {
+	at := len(w.out.b)
+	w.setErr(w.enc.EncodeArrayLen(n))
+	if len(w.out.b) != at+1 {
+		w.setErr(fmt.Errorf("array head of %d is not one byte", n))
+		return
+	}
+	w.out.b[w.head] = w.out.b[at]
+	w.out.b = w.out.b[:at]
+}
 func (w *refWriter) failed() error { return w.err }
 func (w *refWriter) uint(v uint64) { w.setErr(w.enc.EncodeUint(v)) }
 func (w *refWriter) str(s string)  { w.setErr(w.enc.EncodeString(s)) }
@@ -206,7 +225,8 @@ type refReader struct {
 	b   []byte
 	r   bytes.Reader
 	dec *msgpack.Decoder
-	n   int // fields left in the message array
+	n   int   // fields left in the message array
+	c   coder // carries the fields read into the message
 }
 
 var refReaders = sync.Pool{New: func() any {
@@ -243,7 +263,8 @@ func (r *refReader) message() (Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wamp: msgpack: message code: %w", err)
 	}
-	m, err := decodeFields(r, "wamp: msgpack", code)
+	r.c = coder{r: r, prefix: "wamp: msgpack"}
+	m, err := decodeFields(&r.c, code)
 	if err != nil {
 		return nil, err
 	}
