@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/agent/gpio"
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -48,7 +49,7 @@ func startRouter(t *testing.T, addr string, setup func(r *minirouter.Router)) *t
 		t.Fatal(err)
 	}
 	tr := &testRouter{r: r, addr: l.Addr().String(), done: make(chan struct{})}
-	go func() { r.Serve(l); close(tr.done) }()
+	go func() { listen.Serve(r, l, listen.Config{}); close(tr.done) }()
 	t.Cleanup(func() { tr.stop(t) })
 	return tr
 }

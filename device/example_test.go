@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -33,7 +34,7 @@ func Example() {
 	rt, _ := minirouter.New(minirouter.Config{})
 	defer rt.Close()
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	go rt.Serve(l)
+	go listen.Serve(rt, l, listen.Config{})
 	url := "rs://" + l.Addr().String() // MessagePack by default; add ?serializer=json for JSON
 
 	callee, err := device.Dial(ctx, url, device.Config{Realm: "realm1"})

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -46,7 +47,7 @@ func serve(t testing.TB, rt *minirouter.Router, l net.Listener) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		rt.Serve(l)
+		listen.Serve(rt, l, listen.Config{})
 	}()
 	t.Cleanup(func() {
 		l.Close()

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
-	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
 )
 
@@ -215,17 +215,16 @@ func startRouter(sock string) (routerAddrs, func() error, error) {
 	}
 	tl, ul, wl := ls[0], ls[1], ls[2]
 	mux := http.NewServeMux()
-	mux.Handle("/ws", wstransport.Handler(wstransport.ServerConfig{},
-		func(t wamp.Transport) { _ = r.ServeTransport(context.Background(), t) }))
+	mux.Handle("/ws", listen.Handler(r, wstransport.ServerConfig{}))
 	srv := wstransport.NewServer("", mux)
 	served := make(chan error, 3)
-	go func() { served <- r.Serve(tl) }()
-	go func() { served <- r.Serve(ul) }()
+	go func() { served <- listen.Serve(r, tl, listen.Config{}) }()
+	go func() { served <- listen.Serve(r, ul, listen.Config{}) }()
 	go func() { served <- srv.Serve(wl) }()
 	stop := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err := r.Shutdown(ctx) // ends the WebSocket sessions too (ServeTransport)
+		err := r.Shutdown(ctx) // ends the WebSocket sessions too
 		srv.Close()
 		for range 3 {
 			select {

@@ -318,7 +318,7 @@ func TestTooLargeForThePeer(t *testing.T) {
 	expect[*wamp.Registered](callee)
 
 	a, b := peer.Pipe(wamp.JSON, 1024) // the small peer accepts 1 KiB messages
-	go r.ServeTransport(context.Background(), b)
+	r.Attach(context.Background(), b, nil)
 	t.Cleanup(func() { a.Close() })
 	small := &testClient{t: t, tr: a}
 	small.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": allRoles()}})

@@ -1,8 +1,10 @@
 // Package minirouter is a small WAMP v2 router for gateways and embedding:
-// realms, each with a broker and a dealer, serving sessions over any
-// [wamp.Transport] (RawSocket via [Router.ServeConn] and [Router.Serve],
-// in-process pipes via [Router.Connect], or any transport handed to
-// [Router.ServeTransport]).
+// realms, each with a broker and a dealer, with authentication and
+// authorization. It has one way in for a transport, [Router.Attach], which
+// takes any [wamp.Transport] past its handshake, and [Router.Connect] for
+// in-process sessions. It knows nothing of sockets: package listen accepts
+// RawSocket, WebSocket and serial connections, runs their handshakes under
+// limits and attaches them.
 //
 // # Walkthrough
 //
@@ -15,9 +17,7 @@
 // comes (session.go: run, resume; rawsocket.Conn.Park), so an idle session
 // holds no goroutine (on other systems it keeps one fresh goroutine with a
 // small stack; sessions over TLS, WebSocket, serial links and pipes keep
-// their reader). [Router.Attach] and [Router.Serve] hold no goroutine of the
-// caller's either; [Router.ServeTransport] blocks its caller until the
-// session ends. The reader waits for HELLO (within
+// their reader). [Router.Attach] holds no goroutine of the caller's. The reader waits for HELLO (within
 // Config.HelloTimeout), authenticates the client (auth.go: anonymous, or
 // ticket, WAMP-CRA plain or salted, cryptosign and TLS client certificates
 // for the realm's RealmConfig.Users, within the same deadline; failures
@@ -45,12 +45,12 @@
 // # Limits
 //
 // Every bound is in Config or RealmConfig with a default, answered per spec
-// when hit and counted in [Stats]: pending handshakes and connections per
-// source address in [Router.Serve] (RawSocket error code 4), sessions per
-// router and per realm (ABORT wamp.error.unavailable), subscriptions,
-// registrations and pending calls per session (ERROR
-// wamp.error.unavailable), a publish rate per session (the reader slows
-// down; nothing is dropped), and the retained events per realm.
+// when hit and counted in [Stats]: sessions per router and per realm (ABORT
+// wamp.error.unavailable), subscriptions, registrations and pending calls
+// per session (ERROR wamp.error.unavailable), a publish rate per session
+// (the reader slows down; nothing is dropped), and the retained events per
+// realm. The transports' bounds (pending handshakes, connections per source
+// address) are the listeners'.
 //
 // # Uplink
 //
@@ -65,12 +65,6 @@
 // registration appears or goes, and the uplink reads a snapshot and
 // reconciles, so nothing is missed and nothing blocks the dealer. Rules
 // rewrite URIs by prefix (uplinkrule.go).
-//
-// # One port for RawSocket and WebSocket
-//
-// [SplitListener] sorts the connections of one listener by their first
-// octet (0x7F for RawSocket), to serve RawSocket with [Router.Serve] and
-// WebSocket with an http.Server on the same port.
 //
 // # Slow consumers
 //
@@ -90,7 +84,7 @@
 // Router state is guarded by mutexes, not owned by goroutines. There are
 // two levels, always taken in this order:
 //
-//  1. Router.mu: the connection and session indexes and the listeners.
+//  1. Router.mu: the connection and session indexes.
 //  2. realm.mu (one per realm): the realm's routing tables and, for each
 //     session of the realm, its subscriptions, registrations and pending
 //     calls (the session fields marked "guarded by realm.mu").

@@ -39,7 +39,7 @@ func FuzzSession(f *testing.F) {
 
 		a, b := peer.Pipe(wamp.JSON, 0)
 		done := make(chan error, 1)
-		go func() { done <- r.ServeTransport(context.Background(), b) }()
+		r.Attach(context.Background(), b, func(err error) { done <- err })
 		defer a.Close()
 		go func() { // drain
 			for {

@@ -51,7 +51,7 @@ func TestIdleSessionsHoldNoGoroutine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go r.Serve(ul)
+	go serveRaw(r, ul)
 	const n = 20
 	var clients []*testClient
 	for i := range n {
@@ -153,7 +153,12 @@ func TestParkedSessionEnds(t *testing.T) {
 				served <- err
 				return
 			}
-			served <- r.ServeConn(ctx, nc)
+			tr, err := rawsocket.Server(ctx, nc, rawsocket.ServerConfig{})
+			if err != nil {
+				served <- err
+				return
+			}
+			served <- serveTransport(ctx, r, tr)
 		}()
 		c := dialSession(t, l.Addr().String(), wamp.JSON)
 		waitSessionGoroutines(t, 0)
@@ -161,10 +166,10 @@ func TestParkedSessionEnds(t *testing.T) {
 		select {
 		case err := <-served:
 			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("ServeConn = %v, want context.Canceled", err)
+				t.Fatalf("session ended with %v, want context.Canceled", err)
 			}
 		case <-time.After(stepTimeout):
-			t.Fatal("ServeConn did not return after its context was cancelled")
+			t.Fatal("session did not end after its context was cancelled")
 		}
 		c.expectEnd()
 		waitNoSessions(t, r)

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 	"time"
 
 	"github.com/edgewamp/edgewamp/peer"
-	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -22,7 +20,6 @@ const (
 	DefaultMaxPendingCalls    = 256
 	DefaultMaxSubscriptions   = 1024
 	DefaultMaxRegistrations   = 256
-	DefaultMaxConnsPerSource  = 64
 	DefaultInProcessMaxLength = 1 << 20
 )
 
@@ -36,8 +33,9 @@ const (
 	SlowConsumerDisconnect = "disconnect"
 )
 
-// ErrRouterClosed is returned by the serving methods after [Router.Shutdown]
-// or [Router.Close].
+// ErrRouterClosed is what [Router.Connect] returns, and what a session
+// attached by [Router.Attach] ends with, after [Router.Shutdown] or
+// [Router.Close].
 var ErrRouterClosed = errors.New("minirouter: router closed")
 
 // Config configures a Router. The zero value is a usable router with one
@@ -69,21 +67,6 @@ type Config struct {
 	// caller; a CALL beyond it fails with ERROR wamp.error.unavailable.
 	// Default 256.
 	MaxPendingCalls int
-	// MaxPendingHandshakes bounds the RawSocket connections of Serve that
-	// are handshaking at once; one beyond it is answered with handshake
-	// error code 4. Default 64.
-	MaxPendingHandshakes int
-	// MaxConnsPerSource bounds the connections of Serve open at once from
-	// one source address, so one host cannot take every place; one beyond
-	// is answered with handshake error code 4. Loopback and Unix-socket
-	// clients are not counted unless LimitLocal is set. Default 64.
-	MaxConnsPerSource int
-	// RawSocket configures the server side of the RawSocket handshake in
-	// [Router.ServeConn] and [Router.Serve]: serializers offered, the
-	// largest message accepted, the handshake timeout, keepalive PINGs.
-	// Default: the rawsocket package's defaults (JSON and MessagePack,
-	// 1 MiB, 10s, no keepalive).
-	RawSocket rawsocket.ServerConfig
 	// Peer sets each session's outbound queue limits and write timeout.
 	// Default: the peer.Config defaults (256 messages, 1 MiB, 10s).
 	Peer peer.Config
@@ -97,8 +80,7 @@ type Config struct {
 	// wamp.error.authentication_failed before any check, counted in
 	// Stats.AuthThrottled. Defaults 10 and 1s. Loopback, Unix-socket and
 	// in-process sources are not throttled unless LimitLocal is set (a
-	// reverse proxy on the gateway makes every client look local); the
-	// same goes for MaxConnsPerSource.
+	// reverse proxy on the gateway makes every client look local).
 	AuthFailureBurst    int
 	AuthFailureInterval time.Duration
 	LimitLocal          bool
@@ -150,14 +132,16 @@ type RealmConfig struct {
 }
 
 // Router is a WAMP router: realms, each with a broker and a dealer, serving
-// sessions over any wamp.Transport. Its methods are safe for concurrent use.
+// sessions over any wamp.Transport handed to [Router.Attach] (listeners live
+// outside the router, in package listen) or made by [Router.Connect]. Its
+// methods are safe for concurrent use.
 type Router struct {
 	cfg    Config
 	log    *slog.Logger
 	realms map[wamp.URI]*realm // read-only after New
 	stats  counters
 
-	// ctx is canceled by Shutdown and Close; it aborts transport handshakes.
+	// ctx is canceled by Shutdown and Close (see Done).
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // one per serving goroutine (tracked under mu)
@@ -167,13 +151,10 @@ type Router struct {
 	authFailLog  rateLimit // ... about failed authentications
 	violationLog rateLimit // ... about protocol violations
 
-	mu        sync.Mutex              // protects the following
-	conns     map[*peer.Conn]*session // every connection served; nil until its session joins
-	ids       map[wamp.ID]*session    // joined sessions by ID
-	listeners map[net.Listener]struct{}
-	// the RawSocket listeners of Serve, whose handshake failures Stats adds
-	rsListeners map[*rawsocket.Listener]struct{}
-	stopping    bool // Shutdown or Close was called: no new connections
+	mu       sync.Mutex              // protects the following
+	conns    map[*peer.Conn]*session // every connection served; nil until its session joins
+	ids      map[wamp.ID]*session    // joined sessions by ID
+	stopping bool                    // Shutdown or Close was called: no new connections
 }
 
 // New checks cfg, applies the defaults and returns a Router. It returns an
@@ -197,9 +178,6 @@ func New(cfg Config) (*Router, error) {
 	if cfg.InProcessMaxLength <= 0 {
 		cfg.InProcessMaxLength = DefaultInProcessMaxLength
 	}
-	if cfg.MaxConnsPerSource <= 0 {
-		cfg.MaxConnsPerSource = DefaultMaxConnsPerSource
-	}
 	if cfg.MaxSubscriptions <= 0 {
 		cfg.MaxSubscriptions = DefaultMaxSubscriptions
 	}
@@ -214,16 +192,13 @@ func New(cfg Config) (*Router, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Router{
-		cfg:       cfg,
-		log:       cfg.Logger,
-		realms:    make(map[wamp.URI]*realm, len(cfg.Realms)),
-		ctx:       ctx,
-		cancel:    cancel,
-		conns:     make(map[*peer.Conn]*session),
-		ids:       make(map[wamp.ID]*session),
-		listeners: make(map[net.Listener]struct{}),
-
-		rsListeners: make(map[*rawsocket.Listener]struct{}),
+		cfg:    cfg,
+		log:    cfg.Logger,
+		realms: make(map[wamp.URI]*realm, len(cfg.Realms)),
+		ctx:    ctx,
+		cancel: cancel,
+		conns:  make(map[*peer.Conn]*session),
+		ids:    make(map[wamp.ID]*session),
 
 		authThrottle: newAuthThrottle(cfg.AuthFailureBurst, cfg.AuthFailureInterval),
 	}
@@ -265,34 +240,21 @@ func (r *Router) Connect(ctx context.Context) (wamp.Transport, error) {
 	return a, nil
 }
 
-// ServeTransport runs one session over t (which must be past any transport
-// handshake) until it ends: the client says GOODBYE, breaks the protocol,
-// disconnects, ctx is done, or the router shuts down. It closes t before
-// returning. It returns nil after a clean GOODBYE and the reason otherwise.
-// Safe for concurrent use. See also [Router.Attach].
-func (r *Router) ServeTransport(ctx context.Context, t wamp.Transport) error {
-	conn, ok := r.track(t)
-	if !ok {
-		t.Close()
-		return ErrRouterClosed
-	}
-	done := make(chan error, 1)
-	r.serve(ctx, conn, func(err error) { done <- err })
-	return <-done
-}
-
-// Attach runs one session over t (which must be past any transport
-// handshake) in the background, as ServeTransport does, and returns at
-// once. ended, when not nil, is called with the reason ServeTransport
-// would return, once the session has ended and left the router; it runs
-// on the session's goroutine, must not block, and Shutdown waits for it.
+// Attach runs one session over t, which must be past any transport
+// handshake, in the background and returns at once: the router owns t from
+// now on and closes it when the session ends (the client says GOODBYE,
+// breaks the protocol, disconnects, ctx is done, or the router shuts down).
+// ended, when not nil, is called once the session has ended and left the
+// router, with nil after a clean GOODBYE and the reason otherwise
+// ([ErrRouterClosed] when the router was already stopping); it runs on the
+// session's goroutine, must not block, and Shutdown waits for it. A caller
+// that must block until the end (an http.Handler) waits for ended.
 //
-// Attach keeps none of the caller's goroutines, so it is the way to serve
-// many mostly idle sessions: on RawSocket over TCP and Unix sockets an idle
-// session then costs its state alone (on Linux its connection is parked;
-// elsewhere one reader goroutine waits on a small stack), where a
-// goroutine blocked in ServeTransport keeps its own stack as well.
-// [Router.Serve] uses it. Safe for concurrent use.
+// Attach keeps none of the caller's goroutines, so many mostly idle
+// sessions are cheap: on a transport that is a [wamp.Parker] (RawSocket
+// over TCP and Unix sockets) an idle session's reader lets go of its
+// goroutine, and the session costs its state alone. Safe for concurrent
+// use.
 func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)) {
 	conn, ok := r.track(t)
 	if !ok {
@@ -304,6 +266,11 @@ func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)
 	}
 	go r.serve(ctx, conn, ended)
 }
+
+// Done returns a channel closed when the router starts to stop
+// ([Router.Shutdown] or [Router.Close]): a listener feeding [Router.Attach]
+// stops accepting then. Safe for concurrent use.
+func (r *Router) Done() <-chan struct{} { return r.ctx.Done() }
 
 // track registers a new connection over t and counts its session in r.wg
 // (released by serve at the end); it reports false when the router is
@@ -367,17 +334,13 @@ func (r *Router) Close() error {
 	return nil
 }
 
-// stop marks the router stopping, cancels handshakes, closes the listeners
-// and returns a snapshot of the connections.
+// stop marks the router stopping, closes Done and returns a snapshot of
+// the connections.
 func (r *Router) stop() map[*peer.Conn]*session {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stopping = true
 	r.cancel()
-	for l := range r.listeners {
-		l.Close()
-	}
-	clear(r.listeners)
 	snap := make(map[*peer.Conn]*session, len(r.conns))
 	for c, s := range r.conns {
 		snap[c] = s

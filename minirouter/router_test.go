@@ -21,7 +21,7 @@ func TestShutdownSendsGoodbye(t *testing.T) {
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
-	go func() { served <- r.Serve(l) }()
+	go func() { served <- serveRaw(r, l) }()
 	clients := []*testClient{
 		joinClient(t, r, allRoles()),
 		dialSession(t, l.Addr().String(), wamp.JSON),
@@ -105,7 +105,7 @@ func TestShutdownBeforeHello(t *testing.T) {
 		t.Errorf("Shutdown = %v", err)
 	}
 	if err := <-done; err == nil {
-		t.Error("ServeTransport = nil for a connection closed before HELLO")
+		t.Error("session ended with nil for a connection closed before HELLO")
 	}
 }
 
@@ -120,7 +120,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		go r.Serve(l)
+		go serveRaw(r, l)
 		callee := dialSession(t, l.Addr().String(), wamp.MsgPack)
 		caller := joinClient(t, r, allRoles())
 		sub := joinClient(t, r, allRoles())

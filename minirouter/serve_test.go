@@ -14,24 +14,33 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// serveTCP runs r.Serve on a loopback listener and returns its address;
-// the test ends by closing the router, after which Serve must have
-// returned ErrRouterClosed.
+// serveTCP serves RawSocket for r on a loopback listener and returns its
+// address; the test ends by closing the router, after which serving must
+// have ended with ErrRouterClosed.
 func serveTCP(t *testing.T, r *Router) string {
+	t.Helper()
+	addr, _ := serveTCPWith(t, r, rawsocket.ListenConfig{})
+	return addr
+}
+
+// serveTCPWith is serveTCP with a listener config; it returns the server
+// too.
+func serveTCPWith(t *testing.T, r *Router, cfg rawsocket.ListenConfig) (string, *rawServer) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv := newRawServer(r, l, cfg)
 	done := make(chan error, 1)
-	go func() { done <- r.Serve(l) }()
+	go func() { done <- srv.serve() }()
 	t.Cleanup(func() {
 		r.Close()
 		if err := <-done; !errors.Is(err, ErrRouterClosed) {
 			t.Errorf("Serve = %v, want ErrRouterClosed", err)
 		}
 	})
-	return l.Addr().String()
+	return l.Addr().String(), srv
 }
 
 // dialRaw opens a plain TCP connection, closed at the end of the test.
@@ -218,8 +227,8 @@ func TestRawSocketConformance(t *testing.T) {
 }
 
 func TestRawSocketHandshakeTimeout(t *testing.T) {
-	r := newTestRouter(t, Config{RawSocket: rawsocket.ServerConfig{HandshakeTimeout: 50 * time.Millisecond}})
-	addr := serveTCP(t, r)
+	r := newTestRouter(t, Config{})
+	addr, _ := serveTCPWith(t, r, rawsocket.ListenConfig{ServerConfig: rawsocket.ServerConfig{HandshakeTimeout: 50 * time.Millisecond}})
 	nc := dialRaw(t, addr)
 	nc.Write([]byte{0x7F}) // and then nothing
 	expectClosed(t, nc)
@@ -235,7 +244,7 @@ func TestServeAfterClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Serve(l); !errors.Is(err, ErrRouterClosed) {
+	if err := serveRaw(r, l); !errors.Is(err, ErrRouterClosed) {
 		t.Errorf("Serve after Close = %v", err)
 	}
 	if _, err := l.Accept(); err == nil {
@@ -254,7 +263,7 @@ func TestServeListenerClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- r.Serve(l) }()
+	go func() { done <- serveRaw(r, l) }()
 	c := dialSession(t, l.Addr().String(), wamp.JSON)
 	l.Close()
 	if err := <-done; !errors.Is(err, net.ErrClosed) {
@@ -292,7 +301,7 @@ func TestServeRetriesTemporaryErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- r.Serve(&tempErrListener{Listener: l, fails: 3}) }()
+	go func() { done <- serveRaw(r, &tempErrListener{Listener: l, fails: 3}) }()
 	dialSession(t, l.Addr().String(), wamp.MsgPack)
 	r.Close()
 	if err := <-done; !errors.Is(err, ErrRouterClosed) {
@@ -308,7 +317,7 @@ func TestServeUnixSocket(t *testing.T) {
 		t.Skipf("unix sockets: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- r.Serve(l) }()
+	go func() { done <- serveRaw(r, l) }()
 	rc, err := rawsocket.Dial(context.Background(), "unix", path, rawsocket.ClientConfig{Serializer: wamp.MsgPack})
 	if err != nil {
 		t.Fatal(err)
@@ -329,9 +338,9 @@ func TestServeUnixSocket(t *testing.T) {
 // answered with error code 4 (connection limit) and counted, and a
 // well-behaved client is served once a place is free again.
 func TestServePendingHandshakesBounded(t *testing.T) {
-	r := newTestRouter(t, Config{MaxPendingHandshakes: 2,
-		RawSocket: rawsocket.ServerConfig{HandshakeTimeout: 300 * time.Millisecond}})
-	addr := serveTCP(t, r)
+	r := newTestRouter(t, Config{})
+	addr, srv := serveTCPWith(t, r, rawsocket.ListenConfig{MaxPendingHandshakes: 2,
+		ServerConfig: rawsocket.ServerConfig{HandshakeTimeout: 300 * time.Millisecond}})
 	silent := []net.Conn{dialRaw(t, addr), dialRaw(t, addr)}
 	extra := dialRaw(t, addr)
 	extra.Write([]byte{0x7F, 0xF2, 0, 0}) // a valid handshake request (MessagePack)
@@ -347,7 +356,7 @@ func TestServePendingHandshakesBounded(t *testing.T) {
 	// the listener counts a failed handshake just after it closed the
 	// connection: poll
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		n := r.Stats().HandshakeFailures
+		n := srv.handshakeFailures()
 		if n == 3 {
 			break
 		}

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/edgewamp/edgewamp/internal/netsource"
 	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -154,8 +153,8 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		r.stats.protocolViolations.Add(1)
 		return nil, r.abort(conn, wamp.ErrProtocolViolation, "HELLO announces no client role")
 	}
-	src := netsource.Host(conn.RemoteAddr())
-	throttled := r.cfg.LimitLocal || !netsource.Local(src)
+	src, local := source(conn.RemoteAddr())
+	throttled := r.cfg.LimitLocal || !local
 	if throttled && len(rl.auth.byID) > 0 && !r.authThrottle.allowed(src, time.Now()) {
 		r.stats.handshakeFailures.Add(1)
 		n := r.stats.authThrottled.Add(1)

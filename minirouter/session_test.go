@@ -205,7 +205,7 @@ func TestHelloTimeout(t *testing.T) {
 	select {
 	case err := <-done:
 		if err == nil {
-			t.Fatal("ServeTransport returned nil for a connection without HELLO")
+			t.Fatal("session ended with nil for a connection without HELLO")
 		}
 	case <-time.After(stepTimeout):
 		t.Fatal("no HELLO did not end the connection")
@@ -223,7 +223,7 @@ func TestIdleTimeout(t *testing.T) {
 		a< EOF`)
 }
 
-func TestServeTransportResult(t *testing.T) {
+func TestAttachResult(t *testing.T) {
 	r := newTestRouter(t, Config{})
 	a, done := pipeClient(t, r, wamp.JSON)
 	c := &testClient{t: t, tr: a}
@@ -235,7 +235,7 @@ func TestServeTransportResult(t *testing.T) {
 		t.Errorf("GOODBYE reason %s", g.Reason)
 	}
 	if err := <-done; err != nil {
-		t.Errorf("ServeTransport after GOODBYE = %v, want nil", err)
+		t.Errorf("session ended after GOODBYE with %v, want nil", err)
 	}
 	if st := r.Stats(); st.Sessions != 0 || st.MessagesIn != 2 || st.MessagesOut != 2 {
 		t.Errorf("Stats after GOODBYE: %+v; want 0 sessions, 2 messages in and out", st)
@@ -258,13 +258,13 @@ func TestContextEndsSession(t *testing.T) {
 	a, b := peer.Pipe(wamp.JSON, 0)
 	t.Cleanup(func() { a.Close() })
 	done := make(chan error, 1)
-	go func() { done <- r.ServeTransport(ctx, b) }()
+	r.Attach(ctx, b, func(err error) { done <- err })
 	c := &testClient{t: t, tr: a}
 	c.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": allRoles()}})
 	expect[*wamp.Welcome](c)
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("ServeTransport = %v, want context.Canceled", err)
+		t.Errorf("session ended with %v, want context.Canceled", err)
 	}
 	c.expectEnd()
 }

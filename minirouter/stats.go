@@ -19,7 +19,7 @@ type Stats struct {
 	ProtocolViolations uint64 // sessions aborted with wamp.error.protocol_violation
 	SlowDisconnects    uint64 // sessions ended because their outbound queue was full (slow caller, or "disconnect" policy)
 	CallsTimedOut      uint64 // CALLs ended by their options.timeout
-	HandshakeFailures  uint64 // connections that failed the transport handshake or sent no valid HELLO
+	HandshakeFailures  uint64 // connections that sent no valid HELLO (a listener counts failed transport handshakes)
 	// PublicationsDeduplicated counts PUBLISHes acknowledged but not
 	// delivered because they repeated a numbered publication (see
 	// [PubSeqOption]).
@@ -103,14 +103,7 @@ func (c *counters) snapshot() Stats {
 
 // Stats returns a snapshot of the router's counters. Safe for concurrent use.
 func (r *Router) Stats() Stats {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	st := r.stats.snapshot()
-	for l := range r.rsListeners {
-		ls := l.Stats()
-		st.HandshakeFailures += ls.HandshakeFailed + ls.Refused
-	}
-	return st
+	return r.stats.snapshot()
 }
 
 // rateLimit lets an event through at most once per interval (used to log

@@ -1,6 +1,7 @@
 package minirouter
 
 import (
+	"net"
 	"sync"
 	"time"
 )
@@ -25,6 +26,21 @@ type authThrottle struct {
 
 	mu      sync.Mutex
 	sources map[string]*bucket
+}
+
+// source names the source of a remote address for the throttle: its host
+// ("192.0.2.7" of "192.0.2.7:5000"), or the whole string when it has no
+// port (a Unix socket, "inproc"). local reports a loopback or non-IP
+// source, throttled only with Config.LimitLocal. (The listeners' per-source
+// limits name sources the same way, in internal/netsource, which the router
+// does not import.)
+func source(remote string) (src string, local bool) {
+	src = remote
+	if host, _, err := net.SplitHostPort(remote); err == nil {
+		src = host
+	}
+	ip := net.ParseIP(src)
+	return src, ip == nil || ip.IsLoopback()
 }
 
 // bucket is one source's tokens at a time.

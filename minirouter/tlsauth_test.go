@@ -67,7 +67,7 @@ func TestTLSClientCertificateAuth(t *testing.T) {
 			if err != nil {
 				return
 			}
-			go r.ServeTransport(ctx, c)
+			r.Attach(ctx, c, nil)
 		}
 	}()
 	url := "rss://" + l.Addr().String()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
@@ -72,13 +73,11 @@ func startUpstreamConfig(t *testing.T, kind, addr string, rcfg minirouter.Config
 	var srv *http.Server
 	if kind == "ws" {
 		mux := http.NewServeMux()
-		mux.Handle("/ws", wstransport.Handler(wstransport.ServerConfig{}, func(tr wamp.Transport) {
-			_ = r.ServeTransport(context.Background(), tr)
-		}))
+		mux.Handle("/ws", listen.Handler(r, wstransport.ServerConfig{}))
 		srv = wstransport.NewServer("", mux)
 		go func() { defer close(done); _ = srv.Serve(l) }()
 	} else {
-		go func() { defer close(done); _ = r.Serve(l) }()
+		go func() { defer close(done); _ = listen.Serve(r, l, listen.Config{}) }()
 	}
 	var once sync.Once
 	up.stopf = func() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 )
 
@@ -43,7 +44,7 @@ func serveLoopback(t *testing.T) (r *minirouter.Router, host, port string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go r.Serve(l)
+	go listen.Serve(r, l, listen.Config{})
 	host, port, _ = net.SplitHostPort(l.Addr().String())
 	return r, host, port
 }

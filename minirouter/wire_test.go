@@ -19,7 +19,7 @@ import (
 //	a< EOF           client a's connection must end
 //	a: close         client a closes its transport
 //
-// Clients connect (over a JSON peer.Pipe served by ServeTransport) on their
+// Clients connect (over a JSON peer.Pipe attached with Attach) on their
 // first step. In a PATTERN, "$name" matches an unsigned integer and binds it
 // (a later "$name" must match the same value, and "$name" in a sent message
 // is replaced by it), and "*" matches any one JSON value. The router's JSON
@@ -40,13 +40,13 @@ func newTestRouter(t testing.TB, cfg Config) *Router {
 	return r
 }
 
-// pipeClient connects a JSON transport to r through ServeTransport and
-// returns the client end and a channel receiving ServeTransport's result.
+// pipeClient connects a JSON transport to r through Attach and returns the
+// client end and a channel receiving the session's end reason.
 func pipeClient(t testing.TB, r *Router, s wamp.Serializer) (wamp.Transport, <-chan error) {
 	t.Helper()
 	a, b := peer.Pipe(s, 0)
 	done := make(chan error, 1)
-	go func() { done <- r.ServeTransport(context.Background(), b) }()
+	r.Attach(context.Background(), b, func(err error) { done <- err })
 	t.Cleanup(func() { a.Close() })
 	return a, done
 }
@@ -61,7 +61,7 @@ func runScript(t *testing.T, r *Router, script string) {
 }
 
 // scriptTransports are the transports the wire scripts run over: a JSON
-// peer.Pipe served by ServeTransport, and RawSocket (JSON) over loopback TCP
+// peer.Pipe attached with Attach, and RawSocket (JSON) over loopback TCP
 // served by Serve.
 var scriptTransports = []struct {
 	name string

@@ -275,10 +275,7 @@ func TestFaultNoisyLineThroughMinirouter(t *testing.T) {
 					return
 				}
 				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					ended <- rt.ServeTransport(ctx, c)
-				}()
+				rt.Attach(ctx, c, func(err error) { ended <- err; wg.Done() })
 			}
 		}()
 		defer func() {

@@ -19,7 +19,7 @@ import (
 //		if err != nil {
 //			return err // the line failed or was closed, or ctx ended
 //		}
-//		go router.ServeTransport(ctx, c) // ends when the link ends
+//		router.Attach(ctx, c, nil) // the session ends when the link ends
 //	}
 type Listener struct {
 	e *endpoint

@@ -23,7 +23,7 @@
 // The connection lives as long as that function runs:
 //
 //	h := wstransport.Handler(wstransport.ServerConfig{}, func(t wamp.Transport) {
-//		router.ServeTransport(ctx, t) // returns when the session ends
+//		runSession(t) // returns when the session ends (package listen does this for minirouter)
 //	})
 //	mux := http.NewServeMux()
 //	mux.Handle("/ws", h)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
@@ -24,9 +25,7 @@ func TestRouterAndDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer router.Close()
-	h := wstransport.Handler(wstransport.ServerConfig{}, func(tr wamp.Transport) {
-		_ = router.ServeTransport(ctx, tr)
-	})
+	h := listen.Handler(router, wstransport.ServerConfig{})
 	srv := wstransport.NewServer("127.0.0.1:0", h)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -82,7 +81,9 @@ func TestDeviceDialURL(t *testing.T) {
 	gotc := make(chan string, 4)
 	h := wstransport.Handler(wstransport.ServerConfig{}, func(tr wamp.Transport) {
 		gotc <- tr.Serializer().Name()
-		_ = router.ServeTransport(ctx, tr)
+		ended := make(chan struct{})
+		router.Attach(ctx, tr, func(error) { close(ended) })
+		<-ended
 	})
 	srv := wstransport.NewServer("127.0.0.1:0", h)
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -71,7 +71,7 @@ func (cfg ServerConfig) withDefaults() ServerConfig {
 // Handler returns an http.Handler that accepts WAMP-over-WebSocket
 // connections and runs serve for each, in the request's goroutine. The
 // connection is closed when serve returns, so serve must run the whole
-// session (a router's ServeTransport fits as it is). serve must not keep t
+// session (package listen's Handler does that for minirouter). serve must not keep t
 // after it returns.
 //
 // The handler refuses, with a plain-text explanation and without upgrading:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/agent"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 )
 
@@ -36,7 +37,7 @@ func serveBareRouter(t *testing.T, l net.Listener) {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { r.Serve(l); close(done) }()
+	go func() { listen.Serve(r, l, listen.Config{}); close(done) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -55,7 +56,7 @@ func TestAuthenticatedCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go r.Serve(l)
+	go listen.Serve(r, l, listen.Config{})
 	url := "unix://" + path
 	tr, err := r.Connect(ctx)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -72,7 +73,7 @@ func TestListWithoutMetaAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	go r.Serve(l)
+	go listen.Serve(r, l, listen.Config{})
 	e.Reset()
 	if code := run(ctx, []string{"list", "unix://" + path}, &o, &e); code != 1 || !strings.Contains(e.String(), "not_authorized") {
 		t.Errorf("list where the meta API is denied: exit %d, stderr %q", code, e.String())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/agent/demo"
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -33,7 +34,7 @@ func startRouter(t *testing.T) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); r.Serve(l) }()
+	go func() { defer wg.Done(); listen.Serve(r, l, listen.Config{}) }()
 	tr, err := r.Connect(ctx)
 	if err != nil {
 		t.Fatal(err)

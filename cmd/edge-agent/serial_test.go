@@ -43,7 +43,7 @@ func startSerialGateway(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			go r.ServeTransport(ctx, c)
+			r.Attach(ctx, c, nil)
 		}
 	}()
 	t.Cleanup(func() {

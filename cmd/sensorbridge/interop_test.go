@@ -25,12 +25,12 @@ func serveGateway(t *testing.T, realm wamp.URI, urls ...string) (*minirouter.Rou
 	var addrs []string
 	errc := make(chan error, len(urls))
 	for _, u := range urls {
-		g, err := listen(listenSpec{URL: u})
+		g, err := openListener(listenSpec{URL: u}, limitsSpec{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		addrs = append(addrs, g.l.Addr().String())
-		stop := g.serve(r, errc)
+		addrs = append(addrs, g.Addr())
+		stop := serveListener(g, r, errc)
 		t.Cleanup(stop)
 	}
 	t.Cleanup(func() { r.Close() })

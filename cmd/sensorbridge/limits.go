@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/minirouter"
-	"github.com/edgewamp/edgewamp/rawsocket"
 )
 
 // limitsSpec is the "limits" object: deadlines and sizes that bound what a
@@ -81,7 +80,8 @@ func (l *limitsSpec) check() error {
 	return nil
 }
 
-// apply sets the router's limits from l.
+// apply sets the router's limits from l (the listeners' limits are set by
+// openListener).
 func (l *limitsSpec) apply(rc *minirouter.Config) {
 	rc.HelloTimeout = time.Duration(l.HelloTimeout)
 	rc.IdleTimeout = time.Duration(l.IdleTimeout)
@@ -89,5 +89,4 @@ func (l *limitsSpec) apply(rc *minirouter.Config) {
 	rc.MaxSubscriptions, rc.MaxRegistrations, rc.MaxPendingCalls = l.MaxSubscriptions, l.MaxRegistrations, l.MaxPendingCalls
 	rc.AuthFailureBurst, rc.AuthFailureInterval = l.AuthFailureBurst, time.Duration(l.AuthFailureInterval)
 	rc.LimitLocal = l.LimitLocal
-	rc.RawSocket = rawsocket.ServerConfig{HandshakeTimeout: time.Duration(l.HandshakeTimeout), MaxMessageSize: l.MaxMessageSize}
 }

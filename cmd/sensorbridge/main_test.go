@@ -54,38 +54,42 @@ func TestParseFlags(t *testing.T) {
 func TestListenURLs(t *testing.T) {
 	dir := t.TempDir()
 	for _, bad := range []string{"http://127.0.0.1:0/ws", "rs://", "ws://127.0.0.1", "wss://127.0.0.1:0/ws", "rss://127.0.0.1:0", "unix://relative/x", "::bad"} {
-		if l, err := listen(listenSpec{URL: bad}); err == nil {
-			l.l.Close()
+		if l, err := openListener(listenSpec{URL: bad}, limitsSpec{}, nil); err == nil {
+			l.Close()
 			t.Errorf("listen(%q) succeeded, want an error", bad)
 		}
 	}
-	if l, err := listen(listenSpec{URL: "rs://127.0.0.1:0", ClientCA: "ca.pem"}); err == nil {
-		l.l.Close()
+	if l, err := openListener(listenSpec{URL: "rs://127.0.0.1:0", ClientCA: "ca.pem"}, limitsSpec{}, nil); err == nil {
+		l.Close()
 		t.Error("client_ca on a listener without TLS accepted")
 	}
 	// A stale socket file from an earlier run is replaced; a live one is not.
 	path := filepath.Join(dir, "s.sock")
-	g1, err := listen(listenSpec{URL: "unix://" + path})
+	g1, err := openListener(listenSpec{URL: "unix://" + path}, limitsSpec{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l, err := listen(listenSpec{URL: "unix://" + path}); err == nil {
-		l.l.Close()
+	if l, err := openListener(listenSpec{URL: "unix://" + path}, limitsSpec{}, nil); err == nil {
+		l.Close()
 		t.Fatal("listen on a socket another listener serves succeeded")
 	}
-	l1 := g1.l
-	l1.(*net.UnixListener).SetUnlinkOnClose(false)
-	l1.Close()
-	l2, err := listen(listenSpec{URL: "unix://" + path})
+	g1.Close()
+	stale, err := net.Listen("unix", path) // and closed without removing its file
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.(*net.UnixListener).SetUnlinkOnClose(false)
+	stale.Close()
+	l2, err := openListener(listenSpec{URL: "unix://" + path}, limitsSpec{}, nil)
 	if err != nil {
 		t.Fatalf("listen over a stale socket: %v", err)
 	}
-	l2.l.Close()
+	l2.Close()
 	// A regular file in the way is left alone.
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, []byte("keep"), 0o600)
-	if l, err := listen(listenSpec{URL: "unix://" + file}); err == nil {
-		l.l.Close()
+	if l, err := openListener(listenSpec{URL: "unix://" + file}, limitsSpec{}, nil); err == nil {
+		l.Close()
 		t.Fatal("listen over a regular file succeeded")
 	}
 }

@@ -46,7 +46,7 @@ func TestListenerMessageSize(t *testing.T) {
 	if err := dialRetry(t, ctx, "rs://"+small, device.Config{}).Publish(ctx, "t", payload, ack); !errors.Is(err, peer.ErrTooLarge) {
 		t.Errorf("4 KB on the 1 KiB listener: %v, want peer.ErrTooLarge", err)
 	}
-	if _, err := listen(listenSpec{URL: "rs://127.0.0.1:0", MaxMessageSize: 100}); err == nil {
+	if _, err := openListener(listenSpec{URL: "rs://127.0.0.1:0", MaxMessageSize: 100}, limitsSpec{}, nil); err == nil {
 		t.Error("max_message_size 100 accepted")
 	}
 }

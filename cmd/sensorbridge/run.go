@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,9 +10,8 @@ import (
 
 	"github.com/edgewamp/edgewamp/agent/demo"
 	"github.com/edgewamp/edgewamp/device"
-	"github.com/edgewamp/edgewamp/internal/netsource"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
-	"github.com/edgewamp/edgewamp/wstransport"
 )
 
 // run starts the router, its listeners, the uplink and the demo device as
@@ -32,30 +30,20 @@ func run(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
 	}
-	var listeners []*gwListener
+	var listeners []*listen.Listener
 	closeAll := func() {
 		for _, l := range listeners {
-			l.close()
+			l.Close()
 		}
 	}
 	for _, spec := range cfg.listeners {
-		l, err := listen(spec)
+		l, err := openListener(spec, cfg.limits, log)
 		if err != nil {
 			closeAll()
 			return err
 		}
-		l.log = log
-		l.rawCfg = rc.RawSocket
-		l.maxPending, l.maxConns = cfg.limits.MaxPendingHandshakes, cfg.limits.MaxConnections
-		l.maxPerSource, l.limitLocal = cfg.limits.MaxConnectionsPerSource, cfg.limits.LimitLocal
-		l.wsSources = netsource.Counter{Max: cmp.Or(l.maxPerSource, minirouter.DefaultMaxConnsPerSource), LimitLocal: l.limitLocal}
-		l.wsCfg = wstransport.ServerConfig{MaxMessageSize: cfg.limits.MaxMessageSize,
-			HandshakeTimeout: time.Duration(cfg.limits.HandshakeTimeout)}
-		if spec.MaxMessageSize > 0 { // this listener's own bound
-			l.rawCfg.MaxMessageSize, l.wsCfg.MaxMessageSize = spec.MaxMessageSize, spec.MaxMessageSize
-		}
 		listeners = append(listeners, l)
-		log.Info("listening", "url", spec.URL, "kind", l.kind, "addr", l.addr())
+		log.Info("listening", "url", spec.URL, "kind", l.Kind(), "addr", l.Addr())
 	}
 	var ul *minirouter.Uplink
 	if cfg.uplink != nil {
@@ -81,7 +69,7 @@ func run(ctx context.Context, cfg *config) error {
 	serveErr := make(chan error, len(listeners))
 	var stops []func()
 	for _, l := range listeners {
-		stops = append(stops, l.serve(r, serveErr))
+		stops = append(stops, serveListener(l, r, serveErr))
 	}
 
 	var wg sync.WaitGroup

@@ -161,11 +161,11 @@ func TestSerialAutobahn(t *testing.T) {
 	defer pty.Close()
 	r, addrs := serveGateway(t, "realm1", "ws://127.0.0.1:0/ws")
 	wsURL := "ws://" + addrs[0] + "/ws"
-	g, err := listen(listenSpec{URL: "serial://" + pty.SlavePath + "?baud=115200"})
+	g, err := openListener(listenSpec{URL: "serial://" + pty.SlavePath + "?baud=115200"}, limitsSpec{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(g.serve(r, make(chan error, 1)))
+	t.Cleanup(serveListener(g, r, make(chan error, 1)))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

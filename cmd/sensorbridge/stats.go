@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -22,7 +23,7 @@ const statsProcedure wamp.URI = "sensorbridge.stats"
 type gateway struct {
 	r         *minirouter.Router
 	ul        *minirouter.Uplink // nil without an uplink
-	listeners []*gwListener
+	listeners []*listen.Listener
 	started   time.Time
 }
 
@@ -60,7 +61,7 @@ func (gw *gateway) statsDict() wamp.Dict {
 	s := gw.r.Stats()
 	listeners := make(wamp.List, len(gw.listeners))
 	for i, l := range gw.listeners {
-		listeners[i] = l.statsDict()
+		listeners[i] = listenerDict(l)
 	}
 	d := wamp.Dict{"listeners": listeners, "uptime_seconds": int64(time.Since(gw.started).Seconds()), "router": wamp.Dict{
 		"sessions":                  s.Sessions,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
@@ -24,9 +26,9 @@ import (
 // localRouter is a minirouter serving one loopback listener.
 type localRouter struct {
 	r    *minirouter.Router
+	l    *listen.Listener
 	url  string // the URL clients dial
 	done chan error
-	srv  *http.Server
 	tmp  string // temporary directory of a unix socket, removed on close
 }
 
@@ -43,55 +45,43 @@ func startRouter(listenURL string, maxSessions int) (*localRouter, error) {
 		return nil, err
 	}
 	lr := &localRouter{r: r, done: make(chan error, 1)}
-	var l net.Listener
 	switch scheme := strings.ToLower(u.Scheme); scheme {
 	case "rs", "tcp", "ws":
-		l, err = net.Listen("tcp", u.Host)
+		u.Scheme = scheme
 	case "unix":
-		p := u.Path
-		if p == "" {
+		u.Scheme = scheme
+		if u.Path == "" {
 			if lr.tmp, err = os.MkdirTemp("", "wampbench"); err == nil {
-				p = filepath.Join(lr.tmp, "router.sock")
+				u.Path = filepath.Join(lr.tmp, "router.sock")
 			}
-		}
-		if err == nil {
-			l, err = net.Listen("unix", p)
 		}
 	default:
 		err = fmt.Errorf("scheme %q not supported (want rs, tcp, unix or ws)", u.Scheme)
+	}
+	if err == nil {
+		lr.l, err = listen.Open(u.String(), listen.Config{
+			WebSocket: wstransport.ServerConfig{Serializers: []wamp.Serializer{wamp.MsgPack, wamp.JSON}}})
 	}
 	if err != nil {
 		r.Close()
 		lr.removeTmp()
 		return nil, fmt.Errorf("router listen %s: %w", listenURL, err)
 	}
-	switch strings.ToLower(u.Scheme) {
+	switch u.Scheme {
 	case "ws":
-		path := u.Path
-		if path == "" {
-			path = "/ws"
-		}
-		mux := http.NewServeMux()
-		mux.Handle(path, wstransport.Handler(wstransport.ServerConfig{Serializers: []wamp.Serializer{wamp.MsgPack, wamp.JSON}},
-			func(t wamp.Transport) { _ = r.ServeTransport(context.Background(), t) }))
-		lr.srv = wstransport.NewServer("", mux)
-		lr.url = "ws://" + l.Addr().String() + path
-		go func() { lr.done <- lr.srv.Serve(l) }()
+		lr.url = "ws://" + lr.l.Addr() + cmp.Or(u.Path, "/ws")
 	case "unix":
-		lr.url = "unix://" + l.Addr().String()
-		go func() { lr.done <- r.Serve(l) }()
+		lr.url = "unix://" + lr.l.Addr()
 	default:
-		lr.url = "rs://" + l.Addr().String()
-		go func() { lr.done <- r.Serve(l) }()
+		lr.url = "rs://" + lr.l.Addr()
 	}
+	go func() { lr.done <- lr.l.Serve(r) }()
 	return lr, nil
 }
 
 // close stops the router and its listener.
 func (lr *localRouter) close() {
-	if lr.srv != nil {
-		lr.srv.Close()
-	}
+	lr.l.Close()
 	lr.r.Close()
 	<-lr.done
 	lr.removeTmp()
@@ -186,7 +176,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := stopProf(); err != nil {
 		return err
 	}
-	if serveErr != nil && !errors.Is(serveErr, minirouter.ErrRouterClosed) && !errors.Is(serveErr, http.ErrServerClosed) {
+	if serveErr != nil && !errors.Is(serveErr, minirouter.ErrRouterClosed) && !errors.Is(serveErr, http.ErrServerClosed) &&
+		!errors.Is(serveErr, net.ErrClosed) {
 		return serveErr
 	}
 	return nil

@@ -59,9 +59,7 @@ var layers = []layer{
 // shrinks to empty as the moves land.
 var pending = []string{
 	// issue 13: removed when the move lands
-	"minirouter -> device",             // the uplink moves to its own package
-	"minirouter -> rawsocket",          // the listeners move to package listen
-	"minirouter -> internal/netsource", // the listeners move to package listen
+	"minirouter -> device", // the uplink moves to its own package
 }
 
 // matchPattern reports whether pkg (relative to the module) matches pattern.

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/edgewamp/edgewamp/listen"
 )
 
 // TestAutobahnPeer has an independent WAMP implementation, AutobahnPython
@@ -39,7 +41,7 @@ func TestAutobahnPeer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go g.router.Serve(ln)
+	go listen.Serve(g.router, ln, listen.Config{})
 	defer ln.Close()
 
 	tr, err := g.router.Connect(ctx)

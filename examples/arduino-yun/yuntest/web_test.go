@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/wstransport"
 )
 
@@ -55,9 +55,7 @@ func TestPageClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := wstransport.NewServer("", wstransport.Handler(wstransport.ServerConfig{}, func(tr wamp.Transport) {
-		g.router.ServeTransport(ctx, tr)
-	}))
+	srv := wstransport.NewServer("", listen.Handler(g.router, wstransport.ServerConfig{}))
 	go srv.Serve(ln)
 	defer srv.Close()
 

@@ -85,7 +85,7 @@ func serveLine(t *testing.T, ctx context.Context, r *minirouter.Router, l *seria
 			if err != nil {
 				return
 			}
-			go r.ServeTransport(ctx, c)
+			r.Attach(ctx, c, nil)
 		}
 	}()
 	t.Cleanup(func() {

@@ -1,4 +1,4 @@
-package minirouter_test
+package listen_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
@@ -21,14 +22,12 @@ func serveUnisocket(t *testing.T, r *minirouter.Router, sniff time.Duration) str
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, web := minirouter.SplitListener(l, sniff)
+	raw, web := listen.Split(l, sniff)
 	mux := http.NewServeMux()
-	mux.Handle("/ws", wstransport.Handler(wstransport.ServerConfig{}, func(tr wamp.Transport) {
-		_ = r.ServeTransport(context.Background(), tr)
-	}))
+	mux.Handle("/ws", listen.Handler(r, wstransport.ServerConfig{}))
 	srv := wstransport.NewServer("", mux)
 	done := make(chan struct{}, 2)
-	go func() { _ = r.Serve(raw); done <- struct{}{} }()
+	go func() { _ = listen.Serve(r, raw, listen.Config{}); done <- struct{}{} }()
 	go func() { _ = srv.Serve(web); done <- struct{}{} }()
 	t.Cleanup(func() {
 		r.Close()

@@ -1,4 +1,4 @@
-package minirouter
+package listen
 
 import (
 	"errors"
@@ -15,13 +15,13 @@ const (
 )
 
 // DefaultSniffTimeout bounds the wait for a connection's first octet in
-// [SplitListener].
+// [Split].
 const DefaultSniffTimeout = 10 * time.Second
 
 // rawSocketMagic is the first octet of a RawSocket handshake.
 const rawSocketMagic = 0x7F
 
-// SplitListener lets one port serve both RawSocket and WebSocket (Crossbar's
+// Split lets one port serve both RawSocket and WebSocket (Crossbar's
 // "unisocket"): it accepts on l and sorts each connection by its first octet,
 // 0x7F (the RawSocket magic) to rawsocket and anything else (an HTTP request
 // line) to web, with the octet put back in front of the stream. Serve
@@ -35,7 +35,7 @@ const rawSocketMagic = 0x7F
 // net.ErrClosed). Temporary accept errors are retried with a backoff (5ms
 // doubling to 1s); another accept error closes both. Both listeners are
 // safe for concurrent use.
-func SplitListener(l net.Listener, sniffTimeout time.Duration) (rawsocket, web net.Listener) {
+func Split(l net.Listener, sniffTimeout time.Duration) (rawsocket, web net.Listener) {
 	if sniffTimeout <= 0 {
 		sniffTimeout = DefaultSniffTimeout
 	}
@@ -47,7 +47,7 @@ func SplitListener(l net.Listener, sniffTimeout time.Duration) (rawsocket, web n
 	return sp.raw, sp.web
 }
 
-// splitter is the shared state of the two listeners of SplitListener.
+// splitter is the shared state of the two listeners of Split.
 type splitter struct {
 	l        net.Listener
 	timeout  time.Duration
@@ -93,7 +93,7 @@ func (sp *splitter) acceptLoop() {
 				}
 				continue
 			}
-			sp.close(fmt.Errorf("minirouter: unisocket accept: %w", err))
+			sp.close(fmt.Errorf("listen: unisocket accept: %w", err))
 			return
 		}
 		backoff = 0
@@ -129,7 +129,7 @@ func (sp *splitter) sniff(nc net.Conn) {
 	}
 }
 
-// splitChild is one of the two listeners returned by SplitListener.
+// splitChild is one of the two listeners returned by Split.
 type splitChild struct {
 	sp *splitter
 	ch chan net.Conn

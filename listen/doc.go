@@ -1,0 +1,27 @@
+// Package listen holds a router's listeners: it accepts connections, runs
+// their transport handshakes under limits, and hands each established
+// transport to [minirouter.Router.Attach], the router's one way in. The
+// router knows nothing of sockets; this package knows nothing of routing.
+//
+// [Open] opens a listener from a URL (rs://, tcp://, rss://, unix://, ws://,
+// wss://, uni:// and serial://, see Open) and [Listener.Serve] serves it until
+// [Listener.Close] or the router stops ([minirouter.Router.Done]). [Serve]
+// serves RawSocket on a net.Listener the caller made (tests, embedding).
+//
+// RawSocket goes through a rawsocket.Listener: handshakes run concurrently,
+// each under Config.RawSocket.HandshakeTimeout, at most
+// Config.MaxPendingHandshakes at once, at most Config.MaxConnections open
+// and Config.MaxConnsPerSource from one address; a client beyond a limit
+// gets handshake error code 4, and every failure is counted in
+// [Stats.HandshakeFailures]. WebSocket upgrades go through
+// wstransport.Handler on an http.Server from wstransport.NewServer, at most
+// Config.MaxConnsPerSource from one address (HTTP 503 beyond). uni://
+// serves both on one port: [Split] sorts each connection by its first octet
+// (0x7F for RawSocket). A serial line serves one device session at a time
+// and is reopened with backoff when it fails.
+//
+// Sessions are attached with no goroutine of the listener's: an idle
+// RawSocket session over TCP or a Unix socket costs its state alone (see
+// rawsocket.Conn.Park). Each listener counts its connections and how its
+// sessions ended ([Listener.Stats]).
+package listen

@@ -1,0 +1,339 @@
+package listen
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+
+	"github.com/edgewamp/edgewamp/internal/netsource"
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/rawsocket"
+	"github.com/edgewamp/edgewamp/serialtransport"
+	"github.com/edgewamp/edgewamp/wstransport"
+)
+
+// DefaultMaxConnsPerSource is the default of Config.MaxConnsPerSource.
+const DefaultMaxConnsPerSource = 64
+
+// Kinds of listener, as [Listener.Kind] reports them.
+const (
+	KindRawSocket = "rawsocket" // rs://, tcp://, rss://, unix://
+	KindWebSocket = "websocket" // ws://, wss://
+	KindUni       = "unisocket" // uni://: RawSocket and WebSocket on one port
+	KindSerial    = "serial"    // serial://: one device session at a time
+)
+
+// Config configures a Listener. The zero value means the documented
+// defaults; Open only reads it.
+type Config struct {
+	// Cert and Key are the PEM certificate and key files of rss:// and
+	// wss:// (required there, refused elsewhere).
+	Cert, Key string
+	// ClientCA is a PEM file of the CAs client certificates are verified
+	// against (rss:// and wss:// only): a certificate is asked for and,
+	// when given, must verify. Default: none asked for.
+	ClientCA string
+	// RawSocket configures the server side of the RawSocket handshake:
+	// serializers offered, the largest message accepted, the handshake
+	// timeout (TLS included), keepalive PINGs. Default: the rawsocket
+	// package's defaults (JSON and MessagePack, 1 MiB, 10s, no keepalive).
+	RawSocket rawsocket.ServerConfig
+	// WebSocket configures the WebSocket upgrades: serializers, largest
+	// message, allowed origins, handshake timeout (which bounds the HTTP
+	// request too). Default: the wstransport package's defaults.
+	WebSocket wstransport.ServerConfig
+	// MaxPendingHandshakes bounds the RawSocket connections handshaking at
+	// once; one beyond is answered with handshake error code 4. Default 64.
+	MaxPendingHandshakes int
+	// MaxConnections bounds the open RawSocket connections; one beyond is
+	// answered with handshake error code 4. Default 0: unlimited.
+	MaxConnections int
+	// MaxConnsPerSource bounds the connections open at once from one
+	// source address, so one host cannot take every place: a RawSocket
+	// client beyond gets handshake error code 4, a WebSocket client HTTP
+	// 503. Loopback and Unix-socket clients are not counted unless
+	// LimitLocal is set. Default 64.
+	MaxConnsPerSource int
+	// LimitLocal counts loopback and Unix-socket clients per source too
+	// (behind a reverse proxy on the gateway every client is local).
+	LimitLocal bool
+	// Logger receives the serial line's reopening messages. Default: none.
+	Logger *slog.Logger
+}
+
+// Listener is one open listener of a router: it accepts connections, runs
+// their transport handshakes under the limits of its Config and attaches
+// each session to a [minirouter.Router]. Safe for concurrent use.
+type Listener struct {
+	url       string
+	kind      string
+	path      string       // WebSocket path (websocket, unisocket)
+	serialDev string       // the serial device's name (serial)
+	nl        net.Listener // nil for serial
+	cfg       Config
+	log       *slog.Logger
+	ctx       context.Context // canceled by Close: ends this listener's sessions
+	cancel    context.CancelFunc
+
+	counters  counters
+	wsSources netsource.Counter // WebSocket: requests in progress per client address
+
+	mu     sync.Mutex                // protects the following
+	serial *serialtransport.Listener // the open serial line; nil while reopened
+	rl     *rawsocket.Listener       // RawSocket: set by Serve
+	srv    *http.Server              // WebSocket: set by Serve
+	closed bool
+}
+
+// Open opens the listener a URL names:
+//
+//	rs://host:port, tcp://host:port  RawSocket over TCP
+//	rss://host:port                  RawSocket over TLS (Cert, Key)
+//	unix:///path                     RawSocket over a Unix socket (a stale socket file is replaced)
+//	ws://host:port/path              WebSocket (path default /ws)
+//	wss://host:port/path             WebSocket over TLS (Cert, Key)
+//	uni://host:port/path             RawSocket and WebSocket on one port (first octet 0x7F = RawSocket)
+//	serial:///dev/ttyATH0?baud=250000  a serial link (serialtransport): one device session at a time
+func Open(rawURL string, cfg Config) (*Listener, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("listen URL %q: %w", rawURL, err)
+	}
+	var kind, path string
+	switch u.Scheme {
+	case "rs", "tcp", "rss":
+		kind = KindRawSocket
+	case "ws", "wss", "uni":
+		kind, path = KindWebSocket, cmp.Or(u.Path, "/ws")
+		if u.Scheme == "uni" {
+			kind = KindUni
+		}
+	case "serial":
+		sl, err := serialtransport.Listen(rawURL, serialtransport.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("listen %s: %w", rawURL, err)
+		}
+		l := newListener(rawURL, KindSerial, nil, cfg)
+		l.serial, l.serialDev = sl, sl.Name()
+		return l, nil
+	case "unix":
+		if u.Host != "" || u.Path == "" {
+			return nil, fmt.Errorf("listen URL %q: want unix:///absolute/path", rawURL)
+		}
+		if err := removeStaleSocket(u.Path); err != nil {
+			return nil, err
+		}
+		nl, err := net.Listen("unix", u.Path)
+		if err != nil {
+			return nil, err
+		}
+		return newListener(rawURL, KindRawSocket, nl, cfg), nil
+	default:
+		return nil, fmt.Errorf("listen URL %q: unsupported scheme %q (want rs, rss, unix, ws, wss, uni or serial)", rawURL, u.Scheme)
+	}
+	if u.Host == "" || u.Port() == "" {
+		return nil, fmt.Errorf("listen URL %q: want %s://host:port", rawURL, u.Scheme)
+	}
+	var tlsConf *tls.Config
+	if u.Scheme == "rss" || u.Scheme == "wss" {
+		if tlsConf, err = serverTLS(cfg); err != nil {
+			return nil, fmt.Errorf("listen URL %q: %w", rawURL, err)
+		}
+	} else if cfg.ClientCA != "" {
+		return nil, fmt.Errorf("listen URL %q: client_ca needs an rss:// or wss:// listener", rawURL)
+	}
+	nl, err := net.Listen("tcp", u.Host)
+	if err != nil {
+		return nil, err
+	}
+	if tlsConf != nil {
+		nl = tls.NewListener(nl, tlsConf)
+	}
+	l := newListener(rawURL, kind, nl, cfg)
+	l.path = path
+	return l, nil
+}
+
+func newListener(rawURL, kind string, nl net.Listener, cfg Config) *Listener {
+	cfg.MaxConnsPerSource = cmp.Or(cfg.MaxConnsPerSource, DefaultMaxConnsPerSource)
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &Listener{url: rawURL, kind: kind, nl: nl, cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel,
+		wsSources: netsource.Counter{Max: cfg.MaxConnsPerSource, LimitLocal: cfg.LimitLocal}}
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// serverTLS loads the certificate, key and client CAs of cfg.
+func serverTLS(cfg Config) (*tls.Config, error) {
+	if cfg.Cert == "" || cfg.Key == "" {
+		return nil, errors.New("TLS needs a certificate and a key file (-tls-cert, -tls-key)")
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.Cert, cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+	conf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if cfg.ClientCA != "" {
+		pem, err := os.ReadFile(cfg.ClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("client_ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("client_ca %s: no PEM certificate", cfg.ClientCA)
+		}
+		// A certificate is asked for and, when given, must verify; a
+		// client without one may still use another authmethod.
+		conf.ClientCAs, conf.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return conf, nil
+}
+
+// removeStaleSocket removes a socket file left by an earlier run; a live
+// socket or any other file is an error.
+func removeStaleSocket(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", path, err)
+	}
+	if fi.Mode()&fs.ModeSocket == 0 {
+		return nil // net.Listen reports the clash
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return fmt.Errorf("listen %s: another process is serving this socket", path)
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("listen %s: remove stale socket: %w", path, err)
+	}
+	return nil
+}
+
+// URL returns the URL the listener was opened with.
+func (l *Listener) URL() string { return l.url }
+
+// Kind returns the listener's kind: [KindRawSocket], [KindWebSocket],
+// [KindUni] or [KindSerial].
+func (l *Listener) Kind() string { return l.kind }
+
+// Addr describes where the listener listens: its network address, or the
+// serial device's name.
+func (l *Listener) Addr() string {
+	if l.kind == KindSerial {
+		return l.serialDev
+	}
+	return l.nl.Addr().String()
+}
+
+// Serve accepts connections and attaches each session to r until the
+// listener is closed, fails, or r starts to stop (then it closes the
+// listener and returns [minirouter.ErrRouterClosed]). It returns an error
+// wrapping net.ErrClosed after Close, and the accept error when the
+// listener fails otherwise. Call it once.
+func (l *Listener) Serve(r *minirouter.Router) error {
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-r.Done():
+			l.shut()
+		case <-stop:
+		}
+	}()
+	var err error
+	switch l.kind {
+	case KindSerial:
+		err = l.serveSerial(r)
+	case KindRawSocket:
+		err = l.serveRaw(r, l.nl)
+	case KindWebSocket:
+		err = l.serveWeb(r, l.nl)
+	case KindUni:
+		err = l.serveUni(r)
+	}
+	select {
+	case <-r.Done():
+		return minirouter.ErrRouterClosed
+	default:
+	}
+	return err
+}
+
+// serveUni serves RawSocket and WebSocket on one port; it returns the first
+// half's error, having closed the other.
+func (l *Listener) serveUni(r *minirouter.Router) error {
+	raw, web := Split(l.nl, 0)
+	errc := make(chan error, 2)
+	go func() { errc <- l.serveRaw(r, raw) }()
+	go func() { errc <- l.serveWeb(r, web) }()
+	err := <-errc
+	raw.Close()
+	l.shut()
+	<-errc
+	return err
+}
+
+// started records, with set, a server Serve started, so that shut stops
+// it; it returns an error wrapping net.ErrClosed when the listener is
+// closed already.
+func (l *Listener) started(set func()) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return fmt.Errorf("listen: %w", net.ErrClosed)
+	}
+	set()
+	return nil
+}
+
+// shut stops accepting: it closes the net listener, the RawSocket listener
+// and the HTTP server, and the serial line. Sessions go on.
+func (l *Listener) shut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	if l.nl != nil {
+		l.nl.Close()
+	}
+	if l.rl != nil {
+		l.rl.Close()
+	}
+	if l.srv != nil {
+		l.srv.Close()
+	}
+	if l.serial != nil {
+		l.serial.Close()
+	}
+}
+
+// Close stops accepting and ends the sessions this listener attached (their
+// context is canceled). A Serve in progress returns. Idempotent.
+func (l *Listener) Close() error {
+	l.shut()
+	l.cancel()
+	return nil
+}
+
+// Serve accepts RawSocket connections on nl and attaches each session to r,
+// as [Listener.Serve] does, under cfg's limits. Sessions are not ended when
+// nl closes. It returns [minirouter.ErrRouterClosed] once r starts to stop
+// (having closed nl), and the accept error otherwise (for example when the
+// caller closes nl).
+func Serve(r *minirouter.Router, nl net.Listener, cfg Config) error {
+	return newListener(nl.Addr().String(), KindRawSocket, nl, cfg).Serve(r)
+}

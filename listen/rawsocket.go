@@ -1,0 +1,40 @@
+package listen
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/rawsocket"
+)
+
+// serveRaw serves RawSocket on nl until it is closed, through a
+// rawsocket.Listener (handshakes concurrent, each under the handshake
+// timeout, at most MaxPendingHandshakes at once, at most MaxConnections
+// open and MaxConnsPerSource from one address; a client beyond any gets
+// handshake error code 4), each session attached to r.
+func (l *Listener) serveRaw(r *minirouter.Router, nl net.Listener) error {
+	rl := rawsocket.NewListener(nl, rawsocket.ListenConfig{ServerConfig: l.cfg.RawSocket,
+		MaxPendingHandshakes: l.cfg.MaxPendingHandshakes, MaxConnections: l.cfg.MaxConnections,
+		MaxConnectionsPerSource: l.cfg.MaxConnsPerSource, LimitLocalSources: l.cfg.LimitLocal})
+	defer rl.Close()
+	if err := l.started(func() { l.rl = rl }); err != nil {
+		return err
+	}
+	for {
+		c, err := rl.Accept()
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		l.counters.active.Add(1)
+		// Attach holds no goroutine: an idle session then costs its state
+		// alone (see minirouter.Router.Attach).
+		r.Attach(l.ctx, c, l.ended)
+	}
+}
+
+// ended counts a session of this listener that ended with err.
+func (l *Listener) ended(err error) {
+	l.counters.active.Add(-1)
+	l.counters.sessionEnded(err)
+}
