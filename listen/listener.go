@@ -82,10 +82,11 @@ type Listener struct {
 	nl        net.Listener // nil for serial
 	cfg       Config
 	log       *slog.Logger
-	ctx       context.Context // canceled by Close: ends this listener's sessions
+	ctx       context.Context // canceled by Close: stops the serial line's reopening
 	cancel    context.CancelFunc
 
 	counters  counters
+	endedFn   func(error)       // l.ended, made once
 	wsSources netsource.Counter // WebSocket: requests in progress per client address
 
 	mu     sync.Mutex                // protects the following
@@ -172,6 +173,7 @@ func newListener(rawURL, kind string, nl net.Listener, cfg Config) *Listener {
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
+	l.endedFn = l.ended
 	return l
 }
 
@@ -321,8 +323,9 @@ func (l *Listener) shut() {
 	}
 }
 
-// Close stops accepting and ends the sessions this listener attached (their
-// context is canceled). A Serve in progress returns. Idempotent.
+// Close stops accepting; a Serve in progress returns. The sessions already
+// attached are the router's: they end with it ([minirouter.Router.Shutdown]
+// or Close), or when their client goes. Idempotent.
 func (l *Listener) Close() error {
 	l.shut()
 	l.cancel()

@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"context"
 	"fmt"
 	"net"
 
@@ -28,8 +29,10 @@ func (l *Listener) serveRaw(r *minirouter.Router, nl net.Listener) error {
 		}
 		l.counters.active.Add(1)
 		// Attach holds no goroutine: an idle session then costs its state
-		// alone (see minirouter.Router.Attach).
-		r.Attach(l.ctx, c, l.ended)
+		// alone (see minirouter.Router.Attach). Without a context that
+		// can end, nor a fresh callback: either would add to every
+		// session's memory.
+		r.Attach(context.Background(), c, l.endedFn)
 	}
 }
 

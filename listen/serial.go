@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"time"
@@ -69,7 +70,7 @@ func (l *Listener) serveSerial(r *minirouter.Router) error {
 		retry = serialRetryMin
 		l.counters.connections.Add(1)
 		l.counters.active.Add(1)
-		r.Attach(l.ctx, c, func(err error) {
+		r.Attach(context.Background(), c, func(err error) {
 			l.ended(err)
 			l.log.Info("serial session ended", "url", l.url, "err", err)
 		})

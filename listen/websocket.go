@@ -48,7 +48,7 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 		h := wstransport.Handler(l.cfg.WebSocket, func(t wamp.Transport) {
 			served = true
 			l.counters.active.Add(1)
-			l.ended(serveBlocking(l.ctx, r, t)) // the connection ends when the handler returns
+			l.ended(serveBlocking(context.Background(), r, t)) // the connection ends when the handler returns
 		})
 		h.ServeHTTP(w, req)
 		if !served {

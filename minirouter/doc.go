@@ -11,13 +11,13 @@
 // [New] takes a [Config] whose zero value is a router with one realm,
 // "realm1", open to anonymous sessions. Each connection gets one reader
 // goroutine and a peer.Conn whose writer runs only while something is
-// queued. A session idle for a moment gives its reader up: on RawSocket
-// over TCP and Unix sockets on Linux the connection is parked in one epoll
-// descriptor for the whole process and a fresh reader starts when input
-// comes (session.go: run, resume; rawsocket.Conn.Park), so an idle session
-// holds no goroutine (on other systems it keeps one fresh goroutine with a
-// small stack; sessions over TLS, WebSocket, serial links and pipes keep
-// their reader). [Router.Attach] holds no goroutine of the caller's. The reader waits for HELLO (within
+// queued. A session idle for a moment gives its reader up when its
+// transport is a [wamp.Parker] (RawSocket over TCP and Unix sockets): the
+// transport runs the session's resume on a fresh goroutine when input comes
+// (session.go: run, resume), so on Linux an idle session holds no goroutine
+// (elsewhere one with a small stack); sessions over TLS, WebSocket, serial
+// links and pipes keep their reader. [Router.Attach] holds no goroutine of
+// the caller's. The reader waits for HELLO (within
 // Config.HelloTimeout), authenticates the client (auth.go: anonymous, or
 // ticket, WAMP-CRA plain or salted, cryptosign and TLS client certificates
 // for the realm's RealmConfig.Users, within the same deadline; failures

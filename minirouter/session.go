@@ -280,13 +280,6 @@ func (r *Router) abort(conn *peer.Conn, reason *wamp.Error, msg string) error {
 	return wamp.NewError(reason.URI, msg)
 }
 
-// idleHandoff is how long a session's reader waits for more input before it
-// hands the session over to a fresh goroutine (see run). Short enough that
-// few sessions hold a big stack at once (those active in the last
-// idleHandoff), long enough that a session exchanging messages (a caller,
-// a callee) keeps its goroutine.
-const idleHandoff = 10 * time.Millisecond
-
 // errHandoff is what run returns after handing the session over to a fresh
 // goroutine; the session goes on there.
 var errHandoff = errors.New("minirouter: reader handed over")
@@ -295,25 +288,21 @@ var errHandoff = errors.New("minirouter: reader handed over")
 // why (nil after a clean GOODBYE). deadlineSet says the read deadline for
 // the first message is already set.
 //
-// On transports that can wait for input without reading (RawSocket over
-// TCP and Unix sockets), a session with no input for idleHandoff gives up
-// its goroutine: run parks the connection (on Linux: no goroutine at all
-// until input comes; see rawsocket.Conn.Park), or else starts resume on a
-// fresh goroutine, and returns errHandoff. Other sessions (RawSocket over
-// TLS, WebSocket, serial links, in-process pipes) keep their reader: they
-// cannot tell idleness without reading.
-// Joining and handling messages grow a goroutine's stack to 8 KB, and the
-// runtime shrinks a parked goroutine's stack only when it uses less than a
-// quarter of it, which a reader parked this deep never does; the fresh
-// goroutine waits on its 2 KB starting stack instead, and the big stack
-// goes back to the runtime soon (so 5,000 sessions joining at once never
-// hold 5,000 big stacks). An idle session then costs its state and 2 KB of
-// stack, for a goroutine start (about a microsecond) per burst of input
-// after a pause.
+// On a transport that is a [wamp.Parker] (RawSocket over TCP and Unix
+// sockets), a session with no input for a moment gives up its goroutine:
+// the transport runs resume on a fresh goroutine when input comes (on
+// Linux no goroutine at all waits meanwhile; see rawsocket.Conn.Park), and
+// run returns errHandoff. Other sessions (RawSocket over TLS, WebSocket,
+// serial links, in-process pipes) keep their reader: they cannot tell
+// idleness without reading. Joining and handling messages grow a
+// goroutine's stack to 8 KB, which the runtime does not shrink while the
+// reader waits this deep; the fresh goroutine starts with 2 KB, so an idle
+// session costs its state (and at most a small stack), for a goroutine
+// start (about a microsecond) per burst of input after a pause.
 func (s *session) run(deadlineSet bool) error {
 	t := s.conn.Transport()
+	pk, _ := t.(wamp.Parker)
 	idle := s.r.cfg.IdleTimeout
-	handoff := s.conn.CanWaitInput()
 	for {
 		if idle > 0 && !deadlineSet {
 			if err := t.SetReadDeadline(time.Now().Add(idle)); err != nil {
@@ -321,10 +310,7 @@ func (s *session) run(deadlineSet bool) error {
 			}
 		}
 		deadlineSet = false
-		if handoff && !s.conn.WaitInput(idleHandoff) {
-			if !s.conn.Park(s.resumeFn) {
-				go s.resumeFn()
-			}
+		if pk != nil && pk.Park(s.resumeFn) {
 			return errHandoff
 		}
 		m, err := s.conn.Recv()
@@ -341,11 +327,9 @@ func (s *session) run(deadlineSet bool) error {
 	}
 }
 
-// resume is the fresh goroutine run hands an idle session to (at once, or
-// when its parked connection wakes): it waits for the next message (under
-// the idle deadline, if any) on its small stack, then runs the session on.
+// resume runs the session on when its transport saw input after a hand-over
+// (see run), under the idle deadline already set.
 func (s *session) resume() {
-	s.conn.WaitInput(0) // whatever it reports, Recv then tells
 	if err := s.run(true); err != errHandoff {
 		s.end(err)
 	}

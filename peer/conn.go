@@ -73,8 +73,6 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }
 // other methods are safe for concurrent use.
 type Conn struct {
 	t    wamp.Transport
-	iw   InputWaiter // t, when it is one
-	pk   Parker      // t, when it is one
 	s    wamp.Serializer
 	cfg  Config
 	done chan struct{}
@@ -103,62 +101,14 @@ type Conn struct {
 // New returns a Conn over t. The Conn owns t from now on: closing the Conn
 // closes t.
 func New(t wamp.Transport, cfg Config) *Conn {
-	iw, _ := t.(InputWaiter)
-	pk, _ := t.(Parker)
-	c := &Conn{t: t, iw: iw, pk: pk, s: t.Serializer(), cfg: cfg.withDefaults(), done: make(chan struct{})}
+	c := &Conn{t: t, s: t.Serializer(), cfg: cfg.withDefaults(), done: make(chan struct{})}
 	c.writeLoopFn = c.writeLoop
 	return c
 }
 
-// Parker is a transport that can wait for its next message with no
-// goroutine. [rawsocket.Conn] is one (TCP and Unix sockets on Linux).
-type Parker interface {
-	// Park arranges for resume to run on a new goroutine when the next
-	// message starts to arrive, the read deadline passes or the transport
-	// closes, and reports whether it did. See rawsocket.Conn.Park.
-	Park(resume func()) bool
-}
-
-// Park arranges for resume to run on a new goroutine when the next message
-// starts to arrive, the read deadline passes or the connection closes, and
-// reports whether it did; it reports false on a transport that is not a
-// [Parker] or cannot park now. Only the goroutine that calls Recv may call
-// it; when it reports true, that goroutine leaves reading to resume.
-func (c *Conn) Park(resume func()) bool {
-	if c.pk == nil {
-		return false
-	}
-	return c.pk.Park(resume)
-}
-
-// InputWaiter is a transport that can wait for its next message without
-// reading it. [rawsocket.Conn] is one (on TCP and Unix sockets).
-type InputWaiter interface {
-	// WaitInput waits at most d for the next message to start arriving
-	// and reports whether it did; d == 0 waits under the read deadline
-	// alone, d < 0 does not wait (is input there now?). See
-	// rawsocket.Conn.WaitInput.
-	WaitInput(d time.Duration) bool
-}
-
-// CanWaitInput reports whether the transport is an [InputWaiter]. Safe for
-// concurrent use.
-func (c *Conn) CanWaitInput() bool { return c.iw != nil }
-
-// WaitInput waits at most d for the next message to start arriving, without
-// reading it, and reports whether it did (d == 0: under the read deadline
-// alone; d < 0: without waiting, is input there now?). On a transport that
-// is not an [InputWaiter] it returns true at once. Only the goroutine that
-// calls Recv may call it.
-func (c *Conn) WaitInput(d time.Duration) bool {
-	if c.iw == nil {
-		return true
-	}
-	return c.iw.WaitInput(d)
-}
-
 // Transport returns the underlying transport (e.g. to set a read deadline
-// before Recv). It is safe for concurrent use as documented by
+// before Recv, or to park an idle reader when it is a [wamp.Parker]). It is
+// safe for concurrent use as documented by
 // [wamp.Transport].
 func (c *Conn) Transport() wamp.Transport { return c.t }
 

@@ -12,10 +12,9 @@
 // so that the caller can answer with ABORT or ERROR as the spec says.
 //
 // A reader with many idle connections need not keep a goroutine blocked in
-// Recv for each: [Conn.WaitInput] waits a bounded time for the next message
-// without reading it, and [Conn.Park] (on a transport that is a [Parker],
-// such as rawsocket.Conn on Linux) arranges for a function to run on a new
-// goroutine when input comes, so the reader can return.
+// Recv for each: when [Conn.Transport] is a [wamp.Parker] (rawsocket.Conn
+// over TCP and Unix sockets), its Park runs a function on a new goroutine
+// once input comes, so the reader can return; peer itself adds nothing.
 //
 // # Writing
 //

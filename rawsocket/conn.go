@@ -73,6 +73,8 @@ type Conn struct {
 	park parkState // see Park
 }
 
+var _ wamp.Parker = (*Conn)(nil)
+
 // newConn wraps nc after a successful handshake.
 func newConn(nc net.Conn, s wamp.Serializer, maxRecv, maxSend int, keepAlive time.Duration) *Conn {
 	c := &Conn{
@@ -136,7 +138,7 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // name ("unix") when the address is empty.
 func (c *Conn) RemoteAddr() string { return c.remote }
 
-// SetReadDeadline sets the deadline for ReadMessage (and WaitInput).
+// SetReadDeadline sets the deadline for ReadMessage (and Park's wait).
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	c.dmu.Lock()
 	defer c.dmu.Unlock()
@@ -144,22 +146,18 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 	return c.nc.SetReadDeadline(t)
 }
 
-// WaitInput waits at most d for the next message to start arriving, without
+// waitInput waits at most d for the next message to start arriving, without
 // decoding it: it returns true as soon as octets are buffered or the socket
 // has something to read (data, the end of the stream or an error, which the
 // next ReadMessage returns), and false when d passed first. A read deadline
 // set with SetReadDeadline that comes before d ends the wait too, with true
 // (ReadMessage then reports the timeout). With d == 0 it waits under the
 // read deadline alone, and returns false when that passes; with d < 0 it
-// does not wait, and only reports whether input is there now.
-//
-// It lets a server park an idle connection's reader cheaply: a goroutine
-// that waited d in vain can hand the connection to a fresh goroutine, whose
-// small stack then waits. Only TCP and Unix sockets can be waited on
-// without reading; on other connections (TLS) WaitInput returns true at
-// once. The payload returned by the last ReadMessage is invalid afterwards.
-// Only the reader may call it.
-func (c *Conn) WaitInput(d time.Duration) bool {
+// does not wait, and only reports whether input is there now. Only TCP and
+// Unix sockets can be waited on without reading; on other connections (TLS)
+// it returns true at once. The payload returned by the last ReadMessage is
+// invalid afterwards. Only the reader may call it.
+func (c *Conn) waitInput(d time.Duration) bool {
 	if c.fr.br.raw == nil {
 		return true // TLS: no deadline to set and restore for nothing
 	}

@@ -480,9 +480,11 @@ func TestPeerOverRawSocket(t *testing.T) {
 			pc, ps := peer.New(client, peer.Config{}), peer.New(server, peer.Config{})
 			defer pc.Close(nil)
 			defer ps.Close(nil)
-			// peer passes WaitInput through (TLS cannot wait: true at once).
-			if in := ps.WaitInput(10 * time.Millisecond); !ps.CanWaitInput() || in != tr.tls {
-				t.Fatalf("peer.Conn: CanWaitInput %v, WaitInput(10ms) with nothing sent: %v", ps.CanWaitInput(), in)
+			// peer keeps the transport a wamp.Parker (TLS cannot wait
+			// for input: true at once).
+			_, parker := ps.Transport().(wamp.Parker)
+			if in := server.waitInput(10 * time.Millisecond); !parker || in != tr.tls {
+				t.Fatalf("peer.Conn: wamp.Parker %v, waitInput(10ms) with nothing sent: %v", parker, in)
 			}
 			const n = 500
 			go func() {

@@ -42,11 +42,14 @@
 // with ReadMessage (the returned slice is reused by the next call), one
 // writes with WriteMessages (all frames of a batch in one write, writev for
 // large batches), usually through package peer. A server with many idle
-// connections can let go of their readers: [Conn.WaitInput] waits a bounded
-// time for input without reading it, and [Conn.Park] (TCP and Unix sockets
-// on Linux) runs a function on a new goroutine when input comes, keeping
-// the idle connection in one epoll descriptor shared by the process, with
-// no goroutine and no buffer.
+// connections can let go of their readers: [Conn.Park], the one
+// [wamp.Parker] of the tree, waits a moment for input without reading it
+// and, when none comes, runs a function on a new goroutine once input
+// comes. On Linux it keeps the idle TCP or Unix-socket connection in one
+// epoll descriptor shared by the process, with no goroutine and no buffer;
+// elsewhere a goroutine with a small stack waits. The router's sessions
+// use it through wamp.Parker (listeners attach RawSocket connections as
+// they are).
 //
 // On TCP and Unix sockets a Conn reads and writes with the socket's raw
 // connection (syscall.RawConn): a read takes a buffer only once data is

@@ -69,8 +69,9 @@ func ExampleConn_Park() {
 		var serve func()
 		serve = func() {
 			for {
-				// Nothing there now: park (on Linux), or read on here.
-				if !s.WaitInput(-1) && s.Park(serve) {
+				// Nothing for a moment: serve goes on in a new
+				// goroutine when input comes.
+				if s.Park(serve) {
 					return
 				}
 				m, err := s.ReadMessage()

@@ -5,8 +5,16 @@ import (
 	"time"
 )
 
+// parkAfter is how long Park waits for input before it parks: short enough
+// that few connections hold their reader's big stack at once (those active
+// in the last parkAfter), long enough that a connection exchanging
+// messages (a caller, a callee) keeps its reader.
+const parkAfter = 10 * time.Millisecond
+
 // parkState is a Conn's park (see Conn.Park).
 type parkState struct {
+	noPoll bool // never park in the poller (tests: the fallback of other systems)
+
 	mu     sync.Mutex
 	resume func()      // set while parked; taken by whoever wakes the park
 	timer  *time.Timer // wakes the park at the read deadline (made on first need)
@@ -16,25 +24,53 @@ type parkState struct {
 	fd, gen    int32 // the descriptor, and the generation of the last park
 }
 
-// Park arranges for resume to run on a new goroutine as soon as the next
-// message starts to arrive, the read deadline (SetReadDeadline) passes, or
-// the connection closes, and returns at once: a server then needs no
-// goroutine at all for a connection that is idle. On Linux, TCP and Unix
-// sockets are parked in one epoll instance for the whole process, whose
-// own descriptor waits in the runtime's poller. Park reports false, having
-// done nothing, when the connection cannot be parked: input is already
-// there, or it is another kind of connection (TLS) or another system; the
-// reader then reads as usual.
+// Park implements [wamp.Parker]: it lets a server with many idle
+// connections hold no reader for them. It waits up to 10ms for the next
+// message; when that starts to arrive (or the read deadline passes first,
+// or the connection fails), Park returns false and the reader reads as
+// usual. Otherwise it arranges for resume to run on a new goroutine as
+// soon as the next message starts to arrive, the read deadline
+// (SetReadDeadline) passes, or the connection closes, and returns true: the
+// reader leaves the connection to resume, which may already be running.
 //
-// Park looks only at what is buffered, not at the socket: call it when
-// WaitInput has just reported no input (a socket with input wakes the park
-// at once). Only the reader may call it, while no ReadMessage or WaitInput
-// runs; when
-// it reports true, the reader leaves the connection to resume, which may
-// already be running. resume may be woken early (by a stale event); it must
-// read as usual. The payload returned by the last ReadMessage is invalid
-// afterwards.
+// On Linux, TCP and Unix sockets are parked in one epoll instance for the
+// whole process, whose own descriptor waits in the runtime's poller, so an
+// idle connection holds no goroutine and no buffer. On other systems a new
+// goroutine waits for input on its small starting stack, then runs resume
+// (a reader deep in a server keeps a stack of 8 KB, which the runtime does
+// not shrink while it waits). TLS connections cannot wait for input
+// without reading: Park returns false at once.
+//
+// Only the reader may call Park, while no ReadMessage runs. resume may be
+// run early (by a stale event); it must read as usual. The payload returned
+// by the last ReadMessage is invalid afterwards.
 func (c *Conn) Park(resume func()) bool {
+	if c.fr.br.raw == nil || c.waitInput(parkAfter) {
+		return false
+	}
+	if !c.park.noPoll && c.parkPoll(resume) {
+		return true
+	}
+	go c.resumeOnInput(resume)
+	return true
+}
+
+// resumeOnInput waits for input under the read deadline alone, then runs
+// resume (Park's fallback when the connection cannot be parked in the
+// poller).
+func (c *Conn) resumeOnInput(resume func()) {
+	c.waitInput(0) // whatever it reports, resume's ReadMessage tells
+	resume()
+}
+
+// parkPoll arranges for resume to run on a new goroutine as soon as the
+// next message starts to arrive, the read deadline passes, or the
+// connection closes, and returns at once. It reports false, having done
+// nothing, when the connection cannot be parked: input is already
+// buffered, or it is another system. It looks only at what is buffered,
+// not at the socket: call it when waitInput has just reported no input (a
+// socket with input wakes the park at once).
+func (c *Conn) parkPoll(resume func()) bool {
 	raw := c.fr.br.raw
 	if raw == nil || c.fr.ready() {
 		return false

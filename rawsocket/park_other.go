@@ -8,7 +8,7 @@ import (
 )
 
 // parkPoller stands for the Linux epoll poller: elsewhere connections are
-// not parked (Conn.Park reports false).
+// not parked in a poller (Conn.Park falls back to a small goroutine).
 type parkPoller struct{}
 
 func thePoller() *parkPoller { return nil }

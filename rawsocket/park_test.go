@@ -19,8 +19,8 @@ func canPark() bool { return runtime.GOOS == "linux" }
 func tryPark(t *testing.T, c *Conn, want bool) <-chan struct{} {
 	t.Helper()
 	woke := make(chan struct{}, 1)
-	if got := c.Park(func() { woke <- struct{}{} }); got != want {
-		t.Fatalf("Park = %v, want %v", got, want)
+	if got := c.parkPoll(func() { woke <- struct{}{} }); got != want {
+		t.Fatalf("parkPoll = %v, want %v", got, want)
 	}
 	return woke
 }
@@ -99,8 +99,8 @@ func TestParkClose(t *testing.T) {
 	_, server := pair(t, l, cc)
 	var runs atomic.Int32
 	woke := make(chan struct{}, 2)
-	if !server.Park(func() { runs.Add(1); woke <- struct{}{} }) {
-		t.Fatal("Park = false")
+	if !server.parkPoll(func() { runs.Add(1); woke <- struct{}{} }) {
+		t.Fatal("parkPoll = false")
 	}
 	server.Close()
 	waitWoke(t, woke, "Close")
@@ -144,8 +144,8 @@ func TestParkMany(t *testing.T) {
 			read = func() {
 				wakes.Add(1)
 				for {
-					if !server.WaitInput(-1) {
-						if parks.Add(1); server.Park(read) {
+					if !server.waitInput(-1) {
+						if parks.Add(1); server.parkPoll(read) {
 							return
 						}
 						parks.Add(-1)

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// TestWaitInput covers WaitInput on each transport: it times out with
+// TestWaitInput covers waitInput on each transport: it times out with
 // nothing read, returns as soon as a frame arrives (which ReadMessage then
 // returns whole, even when it was split across writes), reports buffered
 // frames at once, gives way to an earlier read deadline, and reports the
@@ -22,28 +22,28 @@ func TestWaitInput(t *testing.T) {
 
 			if tr.tls {
 				// TLS cannot be waited on without reading: at once, true.
-				if !server.WaitInput(time.Hour) {
-					t.Fatal("WaitInput on TLS: false, want true at once")
+				if !server.waitInput(time.Hour) {
+					t.Fatal("waitInput on TLS: false, want true at once")
 				}
 				return
 			}
 			start := time.Now()
-			if server.WaitInput(20 * time.Millisecond) {
-				t.Fatal("WaitInput with nothing sent: true")
+			if server.waitInput(20 * time.Millisecond) {
+				t.Fatal("waitInput with nothing sent: true")
 			}
 			if waited := time.Since(start); waited < 20*time.Millisecond {
-				t.Fatalf("WaitInput returned after %v, before its 20ms", waited)
+				t.Fatalf("waitInput returned after %v, before its 20ms", waited)
 			}
 
-			// A frame split in two writes: WaitInput returns at the first
+			// A frame split in two writes: waitInput returns at the first
 			// octets, ReadMessage waits for the rest.
 			nc := client.NetConn()
 			f := frame(frameMessage, []byte("split"))
 			if _, err := nc.Write(f[:2]); err != nil {
 				t.Fatal(err)
 			}
-			if !server.WaitInput(5 * time.Second) {
-				t.Fatal("WaitInput after 2 octets: false")
+			if !server.waitInput(5 * time.Second) {
+				t.Fatal("waitInput after 2 octets: false")
 			}
 			go func() { time.Sleep(10 * time.Millisecond); nc.Write(f[2:]) }()
 			if got, err := server.ReadMessage(); err != nil || string(got) != "split" {
@@ -55,37 +55,37 @@ func TestWaitInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, want := range []string{"one", "two"} {
-				if !server.WaitInput(5 * time.Second) {
-					t.Fatalf("WaitInput before %q: false", want)
+				if !server.waitInput(5 * time.Second) {
+					t.Fatalf("waitInput before %q: false", want)
 				}
 				if got, err := server.ReadMessage(); err != nil || string(got) != want {
 					t.Fatalf("ReadMessage = %q, %v; want %q", got, err, want)
 				}
 			}
 
-			// A read deadline before d: WaitInput gives way, ReadMessage
-			// reports the timeout; clearing it, WaitInput waits again.
+			// A read deadline before d: waitInput gives way, ReadMessage
+			// reports the timeout; clearing it, waitInput waits again.
 			server.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
-			if !server.WaitInput(time.Hour) {
-				t.Fatal("WaitInput with an earlier read deadline: false")
+			if !server.waitInput(time.Hour) {
+				t.Fatal("waitInput with an earlier read deadline: false")
 			}
 			if _, err := server.ReadMessage(); !errors.Is(err, os.ErrDeadlineExceeded) {
 				t.Fatalf("ReadMessage after the deadline: %v", err)
 			}
 			server.SetReadDeadline(time.Time{})
-			if server.WaitInput(10 * time.Millisecond) {
-				t.Fatal("WaitInput after clearing the deadline: true with nothing sent")
+			if server.waitInput(10 * time.Millisecond) {
+				t.Fatal("waitInput after clearing the deadline: true with nothing sent")
 			}
 			// The temporary deadline is gone: a read waits past it.
 			go func() { time.Sleep(30 * time.Millisecond); client.WriteMessages([][]byte{[]byte("late")}) }()
 			if got, err := server.ReadMessage(); err != nil || string(got) != "late" {
-				t.Fatalf("ReadMessage after WaitInput = %q, %v; want late", got, err)
+				t.Fatalf("ReadMessage after waitInput = %q, %v; want late", got, err)
 			}
 
 			// The end of the stream is input; ReadMessage returns it.
 			client.Close()
-			if !server.WaitInput(5 * time.Second) {
-				t.Fatal("WaitInput after the client closed: false")
+			if !server.waitInput(5 * time.Second) {
+				t.Fatal("waitInput after the client closed: false")
 			}
 			if _, err := server.ReadMessage(); !errors.Is(err, io.EOF) {
 				t.Fatalf("ReadMessage after the client closed: %v, want io.EOF", err)
@@ -94,21 +94,21 @@ func TestWaitInput(t *testing.T) {
 	}
 }
 
-// TestWaitInputUnbounded checks that WaitInput(0) waits under the read
+// TestWaitInputUnbounded checks that waitInput(0) waits under the read
 // deadline alone, and that a large frame read after it arrives whole.
 func TestWaitInputUnbounded(t *testing.T) {
 	l, cc := listen(t, transports[0], ListenConfig{}, ClientConfig{})
 	client, server := pair(t, l, cc)
 	big := bigPayload(100 << 10)
 	go func() { time.Sleep(20 * time.Millisecond); client.WriteMessages([][]byte{big}) }()
-	if !server.WaitInput(0) {
-		t.Fatal("WaitInput(0): false")
+	if !server.waitInput(0) {
+		t.Fatal("waitInput(0): false")
 	}
 	if got, err := server.ReadMessage(); err != nil || !bytes.Equal(got, big) {
 		t.Fatalf("ReadMessage: %d octets, %v", len(got), err)
 	}
 	server.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
-	if server.WaitInput(0) {
-		t.Fatal("WaitInput(0) past the read deadline: true")
+	if server.waitInput(0) {
+		t.Fatal("waitInput(0) past the read deadline: true")
 	}
 }

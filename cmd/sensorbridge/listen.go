@@ -55,8 +55,8 @@ func openListener(spec listenSpec, lim limitsSpec, log *slog.Logger) (*listen.Li
 
 // serveListener serves l for r until it is closed; it reports a serving
 // error (not the one caused by stop or the router's shutdown) on errc. It
-// returns a function that closes l, ending its sessions, and waits for
-// Serve to return.
+// returns a function that closes l and waits for Serve to return (the
+// sessions end with the router).
 func serveListener(l *listen.Listener, r *minirouter.Router, errc chan<- error) (stop func()) {
 	done := make(chan struct{})
 	go func() {
