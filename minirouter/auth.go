@@ -209,15 +209,11 @@ func (r *Router) challenge(conn *peer.Conn, u *User, method string, extra wamp.D
 		if _, aborted := m.(*wamp.Abort); aborted {
 			return authInfo{}, errors.New("minirouter: client aborted the authentication")
 		}
-		r.stats.protocolViolations.Add(1)
 		return authInfo{}, wamp.NewError(wamp.ErrProtocolViolation.URI, m.Type().String()+" received instead of AUTHENTICATE")
 	}
 	if !ok(a) {
-		if r.authFailLog.allow(time.Now(), dropLogInterval) { // a flood of failures logs a line a second
-			r.log.Info("authentication failed", "remote", conn.RemoteAddr(), "authid", u.AuthID, "method", method,
-				"total_failed", r.stats.authFailures.Load()+1)
-		}
-		return authInfo{}, wamp.NewError(wamp.ErrAuthenticationFailed.URI, "authentication failed")
+		return authInfo{}, &authError{abort: wamp.NewError(wamp.ErrAuthenticationFailed.URI, "authentication failed"),
+			authid: u.AuthID, method: method}
 	}
 	return authInfo{authid: u.AuthID, authrole: u.AuthRole, authmethod: method, authprovider: "static"}, nil
 }

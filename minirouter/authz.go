@@ -2,9 +2,9 @@ package minirouter
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -215,8 +215,8 @@ func (rl *realm) authorize(s *session, action string, uri wamp.URI, match wamp.M
 		return true
 	}
 	n := rl.r.stats.authorizationDenials.Add(1)
-	if rl.denyLog.allow(time.Now(), dropLogInterval) {
-		rl.r.log.Warn("not authorized", "realm", rl.name, "session", s.id, "authid", s.auth.authid,
+	if line := "not authorized"; rl.allowLog(line) {
+		rl.logLater(slog.LevelWarn, line, "realm", rl.name, "session", s.id, "authid", s.auth.authid,
 			"authrole", s.auth.authrole, "action", action, "uri", uri, "match", match, "total_denied", n)
 	}
 	return false

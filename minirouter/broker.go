@@ -3,6 +3,7 @@ package minirouter
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"time"
@@ -10,10 +11,6 @@ import (
 	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
 )
-
-// dropLogInterval is the shortest interval between two log lines about
-// dropped EVENTs in one realm.
-const dropLogInterval = time.Second
 
 // subscription is one (topic, match) pair and its subscribers; all sessions
 // subscribing to the same pair share its ID (WAMP spec).
@@ -181,8 +178,8 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 		}
 		// The publisher asked for no answer: counted and logged instead.
 		total := rl.r.stats.publishesRefused.Add(1)
-		if rl.refuseLog.allow(time.Now(), dropLogInterval) {
-			rl.r.log.Warn("unacknowledged PUBLISH refused", "realm", rl.name, "session", s.id,
+		if line := "unacknowledged PUBLISH refused"; rl.allowLog(line) {
+			rl.logLater(slog.LevelWarn, line, "realm", rl.name, "session", s.id,
 				"topic", string(m.Topic), "error", string(uri), "reason", msg, "total_refused", total)
 		}
 	}
@@ -290,7 +287,9 @@ func (rl *realm) deliver(from *session, sub *subscription, ev *wamp.Event, f *pu
 		if b == nil {
 			var err error
 			if b, err = ser.AppendMessage(nil, ev); err != nil {
-				rl.r.log.Warn("EVENT not encodable", "topic", sub.topic, "serializer", ser.Name(), "err", err)
+				if line := "EVENT not encodable"; rl.allowLog(line) {
+					rl.logLater(slog.LevelWarn, line, "topic", sub.topic, "serializer", ser.Name(), "err", err)
+				}
 				continue
 			}
 			if id < len(cache) {
@@ -317,8 +316,8 @@ func (rl *realm) eventFailed(s *session, err error) {
 	}
 	n := s.dropped.Add(1)
 	total := rl.r.stats.eventsDropped.Add(1)
-	if rl.dropLog.allow(time.Now(), dropLogInterval) {
-		rl.r.log.Warn("EVENTs dropped", "realm", rl.name, "session", s.id, "remote", s.conn.RemoteAddr(),
+	if line := "EVENTs dropped"; rl.allowLog(line) {
+		rl.logLater(slog.LevelWarn, line, "realm", rl.name, "session", s.id, "remote", s.conn.RemoteAddr(),
 			"session_dropped", n, "total_dropped", total, "reason", err)
 	}
 }

@@ -1,7 +1,7 @@
 package minirouter
 
 import (
-	"time"
+	"log/slog"
 
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -100,8 +100,8 @@ func (t *dedupTable) evictOldest() {
 // rl.mu must be held.
 func (rl *realm) duplicatePublication(s *session, m *wamp.Publish, stream, seq wamp.ID) {
 	total := rl.r.stats.deduplicated.Add(1)
-	if rl.dupLog.allow(time.Now(), dropLogInterval) {
-		rl.r.log.Info("repeated publication acknowledged, not delivered again", "realm", rl.name,
+	if line := "repeated publication acknowledged, not delivered again"; rl.allowLog(line) {
+		rl.logLater(slog.LevelInfo, line, "realm", rl.name,
 			"session", s.id, "authid", s.auth.authid, "topic", m.Topic, "stream", stream, "seq", seq,
 			"total_deduplicated", total)
 	}

@@ -79,6 +79,19 @@
 // (subscription, serializer) and the same bytes are queued to every
 // subscriber.
 //
+// # How a session ends
+//
+// Every end has one typed reason (close.go): goodbye, refused (with its
+// kinds: authentication failed, throttled, a limit), protocol violation,
+// timeout, slow consumer, transport error or killed. The first reason
+// decided wins (session.decide), and Router.closed derives the counters
+// of [Stats] and the one log line of the end from it, before the client
+// can see the end. A session ended from outside its reader (a slow
+// consumer, a kill whose GOODBYE cannot be queued) is closed by
+// session.close; its reader then removes it. Lines a flood would repeat
+// (drops, denials, violations, failed authentications) go through one
+// throttled logger: at most one a second per kind and realm.
+//
 // # Concurrency and lock order
 //
 // Router state is guarded by mutexes, not owned by goroutines. There are
@@ -89,7 +102,9 @@
 //     session of the realm, its subscriptions, registrations and pending
 //     calls (the session fields marked "guarded by realm.mu").
 //
-// A goroutine holding realm.mu never takes Router.mu. The session's
+// A goroutine holding realm.mu never takes Router.mu, writes a log line
+// or closes a connection: those go to the router's offload goroutine,
+// which runs only while such work is queued. The session's
 // reader goroutine takes realm.mu for the time it takes to route one
 // message; call-timeout timers take it too. Messages are queued with the
 // lock held, which is fine because queueing never blocks (no lock is held

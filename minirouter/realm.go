@@ -14,16 +14,13 @@ import (
 type realm struct {
 	r              *Router
 	name           wamp.URI
-	disconnectSlow bool      // SlowConsumer == "disconnect"
-	dropLog        rateLimit // limits the drop log lines
+	disconnectSlow bool // SlowConsumer == "disconnect"
 	auth           *realmAuth
 	authz          *authorizer // nil: everything allowed
 	maxSessions    int         // RealmConfig.MaxSessions (0: the router's)
 	publishRate    float64     // RealmConfig.PublishRate
 	publishBurst   int         // RealmConfig.PublishBurst
 	sessions       int         // sessions joined now; guarded by the router's mu
-	denyLog        rateLimit   // limits the log lines about denials
-	refuseLog      rateLimit   // limits the log lines about refused unacknowledged PUBLISHes
 
 	mu      sync.Mutex                 // protects the following (and the routing fields of its sessions)
 	subs    *table[*subscription]      // broker: subscriptions by (topic, match)
@@ -33,13 +30,11 @@ type realm struct {
 	watch   map[chan struct{}]struct{} // 1-slot channels kicked when registrations change (the uplink)
 	members map[wamp.ID]*session       // joined sessions, for the session meta API
 	dedup   dedupTable                 // broker: last seq of numbered publication streams
-	dupLog  rateLimit                  // limits the duplicate log lines
 
 	retained         map[wamp.URI]*retainedEvent // broker: retained events by topic
 	retainedBytes    int                         // their sizes' sum
 	maxRetained      int                         // RealmConfig.MaxRetained
 	maxRetainedBytes int                         // RealmConfig.MaxRetainedBytes
-	retainLog        rateLimit                   // limits the log lines about refused retention
 }
 
 func newRealm(r *Router, rc RealmConfig) (*realm, error) {

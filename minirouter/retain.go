@@ -1,9 +1,9 @@
 package minirouter
 
 import (
+	"log/slog"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -47,8 +47,8 @@ func (rl *realm) retain(s *session, topic wamp.URI, pub wamp.ID, p wamp.Payload,
 	}
 	if bytes > rl.maxRetainedBytes || count > rl.maxRetained {
 		n := rl.r.stats.retainRefused.Add(1)
-		if rl.retainLog.allow(time.Now(), dropLogInterval) {
-			rl.r.log.Warn("event not retained: the realm's retention budget is full", "realm", rl.name,
+		if line := "event not retained: the realm's retention budget is full"; rl.allowLog(line) {
+			rl.logLater(slog.LevelWarn, line, "realm", rl.name,
 				"topic", topic, "size", size, "retained_topics", len(rl.retained), "retained_bytes", rl.retainedBytes,
 				"total_refused", n)
 		}

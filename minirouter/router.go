@@ -147,9 +147,8 @@ type Router struct {
 	wg     sync.WaitGroup // one per serving goroutine (tracked under mu)
 
 	authThrottle *authThrottle
-	throttleLog  rateLimit // limits the log lines about throttled HELLOs
-	authFailLog  rateLimit // ... about failed authentications
-	violationLog rateLimit // ... about protocol violations
+	logs         throttledLog // limits the lines a flood repeats
+	offload      offload      // log lines and closes found under realm.mu
 
 	mu       sync.Mutex              // protects the following
 	conns    map[*peer.Conn]*session // every connection served; nil until its session joins

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +36,8 @@ type session struct {
 	ended    func(error)   // called at the end (see Router.Attach); nil: none
 	dropped  atomic.Uint64 // EVENTs dropped because the queue was full
 	leaving  atomic.Bool   // the router sent GOODBYE and waits for the answer
+	why      atomic.Uint32 // the closeReason, once recorded (see close, end)
+	closing  atomic.Bool   // close has queued the connection's close
 
 	// Guarded by realm.mu. The maps are made on first use (an idle
 	// session's memory is mostly its state): add to them with putSub,
@@ -65,14 +69,13 @@ func (r *Router) serve(ctx context.Context, conn *peer.Conn, ended func(error)) 
 	var stop func() bool
 	if ctx.Done() != nil { // a context that can be cancelled
 		stop = context.AfterFunc(ctx, func() {
-			conn.Close(fmt.Errorf("minirouter: session context: %w", context.Cause(ctx)))
+			conn.Close(fmt.Errorf("%w: %w", errSessionContext, context.Cause(ctx)))
 		})
 	}
-	s, err := r.join(conn)
-	if err != nil {
-		conn.Close(err)
-		r.log.Debug("connection refused", "remote", conn.RemoteAddr(), "err", err)
-		r.release(conn, stop, ended, err)
+	s, e := r.join(conn) // counted and logged when it failed
+	if s == nil {
+		conn.Close(e.err)
+		r.release(conn, stop, ended, e.err)
 		return
 	}
 	s.stopCtx, s.ended = stop, ended
@@ -83,20 +86,17 @@ func (r *Router) serve(ctx context.Context, conn *peer.Conn, ended func(error)) 
 	}
 }
 
-// end removes the session, which ended for err (nil: a clean GOODBYE), from
-// its realm and the router, and closes its connection.
+// end removes the session, whose reader stopped for err (nil: a clean
+// GOODBYE), from its realm and the router, and closes its connection. Its
+// end was counted and logged when the reason was decided (see decide), or
+// is now, for err's reason.
 func (s *session) end(err error) {
 	r := s.r
+	s.decide(reasonOf(err), err)
 	s.realm.detach(s)
 	s.realm.left(s)
 	r.leave(s)
 	s.conn.Close(err)
-	if err != nil {
-		r.log.Info("session ended", "session", s.id, "realm", s.realm.name, "remote", s.conn.RemoteAddr(),
-			"dropped", s.dropped.Load(), "reason", err)
-	} else {
-		r.log.Debug("session closed", "session", s.id, "realm", s.realm.name, "dropped", s.dropped.Load())
-	}
 	r.release(s.conn, s.stopCtx, s.ended, err)
 }
 
@@ -114,70 +114,83 @@ func (r *Router) release(conn *peer.Conn, stop func() bool, ended func(error), e
 	r.wg.Done()
 }
 
+// refuse ends a connection that will not join, for why: it counts and
+// logs the end, then answers ABORT (reason, carrying msg) and returns the
+// ending. tried, when not nil, is the failed authentication.
+func (r *Router) refuse(conn *peer.Conn, why closeReason, reason *wamp.Error, msg string, tried *authError) (*session, ending) {
+	e := ending{why: why, err: wamp.NewError(reason.URI, msg), conn: conn, tried: tried}
+	r.closed(e)
+	r.sendAbort(conn, reason.URI, msg)
+	return nil, e
+}
+
 // join waits for HELLO (within HelloTimeout), checks it, authenticates the
-// client and answers WELCOME. On failure it has sent ABORT when the
-// protocol calls for one, and returns the reason.
-func (r *Router) join(conn *peer.Conn) (*session, error) {
+// client and answers WELCOME, returning the session. On failure it has
+// sent ABORT when the protocol calls for one, and returns how the
+// connection ends.
+func (r *Router) join(conn *peer.Conn) (*session, ending) {
+	failed := func(why closeReason, err error) (*session, ending) {
+		if why == reasonNone { // the transport failed while waiting for HELLO, whoever closed it
+			why = reasonTransportError
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				why = reasonTimeout
+			}
+		}
+		e := ending{why: why, err: err, conn: conn}
+		r.closed(e)
+		return nil, e
+	}
 	t := conn.Transport()
 	if err := t.SetReadDeadline(time.Now().Add(r.cfg.HelloTimeout)); err != nil {
-		return nil, fmt.Errorf("minirouter: set HELLO deadline: %w", err)
+		return failed(reasonNone, fmt.Errorf("minirouter: set HELLO deadline: %w", err))
 	}
 	m, err := conn.Recv()
 	if err != nil {
-		r.stats.handshakeFailures.Add(1)
 		if errors.Is(err, wamp.ErrProtocolViolation) && conn.Err() == nil {
-			r.stats.protocolViolations.Add(1)
-			return nil, r.abort(conn, wamp.ErrProtocolViolation, "undecodable message instead of HELLO: "+err.Error())
+			return r.refuse(conn, reasonProtocolViolation, wamp.ErrProtocolViolation, "undecodable message instead of HELLO: "+err.Error(), nil)
 		}
-		return nil, fmt.Errorf("minirouter: waiting for HELLO: %w", err)
+		return failed(reasonNone, fmt.Errorf("minirouter: waiting for HELLO: %w", err))
 	}
 	r.stats.messagesIn.Add(1)
 	hello, ok := m.(*wamp.Hello)
 	if !ok {
-		r.stats.handshakeFailures.Add(1)
-		r.stats.protocolViolations.Add(1)
-		return nil, r.abort(conn, wamp.ErrProtocolViolation, m.Type().String()+" received instead of HELLO")
+		return r.refuse(conn, reasonProtocolViolation, wamp.ErrProtocolViolation, m.Type().String()+" received instead of HELLO", nil)
 	}
 	if !wamp.ValidURI(hello.Realm, false, false) {
-		r.stats.handshakeFailures.Add(1)
-		return nil, r.abort(conn, wamp.ErrInvalidURI, "invalid realm URI")
+		return r.refuse(conn, reasonRefused, wamp.ErrInvalidURI, "invalid realm URI", nil)
 	}
 	rl := r.realms[hello.Realm]
 	if rl == nil {
-		r.stats.handshakeFailures.Add(1)
-		return nil, r.abort(conn, wamp.ErrNoSuchRealm, "no realm "+string(hello.Realm))
+		return r.refuse(conn, reasonRefused, wamp.ErrNoSuchRealm, "no realm "+string(hello.Realm), nil)
 	}
 	roles, _ := hello.Details["roles"].(wamp.Dict)
 	if !hasClientRole(roles) {
-		r.stats.handshakeFailures.Add(1)
-		r.stats.protocolViolations.Add(1)
-		return nil, r.abort(conn, wamp.ErrProtocolViolation, "HELLO announces no client role")
+		return r.refuse(conn, reasonProtocolViolation, wamp.ErrProtocolViolation, "HELLO announces no client role", nil)
 	}
 	src, local := source(conn.RemoteAddr())
 	throttled := r.cfg.LimitLocal || !local
 	if throttled && len(rl.auth.byID) > 0 && !r.authThrottle.allowed(src, time.Now()) {
-		r.stats.handshakeFailures.Add(1)
-		n := r.stats.authThrottled.Add(1)
-		if r.throttleLog.allow(time.Now(), dropLogInterval) {
-			r.log.Warn("authentication refused: too many failures from this source", "remote", conn.RemoteAddr(),
-				"total_refused", n)
-		}
-		return nil, r.abort(conn, wamp.ErrAuthenticationFailed, "too many failed authentications from this address; try again later")
+		return r.refuse(conn, reasonAuthThrottled, wamp.ErrAuthenticationFailed, "too many failed authentications from this address; try again later", nil)
 	}
 	auth, err := r.authenticate(conn, rl, hello)
 	if err != nil {
-		r.stats.handshakeFailures.Add(1)
 		var we *wamp.Error
 		if !errors.As(err, &we) {
-			we = wamp.ErrAuthenticationFailed
+			we = wamp.ErrAuthenticationFailed // the exchange failed: as a failed authentication
 		}
-		if errors.Is(we, wamp.ErrAuthenticationFailed) {
-			r.stats.authFailures.Add(1)
+		why := reasonRefused
+		switch {
+		case errors.Is(we, wamp.ErrAuthenticationFailed):
+			why = reasonAuthFailed
 			if throttled {
 				r.authThrottle.failed(src, time.Now())
 			}
+		case errors.Is(we, wamp.ErrProtocolViolation):
+			why = reasonProtocolViolation
 		}
-		return nil, r.abort(conn, we, err.Error())
+		var tried *authError
+		errors.As(err, &tried) // the log line names who tried how
+		return r.refuse(conn, why, we, err.Error(), tried)
 	}
 	s := &session{
 		r:              r,
@@ -188,8 +201,8 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 		calleeProgress: wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults),
 		pace:           newPacer(rl.publishRate, rl.publishBurst),
 	}
-	if err := r.admit(s); err != nil {
-		return nil, r.abort(conn, err, err.Error())
+	if why, err := r.admit(s); err != nil {
+		return r.refuse(conn, why, err, err.Error(), nil)
 	}
 	// From now on the read deadline is the idle limit, or none.
 	var deadline time.Time
@@ -199,32 +212,31 @@ func (r *Router) join(conn *peer.Conn) (*session, error) {
 	if err := t.SetReadDeadline(deadline); err != nil {
 		r.leave(s)
 		if cerr := conn.Err(); cerr != nil {
-			return nil, cerr // closed meanwhile (ctx, Shutdown): report why
+			return failed(reasonKilled, cerr) // closed meanwhile (ctx, Shutdown): report why
 		}
-		return nil, fmt.Errorf("minirouter: set read deadline: %w", err)
+		return failed(reasonTransportError, fmt.Errorf("minirouter: set read deadline: %w", err))
 	}
-	return s, nil
+	return s, ending{}
 }
 
-// admit gives s a session ID, makes it visible to Shutdown and Sessions,
-// and queues its WELCOME (under r.mu, so that a GOODBYE from Shutdown is
-// always queued after it). It returns an *wamp.Error when the router is
-// stopping or full.
-func (r *Router) admit(s *session) *wamp.Error {
+// admit gives s a session ID and queues its WELCOME, then makes it
+// visible to Shutdown and Sessions and counts it, all under r.mu: a
+// GOODBYE from Shutdown is always queued after the WELCOME, and Stats,
+// which takes r.mu too, counts the session as soon as its client can have
+// the WELCOME. It returns why and an *wamp.Error when the router is
+// stopping, full, or the WELCOME cannot be queued.
+func (r *Router) admit(s *session) (closeReason, *wamp.Error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopping {
-		return wamp.CloseSystemShutdown
+		return reasonKilled, wamp.CloseSystemShutdown
 	}
 	if len(r.ids) >= r.cfg.MaxSessions {
-		r.stats.limitRefusals.Add(1)
-		return wamp.NewError(wamp.ErrUnavailable.URI, "too many sessions")
+		return reasonLimited, wamp.NewError(wamp.ErrUnavailable.URI, "too many sessions")
 	}
 	if max := s.realm.maxSessions; max > 0 && s.realm.sessions >= max {
-		r.stats.limitRefusals.Add(1)
-		return wamp.NewError(wamp.ErrUnavailable.URI, fmt.Sprintf("limit: %d sessions in realm %s", max, s.realm.name))
+		return reasonLimited, wamp.NewError(wamp.ErrUnavailable.URI, fmt.Sprintf("limit: %d sessions in realm %s", max, s.realm.name))
 	}
-	s.realm.sessions++
 	for s.id == 0 || r.ids[s.id] != nil {
 		s.id = wamp.NewGlobalID()
 	}
@@ -236,24 +248,16 @@ func (r *Router) admit(s *session) *wamp.Error {
 		"authprovider": s.auth.authprovider,
 		"roles":        routerRoles(),
 	}}
-	// Visible (and counted) before WELCOME is queued: the writer may deliver
-	// it at once, and a client that has its WELCOME must find itself in
-	// Stats and Sessions.
+	if err := s.conn.Send(welcome); err != nil {
+		return reasonKilled, wamp.NewError(wamp.ErrNetworkFailure.URI, err.Error()) // closed meanwhile
+	}
+	s.realm.sessions++
 	r.ids[s.id] = s
 	r.conns[s.conn] = s
 	r.stats.sessions.Add(1)
 	r.stats.sessionsTotal.Add(1)
 	r.stats.messagesOut.Add(1)
-	if err := s.conn.Send(welcome); err != nil {
-		delete(r.ids, s.id)
-		delete(r.conns, s.conn)
-		s.realm.sessions--
-		r.stats.sessions.Add(-1)
-		r.stats.sessionsTotal.Add(^uint64(0))
-		r.stats.messagesOut.Add(^uint64(0))
-		return wamp.NewError(wamp.ErrNetworkFailure.URI, err.Error())
-	}
-	return nil
+	return reasonNone, nil
 }
 
 // leave removes an ended session from the router's indexes.
@@ -267,17 +271,15 @@ func (r *Router) leave(s *session) {
 	r.mu.Unlock()
 }
 
-// abort sends ABORT with reason and a message, waits briefly for it to be
-// written and returns reason carrying msg, as the session's end reason.
-// The caller closes the connection.
-func (r *Router) abort(conn *peer.Conn, reason *wamp.Error, msg string) error {
-	if err := conn.Send(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason.URI}); err == nil {
+// sendAbort sends ABORT with reason and a message and waits briefly for it
+// to be written. The caller closes the connection.
+func (r *Router) sendAbort(conn *peer.Conn, reason wamp.URI, msg string) {
+	if err := conn.Send(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}); err == nil {
 		r.stats.messagesOut.Add(1)
 		ctx, cancel := context.WithTimeout(context.Background(), closeFlushTimeout)
 		conn.Flush(ctx)
 		cancel()
 	}
-	return wamp.NewError(reason.URI, msg)
 }
 
 // errHandoff is what run returns after handing the session over to a fresh
@@ -420,16 +422,14 @@ func (s *session) badRequest(m wamp.Message) error {
 	return s.violation(m.Type().String() + " with a request ID out of [1, 2^53]")
 }
 
-// violation aborts the session with wamp.error.protocol_violation and
+// violation ends the session with ABORT wamp.error.protocol_violation and
 // returns the end reason.
 func (s *session) violation(msg string) error {
-	s.r.stats.protocolViolations.Add(1)
-	if s.r.violationLog.allow(time.Now(), dropLogInterval) { // a flood logs a line a second
-		s.r.log.Info("protocol violation", "session", s.id, "remote", s.conn.RemoteAddr(), "msg", msg,
-			"total_violations", s.r.stats.protocolViolations.Load())
-	}
+	err := wamp.NewError(wamp.ErrProtocolViolation.URI, msg)
+	s.decide(reasonProtocolViolation, err)
 	s.realm.detach(s)
-	return s.r.abort(s.conn, wamp.ErrProtocolViolation, msg)
+	s.r.sendAbort(s.conn, err.URI, msg)
+	return err
 }
 
 // shutdown starts the router-side close: the session leaves the routing
@@ -451,6 +451,7 @@ func (s *session) kill(reason wamp.URI, message string) bool {
 	if !s.leaving.CompareAndSwap(false, true) {
 		return false
 	}
+	s.decide(reasonKilled, nil)
 	s.realm.detachLocked(s)
 	s.sayGoodbye(reason, message)
 	return true
@@ -466,14 +467,14 @@ func (s *session) sayGoodbye(reason wamp.URI, message string) {
 	if err := s.conn.Send(&wamp.Goodbye{Details: d, Reason: reason}); err == nil {
 		s.r.stats.messagesOut.Add(1)
 	} else {
-		s.conn.Close(ErrRouterClosed)
+		s.close(reasonKilled, ErrRouterClosed)
 	}
 }
 
 // reply queues m, an answer to one of s's own requests (or a RESULT or
 // ERROR of its call). An answer is never silently lost: when the queue is
-// full, the session is ended with a logged reason. It reports whether m
-// was queued.
+// full, the session is ended as a slow consumer. It reports whether m was
+// queued. It may be called with realm.mu held.
 func (s *session) reply(m wamp.Message) bool {
 	err := s.conn.Send(m)
 	if err == nil {
@@ -485,17 +486,17 @@ func (s *session) reply(m wamp.Message) bool {
 		s.slow(m.Type().String() + " not deliverable: outbound queue full")
 	case errors.Is(err, peer.ErrClosed):
 	default:
-		s.r.log.Warn("message not sent", "session", s.id, "type", m.Type().String(), "err", err)
+		if line := "message not sent"; s.realm.allowLog(line) {
+			s.realm.logLater(slog.LevelWarn, line, "session", s.id, "type", m.Type().String(), "err", err)
+		}
 	}
 	return false
 }
 
-// slow ends a session whose outbound queue is full.
+// slow ends a session whose outbound queue is full. It may be called with
+// realm.mu held.
 func (s *session) slow(why string) {
-	s.r.stats.slowDisconnects.Add(1)
-	s.r.log.Warn("slow consumer disconnected", "session", s.id, "realm", s.realm.name,
-		"remote", s.conn.RemoteAddr(), "reason", why)
-	s.conn.Close(fmt.Errorf("minirouter: slow consumer: %s", why))
+	s.close(reasonSlowConsumer, fmt.Errorf("minirouter: slow consumer: %s", why))
 }
 
 // info describes the session for Router.Sessions.

@@ -1,9 +1,6 @@
 package minirouter
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "sync/atomic"
 
 // Stats is a snapshot of a router's counters, as returned by [Router.Stats].
 // Every counter is cumulative since [New] except Sessions. It is plain data,
@@ -103,20 +100,7 @@ func (c *counters) snapshot() Stats {
 
 // Stats returns a snapshot of the router's counters. Safe for concurrent use.
 func (r *Router) Stats() Stats {
+	r.mu.Lock() // admit counts a session under it, with its WELCOME queued
+	defer r.mu.Unlock()
 	return r.stats.snapshot()
-}
-
-// rateLimit lets an event through at most once per interval (used to log
-// drops without a log line per message). Safe for concurrent use.
-type rateLimit struct {
-	last atomic.Int64 // UnixNano of the last allowed event
-}
-
-func (l *rateLimit) allow(now time.Time, interval time.Duration) bool {
-	last := l.last.Load()
-	n := now.UnixNano()
-	if n-last < int64(interval) {
-		return false
-	}
-	return l.last.CompareAndSwap(last, n)
 }
