@@ -38,19 +38,19 @@ type reasonInfo struct {
 	handshake bool       // before a session joined, counts in Stats.HandshakeFailures
 }
 
-const debug, info, warn = slog.LevelDebug, slog.LevelInfo, slog.LevelWarn
+const lvDebug, lvInfo, lvWarn = slog.LevelDebug, slog.LevelInfo, slog.LevelWarn
 
 var reasons = [...]reasonInfo{
-	reasonGoodbye:           {name: "goodbye", level: debug, joinLevel: debug},
-	reasonRefused:           {name: "refused", level: debug, joinLevel: debug, handshake: true},
-	reasonAuthFailed:        {name: "authentication failed", level: info, joinLevel: info, throttled: true, handshake: true},
-	reasonAuthThrottled:     {name: "authentication refused: too many failures from this source", level: warn, joinLevel: warn, throttled: true, handshake: true},
-	reasonLimited:           {name: "limit reached", level: debug, joinLevel: debug},
-	reasonProtocolViolation: {name: "protocol violation", level: info, joinLevel: debug, throttled: true, handshake: true},
-	reasonTimeout:           {name: "timeout", level: info, joinLevel: debug, handshake: true},
-	reasonSlowConsumer:      {name: "slow consumer", level: warn, joinLevel: debug},
-	reasonTransportError:    {name: "transport error", level: info, joinLevel: debug, handshake: true},
-	reasonKilled:            {name: "killed", level: info, joinLevel: debug},
+	reasonGoodbye:           {name: "goodbye", level: lvDebug, joinLevel: lvDebug},
+	reasonRefused:           {name: "refused", level: lvDebug, joinLevel: lvDebug, handshake: true},
+	reasonAuthFailed:        {name: "authentication failed", level: lvInfo, joinLevel: lvInfo, throttled: true, handshake: true},
+	reasonAuthThrottled:     {name: "authentication refused: too many failures from this source", level: lvWarn, joinLevel: lvWarn, throttled: true, handshake: true},
+	reasonLimited:           {name: "limit reached", level: lvDebug, joinLevel: lvDebug},
+	reasonProtocolViolation: {name: "protocol violation", level: lvInfo, joinLevel: lvDebug, throttled: true, handshake: true},
+	reasonTimeout:           {name: "timeout", level: lvInfo, joinLevel: lvDebug, handshake: true},
+	reasonSlowConsumer:      {name: "slow consumer", level: lvWarn, joinLevel: lvDebug},
+	reasonTransportError:    {name: "transport error", level: lvInfo, joinLevel: lvDebug, handshake: true},
+	reasonKilled:            {name: "killed", level: lvInfo, joinLevel: lvDebug},
 }
 
 // errSessionContext marks the close reason of a connection whose context
