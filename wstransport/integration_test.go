@@ -15,7 +15,7 @@ import (
 )
 
 // TestRouterAndDevice runs real WAMP sessions over WebSocket: the
-// minirouter's ServeTransport behind Handler, device clients through Dial,
+// minirouter behind listen.Handler, device clients through Dial,
 // one per serializer, calling each other.
 func TestRouterAndDevice(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
