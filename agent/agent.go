@@ -43,7 +43,7 @@ type Agent struct {
 	cfg       Config
 	opt       Options
 	log       device.Logger
-	rc        *device.Reconnector
+	client    atomic.Pointer[device.Client] // set by Run
 	sensors   []*sensor
 	actuators []namedActuator
 	started   time.Time
@@ -109,22 +109,28 @@ func New(cfg *Config, opt Options) (*Agent, error) {
 		realm = string(device.DefaultRealm)
 	}
 	a.cfg.Router, a.cfg.Realm = router, realm
-	a.rc = device.NewReconnector(device.ReconnectConfig{
-		URL:          router,
-		Connect:      opt.Connect,
-		Client:       device.Config{Realm: wamp.URI(realm), Auth: cfg.Auth, Logger: opt.Logger, Dialers: opt.Dialers},
-		MinBackoff:   cfg.Reconnect.MinBackoff.std(),
-		MaxBackoff:   cfg.Reconnect.MaxBackoff.std(),
-		OfflineQueue: cfg.OfflineQueue,
-		OnJoin: func(c *device.Client) {
-			a.log.Info("joined", "router", router, "realm", realm, "session", uint64(c.ID()))
-		},
-	})
-	if err := a.declare(); err != nil {
-		return nil, err
-	}
 	ok = true
 	return a, nil
+}
+
+// clientConfig is the configuration of the agent's device client.
+func (a *Agent) clientConfig() device.Config {
+	return device.Config{
+		Realm:   wamp.URI(a.cfg.Realm),
+		Auth:    a.cfg.Auth,
+		Logger:  a.opt.Logger,
+		Dialers: a.opt.Dialers,
+		Reconnect: device.Reconnect{
+			Enabled:      true,
+			Connect:      a.opt.Connect,
+			MinBackoff:   a.cfg.Reconnect.MinBackoff.std(),
+			MaxBackoff:   a.cfg.Reconnect.MaxBackoff.std(),
+			OfflineQueue: a.cfg.OfflineQueue,
+			OnJoin: func(c *device.Client) {
+				a.log.Info("joined", "router", a.cfg.Router, "realm", a.cfg.Realm, "session", uint64(c.ID()))
+			},
+		},
+	}
 }
 
 func (a *Agent) newSensor(sc *SensorConfig) (*sensor, error) {
@@ -209,10 +215,11 @@ func (a *Agent) newActuator(ac *ActuatorConfig) (actuator, error) {
 	return nil, fmt.Errorf("kind: unknown %q", ac.Kind)
 }
 
-// declare registers the status and actuator procedures on the reconnector;
-// they are applied after every join.
-func (a *Agent) declare() error {
-	if err := a.rc.Register(wamp.URI(a.cfg.statusProcedure()), a.serve(func(context.Context, *device.Invocation) (wamp.Payload, error) {
+// declare registers the status and actuator procedures on c; with
+// reconnection they are made again after every join.
+func (a *Agent) declare(c *device.Client) error {
+	ctx := context.Background() // not used: registering with reconnection does not wait
+	if _, err := c.Register(ctx, wamp.URI(a.cfg.statusProcedure()), a.serve(func(context.Context, *device.Invocation) (wamp.Payload, error) {
 		return wamp.Payload{Args: wamp.List{a.Status()}}, nil
 	}), nil); err != nil {
 		return err
@@ -252,10 +259,10 @@ func (a *Agent) declare() error {
 			}
 			return wamp.Payload{Args: wamp.List{v}}, nil
 		}
-		if err := a.rc.Register(na.set, a.serve(set), nil); err != nil {
+		if _, err := c.Register(ctx, na.set, a.serve(set), nil); err != nil {
 			return err
 		}
-		if err := a.rc.Register(na.get, a.serve(get), nil); err != nil {
+		if _, err := c.Register(ctx, na.get, a.serve(get), nil); err != nil {
 			return err
 		}
 	}
@@ -274,10 +281,10 @@ func (a *Agent) serve(h device.Handler) device.Handler {
 	}
 }
 
-// publish hands a reading to the reconnector: sent now, or queued while
+// publish hands a reading to the client: sent now, or queued while
 // offline.
 func (a *Agent) publish(ctx context.Context, topic wamp.URI, p wamp.Payload) error {
-	if err := a.rc.Publish(ctx, topic, p, nil); err != nil {
+	if err := a.client.Load().Publish(ctx, topic, p, nil); err != nil {
 		if ctx.Err() == nil {
 			n := a.publishErrors.Add(1)
 			if n == 1 || n%100 == 0 {
@@ -294,33 +301,34 @@ func (a *Agent) publish(ctx context.Context, topic wamp.URI, p wamp.Payload) err
 // done; it then leaves the realm (GOODBYE, bounded by a second), releases
 // the sensors' and actuators' devices and returns nil. An Agent runs once.
 func (a *Agent) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, 1)
-	wg.Go(func() {
-		err := a.rc.Run(ctx)
-		if ctx.Err() == nil { // only fails at once on a configuration problem
-			errc <- err
-			cancel()
+	c, err := device.Dial(ctx, a.cfg.Router, a.clientConfig())
+	if err == nil {
+		err = a.declare(c)
+	}
+	if err != nil {
+		if c != nil {
+			c.Close()
 		}
-	})
+		a.closeAll()
+		return fmt.Errorf("agent: %w", err)
+	}
+	a.client.Store(c)
+	var wg sync.WaitGroup
 	for _, s := range a.sensors {
 		wg.Go(func() { s.run(ctx) })
 	}
 	a.log.Info("edge-agent started", "version", a.opt.Version, "router", a.cfg.Router, "realm", a.cfg.Realm,
 		"sensors", len(a.sensors), "actuators", len(a.actuators))
+	<-ctx.Done()
 	wg.Wait()
+	lctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_ = c.Leave(lctx)
+	cancel()
 	for _, na := range a.actuators {
 		_ = na.act.close()
 	}
-	select {
-	case err := <-errc:
-		return fmt.Errorf("agent: %w", err)
-	default:
-	}
-	st := a.rc.Stats()
-	a.log.Info("edge-agent stopped", "published", a.published.Load(), "queued", st.Queued, "dropped", st.Dropped)
+	st := c.Stats()
+	a.log.Info("edge-agent stopped", "published", a.published.Load(), "queued", st.OfflineQueued, "dropped", st.OfflineDropped)
 	return nil
 }
 
@@ -338,12 +346,13 @@ func (a *Agent) closeAll() {
 // uptime, router, the current session, counters, and the state of each
 // sensor and actuator.
 func (a *Agent) Status() wamp.Dict {
-	st := a.rc.Stats()
-	now := a.opt.Now()
+	var st device.Stats
 	var session uint64
-	if c := a.rc.Current(); c != nil {
+	if c := a.client.Load(); c != nil {
+		st = c.Stats()
 		session = uint64(c.ID())
 	}
+	now := a.opt.Now()
 	sensors := wamp.Dict{}
 	var readErrors uint64
 	for _, s := range a.sensors {
@@ -368,8 +377,8 @@ func (a *Agent) Status() wamp.Dict {
 		"counters": wamp.Dict{
 			"published":      a.published.Load(),
 			"publish_errors": a.publishErrors.Load(),
-			"queued":         st.Queued,
-			"dropped":        st.Dropped,
+			"queued":         st.OfflineQueued,
+			"dropped":        st.OfflineDropped,
 			"read_errors":    readErrors,
 			"calls":          a.calls.Load(),
 			"call_errors":    a.callErrors.Load(),

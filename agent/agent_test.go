@@ -225,7 +225,7 @@ func TestAgentEndToEnd(t *testing.T) {
 	// reading; the readings wait in the offline queue.
 	rt.stop(t)
 	down := time.Now()
-	waitFor(t, "readings queued while offline", func() bool { return a.rc.Stats().Queued >= 15 })
+	waitFor(t, "readings queued while offline", func() bool { return a.client.Load().Stats().OfflineQueued >= 15 })
 	var c2 *device.Client
 	var counts2 chan event
 	rt2 := startRouter(t, rt.addr, func(r *minirouter.Router) {

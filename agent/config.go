@@ -1,7 +1,7 @@
 // Package agent turns an edge-agent configuration into a running device
 // agent: sensors published as events, actuators registered as procedures and
-// a status procedure, all on a reconnecting device client
-// ([device.Reconnector]), so that the agent re-joins, re-registers and
+// a status procedure, all on a device client with reconnection on
+// ([device.Reconnect]), so that the agent re-joins, re-registers and
 // delivers readings queued while offline by itself.
 package agent
 

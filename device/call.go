@@ -38,7 +38,7 @@ type call struct {
 
 // newCall returns a pending call record, recycled from this client's
 // finished calls when there is one.
-func (c *Client) newCall(wantProgress bool) *call {
+func (c *session) newCall(wantProgress bool) *call {
 	cl, ok := c.callPool.Get().(*call)
 	if !ok {
 		cl = &call{wake: make(chan struct{}, 1)}
@@ -54,7 +54,7 @@ func (c *Client) newCall(wantProgress bool) *call {
 // still land in wake, which a later Call takes as a spurious wake-up (take
 // finds nothing). A call finished by shutdown, or dropped by Call itself on
 // ctx, is left to the garbage collector: the reader may still hold it.
-func (c *Client) recycleCall(cl *call) {
+func (c *session) recycleCall(cl *call) {
 	cl.mu.Lock()
 	cl.progress, cl.final, cl.finished = nil, callOutcome{}, false
 	cl.mu.Unlock()
@@ -109,19 +109,8 @@ func (cl *call) take() ([]wamp.Payload, callOutcome, bool) {
 	return p, cl.final, cl.finished
 }
 
-// Call calls procedure proc with payload p and returns the result's payload.
-// It is safe for concurrent use.
-//
-// When the callee (or the router) answers with ERROR, the error returned is
-// the *wamp.Error itself, so errors.Is(err, wamp.ErrNoSuchProcedure) and a
-// type assertion both work. When ctx ends first, Call sends CANCEL (mode
-// o.CancelMode) and returns an error wrapping ctx.Err(); with o.Timeout the
-// error also matches wamp.ErrTimeout. When the session ends first, the error
-// wraps [ErrSessionClosed].
-//
-// With o.Progress set, Call asks for progressive results and calls
-// o.Progress with each of them, in order, on the calling goroutine.
-func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallOptions) (wamp.Payload, error) {
+// Call is [Client.Call] on this session.
+func (c *session) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallOptions) (wamp.Payload, error) {
 	if err := ctx.Err(); err != nil {
 		return wamp.Payload{}, fmt.Errorf("device: call %s: %w", proc, err)
 	}
@@ -197,7 +186,7 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 func localTimeout(d time.Duration) time.Duration { return d + d/10 + 50*time.Millisecond }
 
 // dropCall removes the pending call id and reports whether it was still pending.
-func (c *Client) dropCall(id wamp.ID) bool {
+func (c *session) dropCall(id wamp.ID) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.calls[id]
@@ -207,7 +196,7 @@ func (c *Client) dropCall(id wamp.ID) bool {
 
 // callErr returns the error to hand back for a call's final outcome: a
 // *wamp.Error as is, anything else (the session ending) wrapped with context.
-func (c *Client) callErr(proc wamp.URI, err error) error {
+func (c *session) callErr(proc wamp.URI, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -220,7 +209,7 @@ func (c *Client) callErr(proc wamp.URI, err error) error {
 
 // callCtxErr wraps err (from sending or from ctx) for a call that ended
 // before its answer; a CallOptions.Timeout expiry also matches wamp.ErrTimeout.
-func (c *Client) callCtxErr(ctx context.Context, proc wamp.URI, err error) error {
+func (c *session) callCtxErr(ctx context.Context, proc wamp.URI, err error) error {
 	if errors.Is(context.Cause(ctx), errCallTimeout) {
 		return fmt.Errorf("device: call %s: %w (%w)", proc, wamp.ErrTimeout, context.DeadlineExceeded)
 	}
@@ -228,7 +217,7 @@ func (c *Client) callCtxErr(ctx context.Context, proc wamp.URI, err error) error
 }
 
 // handleResult hands a RESULT to its pending call.
-func (c *Client) handleResult(m *wamp.Result) {
+func (c *session) handleResult(m *wamp.Result) {
 	progress, _ := wamp.OptBool(m.Details, "progress")
 	c.mu.Lock()
 	cl := c.calls[m.Request]

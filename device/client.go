@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -20,8 +18,8 @@ var (
 	// error also wraps the reason the session ended (a transport error, the
 	// router's GOODBYE or ABORT reason as a *wamp.Error, ...).
 	ErrSessionClosed = errors.New("device: session closed")
-	// ErrNotConnected is returned by [Reconnector] operations that need a
-	// session while none is joined.
+	// ErrNotConnected is returned, with reconnection on, by operations that
+	// need a session while none is joined.
 	ErrNotConnected = errors.New("device: not connected")
 	// ErrProgressNotRequested is returned by [Invocation.Progress] when the
 	// caller did not ask for progressive results.
@@ -32,7 +30,8 @@ var (
 	errClientClosed = errors.New("device: client closed")
 )
 
-// Stats are a client's counters, a snapshot read with [Client.Stats].
+// Stats are a client's counters, a snapshot read with [Client.Stats]. They
+// count over every session the client has joined.
 type Stats struct {
 	Calls               uint64 // CALLs sent
 	Invocations         uint64 // INVOCATIONs handed to handlers
@@ -41,119 +40,96 @@ type Stats struct {
 	EventsReceived      uint64 // EVENTs received for a known subscription
 	EventsDropped       uint64 // EVENTs dropped: event queue full
 	ProgressDropped     uint64 // progressive RESULTs dropped: progress queue full
+
+	Joins          uint64 // sessions joined
+	Reconnects     uint64 // sessions lost, each followed by reconnection attempts
+	DialErrors     uint64 // failed connection or join attempts (reconnection only)
+	ApplyErrors    uint64 // registrations/subscriptions the router refused on a rejoin
+	OfflineQueued  int    // publications waiting in the offline queue now
+	OfflineDropped uint64 // publications dropped from a full offline queue
 }
 
 type stats struct {
 	calls, invocations, invocationsRejected, published atomic.Uint64
 	eventsReceived, eventsDropped, progressDropped     atomic.Uint64
+	joins, reconnects, dialErrors, applyErrors         atomic.Uint64
+	offlineDropped                                     atomic.Uint64
 	lastDropLog                                        atomic.Int64 // unix nanos of the last drop log line
 }
 
-// Client is one joined WAMP session. It is safe for concurrent use by
-// multiple goroutines. It reads with one goroutine and writes through the
-// peer connection's single writer; handlers run on their own goroutines and
-// events are delivered by one dispatcher goroutine, started on demand.
+// Client is a WAMP client session: it calls, registers, publishes and
+// subscribes. It is safe for concurrent use by multiple goroutines.
 //
-// A Client does not reconnect: when its session ends, [Client.Done] is
-// closed and every pending and later operation fails with an error wrapping
-// [ErrSessionClosed]. Use a [Reconnector] for a session that survives
-// connection loss.
+// Without reconnection (the default) a Client is one session: when it ends,
+// [Client.Done] is closed and every pending and later operation fails with
+// an error wrapping [ErrSessionClosed].
+//
+// With Config.Reconnect.Enabled, the client outlives its sessions: it joins
+// in the background, and when a session is lost it reconnects with
+// exponential backoff and full jitter, makes its registrations and
+// subscriptions again, then sends the publications queued while offline, in
+// order. It ends only with [Client.Close] or [Client.Leave].
 type Client struct {
-	conn    *peer.Conn
-	cfg     Config
-	log     Logger
-	id      wamp.ID
-	details wamp.Dict // WELCOME details
-	// canCancel: the dealer announced call_canceling, so CANCEL may be sent.
-	canCancel bool
-	reqs      wamp.RequestIDs
-
-	// ctx is the session's lifetime context: cancelled (with the close
-	// reason as its cause) when the session ends. Handler contexts derive
-	// from it.
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-
-	invSem chan struct{} // one token per running handler
-
-	callPool    sync.Pool // finished *call records, see recycleCall
-	requestPool sync.Pool // answered *request records, see recycleRequest
-
-	events      chan *Event
-	dispatching atomic.Bool
-	// startDispatch is c.dispatch as a func value made once: `go
-	// c.dispatch()` would allocate a closure each time a dispatcher starts.
-	startDispatch func()
-
+	cfg   Config
+	log   Logger
 	stats stats
-	done  chan struct{}
+	// cur is the joined session: set once and for good without
+	// reconnection; with it, nil while offline and written under mu.
+	cur atomic.Pointer[session]
 
-	mu       sync.Mutex // protects following
-	calls    map[wamp.ID]*call
-	requests map[wamp.ID]*request
-	regs     map[wamp.ID]*Registration
-	subs     map[wamp.ID][]*Subscription // a router gives one ID to a session's subscriptions to one topic; slices are copied on write
-	invs     map[wamp.ID]*Invocation
-	leaving  bool // Leave sent GOODBYE
-	// running counts handlers that have not yet queued their answer;
-	// drained, when non-nil, is closed when running drops to zero.
-	running int
-	drained chan struct{}
-	err     error // close reason, nil while open
+	// The fields below are used only with reconnection.
+	url  string                                            // what Dial was given, for the logs
+	dial func(ctx context.Context) (wamp.Transport, error) // opens a connection
+	stop context.CancelFunc                                // ends the run goroutine
+	kick chan struct{}                                     // 1 slot: new declarations to make
+	done chan struct{}                                     // closed when the run goroutine has returned
+
+	mu       sync.Mutex    // protects following
+	joined   chan struct{} // closed while cur != nil
+	flushing bool          // cur is set but the offline queue is not empty yet
+	decls    []declaration // registrations and subscriptions made again after every join
+	queue    []queuedPub
+	err      error // why the client ended (Close, Leave), nil while it runs
 }
 
-// request is a pending REGISTER, UNREGISTER, SUBSCRIBE, UNSUBSCRIBE or
-// acknowledged PUBLISH: the reader hands it the answer.
-type request struct {
-	kind wamp.MessageType
-	ch   chan wamp.Message // buffered 1; receives the answer or nothing when the session ends
-	// For REGISTER and SUBSCRIBE the reader installs the registration or
-	// subscription itself, before reading the next message, so that an
-	// INVOCATION or EVENT right behind the acknowledgement finds it.
-	reg       *Registration
-	sub       *Subscription
-	abandoned bool // the caller gave up (ctx); mu protects it
-}
+// reconnecting reports whether the client has reconnection on.
+func (c *Client) reconnecting() bool { return c.dial != nil }
 
-// newClient builds a Client around a joined connection and starts its reader.
-func newClient(conn *peer.Conn, cfg Config, w *wamp.Welcome) *Client {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	c := &Client{
-		conn:      conn,
-		cfg:       cfg,
-		log:       sessionLogger{cfg.Logger, uint64(w.Session)},
-		id:        w.Session,
-		details:   w.Details,
-		canCancel: wamp.HasFeature(w.Details, "dealer", wamp.FeatureCallCanceling),
-		ctx:       ctx,
-		cancel:    cancel,
-		invSem:    make(chan struct{}, cfg.MaxConcurrentInvocations),
-		events:    make(chan *Event, cfg.EventQueue),
-		done:      make(chan struct{}),
-		calls:     make(map[wamp.ID]*call),
-		requests:  make(map[wamp.ID]*request),
-		regs:      make(map[wamp.ID]*Registration),
-		subs:      make(map[wamp.ID][]*Subscription),
-		invs:      make(map[wamp.ID]*Invocation),
+// ID returns the current session's ID (assigned by the router in WELCOME),
+// or 0 while no session is joined.
+func (c *Client) ID() wamp.ID {
+	if s := c.cur.Load(); s != nil {
+		return s.ID()
 	}
-	c.startDispatch = c.dispatch
-	go c.readLoop()
-	return c
+	return 0
 }
 
-// ID returns the session ID the router assigned in WELCOME.
-func (c *Client) ID() wamp.ID { return c.id }
+// RouterDetails returns the current session's WELCOME details (the router's
+// roles and features), or nil while no session is joined. The caller must
+// not modify the returned dictionary.
+func (c *Client) RouterDetails() wamp.Dict {
+	if s := c.cur.Load(); s != nil {
+		return s.RouterDetails()
+	}
+	return nil
+}
 
-// RouterDetails returns the WELCOME details (the router's roles and
-// features). The caller must not modify the returned dictionary.
-func (c *Client) RouterDetails() wamp.Dict { return c.details }
+// Done returns a channel closed when the client has ended: without
+// reconnection when its session ends, with it after [Client.Close] or
+// [Client.Leave].
+func (c *Client) Done() <-chan struct{} {
+	if !c.reconnecting() {
+		return c.cur.Load().Done()
+	}
+	return c.done
+}
 
-// Done returns a channel closed when the session has ended.
-func (c *Client) Done() <-chan struct{} { return c.done }
-
-// Err returns nil while the session is open, and afterwards why it ended:
-// an error wrapping ErrSessionClosed and the cause.
+// Err returns nil while the client runs, and afterwards why it ended: an
+// error wrapping ErrSessionClosed and the cause.
 func (c *Client) Err() error {
+	if !c.reconnecting() {
+		return c.cur.Load().Err()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
@@ -161,6 +137,12 @@ func (c *Client) Err() error {
 
 // Stats returns a snapshot of the client's counters.
 func (c *Client) Stats() Stats {
+	var queued int
+	if c.reconnecting() {
+		c.mu.Lock()
+		queued = len(c.queue)
+		c.mu.Unlock()
+	}
 	return Stats{
 		Calls:               c.stats.calls.Load(),
 		Invocations:         c.stats.invocations.Load(),
@@ -169,360 +151,158 @@ func (c *Client) Stats() Stats {
 		EventsReceived:      c.stats.eventsReceived.Load(),
 		EventsDropped:       c.stats.eventsDropped.Load(),
 		ProgressDropped:     c.stats.progressDropped.Load(),
+		Joins:               c.stats.joins.Load(),
+		Reconnects:          c.stats.reconnects.Load(),
+		DialErrors:          c.stats.dialErrors.Load(),
+		ApplyErrors:         c.stats.applyErrors.Load(),
+		OfflineQueued:       queued,
+		OfflineDropped:      c.stats.offlineDropped.Load(),
 	}
 }
 
-// Close ends the session at once, without GOODBYE (use [Client.Leave] for a
-// graceful end). Pending calls fail with ErrSessionClosed and running
-// handlers' contexts are cancelled. Close is idempotent and always returns nil.
-func (c *Client) Close() error {
-	c.shutdown(errClientClosed)
-	return nil
+// Call calls procedure proc with payload p and returns the result's payload.
+//
+// When the callee (or the router) answers with ERROR, the error returned is
+// the *wamp.Error itself, so errors.Is(err, wamp.ErrNoSuchProcedure) and a
+// type assertion both work. When ctx ends first, Call sends CANCEL (mode
+// o.CancelMode) and returns an error wrapping ctx.Err(); with o.Timeout the
+// error also matches wamp.ErrTimeout. When the session ends first, the error
+// wraps [ErrSessionClosed]; a call is never retried on another session.
+//
+// With o.Progress set, Call asks for progressive results and calls
+// o.Progress with each of them, in order, on the calling goroutine.
+//
+// With reconnection on and no session joined, Call fails at once with
+// [ErrNotConnected], or with Reconnect.CallWaitsForJoin waits for the next
+// join until ctx is done.
+func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallOptions) (wamp.Payload, error) {
+	if !c.reconnecting() {
+		return c.cur.Load().Call(ctx, proc, p, o)
+	}
+	s, err := c.session(ctx, proc)
+	if err != nil {
+		return wamp.Payload{}, err
+	}
+	return s.Call(ctx, proc, p, o)
 }
 
-// closedErr returns the error for an operation attempted on a closed session.
-func (c *Client) closedErr() error {
-	if err := c.Err(); err != nil {
-		return err
+// Publish publishes p to topic.
+//
+// Without o.Acknowledge, Publish returns as soon as the PUBLISH is queued for
+// sending: it waits for room in the send queue (until ctx is done) but never
+// for the network beyond that. With o.Acknowledge it waits for the router's
+// PUBLISHED, and an ERROR answer is returned as the *wamp.Error.
+//
+// Publish keeps no reference to p once it returns. Without options (or with
+// none set) and without reconnection it allocates nothing: the PUBLISH is
+// encoded into a pooled buffer before Publish returns.
+//
+// With reconnection on and no session joined (or while the publications
+// queued offline are still being sent, to keep their order), Publish appends
+// the publication to the offline queue (Reconnect.OfflineQueue), dropping the
+// oldest when it is full. An acknowledged publish is never queued: offline
+// it fails with [ErrNotConnected].
+func (c *Client) Publish(ctx context.Context, topic wamp.URI, p wamp.Payload, o *PublishOptions) error {
+	if !c.reconnecting() {
+		return c.cur.Load().Publish(ctx, topic, p, o)
 	}
-	return fmt.Errorf("%w: %w", ErrSessionClosed, context.Cause(c.ctx))
+	return c.publishOrQueue(ctx, topic, p, o)
 }
 
-// shutdown ends the session with the given cause: it records the reason,
-// closes the connection, fails every pending call and request, cancels the
-// handlers' contexts and closes Done. Only the first call has an effect.
-func (c *Client) shutdown(cause error) {
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
-		return
+// Register registers procedure proc with handler h and returns the
+// registration; [Registration.Unregister] withdraws it. An ERROR answer is
+// returned as the *wamp.Error (e.g. matching wamp.ErrProcedureAlreadyExists).
+//
+// With reconnection on, Register is declarative and does not wait for the
+// router (ctx is not used): it returns the registration at once, and the
+// client makes it on the joined session, if any, and again after every
+// join. A refusal is logged, counted in Stats.ApplyErrors and retried with
+// backoff. Registering a procedure the client already registers fails with
+// wamp.ErrProcedureAlreadyExists.
+func (c *Client) Register(ctx context.Context, proc wamp.URI, h Handler, o *RegisterOptions) (*Registration, error) {
+	if h == nil {
+		return nil, fmt.Errorf("device: register %s: nil handler", proc)
 	}
-	if errors.Is(cause, ErrSessionClosed) {
-		c.err = cause
-	} else {
-		c.err = fmt.Errorf("%w: %w", ErrSessionClosed, cause)
+	reg := &Registration{Procedure: proc, c: c, opts: o, handler: h}
+	if err := c.add(ctx, reg); err != nil {
+		return nil, err
 	}
-	err := c.err
-	calls := c.calls
-	requests := c.requests
-	c.calls = nil
-	c.requests = nil
-	for _, r := range c.regs {
-		r.active.Store(false)
-	}
-	for _, subs := range c.subs {
-		for _, s := range subs {
-			s.active.Store(false)
-		}
-	}
-	c.regs = map[wamp.ID]*Registration{}
-	c.subs = map[wamp.ID][]*Subscription{}
-	c.mu.Unlock()
-
-	c.cancel(err)
-	c.conn.Close(err)
-	for _, cl := range calls {
-		cl.finish(callOutcome{err: err, ended: true})
-	}
-	for _, r := range requests {
-		close(r.ch)
-	}
-	close(c.done)
-	if errors.Is(err, errLeft) || errors.Is(err, errClientClosed) {
-		c.log.Debug("device: session ended", "reason", err)
-	} else {
-		c.log.Info("device: session ended", "reason", err)
-	}
+	return reg, nil
 }
 
-// send queues m, waiting for room in the send queue until ctx is done. It
-// returns an error wrapping ErrSessionClosed if the session has ended.
-func (c *Client) send(ctx context.Context, m wamp.Message) error {
-	err := c.conn.SendWait(ctx, m)
-	if err == nil {
+// Subscribe subscribes to topic and returns the subscription; h then
+// receives the events (see [EventHandler]) and [Subscription.Unsubscribe]
+// ends it. An ERROR answer is returned as the *wamp.Error.
+//
+// With reconnection on, Subscribe is declarative like [Client.Register]: it
+// returns at once and the client makes the subscription on the joined
+// session, if any, and again after every join.
+func (c *Client) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler, o *SubscribeOptions) (*Subscription, error) {
+	if h == nil {
+		return nil, fmt.Errorf("device: subscribe %s: nil handler", topic)
+	}
+	sub := &Subscription{Topic: topic, c: c, opts: o, handler: h}
+	if err := c.add(ctx, sub); err != nil {
+		return nil, err
+	}
+	return sub, nil
+}
+
+// add makes a registration or subscription: on the session, waiting for
+// the router, or with reconnection as a declaration.
+func (c *Client) add(ctx context.Context, d declaration) error {
+	if !c.reconnecting() {
+		return d.apply(ctx, c.cur.Load())
+	}
+	return c.declare(d)
+}
+
+// remove withdraws a registration or subscription made by add.
+func (c *Client) remove(ctx context.Context, d declaration) error {
+	if !c.reconnecting() {
+		return d.undo(ctx, c.cur.Load())
+	}
+	return c.withdraw(ctx, d)
+}
+
+// Leave ends the client gracefully: it waits up to [LeaveGrace] for running
+// handlers to queue their results (so that a result is not overtaken by
+// GOODBYE; handlers still running after that are cancelled when the session
+// ends), sends GOODBYE wamp.close.normal and waits for the router's GOODBYE,
+// all within ctx, then closes the connection. With reconnection on it also
+// stops reconnecting. Leave on an ended client returns nil.
+func (c *Client) Leave(ctx context.Context) error {
+	if !c.reconnecting() {
+		return c.cur.Load().Leave(ctx)
+	}
+	s, ok := c.end(errLeft)
+	if !ok {
 		return nil
 	}
-	if errors.Is(err, peer.ErrClosed) {
-		return c.closedErr()
+	var err error
+	if s != nil {
+		err = s.Leave(ctx)
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		if err == nil {
+			err = fmt.Errorf("device: leave: %w", ctx.Err())
+		}
 	}
 	return err
 }
 
-// addRequest registers a pending request under a fresh request ID.
-func (c *Client) addRequest(r *request) (wamp.ID, error) {
-	id := c.reqs.Next()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.requests == nil {
-		return 0, c.err
+// Close ends the client at once, without GOODBYE (use [Client.Leave] for a
+// graceful end). Pending calls fail with ErrSessionClosed and running
+// handlers' contexts are cancelled; with reconnection on, the client stops
+// reconnecting. Close is idempotent and always returns nil.
+func (c *Client) Close() error {
+	if !c.reconnecting() {
+		return c.cur.Load().Close()
 	}
-	c.requests[id] = r
-	return id, nil
-}
-
-// takeRequestLocked removes and returns the pending request id if it is of the
-// given kind. mu must be held.
-func (c *Client) takeRequestLocked(id wamp.ID, kind wamp.MessageType) *request {
-	r := c.requests[id]
-	if r == nil || r.kind != kind {
-		return nil
-	}
-	delete(c.requests, id)
-	return r
-}
-
-// roundTrip sends m (the request registered under id as r) and waits for its
-// answer. When ctx ends first, the request is marked abandoned (its answer
-// will be cleaned up by the reader) and ctx's error is returned.
-func (c *Client) roundTrip(ctx context.Context, id wamp.ID, r *request, m wamp.Message) (wamp.Message, error) {
-	if err := c.send(ctx, m); err != nil {
-		// Not sent: no answer will come.
-		c.mu.Lock()
-		delete(c.requests, id)
-		c.mu.Unlock()
-		return nil, err
-	}
-	select {
-	case ans, ok := <-r.ch:
-		if !ok {
-			return nil, c.closedErr()
-		}
-		return ans, nil
-	case <-ctx.Done():
-		c.abandon(id, r)
-		// The answer may have raced in; prefer it.
-		select {
-		case ans, ok := <-r.ch:
-			if ok {
-				return ans, nil
-			}
-		default:
-		}
-		return nil, ctx.Err()
-	}
-}
-
-// abandon marks r (pending under id) as given up by its caller.
-func (c *Client) abandon(id wamp.ID, r *request) {
-	c.mu.Lock()
-	r.abandoned = true
-	if c.requests != nil && r.kind != wamp.REGISTER && r.kind != wamp.SUBSCRIBE {
-		// Nothing to undo for these: forget them.
-		delete(c.requests, id)
-	}
-	c.mu.Unlock()
-}
-
-// protocolViolation answers ABORT wamp.error.protocol_violation and ends the
-// session.
-func (c *Client) protocolViolation(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	c.log.Warn("device: protocol violation by router", "error", msg)
-	c.abort(wamp.ErrProtocolViolation.URI, msg)
-	c.shutdown(fmt.Errorf("device: protocol violation: %s: %w", msg, wamp.ErrProtocolViolation))
-}
-
-// abort sends ABORT and waits (briefly) for it to be written.
-func (c *Client) abort(reason wamp.URI, msg string) {
-	if err := c.conn.Send(&wamp.Abort{Details: wamp.Dict{"message": msg}, Reason: reason}); err != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = c.conn.Flush(ctx)
-}
-
-// readLoop is the session's reader: it runs until the connection ends.
-func (c *Client) readLoop() {
-	for {
-		m, err := c.conn.Recv()
-		if err != nil {
-			if errors.Is(err, wamp.ErrProtocolViolation) && c.conn.Err() == nil {
-				c.protocolViolation("undecodable message: %v", err)
-				return
-			}
-			if cerr := c.conn.Err(); cerr != nil {
-				err = cerr
-			}
-			c.shutdown(fmt.Errorf("device: read: %w", err))
-			return
-		}
-		if !c.handle(m) {
-			return
-		}
-	}
-}
-
-// handle dispatches one message from the router; it returns false when the
-// session has ended.
-func (c *Client) handle(m wamp.Message) bool {
-	switch m := m.(type) {
-	case *wamp.Result:
-		c.handleResult(m)
-	case *wamp.ErrorMessage:
-		c.handleError(m)
-	case *wamp.Event:
-		c.handleEvent(m)
-	case *wamp.Invocation:
-		c.handleInvocation(m)
-	case *wamp.Interrupt:
-		c.handleInterrupt(m)
-	case *wamp.Registered:
-		c.handleRegistered(m)
-	case *wamp.Unregistered:
-		c.handleUnregistered(m)
-	case *wamp.Subscribed:
-		c.handleSubscribed(m)
-	case *wamp.Unsubscribed:
-		c.handleUnsubscribed(m)
-	case *wamp.Published:
-		c.answer(m.Request, wamp.PUBLISH, m)
-	case *wamp.Goodbye:
-		c.handleGoodbye(m)
-		return false
-	case *wamp.Abort:
-		c.shutdown(fmt.Errorf("device: router aborted the session: %w",
-			&wamp.Error{URI: m.Reason, Details: m.Details}))
-		return false
-	default:
-		c.protocolViolation("unexpected %v message in an established session", m.Type())
-		return false
-	}
-	return true
-}
-
-// answer hands m to the pending request id of the given kind, if any.
-func (c *Client) answer(id wamp.ID, kind wamp.MessageType, m wamp.Message) {
-	c.mu.Lock()
-	r := c.takeRequestLocked(id, kind)
-	c.mu.Unlock()
-	if r != nil {
-		r.ch <- m
-	}
-}
-
-// handleError routes an ERROR to the call or request it answers.
-func (c *Client) handleError(m *wamp.ErrorMessage) {
-	switch m.RequestType {
-	case wamp.CALL:
-		c.mu.Lock()
-		cl := c.calls[m.Request]
-		delete(c.calls, m.Request)
-		c.mu.Unlock()
-		if cl != nil {
-			cl.finish(callOutcome{err: m.Err()})
-		}
-	case wamp.REGISTER, wamp.UNREGISTER, wamp.SUBSCRIBE, wamp.UNSUBSCRIBE, wamp.PUBLISH:
-		c.mu.Lock()
-		r := c.takeRequestLocked(m.Request, m.RequestType)
-		c.mu.Unlock()
-		if r != nil {
-			r.ch <- m
-		}
-	default:
-		c.protocolViolation("ERROR for request type %v", m.RequestType)
-	}
-}
-
-// handleGoodbye ends the session on the router's GOODBYE, answering it when
-// the router started the close.
-func (c *Client) handleGoodbye(m *wamp.Goodbye) {
-	c.mu.Lock()
-	leaving := c.leaving
-	c.mu.Unlock()
-	if leaving {
-		c.shutdown(errLeft)
-		return
-	}
-	if err := c.conn.Send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut.URI}); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = c.conn.Flush(ctx)
-		cancel()
-	}
-	c.shutdown(fmt.Errorf("device: router closed the session: %w",
-		&wamp.Error{URI: m.Reason, Details: m.Details}))
-}
-
-// Leave ends the session gracefully: it waits up to [LeaveGrace] for running
-// handlers to queue their results (so that a result is not overtaken by
-// GOODBYE; handlers still running after that are cancelled when the session
-// ends), sends GOODBYE wamp.close.normal and waits for the router's GOODBYE,
-// all within ctx, then closes the connection. Leave on an ended session
-// returns nil.
-func (c *Client) Leave(ctx context.Context) error {
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
-		return nil
-	}
-	c.leaving = true
-	c.mu.Unlock()
-	err := c.waitHandlers(ctx)
-	if err == nil {
-		err = c.send(ctx, &wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseNormal.URI})
-	}
-	if err == nil {
-		select {
-		case <-c.done:
-		case <-ctx.Done():
-			err = fmt.Errorf("device: leave: waiting for GOODBYE: %w", ctx.Err())
-		}
-	}
-	c.shutdown(errLeft)
-	if err != nil && !errors.Is(err, ErrSessionClosed) {
-		return err
+	if s, ok := c.end(errClientClosed); ok && s != nil {
+		s.Close()
 	}
 	return nil
-}
-
-// LeaveGrace is how long [Client.Leave] waits for running handlers.
-const LeaveGrace = 2 * time.Second
-
-// waitHandlers waits until no handler is running, LeaveGrace has passed, or
-// ctx is done (an error).
-func (c *Client) waitHandlers(ctx context.Context) error {
-	c.mu.Lock()
-	if c.running == 0 {
-		c.mu.Unlock()
-		return nil
-	}
-	if c.drained == nil {
-		c.drained = make(chan struct{})
-	}
-	ch := c.drained
-	c.mu.Unlock()
-	grace := time.NewTimer(LeaveGrace)
-	defer grace.Stop()
-	select {
-	case <-ch:
-		return nil
-	case <-c.done:
-		return nil
-	case <-grace.C:
-		c.log.Warn("device: leaving with handlers still running", "grace", LeaveGrace)
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("device: leave: waiting for running handlers: %w", ctx.Err())
-	}
-}
-
-// handlerDone records that a handler has queued its answer (or given up).
-func (c *Client) handlerDone() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.running--
-	if c.running == 0 && c.drained != nil {
-		close(c.drained)
-		c.drained = nil
-	}
-}
-
-// dropLog logs a drop at most once per second per client.
-func (c *Client) dropLog(msg string, args ...any) {
-	now := time.Now().UnixNano()
-	last := c.stats.lastDropLog.Load()
-	if now-last < int64(time.Second) || !c.stats.lastDropLog.CompareAndSwap(last, now) {
-		return
-	}
-	c.log.Warn(msg, args...)
 }

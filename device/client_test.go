@@ -192,9 +192,10 @@ func TestLeaveWaitsForRunningHandler(t *testing.T) {
 	r.send(&wamp.Invocation{Request: 1, Registration: 7, Details: wamp.Dict{}})
 	// Wait until the handler runs, then leave while it is still running.
 	for {
-		c.mu.Lock()
-		n := c.running
-		c.mu.Unlock()
+		s := c.cur.Load()
+		s.mu.Lock()
+		n := s.running
+		s.mu.Unlock()
 		if n == 1 {
 			break
 		}
@@ -235,9 +236,10 @@ func TestLeaveHandlerWaitBounded(t *testing.T) {
 	}
 	r.send(&wamp.Invocation{Request: 1, Registration: 8, Details: wamp.Dict{}})
 	for {
-		c.mu.Lock()
-		n := c.running
-		c.mu.Unlock()
+		s := c.cur.Load()
+		s.mu.Lock()
+		n := s.running
+		s.mu.Unlock()
 		if n == 1 {
 			break
 		}

@@ -27,8 +27,18 @@ const pluggable = "ws and wss: wstransport.DialURL, serial: serialtransport.Dial
 // Dial connects to the router at rawURL (see [DialTransport]) and joins
 // cfg.Realm (see [NewClient]); ctx bounds the connection and the join, not
 // the session.
+//
+// With cfg.Reconnect.Enabled, Dial only checks rawURL's scheme and returns
+// a client that joins in the background and keeps reconnecting until Close
+// or Leave (see [Client]): a device that starts before its router can still
+// queue publications and declare its registrations. Calls wait for the
+// first join only with Reconnect.CallWaitsForJoin; Reconnect.OnJoin tells of
+// each join.
 func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
+	if cfg.Reconnect.Enabled {
+		return dialReconnecting(rawURL, cfg)
+	}
 	t, err := DialTransport(ctx, rawURL, cfg)
 	if err != nil {
 		return nil, err
@@ -42,7 +52,7 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 
 // DialTransport opens the transport to the router at rawURL without
 // joining: the one place where a URL picks its transport, for [Dial], the
-// [Reconnector], the uplink and the command line. Schemes:
+// uplink and the command line. Schemes:
 //
 //	rs://host:port, tcp://host:port   RawSocket over TCP
 //	rss://host:port                   RawSocket over TLS (cfg.TLS; default: verify host)
@@ -59,20 +69,9 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 // Errors name the URL; a scheme neither built in nor plugged in wraps
 // [ErrUnsupportedScheme] and lists the schemes there are.
 func DialTransport(ctx context.Context, rawURL string, cfg Config) (wamp.Transport, error) {
-	u, err := url.Parse(rawURL)
+	u, d, err := dialerFor(rawURL, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("device: dial: %w", err)
-	}
-	var d wamp.Dialer // url.Parse leaves the scheme in lower case
-	switch u.Scheme {
-	case "rs", "rss", "tcp", "unix":
-		d = rawsocket.DialURL
-	default:
-		d = cfg.Dialers[u.Scheme]
-	}
-	if d == nil {
-		return nil, fmt.Errorf("device: dial %s: %w %q (built in: %s; plugged in: %s; to plug into Config.Dialers: %s)",
-			rawURL, ErrUnsupportedScheme, u.Scheme, builtInSchemes, dialerNames(cfg.Dialers), pluggable)
+		return nil, err
 	}
 	opts := cfg.Transport
 	if cfg.TLS != nil {
@@ -94,6 +93,39 @@ func DialTransport(ctx context.Context, rawURL string, cfg Config) (wamp.Transpo
 		return nil, fmt.Errorf("device: dial %s: %w", rawURL, err)
 	}
 	return t, nil
+}
+
+// dialerFor parses rawURL and picks the dialer of its scheme.
+func dialerFor(rawURL string, cfg Config) (*url.URL, wamp.Dialer, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("device: dial: %w", err)
+	}
+	var d wamp.Dialer // url.Parse leaves the scheme in lower case
+	switch u.Scheme {
+	case "rs", "rss", "tcp", "unix":
+		d = rawsocket.DialURL
+	default:
+		d = cfg.Dialers[u.Scheme]
+	}
+	if d == nil {
+		return nil, nil, fmt.Errorf("device: dial %s: %w %q (built in: %s; plugged in: %s; to plug into Config.Dialers: %s)",
+			rawURL, ErrUnsupportedScheme, u.Scheme, builtInSchemes, dialerNames(cfg.Dialers), pluggable)
+	}
+	return u, d, nil
+}
+
+// dialReconnecting returns a reconnecting client for rawURL, or for
+// cfg.Reconnect.Connect when set.
+func dialReconnecting(rawURL string, cfg Config) (*Client, error) {
+	dial := cfg.Reconnect.Connect
+	if dial == nil {
+		if _, _, err := dialerFor(rawURL, cfg); err != nil {
+			return nil, err
+		}
+		dial = func(ctx context.Context) (wamp.Transport, error) { return DialTransport(ctx, rawURL, cfg) }
+	}
+	return startReconnecting(rawURL, dial, cfg), nil
 }
 
 func dialerNames(m map[string]wamp.Dialer) string {

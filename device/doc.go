@@ -1,6 +1,6 @@
 // Package device is the edgewamp WAMP client: it joins a realm on any WAMP
 // router and calls, registers, publishes and subscribes, with progressive
-// results, call cancelling and timeouts; a [Reconnector] on top keeps a
+// results, call cancelling and timeouts, and with reconnection on keeps a
 // device joined across connection loss.
 //
 // # Connecting
@@ -9,8 +9,8 @@
 //
 //	c, err := device.Dial(ctx, "rs://gateway:8080", device.Config{Realm: "realm1"})
 //
-// [DialTransport] is where a URL picks its transport, for Dial, the
-// Reconnector, the uplink and the command line alike. rs:// (or tcp://) is
+// [DialTransport] is where a URL picks its transport, for Dial (and each
+// reconnection), the uplink and the command line alike. rs:// (or tcp://) is
 // RawSocket over TCP, rss:// RawSocket over TLS (Config.TLS) and
 // unix:///run/wamp.sock RawSocket over a Unix socket; a
 // serializer=json|msgpack query picks the serializer (default
@@ -73,40 +73,47 @@
 // # The session's end
 //
 // [Client.Leave] says GOODBYE and waits for the router's; [Client.Close]
-// just closes. Either way, and when the connection breaks or the router
-// ends the session, [Client.Done] is closed, [Client.Err] tells why, every
+// just closes. Either way, and (without reconnection) when the connection
+// breaks or the router ends the session, [Client.Done] is closed, [Client.Err] tells why, every
 // pending call and request fails with an error wrapping [ErrSessionClosed],
 // and running handlers' contexts are cancelled. A router that breaks the
 // protocol gets ABORT wamp.error.protocol_violation and the session ends.
 //
 // # Staying connected
 //
-// A [Reconnector] runs one Client at a time:
+// With Config.Reconnect.Enabled the one [Client] outlives its sessions:
 //
-//	rc := device.NewReconnector(device.ReconnectConfig{URL: "rs://gateway:8080"})
-//	rc.Register("com.example.light.set", setLight, nil)   // applied after every join
-//	rc.Subscribe("com.example.cmd", onCommand, nil)       // idem
-//	go rc.Run(ctx)                                        // dial, join, back off, repeat
-//	rc.Publish(ctx, "com.example.sensor.temp", reading, nil) // queued (bounded) while offline
+//	c, err := device.Dial(ctx, "rs://gateway:8080", device.Config{
+//		Reconnect: device.Reconnect{Enabled: true, OfflineQueue: 500},
+//	})
+//	reg, err := c.Register(ctx, "com.example.light.set", setLight, nil) // made after every join
+//	sub, err := c.Subscribe(ctx, "com.example.cmd", onCommand, nil)       // idem
+//	err = c.Publish(ctx, "com.example.sensor.temp", reading, nil)         // queued (bounded) while offline
 //
-// It reconnects with exponential backoff and full jitter, re-applies the
-// declared registrations and subscriptions, then flushes the publications
-// queued while offline, in order, before new ones go out. Calls fail fast
-// with [ErrNotConnected] while offline, or wait for a session with
-// ReconnectConfig.CallWaitsForJoin. [Reconnector.Unregister] and
-// [Reconnector.Unsubscribe] withdraw a declaration (from the current session
-// too).
+// Dial then only checks the URL and returns: the client joins in the
+// background (a device may start before its router), and reconnects with
+// exponential backoff and full jitter until [Client.Close] or
+// [Client.Leave]. After each join it makes its registrations and
+// subscriptions again, then sends the publications queued while offline, in
+// order, before new ones go out. Register and Subscribe are declarative
+// and return at once; calls fail fast with [ErrNotConnected] while offline,
+// or wait for a session with Reconnect.CallWaitsForJoin.
+// [Registration.Unregister] and [Subscription.Unsubscribe] withdraw them for
+// good. [Stats] count over all sessions (joins, reconnects, dial errors,
+// the offline queue).
 //
 // # Concurrency
 //
-// Client and Reconnector are safe for concurrent use. A Client has one
-// reader goroutine; the peer connection starts its writer only while there
-// is something to send and the event dispatcher only while there are events,
-// so an idle session holds one goroutine. Client.mu guards the pending-call,
-// request, registration, subscription and invocation tables; it is never
-// held while sending, waiting or calling user code, and nothing else is
-// locked while it is held. Reconnector.mu likewise guards the current client,
-// the declarations and the offline queue.
+// A Client is safe for concurrent use. Each session has one reader
+// goroutine; the peer connection starts its writer only while there is
+// something to send and the event dispatcher only while there are events,
+// so an idle session holds one goroutine (and a reconnecting client one
+// more). A session's mu guards its pending-call, request, registration,
+// subscription and invocation tables; it is never held while sending,
+// waiting or calling user code, and nothing else is locked while it is
+// held. Client.mu likewise guards the current session's changes, the
+// registrations and subscriptions to make again and the offline queue; no
+// session lock is taken under it.
 //
 // # Allocations
 //

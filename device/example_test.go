@@ -141,31 +141,39 @@ func ExampleClient_Subscribe() {
 	// com.example.sensor.temp 22
 }
 
-// A Reconnector keeps a device joined: its procedures are registered again
-// after every join and what it publishes while offline is sent afterwards.
-func ExampleReconnector() {
-	ctx, cancel := context.WithCancel(context.Background())
+// With reconnection on, a client keeps a device joined: Dial returns at
+// once, the client joins in the background, its procedures are registered
+// again after every join, and what it publishes while offline is sent
+// afterwards. Here the router becomes reachable only after the device has
+// registered and published.
+func ExampleDial_reconnect() {
+	ctx := context.Background()
 	rt, _ := minirouter.New(minirouter.Config{})
 	defer rt.Close()
 
+	up := make(chan struct{}) // closed when the router is reachable
 	joined := make(chan struct{}, 1)
-	rc := device.NewReconnector(device.ReconnectConfig{
-		Connect: rt.Connect, // or URL: "rs://gateway:8080"
-		Client:  device.Config{Logger: quiet()},
-		OnJoin:  func(*device.Client) { joined <- struct{}{} },
+	c, err := device.Dial(ctx, "rs://gateway:8080", device.Config{
+		Logger: quiet(),
+		Reconnect: device.Reconnect{
+			Enabled: true,
+			// Connect replaces dialling the URL: an in-process router.
+			Connect: func(ctx context.Context) (wamp.Transport, error) { <-up; return rt.Connect(ctx) },
+			OnJoin:  func(*device.Client) { joined <- struct{}{} },
+		},
 	})
-	rc.Register("com.example.light.set", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	c.Register(ctx, "com.example.light.set", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 		return wamp.Payload{Args: wamp.List{"light is " + fmt.Sprint(inv.Args[0])}}, nil
 	}, nil)
-	rc.Publish(ctx, "com.example.boot", wamp.Payload{}, nil) // queued until joined
+	c.Publish(ctx, "com.example.boot", wamp.Payload{}, nil) // queued until joined
+	fmt.Println("queued:", c.Stats().OfflineQueued)
 
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		rc.Run(ctx)
-	}()
+	close(up)
 	<-joined
-
 	user := joinInProcess(ctx, rt)
 	defer user.Close()
 	res, err := user.Call(ctx, "com.example.light.set", wamp.Payload{Args: wamp.List{"on"}}, nil)
@@ -173,10 +181,9 @@ func ExampleReconnector() {
 		log.Fatal(err)
 	}
 	fmt.Println(res.Args[0])
-	fmt.Println("queued:", rc.Stats().Queued)
-	cancel()
-	<-done
+	fmt.Println("queued:", c.Stats().OfflineQueued)
 	// Output:
+	// queued: 1
 	// light is on
 	// queued: 0
 }

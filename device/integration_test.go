@@ -189,7 +189,7 @@ func testCall(t *testing.T, callee, caller *device.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer callee.Unregister(ctx, reg)
+	defer reg.Unregister(ctx)
 	for i := range 20 {
 		res, err := caller.Call(ctx, "com.example.add", wamp.Payload{Args: wamp.List{i, 2}}, &device.CallOptions{DiscloseMe: true})
 		if err != nil {
@@ -218,7 +218,7 @@ func testCallErrors(t *testing.T, callee, caller *device.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer callee.Unregister(ctx, reg)
+	defer reg.Unregister(ctx)
 	if _, err := callee.Register(ctx, "com.example.fail", func(context.Context, *device.Invocation) (wamp.Payload, error) {
 		return wamp.Payload{}, nil
 	}, nil); !errors.Is(err, wamp.ErrProcedureAlreadyExists) {
@@ -249,7 +249,7 @@ func testProgress(t *testing.T, callee, caller *device.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer callee.Unregister(ctx, reg)
+	defer reg.Unregister(ctx)
 	var got []any
 	res, err := caller.Call(ctx, "com.example.count", wamp.Payload{Args: wamp.List{5}}, &device.CallOptions{
 		Progress: func(p wamp.Payload) { got = append(got, p.Args[0]) },
@@ -280,7 +280,7 @@ func testCancel(t *testing.T, callee, caller *device.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer callee.Unregister(ctx, reg)
+	defer reg.Unregister(ctx)
 	cctx, cancel := context.WithCancel(ctx)
 	errc := make(chan error, 1)
 	go func() {
@@ -311,7 +311,7 @@ func testCallTimeout(t *testing.T, callee, caller *device.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer callee.Unregister(ctx, reg)
+	defer reg.Unregister(ctx)
 	_, err = caller.Call(ctx, "com.example.stuck", wamp.Payload{}, &device.CallOptions{Timeout: 50 * time.Millisecond})
 	if !errors.Is(err, wamp.ErrTimeout) {
 		t.Errorf("err = %v, want wamp.error.timeout", err)
@@ -327,7 +327,7 @@ func testPubSub(t *testing.T, subscriber, publisher *device.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer subscriber.Unsubscribe(ctx, sub)
+	defer sub.Unsubscribe(ctx)
 	for i := range n {
 		o := &device.PublishOptions{DiscloseMe: true, Acknowledge: i == n-1}
 		if err := publisher.Publish(ctx, "com.example.sensor.temp", wamp.Payload{Args: wamp.List{i}}, o); err != nil {
@@ -350,7 +350,7 @@ func testPubSub(t *testing.T, subscriber, publisher *device.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer publisher.Unsubscribe(ctx, own)
+	defer own.Unsubscribe(ctx)
 	if err := publisher.Publish(ctx, "com.example.self", wamp.Payload{Args: wamp.List{"excluded"}}, &device.PublishOptions{Acknowledge: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +406,7 @@ func testSameTopicTwice(t *testing.T, subscriber, publisher *device.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer subscriber.Unsubscribe(ctx, subB)
+	defer subB.Unsubscribe(ctx)
 	recv := func(ch chan any, want any) {
 		t.Helper()
 		select {
@@ -421,7 +421,7 @@ func testSameTopicTwice(t *testing.T, subscriber, publisher *device.Client) {
 	publisher.Publish(ctx, "com.example.twice", wamp.Payload{Args: wamp.List{"one"}}, nil)
 	recv(a, "one")
 	recv(b, "one")
-	if err := subscriber.Unsubscribe(ctx, subA); err != nil {
+	if err := subA.Unsubscribe(ctx); err != nil {
 		t.Fatal(err)
 	}
 	publisher.Publish(ctx, "com.example.twice", wamp.Payload{Args: wamp.List{"two"}}, nil)

@@ -13,24 +13,43 @@ import (
 
 // NewClient joins cfg.Realm over the transport t and returns the joined
 // client. It sends HELLO (with wamp.ClientRoles(), cfg.Auth's entries and
-// cfg.HelloDetails), answers CHALLENGEs from cfg.Auth or cfg.Authenticate, and waits for WELCOME for at
-// most cfg.JoinTimeout (and until ctx is done). ctx bounds only the join, not
-// the session.
+// cfg.HelloDetails), answers CHALLENGEs from cfg.Auth or cfg.Authenticate,
+// and waits for WELCOME for at most cfg.JoinTimeout (and until ctx is done).
+// ctx bounds only the join, not the session.
 //
 // When the router refuses with ABORT, the error wraps a *wamp.Error carrying
 // the ABORT reason, so errors.Is(err, wamp.ErrNoSuchRealm) and the like work.
-// On any failure t is closed.
+// On any failure t is closed. A transport cannot be reopened, so NewClient
+// refuses cfg.Reconnect.Enabled: reconnect with [Dial] (and, for transports
+// of your own, Reconnect.Connect).
 func NewClient(ctx context.Context, t wamp.Transport, cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
+	if cfg.Reconnect.Enabled {
+		_ = t.Close()
+		return nil, errors.New("device: NewClient cannot reconnect over one transport: use Dial")
+	}
+	c := &Client{cfg: cfg, log: cfg.Logger}
+	s, err := joinSession(ctx, t, cfg, &c.stats)
+	if err != nil {
+		return nil, err
+	}
+	c.stats.joins.Add(1)
+	c.cur.Store(s)
+	return c, nil
+}
+
+// joinSession joins cfg.Realm over t (cfg has its defaults applied) and
+// returns the session, counting into st; on failure t is closed.
+func joinSession(ctx context.Context, t wamp.Transport, cfg Config, st *stats) (*session, error) {
 	conn := peer.New(t, cfg.Peer)
 	w, err := join(ctx, conn, &cfg)
 	if err != nil {
 		conn.Close(err)
 		return nil, err
 	}
-	c := newClient(conn, cfg, w)
-	c.log.Debug("device: joined", "realm", string(cfg.Realm), "remote", conn.RemoteAddr())
-	return c, nil
+	s := newSession(conn, cfg, w, st)
+	s.log.Debug("device: joined", "realm", string(cfg.Realm), "remote", conn.RemoteAddr())
+	return s, nil
 }
 
 // helloDetails builds the HELLO details: the client roles, an agent string,

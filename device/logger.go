@@ -1,6 +1,6 @@
 package device
 
-// Logger is where a [Client] and a [Reconnector] write their logs: a
+// Logger is where a [Client] writes its logs: a
 // *slog.Logger satisfies it, and so does the slog-free logger the edge-agent
 // binaries use. Records carry key-value pairs as log/slog takes them.
 type Logger interface {

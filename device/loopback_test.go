@@ -164,7 +164,8 @@ func answerClientWith(tb interface {
 		cfg.Logger = quietLogger()
 	}
 	cfg = cfg.withDefaults()
-	c := newClient(peer.New(tr, cfg.Peer), cfg, &wamp.Welcome{Session: 42, Details: routerDetails})
+	c := &Client{cfg: cfg, log: cfg.Logger}
+	c.cur.Store(newSession(peer.New(tr, cfg.Peer), cfg, &wamp.Welcome{Session: 42, Details: routerDetails}, &c.stats))
 	tb.Cleanup(func() { c.Close() })
 	return c, tr
 }

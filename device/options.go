@@ -19,6 +19,10 @@ const (
 	// DefaultProgressQueue is the number of progressive RESULTs held for one
 	// call while its Progress callback is busy; more are dropped and counted.
 	DefaultProgressQueue = 256
+	// The defaults of [Reconnect]'s fields.
+	DefaultMinBackoff   = 500 * time.Millisecond
+	DefaultMaxBackoff   = 30 * time.Second
+	DefaultOfflineQueue = 1000
 )
 
 // Config configures a [Client]. The zero value is usable: every zero field
@@ -102,6 +106,10 @@ type Config struct {
 	// wstransport.DialURL. Default: none.
 	Dialers map[string]wamp.Dialer
 
+	// Reconnect turns reconnection on and tunes it: backoff, offline
+	// queue. Default off.
+	Reconnect Reconnect
+
 	// Logger receives the client's logs (join, leave, drops at a limited
 	// rate; nothing per message at Info). A *slog.Logger fits. Default
 	// slog.Default(); in a build with the edgewamp_noslog tag, which links
@@ -128,6 +136,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = DefaultLogger()
+	}
+	if cfg.Reconnect.Enabled {
+		cfg.Reconnect = cfg.Reconnect.withDefaults()
 	}
 	return cfg
 }

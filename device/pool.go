@@ -44,7 +44,7 @@ var (
 // from this client's answered requests when there is one. The records are
 // kept per client, not process-wide: a channel made inside a testing/synctest
 // bubble must not be used outside it, and a client lives in one bubble.
-func (c *Client) newRequest(kind wamp.MessageType) *request {
+func (c *session) newRequest(kind wamp.MessageType) *request {
 	r, ok := c.requestPool.Get().(*request)
 	if !ok {
 		r = &request{ch: make(chan wamp.Message, 1)}
@@ -57,7 +57,7 @@ func (c *Client) newRequest(kind wamp.MessageType) *request {
 // from r.ch may call it: the reader took r out of the client's table before
 // sending the answer and does not touch r afterwards, and the channel is
 // empty again.
-func (c *Client) recycleRequest(r *request) {
+func (c *session) recycleRequest(r *request) {
 	*r = request{ch: r.ch}
 	c.requestPool.Put(r)
 }

@@ -7,17 +7,8 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// Publish publishes p to topic. It is safe for concurrent use.
-//
-// Without o.Acknowledge, Publish returns as soon as the PUBLISH is queued for
-// sending: it waits for room in the send queue (until ctx is done) but never
-// for the network beyond that. With o.Acknowledge it waits for the router's
-// PUBLISHED, and an ERROR answer is returned as the *wamp.Error.
-//
-// Publish keeps no reference to p once it returns. Without options (or with
-// none set) it allocates nothing: the PUBLISH is encoded into a pooled buffer
-// before Publish returns.
-func (c *Client) Publish(ctx context.Context, topic wamp.URI, p wamp.Payload, o *PublishOptions) error {
+// Publish is [Client.Publish] on this session.
+func (c *session) Publish(ctx context.Context, topic wamp.URI, p wamp.Payload, o *PublishOptions) error {
 	if o == nil || !o.Acknowledge {
 		m := publishMsgs.get()
 		*m = wamp.Publish{Request: c.reqs.Next(), Options: o.dict(), Topic: topic, Payload: p}

@@ -12,10 +12,10 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// TestReconnectorRouterRestart restarts the router on the same TCP address:
-// the reconnector re-joins, re-registers, re-subscribes and flushes what was
+// TestReconnectRouterRestart restarts the router on the same TCP address:
+// the client re-joins, re-registers, re-subscribes and flushes what was
 // published while offline, in order.
-func TestReconnectorRouterRestart(t *testing.T) {
+func TestReconnectRouterRestart(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -24,34 +24,39 @@ func TestReconnectorRouterRestart(t *testing.T) {
 	rt1 := newRouter(t)
 	serve(t, rt1, l)
 
-	joins := make(chan *device.Client, 4)
+	joins := make(chan struct{}, 4)
 	leaves := make(chan error, 4)
-	rc := device.NewReconnector(device.ReconnectConfig{
-		URL:        "rs://" + addr,
-		MinBackoff: 5 * time.Millisecond,
-		MaxBackoff: 50 * time.Millisecond,
-		Client:     device.Config{Logger: quiet()},
-		OnJoin:     func(c *device.Client) { joins <- c },
-		OnLeave:    func(err error) { leaves <- err },
+	c, err := device.Dial(ctxT(t), "rs://"+addr, device.Config{
+		Logger: quiet(),
+		Reconnect: device.Reconnect{
+			Enabled:    true,
+			MinBackoff: 5 * time.Millisecond,
+			MaxBackoff: 50 * time.Millisecond,
+			OnJoin:     func(*device.Client) { joins <- struct{}{} },
+			OnLeave:    func(err error) { leaves <- err },
+		},
 	})
-	if err := rc.Register("com.example.ping", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		c.Close()
+		<-c.Done()
+		if err := c.Err(); !errors.Is(err, device.ErrSessionClosed) {
+			t.Errorf("Err() = %v", err)
+		}
+	}()
+	reg, err := c.Register(ctxT(t), "com.example.ping", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 		return wamp.Payload{Args: wamp.List{"pong"}}, nil
-	}, nil); err != nil {
+	}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	cmds := make(chan any, 10)
-	if err := rc.Subscribe("com.example.cmd", func(ev *device.Event) { cmds <- ev.Args[0] }, nil); err != nil {
+	sub, err := c.Subscribe(ctxT(t), "com.example.cmd", func(ev *device.Event) { cmds <- ev.Args[0] }, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runErr := make(chan error, 1)
-	go func() { runErr <- rc.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-runErr; !errors.Is(err, context.Canceled) {
-			t.Errorf("Run = %v", err)
-		}
-	}()
 
 	check := func(rt *minirouter.Router) {
 		t.Helper()
@@ -59,6 +64,12 @@ func TestReconnectorRouterRestart(t *testing.T) {
 		case <-joins:
 		case <-time.After(testTimeout):
 			t.Fatal("no join")
+		}
+		// Made at the join, or (the first time) just after it.
+		for deadline := time.Now().Add(testTimeout); !reg.Active() || !sub.Active(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("registration or subscription not made")
+			}
 		}
 		tr, err := rt.Connect(ctxT(t))
 		if err != nil {
@@ -95,11 +106,11 @@ func TestReconnectorRouterRestart(t *testing.T) {
 		t.Fatal("session loss not noticed")
 	}
 	for i := range 5 {
-		if err := rc.Publish(ctxT(t), "com.example.out", wamp.Payload{Args: wamp.List{i}}, nil); err != nil {
+		if err := c.Publish(ctxT(t), "com.example.out", wamp.Payload{Args: wamp.List{i}}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := rc.Call(ctxT(t), "com.example.ping", wamp.Payload{}, nil); !errors.Is(err, device.ErrNotConnected) {
+	if _, err := c.Call(ctxT(t), "com.example.ping", wamp.Payload{}, nil); !errors.Is(err, device.ErrNotConnected) {
 		t.Errorf("offline call: %v", err)
 	}
 
@@ -110,13 +121,13 @@ func TestReconnectorRouterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := device.NewClient(ctxT(t), tr, device.Config{Logger: quiet()})
+	subscriber, err := device.NewClient(ctxT(t), tr, device.Config{Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sub.Close()
+	defer subscriber.Close()
 	out := make(chan any, 10)
-	if _, err := sub.Subscribe(ctxT(t), "com.example.out", func(ev *device.Event) { out <- ev.Args[0] }, nil); err != nil {
+	if _, err := subscriber.Subscribe(ctxT(t), "com.example.out", func(ev *device.Event) { out <- ev.Args[0] }, nil); err != nil {
 		t.Fatal(err)
 	}
 	l2, err := net.Listen("tcp", addr)
@@ -135,7 +146,7 @@ func TestReconnectorRouterRestart(t *testing.T) {
 			t.Fatalf("queued publication %d not delivered", i)
 		}
 	}
-	if s := rc.Stats(); s.Joins != 2 || s.Reconnects != 1 || s.Queued != 0 || s.Dropped != 0 {
+	if s := c.Stats(); s.Joins != 2 || s.Reconnects != 1 || s.OfflineQueued != 0 || s.OfflineDropped != 0 {
 		t.Errorf("stats = %+v", s)
 	}
 }

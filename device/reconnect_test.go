@@ -11,41 +11,38 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// reconnectHarness runs a Reconnector whose every connection ends at a new
-// fake router, handed to the test on routers.
+// reconnectHarness runs a reconnecting Client whose every connection ends
+// at a new fake router, handed to the test on routers.
 type reconnectHarness struct {
-	rc      *Reconnector
+	c       *Client
 	routers chan *fakeRouter
-	joins   chan *Client
+	joins   chan wamp.ID
 	leaves  chan error
-	runErr  chan error
-	cancel  context.CancelFunc
 }
 
-func newReconnectHarness(t *testing.T, cfg ReconnectConfig) *reconnectHarness {
+// newReconnectHarness starts a reconnecting client with cfg; its first
+// connection waits for accept.
+func newReconnectHarness(t *testing.T, cfg Reconnect) *reconnectHarness {
 	t.Helper()
 	h := &reconnectHarness{
 		routers: make(chan *fakeRouter, 8),
-		joins:   make(chan *Client, 8),
+		joins:   make(chan wamp.ID, 8),
 		leaves:  make(chan error, 8),
-		runErr:  make(chan error, 1),
 	}
+	cfg.Enabled = true
 	cfg.Connect = func(ctx context.Context) (wamp.Transport, error) {
 		a, b := peer.Pipe(wamp.JSON, 0)
 		h.routers <- newFakeRouter(t, b)
 		return a, nil
 	}
-	cfg.OnJoin = func(c *Client) { h.joins <- c }
+	cfg.OnJoin = func(c *Client) { h.joins <- c.ID() }
 	cfg.OnLeave = func(err error) { h.leaves <- err }
-	cfg.Client.Logger = quietLogger()
-	h.rc = NewReconnector(cfg)
+	c, err := Dial(context.Background(), "pipe", Config{Reconnect: cfg, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.c = c
 	return h
-}
-
-func (h *reconnectHarness) run() {
-	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
-	go func() { h.runErr <- h.rc.Run(ctx) }()
 }
 
 // accept takes the next connection and answers the join as session id.
@@ -57,16 +54,24 @@ func (h *reconnectHarness) accept(t *testing.T, id wamp.ID) *fakeRouter {
 	return r
 }
 
-// stop cancels Run, answers its GOODBYE on r and waits for Run to return.
+// stop ends the client: with Leave, answering its GOODBYE on r, or with
+// Close when r is nil; then it waits for Done.
 func (h *reconnectHarness) stop(t *testing.T, r *fakeRouter) {
 	t.Helper()
-	h.cancel()
-	if r != nil {
+	if r == nil {
+		h.c.Close()
+	} else {
+		errc := make(chan error, 1)
+		go func() { errc <- h.c.Leave(context.Background()) }()
 		expect[*wamp.Goodbye](r)
 		r.send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: wamp.CloseGoodbyeAndOut.URI})
+		if err := <-errc; err != nil {
+			t.Errorf("Leave = %v", err)
+		}
 	}
-	if err := <-h.runErr; !errors.Is(err, context.Canceled) {
-		t.Errorf("Run = %v, want Canceled", err)
+	<-h.c.Done()
+	if err := h.c.Err(); !errors.Is(err, ErrSessionClosed) {
+		t.Errorf("Err() = %v, want ErrSessionClosed", err)
 	}
 }
 
@@ -82,55 +87,58 @@ func expectPublishes(t *testing.T, r *fakeRouter, args ...any) {
 	}
 }
 
-func TestReconnectorRejoins(t *testing.T) {
+func TestReconnectRejoins(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newReconnectHarness(t, ReconnectConfig{})
+		h := newReconnectHarness(t, Reconnect{})
 		ctx := context.Background()
-		if err := h.rc.Register("light.set", nopHandler, nil); err != nil {
+		reg, err := h.c.Register(ctx, "light.set", nopHandler, nil)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := h.rc.Register("light.set", nopHandler, nil); err == nil {
-			t.Error("declaring light.set twice succeeded")
+		if _, err := h.c.Register(ctx, "light.set", nopHandler, nil); !errors.Is(err, wamp.ErrProcedureAlreadyExists) {
+			t.Errorf("registering light.set twice: %v", err)
 		}
-		if err := h.rc.Subscribe("sensor.", func(*Event) {}, &SubscribeOptions{Match: "prefix"}); err != nil {
+		sub, err := h.c.Subscribe(ctx, "sensor.", func(*Event) {}, &SubscribeOptions{Match: "prefix"})
+		if err != nil {
 			t.Fatal(err)
 		}
 		for i := range 3 {
-			if err := h.rc.Publish(ctx, "log", wamp.Payload{Args: wamp.List{int64(i)}}, nil); err != nil {
+			if err := h.c.Publish(ctx, "log", wamp.Payload{Args: wamp.List{int64(i)}}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := h.rc.Call(ctx, "p", wamp.Payload{}, nil); !errors.Is(err, ErrNotConnected) {
+		if _, err := h.c.Call(ctx, "p", wamp.Payload{}, nil); !errors.Is(err, ErrNotConnected) {
 			t.Errorf("offline call: %v", err)
 		}
-		if err := h.rc.Publish(ctx, "log", wamp.Payload{}, &PublishOptions{Acknowledge: true}); !errors.Is(err, ErrNotConnected) {
+		if err := h.c.Publish(ctx, "log", wamp.Payload{}, &PublishOptions{Acknowledge: true}); !errors.Is(err, ErrNotConnected) {
 			t.Errorf("offline acknowledged publish: %v", err)
 		}
-		h.run()
 
 		for session := wamp.ID(1); session <= 3; session++ {
 			r := h.accept(t, session)
-			reg := expect[*wamp.Register](r)
-			if reg.Procedure != "light.set" {
-				t.Errorf("REGISTER %q", reg.Procedure)
+			m := expect[*wamp.Register](r)
+			if m.Procedure != "light.set" {
+				t.Errorf("REGISTER %q", m.Procedure)
 			}
-			r.send(&wamp.Registered{Request: reg.Request, Registration: 10})
-			sub := expect[*wamp.Subscribe](r)
-			if sub.Topic != "sensor." || sub.Options["match"] != "prefix" {
-				t.Errorf("SUBSCRIBE %+v", sub)
+			r.send(&wamp.Registered{Request: m.Request, Registration: 10 + session})
+			ms := expect[*wamp.Subscribe](r)
+			if ms.Topic != "sensor." || ms.Options["match"] != "prefix" {
+				t.Errorf("SUBSCRIBE %+v", ms)
 			}
-			r.send(&wamp.Subscribed{Request: sub.Request, Subscription: 20})
+			r.send(&wamp.Subscribed{Request: ms.Request, Subscription: 20 + session})
 			if session == 1 {
 				expectPublishes(t, r, int64(0), int64(1), int64(2))
 			} else {
 				expectPublishes(t, r, "offline")
 			}
-			c := <-h.joins
-			if c.ID() != session || h.rc.Current() != c {
-				t.Fatalf("joined %d, current %v", c.ID(), h.rc.Current())
+			if id := <-h.joins; id != session || h.c.ID() != session {
+				t.Fatalf("joined %d, ID() %d, want %d", id, h.c.ID(), session)
+			}
+			if reg.ID() != 10+session || !reg.Active() || sub.ID() != 20+session || !sub.Active() {
+				t.Errorf("handles: registration %d %v, subscription %d %v", reg.ID(), reg.Active(), sub.ID(), sub.Active())
 			}
 			// Online: publications go straight out.
-			if err := h.rc.Publish(ctx, "log", wamp.Payload{Args: wamp.List{"online"}}, nil); err != nil {
+			if err := h.c.Publish(ctx, "log", wamp.Payload{Args: wamp.List{"online"}}, nil); err != nil {
 				t.Fatal(err)
 			}
 			expectPublishes(t, r, "online")
@@ -139,63 +147,68 @@ func TestReconnectorRejoins(t *testing.T) {
 			if err := <-h.leaves; !errors.Is(err, ErrSessionClosed) {
 				t.Errorf("OnLeave(%v)", err)
 			}
-			if h.rc.Current() != nil {
-				t.Error("Current() != nil while offline")
+			if h.c.ID() != 0 || reg.Active() {
+				t.Errorf("offline: ID() %d, registration active %v", h.c.ID(), reg.Active())
 			}
-			if err := h.rc.Publish(ctx, "log", wamp.Payload{Args: wamp.List{"offline"}}, nil); err != nil {
+			if err := h.c.Publish(ctx, "log", wamp.Payload{Args: wamp.List{"offline"}}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 		r := h.accept(t, 4)
 		expect[*wamp.Register](r) // left unanswered
 		h.stop(t, nil)
-		if s := h.rc.Stats(); s.Joins != 4 || s.Reconnects != 3 || s.Queued != 1 {
+		if s := h.c.Stats(); s.Joins != 4 || s.Reconnects != 3 || s.OfflineQueued != 1 {
 			t.Errorf("stats = %+v", s)
+		}
+		if err := h.c.Publish(ctx, "log", wamp.Payload{}, nil); !errors.Is(err, ErrSessionClosed) {
+			t.Errorf("publish after Close: %v", err)
 		}
 	})
 }
 
-func TestReconnectorOfflineQueueOverflow(t *testing.T) {
+func TestReconnectOfflineQueueOverflow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newReconnectHarness(t, ReconnectConfig{OfflineQueue: 3})
+		h := newReconnectHarness(t, Reconnect{OfflineQueue: 3})
 		for i := range 5 {
-			h.rc.Publish(context.Background(), "log", wamp.Payload{Args: wamp.List{int64(i)}}, nil)
+			h.c.Publish(context.Background(), "log", wamp.Payload{Args: wamp.List{int64(i)}}, nil)
 		}
-		if s := h.rc.Stats(); s.Queued != 3 || s.Dropped != 2 {
+		if s := h.c.Stats(); s.OfflineQueued != 3 || s.OfflineDropped != 2 {
 			t.Errorf("stats = %+v", s)
 		}
-		h.run()
 		r := h.accept(t, 1)
 		expectPublishes(t, r, int64(2), int64(3), int64(4))
 		<-h.joins
-		if s := h.rc.Stats(); s.Queued != 0 {
+		if s := h.c.Stats(); s.OfflineQueued != 0 {
 			t.Errorf("stats after flush = %+v", s)
 		}
 		h.stop(t, r)
 	})
 }
 
-func TestReconnectorDeclareWhileJoined(t *testing.T) {
+func TestReconnectRegisterWhileJoined(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newReconnectHarness(t, ReconnectConfig{})
-		h.run()
+		h := newReconnectHarness(t, Reconnect{})
 		r := h.accept(t, 1)
 		<-h.joins
-		if err := h.rc.Register("late", nopHandler, nil); err != nil {
+		reg, err := h.c.Register(context.Background(), "late", nopHandler, nil)
+		if err != nil {
 			t.Fatal(err)
 		}
-		reg := expect[*wamp.Register](r)
+		m := expect[*wamp.Register](r)
 		// The router refuses at first (say the old session is still registered):
-		// the reconnector retries after a backoff.
-		r.send(&wamp.ErrorMessage{RequestType: wamp.REGISTER, Request: reg.Request, Details: wamp.Dict{}, Error: wamp.ErrProcedureAlreadyExists.URI})
-		reg = expect[*wamp.Register](r)
-		if reg.Procedure != "late" {
-			t.Errorf("REGISTER %q", reg.Procedure)
+		// the client retries after a backoff.
+		r.send(&wamp.ErrorMessage{RequestType: wamp.REGISTER, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrProcedureAlreadyExists.URI})
+		m = expect[*wamp.Register](r)
+		if m.Procedure != "late" {
+			t.Errorf("REGISTER %q", m.Procedure)
 		}
-		r.send(&wamp.Registered{Request: reg.Request, Registration: 3})
+		r.send(&wamp.Registered{Request: m.Request, Registration: 3})
 		synctest.Wait()
-		if s := h.rc.Stats(); s.ApplyErrors != 1 {
+		if s := h.c.Stats(); s.ApplyErrors != 1 {
 			t.Errorf("stats = %+v", s)
+		}
+		if reg.ID() != 3 || !reg.Active() {
+			t.Errorf("registration %d, active %v", reg.ID(), reg.Active())
 		}
 		// The registration works.
 		r.send(&wamp.Invocation{Request: 1, Registration: 3, Details: wamp.Dict{}})
@@ -204,20 +217,19 @@ func TestReconnectorDeclareWhileJoined(t *testing.T) {
 	})
 }
 
-func TestReconnectorCallWaitsForJoin(t *testing.T) {
+func TestReconnectCallWaitsForJoin(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newReconnectHarness(t, ReconnectConfig{CallWaitsForJoin: true})
+		h := newReconnectHarness(t, Reconnect{CallWaitsForJoin: true})
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		if _, err := h.rc.Call(ctx, "p", wamp.Payload{}, nil); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := h.c.Call(ctx, "p", wamp.Payload{}, nil); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v", err)
 		}
 		res := make(chan error, 1)
 		go func() {
-			_, err := h.rc.Call(context.Background(), "p", wamp.Payload{}, nil)
+			_, err := h.c.Call(context.Background(), "p", wamp.Payload{}, nil)
 			res <- err
 		}()
-		h.run()
 		r := h.accept(t, 1)
 		c := expect[*wamp.Call](r)
 		r.send(&wamp.Result{Request: c.Request, Details: wamp.Dict{}})
@@ -228,70 +240,78 @@ func TestReconnectorCallWaitsForJoin(t *testing.T) {
 	})
 }
 
-func TestReconnectorBackoffOnDialErrors(t *testing.T) {
+func TestReconnectBackoffOnDialErrors(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const fails = 5
 		attempts := make(chan time.Time, fails+1)
-		n := 0 // only Run's goroutine calls Connect
-		rc := NewReconnector(ReconnectConfig{
-			MinBackoff: 100 * time.Millisecond,
-			MaxBackoff: time.Second,
-			Client:     Config{Logger: quietLogger()},
-			Connect: func(ctx context.Context) (wamp.Transport, error) {
-				attempts <- time.Now()
-				if n++; n > fails {
-					<-ctx.Done()
-					return nil, ctx.Err()
-				}
-				return nil, errors.New("connection refused")
+		n := 0 // only the client's run goroutine calls Connect
+		c, err := Dial(context.Background(), "test", Config{
+			Logger: quietLogger(),
+			Reconnect: Reconnect{
+				Enabled:    true,
+				MinBackoff: 100 * time.Millisecond,
+				MaxBackoff: time.Second,
+				Connect: func(ctx context.Context) (wamp.Transport, error) {
+					attempts <- time.Now()
+					if n++; n > fails {
+						<-ctx.Done()
+						return nil, ctx.Err()
+					}
+					return nil, errors.New("connection refused")
+				},
 			},
 		})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- rc.Run(ctx) }()
+		if err != nil {
+			t.Fatal(err)
+		}
 		var at []time.Time
 		for range fails + 1 {
 			at = append(at, <-attempts)
 		}
-		cancel()
-		<-done
+		c.Close()
+		<-c.Done()
 		for i := 1; i < len(at); i++ {
 			ceil := min(time.Second, 100*time.Millisecond<<(i-1))
 			if d := at[i].Sub(at[i-1]); d < 0 || d > ceil {
 				t.Errorf("wait before attempt %d = %v, want within [0, %v]", i, d, ceil)
 			}
 		}
-		if s := rc.Stats(); s.DialErrors != fails {
+		if s := c.Stats(); s.DialErrors != fails {
 			t.Errorf("stats = %+v", s)
 		}
 	})
 }
 
 func TestBackoffBounds(t *testing.T) {
-	r := NewReconnector(ReconnectConfig{MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond, URL: "rs://x:1"})
+	c := &Client{cfg: Config{Reconnect: Reconnect{Enabled: true, MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond}}}
 	for n := range 40 {
 		ceil := min(50*time.Millisecond, time.Millisecond<<min(n, 30))
 		for range 50 {
-			if d := r.backoff(n); d < 0 || d > ceil {
+			if d := c.backoff(n); d < 0 || d > ceil {
 				t.Fatalf("backoff(%d) = %v, want within [0, %v]", n, d, ceil)
 			}
 		}
 	}
 }
 
-func TestReconnectorRunErrors(t *testing.T) {
-	if err := NewReconnector(ReconnectConfig{}).Run(context.Background()); err == nil {
-		t.Error("Run without URL or Connect succeeded")
+func TestReconnectConfigErrors(t *testing.T) {
+	cfg := Config{Reconnect: Reconnect{Enabled: true}, Logger: quietLogger()}
+	if _, err := Dial(context.Background(), "", cfg); !errors.Is(err, ErrUnsupportedScheme) {
+		t.Errorf("Dial without URL or Connect: %v", err)
+	}
+	a, _ := peer.Pipe(wamp.JSON, 0)
+	if _, err := NewClient(context.Background(), a, cfg); err == nil {
+		t.Error("NewClient with reconnection succeeded")
 	}
 }
 
-func TestReconnectorWithdraw(t *testing.T) {
+func TestReconnectWithdraw(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newReconnectHarness(t, ReconnectConfig{})
-		h.rc.Register("a", nopHandler, nil)
-		h.rc.Subscribe("t", func(*Event) {}, nil)
-		h.rc.Register("b", nopHandler, nil)
-		h.run()
+		h := newReconnectHarness(t, Reconnect{})
+		ctx := context.Background()
+		regA, _ := h.c.Register(ctx, "a", nopHandler, nil)
+		subT, _ := h.c.Subscribe(ctx, "t", func(*Event) {}, nil)
+		h.c.Register(ctx, "b", nopHandler, nil)
 		r := h.accept(t, 1)
 		for _, want := range []wamp.MessageType{wamp.REGISTER, wamp.SUBSCRIBE, wamp.REGISTER} {
 			switch m := r.next().(type) {
@@ -305,7 +325,7 @@ func TestReconnectorWithdraw(t *testing.T) {
 		}
 		<-h.joins
 		errc := make(chan error, 1)
-		go func() { errc <- h.rc.Unregister(context.Background(), "a") }()
+		go func() { errc <- regA.Unregister(ctx) }()
 		if u := expect[*wamp.Unregister](r); u.Registration != 1 {
 			t.Errorf("UNREGISTER %+v", u)
 		}
@@ -313,7 +333,7 @@ func TestReconnectorWithdraw(t *testing.T) {
 		if err := <-errc; err != nil {
 			t.Fatal(err)
 		}
-		go func() { errc <- h.rc.Unsubscribe(context.Background(), "t") }()
+		go func() { errc <- subT.Unsubscribe(ctx) }()
 		if u := expect[*wamp.Unsubscribe](r); u.Subscription != 50 {
 			t.Errorf("UNSUBSCRIBE %+v", u)
 		}
@@ -321,8 +341,8 @@ func TestReconnectorWithdraw(t *testing.T) {
 		if err := <-errc; err != nil {
 			t.Fatal(err)
 		}
-		if err := h.rc.Unregister(context.Background(), "unknown"); err != nil {
-			t.Errorf("unknown: %v", err)
+		if err := regA.Unregister(ctx); err != nil {
+			t.Errorf("unregistering twice: %v", err)
 		}
 		// After a reconnection only "b" is registered again.
 		r.conn.Close(nil)

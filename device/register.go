@@ -31,7 +31,7 @@ type Invocation struct {
 	// Caller is the caller's session when disclosed, else 0.
 	Caller wamp.ID
 
-	c            *Client
+	c            *session
 	request      wamp.ID
 	wantProgress bool
 	// While the handler runs, the invocation is in c.invs. cancel ends the
@@ -53,59 +53,81 @@ func (inv *Invocation) Progress(ctx context.Context, p wamp.Payload) error {
 // Registration is a procedure registered by [Client.Register]. It is safe for
 // concurrent use.
 type Registration struct {
-	// ID is the registration ID the router assigned.
-	ID wamp.ID
 	// Procedure is the URI (or pattern) registered.
 	Procedure wamp.URI
 
+	c       *Client
+	opts    *RegisterOptions
 	handler Handler
+	id      atomic.Uint64
 	active  atomic.Bool
+	binding // with reconnection
 }
 
-// Active reports whether the registration is still in place: false after
-// Unregister, after the router revoked it, and after the session ended.
+// ID returns the registration ID the router assigned (with reconnection,
+// on the latest session the registration was made on).
+func (r *Registration) ID() wamp.ID { return wamp.ID(r.id.Load()) }
+
+// Active reports whether the registration is in place: false after
+// Unregister, after the router revoked it, and after the session ended
+// (with reconnection, until it is made again after the next join).
 func (r *Registration) Active() bool { return r.active.Load() }
+
+// Unregister withdraws the registration and waits for the router's answer
+// until ctx is done. It stops receiving invocations at once, whatever the
+// answer, and with reconnection it is not made again. Unregistering twice
+// returns nil.
+func (r *Registration) Unregister(ctx context.Context) error {
+	if r == nil {
+		return nil
+	}
+	return r.c.remove(ctx, r)
+}
+
+func (r *Registration) state() *binding { return &r.binding }
+
+func (r *Registration) apply(ctx context.Context, s *session) error { return s.Register(ctx, r) }
+
+func (r *Registration) undo(ctx context.Context, s *session) error { return s.Unregister(ctx, r) }
+
+func (r *Registration) describe() (string, wamp.URI) { return "register", r.Procedure }
 
 // errInterrupted is the handler context's cause after INTERRUPT.
 var errInterrupted = errors.New("device: invocation interrupted by the caller")
 
-// Register registers procedure proc with handler h and waits for the router's
-// answer. An ERROR answer is returned as the *wamp.Error (e.g. matching
-// wamp.ErrProcedureAlreadyExists). It is safe for concurrent use.
-func (c *Client) Register(ctx context.Context, proc wamp.URI, h Handler, o *RegisterOptions) (*Registration, error) {
-	if h == nil {
-		return nil, fmt.Errorf("device: register %s: nil handler", proc)
-	}
-	reg := &Registration{Procedure: proc, handler: h}
+// Register registers reg on the session and waits for the router's answer.
+func (c *session) Register(ctx context.Context, reg *Registration) error {
+	proc := reg.Procedure
 	r := c.newRequest(wamp.REGISTER)
 	r.reg = reg
 	id, err := c.addRequest(r)
 	if err != nil {
-		return nil, fmt.Errorf("device: register %s: %w", proc, err)
+		return fmt.Errorf("device: register %s: %w", proc, err)
 	}
-	ans, err := c.roundTrip(ctx, id, r, &wamp.Register{Request: id, Options: o.dict(), Procedure: proc})
+	ans, err := c.roundTrip(ctx, id, r, &wamp.Register{Request: id, Options: reg.opts.dict(), Procedure: proc})
 	if err != nil {
-		return nil, fmt.Errorf("device: register %s: %w", proc, err)
+		return fmt.Errorf("device: register %s: %w", proc, err)
 	}
 	c.recycleRequest(r)
 	switch ans := ans.(type) {
 	case *wamp.Registered:
-		return reg, nil
+		return nil
 	case *wamp.ErrorMessage:
-		return nil, ans.Err()
+		return ans.Err()
 	}
-	return nil, fmt.Errorf("device: register %s: unexpected %v", proc, ans.Type())
+	return fmt.Errorf("device: register %s: unexpected %v", proc, ans.Type())
 }
 
-// Unregister withdraws a registration and waits for the router's answer.
-// The registration stops receiving invocations at once, whatever the answer.
-func (c *Client) Unregister(ctx context.Context, reg *Registration) error {
-	if reg == nil || !reg.active.Swap(false) {
+// Unregister withdraws reg from the session and waits for the router's
+// answer.
+func (c *session) Unregister(ctx context.Context, reg *Registration) error {
+	if !reg.active.Swap(false) {
 		return nil
 	}
+	regID := reg.ID()
 	c.mu.Lock()
-	if c.regs != nil {
-		delete(c.regs, reg.ID)
+	if c.regs != nil && c.regs[regID] == reg {
+		delete(c.regs, regID)
 	}
 	c.mu.Unlock()
 	r := c.newRequest(wamp.UNREGISTER)
@@ -113,7 +135,7 @@ func (c *Client) Unregister(ctx context.Context, reg *Registration) error {
 	if err != nil {
 		return fmt.Errorf("device: unregister %s: %w", reg.Procedure, err)
 	}
-	ans, err := c.roundTrip(ctx, id, r, &wamp.Unregister{Request: id, Registration: reg.ID})
+	ans, err := c.roundTrip(ctx, id, r, &wamp.Unregister{Request: id, Registration: regID})
 	if err != nil {
 		return fmt.Errorf("device: unregister %s: %w", reg.Procedure, err)
 	}
@@ -125,7 +147,7 @@ func (c *Client) Unregister(ctx context.Context, reg *Registration) error {
 }
 
 // handleRegistered installs the registration before the next message is read.
-func (c *Client) handleRegistered(m *wamp.Registered) {
+func (c *session) handleRegistered(m *wamp.Registered) {
 	c.mu.Lock()
 	r := c.takeRequestLocked(m.Request, wamp.REGISTER)
 	if r == nil {
@@ -138,7 +160,7 @@ func (c *Client) handleRegistered(m *wamp.Registered) {
 		_ = c.conn.Send(&wamp.Unregister{Request: c.reqs.Next(), Registration: m.Registration})
 		return
 	}
-	r.reg.ID = m.Registration
+	r.reg.id.Store(uint64(m.Registration))
 	r.reg.active.Store(true)
 	c.regs[m.Registration] = r.reg
 	c.mu.Unlock()
@@ -147,7 +169,7 @@ func (c *Client) handleRegistered(m *wamp.Registered) {
 
 // handleUnregistered answers an UNREGISTER, or (request 0) drops a
 // registration the router revoked.
-func (c *Client) handleUnregistered(m *wamp.Unregistered) {
+func (c *session) handleUnregistered(m *wamp.Unregistered) {
 	if m.Request != 0 {
 		c.answer(m.Request, wamp.UNREGISTER, m)
 		return
@@ -166,7 +188,7 @@ func (c *Client) handleUnregistered(m *wamp.Unregistered) {
 
 // handleInvocation starts the handler for an INVOCATION on its own
 // goroutine, or refuses it at once.
-func (c *Client) handleInvocation(m *wamp.Invocation) {
+func (c *session) handleInvocation(m *wamp.Invocation) {
 	c.mu.Lock()
 	reg := c.regs[m.Registration]
 	c.mu.Unlock()
@@ -208,7 +230,7 @@ func (c *Client) handleInvocation(m *wamp.Invocation) {
 }
 
 // runHandler runs one handler and sends its YIELD or ERROR.
-func (c *Client) runHandler(ctx context.Context, h Handler, inv *Invocation) {
+func (c *session) runHandler(ctx context.Context, h Handler, inv *Invocation) {
 	defer func() { <-c.invSem }()
 	defer c.handlerDone()
 	res, err := callHandler(ctx, h, inv)
@@ -254,7 +276,7 @@ func callHandler(ctx context.Context, h Handler, inv *Invocation) (res wamp.Payl
 }
 
 // handleInterrupt cancels a running handler's context.
-func (c *Client) handleInterrupt(m *wamp.Interrupt) {
+func (c *session) handleInterrupt(m *wamp.Interrupt) {
 	c.mu.Lock()
 	inv := c.invs[m.Request]
 	if inv != nil {
@@ -268,7 +290,7 @@ func (c *Client) handleInterrupt(m *wamp.Interrupt) {
 }
 
 // sendError sends ERROR for a request without waiting (from the reader).
-func (c *Client) sendError(typ wamp.MessageType, req wamp.ID, uri wamp.URI, msg string) {
+func (c *session) sendError(typ wamp.MessageType, req wamp.ID, uri wamp.URI, msg string) {
 	err := c.conn.Send(&wamp.ErrorMessage{RequestType: typ, Request: req, Details: wamp.Dict{}, Error: uri,
 		Payload: wamp.Payload{Args: wamp.List{msg}}})
 	if err != nil {
@@ -277,7 +299,7 @@ func (c *Client) sendError(typ wamp.MessageType, req wamp.ID, uri wamp.URI, msg 
 }
 
 // sendErrorCtx sends ERROR from a handler goroutine, waiting for queue room.
-func (c *Client) sendErrorCtx(typ wamp.MessageType, req wamp.ID, e *wamp.Error) {
+func (c *session) sendErrorCtx(typ wamp.MessageType, req wamp.ID, e *wamp.Error) {
 	err := c.send(c.ctx, &wamp.ErrorMessage{RequestType: typ, Request: req, Details: e.Details, Error: e.URI, Payload: e.Payload})
 	if err != nil {
 		c.log.Debug("device: sending ERROR failed", "error", err)

@@ -27,7 +27,7 @@ func register(t *testing.T, c *Client, r *fakeRouter, proc wamp.URI, h Handler, 
 	}
 	r.send(&wamp.Registered{Request: m.Request, Registration: regID})
 	reg := recvWithin(t, ch)
-	if reg == nil || reg.ID != regID || !reg.Active() {
+	if reg == nil || reg.ID() != regID || !reg.Active() {
 		t.Fatalf("registration = %+v", reg)
 	}
 	return reg
@@ -256,7 +256,7 @@ func TestUnregister(t *testing.T) {
 	c, r := joined(t, Config{})
 	reg := register(t, c, r, "p", func(context.Context, *Invocation) (wamp.Payload, error) { return wamp.Payload{}, nil }, nil, 5)
 	errc := make(chan error, 1)
-	go func() { errc <- c.Unregister(context.Background(), reg) }()
+	go func() { errc <- reg.Unregister(context.Background()) }()
 	m := expect[*wamp.Unregister](r)
 	if m.Registration != 5 {
 		t.Errorf("UNREGISTER = %+v", m)
@@ -272,7 +272,7 @@ func TestUnregister(t *testing.T) {
 	if e := expect[*wamp.ErrorMessage](r); e.Error != wamp.ErrNoSuchRegistration.URI {
 		t.Errorf("ERROR = %+v", e)
 	}
-	if err := c.Unregister(context.Background(), reg); err != nil {
+	if err := reg.Unregister(context.Background()); err != nil {
 		t.Errorf("second Unregister: %v", err)
 	}
 }

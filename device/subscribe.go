@@ -35,65 +35,87 @@ type Event struct {
 // Subscription is a subscription made by [Client.Subscribe]. It is safe for
 // concurrent use.
 type Subscription struct {
-	// ID is the subscription ID the router assigned.
-	ID wamp.ID
 	// Topic is the URI (or pattern) subscribed to.
 	Topic wamp.URI
 
+	c       *Client
+	opts    *SubscribeOptions
 	handler EventHandler
+	id      atomic.Uint64
 	active  atomic.Bool
+	binding // with reconnection
 }
 
-// Active reports whether the subscription is still in place: false after
-// Unsubscribe, after the router revoked it, and after the session ended.
+// ID returns the subscription ID the router assigned (with reconnection, on
+// the latest session the subscription was made on).
+func (s *Subscription) ID() wamp.ID { return wamp.ID(s.id.Load()) }
+
+// Active reports whether the subscription is in place: false after
+// Unsubscribe, after the router revoked it, and after the session ended
+// (with reconnection, until it is made again after the next join).
 func (s *Subscription) Active() bool { return s.active.Load() }
 
-// Subscribe subscribes to topic and waits for the router's answer; h then
-// receives the events (see [EventHandler]). An ERROR answer is returned as the
-// *wamp.Error. It is safe for concurrent use.
-func (c *Client) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler, o *SubscribeOptions) (*Subscription, error) {
-	if h == nil {
-		return nil, fmt.Errorf("device: subscribe %s: nil handler", topic)
+// Unsubscribe ends the subscription and waits for the router's answer until
+// ctx is done. The handler receives no further events once Unsubscribe is
+// called (events already queued for it are discarded), and with
+// reconnection the subscription is not made again. When the client holds
+// other subscriptions to the same topic (the router gives them one ID),
+// only this handler is removed and nothing is sent. Unsubscribing twice
+// returns nil.
+func (s *Subscription) Unsubscribe(ctx context.Context) error {
+	if s == nil {
+		return nil
 	}
-	sub := &Subscription{Topic: topic, handler: h}
+	return s.c.remove(ctx, s)
+}
+
+func (s *Subscription) state() *binding { return &s.binding }
+
+func (s *Subscription) apply(ctx context.Context, on *session) error { return on.Subscribe(ctx, s) }
+
+func (s *Subscription) undo(ctx context.Context, on *session) error { return on.Unsubscribe(ctx, s) }
+
+func (s *Subscription) describe() (string, wamp.URI) { return "subscribe", s.Topic }
+
+// Subscribe makes sub on the session and waits for the router's answer.
+func (c *session) Subscribe(ctx context.Context, sub *Subscription) error {
+	topic := sub.Topic
 	r := c.newRequest(wamp.SUBSCRIBE)
 	r.sub = sub
 	id, err := c.addRequest(r)
 	if err != nil {
-		return nil, fmt.Errorf("device: subscribe %s: %w", topic, err)
+		return fmt.Errorf("device: subscribe %s: %w", topic, err)
 	}
-	ans, err := c.roundTrip(ctx, id, r, &wamp.Subscribe{Request: id, Options: o.dict(), Topic: topic})
+	ans, err := c.roundTrip(ctx, id, r, &wamp.Subscribe{Request: id, Options: sub.opts.dict(), Topic: topic})
 	if err != nil {
-		return nil, fmt.Errorf("device: subscribe %s: %w", topic, err)
+		return fmt.Errorf("device: subscribe %s: %w", topic, err)
 	}
 	c.recycleRequest(r)
 	switch ans := ans.(type) {
 	case *wamp.Subscribed:
-		return sub, nil
+		return nil
 	case *wamp.ErrorMessage:
-		return nil, ans.Err()
+		return ans.Err()
 	}
-	return nil, fmt.Errorf("device: subscribe %s: unexpected %v", topic, ans.Type())
+	return fmt.Errorf("device: subscribe %s: unexpected %v", topic, ans.Type())
 }
 
-// Unsubscribe ends a subscription and waits for the router's answer. The
-// handler receives no further events once Unsubscribe is called (events
-// already queued for it are discarded). When the session holds other
-// subscriptions to the same topic (the router gives them one ID), only the
-// local handler is removed and nothing is sent.
-func (c *Client) Unsubscribe(ctx context.Context, sub *Subscription) error {
-	if sub == nil || !sub.active.Swap(false) {
+// Unsubscribe ends sub on the session and waits for the router's answer;
+// see [Subscription.Unsubscribe].
+func (c *session) Unsubscribe(ctx context.Context, sub *Subscription) error {
+	if !sub.active.Swap(false) {
 		return nil
 	}
+	subID := sub.ID()
 	c.mu.Lock()
 	if c.subs != nil {
-		others := removeSub(c.subs[sub.ID], sub)
+		others := removeSub(c.subs[subID], sub)
 		if len(others) > 0 {
-			c.subs[sub.ID] = others
+			c.subs[subID] = others
 			c.mu.Unlock()
 			return nil
 		}
-		delete(c.subs, sub.ID)
+		delete(c.subs, subID)
 	}
 	c.mu.Unlock()
 	r := c.newRequest(wamp.UNSUBSCRIBE)
@@ -101,7 +123,7 @@ func (c *Client) Unsubscribe(ctx context.Context, sub *Subscription) error {
 	if err != nil {
 		return fmt.Errorf("device: unsubscribe %s: %w", sub.Topic, err)
 	}
-	ans, err := c.roundTrip(ctx, id, r, &wamp.Unsubscribe{Request: id, Subscription: sub.ID})
+	ans, err := c.roundTrip(ctx, id, r, &wamp.Unsubscribe{Request: id, Subscription: subID})
 	if err != nil {
 		return fmt.Errorf("device: unsubscribe %s: %w", sub.Topic, err)
 	}
@@ -113,7 +135,7 @@ func (c *Client) Unsubscribe(ctx context.Context, sub *Subscription) error {
 }
 
 // handleSubscribed installs the subscription before the next message is read.
-func (c *Client) handleSubscribed(m *wamp.Subscribed) {
+func (c *session) handleSubscribed(m *wamp.Subscribed) {
 	c.mu.Lock()
 	r := c.takeRequestLocked(m.Request, wamp.SUBSCRIBE)
 	if r == nil {
@@ -125,7 +147,7 @@ func (c *Client) handleSubscribed(m *wamp.Subscribed) {
 		_ = c.conn.Send(&wamp.Unsubscribe{Request: c.reqs.Next(), Subscription: m.Subscription})
 		return
 	}
-	r.sub.ID = m.Subscription
+	r.sub.id.Store(uint64(m.Subscription))
 	r.sub.active.Store(true)
 	old := c.subs[m.Subscription]
 	c.subs[m.Subscription] = append(old[:len(old):len(old)], r.sub) // copy on write
@@ -135,7 +157,7 @@ func (c *Client) handleSubscribed(m *wamp.Subscribed) {
 
 // handleUnsubscribed answers an UNSUBSCRIBE, or (request 0) drops a
 // subscription the router revoked.
-func (c *Client) handleUnsubscribed(m *wamp.Unsubscribed) {
+func (c *session) handleUnsubscribed(m *wamp.Unsubscribed) {
 	if m.Request != 0 {
 		c.answer(m.Request, wamp.UNSUBSCRIBE, m)
 		return
@@ -157,7 +179,7 @@ func (c *Client) handleUnsubscribed(m *wamp.Unsubscribed) {
 // handleEvent queues an EVENT for the dispatcher, once per local
 // subscription it is for, dropping it (counted) when the queue is full. It
 // never blocks.
-func (c *Client) handleEvent(m *wamp.Event) {
+func (c *session) handleEvent(m *wamp.Event) {
 	c.mu.Lock()
 	subs := c.subs[m.Subscription] // never modified in place
 	c.mu.Unlock()
@@ -206,7 +228,7 @@ func removeSub(subs []*Subscription, s *Subscription) []*Subscription {
 
 // dispatch delivers queued events in order. At most one runs at a time; it
 // exits when the queue is empty, so an idle client holds no dispatcher.
-func (c *Client) dispatch() {
+func (c *session) dispatch() {
 	for {
 		for {
 			var ev *Event
@@ -235,7 +257,7 @@ func (c *Client) dispatch() {
 
 // deliver calls the event's handler, logging a panic instead of letting it
 // stop event delivery for good.
-func (c *Client) deliver(ev *Event) {
+func (c *session) deliver(ev *Event) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.log.Error("device: event handler panicked", "topic", string(ev.Topic), "panic", p)

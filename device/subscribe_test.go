@@ -30,7 +30,7 @@ func subscribe(t *testing.T, c *Client, r *fakeRouter, topic wamp.URI, h EventHa
 	}
 	r.send(&wamp.Subscribed{Request: m.Request, Subscription: subID})
 	sub := recvWithin(t, ch)
-	if sub == nil || sub.ID != subID || !sub.Active() {
+	if sub == nil || sub.ID() != subID || !sub.Active() {
 		t.Fatalf("subscription = %+v", sub)
 	}
 	return sub
@@ -136,7 +136,7 @@ func TestUnsubscribe(t *testing.T) {
 	events := make(chan *Event, 10)
 	sub := subscribe(t, c, r, "t", func(ev *Event) { events <- ev }, nil, 3)
 	errc := make(chan error, 1)
-	go func() { errc <- c.Unsubscribe(context.Background(), sub) }()
+	go func() { errc <- sub.Unsubscribe(context.Background()) }()
 	m := expect[*wamp.Unsubscribe](r)
 	if m.Subscription != 3 {
 		t.Errorf("UNSUBSCRIBE = %+v", m)
@@ -280,7 +280,7 @@ func TestSubscribeTwiceSameTopic(t *testing.T) {
 	if recvWithin(t, a) != "one" || recvWithin(t, b) != "one" {
 		t.Fatal("event not delivered to both")
 	}
-	if err := c.Unsubscribe(context.Background(), subA); err != nil {
+	if err := subA.Unsubscribe(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	r.send(&wamp.Event{Subscription: 3, Publication: 2, Details: wamp.Dict{}, Payload: wamp.Payload{Args: wamp.List{"two"}}})
@@ -288,7 +288,7 @@ func TestSubscribeTwiceSameTopic(t *testing.T) {
 		t.Fatalf("b got %v", v)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- c.Unsubscribe(context.Background(), subB) }()
+	go func() { errc <- subB.Unsubscribe(context.Background()) }()
 	// The first message the router sees since is this UNSUBSCRIBE.
 	m := expect[*wamp.Unsubscribe](r)
 	if m.Subscription != 3 {

@@ -56,7 +56,7 @@
 //
 // [Router.NewUplink] bridges one realm to an upstream router (uplink.go):
 // a local in-process session subscribes to the Publish rules and registers
-// the Import rules; a device.Reconnector session upstream subscribes to the
+// the Import rules; a reconnecting device.Client upstream subscribes to the
 // Subscribe rules, registers the exported procedures and publishes the
 // queued events (uplinkqueue.go, acknowledged one at a time, in order,
 // numbered with [PubSeqOption] so that a resent one is delivered once). The

@@ -115,13 +115,14 @@ type UplinkStats struct {
 }
 
 // Uplink bridges one realm of a router to an upstream router through one
-// client session (a device.Reconnector), following its rules (DESIGN §5).
+// reconnecting client (a device.Client with reconnection on), following its
+// Publish, Subscribe, Export and Import rules.
 // Create it with [Router.NewUplink] and run it with [Uplink.Run]. Its
 // methods are safe for concurrent use.
 //
 // Inside, the uplink is two clients: a local in-process session on the
 // router, which subscribes to the Publish rules, registers the Import rules
-// and calls exported procedures; and the upstream Reconnector, which
+// and calls exported procedures; and the upstream client, which
 // subscribes to the Subscribe rules, registers exported procedures and
 // publishes the queued events. Loops cannot form: events are published with
 // the default exclude_me, so neither session receives its own publications,
@@ -131,8 +132,8 @@ type Uplink struct {
 	cfg   UplinkConfig
 	log   *slog.Logger
 	q     *eventQueue
-	rc    *device.Reconnector
-	state atomic.Value // string
+	up    atomic.Pointer[device.Client] // the upstream client, set by Run
+	state atomic.Value                  // string
 
 	eventsUp, eventsDown, publishErrors, callsIn, callsOut atomic.Uint64
 	upProgress, upTimeout                                  atomic.Bool // upstream dealer features
@@ -149,6 +150,7 @@ type exportEntry struct {
 	match  wamp.MatchPolicy
 	invoke string
 	rule   *UplinkRule
+	reg    *device.Registration // the upstream registration
 }
 
 // NewUplink checks cfg, opens the queue (recovering its file) and returns
@@ -188,27 +190,35 @@ func (r *Router) NewUplink(cfg UplinkConfig) (*Uplink, error) {
 	u := &Uplink{r: r, cfg: cfg, log: log, q: q, joinKick: make(chan struct{}, 1),
 		exported: make(map[wamp.URI]exportEntry)}
 	u.state.Store(UplinkStopped)
-	u.rc = device.NewReconnector(device.ReconnectConfig{
-		Connect: u.connect,
-		Client: device.Config{
-			Realm:      cfg.Realm,
-			Auth:       cfg.Auth,
-			Serializer: cfg.Serializer,
-			TLS:        cfg.TLS,
-			Dialers:    cfg.Dialers,
-			Logger:     log,
-		},
-		MinBackoff: cfg.MinBackoff,
-		MaxBackoff: cfg.MaxBackoff,
-		OnJoin:     u.onJoin,
-		OnLeave:    u.onLeave,
-	})
 	return u, nil
+}
+
+// upstreamConfig is the upstream client's configuration.
+func (u *Uplink) upstreamConfig() device.Config {
+	return device.Config{
+		Realm:      u.cfg.Realm,
+		Auth:       u.cfg.Auth,
+		Serializer: u.cfg.Serializer,
+		TLS:        u.cfg.TLS,
+		Dialers:    u.cfg.Dialers,
+		Logger:     u.log,
+		Reconnect: device.Reconnect{
+			Enabled:    true,
+			Connect:    u.connect,
+			MinBackoff: u.cfg.MinBackoff,
+			MaxBackoff: u.cfg.MaxBackoff,
+			OnJoin:     u.onJoin,
+			OnLeave:    u.onLeave,
+		},
+	}
 }
 
 // Stats returns the uplink's state and counters.
 func (u *Uplink) Stats() UplinkStats {
-	rs := u.rc.Stats()
+	var rs device.Stats
+	if up := u.up.Load(); up != nil {
+		rs = up.Stats()
+	}
 	n, dropped := u.q.len()
 	u.mu.Lock()
 	exp := len(u.exported)
@@ -236,7 +246,7 @@ func (u *Uplink) setState(s string, args ...any) {
 	}
 }
 
-// connect dials the upstream (for the Reconnector), tracking the state.
+// connect dials the upstream (for the upstream client), tracking the state.
 func (u *Uplink) connect(ctx context.Context) (wamp.Transport, error) {
 	u.setState(UplinkConnecting)
 	var t wamp.Transport
@@ -299,16 +309,29 @@ func (u *Uplink) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopWatch()
-	if err := u.setup(ctx, local); err != nil {
+	if err := u.setupLocal(ctx, local); err != nil {
 		return err
 	}
 
 	u.setState(UplinkConnecting)
+	up, err := device.Dial(ctx, u.cfg.URL, u.upstreamConfig())
+	if err != nil {
+		return fmt.Errorf("minirouter: uplink: %w", err)
+	}
+	u.up.Store(up)
+	defer func() {
+		lctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = up.Leave(lctx)
+		cancel()
+	}()
+	if err := u.subscribeUpstream(ctx, local, up); err != nil {
+		return err
+	}
+
 	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); _ = u.rc.Run(ctx) }()
-	go func() { defer wg.Done(); u.pump(ctx) }()
-	go func() { defer wg.Done(); u.reconcile(ctx, local, kick) }()
+	wg.Add(2)
+	go func() { defer wg.Done(); u.pump(ctx, up) }()
+	go func() { defer wg.Done(); u.reconcile(ctx, local, up, kick) }()
 	select {
 	case <-ctx.Done():
 		err = ctx.Err()
@@ -320,9 +343,8 @@ func (u *Uplink) Run(ctx context.Context) error {
 	return err
 }
 
-// setup makes the static local subscriptions and registrations and declares
-// the upstream subscriptions.
-func (u *Uplink) setup(ctx context.Context, local *device.Client) error {
+// subscribeUpstream makes the upstream subscriptions of the Subscribe rules.
+func (u *Uplink) subscribeUpstream(ctx context.Context, local, up *device.Client) error {
 	for i := range u.cfg.Subscribe {
 		rule := &u.cfg.Subscribe[i]
 		h := func(ev *device.Event) {
@@ -334,10 +356,16 @@ func (u *Uplink) setup(ctx context.Context, local *device.Client) error {
 				u.eventsDown.Add(1)
 			}
 		}
-		if err := u.rc.Subscribe(rule.Upstream, h, &device.SubscribeOptions{Match: rule.Match}); err != nil {
+		if _, err := up.Subscribe(ctx, rule.Upstream, h, &device.SubscribeOptions{Match: rule.Match}); err != nil {
 			return fmt.Errorf("minirouter: uplink: %w", err)
 		}
 	}
+	return nil
+}
+
+// setupLocal makes the local subscriptions of the Publish rules and
+// registrations of the Import rules.
+func (u *Uplink) setupLocal(ctx context.Context, local *device.Client) error {
 	for i := range u.cfg.Publish {
 		rule := &u.cfg.Publish[i]
 		h := func(ev *device.Event) {
@@ -368,9 +396,13 @@ func wantsProgress(inv *device.Invocation) bool {
 // importHandler forwards a local call of an imported procedure upstream.
 func (u *Uplink) importHandler(rule *UplinkRule) device.Handler {
 	return func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
-		up, ok := rule.up(inv.Procedure)
+		proc, ok := rule.up(inv.Procedure)
 		if !ok {
 			return wamp.Payload{}, wamp.ErrNoSuchProcedure
+		}
+		up := u.up.Load()
+		if up == nil {
+			return wamp.Payload{}, wamp.NewError(wamp.ErrUnavailable.URI, "uplink not connected")
 		}
 		u.callsOut.Add(1)
 		o := &device.CallOptions{}
@@ -385,7 +417,7 @@ func (u *Uplink) importHandler(rule *UplinkRule) device.Handler {
 			ctx, cancel = context.WithTimeout(ctx, d+d/10+50*time.Millisecond)
 			defer cancel()
 		}
-		res, err := u.rc.Call(ctx, up, inv.Payload, o)
+		res, err := up.Call(ctx, proc, inv.Payload, o)
 		if errors.Is(err, device.ErrNotConnected) {
 			return res, wamp.NewError(wamp.ErrUnavailable.URI, "uplink not connected")
 		}
@@ -412,8 +444,10 @@ func (u *Uplink) exportHandler(local *device.Client, rule *UplinkRule) device.Ha
 
 // reconcile keeps the upstream registrations equal to the local
 // registrations that match the Export rules (made by other sessions than
-// the uplink's own), each time the local registrations change.
-func (u *Uplink) reconcile(ctx context.Context, local *device.Client, kick <-chan struct{}) {
+// the uplink's own), each time the local registrations change. The upstream
+// client makes them again after every join, and retries those the upstream
+// refuses (counted in ApplyErrors).
+func (u *Uplink) reconcile(ctx context.Context, local, up *device.Client, kick <-chan struct{}) {
 	for {
 		desired := make(map[wamp.URI]exportEntry)
 		for _, reg := range u.r.registrations(u.cfg.LocalRealm, local.ID()) {
@@ -422,46 +456,50 @@ func (u *Uplink) reconcile(ctx context.Context, local *device.Client, kick <-cha
 				if rule.Match == wamp.ExactMatch && reg.match != wamp.ExactMatch {
 					continue
 				}
-				if up, ok := rule.up(reg.procedure); ok {
-					if _, dup := desired[up]; !dup {
-						desired[up] = exportEntry{local: reg.procedure, match: reg.match, invoke: reg.invoke, rule: rule}
+				if p, ok := rule.up(reg.procedure); ok {
+					if _, dup := desired[p]; !dup {
+						desired[p] = exportEntry{local: reg.procedure, match: reg.match, invoke: reg.invoke, rule: rule}
 					}
 					break
 				}
 			}
 		}
 		u.mu.Lock()
-		var gone []wamp.URI
+		var gone []exportEntry
 		var added []wamp.URI
-		for up, e := range u.exported {
-			if d, ok := desired[up]; !ok || d.match != e.match || d.invoke != e.invoke {
-				gone = append(gone, up)
-				delete(u.exported, up)
+		for p, e := range u.exported {
+			if d, ok := desired[p]; !ok || d.match != e.match || d.invoke != e.invoke {
+				gone = append(gone, e)
+				delete(u.exported, p)
 			}
 		}
-		for up, d := range desired {
-			if _, ok := u.exported[up]; !ok {
-				added = append(added, up)
-				u.exported[up] = d
+		for p := range desired {
+			if _, ok := u.exported[p]; !ok {
+				added = append(added, p)
 			}
 		}
 		u.mu.Unlock()
-		for _, up := range gone {
+		for _, e := range gone {
 			octx, cancel := context.WithTimeout(ctx, uplinkOpTimeout)
-			if err := u.rc.Unregister(octx, up); err != nil && ctx.Err() == nil {
-				u.log.Warn("uplink: unregister upstream failed", "procedure", up, "err", err)
+			if err := e.reg.Unregister(octx); err != nil && ctx.Err() == nil {
+				u.log.Warn("uplink: unregister upstream failed", "procedure", e.reg.Procedure, "err", err)
 			}
 			cancel()
-			u.log.Debug("uplink: procedure withdrawn", "procedure", up)
+			u.log.Debug("uplink: procedure withdrawn", "procedure", e.reg.Procedure)
 		}
-		for _, up := range added {
-			d := desired[up]
-			err := u.rc.Register(up, u.exportHandler(local, d.rule), &device.RegisterOptions{Match: d.match, Invoke: d.invoke})
+		for _, p := range added {
+			d := desired[p]
+			// With reconnection, Register returns at once.
+			reg, err := up.Register(ctx, p, u.exportHandler(local, d.rule), &device.RegisterOptions{Match: d.match, Invoke: d.invoke})
 			if err != nil {
-				u.log.Warn("uplink: export failed", "procedure", up, "err", err)
+				u.log.Warn("uplink: export failed", "procedure", p, "err", err)
 				continue
 			}
-			u.log.Debug("uplink: procedure exported", "local", d.local, "procedure", up)
+			d.reg = reg
+			u.mu.Lock()
+			u.exported[p] = d
+			u.mu.Unlock()
+			u.log.Debug("uplink: procedure exported", "local", d.local, "procedure", p)
 		}
 		select {
 		case <-kick:
@@ -473,7 +511,7 @@ func (u *Uplink) reconcile(ctx context.Context, local *device.Client, kick <-cha
 
 // pump delivers the queued events upstream in order, each acknowledged
 // before the next goes, waiting for a session while the upstream is away.
-func (u *Uplink) pump(ctx context.Context) {
+func (u *Uplink) pump(ctx context.Context, up *device.Client) {
 	refusals := 0
 	for {
 		ev, ok := u.q.peek()
@@ -485,21 +523,12 @@ func (u *Uplink) pump(ctx context.Context) {
 				return
 			}
 		}
-		c := u.rc.Current()
-		if c == nil {
-			select {
-			case <-u.joinKick:
-				continue
-			case <-ctx.Done():
-				return
-			}
-		}
 		pctx, cancel := context.WithTimeout(ctx, uplinkAckTimeout)
 		// exclude_me explicitly (the spec's default, but not every router's),
 		// so that the uplink never receives its own events back
 		opts := u.q.pubSeq(ev)
 		opts["exclude_me"] = true
-		err := c.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true, Extra: opts})
+		err := up.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true, Extra: opts})
 		cancel()
 		var we *wamp.Error
 		switch {
@@ -508,6 +537,12 @@ func (u *Uplink) pump(ctx context.Context) {
 			u.eventsUp.Add(1)
 		case ctx.Err() != nil:
 			return
+		case errors.Is(err, device.ErrNotConnected):
+			select {
+			case <-u.joinKick:
+			case <-ctx.Done():
+				return
+			}
 		case errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &we):
 			// no PUBLISHED in time: send again on this session (at least
 			// once; with the same number, so once where the upstream
@@ -525,14 +560,8 @@ func (u *Uplink) pump(ctx context.Context) {
 			// to end: keep the event for the next session (or, should this
 			// one live on, send it again after a pause).
 			select {
-			case <-c.Done():
-			case <-time.After(uplinkRetryPause):
-				continue
-			case <-ctx.Done():
-				return
-			}
-			select {
 			case <-u.joinKick:
+			case <-time.After(uplinkRetryPause):
 			case <-ctx.Done():
 				return
 			}

@@ -190,7 +190,7 @@ func TestSerialAutobahn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer mcu.Unregister(ctx, reg)
+			defer reg.Unregister(ctx)
 			p := startPeer(t, ctx, "py", wsURL, "realm1", ser, "caller", fmt.Sprint(n), string(uri))
 			p.wait(ctx)
 		})
@@ -225,7 +225,7 @@ func TestSerialAutobahn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer mcu.Unsubscribe(ctx, sub)
+			defer sub.Unsubscribe(ctx)
 			p := startPeer(t, ctx, "py", wsURL, "realm1", ser, "publisher", fmt.Sprint(n), string(uri))
 			for i := range n {
 				select {
