@@ -37,6 +37,21 @@ func authUsers(t *testing.T) ([]minirouter.User, map[string]auth.Credentials) {
 	return users, creds
 }
 
+// join returns an in-process device client of r's realm.
+func join(t *testing.T, ctx context.Context, r *minirouter.Router, realm wamp.URI) *device.Client {
+	t.Helper()
+	tr, err := r.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := device.NewClient(ctx, tr, device.Config{Realm: realm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // TestRealmAuth joins a realm with users by each method, and checks the
 // refusals: wrong ticket, wrong secret, an unknown key, no credentials.
 func TestRealmAuth(t *testing.T) {
@@ -94,43 +109,6 @@ func TestRealmAuth(t *testing.T) {
 	if _, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "x",
 		Users: []minirouter.User{{AuthID: "k", CryptosignKeys: []string{"zz"}}}}}}); err == nil {
 		t.Error("a bad public key was accepted")
-	}
-}
-
-// TestUplinkAuth joins the uplink to an upstream that demands
-// authentication, with each method, over RawSocket and WebSocket.
-func TestUplinkAuth(t *testing.T) {
-	users, creds := authUsers(t)
-	for _, kind := range []string{"rs", "ws"} {
-		for _, method := range []string{"ticket", "wampcra", "wampcra-salt", "cryptosign"} {
-			t.Run(kind+"-"+method, func(t *testing.T) {
-				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-				defer cancel()
-				up := startUpstreamConfig(t, kind, "", minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud", Users: users}}}, nil)
-				cfg := siteRules
-				cfg.URL = up.url()
-				cfg.Auth = creds[method]
-				gw := startGateway(t, cfg)
-				eventually(t, ctx, "joined", func() bool { return gw.ul.Stats().State == minirouter.UplinkJoined })
-			})
-		}
-	}
-}
-
-// TestUplinkAuthRefused keeps retrying, with backoff, an upstream that
-// refuses the uplink's credentials, and never counts it joined.
-func TestUplinkAuthRefused(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	users, _ := authUsers(t)
-	up := startUpstreamConfig(t, "rs", "", minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud", Users: users}}}, nil)
-	cfg := siteRules
-	cfg.URL = up.url()
-	cfg.Auth = auth.Credentials{AuthID: "tic", Ticket: "wrong"}
-	gw := startGateway(t, cfg)
-	eventually(t, ctx, "several refused joins", func() bool { return gw.ul.Stats().DialErrors >= 3 })
-	if st := gw.ul.Stats(); st.Joins != 0 || st.State == minirouter.UplinkJoined {
-		t.Errorf("stats %+v", st)
 	}
 }
 

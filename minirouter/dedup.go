@@ -6,8 +6,9 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// PubSeqOption is the PUBLISH option with which a forwarding publisher (an
-// [Uplink]) numbers its publications, [wamp.PubSeqKey]. This router
+// PubSeqOption is the PUBLISH option with which a forwarding publisher (a
+// gateway's uplink, package uplink) numbers its publications,
+// [wamp.PubSeqKey]. This router
 // delivers each (publisher, stream, seq) once: a PUBLISH whose seq is
 // not above the last one seen for its publisher (authid; one for all
 // anonymous sessions) and stream is acknowledged as

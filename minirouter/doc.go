@@ -54,17 +54,13 @@
 //
 // # Uplink
 //
-// [Router.NewUplink] bridges one realm to an upstream router (uplink.go):
-// a local in-process session subscribes to the Publish rules and registers
-// the Import rules; a reconnecting device.Client upstream subscribes to the
-// Subscribe rules, registers the exported procedures and publishes the
-// queued events (uplinkqueue.go, acknowledged one at a time, in order,
-// numbered with [PubSeqOption] so that a resent one is delivered once). The
-// exported procedures follow the realm's registrations through a watcher
-// (watch.go): the dealer kicks a 1-slot channel under realm.mu whenever a
-// registration appears or goes, and the uplink reads a snapshot and
-// reconciles, so nothing is missed and nothing blocks the dealer. Rules
-// rewrite URIs by prefix (uplinkrule.go).
+// Package uplink bridges one realm of a router to an upstream router. The
+// router exports what it needs and imports no client: [Router.Connect] for
+// its local in-process session, and [Router.WatchRegistrations] with
+// [Router.Registrations] to follow the registrations it exports: the dealer
+// kicks a 1-slot channel under realm.mu whenever a registration appears or
+// goes, and the uplink reads a snapshot and reconciles, so nothing is missed
+// and nothing blocks the dealer.
 //
 // # Slow consumers
 //

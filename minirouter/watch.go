@@ -2,17 +2,32 @@ package minirouter
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// regInfo describes one registration of a realm, as seen by a watcher.
-type regInfo struct {
-	procedure wamp.URI
-	match     wamp.MatchPolicy
-	invoke    string
+// RegistrationInfo describes one registration of a realm, as
+// [Router.Registrations] lists it. Plain data.
+type RegistrationInfo struct {
+	Procedure wamp.URI
+	Match     wamp.MatchPolicy
+	Invoke    string // the shared-registration policy: single, roundrobin, ...
 }
+
+// Realms returns the names of the router's realms, in the order of
+// Config.Realms (the default realm alone when none was configured).
+func (r *Router) Realms() []wamp.URI {
+	names := make([]wamp.URI, len(r.cfg.Realms))
+	for i, rc := range r.cfg.Realms {
+		names[i] = rc.Name
+	}
+	return names
+}
+
+// Logger returns the router's logger (Config.Logger, or one that discards).
+func (r *Router) Logger() *slog.Logger { return r.log }
 
 // regsChanged kicks the registration watchers without blocking. rl.mu must
 // be held.
@@ -25,11 +40,11 @@ func (rl *realm) regsChanged() {
 	}
 }
 
-// watchRegistrations returns a 1-slot channel kicked (never blocking, so
+// WatchRegistrations returns a 1-slot channel kicked (never blocking, so
 // kicks coalesce) whenever a registration of the realm is added or removed,
 // and a function that stops the watch. The watcher then reads the current
-// state with registrations: level-triggered, so nothing is lost.
-func (r *Router) watchRegistrations(name wamp.URI) (<-chan struct{}, func(), error) {
+// state with [Router.Registrations]: level-triggered, so nothing is lost.
+func (r *Router) WatchRegistrations(name wamp.URI) (<-chan struct{}, func(), error) {
 	rl := r.realms[name]
 	if rl == nil {
 		return nil, nil, fmt.Errorf("minirouter: no realm %q", name)
@@ -45,33 +60,33 @@ func (r *Router) watchRegistrations(name wamp.URI) (<-chan struct{}, func(), err
 	}, nil
 }
 
-// registrations lists the realm's registrations that have at least one
+// Registrations lists the realm's registrations that have at least one
 // callee other than the session exclude (0: none excluded), sorted by
-// procedure.
-func (r *Router) registrations(name wamp.URI, exclude wamp.ID) []regInfo {
+// procedure, then match policy.
+func (r *Router) Registrations(name wamp.URI, exclude wamp.ID) []RegistrationInfo {
 	rl := r.realms[name]
 	if rl == nil {
 		return nil
 	}
 	rl.mu.Lock()
-	var out []regInfo
+	var out []RegistrationInfo
 	for _, reg := range rl.regByID {
 		if slices.ContainsFunc(reg.callees, func(s *session) bool { return s.id != exclude }) {
-			out = append(out, regInfo{procedure: reg.procedure, match: reg.match, invoke: reg.invoke})
+			out = append(out, RegistrationInfo{Procedure: reg.procedure, Match: reg.match, Invoke: reg.invoke})
 		}
 	}
 	rl.mu.Unlock()
-	slices.SortFunc(out, func(a, b regInfo) int {
-		if a.procedure != b.procedure {
-			if a.procedure < b.procedure {
+	slices.SortFunc(out, func(a, b RegistrationInfo) int {
+		if a.Procedure != b.Procedure {
+			if a.Procedure < b.Procedure {
 				return -1
 			}
 			return 1
 		}
-		if a.match < b.match {
+		if a.Match < b.Match {
 			return -1
 		}
-		if a.match > b.match {
+		if a.Match > b.Match {
 			return 1
 		}
 		return 0

@@ -12,6 +12,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/auth"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
 )
@@ -67,23 +68,23 @@ type logSpec struct {
 
 // uplinkSpec is the "uplink" object.
 type uplinkSpec struct {
-	URL         string                  `json:"url"`
-	Realm       string                  `json:"realm"`
-	LocalRealm  string                  `json:"local_realm"`
-	Serializer  string                  `json:"serializer"`
-	CAFile      string                  `json:"ca_file"`
-	CertFile    string                  `json:"cert"`
-	KeyFile     string                  `json:"key"`
-	Auth        auth.Credentials        `json:"auth"`
-	Publish     []minirouter.UplinkRule `json:"publish"`
-	Subscribe   []minirouter.UplinkRule `json:"subscribe"`
-	Export      []minirouter.UplinkRule `json:"export"`
-	Import      []minirouter.UplinkRule `json:"import"`
-	QueueSize   int                     `json:"queue_size"`
-	QueueFile   string                  `json:"queue_file"`
-	MinBackoff  duration                `json:"min_backoff"`
-	MaxBackoff  duration                `json:"max_backoff"`
-	CallTimeout duration                `json:"call_timeout"`
+	URL         string           `json:"url"`
+	Realm       string           `json:"realm"`
+	LocalRealm  string           `json:"local_realm"`
+	Serializer  string           `json:"serializer"`
+	CAFile      string           `json:"ca_file"`
+	CertFile    string           `json:"cert"`
+	KeyFile     string           `json:"key"`
+	Auth        auth.Credentials `json:"auth"`
+	Publish     []uplink.Rule    `json:"publish"`
+	Subscribe   []uplink.Rule    `json:"subscribe"`
+	Export      []uplink.Rule    `json:"export"`
+	Import      []uplink.Rule    `json:"import"`
+	QueueSize   int              `json:"queue_size"`
+	QueueFile   string           `json:"queue_file"`
+	MinBackoff  duration         `json:"min_backoff"`
+	MaxBackoff  duration         `json:"max_backoff"`
+	CallTimeout duration         `json:"call_timeout"`
 }
 
 // duration is a time.Duration written as a string ("500ms", "30s") in JSON.
@@ -125,11 +126,11 @@ func loadConfigFile(path string) (*fileConfig, error) {
 }
 
 // uplinkConfig turns the "uplink" object into the router's UplinkConfig.
-func (s *uplinkSpec) uplinkConfig() (*minirouter.UplinkConfig, error) {
+func (s *uplinkSpec) uplinkConfig() (*uplink.Config, error) {
 	if s.URL == "" {
 		return nil, errors.New("uplink: url is required")
 	}
-	uc := &minirouter.UplinkConfig{
+	uc := &uplink.Config{
 		URL:         s.URL,
 		Realm:       wamp.URI(s.Realm),
 		LocalRealm:  wamp.URI(s.LocalRealm),

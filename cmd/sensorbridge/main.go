@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -69,7 +70,7 @@ func (l *listenFlags) Set(v string) error { *l = append(*l, v); return nil }
 type config struct {
 	listeners       []listenSpec
 	realms          []minirouter.RealmConfig
-	uplink          *minirouter.UplinkConfig // nil: no uplink
+	uplink          *uplink.Config // nil: no uplink
 	demo            bool
 	demoInterval    time.Duration
 	shutdownTimeout time.Duration
@@ -251,7 +252,7 @@ func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
 
 // checkUplinkRealm refuses an uplink whose local realm would refuse its
 // local session, which joins anonymously.
-func checkUplinkRealm(uc *minirouter.UplinkConfig, realms []minirouter.RealmConfig) error {
+func checkUplinkRealm(uc *uplink.Config, realms []minirouter.RealmConfig) error {
 	local := realms[0]
 	for _, rc := range realms {
 		if rc.Name == uc.LocalRealm {

@@ -12,6 +12,7 @@ import (
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/uplink"
 )
 
 // run starts the router, its listeners, the uplink and the demo device as
@@ -45,11 +46,11 @@ func run(ctx context.Context, cfg *config) error {
 		listeners = append(listeners, l)
 		log.Info("listening", "url", spec.URL, "kind", l.Kind(), "addr", l.Addr())
 	}
-	var ul *minirouter.Uplink
+	var ul *uplink.Uplink
 	if cfg.uplink != nil {
 		uc := *cfg.uplink
 		uc.Logger = log
-		if ul, err = r.NewUplink(uc); err != nil {
+		if ul, err = uplink.New(r, uc); err != nil {
 			closeAll()
 			return fmt.Errorf("uplink: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -22,7 +23,7 @@ const statsProcedure wamp.URI = "sensorbridge.stats"
 // gateway is what the stats procedure and the dashboard report on.
 type gateway struct {
 	r         *minirouter.Router
-	ul        *minirouter.Uplink // nil without an uplink
+	ul        *uplink.Uplink // nil without an uplink
 	listeners []*listen.Listener
 	started   time.Time
 }

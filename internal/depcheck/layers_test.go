@@ -59,7 +59,6 @@ var layers = []layer{
 // shrinks to empty as the moves land.
 var pending = []string{
 	// issue 13: removed when the move lands
-	"minirouter -> device", // the uplink moves to its own package
 }
 
 // matchPattern reports whether pkg (relative to the module) matches pattern.

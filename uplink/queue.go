@@ -1,4 +1,4 @@
-package minirouter
+package uplink
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 )
 
 // queuedEvent is one event waiting to go up: its upstream topic, payload,
-// and number in the queue's stream (see [PubSeqOption]).
+// and number in the queue's stream (see [wamp.PubSeqKey]).
 type queuedEvent struct {
 	topic wamp.URI
 	p     wamp.Payload
@@ -24,7 +24,7 @@ type queuedEvent struct {
 // eventQueue is the uplink's bounded store-and-forward FIFO. When full, a
 // push drops the oldest event and counts it. Events are numbered from 1 in
 // a stream with a random ID, which a resend repeats so that an upstream that
-// knows [PubSeqOption] delivers each once. With a file it keeps a journal
+// knows [wamp.PubSeqKey] delivers each once. With a file it keeps a journal
 // ("+" and an encoded PUBLISH per pushed event, with its stream and number in
 // the options, "-" per event taken out, one per line) from which a restarted
 // gateway recovers the events not yet delivered, and their numbering; the journal is truncated whenever the queue empties and
@@ -56,7 +56,7 @@ func newEventQueue(max int, path string, log *slog.Logger) (*eventQueue, error) 
 	}
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("minirouter: uplink queue file: %w", err)
+		return nil, fmt.Errorf("uplink: queue file: %w", err)
 	}
 	for line := range bytes.Lines(data) {
 		line = bytes.TrimSuffix(line, []byte("\n"))
@@ -91,12 +91,12 @@ func newEventQueue(max int, path string, log *slog.Logger) (*eventQueue, error) 
 	q.dropped = 0 // drops while replaying were counted in the earlier run
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("minirouter: uplink queue file: %w", err)
+		return nil, fmt.Errorf("uplink: queue file: %w", err)
 	}
 	q.f, q.w = f, bufio.NewWriter(f)
 	if err := q.rewriteLocked(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("minirouter: uplink queue file: %w", err)
+		return nil, fmt.Errorf("uplink: queue file: %w", err)
 	}
 	if len(q.items) > 0 {
 		q.ready <- struct{}{}
@@ -227,9 +227,9 @@ func (q *eventQueue) appendJournal(ev queuedEvent) ([]byte, error) {
 	return wamp.JSON.AppendMessage([]byte{'+'}, &wamp.Publish{Request: 1, Options: q.pubSeq(ev), Topic: ev.topic, Payload: ev.p})
 }
 
-// pubSeq returns the options that number ev (see [PubSeqOption]).
+// pubSeq returns the options that number ev (see [wamp.PubSeqKey]).
 func (q *eventQueue) pubSeq(ev queuedEvent) wamp.Dict {
-	return wamp.Dict{PubSeqOption: wamp.List{uint64(q.stream), uint64(ev.seq)}}
+	return wamp.Dict{wamp.PubSeqKey: wamp.List{uint64(q.stream), uint64(ev.seq)}}
 }
 
 // len returns the number of events waiting and the number dropped.

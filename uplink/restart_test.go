@@ -1,4 +1,4 @@
-package minirouter_test
+package uplink_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -37,12 +38,12 @@ func TestUplinkUpstreamRestart(t *testing.T) {
 				if testing.Verbose() {
 					t.Logf("%+v", st)
 				}
-				return st.State == minirouter.UplinkJoined && st.Exported == 1
+				return st.State == uplink.Joined && st.Exported == 1
 			})
 
 			up.stopf()
 			eventually(t, ctx, "uplink notices the loss", func() bool {
-				return gw.ul.Stats().State != minirouter.UplinkJoined
+				return gw.ul.Stats().State != uplink.Joined
 			})
 			const sent = 50
 			for i := range sent {
@@ -143,7 +144,7 @@ func TestUplinkFault(t *testing.T) {
 	}
 	eventually(t, ctx, "joined and exported", func() bool {
 		st := gw.ul.Stats()
-		return st.State == minirouter.UplinkJoined && st.Exported == 1
+		return st.State == uplink.Joined && st.Exported == 1
 	})
 
 	const sent = 10000
@@ -232,7 +233,7 @@ func TestUplinkQueueFileSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.MinBackoff, cfg.MaxBackoff = 10*time.Millisecond, 50*time.Millisecond
-	ul1, err := r1.NewUplink(cfg)
+	ul1, err := uplink.New(r1, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +241,7 @@ func TestUplinkQueueFileSurvivesRestart(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- ul1.Run(rctx) }()
 	d := join(t, ctx, r1, "realm1")
-	eventually(t, ctx, "uplink set up", func() bool { return ul1.Stats().State != minirouter.UplinkStopped })
+	eventually(t, ctx, "uplink set up", func() bool { return ul1.Stats().State != uplink.Stopped })
 	const n = 10
 	for i := range n {
 		d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{i}}, nil)

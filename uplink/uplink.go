@@ -1,4 +1,4 @@
-package minirouter
+package uplink
 
 import (
 	"context"
@@ -6,19 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/edgewamp/edgewamp/auth"
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // Uplink defaults.
 const (
-	DefaultUplinkQueue = 1000
+	DefaultQueue = 1000
 	// uplinkAckTimeout bounds the wait for PUBLISHED; the event is then
 	// sent again (at least once).
 	uplinkAckTimeout = 10 * time.Second
@@ -32,10 +34,10 @@ const (
 	uplinkLocalEvents = 1024
 )
 
-// UplinkConfig configures an [Uplink]. The zero value of each field means the
+// Config configures an [Uplink]. The zero value of each field means the
 // default stated in its comment; URL (or Connect) is required. It is plain
-// data, copied by [Router.NewUplink].
-type UplinkConfig struct {
+// data, copied by [New].
+type Config struct {
 	// URL is the upstream router: rs://, rss://, unix://, or any scheme of
 	// Dialers (ws://, wss:// through wstransport.DialURL), opened by
 	// device.DialTransport. A serializer=json|msgpack query picks the
@@ -60,16 +62,16 @@ type UplinkConfig struct {
 	Dialers map[string]wamp.Dialer
 
 	// Publish: local topics whose events are sent up.
-	Publish []UplinkRule
+	Publish []Rule
 	// Subscribe: upstream topics whose events are brought down and
 	// published locally.
-	Subscribe []UplinkRule
+	Subscribe []Rule
 	// Export: local procedures registered upstream while some local session
 	// registers them; upstream calls are proxied down.
-	Export []UplinkRule
+	Export []Rule
 	// Import: upstream procedures that local sessions may call through the
 	// gateway (the gateway registers Local and forwards calls up).
-	Import []UplinkRule
+	Import []Rule
 
 	// QueueSize is how many events wait for the upstream while it is
 	// unreachable; when full, the oldest is dropped and counted. Default 1000.
@@ -89,16 +91,16 @@ type UplinkConfig struct {
 	Logger *slog.Logger
 }
 
-// Uplink states, as in [UplinkStats.State].
+// Uplink states, as in [Stats.State].
 const (
-	UplinkConnecting = "connecting"
-	UplinkJoined     = "joined"
-	UplinkBackingOff = "backing off"
-	UplinkStopped    = "stopped"
+	Connecting = "connecting"
+	Joined     = "joined"
+	BackingOff = "backing off"
+	Stopped    = "stopped"
 )
 
-// UplinkStats is a snapshot of an uplink's state and counters. Plain data.
-type UplinkStats struct {
+// Stats is a snapshot of an uplink's state and counters. Plain data.
+type Stats struct {
 	State         string // stopped (before Run has set up its local session, and after Run), connecting, joined, backing off
 	Joins         uint64 // upstream sessions joined
 	Reconnects    uint64 // upstream sessions lost
@@ -117,7 +119,7 @@ type UplinkStats struct {
 // Uplink bridges one realm of a router to an upstream router through one
 // reconnecting client (a device.Client with reconnection on), following its
 // Publish, Subscribe, Export and Import rules.
-// Create it with [Router.NewUplink] and run it with [Uplink.Run]. Its
+// Create it with [New] and run it with [Uplink.Run]. Its
 // methods are safe for concurrent use.
 //
 // Inside, the uplink is two clients: a local in-process session on the
@@ -128,8 +130,8 @@ type UplinkStats struct {
 // the default exclude_me, so neither session receives its own publications,
 // and registrations made by the uplink itself are never exported.
 type Uplink struct {
-	r     *Router
-	cfg   UplinkConfig
+	r     *minirouter.Router
+	cfg   Config
 	log   *slog.Logger
 	q     *eventQueue
 	up    atomic.Pointer[device.Client] // the upstream client, set by Run
@@ -149,36 +151,36 @@ type exportEntry struct {
 	local  wamp.URI
 	match  wamp.MatchPolicy
 	invoke string
-	rule   *UplinkRule
+	rule   *Rule
 	reg    *device.Registration // the upstream registration
 }
 
-// NewUplink checks cfg, opens the queue (recovering its file) and returns
-// an uplink for r; call Run to start it.
-func (r *Router) NewUplink(cfg UplinkConfig) (*Uplink, error) {
+// New checks cfg, opens the queue (recovering its file) and returns an
+// uplink for a realm of r; call Run to start it.
+func New(r *minirouter.Router, cfg Config) (*Uplink, error) {
 	if cfg.URL == "" && cfg.Connect == nil {
-		return nil, errors.New("minirouter: uplink: no upstream URL")
+		return nil, errors.New("uplink: no upstream URL")
 	}
 	if cfg.Realm == "" {
-		cfg.Realm = DefaultRealm
+		cfg.Realm = device.DefaultRealm
 	}
 	if cfg.LocalRealm == "" {
-		cfg.LocalRealm = r.cfg.Realms[0].Name
+		cfg.LocalRealm = r.Realms()[0]
 	}
-	if r.realms[cfg.LocalRealm] == nil {
-		return nil, fmt.Errorf("minirouter: uplink: no local realm %q", cfg.LocalRealm)
+	if !slices.Contains(r.Realms(), cfg.LocalRealm) {
+		return nil, fmt.Errorf("uplink: no local realm %q", cfg.LocalRealm)
 	}
 	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = DefaultUplinkQueue
+		cfg.QueueSize = DefaultQueue
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = r.log
+		cfg.Logger = r.Logger()
 	}
-	for _, rules := range []*[]UplinkRule{&cfg.Publish, &cfg.Subscribe, &cfg.Export, &cfg.Import} {
-		*rules = append([]UplinkRule(nil), *rules...)
+	for _, rules := range []*[]Rule{&cfg.Publish, &cfg.Subscribe, &cfg.Export, &cfg.Import} {
+		*rules = append([]Rule(nil), *rules...)
 		for i := range *rules {
 			if err := (*rules)[i].check(); err != nil {
-				return nil, fmt.Errorf("minirouter: %w", err)
+				return nil, fmt.Errorf("uplink: %w", err)
 			}
 		}
 	}
@@ -189,7 +191,7 @@ func (r *Router) NewUplink(cfg UplinkConfig) (*Uplink, error) {
 	}
 	u := &Uplink{r: r, cfg: cfg, log: log, q: q, joinKick: make(chan struct{}, 1),
 		exported: make(map[wamp.URI]exportEntry)}
-	u.state.Store(UplinkStopped)
+	u.state.Store(Stopped)
 	return u, nil
 }
 
@@ -214,7 +216,7 @@ func (u *Uplink) upstreamConfig() device.Config {
 }
 
 // Stats returns the uplink's state and counters.
-func (u *Uplink) Stats() UplinkStats {
+func (u *Uplink) Stats() Stats {
 	var rs device.Stats
 	if up := u.up.Load(); up != nil {
 		rs = up.Stats()
@@ -223,7 +225,7 @@ func (u *Uplink) Stats() UplinkStats {
 	u.mu.Lock()
 	exp := len(u.exported)
 	u.mu.Unlock()
-	return UplinkStats{
+	return Stats{
 		State:         u.state.Load().(string),
 		Joins:         rs.Joins,
 		Reconnects:    rs.Reconnects,
@@ -248,7 +250,7 @@ func (u *Uplink) setState(s string, args ...any) {
 
 // connect dials the upstream (for the upstream client), tracking the state.
 func (u *Uplink) connect(ctx context.Context) (wamp.Transport, error) {
-	u.setState(UplinkConnecting)
+	u.setState(Connecting)
 	var t wamp.Transport
 	var err error
 	if u.cfg.Connect != nil {
@@ -257,7 +259,7 @@ func (u *Uplink) connect(ctx context.Context) (wamp.Transport, error) {
 		t, err = device.DialTransport(ctx, u.cfg.URL, device.Config{Serializer: u.cfg.Serializer, TLS: u.cfg.TLS, Dialers: u.cfg.Dialers})
 	}
 	if err != nil {
-		u.setState(UplinkBackingOff, "err", err)
+		u.setState(BackingOff, "err", err)
 		return nil, err
 	}
 	return t, nil
@@ -268,7 +270,7 @@ func (u *Uplink) onJoin(c *device.Client) {
 	d := c.RouterDetails()
 	u.upProgress.Store(wamp.HasFeature(d, wamp.RoleDealer, wamp.FeatureProgressiveCallResults))
 	u.upTimeout.Store(wamp.HasFeature(d, wamp.RoleDealer, wamp.FeatureCallTimeout))
-	u.setState(UplinkJoined, "realm", u.cfg.Realm, "session", c.ID(),
+	u.setState(Joined, "realm", u.cfg.Realm, "session", c.ID(),
 		"progressive_call_results", u.upProgress.Load(), "call_timeout", u.upTimeout.Load())
 	select {
 	case u.joinKick <- struct{}{}:
@@ -278,7 +280,7 @@ func (u *Uplink) onJoin(c *device.Client) {
 
 func (u *Uplink) onLeave(err error) {
 	if err != nil {
-		u.setState(UplinkBackingOff, "reason", err)
+		u.setState(BackingOff, "reason", err)
 	}
 }
 
@@ -287,24 +289,24 @@ func (u *Uplink) onLeave(err error) {
 // the reason. Run may be called once.
 func (u *Uplink) Run(ctx context.Context) error {
 	if !u.running.CompareAndSwap(false, true) {
-		return errors.New("minirouter: uplink: Run called twice")
+		return errors.New("uplink: Run called twice")
 	}
 	defer u.q.close()
-	defer u.setState(UplinkStopped)
+	defer u.setState(Stopped)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	t, err := u.r.Connect(ctx)
 	if err != nil {
-		return fmt.Errorf("minirouter: uplink: %w", err)
+		return fmt.Errorf("uplink: %w", err)
 	}
 	local, err := device.NewClient(ctx, t, device.Config{Realm: u.cfg.LocalRealm, Logger: u.log,
 		EventQueue: uplinkLocalEvents})
 	if err != nil {
-		return fmt.Errorf("minirouter: uplink: local session: %w", err)
+		return fmt.Errorf("uplink: local session: %w", err)
 	}
 	defer local.Close()
-	kick, stopWatch, err := u.r.watchRegistrations(u.cfg.LocalRealm)
+	kick, stopWatch, err := u.r.WatchRegistrations(u.cfg.LocalRealm)
 	if err != nil {
 		return err
 	}
@@ -313,10 +315,10 @@ func (u *Uplink) Run(ctx context.Context) error {
 		return err
 	}
 
-	u.setState(UplinkConnecting)
+	u.setState(Connecting)
 	up, err := device.Dial(ctx, u.cfg.URL, u.upstreamConfig())
 	if err != nil {
-		return fmt.Errorf("minirouter: uplink: %w", err)
+		return fmt.Errorf("uplink: %w", err)
 	}
 	u.up.Store(up)
 	defer func() {
@@ -336,7 +338,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	case <-ctx.Done():
 		err = ctx.Err()
 	case <-local.Done():
-		err = fmt.Errorf("minirouter: uplink: local session ended: %w", local.Err())
+		err = fmt.Errorf("uplink: local session ended: %w", local.Err())
 	}
 	cancel()
 	wg.Wait()
@@ -357,7 +359,7 @@ func (u *Uplink) subscribeUpstream(ctx context.Context, local, up *device.Client
 			}
 		}
 		if _, err := up.Subscribe(ctx, rule.Upstream, h, &device.SubscribeOptions{Match: rule.Match}); err != nil {
-			return fmt.Errorf("minirouter: uplink: %w", err)
+			return fmt.Errorf("uplink: %w", err)
 		}
 	}
 	return nil
@@ -374,13 +376,13 @@ func (u *Uplink) setupLocal(ctx context.Context, local *device.Client) error {
 			}
 		}
 		if _, err := local.Subscribe(ctx, rule.Local, h, &device.SubscribeOptions{Match: rule.Match}); err != nil {
-			return fmt.Errorf("minirouter: uplink: subscribe %s locally: %w", rule.Local, err)
+			return fmt.Errorf("uplink: subscribe %s locally: %w", rule.Local, err)
 		}
 	}
 	for i := range u.cfg.Import {
 		rule := &u.cfg.Import[i]
 		if _, err := local.Register(ctx, rule.Local, u.importHandler(rule), &device.RegisterOptions{Match: rule.Match}); err != nil {
-			return fmt.Errorf("minirouter: uplink: register %s locally: %w", rule.Local, err)
+			return fmt.Errorf("uplink: register %s locally: %w", rule.Local, err)
 		}
 	}
 	return nil
@@ -394,7 +396,7 @@ func wantsProgress(inv *device.Invocation) bool {
 }
 
 // importHandler forwards a local call of an imported procedure upstream.
-func (u *Uplink) importHandler(rule *UplinkRule) device.Handler {
+func (u *Uplink) importHandler(rule *Rule) device.Handler {
 	return func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 		proc, ok := rule.up(inv.Procedure)
 		if !ok {
@@ -427,7 +429,7 @@ func (u *Uplink) importHandler(rule *UplinkRule) device.Handler {
 
 // exportHandler forwards an upstream call of an exported procedure to the
 // local callee.
-func (u *Uplink) exportHandler(local *device.Client, rule *UplinkRule) device.Handler {
+func (u *Uplink) exportHandler(local *device.Client, rule *Rule) device.Handler {
 	return func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 		lp, ok := rule.down(inv.Procedure)
 		if !ok {
@@ -450,15 +452,15 @@ func (u *Uplink) exportHandler(local *device.Client, rule *UplinkRule) device.Ha
 func (u *Uplink) reconcile(ctx context.Context, local, up *device.Client, kick <-chan struct{}) {
 	for {
 		desired := make(map[wamp.URI]exportEntry)
-		for _, reg := range u.r.registrations(u.cfg.LocalRealm, local.ID()) {
+		for _, reg := range u.r.Registrations(u.cfg.LocalRealm, local.ID()) {
 			for i := range u.cfg.Export {
 				rule := &u.cfg.Export[i]
-				if rule.Match == wamp.ExactMatch && reg.match != wamp.ExactMatch {
+				if rule.Match == wamp.ExactMatch && reg.Match != wamp.ExactMatch {
 					continue
 				}
-				if p, ok := rule.up(reg.procedure); ok {
+				if p, ok := rule.up(reg.Procedure); ok {
 					if _, dup := desired[p]; !dup {
-						desired[p] = exportEntry{local: reg.procedure, match: reg.match, invoke: reg.invoke, rule: rule}
+						desired[p] = exportEntry{local: reg.Procedure, match: reg.Match, invoke: reg.Invoke, rule: rule}
 					}
 					break
 				}
@@ -546,7 +548,7 @@ func (u *Uplink) pump(ctx context.Context, up *device.Client) {
 		case errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &we):
 			// no PUBLISHED in time: send again on this session (at least
 			// once; with the same number, so once where the upstream
-			// knows PubSeqOption)
+			// knows wamp.PubSeqKey)
 		case !errors.Is(err, device.ErrSessionClosed) && (errors.As(err, &we) || errors.Is(err, peer.ErrTooLarge)):
 			// refused by the upstream (an ERROR: not authorized...), or
 			// larger than it accepts: no retry

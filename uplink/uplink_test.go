@@ -1,4 +1,4 @@
-package minirouter_test
+package uplink_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
 )
@@ -126,10 +127,10 @@ func join(t *testing.T, ctx context.Context, r *minirouter.Router, realm wamp.UR
 // gateway is a minirouter with an uplink running.
 type gateway struct {
 	r  *minirouter.Router
-	ul *minirouter.Uplink
+	ul *uplink.Uplink
 }
 
-func startGateway(t *testing.T, cfg minirouter.UplinkConfig) *gateway {
+func startGateway(t *testing.T, cfg uplink.Config) *gateway {
 	t.Helper()
 	r, err := minirouter.New(minirouter.Config{})
 	if err != nil {
@@ -139,7 +140,7 @@ func startGateway(t *testing.T, cfg minirouter.UplinkConfig) *gateway {
 		cfg.MinBackoff, cfg.MaxBackoff = 10*time.Millisecond, 100*time.Millisecond
 	}
 	cfg.Dialers = map[string]wamp.Dialer{"ws": wstransport.DialURL, "wss": wstransport.DialURL}
-	ul, err := r.NewUplink(cfg)
+	ul, err := uplink.New(r, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,17 +174,17 @@ func eventually(t *testing.T, ctx context.Context, what string, cond func() bool
 	}
 }
 
-var siteRules = minirouter.UplinkConfig{
+var siteRules = uplink.Config{
 	Realm: "cloud",
-	Publish: []minirouter.UplinkRule{
+	Publish: []uplink.Rule{
 		{Local: "sensor.", Upstream: "com.acme.site7.sensor."},
 	},
-	Subscribe: []minirouter.UplinkRule{
+	Subscribe: []uplink.Rule{
 		{Upstream: "com.acme.site7.cmd.", Local: "cmd."},
 		{Upstream: "com.acme.site7.sensor.", Local: "sensor."}, // the reverse of a Publish rule: must not echo
 	},
-	Export: []minirouter.UplinkRule{{Local: "light.", Upstream: "com.acme.site7.light."}},
-	Import: []minirouter.UplinkRule{{Local: "cloud.", Upstream: "com.acme.cloud."}},
+	Export: []uplink.Rule{{Local: "light.", Upstream: "com.acme.site7.light."}},
+	Import: []uplink.Rule{{Local: "cloud.", Upstream: "com.acme.cloud."}},
 }
 
 // TestUplink bridges a gateway to an upstream minirouter over RawSocket and
@@ -359,7 +360,7 @@ func TestUplink(t *testing.T) {
 			}
 
 			st := gw.ul.Stats()
-			if st.State != minirouter.UplinkJoined || st.EventsUp < n+1 || st.EventsDown < 2 || st.CallsIn < 2 ||
+			if st.State != uplink.Joined || st.EventsUp < n+1 || st.EventsDown < 2 || st.CallsIn < 2 ||
 				st.CallsOut != 3 || st.Exported != 2 {
 				t.Errorf("stats %+v", st)
 			}
@@ -384,15 +385,15 @@ func TestUplinkNoLoop(t *testing.T) {
 	defer cancel()
 	up := startUpstream(t, "rs", "", nil)
 	x := join(t, ctx, up.r, "cloud")
-	rules := minirouter.UplinkConfig{
+	rules := uplink.Config{
 		URL:       up.url(),
 		Realm:     "cloud",
-		Publish:   []minirouter.UplinkRule{{Local: "sensor.", Upstream: "com.acme.sensor."}},
-		Subscribe: []minirouter.UplinkRule{{Upstream: "com.acme.sensor.", Local: "sensor."}},
+		Publish:   []uplink.Rule{{Local: "sensor.", Upstream: "com.acme.sensor."}},
+		Subscribe: []uplink.Rule{{Upstream: "com.acme.sensor.", Local: "sensor."}},
 	}
 	g1, g2 := startGateway(t, rules), startGateway(t, rules)
 	eventually(t, ctx, "both joined", func() bool {
-		return g1.ul.Stats().State == minirouter.UplinkJoined && g2.ul.Stats().State == minirouter.UplinkJoined
+		return g1.ul.Stats().State == uplink.Joined && g2.ul.Stats().State == uplink.Joined
 	})
 	count := func(c *device.Client) func() int {
 		var mu sync.Mutex

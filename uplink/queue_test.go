@@ -1,4 +1,4 @@
-package minirouter
+package uplink
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package minirouter_test
+package uplink_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -82,7 +83,7 @@ func TestUplinkLinkFlapDeliversOnce(t *testing.T) {
 	}
 	gw := startGateway(t, cfg)
 	d := join(t, ctx, gw.r, "realm1")
-	eventually(t, ctx, "joined", func() bool { return gw.ul.Stats().State == minirouter.UplinkJoined })
+	eventually(t, ctx, "joined", func() bool { return gw.ul.Stats().State == uplink.Joined })
 
 	const n = 30
 	for i := range n {
@@ -149,7 +150,7 @@ func TestUplinkUndeliverableEvent(t *testing.T) {
 	}
 	gw := startGateway(t, cfg)
 	d := join(t, ctx, gw.r, "realm1")
-	eventually(t, ctx, "joined", func() bool { return gw.ul.Stats().State == minirouter.UplinkJoined })
+	eventually(t, ctx, "joined", func() bool { return gw.ul.Stats().State == uplink.Joined })
 	big := string(make([]byte, 2000))
 	for _, v := range []string{"first", big, "last"} {
 		if err := d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{v}}, nil); err != nil {

@@ -1,4 +1,4 @@
-package minirouter
+package uplink
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// UplinkRule maps local URIs to upstream URIs, for topics or procedures. It
+// Rule maps local URIs to upstream URIs, for topics or procedures. It
 // is plain data.
 //
 // With Match "prefix" (the default), Local and Upstream are prefixes and a
@@ -15,14 +15,14 @@ import (
 // "com.acme.site7.sensor.", the local "sensor.temp" is the upstream
 // "com.acme.site7.sensor.temp" and back. With Match "exact", Local and
 // Upstream are single URIs. An empty Upstream means the same as Local.
-type UplinkRule struct {
+type Rule struct {
 	Local    wamp.URI         `json:"local"`
 	Upstream wamp.URI         `json:"upstream,omitempty"`
 	Match    wamp.MatchPolicy `json:"match,omitempty"`
 }
 
 // check validates the rule and fills the defaults.
-func (r *UplinkRule) check() error {
+func (r *Rule) check() error {
 	if r.Match == "" {
 		r.Match = wamp.PrefixMatch
 	}
@@ -34,7 +34,13 @@ func (r *UplinkRule) check() error {
 	default:
 		return fmt.Errorf("uplink rule %q: match %q (want prefix or exact)", r.Local, r.Match)
 	}
-	if !validPattern(r.Local, r.Match) || !validPattern(r.Upstream, r.Match) {
+	valid := func(u wamp.URI) bool { // a prefix may end in an empty component ("a.b.")
+		if r.Match == wamp.ExactMatch {
+			return wamp.ValidURI(u, false, false)
+		}
+		return u != "" && wamp.ValidURI(u, false, true)
+	}
+	if !valid(r.Local) || !valid(r.Upstream) {
 		return fmt.Errorf("uplink rule %q → %q: invalid URI for match %s", r.Local, r.Upstream, r.Match)
 	}
 	return nil
@@ -42,10 +48,10 @@ func (r *UplinkRule) check() error {
 
 // up rewrites a local URI (or pattern) to the upstream one; ok is false
 // when the rule does not apply.
-func (r *UplinkRule) up(u wamp.URI) (wamp.URI, bool) { return rewrite(u, r.Local, r.Upstream, r.Match) }
+func (r *Rule) up(u wamp.URI) (wamp.URI, bool) { return rewrite(u, r.Local, r.Upstream, r.Match) }
 
 // down rewrites an upstream URI (or pattern) to the local one.
-func (r *UplinkRule) down(u wamp.URI) (wamp.URI, bool) {
+func (r *Rule) down(u wamp.URI) (wamp.URI, bool) {
 	return rewrite(u, r.Upstream, r.Local, r.Match)
 }
 
@@ -58,21 +64,4 @@ func rewrite(u, from, to wamp.URI, match wamp.MatchPolicy) (wamp.URI, bool) {
 		return "", false
 	}
 	return to + wamp.URI(rest), true
-}
-
-// firstRewrite applies the first rule of rules that maps u (upwards when up).
-func firstRewrite(rules []UplinkRule, u wamp.URI, up bool) (wamp.URI, bool) {
-	for i := range rules {
-		var out wamp.URI
-		var ok bool
-		if up {
-			out, ok = rules[i].up(u)
-		} else {
-			out, ok = rules[i].down(u)
-		}
-		if ok {
-			return out, true
-		}
-	}
-	return "", false
 }

@@ -1,0 +1,16 @@
+// Package uplink bridges one realm of a [minirouter.Router] to an upstream
+// router, as a gateway does: [New] takes the router and a [Config] of rules,
+// and [Uplink.Run] keeps the bridge up.
+//
+// Inside, the uplink is two device clients. A local in-process session
+// (minirouter's Router.Connect) subscribes to the Publish rules and
+// registers the Import rules; a device.Client with reconnection on
+// subscribes upstream to the Subscribe rules, registers the exported
+// procedures and publishes the queued events (queue.go: acknowledged one at
+// a time, in order, numbered with wamp.PubSeqKey so that a resent one is
+// delivered once, and kept in a journal file when Config.QueueFile is set).
+// The exported procedures follow the local realm's registrations through
+// Router.WatchRegistrations and Router.Registrations: level-triggered, so
+// nothing is missed and nothing blocks the dealer. Rules rewrite URIs by
+// prefix or exactly (rule.go).
+package uplink
