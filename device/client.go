@@ -55,6 +55,7 @@ type stats struct {
 	joins, reconnects, dialErrors, applyErrors         atomic.Uint64
 	offlineDropped                                     atomic.Uint64
 	lastDropLog                                        atomic.Int64 // unix nanos of the last drop log line
+	_                                                  [0]func()    // not comparable: no equality function to link
 }
 
 // Client is a WAMP client session: it calls, registers, publishes and
@@ -179,9 +180,9 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 	if !c.reconnecting() {
 		return c.cur.Load().Call(ctx, proc, p, o)
 	}
-	s, err := c.session(ctx, proc)
+	s, err := c.session(ctx)
 	if err != nil {
-		return wamp.Payload{}, err
+		return wamp.Payload{}, fmt.Errorf("device: call %s: %w", proc, err)
 	}
 	return s.Call(ctx, proc, p, o)
 }

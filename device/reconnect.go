@@ -77,8 +77,9 @@ type declaration interface {
 
 // binding is where a declaration stands; Client.mu protects it.
 type binding struct {
-	on      *session // the session it is made on, or nil
-	removed bool     // withdrawn by Unregister/Unsubscribe
+	on      *session  // the session it is made on, or nil
+	removed bool      // withdrawn by Unregister/Unsubscribe
+	_       [0]func() // not comparable: no equality function to link
 }
 
 type queuedPub struct {
@@ -121,26 +122,24 @@ func (c *Client) end(reason error) (*session, bool) {
 	return s, true
 }
 
-// session returns the joined session for a call of proc, waiting for one
-// with Reconnect.CallWaitsForJoin.
-func (c *Client) session(ctx context.Context, proc wamp.URI) (*session, error) {
+// session returns the joined session for a call, waiting for one with
+// Reconnect.CallWaitsForJoin.
+func (c *Client) session(ctx context.Context) (*session, error) {
 	for {
 		c.mu.Lock()
 		s, joined, err := c.cur.Load(), c.joined, c.err
 		c.mu.Unlock()
-		switch {
-		case s != nil:
-			return s, nil
-		case err != nil:
-			return nil, fmt.Errorf("device: call %s: %w", proc, err)
-		case !c.cfg.Reconnect.CallWaitsForJoin:
-			return nil, fmt.Errorf("device: call %s: %w", proc, ErrNotConnected)
+		if s != nil || err != nil {
+			return s, err
+		}
+		if !c.cfg.Reconnect.CallWaitsForJoin {
+			return nil, ErrNotConnected
 		}
 		select {
 		case <-joined:
 		case <-c.done:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("device: call %s: waiting for a session: %w", proc, ctx.Err())
+			return nil, ctx.Err()
 		}
 	}
 }
@@ -175,25 +174,28 @@ func (c *Client) publishOrQueue(ctx context.Context, topic wamp.URI, p wamp.Payl
 	return nil
 }
 
+// errRegistered is declare's error for a procedure the client registers
+// already.
+var errRegistered = fmt.Errorf("already registered by this client: %w", wamp.ErrProcedureAlreadyExists)
+
 // declare adds d to the declarations and wakes the run goroutine, which
 // makes it on the joined session, if any.
 func (c *Client) declare(d declaration) error {
 	op, uri := d.describe()
 	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
-		return fmt.Errorf("device: %s %s: %w", op, uri, c.err)
-	}
-	if reg, ok := d.(*Registration); ok {
-		for _, o := range c.decls {
-			if r, ok := o.(*Registration); ok && r.Procedure == reg.Procedure {
-				c.mu.Unlock()
-				return fmt.Errorf("device: register %s: already registered by this client: %w", uri, wamp.ErrProcedureAlreadyExists)
-			}
+	err := c.err
+	for _, o := range c.decls {
+		if oop, ouri := o.describe(); err == nil && op == "register" && oop == op && ouri == uri {
+			err = errRegistered
 		}
 	}
-	c.decls = append(c.decls, d)
+	if err == nil {
+		c.decls = append(c.decls, d)
+	}
 	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("device: %s %s: %w", op, uri, err)
+	}
 	select {
 	case c.kick <- struct{}{}:
 	default:
