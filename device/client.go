@@ -78,29 +78,26 @@ type Client struct {
 	// reconnection; with it, nil while offline and written under mu.
 	cur atomic.Pointer[session]
 
-	// The fields below are used only with reconnection.
+	// The fields below are used only with reconnection (dial != nil).
 	url  string                                            // what Dial was given, for the logs
 	dial func(ctx context.Context) (wamp.Transport, error) // opens a connection
 	stop context.CancelFunc                                // ends the run goroutine
 	kick chan struct{}                                     // 1 slot: new declarations to make
 	done chan struct{}                                     // closed when the run goroutine has returned
 
-	mu       sync.Mutex    // protects following
-	joined   chan struct{} // closed while cur != nil
-	flushing bool          // cur is set but the offline queue is not empty yet
-	decls    []declaration // registrations and subscriptions made again after every join
+	mu       sync.Mutex     // protects following
+	joined   chan struct{}  // closed while cur != nil
+	flushing bool           // cur is set but the offline queue is not empty yet
+	decls    []*declaration // registrations and subscriptions made again after every join
 	queue    []queuedPub
 	err      error // why the client ended (Close, Leave), nil while it runs
 }
-
-// reconnecting reports whether the client has reconnection on.
-func (c *Client) reconnecting() bool { return c.dial != nil }
 
 // ID returns the current session's ID (assigned by the router in WELCOME),
 // or 0 while no session is joined.
 func (c *Client) ID() wamp.ID {
 	if s := c.cur.Load(); s != nil {
-		return s.ID()
+		return s.id
 	}
 	return 0
 }
@@ -110,7 +107,7 @@ func (c *Client) ID() wamp.ID {
 // not modify the returned dictionary.
 func (c *Client) RouterDetails() wamp.Dict {
 	if s := c.cur.Load(); s != nil {
-		return s.RouterDetails()
+		return s.details
 	}
 	return nil
 }
@@ -119,8 +116,8 @@ func (c *Client) RouterDetails() wamp.Dict {
 // reconnection when its session ends, with it after [Client.Close] or
 // [Client.Leave].
 func (c *Client) Done() <-chan struct{} {
-	if !c.reconnecting() {
-		return c.cur.Load().Done()
+	if c.dial == nil {
+		return c.cur.Load().done
 	}
 	return c.done
 }
@@ -128,18 +125,19 @@ func (c *Client) Done() <-chan struct{} {
 // Err returns nil while the client runs, and afterwards why it ended: an
 // error wrapping ErrSessionClosed and the cause.
 func (c *Client) Err() error {
-	if !c.reconnecting() {
+	if c.dial == nil {
 		return c.cur.Load().Err()
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
+	err := c.err
+	c.mu.Unlock()
+	return err
 }
 
 // Stats returns a snapshot of the client's counters.
 func (c *Client) Stats() Stats {
 	var queued int
-	if c.reconnecting() {
+	if c.dial != nil {
 		c.mu.Lock()
 		queued = len(c.queue)
 		c.mu.Unlock()
@@ -177,7 +175,7 @@ func (c *Client) Stats() Stats {
 // [ErrNotConnected], or with Reconnect.CallWaitsForJoin waits for the next
 // join until ctx is done.
 func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallOptions) (wamp.Payload, error) {
-	if !c.reconnecting() {
+	if c.dial == nil {
 		return c.cur.Load().Call(ctx, proc, p, o)
 	}
 	s, err := c.session(ctx)
@@ -204,7 +202,7 @@ func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Cal
 // oldest when it is full. An acknowledged publish is never queued: offline
 // it fails with [ErrNotConnected].
 func (c *Client) Publish(ctx context.Context, topic wamp.URI, p wamp.Payload, o *PublishOptions) error {
-	if !c.reconnecting() {
+	if c.dial == nil {
 		return c.cur.Load().Publish(ctx, topic, p, o)
 	}
 	return c.publishOrQueue(ctx, topic, p, o)
@@ -225,7 +223,8 @@ func (c *Client) Register(ctx context.Context, proc wamp.URI, h Handler, o *Regi
 		return nil, fmt.Errorf("device: register %s: nil handler", proc)
 	}
 	reg := &Registration{Procedure: proc, c: c, opts: o, handler: h}
-	if err := c.add(ctx, reg); err != nil {
+	reg.decl.reg = reg
+	if err := c.declare(ctx, &reg.decl); err != nil {
 		return nil, err
 	}
 	return reg, nil
@@ -243,27 +242,11 @@ func (c *Client) Subscribe(ctx context.Context, topic wamp.URI, h EventHandler, 
 		return nil, fmt.Errorf("device: subscribe %s: nil handler", topic)
 	}
 	sub := &Subscription{Topic: topic, c: c, opts: o, handler: h}
-	if err := c.add(ctx, sub); err != nil {
+	sub.decl.sub = sub
+	if err := c.declare(ctx, &sub.decl); err != nil {
 		return nil, err
 	}
 	return sub, nil
-}
-
-// add makes a registration or subscription: on the session, waiting for
-// the router, or with reconnection as a declaration.
-func (c *Client) add(ctx context.Context, d declaration) error {
-	if !c.reconnecting() {
-		return d.apply(ctx, c.cur.Load())
-	}
-	return c.declare(d)
-}
-
-// remove withdraws a registration or subscription made by add.
-func (c *Client) remove(ctx context.Context, d declaration) error {
-	if !c.reconnecting() {
-		return d.undo(ctx, c.cur.Load())
-	}
-	return c.withdraw(ctx, d)
 }
 
 // Leave ends the client gracefully: it waits up to [LeaveGrace] for running
@@ -273,7 +256,7 @@ func (c *Client) remove(ctx context.Context, d declaration) error {
 // all within ctx, then closes the connection. With reconnection on it also
 // stops reconnecting. Leave on an ended client returns nil.
 func (c *Client) Leave(ctx context.Context) error {
-	if !c.reconnecting() {
+	if c.dial == nil {
 		return c.cur.Load().Leave(ctx)
 	}
 	s, ok := c.end(errLeft)
@@ -299,7 +282,7 @@ func (c *Client) Leave(ctx context.Context) error {
 // handlers' contexts are cancelled; with reconnection on, the client stops
 // reconnecting. Close is idempotent and always returns nil.
 func (c *Client) Close() error {
-	if !c.reconnecting() {
+	if c.dial == nil {
 		return c.cur.Load().Close()
 	}
 	if s, ok := c.end(errClientClosed); ok && s != nil {

@@ -115,19 +115,6 @@ func dialerFor(rawURL string, cfg Config) (*url.URL, wamp.Dialer, error) {
 	return u, d, nil
 }
 
-// dialReconnecting returns a reconnecting client for rawURL, or for
-// cfg.Reconnect.Connect when set.
-func dialReconnecting(rawURL string, cfg Config) (*Client, error) {
-	dial := cfg.Reconnect.Connect
-	if dial == nil {
-		if _, _, err := dialerFor(rawURL, cfg); err != nil {
-			return nil, err
-		}
-		dial = func(ctx context.Context) (wamp.Transport, error) { return DialTransport(ctx, rawURL, cfg) }
-	}
-	return startReconnecting(rawURL, dial, cfg), nil
-}
-
 func dialerNames(m map[string]wamp.Dialer) string {
 	if len(m) == 0 {
 		return "none"

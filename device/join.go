@@ -26,7 +26,7 @@ func NewClient(ctx context.Context, t wamp.Transport, cfg Config) (*Client, erro
 	cfg = cfg.withDefaults()
 	if cfg.Reconnect.Enabled {
 		_ = t.Close()
-		return nil, errors.New("device: NewClient cannot reconnect over one transport: use Dial")
+		return nil, errors.New("device: NewClient cannot reconnect: use Dial")
 	}
 	c := &Client{cfg: cfg, log: cfg.Logger}
 	s, err := joinSession(ctx, t, cfg, &c.stats)

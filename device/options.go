@@ -137,8 +137,17 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Logger == nil {
 		cfg.Logger = DefaultLogger()
 	}
-	if cfg.Reconnect.Enabled {
-		cfg.Reconnect = cfg.Reconnect.withDefaults()
+	if r := &cfg.Reconnect; r.Enabled {
+		if r.MinBackoff <= 0 {
+			r.MinBackoff = DefaultMinBackoff
+		}
+		if r.MaxBackoff <= 0 {
+			r.MaxBackoff = DefaultMaxBackoff
+		}
+		r.MaxBackoff = max(r.MaxBackoff, r.MinBackoff)
+		if r.OfflineQueue <= 0 {
+			r.OfflineQueue = DefaultOfflineQueue
+		}
 	}
 	return cfg
 }

@@ -49,37 +49,39 @@ type Reconnect struct {
 	OnLeave func(err error)
 }
 
-// withDefaults returns r with its zero fields set to defaults.
-func (r Reconnect) withDefaults() Reconnect {
-	if r.MinBackoff <= 0 {
-		r.MinBackoff = DefaultMinBackoff
-	}
-	if r.MaxBackoff <= 0 {
-		r.MaxBackoff = DefaultMaxBackoff
-	}
-	if r.MaxBackoff < r.MinBackoff {
-		r.MaxBackoff = r.MinBackoff
-	}
-	if r.OfflineQueue <= 0 {
-		r.OfflineQueue = DefaultOfflineQueue
-	}
-	return r
-}
-
-// declaration is a registration or subscription that a reconnecting client
-// makes again on every session.
-type declaration interface {
-	state() *binding
-	apply(ctx context.Context, s *session) error // make it on s
-	undo(ctx context.Context, s *session) error  // withdraw it from s
-	describe() (op string, uri wamp.URI)
-}
-
-// binding is where a declaration stands; Client.mu protects it.
-type binding struct {
+// declaration is a registration or subscription as a reconnecting client
+// makes it on every session: exactly one of reg and sub is set.
+type declaration struct {
+	reg *Registration
+	sub *Subscription
+	// Client.mu protects following.
 	on      *session  // the session it is made on, or nil
 	removed bool      // withdrawn by Unregister/Unsubscribe
 	_       [0]func() // not comparable: no equality function to link
+}
+
+// apply makes d on s, waiting for the router.
+func (d *declaration) apply(ctx context.Context, s *session) error {
+	if d.reg != nil {
+		return s.Register(ctx, d.reg)
+	}
+	return s.Subscribe(ctx, d.sub)
+}
+
+// undo withdraws d from s, waiting for the router.
+func (d *declaration) undo(ctx context.Context, s *session) error {
+	if d.reg != nil {
+		return s.Unregister(ctx, d.reg)
+	}
+	return s.Unsubscribe(ctx, d.sub)
+}
+
+// describe returns the operation and URI, for errors and logs.
+func (d *declaration) describe() (op string, uri wamp.URI) {
+	if d.reg != nil {
+		return "register", d.reg.Procedure
+	}
+	return "subscribe", d.sub.Topic
 }
 
 type queuedPub struct {
@@ -88,15 +90,22 @@ type queuedPub struct {
 	o     *PublishOptions
 }
 
-// startReconnecting returns a client with reconnection on that opens its
-// connections with dial, and starts its run goroutine. cfg has its
-// defaults applied.
-func startReconnecting(url string, dial func(ctx context.Context) (wamp.Transport, error), cfg Config) *Client {
+// dialReconnecting returns a client with reconnection on (cfg has its
+// defaults applied) that opens its connections with cfg.Reconnect.Connect
+// or else by dialling rawURL, and starts its run goroutine.
+func dialReconnecting(rawURL string, cfg Config) (*Client, error) {
+	dial := cfg.Reconnect.Connect
+	if dial == nil {
+		if _, _, err := dialerFor(rawURL, cfg); err != nil {
+			return nil, err
+		}
+		dial = func(ctx context.Context) (wamp.Transport, error) { return DialTransport(ctx, rawURL, cfg) }
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	c := &Client{
 		cfg:    cfg,
 		log:    cfg.Logger,
-		url:    url,
+		url:    rawURL,
 		dial:   dial,
 		stop:   stop,
 		kick:   make(chan struct{}, 1),
@@ -104,7 +113,7 @@ func startReconnecting(url string, dial func(ctx context.Context) (wamp.Transpor
 		joined: make(chan struct{}),
 	}
 	go c.run(ctx)
-	return c
+	return c, nil
 }
 
 // end records why the client ends and stops its run goroutine. It returns
@@ -156,21 +165,25 @@ func (c *Client) publishOrQueue(ctx context.Context, topic wamp.URI, p wamp.Payl
 		}
 		c.mu.Lock() // the session just ended: queue it
 	}
-	defer c.mu.Unlock()
-	if c.err != nil {
-		return fmt.Errorf("device: publish %s: %w", topic, c.err)
-	}
-	if o != nil && o.Acknowledge {
-		return fmt.Errorf("device: publish %s: %w", topic, ErrNotConnected)
-	}
-	if len(c.queue) >= c.cfg.Reconnect.OfflineQueue {
-		c.queue = c.queue[1:]
-		n := c.stats.offlineDropped.Add(1)
-		if n == 1 || n%100 == 0 {
-			c.log.Warn("device: offline queue full, oldest publication dropped", "dropped", n)
+	err := c.err
+	switch {
+	case err != nil:
+	case o != nil && o.Acknowledge:
+		err = ErrNotConnected
+	default:
+		if len(c.queue) >= c.cfg.Reconnect.OfflineQueue {
+			c.queue = c.queue[1:]
+			n := c.stats.offlineDropped.Add(1)
+			if n == 1 || n%100 == 0 {
+				c.log.Warn("device: offline queue full, oldest publication dropped", "dropped", n)
+			}
 		}
+		c.queue = append(c.queue, queuedPub{topic: topic, p: p, o: o})
 	}
-	c.queue = append(c.queue, queuedPub{topic: topic, p: p, o: o})
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("device: publish %s: %w", topic, err)
+	}
 	return nil
 }
 
@@ -178,9 +191,13 @@ func (c *Client) publishOrQueue(ctx context.Context, topic wamp.URI, p wamp.Payl
 // already.
 var errRegistered = fmt.Errorf("already registered by this client: %w", wamp.ErrProcedureAlreadyExists)
 
-// declare adds d to the declarations and wakes the run goroutine, which
-// makes it on the joined session, if any.
-func (c *Client) declare(d declaration) error {
+// declare makes a registration or subscription: without reconnection on
+// the session, waiting for the router; with it, d joins the declarations
+// and the run goroutine makes it on the joined session, if any.
+func (c *Client) declare(ctx context.Context, d *declaration) error {
+	if c.dial == nil {
+		return d.apply(ctx, c.cur.Load())
+	}
 	op, uri := d.describe()
 	c.mu.Lock()
 	err := c.err
@@ -205,10 +222,9 @@ func (c *Client) declare(d declaration) error {
 
 // applyOne makes d on s unless it is made there already or was withdrawn.
 // Only the run goroutine calls it.
-func (c *Client) applyOne(ctx context.Context, s *session, d declaration) error {
-	b := d.state()
+func (c *Client) applyOne(ctx context.Context, s *session, d *declaration) error {
 	c.mu.Lock()
-	if b.removed || b.on == s {
+	if d.removed || d.on == s {
 		c.mu.Unlock()
 		return nil
 	}
@@ -218,9 +234,9 @@ func (c *Client) applyOne(ctx context.Context, s *session, d declaration) error 
 		return err
 	}
 	c.mu.Lock()
-	removed := b.removed
+	removed := d.removed
 	if !removed {
-		b.on = s
+		d.on = s
 	}
 	c.mu.Unlock()
 	if removed { // withdrawn meanwhile: undo
@@ -233,23 +249,25 @@ func (c *Client) applyOne(ctx context.Context, s *session, d declaration) error 
 
 // forget removes d from the declarations and returns the session it is
 // made on (nil if none, or if it was not declared).
-func (c *Client) forget(d declaration) *session {
+func (c *Client) forget(d *declaration) *session {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, o := range c.decls {
 		if o == d {
 			c.decls = append(c.decls[:i:i], c.decls[i+1:]...)
-			b := d.state()
-			b.removed = true
-			return b.on
+			d.removed = true
+			return d.on
 		}
 	}
 	return nil
 }
 
-// withdraw ends declaration d: it is not made again, and is undone on the
-// joined session, waiting for the router until ctx is done.
-func (c *Client) withdraw(ctx context.Context, d declaration) error {
+// withdraw undoes a registration or subscription made by declare, waiting
+// for the router until ctx is done; with reconnection it is not made again.
+func (c *Client) withdraw(ctx context.Context, d *declaration) error {
+	if c.dial == nil {
+		return d.undo(ctx, c.cur.Load())
+	}
 	on := c.forget(d)
 	if on == nil || on != c.cur.Load() {
 		return nil
@@ -259,40 +277,36 @@ func (c *Client) withdraw(ctx context.Context, d declaration) error {
 
 // run connects and keeps a session joined until the client ends.
 func (c *Client) run(ctx context.Context) {
-	defer close(c.done)
 	attempt := 0
-	for {
-		s, err := c.connect(ctx)
-		if err != nil {
+	for ctx.Err() == nil {
+		var d time.Duration
+		if s, err := c.connect(ctx); err != nil {
 			if ctx.Err() != nil {
-				return
+				break
 			}
 			c.stats.dialErrors.Add(1)
-			d := c.backoff(attempt)
-			attempt++
+			d = c.backoff(attempt)
 			c.log.Warn("device: connecting failed", "router", c.url, "error", err, "retry_in", d)
-			if !sleep(ctx, d) {
-				return
+		} else {
+			c.stats.joins.Add(1)
+			joinedAt := time.Now()
+			if !c.serve(ctx, s) {
+				break
 			}
-			continue
-		}
-		c.stats.joins.Add(1)
-		joinedAt := time.Now()
-		if !c.serve(ctx, s) {
-			return
-		}
-		c.stats.reconnects.Add(1)
-		// A session that lasted a while resets the backoff; one that ended
-		// quickly (a router that accepts and then drops us) keeps it growing,
-		// so that a flapping link does not turn into a reconnection storm.
-		if time.Since(joinedAt) >= c.cfg.Reconnect.MaxBackoff {
-			attempt = 0
-		}
-		if !sleep(ctx, c.backoff(attempt)) {
-			return
+			c.stats.reconnects.Add(1)
+			// A session that lasted a while resets the backoff; one that
+			// ended quickly (a router that accepts and then drops us) keeps
+			// it growing, so that a flapping link does not turn into a
+			// reconnection storm.
+			if time.Since(joinedAt) >= c.cfg.Reconnect.MaxBackoff {
+				attempt = 0
+			}
+			d = c.backoff(attempt)
 		}
 		attempt++
+		sleep(ctx, d)
 	}
+	close(c.done)
 }
 
 // connect opens a connection and joins once.
@@ -369,9 +383,9 @@ loop:
 // some failed and should be retried.
 func (c *Client) apply(ctx context.Context, s *session) bool {
 	c.mu.Lock()
-	var todo []declaration
+	var todo []*declaration
 	for _, d := range c.decls {
-		if d.state().on != s {
+		if d.on != s {
 			todo = append(todo, d)
 		}
 	}
@@ -389,7 +403,7 @@ func (c *Client) apply(ctx context.Context, s *session) bool {
 		}
 		c.stats.applyErrors.Add(1)
 		op, uri := d.describe()
-		c.log.Warn("device: making a registration or subscription again failed", "op", op, "uri", string(uri), "error", err)
+		c.log.Warn("device: applying declaration failed", "op", op, "uri", string(uri), "error", err)
 		ok = false
 	}
 	return ok
@@ -438,14 +452,12 @@ func (c *Client) backoff(n int) time.Duration {
 	return rand.N(ceil + 1)
 }
 
-// sleep waits d or until ctx is done; it reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
 	case <-ctx.Done():
-		return false
+		t.Stop()
 	}
 }

@@ -61,7 +61,7 @@ type Registration struct {
 	handler Handler
 	id      atomic.Uint64
 	active  atomic.Bool
-	binding // with reconnection
+	decl    declaration // with reconnection
 }
 
 // ID returns the registration ID the router assigned (with reconnection,
@@ -81,16 +81,8 @@ func (r *Registration) Unregister(ctx context.Context) error {
 	if r == nil {
 		return nil
 	}
-	return r.c.remove(ctx, r)
+	return r.c.withdraw(ctx, &r.decl)
 }
-
-func (r *Registration) state() *binding { return &r.binding }
-
-func (r *Registration) apply(ctx context.Context, s *session) error { return s.Register(ctx, r) }
-
-func (r *Registration) undo(ctx context.Context, s *session) error { return s.Unregister(ctx, r) }
-
-func (r *Registration) describe() (string, wamp.URI) { return "register", r.Procedure }
 
 // errInterrupted is the handler context's cause after INTERRUPT.
 var errInterrupted = errors.New("device: invocation interrupted by the caller")

@@ -43,7 +43,7 @@ type Subscription struct {
 	handler EventHandler
 	id      atomic.Uint64
 	active  atomic.Bool
-	binding // with reconnection
+	decl    declaration // with reconnection
 }
 
 // ID returns the subscription ID the router assigned (with reconnection, on
@@ -66,16 +66,8 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 	if s == nil {
 		return nil
 	}
-	return s.c.remove(ctx, s)
+	return s.c.withdraw(ctx, &s.decl)
 }
-
-func (s *Subscription) state() *binding { return &s.binding }
-
-func (s *Subscription) apply(ctx context.Context, on *session) error { return on.Subscribe(ctx, s) }
-
-func (s *Subscription) undo(ctx context.Context, on *session) error { return on.Unsubscribe(ctx, s) }
-
-func (s *Subscription) describe() (string, wamp.URI) { return "subscribe", s.Topic }
 
 // Subscribe makes sub on the session and waits for the router's answer.
 func (c *session) Subscribe(ctx context.Context, sub *Subscription) error {
