@@ -54,13 +54,6 @@ var layers = []layer{
 	{pkgs: "interop/...", may: []string{"..."}},
 }
 
-// pending are imports that break layers today and that the moves of issue 13 take away, as
-// "importer -> imported". The test fails when one of them is no longer there, so that the list
-// shrinks to empty as the moves land.
-var pending = []string{
-	// issue 13: removed when the move lands
-}
-
 // matchPattern reports whether pkg (relative to the module) matches pattern.
 func matchPattern(pattern, pkg string) bool {
 	switch {
@@ -147,8 +140,7 @@ func ourImports(t *testing.T) map[string][]string {
 }
 
 // TestLayers checks the import graph among the module's packages against layers: transports know
-// nothing of the client, the router nothing of the client or the transports, and so on. Imports in
-// pending are allowed until they go, and then must leave the list.
+// nothing of the client, the router nothing of the client or the transports, and so on.
 func TestLayers(t *testing.T) {
 	ours := ourImports(t)
 	for _, must := range []string{"wamp", "device", "minirouter", "agent"} {
@@ -159,12 +151,6 @@ func TestLayers(t *testing.T) {
 	broken, unplaced := layerViolations(ours)
 	for _, pkg := range unplaced {
 		t.Errorf("package %s is in no layer: add it to layers in internal/depcheck/layers_test.go", pkg)
-	}
-	for _, p := range pending {
-		if _, ok := broken[p]; !ok {
-			t.Errorf("pending import %s is gone (or now allowed): remove it from pending", p)
-		}
-		delete(broken, p)
 	}
 	for _, k := range slices.Sorted(maps.Keys(broken)) {
 		t.Error(broken[k])
