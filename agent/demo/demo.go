@@ -4,6 +4,7 @@
 //
 //	light.set(on bool) -> on        switch the light
 //	light.get()        -> on        read the light
+//	light.state                     event: [on], after each change and once registered
 //	temperature                     event: [celsius float], {"unit": "C", "time": RFC 3339}
 package demo
 
@@ -23,6 +24,7 @@ import (
 const (
 	ProcLightSet     wamp.URI = "light.set"
 	ProcLightGet     wamp.URI = "light.get"
+	TopicLightState  wamp.URI = "light.state"
 	TopicTemperature wamp.URI = "temperature"
 )
 
@@ -49,7 +51,7 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 		cfg.Now = time.Now
 	}
 	var light atomic.Bool
-	set := func(_ context.Context, inv *device.Invocation) (wamp.Payload, error) {
+	set := func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 		if len(inv.Args) != 1 {
 			return wamp.Payload{}, wamp.NewError(wamp.ErrInvalidArgument.URI, "light.set takes one argument: true or false")
 		}
@@ -59,6 +61,9 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 		}
 		light.Store(on)
 		cfg.Logger.Info("demo light switched", "on", on)
+		if err := c.Publish(ctx, TopicLightState, wamp.Payload{Args: wamp.List{on}}, nil); err != nil {
+			cfg.Logger.Warn("demo light state not published", "err", err)
+		}
 		return wamp.Payload{Args: wamp.List{on}}, nil
 	}
 	get := func(context.Context, *device.Invocation) (wamp.Payload, error) {
@@ -69,6 +74,9 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 	}
 	if _, err := c.Register(ctx, ProcLightGet, get, nil); err != nil {
 		return fmt.Errorf("demo: register %s: %w", ProcLightGet, err)
+	}
+	if err := c.Publish(ctx, TopicLightState, wamp.Payload{Args: wamp.List{light.Load()}}, nil); err != nil {
+		return fmt.Errorf("demo: publish %s: %w", TopicLightState, err)
 	}
 	tick := time.NewTicker(cfg.Interval)
 	defer tick.Stop()

@@ -66,19 +66,37 @@ bool WampClient::sendGoodbye(uint32_t now) {
   return w.ok() && link_.send(w.len(), now);
 }
 
-bool WampClient::publish(PGM_P topic, float value, uint32_t now) {
+// beginPublish writes PUBLISH [16, id, {}, topic, [ into w, up to its one
+// argument; false when not joined or the link is busy.
+bool WampClient::beginPublish(MpWriter &w, PGM_P topic) {
   if (state_ != Joined || !link_.canSend()) return false;
-  MpWriter w(link_.txBuffer(), LINK_TX_MESSAGE);
   w.array(5);
   w.uint(PUBLISH);
   w.uint(nextRequest_);
   w.map(0);
   w.strP(topic);
   w.array(1);
-  w.float32(value);
+  return true;
+}
+
+bool WampClient::endPublish(MpWriter &w, uint32_t now) {
   if (!w.ok() || !link_.send(w.len(), now)) return false;
   nextRequest_++;
   return true;
+}
+
+bool WampClient::publish(PGM_P topic, float value, uint32_t now) {
+  MpWriter w(link_.txBuffer(), LINK_TX_MESSAGE);
+  if (!beginPublish(w, topic)) return false;
+  w.float32(value);
+  return endPublish(w, now);
+}
+
+bool WampClient::publishBool(PGM_P topic, bool value, uint32_t now) {
+  MpWriter w(link_.txBuffer(), LINK_TX_MESSAGE);
+  if (!beginPublish(w, topic)) return false;
+  w.boolean(value);
+  return endPublish(w, now);
 }
 
 void WampClient::poll(uint32_t now) {

@@ -42,6 +42,8 @@ class WampClient {
   // publish sends PUBLISH topic [value] (no acknowledgement asked) when
   // joined and the link is free; it returns false otherwise.
   bool publish(PGM_P topic, float value, uint32_t now);
+  // publishBool is publish with a boolean: topic [value].
+  bool publishBool(PGM_P topic, bool value, uint32_t now);
 
  private:
   enum State : uint8_t { Idle, Welcoming, Registering, Joined, Waiting };
@@ -50,6 +52,8 @@ class WampClient {
   bool sendHello(uint32_t now);
   bool sendRegister(uint32_t now);
   bool sendGoodbye(uint32_t now);
+  bool beginPublish(MpWriter &w, PGM_P topic);
+  bool endPublish(MpWriter &w, uint32_t now);
 
   SerialLink &link_;
   PGM_P realm_;

@@ -6,6 +6,8 @@
 //   - joins realm1;
 //   - registers light.set(on: bool) -> bool, which drives LED_BUILTIN (pin 13),
 //     and light.get() -> bool;
+//   - publishes light.state [on] after each change of the light and on each
+//     join, so that every client (the web page) follows the light;
 //   - publishes temperature [celsius] every PUBLISH_INTERVAL ms, read from a
 //     TMP36 on A0 (10 mV/°C, 500 mV at 0 °C).
 //
@@ -29,10 +31,12 @@
 static const char kRealm[] PROGMEM = "realm1";
 static const char kLightSet[] PROGMEM = "light.set";
 static const char kLightGet[] PROGMEM = "light.get";
+static const char kLightState[] PROGMEM = "light.state";
 static const char kTemperature[] PROGMEM = "temperature";
 static const char kInvalidArgument[] PROGMEM = "wamp.error.invalid_argument";
 
 static bool light;
+static bool lightDue = true;  // light.state is to be published
 
 // light.set(on) -> on
 static PGM_P lightSet(MpReader &args, uint32_t nargs, MpWriter &out) {
@@ -40,6 +44,7 @@ static PGM_P lightSet(MpReader &args, uint32_t nargs, MpWriter &out) {
   bool on = args.boolean();
   if (!args.ok()) return kInvalidArgument;
   light = on;
+  lightDue = true;
   digitalWrite(LIGHT_PIN, on ? HIGH : LOW);
   out.boolean(light);
   return NULL;
@@ -102,7 +107,11 @@ void loop() {
     return;
   }
   wamp.poll(now);
-  if (wamp.joined() && (int32_t)(now - nextPublish) >= 0) {
+  if (!wamp.joined()) {
+    lightDue = true;  // a new session announces the light once joined
+  } else if (lightDue) {
+    if (wamp.publishBool(kLightState, light, now)) lightDue = false;
+  } else if ((int32_t)(now - nextPublish) >= 0) {
     if (wamp.publish(kTemperature, readCelsius(), now)) nextPublish = now + PUBLISH_INTERVAL;
   }
 }
