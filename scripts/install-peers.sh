@@ -5,6 +5,8 @@
 #                     17.5.1, header-only, with boost and msgpack-cxx) and the C++ toolchain (g++, make).
 #                     qemu-user for the ARM edge-agent run in cmd/edge-agent/qemu_test.go; mosquitto, the MQTT
 #                     broker cmd/wampbench's MQTT mode is compared with (its tests start their own instance).
+#                     chromium (with the DejaVu fonts), the browser that the web pages' tests drive headless
+#                     through the DevTools protocol (github.com/chromedp/chromedp).
 #   npm:              AutobahnJS (autobahn@22.11.1; 26.x needs Node 22), wampy@8.0.2 and the fox-wamp@0.7.28
 #                     router into interop/node/node_modules,
 #                     from the committed interop/node/package.json + package-lock.json.
@@ -25,6 +27,7 @@ APT_PACKAGES=(
   g++ make
   qemu-user
   mosquitto
+  chromium fonts-dejavu-core
 )
 
 log() { echo "install-peers: $*"; }
@@ -77,4 +80,5 @@ fi
 command -v g++ >/dev/null || die "g++ missing"
 command -v qemu-arm >/dev/null || die "qemu-arm missing (Debian qemu-user)"
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || die "mosquitto missing (Debian mosquitto)"
+command -v chromium >/dev/null || die "chromium missing (Debian chromium)"
 log "OK"

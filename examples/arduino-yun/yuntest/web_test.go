@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -37,9 +36,10 @@ func nodeWithWS(t *testing.T) (node, nodePath string) {
 	return node, nodePath
 }
 
-// TestPageClient runs the web page's WAMP client (web/wamp-tiny.js, in node)
-// against the firmware in simavr through one minirouter: WebSocket/JSON on
-// one side, the serial link and MessagePack on the other, as on the Yun.
+// TestPageClient runs the web page's WAMP client (web/wamp-tiny.js) in node,
+// as a library, against the firmware in simavr through one minirouter:
+// WebSocket/JSON on one side, the serial link and MessagePack on the other,
+// as on the Yun. TestPageInBrowser runs the page itself in a browser.
 func TestPageClient(t *testing.T) {
 	requireTools(t)
 	node, nodePath := nodeWithWS(t)
@@ -89,23 +89,4 @@ func TestPageClient(t *testing.T) {
 	}
 	s.waitPin(1, 5*time.Second) // light.set(true) from the page's client reached the pin
 	t.Logf("page client: %s", out)
-
-	// the page's own script, on a stand-in DOM: it shows the reading and
-	// the light (on, as just set), and its button switches the light off
-	cmd = exec.CommandContext(ctx, node, filepath.Join("testdata", "pagescript.js"), "ws://"+ln.Addr().String()+"/ws")
-	cmd.Env = append(os.Environ(), "NODE_PATH="+nodePath)
-	cmd.Stderr = os.Stderr
-	if out, err = cmd.Output(); err != nil {
-		t.Fatalf("pagescript.js: %v\n%s", err, out)
-	}
-	var page struct{ Temp, Before, After, Status string }
-	if err := json.Unmarshal(out, &page); err != nil {
-		t.Fatalf("pagescript.js printed %q: %v", out, err)
-	}
-	if !strings.HasSuffix(page.Temp, " °C") || page.Before != "light: ON" || page.After != "light: off" ||
-		!strings.HasPrefix(page.Status, "joined realm1") {
-		t.Fatalf("the page showed %+v, want a temperature, the light on, then off after a click", page)
-	}
-	s.waitPin(0, 5*time.Second)
-	t.Logf("page script: %s", out)
 }
