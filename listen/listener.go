@@ -106,20 +106,12 @@ type Listener struct {
 //	uni://host:port/path             RawSocket and WebSocket on one port (first octet 0x7F = RawSocket)
 //	serial:///dev/ttyATH0?baud=250000  a serial link (serialtransport): one device session at a time
 func Open(rawURL string, cfg Config) (*Listener, error) {
-	u, err := url.Parse(rawURL)
+	t, err := parse(rawURL, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("listen URL %q: %w", rawURL, err)
+		return nil, err
 	}
-	var kind, path string
-	switch u.Scheme {
-	case "rs", "tcp", "rss":
-		kind = KindRawSocket
-	case "ws", "wss", "uni":
-		kind, path = KindWebSocket, cmp.Or(u.Path, "/ws")
-		if u.Scheme == "uni" {
-			kind = KindUni
-		}
-	case "serial":
+	switch t.kind {
+	case KindSerial:
 		sl, err := serialtransport.Listen(rawURL, serialtransport.Config{})
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", rawURL, err)
@@ -128,41 +120,95 @@ func Open(rawURL string, cfg Config) (*Listener, error) {
 		l.serial, l.serialDev = sl, sl.Name()
 		return l, nil
 	case "unix":
-		if u.Host != "" || u.Path == "" {
-			return nil, fmt.Errorf("listen URL %q: want unix:///absolute/path", rawURL)
-		}
-		if err := removeStaleSocket(u.Path); err != nil {
+		if err := removeStaleSocket(t.addr); err != nil {
 			return nil, err
 		}
-		nl, err := net.Listen("unix", u.Path)
+		nl, err := net.Listen("unix", t.addr)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", rawURL, err)
 		}
 		return newListener(rawURL, KindRawSocket, nl, cfg), nil
+	}
+	nl, err := net.Listen("tcp", t.addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rawURL, err)
+	}
+	if t.tls != nil {
+		nl = tls.NewListener(nl, t.tls)
+	}
+	l := newListener(rawURL, t.kind, nl, cfg)
+	l.path = t.path
+	return l, nil
+}
+
+// Check reports what would stop [Open] from opening the listener rawURL
+// names with cfg, short of opening it: a malformed URL, an unknown scheme, a
+// missing port or path, TLS files that do not load. A port in use or a
+// serial device not there is left to Open (it may be free by then).
+func Check(rawURL string, cfg Config) error {
+	t, err := parse(rawURL, cfg)
+	if err != nil {
+		return err
+	}
+	if t.kind == KindSerial {
+		if _, _, _, err := serialtransport.ParseURL(rawURL, serialtransport.Config{}); err != nil {
+			return fmt.Errorf("listen URL %q: %w", rawURL, err)
+		}
+	}
+	return nil
+}
+
+// Schemes lists the URL schemes Open accepts, for help texts.
+const Schemes = "rs://host:port, tcp://host:port, rss://host:port, unix:///path, ws://host:port/path, " +
+	"wss://host:port/path, uni://host:port/path, serial:///dev/tty?baud=N"
+
+// target is what a listener URL names.
+type target struct {
+	kind string      // a Kind, or "unix" for a RawSocket Unix socket
+	addr string      // host:port, or the socket's path
+	path string      // WebSocket path
+	tls  *tls.Config // rss://, wss://
+}
+
+// parse reads a listener URL and loads its TLS files.
+func parse(rawURL string, cfg Config) (target, error) {
+	var t target
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return t, fmt.Errorf("listen URL %q: %w", rawURL, err)
+	}
+	switch u.Scheme {
+	case "rs", "tcp", "rss":
+		t.kind = KindRawSocket
+	case "ws", "wss", "uni":
+		t.kind, t.path = KindWebSocket, cmp.Or(u.Path, "/ws")
+		if u.Scheme == "uni" {
+			t.kind = KindUni
+		}
+	case "serial":
+		t.kind = KindSerial
+		return t, nil
+	case "unix":
+		if u.Host != "" || u.Path == "" {
+			return t, fmt.Errorf("listen URL %q: want unix:///absolute/path", rawURL)
+		}
+		t.kind, t.addr = "unix", u.Path
+		return t, nil
 	default:
-		return nil, fmt.Errorf("listen URL %q: unsupported scheme %q (want rs, rss, unix, ws, wss, uni or serial)", rawURL, u.Scheme)
+		return t, fmt.Errorf("listen URL %q: unsupported scheme %q (want rs, tcp, rss, unix, ws, wss, uni or serial)", rawURL, u.Scheme)
 	}
 	if u.Host == "" || u.Port() == "" {
-		return nil, fmt.Errorf("listen URL %q: want %s://host:port", rawURL, u.Scheme)
+		return t, fmt.Errorf("listen URL %q: want %s://host:port", rawURL, u.Scheme)
 	}
-	var tlsConf *tls.Config
+	t.addr = u.Host
 	if u.Scheme == "rss" || u.Scheme == "wss" {
-		if tlsConf, err = serverTLS(cfg); err != nil {
-			return nil, fmt.Errorf("listen URL %q: %w", rawURL, err)
+		if t.tls, err = serverTLS(cfg); err != nil {
+			return t, fmt.Errorf("listen URL %q: %w", rawURL, err)
 		}
 	} else if cfg.ClientCA != "" {
-		return nil, fmt.Errorf("listen URL %q: client_ca needs an rss:// or wss:// listener", rawURL)
+		return t, fmt.Errorf("listen URL %q: client_ca needs an rss:// or wss:// listener", rawURL)
 	}
-	nl, err := net.Listen("tcp", u.Host)
-	if err != nil {
-		return nil, err
-	}
-	if tlsConf != nil {
-		nl = tls.NewListener(nl, tlsConf)
-	}
-	l := newListener(rawURL, kind, nl, cfg)
-	l.path = path
-	return l, nil
+	return t, nil
 }
 
 func newListener(rawURL, kind string, nl net.Listener, cfg Config) *Listener {

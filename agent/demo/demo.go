@@ -6,12 +6,17 @@
 //	light.get()        -> on        read the light
 //	light.state                     event: [on], after each change and once registered
 //	temperature                     event: [celsius float], {"unit": "C", "time": RFC 3339}
+//
+// A device given a name (Config.Name) puts it before each URI
+// (kitchen.light.set, kitchen.temperature), so that several demos can share
+// a realm without their registrations clashing.
 package demo
 
 import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +35,10 @@ const (
 
 // Config tunes the simulated device. The zero value is ready to use.
 type Config struct {
+	// Name, when set, is put before the device's URIs: NAME.light.set,
+	// NAME.light.get, NAME.temperature (see CheckName). Default: none, the
+	// URIs above.
+	Name string
 	// Interval between temperature readings; default 1s.
 	Interval time.Duration
 	// Logger receives the light's changes at info level; default: discard.
@@ -50,6 +59,10 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if err := CheckName(cfg.Name); err != nil {
+		return err
+	}
+	procSet, procGet, topic := URIs(cfg.Name)
 	var light atomic.Bool
 	set := func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 		if len(inv.Args) != 1 {
@@ -69,11 +82,13 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 	get := func(context.Context, *device.Invocation) (wamp.Payload, error) {
 		return wamp.Payload{Args: wamp.List{light.Load()}}, nil
 	}
-	if _, err := c.Register(ctx, ProcLightSet, set, nil); err != nil {
-		return fmt.Errorf("demo: register %s: %w", ProcLightSet, err)
-	}
-	if _, err := c.Register(ctx, ProcLightGet, get, nil); err != nil {
-		return fmt.Errorf("demo: register %s: %w", ProcLightGet, err)
+	for _, p := range []struct {
+		uri wamp.URI
+		h   device.Handler
+	}{{procSet, set}, {procGet, get}} {
+		if _, err := c.Register(ctx, p.uri, p.h, nil); err != nil {
+			return fmt.Errorf("demo: register %s: %w (another demo device serves it? give this one a name)", p.uri, err)
+		}
 	}
 	if err := c.Publish(ctx, TopicLightState, wamp.Payload{Args: wamp.List{light.Load()}}, nil); err != nil {
 		return fmt.Errorf("demo: publish %s: %w", TopicLightState, err)
@@ -90,17 +105,43 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 		case <-tick.C:
 		}
 		now := cfg.Now()
-		err := c.Publish(ctx, TopicTemperature, wamp.Payload{
-			Args:   wamp.List{Temperature(now.Sub(start))},
+		err := c.Publish(ctx, topic, wamp.Payload{
+			Args:   wamp.List{Reading(now.Sub(start), 2*rand.Float64()-1)},
 			Kwargs: wamp.Dict{"unit": "C", "time": now.UTC().Format(time.RFC3339Nano)},
 		}, nil)
 		if err != nil {
-			return fmt.Errorf("demo: publish %s: %w", TopicTemperature, err)
+			return fmt.Errorf("demo: publish %s: %w", topic, err)
 		}
 	}
 }
 
-// Temperature is the simulated sensor: a slow swing of ±3 °C around 21.5 °C
+// Reading is what the simulated sensor publishes: Temperature plus noise
+// of up to ±0.25 °C (jitter, from -1 to 1, scales it), rounded to a
+// hundredth of a degree, so that successive readings differ visibly.
+func Reading(since time.Duration, jitter float64) float64 {
+	v := 21.5 + 3*math.Sin(2*math.Pi*since.Seconds()/600) + 0.25*jitter
+	return math.Round(v*100) / 100
+}
+
+// URIs returns the device's procedures and topic under name (see
+// Config.Name).
+func URIs(name string) (lightSet, lightGet, temperature wamp.URI) {
+	if name == "" {
+		return ProcLightSet, ProcLightGet, TopicTemperature
+	}
+	return wamp.URI(name) + "." + ProcLightSet, wamp.URI(name) + "." + ProcLightGet, wamp.URI(name) + "." + TopicTemperature
+}
+
+// CheckName reports a device name that would make invalid URIs: it must
+// be URI components, such as "kitchen" or "site7.bench".
+func CheckName(name string) error {
+	if set, _, _ := URIs(name); !wamp.ValidURI(set, false, false) {
+		return fmt.Errorf("demo: device name %q: want URI components such as \"kitchen\" or \"site7.bench\"", name)
+	}
+	return nil
+}
+
+// Temperature is the simulated sensor without its noise: a slow swing of ±3 °C around 21.5 °C
 // with a period of ten minutes, rounded to a tenth of a degree.
 func Temperature(since time.Duration) float64 {
 	v := 21.5 + 3*math.Sin(2*math.Pi*since.Seconds()/600)

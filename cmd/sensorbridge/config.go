@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,31 +15,32 @@ import (
 	"github.com/edgewamp/edgewamp/wstransport"
 )
 
-// fileConfig is the JSON config file (-config). Every key is optional; see
-// README.md for each key's meaning and default.
+// fileConfig is the JSON config file (-config), read by decodeFile. Every
+// key is optional; see README.md for each key's meaning and default.
 type fileConfig struct {
-	Listeners       []listenSpec   `json:"listeners"`
-	Realms          []realmSpec    `json:"realms"`
-	Uplink          *uplinkSpec    `json:"uplink"`
-	Log             logSpec        `json:"log"`
-	ShutdownTimeout duration       `json:"shutdown_timeout"`
-	Demo            bool           `json:"demo"`
-	DemoInterval    duration       `json:"demo_interval"`
-	Limits          limitsSpec     `json:"limits"`
-	Dashboard       *dashboardSpec `json:"dashboard"`
+	Listeners       []listenSpec
+	Realms          []realmSpec
+	Uplink          *uplinkSpec
+	Log             logSpec
+	ShutdownTimeout duration
+	Demo            bool
+	DemoInterval    duration
+	DemoName        string
+	Limits          limitsSpec
+	Dashboard       *dashboardSpec
 }
 
 type realmSpec struct {
-	Name             string                  `json:"name"`
-	SlowConsumer     string                  `json:"slow_consumer"`
-	Users            []minirouter.User       `json:"users"`
-	AllowAnonymous   bool                    `json:"allow_anonymous"`
-	Permissions      []minirouter.Permission `json:"permissions"`
-	MaxSessions      int                     `json:"max_sessions"`
-	PublishRate      float64                 `json:"publish_rate"`
-	PublishBurst     int                     `json:"publish_burst"`
-	MaxRetained      int                     `json:"max_retained"`
-	MaxRetainedBytes int                     `json:"max_retained_bytes"`
+	Name             string
+	SlowConsumer     string
+	Users            []minirouter.User
+	AllowAnonymous   bool
+	Permissions      []minirouter.Permission
+	MaxSessions      int
+	PublishRate      float64
+	PublishBurst     int
+	MaxRetained      int
+	MaxRetainedBytes int
 }
 
 // realmConfig turns a "realms" entry into the router's RealmConfig.
@@ -62,68 +61,33 @@ func (r *realmSpec) realmConfig() (minirouter.RealmConfig, error) {
 }
 
 type logSpec struct {
-	Level  string `json:"level"`
-	Format string `json:"format"`
+	Level  string
+	Format string
 }
 
 // uplinkSpec is the "uplink" object.
 type uplinkSpec struct {
-	URL         string           `json:"url"`
-	Realm       string           `json:"realm"`
-	LocalRealm  string           `json:"local_realm"`
-	Serializer  string           `json:"serializer"`
-	CAFile      string           `json:"ca_file"`
-	CertFile    string           `json:"cert"`
-	KeyFile     string           `json:"key"`
-	Auth        auth.Credentials `json:"auth"`
-	Publish     []uplink.Rule    `json:"publish"`
-	Subscribe   []uplink.Rule    `json:"subscribe"`
-	Export      []uplink.Rule    `json:"export"`
-	Import      []uplink.Rule    `json:"import"`
-	QueueSize   int              `json:"queue_size"`
-	QueueFile   string           `json:"queue_file"`
-	MinBackoff  duration         `json:"min_backoff"`
-	MaxBackoff  duration         `json:"max_backoff"`
-	CallTimeout duration         `json:"call_timeout"`
+	URL         string
+	Realm       string
+	LocalRealm  string
+	Serializer  string
+	CAFile      string
+	CertFile    string
+	KeyFile     string
+	Auth        auth.Credentials
+	Publish     []uplink.Rule
+	Subscribe   []uplink.Rule
+	Export      []uplink.Rule
+	Import      []uplink.Rule
+	QueueSize   int
+	QueueFile   string
+	MinBackoff  duration
+	MaxBackoff  duration
+	CallTimeout duration
 }
 
-// duration is a time.Duration written as a string ("500ms", "30s") in JSON.
+// duration is a time.Duration read from a string ("500ms", "30s").
 type duration time.Duration
-
-func (d *duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration: want a string such as \"5s\": %w", err)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	if v < 0 {
-		return fmt.Errorf("duration %q is negative", s)
-	}
-	*d = duration(v)
-	return nil
-}
-
-// loadConfigFile reads and strictly decodes a config file (unknown keys
-// are errors).
-func loadConfigFile(path string) (*fileConfig, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var fc fileConfig
-	if err := dec.Decode(&fc); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("config %s: trailing data after the JSON object", path)
-	}
-	return &fc, nil
-}
 
 // uplinkConfig turns the "uplink" object into the router's UplinkConfig.
 func (s *uplinkSpec) uplinkConfig() (*uplink.Config, error) {

@@ -14,20 +14,22 @@ import (
 // TestExampleConfig loads the documented example file and checks that every
 // section arrives where it belongs, and that flags override it.
 func TestExampleConfig(t *testing.T) {
-	// The example names a CA file that exists only on a real gateway: use a test one.
+	// The example names certificate files that exist only on a real
+	// gateway (and are loaded by the check of each listener): use test ones.
 	dir := t.TempDir()
-	ca, _ := writeCert(t, dir)
+	ca, key := writeCert(t, dir)
 	b, err := os.ReadFile(filepath.Join("testdata", "sensorbridge.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "sensorbridge.json")
-	os.WriteFile(file, []byte(strings.Replace(string(b), "/etc/edgewamp/acme-ca.pem", ca, 1)), 0o600)
+	example := strings.NewReplacer("/etc/edgewamp/acme-ca.pem", ca, "/etc/edgewamp/gateway.crt", ca, "/etc/edgewamp/gateway.key", key).Replace(string(b))
+	os.WriteFile(file, []byte(example), 0o600)
 	cfg, err := parseFlags([]string{"-config", file}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.listeners) != 6 || cfg.listeners[3].Cert != "/etc/edgewamp/gateway.crt" ||
+	if len(cfg.listeners) != 6 || cfg.listeners[3].Cert != ca ||
 		cfg.listeners[2].AllowedOrigins[0] != "https://dashboard.example.com" {
 		t.Errorf("listeners %+v", cfg.listeners)
 	}
@@ -76,19 +78,19 @@ func TestExampleConfig(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct{ json, want string }{
-		{`{"listners": []}`, "unknown field"},
+		{`{"listners": []}`, "line 1, column 2: listners: unknown key (known: dashboard, demo, demo_interval, demo_name, limits, listeners, log, realms, shutdown_timeout, uplink)"},
 		{`{"shutdown_timeout": 5}`, "duration"},
 		{`{"shutdown_timeout": "-1s"}`, "negative"},
 		{`{"uplink": {"realm": "x"}}`, "url is required"},
 		{`{"uplink": {"url": "rss://127.0.0.1:1", "cert": "c.pem"}}`, "needs both cert and key"},
-		{`{} {}`, "trailing"},
+		{`{} {}`, "line 1, column 4: unexpected '{' at offset 3, expected end of input"},
 		{`{"log": {"level": "loud"}}`, "-log-level"},
 		{`{"limits": {"max_message_size": 100}}`, "limits.max_message_size"},
 		{`{"limits": {"max_message_size": 33554432}}`, "limits.max_message_size"},
 		{`{"limits": {"max_sessions": -1}}`, "limits.max_sessions"},
 		{`{"limits": {"max_pending_handshakes": -1}}`, "limits.max_pending_handshakes"},
 		{`{"limits": {"hello_timeout": "soon"}}`, "duration"},
-		{`{"limits": {"max_conns": 5}}`, "unknown field"},
+		{`{"limits": {"max_conns": 5}}`, "line 1, column 13: limits.max_conns: unknown key (known: auth_failure_burst, "},
 		{`{"limits": {"max_connections_per_source": -2}}`, "limits.max_connections_per_source"},
 		{`{"dashboard": {}}`, "dashboard.listen is required"},
 		{`{"realms": [{"name": "r", "max_sessions": -1}]}`, "max_sessions"},
@@ -99,7 +101,24 @@ func TestConfigErrors(t *testing.T) {
 		{`{"realms": [{"name": "r", "users": [{"authid": "u", "ticket": "t"}]}], "uplink": {"url": "rs://127.0.0.1:1"}}`, "uplink.local_realm"},
 		{`{"dashboard": {"listen": "8082"}}`, "dashboard.listen"},
 		{`{"dashboard": {"listen": "127.0.0.1:0", "refresh": "10ms"}}`, "dashboard.refresh"},
-		{`{"dashboard": {"listen": "127.0.0.1:0", "path": "/x"}}`, "unknown field"},
+		{`{"dashboard": {"listen": "127.0.0.1:0", "path": "/x"}}`, "dashboard.path: unknown key (known: listen, refresh)"},
+		// The texts of issue 14: a wrong type names the key, where it is and the value.
+		{"{\n  \"limits\": {\n    \"max_sessions\": \"ten\"}}", `line 3, column 5: limits.max_sessions: want an integer, got "ten"`},
+		{"{\"listeners\": [{\"url\": \"rs://127.0.0.1:1\"}]]", "line 1, column 44: unexpected ']' at offset 43, expected , or }"},
+		{`{"realms": [{"name": "r"}, {"name": 7}]}`, "line 1, column 29: realms[1].name: want a string, got 7"},
+		{`{"realms": [{"name": "r", "permissions": [{"role": "x", "uri": "a", "match": "regex", "actions": ["call"]}]}]}`, `realms[0].permissions[0].match: want "exact", "prefix" or "wildcard", got "regex"`},
+		{`{"uplink": {"url": "rs://h:1", "publish": [{"local": "a", "upstream": 5}]}}`, "uplink.publish[0].upstream: want a string, got 5"},
+		{`{"demo_interval": "10"}`, `demo_interval: bad duration "10" (want e.g. "500ms", "10s", "1m")`},
+		{`{"log": {"level": "info", "level": "debug"}}`, "line 1, column 27: log.level: duplicate key"},
+		{`{"demo_name": "bad..name"}`, `device name "bad..name"`},
+		// URLs that can never work stop sensorbridge before it starts.
+		{`{"uplink": {"url": "ftp://x"}}`, `uplink url "ftp://x": unsupported scheme "ftp" (want one of rs://host:port,`},
+		{`{"uplink": {"url": "rs://127.0.0.1"}}`, `uplink url "rs://127.0.0.1": want rs://host:port`},
+		{`{"uplink": {"url": "ws://h/ws?serializer=xml"}}`, `unknown serializer "xml"`},
+		{`{"uplink": {"url": "rs://h:1", "serializer": "cbor2"}}`, `uplink serializer "cbor2": want json or msgpack`},
+		{`{"listeners": [{"url": "ftp://127.0.0.1:1"}]}`, `listen URL "ftp://127.0.0.1:1": unsupported scheme "ftp"`},
+		{`{"listeners": [{"url": "rs://127.0.0.1"}]}`, `listen URL "rs://127.0.0.1": want rs://host:port`},
+		{`{"listeners": [{"url": "wss://127.0.0.1:1/ws"}]}`, `TLS needs a certificate and a key file`},
 	}
 	for i, tt := range tests {
 		path := filepath.Join(dir, "c.json")

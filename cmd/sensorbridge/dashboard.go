@@ -20,9 +20,9 @@ import (
 // loopback (or a management network) only.
 type dashboardSpec struct {
 	// Listen is the host:port to serve on, e.g. "127.0.0.1:8082"; required.
-	Listen string `json:"listen"`
+	Listen string
 	// Refresh is how often the page reloads its figures. Default 2s.
-	Refresh duration `json:"refresh"`
+	Refresh duration
 }
 
 // defaultRefresh is the dashboard page's refresh interval by default.

@@ -13,46 +13,46 @@ import (
 type limitsSpec struct {
 	// HandshakeTimeout bounds the RawSocket handshake (and TLS under it)
 	// and the WebSocket upgrade. Default 10s.
-	HandshakeTimeout duration `json:"handshake_timeout"`
+	HandshakeTimeout duration
 	// HelloTimeout bounds the wait for HELLO, and the authentication that
 	// follows, once the transport is up. Default 10s.
-	HelloTimeout duration `json:"hello_timeout"`
+	HelloTimeout duration
 	// IdleTimeout ends a joined session that sends nothing for this long.
 	// Default 0: none.
-	IdleTimeout duration `json:"idle_timeout"`
+	IdleTimeout duration
 	// MaxMessageSize is the largest message accepted from a client, in
 	// bytes (RawSocket rounds it up to a power of two). Default 1 MiB.
-	MaxMessageSize int `json:"max_message_size"`
+	MaxMessageSize int
 	// MaxSessions is the most sessions joined at once. Default 1024.
-	MaxSessions int `json:"max_sessions"`
+	MaxSessions int
 	// MaxPendingHandshakes bounds the connections of one RawSocket
 	// listener handshaking at once; one beyond gets handshake error code 4
 	// (connection limit). Default 64.
-	MaxPendingHandshakes int `json:"max_pending_handshakes"`
+	MaxPendingHandshakes int
 	// MaxConnections bounds the open connections of one RawSocket listener;
 	// one beyond gets handshake error code 4. Default 0: unlimited.
-	MaxConnections int `json:"max_connections"`
+	MaxConnections int
 	// MaxConnectionsPerSource bounds the open connections of one RawSocket
 	// listener from one client address; one beyond gets handshake error
 	// code 4. Loopback and Unix-socket clients are not counted unless
 	// LimitLocal. Default 64.
-	MaxConnectionsPerSource int `json:"max_connections_per_source"`
+	MaxConnectionsPerSource int
 	// MaxSubscriptions and MaxRegistrations bound one session's
 	// subscriptions and registrations. Defaults 1024 and 256.
-	MaxSubscriptions int `json:"max_subscriptions"`
-	MaxRegistrations int `json:"max_registrations"`
+	MaxSubscriptions int
+	MaxRegistrations int
 	// MaxPendingCalls bounds one session's calls in progress. Default 256.
-	MaxPendingCalls int `json:"max_pending_calls"`
+	MaxPendingCalls int
 	// AuthFailureBurst failed authentications from one address are
 	// tolerated, then one per AuthFailureInterval; beyond, a HELLO from
 	// that address to a realm with users is refused unchecked. Defaults
 	// 10 and 1s.
-	AuthFailureBurst    int      `json:"auth_failure_burst"`
-	AuthFailureInterval duration `json:"auth_failure_interval"`
+	AuthFailureBurst    int
+	AuthFailureInterval duration
 	// LimitLocal applies the per-address limits to loopback and Unix-socket
 	// clients too (behind a reverse proxy on the gateway every client is
 	// local). Default false.
-	LimitLocal bool `json:"limit_local"`
+	LimitLocal bool
 }
 
 // Bounds of max_message_size: the RawSocket handshake can express 512 B to

@@ -18,12 +18,12 @@ import (
 // listenSpec is one listener as configured: a URL and, for rss:// and
 // wss://, the TLS certificate and key files.
 type listenSpec struct {
-	URL            string   `json:"url"`
-	Cert           string   `json:"cert,omitempty"`
-	Key            string   `json:"key,omitempty"`
-	ClientCA       string   `json:"client_ca,omitempty"`        // PEM CAs that client certificates are verified against
-	MaxMessageSize int      `json:"max_message_size,omitempty"` // overrides limits.max_message_size for this listener
-	AllowedOrigins []string `json:"allowed_origins,omitempty"`
+	URL            string
+	Cert           string
+	Key            string
+	ClientCA       string // PEM CAs that client certificates are verified against
+	MaxMessageSize int    // overrides limits.max_message_size for this listener
+	AllowedOrigins []string
 }
 
 // Listener kinds, as the stats procedure reports them.
@@ -35,22 +35,35 @@ const (
 // openListener opens the listener spec names (see listen.Open for the
 // URLs) under the limits lim.
 func openListener(spec listenSpec, lim limitsSpec, log *slog.Logger) (*listen.Listener, error) {
-	if spec.MaxMessageSize != 0 && (spec.MaxMessageSize < minMessageSize || spec.MaxMessageSize > maxMessageSize) {
-		return nil, fmt.Errorf("listen URL %q: max_message_size %d: want %d to %d bytes", spec.URL, spec.MaxMessageSize, minMessageSize, maxMessageSize)
+	if err := checkListenSpec(spec); err != nil {
+		return nil, err
 	}
+	return listen.Open(spec.URL, listenConfig(spec, lim, log))
+}
+
+// checkListenSpec reports a key of spec out of its range.
+func checkListenSpec(spec listenSpec) error {
+	if spec.MaxMessageSize != 0 && (spec.MaxMessageSize < minMessageSize || spec.MaxMessageSize > maxMessageSize) {
+		return fmt.Errorf("listen URL %q: max_message_size %d: want %d to %d bytes", spec.URL, spec.MaxMessageSize, minMessageSize, maxMessageSize)
+	}
+	return nil
+}
+
+// listenConfig is the listen.Config of spec under the limits lim.
+func listenConfig(spec listenSpec, lim limitsSpec, log *slog.Logger) listen.Config {
 	size := lim.MaxMessageSize
 	if spec.MaxMessageSize > 0 { // this listener's own bound
 		size = spec.MaxMessageSize
 	}
 	hs := time.Duration(lim.HandshakeTimeout)
-	return listen.Open(spec.URL, listen.Config{
+	return listen.Config{
 		Cert: spec.Cert, Key: spec.Key, ClientCA: spec.ClientCA,
 		RawSocket:            rawsocket.ServerConfig{HandshakeTimeout: hs, MaxMessageSize: size},
 		WebSocket:            wstransport.ServerConfig{HandshakeTimeout: hs, MaxMessageSize: size, AllowedOrigins: spec.AllowedOrigins},
 		MaxPendingHandshakes: lim.MaxPendingHandshakes, MaxConnections: lim.MaxConnections,
 		MaxConnsPerSource: lim.MaxConnectionsPerSource, LimitLocal: lim.LimitLocal,
 		Logger: log,
-	})
+	}
 }
 
 // serveListener serves l for r until it is closed; it reports a serving

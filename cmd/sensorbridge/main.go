@@ -22,11 +22,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/edgewamp/edgewamp/agent/demo"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -39,25 +40,44 @@ var version = "dev"
 // errShowVersion is parseFlags' answer to -version.
 var errShowVersion = errors.New("-version")
 
+// Exit statuses, as for edge-agent: 0 ok (also after SIGINT or SIGTERM),
+// 1 a failure at run time (a port in use), 2 a usage or configuration
+// error, which a restart does not heal (systemd's RestartPreventExitStatus
+// and the procd script rely on it).
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, err := parseFlags(os.Args[1:], os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if errors.Is(err, errShowVersion) {
-		fmt.Printf("sensorbridge %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "sensorbridge: %v\n", err)
-		os.Exit(2)
+	os.Exit(sensorbridge(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// sensorbridge runs the command line args until ctx is done and returns
+// the exit status; an error is one line on stderr.
+func sensorbridge(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errShowVersion):
+		fmt.Fprintf(stdout, "sensorbridge %s\n", version)
+		return exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "sensorbridge: %v\n", err)
+		return exitUsage
+	case cfg.check:
+		fmt.Fprintln(stdout, "configuration ok")
+		return exitOK
 	}
 	if err := run(ctx, cfg); err != nil {
-		cfg.logger.Error("sensorbridge stopped", "err", err)
-		os.Exit(1)
+		fmt.Fprintf(stderr, "sensorbridge: %v\n", err)
+		return exitFailed
 	}
+	return exitOK
 }
 
 // listenFlags collects repeated -listen values.
@@ -73,6 +93,8 @@ type config struct {
 	uplink          *uplink.Config // nil: no uplink
 	demo            bool
 	demoInterval    time.Duration
+	demoName        string // the demo device's name, its URIs' prefix
+	check           bool   // -check: validate and exit
 	shutdownTimeout time.Duration
 	limits          limitsSpec
 	dashboard       *dashboardSpec // nil: no dashboard
@@ -87,37 +109,90 @@ const (
 	defaultListenWS = "ws://127.0.0.1:8080/ws"
 )
 
+// usageHead opens the help text (-h); the flags follow.
+const usageHead = `usage: sensorbridge [flags]
+
+sensorbridge is a WAMP router for the devices of a site, with an optional uplink
+to an upstream router. With no flags it serves realm1 on ` + defaultListen + ` (RawSocket)
+and ` + defaultListenWS + ` (WebSocket), loopback only.
+
+  sensorbridge -demo                              also run a simulated device
+  sensorbridge -config /etc/edgewamp/sensorbridge.json
+  sensorbridge -check -config FILE                validate the configuration and URLs, then exit
+
+-listen URL (repeatable): ` + listen.Schemes + `
+  (uni:// serves RawSocket and WebSocket on one port)
+-uplink URL: ` + uplinkSchemes + `
+  (?serializer=json|msgpack picks the serializer)
+Durations take a unit: 500ms, 10s, 1m.
+Exit status: 0 ok (also after SIGINT or SIGTERM), 1 a failure while running (a port
+in use), 2 a usage or configuration error.
+
+flags:
+`
+
+// durationFlag is a duration flag whose error says that a unit is needed.
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("want a duration with a unit, e.g. \"500ms\", \"10s\", \"1m\"")
+	}
+	if d < 0 {
+		return errors.New("want a duration that is not negative")
+	}
+	*f.d = d
+	return nil
+}
+
 // parseFlags reads the flags and the config file they name; flags override
-// the file's keys.
+// the file's keys. It checks every URL as far as can be done without
+// opening it. On -h it writes the help to stderr and returns flag.ErrHelp.
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
-	var listen listenFlags
-	var configFile, realm, level, format, tlsCert, tlsKey, uplinkURL, uplinkRealm, queueFile string
-	var demo, showVersion bool
-	var demoInterval, shutdownTimeout time.Duration
+	var listenURLs listenFlags
+	var configFile, realm, level, format, tlsCert, tlsKey, uplinkURL, uplinkRealm, queueFile, demoName string
+	var demoOn, showVersion, checkOnly bool
+	demoInterval, shutdownTimeout := time.Second, 5*time.Second
 	fs := flag.NewFlagSet("sensorbridge", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are one line, from main; -h is written below
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
-	fs.SetOutput(stderr)
+	fs.BoolVar(&checkOnly, "check", false, "validate the configuration and every URL, print \"configuration ok\" and exit (status 2 on an error)")
 	fs.StringVar(&configFile, "config", "", "JSON config file (see README); flags override its keys")
-	fs.Var(&listen, "listen", "listener URL, repeatable: rs://host:port, rss://host:port, unix:///path, ws://host:port/path, wss://host:port/path, uni://host:port/path (RawSocket and WebSocket on one port) (default "+defaultListen+" and "+defaultListenWS+")")
+	fs.Var(&listenURLs, "listen", "listener URL, repeatable (schemes above) (default "+defaultListen+" and "+defaultListenWS+")")
 	fs.StringVar(&tlsCert, "tls-cert", "", "certificate file (PEM) for rss:// and wss:// listeners")
 	fs.StringVar(&tlsKey, "tls-key", "", "private key file (PEM) for rss:// and wss:// listeners")
 	fs.StringVar(&realm, "realm", "realm1", "the realm sessions join (replaces the config file's realms)")
-	fs.StringVar(&uplinkURL, "uplink", "", "upstream router URL (rs://, rss://, unix://, ws://, wss://); replaces the config file's uplink url")
+	fs.StringVar(&uplinkURL, "uplink", "", "upstream router URL (schemes above); replaces the config file's uplink url")
 	fs.StringVar(&uplinkRealm, "uplink-realm", "", "upstream realm (default realm1)")
 	fs.StringVar(&queueFile, "uplink-queue-file", "", "file keeping the uplink's store-and-forward queue across restarts")
-	fs.BoolVar(&demo, "demo", false, "also run a simulated device: procedures light.set and light.get, topic temperature")
-	fs.DurationVar(&demoInterval, "demo-interval", time.Second, "how often the simulated device publishes a temperature")
-	fs.DurationVar(&shutdownTimeout, "shutdown-timeout", 5*time.Second, "how long a graceful shutdown may take")
+	fs.BoolVar(&demoOn, "demo", false, "also run a simulated device: procedures light.set and light.get, topic temperature")
+	fs.StringVar(&demoName, "demo-name", "", "the simulated device's name, put before its URIs (NAME.light.set), so that several demos can share a realm (default: none)")
+	fs.Var(durationFlag{&demoInterval}, "demo-interval", "how often the simulated device publishes a temperature (default 1s)")
+	fs.Var(durationFlag{&shutdownTimeout}, "shutdown-timeout", "how long a graceful shutdown may take (default 5s)")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&format, "log-format", "text", "text or json")
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, usageHead)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w (sensorbridge -h lists the flags)", err)
 	}
 	if showVersion {
 		return nil, errShowVersion
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (sensorbridge takes flags only; -h lists them)", fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -130,7 +205,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 	}
 	cfg := &config{demo: fc.Demo, demoInterval: time.Duration(fc.DemoInterval), shutdownTimeout: time.Duration(fc.ShutdownTimeout),
-		limits: fc.Limits, dashboard: fc.Dashboard}
+		demoName: fc.DemoName, limits: fc.Limits, dashboard: fc.Dashboard, check: checkOnly}
 	if err := cfg.limits.check(); err != nil {
 		return nil, err
 	}
@@ -138,7 +213,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, err
 	}
 	if set["demo"] || configFile == "" {
-		cfg.demo = demo
+		cfg.demo = demoOn
 	}
 	if set["demo-interval"] || cfg.demoInterval == 0 {
 		cfg.demoInterval = demoInterval
@@ -149,6 +224,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if cfg.demoInterval <= 0 {
 		return nil, errors.New("-demo-interval must be positive")
 	}
+	if set["demo-name"] {
+		cfg.demoName = demoName
+	}
+	if err := demo.CheckName(cfg.demoName); err != nil {
+		return nil, err
+	}
 	if set["log-level"] || fc.Log.Level == "" {
 		fc.Log.Level = level
 	}
@@ -157,9 +238,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 
 	cfg.listeners = fc.Listeners
-	if len(listen) > 0 {
+	if len(listenURLs) > 0 {
 		cfg.listeners = nil
-		for _, u := range listen {
+		for _, u := range listenURLs {
 			cfg.listeners = append(cfg.listeners, listenSpec{URL: u})
 		}
 	}
@@ -175,6 +256,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			l.Key = firstNonEmpty(tlsKey, l.Key)
 		}
 	}
+	if err := checkListeners(cfg.listeners, cfg.limits); err != nil {
+		return nil, err
+	}
 
 	for _, r := range fc.Realms {
 		rc, err := r.realmConfig()
@@ -188,11 +272,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	// The router checks the realms (users, permissions, policies): do it
 	// now, so that a bad file stops sensorbridge before anything starts.
-	check, err := minirouter.New(minirouter.Config{Realms: cfg.realms})
+	probe, err := minirouter.New(minirouter.Config{Realms: cfg.realms})
 	if err != nil {
 		return nil, fmt.Errorf("realms: %w", err)
 	}
-	check.Close()
+	probe.Close()
 
 	us := fc.Uplink
 	if set["uplink"] || set["uplink-realm"] || set["uplink-queue-file"] {
@@ -215,6 +299,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, err
 		}
 		cfg.uplink = uc
+		if err := checkUplinkURL(uc.URL, uc.Serializer); err != nil {
+			return nil, err
+		}
 		if err := checkUplinkRealm(uc, cfg.realms); err != nil {
 			return nil, err
 		}

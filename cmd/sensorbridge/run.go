@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/edgewamp/edgewamp/agent/demo"
@@ -41,6 +43,9 @@ func run(ctx context.Context, cfg *config) error {
 		l, err := openListener(spec, cfg.limits, log)
 		if err != nil {
 			closeAll()
+			if errors.Is(err, syscall.EADDRINUSE) {
+				err = fmt.Errorf("%w (another program, or another sensorbridge, serves that port: stop it or pick another with -listen)", err)
+			}
 			return err
 		}
 		listeners = append(listeners, l)
@@ -73,6 +78,10 @@ func run(ctx context.Context, cfg *config) error {
 		stops = append(stops, serveListener(l, r, serveErr))
 	}
 
+	// The in-process sessions (stats, demo) outlive ctx: the router's
+	// shutdown ends them with a GOODBYE, then stopLocal stops them.
+	localCtx, stopLocal := context.WithCancel(context.Background())
+	defer stopLocal()
 	var wg sync.WaitGroup
 	uplinkCtx, stopUplink := context.WithCancel(ctx)
 	defer stopUplink()
@@ -88,16 +97,18 @@ func run(ctx context.Context, cfg *config) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		serveStats(uplinkCtx, gw, cfg.realms[0].Name, creds, log)
+		serveStats(localCtx, gw, cfg.realms[0].Name, creds, log)
 	}()
-	demoCtx, stopDemo := context.WithCancel(ctx)
-	defer stopDemo()
 	if cfg.demo {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runDemo(demoCtx, r, cfg, creds)
+			runDemo(localCtx, r, cfg, creds)
 		}()
+	}
+
+	if cfg.demo {
+		log.Info("demo device", demoAttrs(cfg, listeners)...)
 	}
 
 	var result error
@@ -106,13 +117,13 @@ func run(ctx context.Context, cfg *config) error {
 		log.Info("shutting down")
 	case result = <-serveErr:
 	}
-	stopDemo()
 	stopUplink()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	if err := r.Shutdown(sctx); err != nil {
 		log.Warn("shutdown incomplete", "err", err)
 	}
+	stopLocal()
 	for _, stop := range stops {
 		stop()
 	}
@@ -134,8 +145,24 @@ func runDemo(ctx context.Context, r *minirouter.Router, cfg *config, creds devic
 		return
 	}
 	defer c.Close()
-	err = demo.Run(ctx, c, demo.Config{Interval: cfg.demoInterval, Logger: cfg.logger})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		cfg.logger.Error("demo device stopped", "err", err)
+	err = demo.Run(ctx, c, demo.Config{Name: cfg.demoName, Interval: cfg.demoInterval, Logger: cfg.logger})
+	select {
+	case <-r.Done(): // shutting down: the router ended the session
+	default:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			cfg.logger.Error("demo device stopped", "err", err)
+		}
 	}
+}
+
+// demoAttrs are the attributes of the line that says what the demo device
+// serves, and where to reach it.
+func demoAttrs(cfg *config, listeners []*listen.Listener) []any {
+	set, get, topic := demo.URIs(cfg.demoName)
+	var urls []string
+	for _, l := range listeners {
+		urls = append(urls, l.URL())
+	}
+	return []any{"realm", cfg.realms[0].Name, "procedures", string(set) + " " + string(get),
+		"topic", topic, "every", cfg.demoInterval, "urls", strings.Join(urls, " ")}
 }
