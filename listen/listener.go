@@ -67,7 +67,8 @@ type Config struct {
 	// LimitLocal counts loopback and Unix-socket clients per source too
 	// (behind a reverse proxy on the gateway every client is local).
 	LimitLocal bool
-	// Logger receives the serial line's reopening messages. Default: none.
+	// Logger receives the serial line's reopening messages and, once per
+	// origin, the refused browser origins (at warn). Default: none.
 	Logger *slog.Logger
 }
 
@@ -88,6 +89,8 @@ type Listener struct {
 	counters  counters
 	endedFn   func(error)       // l.ended, made once
 	wsSources netsource.Counter // WebSocket: requests in progress per client address
+	wsConfig  wstransport.ServerConfig
+	origins   originLog // refused browser origins, logged once each
 
 	mu     sync.Mutex                // protects the following
 	serial *serialtransport.Listener // the open serial line; nil while reopened
@@ -220,6 +223,12 @@ func newListener(rawURL, kind string, nl net.Listener, cfg Config) *Listener {
 		l.log = slog.New(slog.DiscardHandler)
 	}
 	l.endedFn = l.ended
+	l.wsConfig = cfg.WebSocket
+	if own := cfg.WebSocket.OriginRefused; own != nil {
+		l.wsConfig.OriginRefused = func(origin string) { own(origin); l.originRefused(origin) }
+	} else {
+		l.wsConfig.OriginRefused = l.originRefused
+	}
 	return l
 }
 

@@ -45,7 +45,7 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 		}
 		defer l.wsSources.Release(src)
 		served := false
-		h := wstransport.Handler(l.cfg.WebSocket, func(t wamp.Transport) {
+		h := wstransport.Handler(l.wsConfig, func(t wamp.Transport) {
 			served = true
 			l.counters.active.Add(1)
 			l.ended(serveBlocking(context.Background(), r, t)) // the connection ends when the handler returns

@@ -39,6 +39,12 @@ type ServerConfig struct {
 	// Refused origins get HTTP 403. Default: empty (same-origin only).
 	AllowedOrigins []string
 
+	// OriginRefused, when set, is called with the Origin of each request
+	// refused for it, in the request's goroutine, so that the server can
+	// say so: the browser shows only "closed (1006)". It must not block.
+	// Default: nil.
+	OriginRefused func(origin string)
+
 	// HandshakeTimeout bounds the WebSocket handshake once the HTTP request
 	// has been read (the request itself is bounded by the http.Server's
 	// ReadHeaderTimeout, see NewServer). Default (0 or less):
@@ -110,8 +116,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusUpgradeRequired, "wstransport: this is a WAMP WebSocket endpoint; a WebSocket upgrade request is required")
 		return
 	}
-	if !originAllowed(r.Header.Get("Origin"), r.Host, h.cfg.AllowedOrigins) {
-		refuse(w, http.StatusForbidden, "wstransport: origin not allowed: "+r.Header.Get("Origin"))
+	if origin := r.Header.Get("Origin"); !originAllowed(origin, r.Host, h.cfg.AllowedOrigins) {
+		if h.cfg.OriginRefused != nil {
+			h.cfg.OriginRefused(origin)
+		}
+		refuse(w, http.StatusForbidden, "wstransport: origin not allowed: "+origin)
 		return
 	}
 	ser := pickSerializer(h.cfg.Serializers, offeredSubprotocols(r.Header))

@@ -99,15 +99,15 @@ func TestOrigin(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkGoroutines(t)
-			ts := startServer(t, ServerConfig{AllowedOrigins: tc.allowed}, nil, nil)
+			refused := make(chan string, 1)
+			ts := startServer(t, ServerConfig{AllowedOrigins: tc.allowed, OriginRefused: func(o string) { refused <- o }}, nil, nil)
 			lines := []string{"Sec-WebSocket-Protocol: wamp.2.json"}
-			switch {
-			case tc.origin == "SELF":
-				lines = append(lines, "Origin: http://"+ts.addr)
-			case strings.Contains(tc.origin, "SELF"):
-				lines = append(lines, "Origin: "+strings.Replace(tc.origin, "SELF", ts.addr, 1))
-			case tc.origin != "":
-				lines = append(lines, "Origin: "+tc.origin)
+			origin := strings.Replace(tc.origin, "SELF", ts.addr, 1)
+			if tc.origin == "SELF" {
+				origin = "http://" + ts.addr
+			}
+			if origin != "" {
+				lines = append(lines, "Origin: "+origin)
 			}
 			r := rawHandshake(t, ts.addr, lines...)
 			if tc.ok {
@@ -115,10 +115,17 @@ func TestOrigin(t *testing.T) {
 					t.Fatalf("status %d (%s), want 101", r.status, r.body)
 				}
 				ts.serverConn(t)
+				if len(refused) > 0 {
+					t.Errorf("OriginRefused called with %q for an accepted origin", <-refused)
+				}
 				return
 			}
 			if r.status != http.StatusForbidden || !strings.Contains(r.body, "origin not allowed") {
 				t.Errorf("got %d %q, want 403 origin not allowed", r.status, r.body)
+			}
+			// The server hears of it, to log it: the browser shows only 1006.
+			if len(refused) != 1 || <-refused != origin {
+				t.Errorf("OriginRefused not called with the origin %q", origin)
 			}
 		})
 	}
