@@ -80,6 +80,11 @@ func parseRequest(b [4]byte) (l uint8, s wamp.SerializerID, code ErrorCode, err 
 // parseReply parses the router's reply to a request for serializer want.
 // It returns the router's LLLL, or a *HandshakeError for an error reply.
 func parseReply(b [4]byte, want wamp.SerializerID) (uint8, error) {
+	if b[0] == 'H' { // "HTTP/1.1 400 Bad Request": a web server, a WebSocket port most likely
+		return 0, fmt.Errorf("%w: router replied %q, an HTTP answer: this is an HTTP/WebSocket port; "+
+			"use a ws:// URL for it, or the router's RawSocket port (sensorbridge's defaults: RawSocket 8081, WebSocket 8080)",
+			ErrBadMagic, b[:])
+	}
 	if b[0] != magic {
 		return 0, fmt.Errorf("%w: router replied 0x%02x", ErrBadMagic, b[0])
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,6 +151,32 @@ func TestParseRequestErrors(t *testing.T) {
 		if _, err := parseReply(tt.in, wamp.SerializerMsgPack); !errors.Is(err, tt.err) {
 			t.Errorf("reply % x: %v, want %v", tt.in, err, tt.err)
 		}
+	}
+}
+
+// TestClientMeetsHTTP: a RawSocket client dialled to an HTTP server (a
+// WebSocket port) says so, instead of only "bad magic octet 0x48".
+func TestClientMeetsHTTP(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		var b [4]byte
+		io.ReadFull(c, b[:])
+		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = Dial(ctx, "tcp", l.Addr().String(), ClientConfig{})
+	if !errors.Is(err, ErrBadMagic) || !strings.Contains(err.Error(), "this is an HTTP/WebSocket port; use a ws:// URL for it, or the router's RawSocket port") {
+		t.Errorf("dial to an HTTP server: %v", err)
 	}
 }
 
