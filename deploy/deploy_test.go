@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,6 +131,9 @@ func TestInstallMatchesUnits(t *testing.T) {
 			}
 			var svcs []service
 			if c.init == "systemd" {
+				if !strings.Contains(string(unit), "\nRestartPreventExitStatus=2\n") {
+					t.Errorf("%s restarts after a configuration error (exit status 2)", c.unit)
+				}
 				svcs = systemdExec(t, string(unit))
 			} else {
 				svcs = procdExec(t, string(unit))
@@ -210,7 +215,7 @@ func TestStartingConfigs(t *testing.T) {
 		t.Errorf("sensorbridge.json: %v, %d listeners", err, len(sb.Listeners))
 	}
 	// The agent's starting router is the gateway's starting RawSocket listener, on the same board.
-	if _, port, _ := strings.Cut(strings.TrimPrefix(cfg.Router, "rs://"), ":"); !strings.Contains(string(b), "rs://0.0.0.0:"+port) {
+	if _, port, _ := strings.Cut(strings.TrimPrefix(cfg.Router, "rs://"), ":"); !strings.Contains(string(b), "rs://127.0.0.1:"+port) {
 		t.Errorf("edge-agent.json's router %s is not one of sensorbridge.json's listeners", cfg.Router)
 	}
 }
@@ -269,5 +274,77 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 				t.Errorf("systemd-analyze verify %s: %v\n%s", name, err, out)
 			}
 		})
+	}
+}
+
+// TestProcdSkipsBadConfig runs each init script's start_service with procd's functions stubbed: a
+// binary whose -check exits 2 (a configuration error) is not started, so procd does not respawn it
+// forever; any other status starts it.
+func TestProcdSkipsBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"edge-agent", "sensorbridge"} {
+		for _, c := range []struct {
+			status  int
+			started bool
+		}{{0, true}, {1, true}, {2, false}} {
+			prog := filepath.Join(dir, "prog")
+			os.WriteFile(prog, []byte(fmt.Sprintf("#!/bin/sh\necho \"config: line 1: bad\" >&2\nexit %d\n", c.status)), 0o755)
+			script := `logger() { :; }
+procd_open_instance() { echo instance opened; }
+procd_set_param() { :; }
+procd_close_instance() { :; }
+. "$1"
+PROG="$2"
+start_service`
+			cmd := exec.Command("sh", "-c", script, "sh", filepath.Join("openwrt", name+".init"), prog)
+			out, err := cmd.CombinedOutput()
+			started := strings.Contains(string(out), "instance opened")
+			if started != c.started || (err == nil) != c.started {
+				t.Errorf("%s, -check exits %d: started %v (%v), want %v\n%s", name, c.status, started, err, c.started, out)
+			}
+			if !c.started && !strings.Contains(string(out), name+": not started: config: line 1: bad") {
+				t.Errorf("%s: the refusal does not say why:\n%s", name, out)
+			}
+		}
+	}
+}
+
+// TestSensorbridgeConfigChecks builds sensorbridge and runs -check on the starting configuration:
+// it must pass, and listen on loopback only, as the README says.
+func TestSensorbridgeConfigChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds sensorbridge")
+	}
+	bin := filepath.Join(t.TempDir(), "sensorbridge")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/sensorbridge").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "-check", "-config", "sensorbridge.json").CombinedOutput()
+	if err != nil || string(out) != "configuration ok\n" {
+		t.Errorf("sensorbridge -check -config sensorbridge.json: %v\n%s", err, out)
+	}
+	b, _ := os.ReadFile("sensorbridge.json")
+	if strings.Contains(string(b), "0.0.0.0") || strings.Contains(string(b), "[::]") {
+		t.Errorf("sensorbridge.json listens beyond loopback, which the README does not say:\n%s", b)
+	}
+}
+
+// TestInstallHelp: --help explains the script (with DESTDIR and INIT) and exits 0; a usage error
+// exits 2 with one line.
+func TestInstallHelp(t *testing.T) {
+	dir := bundle(t)
+	out, err := exec.Command("sh", filepath.Join(dir, "install.sh"), "--help").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "DESTDIR=DIR") || !strings.Contains(string(out), "INIT=systemd|procd") ||
+		strings.Contains(string(out), "set -eu") {
+		t.Errorf("install.sh --help: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{nil, {"frobnicator"}, {"a", "b"}} {
+		cmd := exec.Command("sh", append([]string{filepath.Join(dir, "install.sh")}, args...)...)
+		cmd.Env = append(os.Environ(), "DESTDIR="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || strings.Count(string(out), "\n") != 1 {
+			t.Errorf("install.sh %q: %v, %q; want exit status 2 and one line", args, err, out)
+		}
 	}
 }

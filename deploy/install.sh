@@ -16,17 +16,25 @@
 #
 # Environment: INIT=systemd|procd overrides the detection; DESTDIR=DIR installs under DIR and starts
 # nothing (for packaging and for deploy's test).
+#
+# Exit status: 0 installed, 1 a step failed, 2 a usage error. install.sh --help prints this text.
 set -eu
 
 here="$(cd "$(dirname "$0")" && pwd)"
 die() { echo "install.sh: $*" >&2; exit 1; }
+usage() { echo "install.sh: $* (install.sh --help explains)" >&2; exit 2; }
 
-[ $# -eq 1 ] || die "usage: install.sh edge-agent|edge-agent-minimal|sensorbridge"
+if [ $# -eq 1 ] && { [ "$1" = --help ] || [ "$1" = -h ] || [ "$1" = help ]; }; then
+  # The comment block at the top of this file, without its "# ".
+  sed -n '2,/^set -eu/{/^set -eu/d;s/^# \{0,1\}//;p;}' "$0"
+  exit 0
+fi
+[ $# -eq 1 ] || usage "want one program: install.sh edge-agent|edge-agent-minimal|sensorbridge"
 src="$1"
 case "$src" in
   edge-agent | sensorbridge) name="$src" ;;
   edge-agent-minimal) name=edge-agent ;;
-  *) die "unknown program $src (want edge-agent, edge-agent-minimal or sensorbridge)" ;;
+  *) usage "unknown program $src (want edge-agent, edge-agent-minimal or sensorbridge)" ;;
 esac
 [ -f "$here/$src" ] || die "$here/$src not found: run this script from the bundle scripts/build.sh writes"
 
@@ -57,7 +65,7 @@ case "$init" in
     svcmode=755
     confmode=600
     ;;
-  *) die "INIT=$init: want systemd or procd" ;;
+  *) usage "INIT=$init: want systemd or procd" ;;
 esac
 conf=/etc/edgewamp/$name.json
 
