@@ -3,8 +3,10 @@ package minirouter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -125,7 +127,8 @@ func (r *Router) closed(e ending) {
 	}
 	attrs := []any{"reason", ri.name, "remote", e.conn.RemoteAddr()}
 	if joined {
-		attrs = append(attrs, "session", e.s.id, "realm", e.s.realm.name, "dropped", e.s.dropped.Load())
+		attrs = append(attrs, "session", e.s.id, "realm", e.s.realm.name, "authid", e.s.auth.authid,
+			"authrole", e.s.auth.authrole, "transport", transportKind(e.conn), "dropped", e.s.dropped.Load())
 	}
 	switch e.why {
 	case reasonAuthFailed:
@@ -166,4 +169,31 @@ func (s *session) close(why closeReason, err error) {
 	if s.closing.CompareAndSwap(false, true) {
 		s.r.offload.do(func() { s.conn.Close(err) })
 	}
+}
+
+// logJoin logs, at debug, that s joined: who, how and over what.
+func (r *Router) logJoin(s *session) {
+	if !r.log.Enabled(context.Background(), lvDebug) {
+		return
+	}
+	attrs := []any{"session", s.id, "realm", s.realm.name, "authid", s.auth.authid, "authrole", s.auth.authrole,
+		"authmethod", s.auth.authmethod, "transport", transportKind(s.conn), "remote", s.conn.RemoteAddr()}
+	r.offload.do(func() { r.log.Debug("session joined", attrs...) })
+}
+
+// transportKind names the transport under conn for the log: rawsocket,
+// websocket, serial, inproc, or its Go type.
+func transportKind(conn *peer.Conn) string {
+	name := strings.TrimPrefix(fmt.Sprintf("%T", conn.Transport()), "*")
+	switch pkg, _, _ := strings.Cut(name, "."); pkg {
+	case "rawsocket":
+		return "rawsocket"
+	case "wstransport":
+		return "websocket"
+	case "serialtransport":
+		return "serial"
+	case "peer":
+		return "inproc"
+	}
+	return name
 }

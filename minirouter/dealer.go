@@ -3,6 +3,7 @@ package minirouter
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -111,6 +112,11 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 		if invoke == invokeSingle || reg.invoke != invoke || slices.Contains(reg.callees, s) {
 			s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrProcedureAlreadyExists.URI,
 				"registered with invoke "+reg.invoke))
+			if line := "registration refused: procedure already registered"; rl.allowLog(line) {
+				holder := reg.callees[0]
+				rl.logLater(slog.LevelInfo, line, "realm", rl.name, "procedure", m.Procedure, "session", s.id,
+					"authid", s.auth.authid, "registered_by_session", holder.id, "registered_by_authid", holder.auth.authid)
+			}
 			return
 		}
 		reg.callees = append(reg.callees, s)

@@ -81,6 +81,7 @@ func (r *Router) serve(ctx context.Context, conn *peer.Conn, ended func(error)) 
 	s.stopCtx, s.ended = stop, ended
 	s.resumeFn = s.resume
 	s.realm.joined(s)
+	r.logJoin(s)
 	if err := s.run(false); err != errHandoff {
 		s.end(err)
 	}
