@@ -79,6 +79,7 @@ type Listener struct {
 	url       string
 	kind      string
 	path      string       // WebSocket path (websocket, unisocket)
+	tls       bool         // rss://, wss://
 	serialDev string       // the serial device's name (serial)
 	nl        net.Listener // nil for serial
 	cfg       Config
@@ -140,7 +141,7 @@ func Open(rawURL string, cfg Config) (*Listener, error) {
 		nl = tls.NewListener(nl, t.tls)
 	}
 	l := newListener(rawURL, t.kind, nl, cfg)
-	l.path = t.path
+	l.path, l.tls = t.path, t.tls != nil
 	return l, nil
 }
 
@@ -319,7 +320,7 @@ func (l *Listener) Serve(r *minirouter.Router) error {
 	case KindRawSocket:
 		err = l.serveRaw(r, l.nl)
 	case KindWebSocket:
-		err = l.serveWeb(r, l.nl)
+		err = l.serveWebOnly(r)
 	case KindUni:
 		err = l.serveUni(r)
 	}

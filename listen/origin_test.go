@@ -2,6 +2,7 @@ package listen
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/rawsocket"
 )
 
 // logBuffer is a goroutine-safe log destination.
@@ -94,5 +96,37 @@ func TestRefusedOriginsBounded(t *testing.T) {
 	}
 	if len(l.origins.seen) != maxLoggedOrigins {
 		t.Errorf("%d origins remembered", len(l.origins.seen))
+	}
+}
+
+// TestRawSocketClientOnWebSocketPort: a RawSocket client dialled to a
+// ws:// listener is told at once that this is an HTTP/WebSocket port,
+// instead of waiting for the HTTP server's timeout.
+func TestRawSocketClientOnWebSocketPort(t *testing.T) {
+	r, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "realm1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	l, err := Open("ws://127.0.0.1:0/ws", Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Serve(r) }()
+	defer func() { l.Close(); <-done }()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = rawsocket.Dial(ctx, "tcp", l.Addr(), rawsocket.ClientConfig{})
+	if err == nil || !strings.Contains(err.Error(), "this is an HTTP/WebSocket port") || time.Since(start) > 2*time.Second {
+		t.Errorf("after %v: %v", time.Since(start), err)
+	}
+	// The WebSocket side still serves.
+	if got := upgrade(t, l.Addr(), "http://evil.example"); got != http.StatusForbidden {
+		t.Errorf("upgrade: %d", got)
+	}
+	if st := l.Stats(); st.HandshakeFailures != 2 {
+		t.Errorf("stats %+v, want 2 handshake failures", st)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -27,6 +28,48 @@ func (l *Listener) serveWeb(r *minirouter.Router, nl net.Listener) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	return nil
+}
+
+// serveWebOnly serves a WebSocket listener. On plain ws:// a RawSocket
+// client (first octet 0x7F, see Split) is answered at once with an HTTP
+// 400 that says what the port is, which its handshake error reports:
+// without it, the HTTP server waits for a request line that never comes
+// until the handshake timeout. (On wss:// the HTTP server needs the
+// *tls.Conn itself, for the client certificate, so nothing is split.)
+func (l *Listener) serveWebOnly(r *minirouter.Router) error {
+	if l.tls {
+		return l.serveWeb(r, l.nl)
+	}
+	raw, web := Split(l.nl, l.cfg.WebSocket.HandshakeTimeout)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.refuseRawSocket(raw)
+	}()
+	err := l.serveWeb(r, web)
+	raw.Close()
+	<-done
+	return err
+}
+
+// rawSocketAnswer is what a RawSocket client gets from a WebSocket port.
+const rawSocketAnswer = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n" +
+	"this is a WebSocket port (ws://); a RawSocket client needs the router's RawSocket port (rs://)\n"
+
+// refuseRawSocket answers each RawSocket connection of nl with
+// rawSocketAnswer and closes it, until nl is closed.
+func (l *Listener) refuseRawSocket(nl net.Listener) {
+	for {
+		c, err := nl.Accept()
+		if err != nil {
+			return
+		}
+		l.counters.connections.Add(1)
+		l.counters.handshakeFailures.Add(1)
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = c.Write([]byte(rawSocketAnswer))
+		c.Close()
+	}
 }
 
 // wsHandler serves WebSocket upgrades to r, counting them: a request that
