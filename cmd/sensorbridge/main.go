@@ -8,9 +8,12 @@
 //	sensorbridge -listen rs://0.0.0.0:8081 -listen unix:///run/edgewamp.sock -realm site7
 //	sensorbridge -listen uni://127.0.0.1:8080/ws   # RawSocket and WebSocket on one port
 //	sensorbridge -config /etc/edgewamp/sensorbridge.json
+//	sensorbridge -check -config /etc/edgewamp/sensorbridge.json   # validate, exit 0 or 2
 //
 // It stops gracefully on SIGINT or SIGTERM: every session is sent GOODBYE
-// (wamp.close.system_shutdown) and the process exits within -shutdown-timeout.
+// (wamp.close.system_shutdown) and the process exits 0 within
+// -shutdown-timeout. It exits 1 on a failure while running (a port in use)
+// and 2 on a usage or configuration error, one line on stderr either way.
 package main
 
 import (
@@ -166,7 +169,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	fs.BoolVar(&checkOnly, "check", false, "validate the configuration and every URL, print \"configuration ok\" and exit (status 2 on an error)")
 	fs.StringVar(&configFile, "config", "", "JSON config file (see README); flags override its keys")
-	fs.Var(&listenURLs, "listen", "listener URL, repeatable (schemes above) (default "+defaultListen+" and "+defaultListenWS+")")
+	fs.Var(&listenURLs, "listen", "listener `URL`, repeatable (schemes above) (default "+defaultListen+" and "+defaultListenWS+")")
 	fs.StringVar(&tlsCert, "tls-cert", "", "certificate file (PEM) for rss:// and wss:// listeners")
 	fs.StringVar(&tlsKey, "tls-key", "", "private key file (PEM) for rss:// and wss:// listeners")
 	fs.StringVar(&realm, "realm", "realm1", "the realm sessions join (replaces the config file's realms)")
@@ -175,8 +178,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&queueFile, "uplink-queue-file", "", "file keeping the uplink's store-and-forward queue across restarts")
 	fs.BoolVar(&demoOn, "demo", false, "also run a simulated device: procedures light.set and light.get, topic temperature")
 	fs.StringVar(&demoName, "demo-name", "", "the simulated device's name, put before its URIs (NAME.light.set), so that several demos can share a realm (default: none)")
-	fs.Var(durationFlag{&demoInterval}, "demo-interval", "how often the simulated device publishes a temperature (default 1s)")
-	fs.Var(durationFlag{&shutdownTimeout}, "shutdown-timeout", "how long a graceful shutdown may take (default 5s)")
+	fs.Var(durationFlag{&demoInterval}, "demo-interval", "how often the simulated device publishes a temperature: a `duration` with a unit")
+	fs.Var(durationFlag{&shutdownTimeout}, "shutdown-timeout", "how long a graceful shutdown may take: a `duration` with a unit")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&format, "log-format", "text", "text or json")
 	if err := fs.Parse(args); err != nil {
