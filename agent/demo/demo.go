@@ -36,8 +36,8 @@ const (
 // Config tunes the simulated device. The zero value is ready to use.
 type Config struct {
 	// Name, when set, is put before the device's URIs: NAME.light.set,
-	// NAME.light.get, NAME.temperature (see CheckName). Default: none, the
-	// URIs above.
+	// NAME.light.get, NAME.light.state, NAME.temperature (see CheckName).
+	// Default: none, the URIs above.
 	Name string
 	// Interval between temperature readings; default 1s.
 	Interval time.Duration
@@ -62,7 +62,7 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 	if err := CheckName(cfg.Name); err != nil {
 		return err
 	}
-	procSet, procGet, topic := URIs(cfg.Name)
+	u := URIsOf(cfg.Name)
 	var light atomic.Bool
 	set := func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 		if len(inv.Args) != 1 {
@@ -74,7 +74,7 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 		}
 		light.Store(on)
 		cfg.Logger.Info("demo light switched", "on", on)
-		if err := c.Publish(ctx, TopicLightState, wamp.Payload{Args: wamp.List{on}}, nil); err != nil {
+		if err := c.Publish(ctx, u.LightState, wamp.Payload{Args: wamp.List{on}}, nil); err != nil {
 			cfg.Logger.Warn("demo light state not published", "err", err)
 		}
 		return wamp.Payload{Args: wamp.List{on}}, nil
@@ -85,13 +85,13 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 	for _, p := range []struct {
 		uri wamp.URI
 		h   device.Handler
-	}{{procSet, set}, {procGet, get}} {
+	}{{u.LightSet, set}, {u.LightGet, get}} {
 		if _, err := c.Register(ctx, p.uri, p.h, nil); err != nil {
 			return fmt.Errorf("demo: register %s: %w (another demo device serves it? give this one a name)", p.uri, err)
 		}
 	}
-	if err := c.Publish(ctx, TopicLightState, wamp.Payload{Args: wamp.List{light.Load()}}, nil); err != nil {
-		return fmt.Errorf("demo: publish %s: %w", TopicLightState, err)
+	if err := c.Publish(ctx, u.LightState, wamp.Payload{Args: wamp.List{light.Load()}}, nil); err != nil {
+		return fmt.Errorf("demo: publish %s: %w", u.LightState, err)
 	}
 	tick := time.NewTicker(cfg.Interval)
 	defer tick.Stop()
@@ -105,12 +105,12 @@ func Run(ctx context.Context, c *device.Client, cfg Config) error {
 		case <-tick.C:
 		}
 		now := cfg.Now()
-		err := c.Publish(ctx, topic, wamp.Payload{
+		err := c.Publish(ctx, u.Temperature, wamp.Payload{
 			Args:   wamp.List{Reading(now.Sub(start), 2*rand.Float64()-1)},
 			Kwargs: wamp.Dict{"unit": "C", "time": now.UTC().Format(time.RFC3339Nano)},
 		}, nil)
 		if err != nil {
-			return fmt.Errorf("demo: publish %s: %w", topic, err)
+			return fmt.Errorf("demo: publish %s: %w", u.Temperature, err)
 		}
 	}
 }
@@ -123,26 +123,34 @@ func Reading(since time.Duration, jitter float64) float64 {
 	return math.Round(v*100) / 100
 }
 
-// URIs returns the device's procedures and topic under name (see
-// Config.Name).
-func URIs(name string) (lightSet, lightGet, temperature wamp.URI) {
-	if name == "" {
-		return ProcLightSet, ProcLightGet, TopicTemperature
+// URIs are a device's procedures and topics.
+type URIs struct {
+	LightSet, LightGet      wamp.URI // procedures
+	LightState, Temperature wamp.URI // topics
+}
+
+// URIsOf returns the URIs of the device named name (see Config.Name).
+func URIsOf(name string) URIs {
+	u := URIs{ProcLightSet, ProcLightGet, TopicLightState, TopicTemperature}
+	if name != "" {
+		p := wamp.URI(name) + "."
+		u = URIs{p + u.LightSet, p + u.LightGet, p + u.LightState, p + u.Temperature}
 	}
-	return wamp.URI(name) + "." + ProcLightSet, wamp.URI(name) + "." + ProcLightGet, wamp.URI(name) + "." + TopicTemperature
+	return u
 }
 
 // CheckName reports a device name that would make invalid URIs: it must
 // be URI components, such as "kitchen" or "site7.bench".
 func CheckName(name string) error {
-	if set, _, _ := URIs(name); !wamp.ValidURI(set, false, false) {
+	if !wamp.ValidURI(URIsOf(name).LightSet, false, false) {
 		return fmt.Errorf("demo: device name %q: want URI components such as \"kitchen\" or \"site7.bench\"", name)
 	}
 	return nil
 }
 
-// Temperature is the simulated sensor without its noise: a slow swing of ±3 °C around 21.5 °C
-// with a period of ten minutes, rounded to a tenth of a degree.
+// Temperature is the simulated sensor without its noise: a slow swing of
+// ±3 °C around 21.5 °C with a period of ten minutes, rounded to a tenth of
+// a degree.
 func Temperature(since time.Duration) float64 {
 	v := 21.5 + 3*math.Sin(2*math.Pi*since.Seconds()/600)
 	return math.Round(v*10) / 10

@@ -30,11 +30,11 @@ func TestReadingsMove(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	if s, g, tp := URIs(""); s != ProcLightSet || g != ProcLightGet || tp != TopicTemperature {
-		t.Errorf("URIs(\"\") = %s %s %s", s, g, tp)
+	if u := URIsOf(""); u != (URIs{ProcLightSet, ProcLightGet, TopicLightState, TopicTemperature}) {
+		t.Errorf("URIsOf(\"\") = %+v", u)
 	}
-	if s, g, tp := URIs("kitchen"); s != "kitchen.light.set" || g != "kitchen.light.get" || tp != "kitchen.temperature" {
-		t.Errorf("URIs(kitchen) = %s %s %s", s, g, tp)
+	if u := URIsOf("kitchen"); u != (URIs{"kitchen.light.set", "kitchen.light.get", "kitchen.light.state", "kitchen.temperature"}) {
+		t.Errorf("URIsOf(kitchen) = %+v", u)
 	}
 	for _, bad := range []string{"a..b", ".x", "x.", "with space"} {
 		if CheckName(bad) == nil {

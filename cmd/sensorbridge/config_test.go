@@ -115,7 +115,7 @@ func TestConfigErrors(t *testing.T) {
 		{`{"uplink": {"url": "ftp://x"}}`, `uplink url "ftp://x": unsupported scheme "ftp" (want one of rs://host:port,`},
 		{`{"uplink": {"url": "rs://127.0.0.1"}}`, `uplink url "rs://127.0.0.1": want rs://host:port`},
 		{`{"uplink": {"url": "ws://h/ws?serializer=xml"}}`, `unknown serializer "xml"`},
-		{`{"uplink": {"url": "rs://h:1", "serializer": "cbor2"}}`, `uplink serializer "cbor2": want json or msgpack`},
+		{`{"uplink": {"url": "rs://h:1", "serializer": "cbor2"}}`, `uplink serializer: unknown serializer "cbor2"`},
 		{`{"listeners": [{"url": "ftp://127.0.0.1:1"}]}`, `listen URL "ftp://127.0.0.1:1": unsupported scheme "ftp"`},
 		{`{"listeners": [{"url": "rs://127.0.0.1"}]}`, `listen URL "rs://127.0.0.1": want rs://host:port`},
 		{`{"listeners": [{"url": "wss://127.0.0.1:1/ws"}]}`, `TLS needs a certificate and a key file`},

@@ -162,7 +162,7 @@ func TestSignalExitsZero(t *testing.T) {
 		if strings.Contains(all, "EOF") || strings.Contains(all, "transport error") {
 			t.Errorf("%v: the shutdown logs a connection error:\n%s", sig, all)
 		}
-		if !strings.Contains(all, `msg="demo device" realm=realm1 procedures="light.set light.get" topic=temperature`) {
+		if !strings.Contains(all, `msg="demo device" realm=realm1 procedures="light.set light.get" topics="temperature light.state"`) {
 			t.Errorf("the start does not say what the demo serves:\n%s", all)
 		}
 	}

@@ -158,11 +158,11 @@ func runDemo(ctx context.Context, r *minirouter.Router, cfg *config, creds devic
 // demoAttrs are the attributes of the line that says what the demo device
 // serves, and where to reach it.
 func demoAttrs(cfg *config, listeners []*listen.Listener) []any {
-	set, get, topic := demo.URIs(cfg.demoName)
+	u := demo.URIsOf(cfg.demoName)
 	var urls []string
 	for _, l := range listeners {
 		urls = append(urls, l.URL())
 	}
-	return []any{"realm", cfg.realms[0].Name, "procedures", string(set) + " " + string(get),
-		"topic", topic, "every", cfg.demoInterval, "urls", strings.Join(urls, " ")}
+	return []any{"realm", cfg.realms[0].Name, "procedures", string(u.LightSet) + " " + string(u.LightGet),
+		"topics", string(u.Temperature) + " " + string(u.LightState), "every", cfg.demoInterval, "urls", strings.Join(urls, " ")}
 }

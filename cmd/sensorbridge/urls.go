@@ -42,8 +42,13 @@ func checkUplinkURL(raw, serializer string) error {
 	if _, err := (wamp.DialOptions{}).SerializerFor(u, nil); err != nil {
 		return bad("%v", err)
 	}
-	if _, ok := wamp.SerializerByName(serializer); serializer != "" && !ok {
-		return fmt.Errorf("uplink serializer %q: want json or msgpack", serializer)
+	// The serializer key is checked as a ?serializer= parameter would be,
+	// so that the message lists the serializers of this build.
+	if serializer != "" {
+		q := &url.URL{RawQuery: url.Values{"serializer": {serializer}}.Encode()}
+		if _, err := (wamp.DialOptions{}).SerializerFor(q, nil); err != nil {
+			return fmt.Errorf("uplink serializer: %w", err)
+		}
 	}
 	return nil
 }
