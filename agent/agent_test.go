@@ -223,8 +223,10 @@ func TestAgentEndToEnd(t *testing.T) {
 
 	// Restart the router on the same port. While it is down the agent keeps
 	// reading; the readings wait in the offline queue.
-	rt.stop(t)
+	// down is taken before the stop: a reading taken while the router is
+	// closing waits in the queue too, and a slow stop must not hide it.
 	down := time.Now()
+	rt.stop(t)
 	waitFor(t, "readings queued while offline", func() bool { return a.client.Load().Stats().OfflineQueued >= 15 })
 	var c2 *device.Client
 	var counts2 chan event
