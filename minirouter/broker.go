@@ -188,7 +188,7 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 		return
 	}
 	if reservedURI(m.Topic) {
-		fail(wamp.ErrInvalidURI.URI, "topics under wamp. are the router's")
+		fail(wamp.ErrInvalidURI.URI, reservedTopic)
 		return
 	}
 	o, ok := parsePublishOptions(m.Options)

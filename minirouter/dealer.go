@@ -88,8 +88,8 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrInvalidURI.URI, "invalid procedure"))
 		return
 	}
-	if reservedURI(m.Procedure) {
-		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrInvalidURI.URI, "procedures under wamp. are the router's"))
+	if reservedPattern(m.Procedure, match) {
+		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrInvalidURI.URI, "procedures under wamp. are the router's (a pattern may not match them)"))
 		return
 	}
 	if !rl.authorize(s, ActionRegister, m.Procedure, match) {
@@ -196,6 +196,10 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	}
 	if h := metaProcedures[m.Procedure]; h != nil {
 		s.reply(h(rl, s, m))
+		return nil
+	}
+	if reservedURI(m.Procedure) { // never a client's: see reservedPattern
+		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrNoSuchProcedure.URI, ""))
 		return nil
 	}
 	if len(s.calls) >= rl.r.cfg.MaxPendingCalls {

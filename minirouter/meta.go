@@ -11,15 +11,38 @@ import (
 // The WAMP meta API (advanced profile): the session, registration and
 // subscription meta events, published by the router in the realm where
 // they happen, and the meta procedures, answered by the router itself
-// (see metaProcedures). Clients may not register procedures or publish to
-// topics under "wamp." (reserved for the router).
+// (see metaProcedures). Clients may not register procedures (nor patterns
+// that can match one), publish, or leave testaments under "wamp." (reserved
+// for the router; ERROR wamp.error.invalid_uri), and a call to a "wamp."
+// procedure the router does not implement is never routed to a client.
 
 // metaOptions publishes meta events: no exclusion (the session that caused
 // one gets it too if subscribed), no identification.
 var metaOptions = publishOptions{}
 
-// reservedURI reports whether u is in the router's "wamp." namespace.
-func reservedURI(u wamp.URI) bool { return strings.HasPrefix(string(u), "wamp.") }
+// reservedURI reports whether u is in the namespace the spec reserves for
+// the protocol: first component "wamp".
+func reservedURI(u wamp.URI) bool { return u == "wamp" || strings.HasPrefix(string(u), "wamp.") }
+
+// reservedTopic is the message of the ERROR wamp.error.invalid_uri that
+// refuses a client's PUBLISH or testament in the reserved namespace.
+const reservedTopic = "topics under wamp. are the router's"
+
+// reservedPattern reports whether the pattern p, under match, can match a
+// URI in the reserved namespace: a prefix that is a prefix of "wamp." ("",
+// "w", "wamp") or starts in it, a wildcard pattern whose first component is
+// empty ("..forged") or "wamp". A client may not register, and the
+// router's procedures may not be reached through, such a pattern.
+func reservedPattern(p wamp.URI, match wamp.MatchPolicy) bool {
+	switch match {
+	case wamp.PrefixMatch:
+		return reservedURI(p) || strings.HasPrefix("wamp.", string(p))
+	case wamp.WildcardMatch:
+		first, _, _ := strings.Cut(string(p), ".")
+		return first == "" || first == "wamp"
+	}
+	return reservedURI(p)
+}
 
 // metaEvent publishes a meta event caused by s. rl.mu must be held.
 func (rl *realm) metaEvent(s *session, topic wamp.URI, args ...any) {

@@ -84,6 +84,9 @@ func addTestament(rl *realm, s *session, m *wamp.Call) wamp.Message {
 	if !wamp.ValidURI(wamp.URI(topic), false, false) {
 		return bad("invalid testament topic")
 	}
+	if reservedURI(wamp.URI(topic)) {
+		return errorFor(wamp.CALL, m.Request, wamp.ErrInvalidURI.URI, reservedTopic)
+	}
 	var p wamp.Payload
 	if len(m.Args) > 1 && m.Args[1] != nil {
 		args, ok := m.Args[1].(wamp.List)
