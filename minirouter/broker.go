@@ -246,7 +246,9 @@ func parsePublishOptions(opts wamp.Dict) (o publishOptions, ok bool) {
 func (rl *realm) publishLocked(s *session, topic wamp.URI, p wamp.Payload, o *publishOptions) wamp.ID {
 	details := wamp.Dict{}
 	if o.numbered {
-		details[PubSeqOption] = wamp.List{uint64(o.stream), uint64(o.seq)}
+		if stream, ok := dedupPrincipal(s).eventStream(o.stream); ok {
+			details[PubSeqOption] = wamp.List{uint64(stream), uint64(o.seq)}
+		}
 	}
 	if o.disclose {
 		details["publisher"] = uint64(s.id)

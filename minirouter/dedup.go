@@ -1,6 +1,8 @@
 package minirouter
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"log/slog"
 
 	"github.com/edgewamp/edgewamp/wamp"
@@ -8,14 +10,22 @@ import (
 
 // PubSeqOption is the PUBLISH option with which a forwarding publisher (a
 // gateway's uplink, package uplink) numbers its publications,
-// [wamp.PubSeqKey]. This router
-// delivers each (publisher, stream, seq) once: a PUBLISH whose seq is
-// not above the last one seen for its publisher (authid; one for all
-// anonymous sessions) and stream is acknowledged as
-// usual but not delivered, and counted in [Stats].PublicationsDeduplicated.
-// Delivered events carry the pair in their details, for subscribers to drop
-// the repeats a restarted router could not recognise (see
-// device.Deduplicator).
+// [wamp.PubSeqKey]. This router delivers each (publisher, stream, seq)
+// once: a PUBLISH whose seq is not above the last one seen for its
+// publisher and stream is acknowledged as usual but not delivered, and
+// counted in [Stats].PublicationsDeduplicated. The publisher is the
+// authid of an authenticated session, and the session itself for an
+// anonymous one: a number only ever suppresses a repeat from whoever owns
+// the stream, so nobody else can silence it, and an anonymous publisher's
+// repeats are recognised within its session only.
+//
+// Events of an authenticated publisher carry the pair in their details,
+// with the stream replaced by a number derived from the authid and the
+// stream (see eventStream): stable across router restarts, so that
+// subscribers can drop the repeats a restarted router could not recognise
+// (see device.Deduplicator), and out of reach of another publisher, whose
+// events carry another stream. Events of an anonymous publisher carry no
+// pair: none could be told apart from a forgery.
 const PubSeqOption = wamp.PubSeqKey
 
 // dedupStreams bounds the streams remembered per realm; the least recently
@@ -23,12 +33,18 @@ const PubSeqOption = wamp.PubSeqKey
 // nothing the router could still recognise anyway).
 const dedupStreams = 1024
 
-// dedupKey identifies one numbered stream of publications. The principal
-// keeps one from suppressing another's events with a stream it has seen in
-// an EVENT's details.
+// principal is whose numbered streams a session publishes on: its authid,
+// or, for an anonymous session (whose authid is drawn anew on each join
+// and says nothing about who it is), the session.
+type principal struct {
+	authid  string
+	session wamp.ID // set for an anonymous session only
+}
+
+// dedupKey identifies one numbered stream of publications.
 type dedupKey struct {
-	principal string
-	stream    wamp.ID
+	principal
+	stream wamp.ID
 }
 
 // dedupEntry is the last seq seen on a stream and when (a tick of the
@@ -47,20 +63,33 @@ type dedupTable struct {
 }
 
 // dedupPrincipal returns whose streams a session's numbered publications
-// belong to: its authid, or "anonymous" for every anonymous session (their
-// authids are drawn anew on each join, and a gateway resends after a
-// rejoin; in a realm open to anonymous publishers, anyone may publish
-// anything anyway).
-func dedupPrincipal(s *session) string {
+// belong to.
+func dedupPrincipal(s *session) principal {
 	if s.auth.authmethod == "anonymous" {
-		return "anonymous"
+		return principal{session: s.id}
 	}
-	return s.auth.authid
+	return principal{authid: s.auth.authid}
+}
+
+// eventStream returns the stream number shown to subscribers for p's
+// stream: the first 53 bits of SHA-256(authid, 0, stream), plus one, so
+// that two publishers cannot show the same stream short of a second
+// preimage. ok is false for an anonymous publisher, whose events carry no
+// numbering.
+func (p principal) eventStream(stream wamp.ID) (_ wamp.ID, ok bool) {
+	if p.session != 0 {
+		return 0, false
+	}
+	h := sha256.New()
+	h.Write([]byte(p.authid))
+	h.Write(binary.BigEndian.AppendUint64([]byte{0}, uint64(stream)))
+	sum := h.Sum(nil)
+	return wamp.ID(binary.BigEndian.Uint64(sum)%uint64(wamp.MaxID)) + 1, true
 }
 
 // duplicate records seq on (principal, stream) and reports whether it is a
 // publication seen already: seq at or below the stream's last.
-func (t *dedupTable) duplicate(principal string, stream, seq wamp.ID) bool {
+func (t *dedupTable) duplicate(p principal, stream, seq wamp.ID) bool {
 	if t.last == nil {
 		t.last = make(map[dedupKey]dedupEntry)
 		if t.max == 0 {
@@ -68,7 +97,7 @@ func (t *dedupTable) duplicate(principal string, stream, seq wamp.ID) bool {
 		}
 	}
 	t.clock++
-	k := dedupKey{principal, stream}
+	k := dedupKey{p, stream}
 	e, known := t.last[k]
 	if known && seq <= e.seq {
 		e.used = t.clock

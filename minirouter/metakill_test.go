@@ -15,11 +15,17 @@ func joinTicket(t *testing.T, r *Router, realm wamp.URI, authid, ticket string) 
 	}
 	t.Cleanup(func() { tr.Close() })
 	c := &testClient{t: t, tr: tr}
+	c.joinTicket(realm, authid, ticket)
+	return c
+}
+
+// joinTicket joins realm as authid with a ticket.
+func (c *testClient) joinTicket(realm wamp.URI, authid, ticket string) {
+	c.t.Helper()
 	c.send(&wamp.Hello{Realm: realm, Details: wamp.Dict{"roles": allRoles(), "authmethods": wamp.List{"ticket"}, "authid": authid}})
 	expect[*wamp.Challenge](c)
 	c.send(&wamp.Authenticate{Signature: ticket, Extra: wamp.Dict{}})
 	c.id = expect[*wamp.Welcome](c).Session
-	return c
 }
 
 func TestSessionKill(t *testing.T) {

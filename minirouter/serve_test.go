@@ -106,15 +106,22 @@ func expectClosed(t *testing.T, nc net.Conn) {
 // dialSession dials with the rawsocket package and joins realm1.
 func dialSession(t *testing.T, addr string, s wamp.Serializer) *testClient {
 	t.Helper()
-	rc, err := rawsocket.Dial(context.Background(), "tcp", addr, rawsocket.ClientConfig{Serializer: s})
+	c := dialClient(t, addr, rawsocket.ClientConfig{Serializer: s})
+	c.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": allRoles()}})
+	c.id = expect[*wamp.Welcome](c).Session
+	return c
+}
+
+// dialClient dials with the rawsocket package, closing the connection at
+// the end of the test; the client has not said HELLO.
+func dialClient(t *testing.T, addr string, cfg rawsocket.ClientConfig) *testClient {
+	t.Helper()
+	rc, err := rawsocket.Dial(context.Background(), "tcp", addr, cfg)
 	if err != nil {
 		t.Fatalf("rawsocket.Dial: %v", err)
 	}
 	t.Cleanup(func() { rc.Close() })
-	c := &testClient{t: t, tr: rc}
-	c.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": allRoles()}})
-	c.id = expect[*wamp.Welcome](c).Session
-	return c
+	return &testClient{t: t, tr: rc}
 }
 
 // rpcWorks checks that caller can call a procedure of callee and get the

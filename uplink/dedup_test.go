@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgewamp/edgewamp/auth"
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/uplink"
@@ -45,6 +46,17 @@ func (a *ackLoser) ReadMessage() ([]byte, error) {
 	return b, err
 }
 
+// siteUpstream is the upstream's configuration where the uplink
+// authenticates (as siteAuth) and everyone else joins anonymously: the
+// upstream recognises a resent publication across the uplink's sessions
+// by its authid (an anonymous publisher's numbering holds within one
+// session only).
+var siteUpstream = minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud", AllowAnonymous: true,
+	Users: []minirouter.User{{AuthID: "site7", AuthRole: "gateway", Ticket: "s7"}}}}}
+
+// siteAuth is the uplink's credentials on siteUpstream.
+var siteAuth = auth.Credentials{AuthID: "site7", Ticket: "s7"}
+
 // TestUplinkLinkFlapDeliversOnce cuts the uplink's connection three times
 // right after the upstream (one of ours, which lives on) delivered an event
 // and before its PUBLISHED came back. The uplink resends each such event
@@ -54,7 +66,7 @@ func (a *ackLoser) ReadMessage() ([]byte, error) {
 func TestUplinkLinkFlapDeliversOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	up, err := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud"}}})
+	up, err := minirouter.New(siteUpstream)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +85,7 @@ func TestUplinkLinkFlapDeliversOnce(t *testing.T) {
 	var count atomic.Int64
 	var conns atomic.Int64
 	cfg := siteRules
+	cfg.Auth = siteAuth // the upstream knows a stream by its publisher's authid
 	cfg.Connect = func(ctx context.Context) (wamp.Transport, error) {
 		tr, err := up.Connect(ctx)
 		if err != nil {

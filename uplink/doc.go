@@ -8,7 +8,9 @@
 // subscribes upstream to the Subscribe rules, registers the exported
 // procedures and publishes the queued events (queue.go: acknowledged one at
 // a time, in order, numbered with wamp.PubSeqKey so that a resent one is
-// delivered once, and kept in a journal file when Config.QueueFile is set).
+// delivered once, by an upstream that knows the numbering and, across the
+// uplink's reconnections, only when Config.Auth gives it an authid; kept in
+// a journal file when Config.QueueFile is set).
 // The exported procedures follow the local realm's registrations through
 // Router.WatchRegistrations and Router.Registrations: level-triggered, so
 // nothing is missed and nothing blocks the dealer. Rules rewrite URIs by

@@ -131,8 +131,9 @@ func TestUplinkFault(t *testing.T) {
 		}
 		return x
 	}
-	up := startUpstream(t, "rs", "", func(r *minirouter.Router) { subscribe(r) })
+	up := startUpstreamConfig(t, "rs", "", siteUpstream, func(r *minirouter.Router) { subscribe(r) })
 	cfg := siteRules
+	cfg.Auth = siteAuth // events carry a numbering the subscriber can trust
 	cfg.URL = up.url()
 	cfg.QueueSize = 20000
 	gw := startGateway(t, cfg)
@@ -162,7 +163,7 @@ func TestUplinkFault(t *testing.T) {
 		case 6000:
 			restarted := time.Now()
 			var x2 *device.Client
-			startUpstream(t, "rs", up.addr, func(r *minirouter.Router) { x2 = subscribe(r) })
+			startUpstreamConfig(t, "rs", up.addr, siteUpstream, func(r *minirouter.Router) { x2 = subscribe(r) })
 			go func() {
 				for ctx.Err() == nil {
 					if _, err := x2.Call(ctx, "com.acme.site7.light.get", wamp.Payload{}, nil); err == nil {
