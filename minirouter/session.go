@@ -202,7 +202,7 @@ func (r *Router) join(conn *peer.Conn) (*session, ending) {
 		calleeProgress: wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults),
 		pace:           newPacer(rl.publishRate, rl.publishBurst),
 	}
-	if why, err := r.admit(s); err != nil {
+	if why, err := r.admit(s, roles); err != nil {
 		return r.refuse(conn, why, err, err.Error(), nil)
 	}
 	// From now on the read deadline is the idle limit, or none.
@@ -226,7 +226,7 @@ func (r *Router) join(conn *peer.Conn) (*session, ending) {
 // which takes r.mu too, counts the session as soon as its client can have
 // the WELCOME. It returns why and an *wamp.Error when the router is
 // stopping, full, or the WELCOME cannot be queued.
-func (r *Router) admit(s *session) (closeReason, *wamp.Error) {
+func (r *Router) admit(s *session, clientRoles wamp.Dict) (closeReason, *wamp.Error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopping {
@@ -241,15 +241,11 @@ func (r *Router) admit(s *session) (closeReason, *wamp.Error) {
 	for s.id == 0 || r.ids[s.id] != nil {
 		s.id = wamp.NewGlobalID()
 	}
-	welcome := &wamp.Welcome{Session: s.id, Details: wamp.Dict{
-		"realm":        string(s.realm.name),
-		"authid":       s.auth.authid,
-		"authrole":     s.auth.authrole,
-		"authmethod":   s.auth.authmethod,
-		"authprovider": s.auth.authprovider,
-		"roles":        routerRoles(),
-	}}
-	if err := s.conn.Send(welcome); err != nil {
+	welcome, err := s.welcome(clientRoles)
+	if err != nil {
+		return reasonRefused, wamp.NewError(wamp.ErrUnavailable.URI, err.Error())
+	}
+	if err := s.conn.SendEncoded(welcome); err != nil {
 		return reasonKilled, wamp.NewError(wamp.ErrNetworkFailure.URI, err.Error()) // closed meanwhile
 	}
 	s.realm.sessions++
