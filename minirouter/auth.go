@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/edgewamp/edgewamp/auth"
 	"github.com/edgewamp/edgewamp/peer"
@@ -44,11 +43,13 @@ type realmAuth struct {
 	anonymous bool
 	byID      map[string]*User
 	byKey     map[string]*User // hex pubkey → user
+	cra       *craSetup
+	methods   map[string]bool // methods some user can authenticate with
 }
 
 func newRealmAuth(rc RealmConfig) (*realmAuth, error) {
 	ra := &realmAuth{anonymous: len(rc.Users) == 0 || rc.AllowAnonymous,
-		byID: make(map[string]*User), byKey: make(map[string]*User)}
+		byID: make(map[string]*User), byKey: make(map[string]*User), methods: make(map[string]bool)}
 	for i := range rc.Users {
 		u := rc.Users[i]
 		if u.AuthID == "" {
@@ -71,6 +72,9 @@ func newRealmAuth(rc RealmConfig) (*realmAuth, error) {
 				return nil, fmt.Errorf("minirouter: realm %q: user %q: %w", rc.Name, u.AuthID, err)
 			}
 		}
+		ra.methods[auth.MethodTicket] = ra.methods[auth.MethodTicket] || u.Ticket != ""
+		ra.methods[auth.MethodWAMPCRA] = ra.methods[auth.MethodWAMPCRA] || u.Secret != ""
+		ra.methods[auth.MethodCryptosign] = ra.methods[auth.MethodCryptosign] || len(u.CryptosignKeys) > 0
 		for _, k := range u.CryptosignKeys {
 			if _, err := auth.ParseCryptosignPublicKey(k); err != nil {
 				return nil, fmt.Errorf("minirouter: realm %q: user %q: %w", rc.Name, u.AuthID, err)
@@ -78,6 +82,10 @@ func newRealmAuth(rc RealmConfig) (*realmAuth, error) {
 			ra.byKey[k] = &u
 		}
 		ra.byID[u.AuthID] = &u
+	}
+	var err error
+	if ra.cra, err = newCRASetup(ra.byID); err != nil {
+		return nil, fmt.Errorf("minirouter: realm %q: %w", rc.Name, err)
 	}
 	return ra, nil
 }
@@ -111,7 +119,7 @@ func (r *Router) authenticate(conn *peer.Conn, rl *realm, hello *wamp.Hello) (au
 			}
 		case auth.MethodWAMPCRA:
 			if u != nil && u.Secret != "" {
-				return r.challengeCRA(conn, u)
+				return r.challengeCRA(conn, ra, authid)
 			}
 		case auth.MethodTLS:
 			cn, verified := clientCertName(conn.Transport())
@@ -142,7 +150,7 @@ func (r *Router) authenticate(conn *peer.Conn, rl *realm, hello *wamp.Hello) (au
 			// The client asked for a method the realm runs, for a principal
 			// it does not know: a decoy exchange, failed as a wrong secret
 			// is, so that no answer tells which authids exist.
-			return r.decoy(conn, m, authid)
+			return r.decoy(conn, ra, m, authid)
 		}
 	}
 	return authInfo{}, wamp.NewError(wamp.ErrNoAuthMethod.URI, "no acceptable authentication method")
@@ -150,47 +158,20 @@ func (r *Router) authenticate(conn *peer.Conn, rl *realm, hello *wamp.Hello) (au
 
 // offers reports whether some user of the realm can authenticate with
 // method.
-func (ra *realmAuth) offers(method string) bool {
-	for _, u := range ra.byID {
-		switch {
-		case method == auth.MethodTicket && u.Ticket != "",
-			method == auth.MethodWAMPCRA && u.Secret != "",
-			method == auth.MethodCryptosign && len(u.CryptosignKeys) > 0:
-			return true
-		}
-	}
-	return false
-}
+func (ra *realmAuth) offers(method string) bool { return ra.methods[method] }
 
 // decoy runs a CHALLENGE/AUTHENTICATE exchange of method that always
 // fails, for a principal the realm does not have.
-func (r *Router) decoy(conn *peer.Conn, method, authid string) (authInfo, error) {
+func (r *Router) decoy(conn *peer.Conn, ra *realmAuth, method, authid string) (authInfo, error) {
+	if method == auth.MethodWAMPCRA {
+		return r.challengeCRA(conn, ra, authid)
+	}
 	u := &User{AuthID: authid, AuthRole: "user"}
 	extra := wamp.Dict{}
-	switch method {
-	case auth.MethodWAMPCRA:
-		extra["challenge"] = auth.CRAChallenge(wamp.NewGlobalID(), authid, "user", "static", auth.NewCRANonce(), time.Now())
-	case auth.MethodCryptosign:
+	if method == auth.MethodCryptosign {
 		_, extra = auth.NewCryptosignChallenge()
 	}
 	return r.challenge(conn, u, method, extra, func(*wamp.Authenticate) bool { return false })
-}
-
-// challengeCRA runs WAMP-CRA (salted when the user has a salt).
-func (r *Router) challengeCRA(conn *peer.Conn, u *User) (authInfo, error) {
-	ch := auth.CRAChallenge(wamp.NewGlobalID(), u.AuthID, u.AuthRole, "static", auth.NewCRANonce(), time.Now())
-	extra := wamp.Dict{"challenge": ch}
-	key := u.Secret
-	if u.Salt != "" {
-		extra["salt"], extra["iterations"], extra["keylen"] = u.Salt, u.Iterations, u.KeyLen
-		var err error
-		if key, err = auth.DeriveCRAKey(u.Secret, u.Salt, u.Iterations, u.KeyLen); err != nil {
-			return authInfo{}, err
-		}
-	}
-	return r.challenge(conn, u, auth.MethodWAMPCRA, extra, func(a *wamp.Authenticate) bool {
-		return auth.VerifyCRA(key, ch, a.Signature)
-	})
 }
 
 // challenge sends CHALLENGE, reads AUTHENTICATE and checks it with ok.
