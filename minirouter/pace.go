@@ -1,7 +1,13 @@
 package minirouter
 
 import (
+	"cmp"
+	"context"
+	"errors"
 	"time"
+
+	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // pacer holds a session to a publish rate with a token bucket: burst
@@ -46,4 +52,45 @@ func (p *pacer) wait(done <-chan struct{}) bool {
 	p.tokens = 0
 	p.at = time.Now()
 	return true
+}
+
+// roomPoll is how often a reader held back by awaitRoom looks at its
+// queue again while the queue does not drain completely.
+const roomPoll = time.Millisecond
+
+// isRequest reports whether m is a client request the router answers.
+func isRequest(m wamp.Message) bool {
+	switch m.(type) {
+	case *wamp.Publish, *wamp.Subscribe, *wamp.Unsubscribe, *wamp.Call, *wamp.Cancel, *wamp.Register, *wamp.Unregister:
+		return true
+	}
+	return false
+}
+
+// awaitRoom holds back the session's reader, before it handles a request,
+// while the session's outbound queue is more than half full (messages or
+// bytes): a client that pipelines requests faster than it reads the
+// answers (a library re-subscribing after a reconnect) is read more
+// slowly, its connection backs up, and its answers do not meet a full
+// queue, which would end it as a slow consumer. A client that reads
+// nothing at all is still ended, by the write timeout. It returns when
+// there is room or the connection has closed, and counts the requests it
+// held in Stats.RequestsHeld.
+func (s *session) awaitRoom() {
+	maxMsgs := max(cmp.Or(s.r.cfg.Peer.QueueMessages, peer.DefaultQueueMessages)/2, 1)
+	maxBytes := max(cmp.Or(s.r.cfg.Peer.QueueBytes, peer.DefaultQueueBytes)/2, 1)
+	for held := false; ; held = true {
+		if msgs, bytes := s.conn.Queued(); msgs < maxMsgs && bytes < maxBytes {
+			return
+		}
+		if !held {
+			s.r.stats.requestsHeld.Add(1)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), roomPoll)
+		err := s.conn.Flush(ctx)
+		cancel()
+		if errors.Is(err, peer.ErrClosed) {
+			return
+		}
+	}
 }

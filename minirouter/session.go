@@ -320,6 +320,9 @@ func (s *session) run(deadlineSet bool) error {
 			return err
 		}
 		s.r.stats.messagesIn.Add(1)
+		if isRequest(m) {
+			s.awaitRoom()
+		}
 		if done, err := s.handle(m); done {
 			return err
 		}

@@ -43,6 +43,10 @@ type Stats struct {
 	// PublishesPaced counts PUBLISHes read late to hold their session to
 	// its realm's PublishRate.
 	PublishesPaced uint64
+	// RequestsHeld counts requests read late because their session's
+	// outbound queue was more than half full of answers it had not read
+	// yet (a client pipelining requests; see [Config].Peer).
+	RequestsHeld uint64
 	// PublishesRefused counts PUBLISHes without acknowledge that were
 	// refused (invalid or reserved topic, malformed options), so not
 	// delivered; with acknowledge the publisher gets an ERROR instead.
@@ -70,6 +74,7 @@ type counters struct {
 	authThrottled        atomic.Uint64
 	limitRefusals        atomic.Uint64
 	publishesPaced       atomic.Uint64
+	requestsHeld         atomic.Uint64
 	publishesRefused     atomic.Uint64
 }
 
@@ -94,6 +99,7 @@ func (c *counters) snapshot() Stats {
 		AuthThrottled:            c.authThrottled.Load(),
 		LimitRefusals:            c.limitRefusals.Load(),
 		PublishesPaced:           c.publishesPaced.Load(),
+		RequestsHeld:             c.requestsHeld.Load(),
 		PublishesRefused:         c.publishesRefused.Load(),
 	}
 }
