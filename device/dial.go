@@ -61,7 +61,7 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Client, error) {
 // Any other scheme is looked up in cfg.Dialers, where a binary plugs in
 // wstransport.DialURL for "ws" and "wss", serialtransport.DialURL for
 // "serial" (so that one built without them does not link net/http or a
-// serial library). The query parameter serializer=json|msgpack picks the
+// serial library). The query parameter serializer=json|msgpack|cbor picks the
 // serializer (default cfg.Serializer, else the transport's own: msgpack
 // for RawSocket and serial, json for WebSocket). cfg.TLS and
 // cfg.Transport's limits go to the dialer.
@@ -84,7 +84,7 @@ func DialTransport(ctx context.Context, rawURL string, cfg Config) (wamp.Transpo
 	if name != "" {
 		s, ok := wamp.SerializerByName(name)
 		if !ok {
-			return nil, fmt.Errorf("device: dial %s: unknown serializer %q (want json or msgpack)", rawURL, name)
+			return nil, fmt.Errorf("device: dial %s: unknown serializer %q (want json, msgpack or cbor)", rawURL, name)
 		}
 		opts.Serializer = s
 	}

@@ -13,7 +13,7 @@
 // reconnection), the uplink and the command line alike. rs:// (or tcp://) is
 // RawSocket over TCP, rss:// RawSocket over TLS (Config.TLS) and
 // unix:///run/wamp.sock RawSocket over a Unix socket; a
-// serializer=json|msgpack query picks the serializer (default
+// serializer=json|msgpack|cbor query picks the serializer (default
 // Config.Serializer, else the transport's own: msgpack for RawSocket).
 // Other schemes come from Config.Dialers, where each transport package
 // offers its wamp.Dialer, so that a binary built without WebSocket or

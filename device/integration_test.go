@@ -378,7 +378,7 @@ func TestIntegrationJoinErrors(t *testing.T) {
 	if _, err := device.Dial(ctx, "ws://127.0.0.1:1/ws", device.Config{}); !errors.Is(err, device.ErrUnsupportedScheme) {
 		t.Errorf("ws without a dialer: %v", err)
 	}
-	if _, err := device.Dial(ctx, "rs://127.0.0.1:1?serializer=cbor", device.Config{}); err == nil {
+	if _, err := device.Dial(ctx, "rs://127.0.0.1:1?serializer=ubjson", device.Config{}); err == nil {
 		t.Error("unknown serializer accepted")
 	}
 	// A plugged-in dialer receives the URL.

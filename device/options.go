@@ -32,7 +32,7 @@ type Config struct {
 	// Realm to join. Default "realm1".
 	Realm wamp.URI
 
-	// Serializer names the serializer [Dial] asks for: "msgpack" or "json".
+	// Serializer names the serializer [Dial] asks for: "msgpack", "json" or "cbor".
 	// A "serializer" query parameter in the URL overrides it. Default: the
 	// transport's own ("msgpack" for RawSocket and serial, "json" for
 	// WebSocket). NewClient ignores it (the transport already has one).

@@ -17,7 +17,7 @@ import (
 //	rss://host:port                   RawSocket over TLS (opts.TLS; ServerName defaults to host)
 //	unix:///path/to/socket            RawSocket over a Unix socket
 //
-// The serializer is the URL's serializer=json|msgpack, else
+// The serializer is the URL's serializer=json|msgpack|cbor, else
 // opts.Serializer, else MessagePack; opts' limits fill [ClientConfig]
 // (KeepAlive stays off unless positive). Safe for concurrent use.
 func DialURL(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Transport, error) {

@@ -64,6 +64,14 @@ func TestDialURLOptions(t *testing.T) {
 		{"", wamp.DialOptions{Serializer: wamp.JSON, MaxMessageSize: 4096}, "json", 4096},
 		{"?serializer=msgpack", wamp.DialOptions{Serializer: wamp.JSON}, "msgpack", 1 << 20},
 	}
+	if wamp.CBOR != nil {
+		tests = append(tests, struct {
+			query      string
+			opts       wamp.DialOptions
+			serializer string
+			maxSize    int
+		}{"?serializer=cbor", wamp.DialOptions{}, "cbor", 1 << 20})
+	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			u, _ := url.Parse("rs://" + l.Addr().String() + tt.query)
@@ -83,8 +91,8 @@ func TestDialURLOptions(t *testing.T) {
 			}
 		})
 	}
-	u, _ := url.Parse("rs://" + l.Addr().String() + "?serializer=cbor")
-	if _, err := DialURL(context.Background(), u, wamp.DialOptions{}); err == nil || !strings.Contains(err.Error(), `unknown serializer "cbor"`) {
+	u, _ := url.Parse("rs://" + l.Addr().String() + "?serializer=ubjson")
+	if _, err := DialURL(context.Background(), u, wamp.DialOptions{}); err == nil || !strings.Contains(err.Error(), `unknown serializer "ubjson"`) {
 		t.Errorf("unknown serializer: %v", err)
 	}
 	u, _ = url.Parse("rss://" + l.Addr().String())

@@ -6,7 +6,7 @@
 //
 // The client opens with 4 octets, 0x7F, LLLL SSSS, 0x00, 0x00: LLLL asks
 // for messages of at most 2^(9+LLLL) octets (512 B to 16 MiB) and SSSS names
-// the serializer (1 JSON, 2 MessagePack). The router echoes the serializer
+// the serializer (1 JSON, 2 MessagePack, 3 CBOR). The router echoes the serializer
 // with its own LLLL, or refuses with 0x7F, EEEE 0000, 0x00, 0x00, where EEEE
 // is 1 (serializer unsupported), 2 (maximum message length unacceptable),
 // 3 (use of reserved bits) or 4 (maximum connection count reached); the

@@ -8,8 +8,9 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// The zero configs pick MessagePack on the client and offer JSON and
-// MessagePack on the server; WAMP messages go through peer.Conn both ways.
+// The zero configs pick MessagePack on the client and offer JSON,
+// MessagePack and CBOR on the server; WAMP messages go through peer.Conn
+// both ways.
 func TestRealSerializers(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -19,8 +20,12 @@ func TestRealSerializers(t *testing.T) {
 		{"default", nil, wamp.SerializerMsgPack},
 		{"json", wamp.JSON, wamp.SerializerJSON},
 		{"msgpack", wamp.MsgPack, wamp.SerializerMsgPack},
+		{"cbor", wamp.CBOR, wamp.SerializerCBOR},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.want == wamp.SerializerCBOR && wamp.CBOR == nil {
+				t.Skip("built with edgewamp_nocbor")
+			}
 			l, err := Listen("tcp", "127.0.0.1:0", ListenConfig{})
 			if err != nil {
 				t.Fatal(err)

@@ -15,8 +15,9 @@ import (
 // may be shared by concurrent handshakes.
 type ServerConfig struct {
 	// Serializers are the serializers offered; a client asking for another
-	// one is refused with error code 1. Default JSON and MessagePack (those
-	// of wamp.SerializerByID that are available).
+	// one is refused with error code 1. Default: every serializer of
+	// wamp.SerializerByID (JSON, MessagePack, and CBOR unless built with
+	// edgewamp_nocbor).
 	Serializers []wamp.Serializer
 	// MaxMessageSize is the largest message we accept, announced in the
 	// reply; rounded up to a power of two in [512 B, 16 MiB]. Default 1 MiB.
@@ -36,10 +37,7 @@ type ServerConfig struct {
 // serializer returns the offered serializer with the given id.
 func (cfg *ServerConfig) serializer(id wamp.SerializerID) (wamp.Serializer, bool) {
 	if len(cfg.Serializers) == 0 {
-		if id == wamp.SerializerJSON || id == wamp.SerializerMsgPack {
-			return wamp.SerializerByID(id)
-		}
-		return nil, false
+		return wamp.SerializerByID(id)
 	}
 	for _, s := range cfg.Serializers {
 		if s != nil && s.ID() == id {

@@ -74,7 +74,7 @@ func DialURL(ctx context.Context, u *url.URL, opts wamp.DialOptions) (wamp.Trans
 
 // ParseURL reads a serial URL, serial:///dev/ttyUSB0?baud=115200, and
 // returns the device path, the baud rate (default DefaultBaud) and cfg
-// updated from the query: serializer=json|msgpack, maxlen=BYTES,
+// updated from the query: serializer=json|msgpack|cbor, maxlen=BYTES,
 // window=N, and name (default: the path). Unknown parameters are an error.
 func ParseURL(rawURL string, cfg Config) (path string, baud int, _ Config, err error) {
 	u, err := url.Parse(rawURL)
@@ -111,7 +111,7 @@ func ParseURL(rawURL string, cfg Config) (path string, baud int, _ Config, err e
 		case "serializer":
 			s, ok := wamp.SerializerByName(v)
 			if !ok {
-				err = fmt.Errorf("serialtransport: %q: unknown serializer %q (want json or msgpack)", rawURL, v)
+				err = fmt.Errorf("serialtransport: %q: unknown serializer %q (want json, msgpack or cbor)", rawURL, v)
 			}
 			cfg.Serializer = s
 		case "name":

@@ -12,7 +12,7 @@ import (
 // wstransport.DialURL for ws:// and wss://, serialtransport.DialURL for
 // serial://), and device.DialTransport picks one by the URL's scheme. ctx
 // bounds the dial and the transport's handshake, not the connection. The
-// URL's serializer=json|msgpack query parameter wins over opts.Serializer.
+// URL's serializer=json|msgpack|cbor query parameter wins over opts.Serializer.
 // A Dialer is safe for concurrent use.
 type Dialer func(ctx context.Context, u *url.URL, opts DialOptions) (Transport, error)
 
@@ -52,8 +52,11 @@ type DialOptions struct {
 func (o DialOptions) SerializerFor(u *url.URL, def Serializer) (Serializer, error) {
 	if name := u.Query().Get("serializer"); name != "" {
 		s, ok := SerializerByName(name)
-		if !ok {
-			return nil, fmt.Errorf("unknown serializer %q (want json or msgpack)", name)
+		switch {
+		case !ok && (name == "cbor" || name == "wamp.2.cbor"):
+			return nil, fmt.Errorf("serializer %q is not in this build (built with the edgewamp_nocbor tag)", name)
+		case !ok:
+			return nil, fmt.Errorf("unknown serializer %q (want json, msgpack or cbor)", name)
 		}
 		return s, nil
 	}

@@ -20,7 +20,16 @@ func TestSerializerFor(t *testing.T) {
 		{url: "rs://h:1?serializer=msgpack", opt: JSON, def: JSON, want: MsgPack},
 		{url: "ws://h/ws?serializer=json", def: MsgPack, want: JSON},
 		{url: "ws://h/ws?serializer=wamp.2.msgpack", want: MsgPack},
-		{url: "rs://h:1?serializer=cbor", opt: JSON, err: `unknown serializer "cbor" (want json or msgpack)`},
+		{url: "rs://h:1?serializer=ubjson", opt: JSON, err: `unknown serializer "ubjson" (want json, msgpack or cbor)`},
+	}
+	if CBOR != nil {
+		tests = append(tests, struct {
+			url  string
+			opt  Serializer
+			def  Serializer
+			want Serializer
+			err  string
+		}{url: "rs://h:1?serializer=cbor", opt: JSON, want: CBOR})
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {

@@ -11,9 +11,10 @@ import (
 func seedCorpus(t testing.TB, s Serializer) [][]byte {
 	var out [][]byte
 	for _, v := range vectors {
-		if s == JSON {
+		switch s {
+		case JSON:
 			out = append(out, []byte(v.json), []byte(spaced(v.json)))
-		} else {
+		case MsgPack:
 			out = append(out, unhex(t, v.msgpack))
 		}
 	}

@@ -55,7 +55,7 @@ func sampleMessages() []Message {
 
 func allSerializers() []Serializer {
 	var out []Serializer
-	for _, id := range []SerializerID{SerializerJSON, SerializerMsgPack} {
+	for _, id := range []SerializerID{SerializerJSON, SerializerMsgPack, SerializerCBOR} {
 		if s, ok := SerializerByID(id); ok {
 			out = append(out, s)
 		}

@@ -140,13 +140,17 @@ func diffSeeds(t testing.TB) [][]byte {
 }
 
 func TestMsgPackDiffDecode(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, b := range diffSeeds(t) {
-		checkDiff(t, b)
+	checkSeedsAndMutants(t, rand.New(rand.NewPCG(1, 2)), diffSeeds(t), checkDiff)
+}
+
+// checkSeedsAndMutants runs check on each seed, every proper prefix of it
+// and a few hundred mutants of it (bytes flipped, set to any value).
+func checkSeedsAndMutants(t *testing.T, rng *rand.Rand, seeds [][]byte, check func(*testing.T, []byte)) {
+	for _, b := range seeds {
+		check(t, b)
 		for i := range len(b) {
-			checkDiff(t, b[:i])
+			check(t, b[:i])
 		}
-		// A few hundred mutants of each: bytes flipped, set to a code.
 		for range 200 {
 			m := bytes.Clone(b)
 			if len(m) == 0 {
@@ -160,7 +164,7 @@ func TestMsgPackDiffDecode(t *testing.T) {
 					m[i] = byte(rng.IntN(256))
 				}
 			}
-			checkDiff(t, m)
+			check(t, m)
 		}
 	}
 }

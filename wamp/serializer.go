@@ -1,13 +1,14 @@
 package wamp
 
 // SerializerID is the serializer's code in the RawSocket handshake (and the
-// serial link handshake): 1 for JSON, 2 for MessagePack.
+// serial link handshake): 1 for JSON, 2 for MessagePack, 3 for CBOR.
 type SerializerID uint8
 
 // Serializer codes of the RawSocket handshake.
 const (
 	SerializerJSON    SerializerID = 1
 	SerializerMsgPack SerializerID = 2
+	SerializerCBOR    SerializerID = 3
 )
 
 // A Serializer turns messages into bytes and back. Implementations are safe
@@ -15,7 +16,7 @@ const (
 type Serializer interface {
 	// ID returns the serializer's RawSocket code.
 	ID() SerializerID
-	// Name returns "json" or "msgpack"; the WebSocket subprotocol is "wamp.2." + Name().
+	// Name returns "json", "msgpack" or "cbor"; the WebSocket subprotocol is "wamp.2." + Name().
 	Name() string
 	// Binary reports whether encoded messages are binary (a WebSocket binary frame)
 	// rather than UTF-8 text.

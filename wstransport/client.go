@@ -150,7 +150,7 @@ func Dial(ctx context.Context, rawURL string, cfg ClientConfig) (*Conn, error) {
 }
 
 // DialURL is WebSocket's [wamp.Dialer], for ws:// and wss:// URLs: [Dial]
-// with opts' serializer (the URL's serializer=json|msgpack query wins;
+// with opts' serializer (the URL's serializer=json|msgpack|cbor query wins;
 // default JSON), TLS, MaxMessageSize and HandshakeTimeout. The URL is
 // dialled as given: the serializer parameter is sent along, and routers
 // ignore it. An unknown serializer is an error wrapping ErrSubprotocol.

@@ -61,7 +61,7 @@ func TestWSS(t *testing.T) {
 	if !strings.HasPrefix(ts.url, "wss://") {
 		t.Fatal(ts.url)
 	}
-	for _, ser := range []wamp.Serializer{wamp.JSON, wamp.MsgPack} {
+	for _, ser := range defaultSerializers() {
 		c := dial(t, ts.url, ClientConfig{Serializer: ser, TLS: &tls.Config{RootCAs: pool}})
 		if err := c.WriteMessages([][]byte{[]byte("secure " + ser.Name())}); err != nil {
 			t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 // TestRoundTrip sends messages both ways through Dial and Handler over
 // 127.0.0.1 for each subprotocol.
 func TestRoundTrip(t *testing.T) {
-	for _, ser := range []wamp.Serializer{wamp.JSON, wamp.MsgPack} {
+	for _, ser := range defaultSerializers() {
 		t.Run(ser.Name(), func(t *testing.T) {
 			checkGoroutines(t)
 			ts := startServer(t, ServerConfig{}, nil, nil)

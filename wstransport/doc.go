@@ -12,6 +12,7 @@
 //
 //	wamp.2.json     text frames   (wamp.JSON)
 //	wamp.2.msgpack  binary frames (wamp.MsgPack)
+//	wamp.2.cbor     binary frames (wamp.CBOR; not in edgewamp_nocbor builds)
 //
 // The client offers exactly one; the server selects exactly one, in its own
 // order of preference, and refuses with HTTP 400 when the client offers none
@@ -60,7 +61,7 @@
 // errors.Is tells ErrSubprotocol and ErrOrigin apart.
 //
 // [DialURL] is the package's wamp.Dialer: Dial with the serializer, TLS
-// config and limits of a wamp.DialOptions, the URL's serializer=json|msgpack
+// config and limits of a wamp.DialOptions, the URL's serializer=json|msgpack|cbor
 // query winning. A device client gets ws:// and wss:// with
 //
 //	cfg.Dialers = map[string]wamp.Dialer{"ws": wstransport.DialURL, "wss": wstransport.DialURL}

@@ -9,7 +9,7 @@ import (
 )
 
 // subprotocolPrefix starts every WAMP WebSocket subprotocol: "wamp.2.json",
-// "wamp.2.msgpack".
+// "wamp.2.msgpack", "wamp.2.cbor".
 const subprotocolPrefix = "wamp.2."
 
 // Subprotocol returns the WebSocket subprotocol that carries WAMP with s:

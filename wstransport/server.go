@@ -19,7 +19,8 @@ import (
 type ServerConfig struct {
 	// Serializers lists the serializers the server accepts, in its order of
 	// preference: the first one whose subprotocol the client offers is
-	// chosen. nil entries are skipped. Default: wamp.JSON, then wamp.MsgPack.
+	// chosen. nil entries are skipped. Default: wamp.JSON, wamp.MsgPack,
+	// then wamp.CBOR (unless built with edgewamp_nocbor).
 	Serializers []wamp.Serializer
 
 	// MaxMessageSize is the largest message accepted, and sent, in bytes.
@@ -52,6 +53,16 @@ type ServerConfig struct {
 	HandshakeTimeout time.Duration
 }
 
+// defaultSerializers are JSON, MessagePack and, unless the build leaves it
+// out (edgewamp_nocbor), CBOR, in the server's order of preference.
+func defaultSerializers() []wamp.Serializer {
+	sers := []wamp.Serializer{wamp.JSON, wamp.MsgPack}
+	if s, ok := wamp.SerializerByID(wamp.SerializerCBOR); ok {
+		sers = append(sers, s)
+	}
+	return sers
+}
+
 // withDefaults returns a copy of cfg with the defaults filled in.
 func (cfg ServerConfig) withDefaults() ServerConfig {
 	var sers []wamp.Serializer
@@ -61,7 +72,7 @@ func (cfg ServerConfig) withDefaults() ServerConfig {
 		}
 	}
 	if len(sers) == 0 {
-		sers = []wamp.Serializer{wamp.JSON, wamp.MsgPack}
+		sers = defaultSerializers()
 	}
 	cfg.Serializers = sers
 	if cfg.MaxMessageSize <= 0 {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,10 @@ import (
 // TestNegotiation checks which subprotocol the server selects.
 func TestNegotiation(t *testing.T) {
 	cbor := fakeSerializer{name: "cbor", binary: true}
+	realCBOR := "" // refused in a build without CBOR
+	if wamp.CBOR != nil {
+		realCBOR = "wamp.2.cbor"
+	}
 	for _, tc := range []struct {
 		name   string
 		server []wamp.Serializer
@@ -33,7 +38,8 @@ func TestNegotiation(t *testing.T) {
 		{"extra serializer", []wamp.Serializer{cbor, wamp.JSON}, []string{"wamp.2.json, wamp.2.cbor"}, "wamp.2.cbor"},
 		{"nil entries skipped", []wamp.Serializer{nil, wamp.MsgPack}, []string{"wamp.2.json, wamp.2.msgpack"}, "wamp.2.msgpack"},
 		{"none offered", nil, nil, ""},
-		{"only unknown", nil, []string{"wamp.2.cbor, mqtt"}, ""},
+		{"only unknown", nil, []string{"wamp.2.ubjson, mqtt"}, ""},
+		{"cbor by default", nil, []string{"wamp.2.cbor"}, realCBOR},
 		{"case matters", nil, []string{"WAMP.2.JSON"}, ""},
 		{"not offered by server", []wamp.Serializer{wamp.MsgPack}, []string{"wamp.2.json"}, ""},
 		{"wamp.1 is not wamp.2", nil, []string{"wamp.json"}, ""},
@@ -146,7 +152,11 @@ func TestNotUpgrade(t *testing.T) {
 	if resp.StatusCode != http.StatusUpgradeRequired || !strings.Contains(string(body), "WebSocket upgrade request is required") {
 		t.Errorf("got %d %q, want 426", resp.StatusCode, body)
 	}
-	if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != "wamp.2.json, wamp.2.msgpack" {
+	want := "wamp.2.json, wamp.2.msgpack"
+	if wamp.CBOR != nil {
+		want += ", wamp.2.cbor"
+	}
+	if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != want {
 		t.Errorf("advertised %q", got)
 	}
 }
@@ -154,7 +164,11 @@ func TestNotUpgrade(t *testing.T) {
 // TestServerConfigDefaults checks withDefaults.
 func TestServerConfigDefaults(t *testing.T) {
 	cfg := ServerConfig{MaxMessageSize: -1, HandshakeTimeout: -1}.withDefaults()
-	if len(cfg.Serializers) != 2 || cfg.Serializers[0] != wamp.JSON || cfg.Serializers[1] != wamp.MsgPack {
+	want := []wamp.Serializer{wamp.JSON, wamp.MsgPack}
+	if wamp.CBOR != nil {
+		want = append(want, wamp.CBOR)
+	}
+	if !slices.Equal(cfg.Serializers, want) {
 		t.Errorf("Serializers = %v", cfg.Serializers)
 	}
 	if cfg.MaxMessageSize != DefaultMaxMessageSize || cfg.HandshakeTimeout != DefaultHandshakeTimeout {

@@ -35,7 +35,7 @@ func parseInvocation(name string, argv []string, minPositional int) (*invocation
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&inv.realm, "realm", "realm1", "realm to join")
 	fs.DurationVar(&inv.timeout, "timeout", 10*time.Second, "time limit for joining and for each request")
-	fs.StringVar(&serializer, "serializer", "", "json or msgpack")
+	fs.StringVar(&serializer, "serializer", "", "json, msgpack or cbor")
 	fs.IntVar(&inv.count, "n", 0, "number of events or calls before exiting (0 = no limit)")
 	fs.StringVar(&inv.auth.AuthID, "authid", "", "authid to authenticate as")
 	fs.StringVar(&inv.auth.Ticket, "ticket", "", "ticket (ticket authentication)")
@@ -111,8 +111,8 @@ func withSerializer(raw, serializer string) (string, error) {
 	if serializer == "" {
 		return raw, nil
 	}
-	if serializer != "json" && serializer != "msgpack" {
-		return "", fmt.Errorf("unknown serializer %q (want json or msgpack)", serializer)
+	if _, err := (wamp.DialOptions{}).SerializerFor(&url.URL{RawQuery: "serializer=" + url.QueryEscape(serializer)}, nil); err != nil {
+		return "", err
 	}
 	q := u.Query()
 	q.Set("serializer", serializer)

@@ -36,6 +36,8 @@ func TestParseInvocation(t *testing.T) {
 				auth: device.Credentials{AuthID: "dev1", Ticket: "t", Secret: "s", CryptosignKeyFile: "k.key"}}},
 		{name: "serializer into URL", argv: []string{"-serializer", "json", "rs://h:1", "a.b"},
 			want: invocation{url: "rs://h:1?serializer=json", uri: "a.b", realm: "realm1", timeout: 10 * time.Second}},
+		{name: "cbor serializer", argv: []string{"-serializer", "cbor", "rs://h:1", "a.b"}, wantErr: wamp.CBOR == nil,
+			want: invocation{url: "rs://h:1?serializer=cbor", uri: "a.b", realm: "realm1", timeout: 10 * time.Second}},
 		{name: "unknown serializer", argv: []string{"-serializer", "xml", "rs://h:1", "a.b"}, wantErr: true},
 		{name: "missing uri", argv: []string{"rs://h:1"}, wantErr: true},
 		{name: "bad uri", argv: []string{"rs://h:1", "a b"}, wantErr: true},

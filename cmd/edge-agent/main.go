@@ -16,7 +16,7 @@
 //
 // URL is rs://host:port (RawSocket over TCP), rss://host:port (over TLS),
 // unix:///path or serial:///dev/ttyUSB0?baud=115200 (a gateway over a UART),
-// optionally with ?serializer=json|msgpack. Each ARG is read as
+// optionally with ?serializer=json|msgpack|cbor. Each ARG is read as
 // a JSON value (42, true, "text", [1,2], {"a":1}); an ARG that is not valid
 // JSON is taken as a string. Results and events are printed as one JSON line
 // each. Errors go to standard error and the exit status is non-zero. The
@@ -67,7 +67,7 @@ commands:
   keygen    FILE                     write a new Ed25519 key for cryptosign to FILE, print its public key
 
 flags (any command): -realm NAME (default realm1), -timeout DURATION (default 10s),
-  -serializer json|msgpack (default: the URL's, else msgpack),
+  -serializer json|msgpack|cbor (default: the URL's, else msgpack),
   -authid ID with -ticket T, -secret S (WAMP-CRA) or -key FILE (cryptosign) to authenticate
 URL: rs://host:port, rss://host:port, unix:///path
 ARG: a JSON value; anything that is not valid JSON is sent as a string.

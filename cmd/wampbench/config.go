@@ -76,8 +76,8 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	c := &config{scenario: args[0]}
 	fs := flag.NewFlagSet("wampbench "+c.scenario, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.url, "url", "rs://127.0.0.1:8081", "router URL: rs://host:port, tcp://host:port, unix:///path, ws://host:port/path (?serializer=json|msgpack)")
-	fs.StringVar(&c.serializer, "serializer", "", "json or msgpack (default: the URL's ?serializer=, else msgpack)")
+	fs.StringVar(&c.url, "url", "rs://127.0.0.1:8081", "router URL: rs://host:port, tcp://host:port, unix:///path, ws://host:port/path (?serializer=json|msgpack|cbor)")
+	fs.StringVar(&c.serializer, "serializer", "", "json, msgpack or cbor (default: the URL's ?serializer=, else msgpack)")
 	fs.StringVar(&c.realm, "realm", "realm1", "realm to join")
 	fs.DurationVar(&c.duration, "duration", defaultDuration, "how long the load runs (at most 60s)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the result as JSON")
@@ -124,8 +124,8 @@ func (c *config) check() error {
 	if c.duration <= 0 || c.duration > maxDuration {
 		return fmt.Errorf("-duration %v out of range (0, %v]", c.duration, maxDuration)
 	}
-	if c.serializer != "" && c.serializer != "json" && c.serializer != "msgpack" {
-		return fmt.Errorf("-serializer %q: want json or msgpack", c.serializer)
+	if c.serializer != "" && c.serializer != "json" && c.serializer != "msgpack" && c.serializer != "cbor" {
+		return fmt.Errorf("-serializer %q: want json, msgpack or cbor", c.serializer)
 	}
 	switch c.scenario {
 	case "fanout":

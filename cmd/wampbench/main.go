@@ -9,7 +9,7 @@
 //	wampbench serve  [-listen U] [-max-sessions N] [-cpuprofile F] [-for D]
 //
 // Every scenario takes -url (rs://host:port, tcp://host:port,
-// unix:///path or ws://host:port/path), -serializer json|msgpack (default
+// unix:///path or ws://host:port/path), -serializer json|msgpack|cbor (default
 // the URL's ?serializer=, else msgpack), -realm (realm1), -duration (3s, at
 // most 60s), -json (print the result as JSON instead of text), -cpuprofile
 // FILE, -serve (run against minirouter started in this process on a

@@ -38,7 +38,7 @@ func newTarget(rawURL, serializer string) (*target, error) {
 	}
 	s, ok := wamp.SerializerByName(name)
 	if !ok {
-		return nil, fmt.Errorf("target %q: unknown serializer %q (want json or msgpack)", rawURL, name)
+		return nil, fmt.Errorf("target %q: unknown serializer %q (want json, msgpack or cbor)", rawURL, name)
 	}
 	return &target{url: rawURL, ser: s}, nil
 }
