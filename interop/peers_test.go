@@ -22,7 +22,7 @@ type impl struct {
 	// transports and serializers it is run over here (every combination of the two, except that
 	// wsSerializers, when set, replaces serializers over "ws")
 	transports    []string // "tcp", "unix", "ws"
-	serializers   []string // "json", "msgpack"
+	serializers   []string // "json", "msgpack", "cbor"
 	wsSerializers []string
 	// exitCodeCounts is false when the process may crash at exit after doing its work right, so that
 	// only its output is judged (Autobahn|C++ 17.5.1 may abort in its destructors).
@@ -30,11 +30,11 @@ type impl struct {
 }
 
 var impls = []*impl{
-	{name: "py", label: "AutobahnPython 22.7.1 (Debian python3-autobahn, asyncio)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
-	{name: "js", label: "AutobahnJS 22.11.1 (npm autobahn, Node; its RawSocket speaks JSON only)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json"}, wsSerializers: []string{"json", "msgpack"}, exitCodeCounts: true},
-	{name: "cpp", label: "Autobahn|C++ 17.5.1 (Debian autobahn-cpp-dev; MessagePack only)", transports: []string{"tcp", "unix"}, serializers: []string{"msgpack"}},
-	{name: "go", label: "edgewamp device client (in process; WebSocket through wstransport.DialURL)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
-	{name: "wampy", label: "wampy 8.0.2 (npm wampy, Node, package ws; WebSocket only)", transports: []string{"ws"}, serializers: []string{"json", "msgpack"}, exitCodeCounts: true},
+	{name: "py", label: "AutobahnPython 22.7.1 (Debian python3-autobahn, asyncio; CBOR through python3-cbor2)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json", "msgpack", "cbor"}, exitCodeCounts: true},
+	{name: "js", label: "AutobahnJS 22.11.1 (npm autobahn, Node; its RawSocket speaks JSON only; CBOR through npm cbor)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json"}, wsSerializers: []string{"json", "msgpack", "cbor"}, exitCodeCounts: true},
+	{name: "cpp", label: "Autobahn|C++ 17.5.1 (Debian autobahn-cpp-dev; MessagePack only, no CBOR serializer)", transports: []string{"tcp", "unix"}, serializers: []string{"msgpack"}},
+	{name: "go", label: "edgewamp device client (in process; WebSocket through wstransport.DialURL)", transports: []string{"tcp", "unix", "ws"}, serializers: []string{"json", "msgpack", "cbor"}, exitCodeCounts: true},
+	{name: "wampy", label: "wampy 8.0.2 (npm wampy, Node, package ws; WebSocket only; CBOR through cbor-x)", transports: []string{"ws"}, serializers: []string{"json", "msgpack", "cbor"}, exitCodeCounts: true},
 }
 
 // config is one implementation over one transport with one serializer.
@@ -72,8 +72,8 @@ type peerEnv struct {
 // checkPeersInstalled reports what scripts/install-peers.sh should have installed and has not.
 func checkPeersInstalled(peersDir string) error {
 	var missing []string
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import autobahn, msgpack, txaio").CombinedOutput(); err != nil {
-		missing = append(missing, fmt.Sprintf("AutobahnPython for /usr/bin/python3 (%v: %s)", err, bytes.TrimSpace(out)))
+	if out, err := exec.Command("/usr/bin/python3", "-c", "import autobahn, msgpack, cbor2, txaio").CombinedOutput(); err != nil {
+		missing = append(missing, fmt.Sprintf("AutobahnPython with msgpack and cbor2 for /usr/bin/python3 (%v: %s)", err, bytes.TrimSpace(out)))
 	}
 	if _, err := exec.LookPath("node"); err != nil {
 		missing = append(missing, "node")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-peers.sh: installs the independent WAMP peers that interop/interop_test.go drives.
 #
-#   Debian (apt-get): AutobahnPython (python3-autobahn 22.7.1 + msgpack), Autobahn|C++ (autobahn-cpp-dev
+#   Debian (apt-get): AutobahnPython (python3-autobahn 22.7.1 + msgpack, and cbor2 for its CBOR), Autobahn|C++ (autobahn-cpp-dev
 #                     17.5.1, header-only, with boost and msgpack-cxx) and the C++ toolchain (g++, make).
 #                     qemu-user for the ARM edge-agent run in cmd/edge-agent/qemu_test.go; mosquitto, the MQTT
 #                     broker cmd/wampbench's MQTT mode is compared with (its tests start their own instance).
@@ -22,7 +22,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 NODE_DIR="$ROOT/interop/node"
 
 APT_PACKAGES=(
-  python3 python3-autobahn python3-txaio python3-msgpack
+  python3 python3-autobahn python3-txaio python3-msgpack python3-cbor2
   autobahn-cpp-dev libmsgpack-dev libboost-system-dev libboost-thread-dev libboost-chrono-dev
   g++ make
   qemu-user
@@ -70,11 +70,13 @@ else
 fi
 
 # ---- check ----
-/usr/bin/python3 -c "import autobahn, msgpack, txaio; print('install-peers: python3-autobahn', autobahn.__version__)" \
-  || die "AutobahnPython (python3-autobahn, python3-msgpack) not importable by /usr/bin/python3"
+/usr/bin/python3 -c "import autobahn, msgpack, cbor2, txaio; print('install-peers: python3-autobahn', autobahn.__version__)" \
+  || die "AutobahnPython (python3-autobahn, python3-msgpack, python3-cbor2) not importable by /usr/bin/python3"
 (cd "$NODE_DIR" && node -e "console.log('install-peers: autobahn (js)', require('autobahn').version)") \
   || die "AutobahnJS not loadable from interop/node/node_modules"
-(cd "$NODE_DIR" && node -e "require('wampy'); require('fox-wamp'); console.log('install-peers: wampy and fox-wamp loadable')") \
+(cd "$NODE_DIR" && node -e "require('autobahn').serializer.CBORSerializer || process.exit(1)") \
+  || die "AutobahnJS has no CBOR serializer (npm cbor missing from interop/node/node_modules)"
+(cd "$NODE_DIR" && node -e "require('wampy'); require('wampy/CborSerializer.js'); require('fox-wamp'); console.log('install-peers: wampy and fox-wamp loadable')") \
   || die "wampy or fox-wamp not loadable from interop/node/node_modules"
 [ -f /usr/include/autobahn/autobahn.hpp ] || die "Autobahn|C++ headers missing (/usr/include/autobahn/autobahn.hpp)"
 command -v g++ >/dev/null || die "g++ missing"

@@ -1,5 +1,5 @@
 // Package wamp is the protocol core of edgewamp: WAMP v2 messages as typed
-// values, the JSON and MessagePack serializers, IDs, URIs (validation and
+// values, the JSON, MessagePack and CBOR serializers, IDs, URIs (validation and
 // exact/prefix/wildcard matching), the standard error URIs as Go errors, role
 // and feature announcements, the Transport interface that every transport
 // (RawSocket, serial link, WebSocket, in-process pipe) implements, and the
@@ -19,12 +19,13 @@
 //
 // # Serializers
 //
-// [JSON] and [MsgPack] implement [Serializer]; [SerializerByID] and
-// [SerializerByName] pick one from a RawSocket handshake code or a WebSocket
-// subprotocol. Each message type lists its own fields in wire order, once
-// for both directions (message_session.go, message_pubsub.go,
-// message_rpc.go), and plumbing both serializers share carries them
-// (codec.go, coder.go), so they accept and produce the same messages:
+// [JSON], [MsgPack] and [CBOR] implement [Serializer]; [SerializerByID] and
+// [SerializerByName] pick one from a RawSocket handshake code (1, 2, 3) or a
+// WebSocket subprotocol ("wamp.2.json", "wamp.2.msgpack", "wamp.2.cbor").
+// Each message type lists its own fields in wire order, once for both
+// directions (message_session.go, message_pubsub.go, message_rpc.go), and
+// plumbing all serializers share carries them (codec.go, coder.go), so they
+// accept and produce the same messages:
 //
 //	buf, err := wamp.MsgPack.AppendMessage(buf[:0], &wamp.Publish{
 //		Request: ids.Next(), Topic: "com.example.temp",
@@ -34,17 +35,23 @@
 //
 // Decoded values follow the value model documented on [Dict]: nil, bool,
 // int64 (uint64 only above math.MaxInt64), float64, string, []byte, List and
-// Dict. Binary data survives JSON by the spec's rule ("\u0000" + base64) and
-// stays a bin in MessagePack. Decoders check every field's type (IDs are
+// Dict. Binary data survives JSON by the spec's rule ("\u0000" + base64),
+// stays a bin in MessagePack and a byte string in CBOR. The CBOR decoder takes
+// definite and indefinite lengths and half-precision floats, and refuses tags,
+// unassigned simple values, duplicate or non-text keys and invalid UTF-8 (see
+// [CBOR]). Decoders check every field's type (IDs are
 // integers in [0, 2^53], URIs strings, Options and Details dicts, Arguments a
 // list, ArgumentsKw a dict) and the field count, limit nesting to 64 levels,
-// and never panic on any input (both are fuzzed). Encoding a message into a
+// and never panic on any input (all are fuzzed; MessagePack and CBOR also
+// against a second implementation, in tests only). Encoding a message into a
 // caller's buffer allocates nothing for values in the value model; Dict keys
-// are written in sorted order, so a message always encodes to the same bytes.
-// Go types outside the value model fall back to encoding/json and
-// github.com/vmihailenco/msgpack/v5; the build tag edgewamp_nomarshal makes
+// are written in sorted order (CBOR's deterministic order in CBOR), so a
+// message always encodes to the same bytes. Go types outside the value model
+// fall back to encoding/json and github.com/vmihailenco/msgpack/v5 (CBOR: the
+// value encoding/json gives them); the build tag edgewamp_nomarshal makes
 // them an encoding error instead, so that a small binary links neither (the
-// MessagePack codec of the value model is the package's own).
+// MessagePack and CBOR codecs of the value model are the package's own). The
+// build tag edgewamp_nocbor leaves CBOR out (CBOR is then nil).
 //
 // Payload passthru mode (an opaque binary payload in place of Arguments) has
 // no representation in [Payload]; such messages are rejected as protocol

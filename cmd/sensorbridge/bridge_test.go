@@ -148,7 +148,7 @@ func TestBridgeToSensorbridge(t *testing.T) {
 		map[string]any{"authid": "viewer", "ticket": "v1ewer"},
 		map[string]any{"authid": "site7-cs", "authrole": "gateway", "cryptosign_pubkeys": []any{auth.CryptosignPublicKey(csKey)}},
 	}
-	for _, via := range []string{"rs", "wss", "rss", "uni-rs", "uni-ws", "rs-cryptosign"} {
+	for _, via := range []string{"rs", "wss", "rss", "uni-rs", "uni-ws", "rs-cryptosign", "rs-cbor", "uni-ws-cbor"} {
 		t.Run(via, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -179,6 +179,9 @@ func TestBridgeToSensorbridge(t *testing.T) {
 				"rss":    "rss://" + rssAddr,
 				"uni-rs": "rs://" + uniAddr + "?serializer=json",
 				"uni-ws": "ws://" + uniAddr + "/ws?serializer=msgpack",
+				// CBOR, which sensorbridge's listeners accept by default.
+				"rs-cbor":     "rs://" + rsAddr + "?serializer=cbor",
+				"uni-ws-cbor": "ws://" + uniAddr + "/ws?serializer=cbor",
 			}[via]
 			creds := map[string]any{"authid": "site7", "ticket": "t1cket"}
 			if via == "rs-cryptosign" {

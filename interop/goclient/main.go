@@ -4,7 +4,7 @@
 //
 //	usage: goclient URL REALM SERIALIZER ROLE [N] [-timeout D]
 //
-// URL is rs://host:port or unix:///path, SERIALIZER json or msgpack, ROLE callee, caller, subscriber or
+// URL is rs://host:port or unix:///path, SERIALIZER json, msgpack or cbor, ROLE callee, caller, subscriber or
 // publisher, N defaults to 5. It prints "READY" and then "OK ..." or "FAIL ..."; exit status 0 ok,
 // 1 failure, 2 usage.
 package main
@@ -31,7 +31,7 @@ func run(argv []string) int {
 	timeout := fs.Duration("timeout", 15*time.Second, "bound for the whole run")
 	usage := func(msg string) int {
 		fmt.Println("FAIL usage:", msg)
-		fmt.Println("usage: goclient URL REALM json|msgpack callee|caller|subscriber|publisher [N] [-timeout D]")
+		fmt.Println("usage: goclient URL REALM json|msgpack|cbor callee|caller|subscriber|publisher [N] [-timeout D]")
 		return 2
 	}
 	// flags may come after the positional arguments, as for the other peers
@@ -50,8 +50,8 @@ func run(argv []string) int {
 		return usage("wrong number of arguments")
 	}
 	rawURL, realm, ser, roleName := pos[0], pos[1], pos[2], pos[3]
-	if ser != "json" && ser != "msgpack" {
-		return usage("serializer must be json or msgpack")
+	if ser != "json" && ser != "msgpack" && ser != "cbor" {
+		return usage("serializer must be json, msgpack or cbor")
 	}
 	role, err := interop.ParseRole(roleName)
 	if err != nil {

@@ -7,7 +7,7 @@
 //   URL         rs://host:port (RawSocket over TCP) | unix:///path or unix:/path (RawSocket over a Unix socket)
 //               | ws://host:port/path (WebSocket)
 //   REALM       e.g. realm1
-//   SERIALIZER  json | msgpack (msgpack over WebSocket only)
+//   SERIALIZER  json | msgpack | cbor (msgpack and cbor over WebSocket only)
 //   ROLE        callee      register com.example.add2(a, b) -> a + b, answer N calls, then leave
 //               caller      call com.example.add2(i+2, 3) for i = 0..N-1, check each result is i+5
 //               subscriber  subscribe com.example.topic, expect N events in order with args [i], kwargs {seq: i}
@@ -28,7 +28,7 @@ const ROLES = ['callee', 'caller', 'subscriber', 'publisher'];
 
 function usage(msg) {
   console.log('FAIL usage: ' + msg);
-  console.log('usage: node js_peer.js URL REALM json|msgpack callee|caller|subscriber|publisher [N] [--timeout S] [--uri URI]');
+  console.log('usage: node js_peer.js URL REALM json|msgpack|cbor callee|caller|subscriber|publisher [N] [--timeout S] [--uri URI]');
   process.exit(2);
 }
 
@@ -46,7 +46,7 @@ if (pos.length < 4 || pos.length > 5) usage('wrong number of arguments');
 const [url, realm, serName, role] = pos;
 const n = pos.length === 5 ? Number(pos[4]) : 5;
 const isWS = url.startsWith('ws://');
-if (serName !== 'json' && !(isWS && serName === 'msgpack')) usage('AutobahnJS supports json, and msgpack over WebSocket only');
+if (serName !== 'json' && !(isWS && (serName === 'msgpack' || serName === 'cbor'))) usage('AutobahnJS supports json, and msgpack and cbor over WebSocket only');
 if (!ROLES.includes(role)) usage('unknown role ' + role);
 if (!Number.isInteger(n) || n < 1) usage('N must be an integer >= 1');
 if (!(timeout > 0)) usage('--timeout must be > 0');
@@ -135,7 +135,7 @@ async function runRole(session) {
 
 const conn = new autobahn.Connection({
   transports: [isWS
-    ? { type: 'websocket', url: target.url, serializers: [serName === 'msgpack' ? new autobahn.serializer.MsgpackSerializer() : new autobahn.serializer.JSONSerializer()] }
+    ? { type: 'websocket', url: target.url, serializers: [new ({ json: autobahn.serializer.JSONSerializer, msgpack: autobahn.serializer.MsgpackSerializer, cbor: autobahn.serializer.CBORSerializer })[serName]()] }
     : Object.assign({ type: 'rawsocket', protocols: ['wamp.2.json'] }, target)],
   realm,
   max_retries: 0,

@@ -8,7 +8,7 @@ usage: py_peer.py URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI]
   URL         rs://host:port (RawSocket over TCP) | unix:///path or unix:/path (RawSocket over a Unix socket)
               | ws://host:port/path (WebSocket)
   REALM       e.g. realm1
-  SERIALIZER  json | msgpack
+  SERIALIZER  json | msgpack | cbor (cbor needs python3-cbor2)
   ROLE        callee      register com.example.add2(a, b) -> a + b, answer N calls, then leave
               caller      call com.example.add2(i+2, 3) for i = 0..N-1, check each result is i+5
               subscriber  subscribe com.example.topic, expect N events in order with args [i], kwargs {seq: i}
@@ -44,7 +44,7 @@ if not hasattr(_aio_rs.PrefixProtocol, "transport_details"):
 
 PROC = "com.example.add2"
 TOPIC = "com.example.topic"
-SERIALIZERS = {"json": ser.JsonSerializer, "msgpack": ser.MsgPackSerializer}
+SERIALIZERS = {"json": ser.JsonSerializer, "msgpack": ser.MsgPackSerializer, "cbor": ser.CBORSerializer}
 ROLES = ("callee", "caller", "subscriber", "publisher")
 
 

@@ -5,7 +5,7 @@
 // usage: node wampy_peer.js URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI]
 //   URL         ws://host:port/path (wampy speaks WebSocket only)
 //   REALM       e.g. realm1
-//   SERIALIZER  json | msgpack
+//   SERIALIZER  json | msgpack | cbor
 //   ROLE        callee      register com.example.add2(a, b) -> a + b, answer N calls, then leave
 //               caller      call com.example.add2(i+2, 3) for i = 0..N-1, check each result is i+5
 //               subscriber  subscribe com.example.topic, expect N events in order with args [i], kwargs {seq: i}
@@ -26,7 +26,7 @@ const ROLES = ['callee', 'caller', 'subscriber', 'publisher'];
 
 function usage(msg) {
   console.log('FAIL usage: ' + msg);
-  console.log('usage: node wampy_peer.js ws://host:port/path REALM json|msgpack callee|caller|subscriber|publisher [N] [--timeout S] [--uri URI]');
+  console.log('usage: node wampy_peer.js ws://host:port/path REALM json|msgpack|cbor callee|caller|subscriber|publisher [N] [--timeout S] [--uri URI]');
   process.exit(2);
 }
 
@@ -44,7 +44,7 @@ if (pos.length < 4 || pos.length > 5) usage('wrong number of arguments');
 const [url, realm, serName, role] = pos;
 const n = pos.length === 5 ? Number(pos[4]) : 5;
 if (!url.startsWith('ws://')) usage('unsupported url ' + url + ' (wampy speaks WebSocket only: ws://host:port/path)');
-if (serName !== 'json' && serName !== 'msgpack') usage('SERIALIZER must be json or msgpack');
+if (!['json', 'msgpack', 'cbor'].includes(serName)) usage('SERIALIZER must be json, msgpack or cbor');
 if (!ROLES.includes(role)) usage('unknown role ' + role);
 if (!Number.isInteger(n) || n < 1) usage('N must be an integer >= 1');
 if (!(timeout > 0)) usage('--timeout must be > 0');
@@ -54,9 +54,11 @@ let Wampy, WebSocket, Serializer;
 try {
   ({ Wampy } = req('wampy'));
   WebSocket = req('ws');
-  Serializer = serName === 'msgpack'
-    ? req('wampy/MsgpackSerializer.js').MsgpackSerializer
-    : req('wampy/JsonSerializer.js').JsonSerializer;
+  Serializer = {
+    json: () => req('wampy/JsonSerializer.js').JsonSerializer,
+    msgpack: () => req('wampy/MsgpackSerializer.js').MsgpackSerializer,
+    cbor: () => req('wampy/CborSerializer.js').CborSerializer,
+  }[serName]();
 } catch (e) {
   console.log('FAIL cannot load wampy from interop/node/node_modules (run scripts/install-peers.sh): ' + e.message);
   process.exit(1);
