@@ -40,7 +40,7 @@ const (
 type Config struct {
 	// URL is the upstream router: rs://, rss://, unix://, or any scheme of
 	// Dialers (ws://, wss:// through wstransport.DialURL), opened by
-	// device.DialTransport. A serializer=json|msgpack query picks the
+	// device.DialTransport. A serializer=json|msgpack|cbor query picks the
 	// serializer.
 	URL string
 	// Connect, when set, replaces dialling URL (in-process upstreams, tests).
@@ -53,7 +53,7 @@ type Config struct {
 	// Auth holds the credentials for the upstream (ticket, WAMP-CRA,
 	// cryptosign). Default: anonymous.
 	Auth auth.Credentials
-	// Serializer is "json" or "msgpack". Default: msgpack over RawSocket,
+	// Serializer is "json", "msgpack" or "cbor". Default: msgpack over RawSocket,
 	// the dialer's own (JSON) for WebSocket.
 	Serializer string
 	// TLS configures rss:// and wss://. Default: system roots, the URL's host.
