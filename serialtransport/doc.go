@@ -61,8 +61,8 @@
 // The four bytes after the type in HELLO and HELLO-ACK are the RawSocket
 // handshake octets: the magic 0x7F; LLLL, the largest message the sender
 // accepts, 2^(9+LLLL) bytes (0 = 512 B, 1 = 1 KiB, the default, up to 7 =
-// 64 KiB here); SSSS, the serializer (1 JSON, 2 MessagePack), which the
-// gateway echoes; two reserved zero octets. A refusal carries an error code
+// 64 KiB here); SSSS, the serializer (1 JSON, 2 MessagePack, 3 CBOR where
+// built), which the gateway echoes; two reserved zero octets. A refusal carries an error code
 // EEEE as in RawSocket (1 serializer unsupported, 2 maximum length
 // unacceptable, 3 reserved bits set, 4 connection limit). A HELLO whose
 // first body byte is not 0x7F gets no answer. window is the number of
