@@ -224,3 +224,17 @@ func TestCBOREncode(t *testing.T) {
 		t.Errorf("a dict key that is not UTF-8 encoded as %x", b)
 	}
 }
+
+// FuzzCBORDecode holds the decoder to never panicking, to errors that wrap
+// ErrProtocolViolation, and to a stable re-encoding of what it accepts.
+func FuzzCBORDecode(f *testing.F) {
+	for _, b := range seedCorpus(f, CBOR) {
+		f.Add(b)
+	}
+	for _, tt := range cborWireTests {
+		f.Add(unhex(f, tt.hex))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkStable(t, CBOR, b)
+	})
+}
