@@ -30,7 +30,7 @@ func TestParseURL(t *testing.T) {
 		{url: "rs://127.0.0.1:8080", bad: true},
 		{url: "serial:///dev/ttyUSB0?baud=fast", bad: true},
 		{url: "serial:///dev/ttyUSB0?baud=-1", bad: true},
-		{url: "serial:///dev/ttyUSB0?serializer=cbor", bad: true},
+		{url: "serial:///dev/ttyUSB0?serializer=ubjson", bad: true},
 		{url: "serial:///dev/ttyUSB0?parity=even", bad: true},
 		{url: "%zz", bad: true},
 	}

@@ -37,7 +37,7 @@ func TestParseArgs(t *testing.T) {
 		{"no subscribers", []string{"fanout", "-subs", "0"}, "-subs", nil},
 		{"negative rate", []string{"fanout", "-rate", "-1"}, "-rate", nil},
 		{"zero in flight", []string{"rpc", "-inflight", "0"}, "-inflight", nil},
-		{"bad serializer", []string{"rpc", "-serializer", "cbor"}, "-serializer", nil},
+		{"bad serializer", []string{"rpc", "-serializer", "ubjson"}, "-serializer", nil},
 		{"flag of another scenario", []string{"idle", "-callers", "3"}, "not defined", nil},
 		{"stray argument", []string{"rpc", "extra"}, "unexpected argument", nil},
 		{"remote target", []string{"fanout", "-url", "rs://192.0.2.7:8081"}, "not a loopback", nil},
