@@ -199,8 +199,17 @@ func ExampleDeduplicator() {
 	show := dedup.Wrap(func(ev *device.Event) { fmt.Println(ev.Args[0]) })
 	readings := []float64{0, 21.5, 21.7} // by number
 	for _, numbers := range [][]int{{1}, {1, 2}} {
-		rt, _ := minirouter.New(minirouter.Config{})
-		gateway, backend := joinInProcess(ctx, rt), joinInProcess(ctx, rt)
+		// Numbers are honoured from an authenticated publisher only: the
+		// stream belongs to its authid.
+		rt, _ := minirouter.New(minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "realm1",
+			Users: []minirouter.User{{AuthID: "gateway7", Ticket: "s3cret"}}, AllowAnonymous: true}}})
+		tr, _ := rt.Connect(ctx)
+		gateway, err := device.NewClient(ctx, tr, device.Config{Logger: quiet(),
+			Auth: device.Credentials{AuthID: "gateway7", Ticket: "s3cret"}})
+		if err != nil {
+			log.Fatal(err)
+		}
+		backend := joinInProcess(ctx, rt)
 		got := make(chan *device.Event, 2)
 		if _, err := backend.Subscribe(ctx, "temperature", func(ev *device.Event) { got <- ev }, nil); err != nil {
 			log.Fatal(err)
