@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync/atomic"
 
+	"github.com/edgewamp/edgewamp/serialtransport"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -78,4 +79,18 @@ func (l *Listener) Stats() Stats {
 		st.PendingHandshakes = rs.PendingHandshake
 	}
 	return st
+}
+
+// SerialStats returns the serial line's link counters (frames, CRC errors,
+// retransmissions, peer restarts...) since the line was last opened, and
+// false for a listener that is not a serial line or whose line is being
+// reopened. Safe for concurrent use.
+func (l *Listener) SerialStats() (serialtransport.Stats, bool) {
+	l.mu.Lock()
+	sl := l.serial
+	l.mu.Unlock()
+	if sl == nil {
+		return serialtransport.Stats{}, false
+	}
+	return sl.Stats(), true
 }

@@ -9,15 +9,19 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// dashboardSpec is the "dashboard" object: a read-only HTTP page with the
-// gateway's counters, sessions and uplink state, refreshing itself, and the
-// same as JSON at /stats. It has no authentication of its own: listen on
-// loopback (or a management network) only.
+// dashboardSpec is the "dashboard" object: an HTTP listener with a page of
+// the gateway's counters, sessions and uplink state, refreshing itself, the
+// same as JSON at /stats and as Prometheus metrics at /metrics (these have
+// no authentication of their own: listen on loopback or a management
+// network), and the HTTP bridge (POST /call/..., /publish/...), whose
+// requests are authenticated and authorized by the first realm.
 type dashboardSpec struct {
 	// Listen is the host:port to serve on, e.g. "127.0.0.1:8082"; required.
 	Listen string
@@ -53,15 +57,20 @@ func (gw *gateway) dashboardJSON() wamp.Dict {
 	return d
 }
 
-// dashboardHandler serves "/" (the page), "/dashboard.js" (its script) and
-// "/stats" (JSON), GET and HEAD only.
-func dashboardHandler(gw *gateway, refresh time.Duration) http.Handler {
+// dashboardHandler serves "/" (the page), "/dashboard.js" (its script),
+// "/stats" (JSON) and "/metrics" (Prometheus text), GET and HEAD only, and
+// the HTTP bridge's POST /call/<procedure> and POST /publish/<topic>.
+func dashboardHandler(gw *gateway, bridge http.Handler, refresh time.Duration) http.Handler {
 	page := []byte(dashboardPage)
 	script := []byte(dashboardScript)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
+		if strings.HasPrefix(req.URL.Path, "/call/") || strings.HasPrefix(req.URL.Path, "/publish/") {
+			bridge.ServeHTTP(w, req)
+			return
+		}
 		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
 			h.Set("Allow", "GET, HEAD")
@@ -75,6 +84,8 @@ func dashboardHandler(gw *gateway, refresh time.Duration) http.Handler {
 		case "/dashboard.js":
 			h.Set("Content-Type", "text/javascript; charset=utf-8")
 			w.Write(script)
+		case "/metrics":
+			gw.serveMetrics(w, req)
 		case "/stats":
 			d := gw.dashboardJSON()
 			d["refresh_ms"] = refresh.Milliseconds()
@@ -94,7 +105,7 @@ func dashboardHandler(gw *gateway, refresh time.Duration) http.Handler {
 
 // startDashboard listens on spec.Listen and serves the dashboard until the
 // returned stop is called.
-func startDashboard(spec *dashboardSpec, gw *gateway, log *slog.Logger) (stop func(), err error) {
+func startDashboard(spec *dashboardSpec, gw *gateway, realm minirouter.RealmConfig, log *slog.Logger) (stop func(), err error) {
 	l, err := net.Listen("tcp", spec.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
@@ -103,8 +114,9 @@ func startDashboard(spec *dashboardSpec, gw *gateway, log *slog.Logger) (stop fu
 	if refresh == 0 {
 		refresh = defaultRefresh
 	}
+	bridge := newHTTPBridge(gw.r, realm, log)
 	srv := &http.Server{
-		Handler:           dashboardHandler(gw, refresh),
+		Handler:           dashboardHandler(gw, bridge, refresh),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -127,5 +139,6 @@ func startDashboard(spec *dashboardSpec, gw *gateway, log *slog.Logger) (stop fu
 			srv.Close()
 		}
 		<-done
+		bridge.Close()
 	}, nil
 }

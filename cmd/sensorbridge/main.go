@@ -161,7 +161,7 @@ func (f durationFlag) Set(v string) error {
 // opening it. On -h it writes the help to stderr and returns flag.ErrHelp.
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	var listenURLs listenFlags
-	var configFile, realm, level, format, tlsCert, tlsKey, uplinkURL, uplinkRealm, queueFile, demoName string
+	var configFile, realm, level, format, tlsCert, tlsKey, uplinkURL, uplinkRealm, queueFile, demoName, dashboardAddr string
 	var demoOn, showVersion, checkOnly bool
 	demoInterval, shutdownTimeout := time.Second, 5*time.Second
 	fs := flag.NewFlagSet("sensorbridge", flag.ContinueOnError)
@@ -180,6 +180,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&demoName, "demo-name", "", "the simulated device's name, put before its URIs (NAME.light.set), so that several demos can share a realm (default: none)")
 	fs.Var(durationFlag{&demoInterval}, "demo-interval", "how often the simulated device publishes a temperature: a `duration` with a unit")
 	fs.Var(durationFlag{&shutdownTimeout}, "shutdown-timeout", "how long a graceful shutdown may take: a `duration` with a unit")
+	fs.StringVar(&dashboardAddr, "dashboard", "", "serve the dashboard page, /stats, /metrics and the HTTP bridge (POST /call/PROC, /publish/TOPIC) on `host:port`, e.g. 127.0.0.1:8082; replaces the config file's dashboard listen")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&format, "log-format", "text", "text or json")
 	if err := fs.Parse(args); err != nil {
@@ -211,6 +212,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		demoName: fc.DemoName, limits: fc.Limits, dashboard: fc.Dashboard, check: checkOnly}
 	if err := cfg.limits.check(); err != nil {
 		return nil, err
+	}
+	if set["dashboard"] {
+		if cfg.dashboard == nil {
+			cfg.dashboard = &dashboardSpec{}
+		}
+		cfg.dashboard.Listen = dashboardAddr
 	}
 	if err := cfg.dashboard.check(); err != nil {
 		return nil, err

@@ -63,7 +63,7 @@ func run(ctx context.Context, cfg *config) error {
 
 	gw := &gateway{r: r, ul: ul, listeners: listeners, started: time.Now()}
 	if cfg.dashboard != nil {
-		stopDash, err := startDashboard(cfg.dashboard, gw, log)
+		stopDash, err := startDashboard(cfg.dashboard, gw, realms[0], log)
 		if err != nil {
 			closeAll()
 			r.Close()
