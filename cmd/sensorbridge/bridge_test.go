@@ -37,21 +37,7 @@ func freePort(t *testing.T) string {
 // stopped sensorbridge from starting.
 func startSensorbridge(t *testing.T, fc map[string]any) (map[string]string, error) {
 	t.Helper()
-	b, err := json.Marshal(fc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "sb.json")
-	os.WriteFile(path, b, 0o600)
-	cfg, err := parseFlags([]string{"-config", path}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	cfg.logger, _ = newLogger("debug", "json", &logs)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg) }()
+	cfg, logs, done, cancel := launch(t, fc)
 	want := len(cfg.listeners)
 	if cfg.dashboard != nil {
 		want++
@@ -95,6 +81,28 @@ func startSensorbridge(t *testing.T, fc map[string]any) (map[string]string, erro
 		}
 	})
 	return addrs, nil
+}
+
+// launch writes fc as a config file and runs sensorbridge with it, its
+// logs (JSON) going to logs, until cancel; run's result arrives on done.
+func launch(t *testing.T, fc map[string]any) (cfg *config, logs *syncBuffer, done chan error, cancel context.CancelFunc) {
+	t.Helper()
+	b, err := json.Marshal(fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "sb.json")
+	os.WriteFile(path, b, 0o600)
+	cfg, err = parseFlags([]string{"-config", path}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = &syncBuffer{}
+	cfg.logger, _ = newLogger("debug", "json", logs)
+	ctx, cancel := context.WithCancel(context.Background())
+	done = make(chan error, 1)
+	go func() { done <- run(ctx, cfg) }()
+	return cfg, logs, done, cancel
 }
 
 // mustStart starts sensorbridge or fails the test; it returns the

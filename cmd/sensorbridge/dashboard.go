@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,8 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/wamp"
+	"github.com/edgewamp/edgewamp/wstransport"
 )
 
 // dashboardSpec is the "dashboard" object: an HTTP listener with a page of
@@ -50,20 +52,36 @@ func (d *dashboardSpec) check() error {
 }
 
 // dashboardJSON is the /stats document: the stats procedure's result plus
-// the sessions.
-func (gw *gateway) dashboardJSON() wamp.Dict {
+// the sessions, the procedures registered, the serial links, and the first
+// realm's name and whether it admits anonymous sessions (for the page).
+func (gw *gateway) dashboardJSON(ctx context.Context) wamp.Dict {
 	d := gw.statsDict()
 	d["sessions"] = gw.sessionsList()
+	d["procedures"] = gw.procedureList(ctx)
+	d["realm"] = gw.realm.Name
+	d["auth"] = wamp.Dict{"anonymous": gw.realm.AllowAnonymous || len(gw.realm.Users) == 0}
 	return d
 }
 
+// The page's files, served as they are.
+var (
+	//go:embed web/index.html
+	dashboardPage []byte
+	//go:embed web/dashboard.js
+	dashboardScript []byte
+)
+
 // dashboardHandler serves "/" (the page), "/dashboard.js" (its script),
+// "/ws" (the router's WebSocket, for the page),
 // "/stats" (JSON) and "/metrics" (Prometheus text), GET and HEAD only, and
 // the HTTP bridge's POST /call/<procedure> and POST /publish/<topic>.
 func dashboardHandler(gw *gateway, bridge http.Handler, refresh time.Duration) http.Handler {
-	page := []byte(dashboardPage)
-	script := []byte(dashboardScript)
+	ws := listen.Handler(gw.r, wstransport.ServerConfig{})
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/ws" { // the page's WAMP connection (same origin only)
+			ws.ServeHTTP(w, req)
+			return
+		}
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
@@ -80,14 +98,14 @@ func dashboardHandler(gw *gateway, bridge http.Handler, refresh time.Duration) h
 		switch req.URL.Path {
 		case "/":
 			h.Set("Content-Type", "text/html; charset=utf-8")
-			w.Write(page)
+			w.Write(dashboardPage)
 		case "/dashboard.js":
 			h.Set("Content-Type", "text/javascript; charset=utf-8")
-			w.Write(script)
+			w.Write(dashboardScript)
 		case "/metrics":
 			gw.serveMetrics(w, req)
 		case "/stats":
-			d := gw.dashboardJSON()
+			d := gw.dashboardJSON(req.Context())
 			d["refresh_ms"] = refresh.Milliseconds()
 			b, err := json.Marshal(d)
 			if err != nil {
@@ -105,7 +123,7 @@ func dashboardHandler(gw *gateway, bridge http.Handler, refresh time.Duration) h
 
 // startDashboard listens on spec.Listen and serves the dashboard until the
 // returned stop is called.
-func startDashboard(spec *dashboardSpec, gw *gateway, realm minirouter.RealmConfig, log *slog.Logger) (stop func(), err error) {
+func startDashboard(spec *dashboardSpec, gw *gateway, log *slog.Logger) (stop func(), err error) {
 	l, err := net.Listen("tcp", spec.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
@@ -114,7 +132,7 @@ func startDashboard(spec *dashboardSpec, gw *gateway, realm minirouter.RealmConf
 	if refresh == 0 {
 		refresh = defaultRefresh
 	}
-	bridge := newHTTPBridge(gw.r, realm, log)
+	bridge := newHTTPBridge(gw.r, gw.realm, log)
 	srv := &http.Server{
 		Handler:           dashboardHandler(gw, bridge, refresh),
 		ReadHeaderTimeout: 5 * time.Second,

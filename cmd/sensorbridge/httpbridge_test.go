@@ -67,6 +67,19 @@ func bearer(ticket, authid string) func(*http.Request) {
 	}
 }
 
+// opViewerRealm is the config of realm "site" with two ticket users, "op"
+// (role operator, ticket op-ticket-1), allowed everything, and "viewer"
+// (role viewer, ticket view-ticket-2), allowed what viewerPerms allow.
+func opViewerRealm(viewerPerms ...any) map[string]any {
+	return map[string]any{"name": "site",
+		"users": []any{
+			map[string]any{"authid": "op", "authrole": "operator", "ticket": "op-ticket-1"},
+			map[string]any{"authid": "viewer", "authrole": "viewer", "ticket": "view-ticket-2"}},
+		"permissions": append([]any{map[string]any{"role": "operator", "uri": "", "match": "prefix",
+			"actions": []any{"call", "publish", "subscribe", "register"}}}, viewerPerms...),
+	}
+}
+
 // TestHTTPBridge runs a gateway with the demo device and a realm of two
 // ticket users, an operator (may call and publish anything) and a viewer
 // (may call light.get only), and drives the HTTP bridge as curl would: a
@@ -78,14 +91,7 @@ func TestHTTPBridge(t *testing.T) {
 	sock := "unix://" + filepath.Join(t.TempDir(), "sb.sock")
 	addrs := mustStart(t, map[string]any{
 		"listeners": []any{map[string]any{"url": sock}},
-		"realms": []any{map[string]any{"name": "site",
-			"users": []any{
-				map[string]any{"authid": "op", "authrole": "operator", "ticket": "op-ticket-1"},
-				map[string]any{"authid": "viewer", "authrole": "viewer", "ticket": "view-ticket-2"}},
-			"permissions": []any{
-				map[string]any{"role": "operator", "uri": "", "match": "prefix", "actions": []any{"call", "publish", "subscribe"}},
-				map[string]any{"role": "viewer", "uri": "light.get", "actions": []any{"call"}}},
-		}},
+		"realms":    []any{opViewerRealm(map[string]any{"role": "viewer", "uri": "light.get", "actions": []any{"call"}})},
 		"demo":      true,
 		"dashboard": map[string]any{"listen": "127.0.0.1:0"},
 	})

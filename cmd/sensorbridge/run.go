@@ -61,9 +61,9 @@ func run(ctx context.Context, cfg *config) error {
 		}
 	}
 
-	gw := &gateway{r: r, ul: ul, listeners: listeners, started: time.Now()}
+	gw := &gateway{r: r, ul: ul, listeners: listeners, started: time.Now(), realm: realms[0]}
 	if cfg.dashboard != nil {
-		stopDash, err := startDashboard(cfg.dashboard, gw, realms[0], log)
+		stopDash, err := startDashboard(cfg.dashboard, gw, log)
 		if err != nil {
 			closeAll()
 			r.Close()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
@@ -26,6 +27,8 @@ type gateway struct {
 	ul        *uplink.Uplink // nil without an uplink
 	listeners []*listen.Listener
 	started   time.Time
+	local     atomic.Pointer[device.Client] // the stats procedure's session, once joined
+	realm     minirouter.RealmConfig        // the first realm, as the router has it
 }
 
 // serveStats registers statsProcedure through an in-process session (with
@@ -41,6 +44,8 @@ func serveStats(ctx context.Context, gw *gateway, realm wamp.URI, creds device.C
 		return
 	}
 	defer c.Close()
+	gw.local.Store(c)
+	defer gw.local.CompareAndSwap(c, nil)
 	_, err = c.Register(ctx, statsProcedure, func(context.Context, *device.Invocation) (wamp.Payload, error) {
 		return wamp.Payload{Kwargs: gw.statsDict()}, nil
 	}, nil)
@@ -64,7 +69,7 @@ func (gw *gateway) statsDict() wamp.Dict {
 	for i, l := range gw.listeners {
 		listeners[i] = listenerDict(l)
 	}
-	d := wamp.Dict{"listeners": listeners, "uptime_seconds": int64(time.Since(gw.started).Seconds()), "router": wamp.Dict{
+	d := wamp.Dict{"listeners": listeners, "serial": gw.serialList(), "uptime_seconds": int64(time.Since(gw.started).Seconds()), "router": wamp.Dict{
 		"sessions":                  s.Sessions,
 		"sessions_total":            s.SessionsTotal,
 		"messages_in":               s.MessagesIn,
