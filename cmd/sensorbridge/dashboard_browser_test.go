@@ -31,10 +31,11 @@ func openDashboard(t *testing.T, ctx context.Context, chromium, prefix, url stri
 	return p
 }
 
-// login fills the page's login form and submits it.
-func login(p *browsertest.Page, authid, ticket string) {
+// login fills the page's login form and submits it, with method "ticket"
+// or "wampcra".
+func login(p *browsertest.Page, authid, secret, method string) {
 	p.Wait("the login form", `!$('login').hidden`, 10*time.Second)
-	p.Eval(fmt.Sprintf(`$('authid').value = %q; $('secret').value = %q; $('method').value = 'ticket'; ''`, authid, ticket))
+	p.Eval(fmt.Sprintf(`$('authid').value = %q; $('secret').value = %q; $('method').value = %q; ''`, authid, secret, method))
 	p.Click("#signin")
 	p.Wait("joined as "+authid, fmt.Sprintf(`$('status').textContent.startsWith('joined site as %s')`, authid), 10*time.Second)
 }
@@ -87,7 +88,8 @@ func callLight(t *testing.T, ctx context.Context, c *device.Client, args ...any)
 // growing chart; a click on the light's switch changes the device's state
 // (a WAMP call from the test confirms); a change by another client shows
 // within a second; a device that leaves shows as gone; after a gateway
-// restart the page joins again by itself; and the viewer's click is
+// restart the page joins again by itself; and a viewer (logged in with
+// salted WAMP-CRA) sees the light but its click is
 // refused, which the page says, the light unchanged. No console error.
 func TestDashboardInBrowser(t *testing.T) {
 	chromium := browsertest.RequireChromium(t)
@@ -95,11 +97,14 @@ func TestDashboardInBrowser(t *testing.T) {
 	defer cancel()
 	sock := "unix://" + filepath.Join(t.TempDir(), "sb.sock")
 	dash := freePort(t)
+	realm := opViewerRealm(
+		map[string]any{"role": "viewer", "uri": "", "match": "prefix", "actions": []any{"subscribe"}},
+		map[string]any{"role": "viewer", "uri": "light.get", "actions": []any{"call"}})
+	realm["users"] = append(realm["users"].([]any), map[string]any{"authid": "cra", "authrole": "viewer",
+		"secret": "cra-secret-3", "salt": "salt-4", "iterations": 100, "keylen": 32})
 	fc := map[string]any{
-		"listeners": []any{map[string]any{"url": sock}},
-		"realms": []any{opViewerRealm(
-			map[string]any{"role": "viewer", "uri": "", "match": "prefix", "actions": []any{"subscribe"}},
-			map[string]any{"role": "viewer", "uri": "light.get", "actions": []any{"call"}})},
+		"listeners":     []any{map[string]any{"url": sock}},
+		"realms":        []any{realm},
 		"demo":          true,
 		"demo_interval": "10ms",
 		"dashboard":     map[string]any{"listen": dash, "refresh": "300ms"},
@@ -111,7 +116,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	p := openDashboard(t, ctx, chromium, "dashboard", "http://"+dash+"/")
 	p.Wait("the login form", `!$('login').hidden`, 10*time.Second)
 	p.Shot("1-login")
-	login(p, "op", "op-ticket-1")
+	login(p, "op", "op-ticket-1", "ticket")
 
 	// A reading, and the chart grows.
 	p.Wait("a temperature", `[...$('readings').rows].some((r) => r.dataset.topic === 'temperature' && r.cells[1].textContent.endsWith(' C'))`, 10*time.Second)
@@ -170,7 +175,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// The viewer sees, but may not switch: refused, and the page says so.
 	c = dialRetry(t, ctx, sock, opCreds)
 	v := openDashboard(t, ctx, chromium, "dashboard-viewer", "http://"+dash+"/")
-	login(v, "viewer", "view-ticket-2")
+	login(v, "cra", "cra-secret-3", "wampcra") // salted WAMP-CRA, role viewer
 	v.Wait("the viewer's switch", `$('switch-light') && $('switch-light').dataset.on !== 'null'`, 10*time.Second)
 	before := callLight(t, ctx, c)
 	v.Click("#switch-light")

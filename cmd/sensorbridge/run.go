@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -62,6 +63,13 @@ func run(ctx context.Context, cfg *config) error {
 	}
 
 	gw := &gateway{r: r, ul: ul, listeners: listeners, started: time.Now(), realm: realms[0]}
+	if cfg.uplink != nil {
+		gw.uplinkURL = cfg.uplink.URL
+		if u, err := url.Parse(cfg.uplink.URL); err == nil { // no credentials on the page
+			u.User = nil
+			gw.uplinkURL = u.String()
+		}
+	}
 	if cfg.dashboard != nil {
 		stopDash, err := startDashboard(cfg.dashboard, gw, log)
 		if err != nil {

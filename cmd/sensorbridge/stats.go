@@ -25,6 +25,7 @@ const statsProcedure wamp.URI = "sensorbridge.stats"
 type gateway struct {
 	r         *minirouter.Router
 	ul        *uplink.Uplink // nil without an uplink
+	uplinkURL string         // the upstream router's URL, shown on the page
 	listeners []*listen.Listener
 	started   time.Time
 	local     atomic.Pointer[device.Client] // the stats procedure's session, once joined
@@ -93,6 +94,7 @@ func (gw *gateway) statsDict() wamp.Dict {
 	if gw.ul != nil {
 		u := gw.ul.Stats()
 		d["uplink"] = wamp.Dict{
+			"url":            gw.uplinkURL,
 			"state":          u.State,
 			"joins":          u.Joins,
 			"reconnects":     u.Reconnects,
