@@ -202,3 +202,23 @@ func TestDashboardWeight(t *testing.T) {
 		t.Errorf("the page weighs %d bytes, want < 100 KB", n)
 	}
 }
+
+// TestDashboardAnonymous: on a realm open to anonymous sessions (as with
+// sensorbridge -demo -dashboard ADDR), the page joins without a login and
+// shows the demo's readings and its light's switch.
+func TestDashboardAnonymous(t *testing.T) {
+	chromium := browsertest.RequireChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	addrs := mustStart(t, map[string]any{
+		"listeners": []any{map[string]any{"url": "unix://" + filepath.Join(t.TempDir(), "sb.sock")}},
+		"demo":      true,
+		"dashboard": map[string]any{"listen": "127.0.0.1:0"},
+	})
+	p := openDashboard(t, ctx, chromium, "dashboard-anonymous", "http://"+addrs["dashboard"]+"/")
+	p.Wait("joined without a login", `$('status').textContent.startsWith('joined realm1 as anonymous') && $('login').hidden`, 10*time.Second)
+	p.Wait("a temperature", `[...$('readings').rows].some((r) => r.dataset.topic === 'temperature')`, 10*time.Second)
+	p.Wait("the light's switch", `$('switch-light') && $('switch-light').dataset.on === 'false'`, 10*time.Second)
+	p.Shot("1-joined")
+	p.NoErrors()
+}

@@ -259,6 +259,9 @@ function draw() {
   g.beginPath();
   pts.forEach((p, i) => (i ? g.lineTo(x(p.t), y(p.v)) : g.moveTo(x(p.t), y(p.v))));
   g.stroke();
+  const last = pts[pts.length - 1];  // marked, so that a first reading shows too
+  g.fillStyle = '#c33';
+  g.fillRect(x(last.t) - 2, y(last.v) - 2, 4, 4);
 }
 
 // ---- controls: a switch per x.set/x.get pair, a form for the others.
