@@ -18,12 +18,14 @@ import (
 	"github.com/edgewamp/edgewamp/wstransport"
 )
 
-// dashboardSpec is the "dashboard" object: an HTTP listener with a page of
-// the gateway's counters, sessions and uplink state, refreshing itself, the
-// same as JSON at /stats and as Prometheus metrics at /metrics (these have
-// no authentication of their own: listen on loopback or a management
-// network), and the HTTP bridge (POST /call/..., /publish/...), whose
-// requests are authenticated and authorized by the first realm.
+// dashboardSpec is the "dashboard" object: an HTTP listener with the live
+// page, a WAMP client of the first realm over the router's WebSocket at /ws
+// (same origin), which authenticates and is authorized like any session;
+// the gateway's figures as JSON at /stats and as Prometheus metrics at
+// /metrics (these have no authentication of their own: listen on loopback
+// or a management network); and the HTTP bridge (POST /call/...,
+// /publish/...), whose requests are authenticated and authorized by the
+// first realm.
 type dashboardSpec struct {
 	// Listen is the host:port to serve on, e.g. "127.0.0.1:8082"; required.
 	Listen string
