@@ -109,6 +109,9 @@ func New(cfg *Config, opt Options) (*Agent, error) {
 		realm = string(device.DefaultRealm)
 	}
 	a.cfg.Router, a.cfg.Realm = router, realm
+	if err := device.CheckURL(router, a.clientConfig()); err != nil {
+		return nil, fmt.Errorf("config: router: %w", err)
+	}
 	ok = true
 	return a, nil
 }
@@ -157,7 +160,8 @@ func (a *Agent) newSensor(sc *SensorConfig) (*sensor, error) {
 		}
 		s.src = &commandSource{argv: sc.Argv, timeout: timeout, p: newParser(sc)}
 	case KindSimulated:
-		src := &simSource{base: 21.5, amp: 3, period: 10 * time.Minute, start: a.opt.Now(), now: a.opt.Now}
+		src := &simSource{base: 21.5, amp: 3, period: 10 * time.Minute, start: a.opt.Now(), now: a.opt.Now,
+			demo: sc.Base == nil && sc.Amplitude == nil && sc.Period == 0}
 		if sc.Base != nil {
 			src.base = *sc.Base
 		}

@@ -55,6 +55,12 @@ func (e *CommandError) Unwrap() error { return e.Err }
 // open (a background child kept it) beyond pipeGrace.
 var errOutputHeld = fmt.Errorf("its output was still open %v after it exited (a child process kept it)", pipeGrace)
 
+// RunCommand runs argv as a command actuator does (see runCommand), for
+// edge-agent's `register PROC -- COMMAND`; a failure is a *CommandError.
+func RunCommand(ctx context.Context, argv []string, timeout time.Duration) ([]byte, error) {
+	return runCommand(ctx, argv, timeout)
+}
+
 // runCommand runs argv with a timeout and returns its standard output (at
 // most maxRead bytes; what it printed beyond is read and dropped). It
 // returns once the program has exited and been reaped, its pipes have been

@@ -6,13 +6,9 @@
 package agent
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
@@ -21,7 +17,7 @@ import (
 
 // Defaults applied to the zero fields of a [Config].
 const (
-	DefaultRouter          = "rs://127.0.0.1:8080"
+	DefaultRouter          = "rs://127.0.0.1:8081" // sensorbridge's RawSocket port
 	DefaultPrefix          = "agent"
 	DefaultPoll            = time.Second
 	DefaultCommandTimeout  = 5 * time.Second
@@ -34,7 +30,7 @@ const (
 type Config struct {
 	// Router is the router's URL: rs://host:port, rss://host:port or
 	// unix:///path, optionally with ?serializer=json|msgpack. Default
-	// rs://127.0.0.1:8080.
+	// rs://127.0.0.1:8081, sensorbridge's RawSocket port.
 	Router string
 	// Realm to join. Default realm1.
 	Realm string
@@ -235,14 +231,7 @@ func Parse(r io.Reader) (*Config, error) {
 	if len(data) > MaxConfigSize {
 		return nil, fmt.Errorf("config: larger than %d bytes", MaxConfigSize)
 	}
-	doc, err := wamp.ParseJSON(data)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", syntaxError(data, err))
-	}
-	if err := duplicateKey(data); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	cfg, err := decodeConfig(doc)
+	cfg, err := decodeConfig(data)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -250,26 +239,6 @@ func Parse(r io.Reader) (*Config, error) {
 		return nil, err
 	}
 	return cfg, nil
-}
-
-// syntaxError says where in data wamp.ParseJSON stopped: line and column
-// (counted in bytes, from 1), and why.
-func syntaxError(data []byte, err error) error {
-	var se *wamp.JSONSyntaxError
-	if !errors.As(err, &se) {
-		return err
-	}
-	why := strings.TrimSuffix(se.Error(), ": "+wamp.ErrProtocolViolation.Error())
-	return fmt.Errorf("%s: %s", position(data, se.Offset), why)
-}
-
-// position names the line and column (in bytes, both from 1) of offset off
-// in data.
-func position(data []byte, off int) string {
-	off = min(off, len(data))
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - bytes.LastIndexByte(data[:off], '\n')
-	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col)
 }
 
 // validURI reports whether u is a valid WAMP URI (loose rules).

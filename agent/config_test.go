@@ -46,7 +46,11 @@ func TestDefaults(t *testing.T) {
 	if cfg.statusProcedure() != "agent.status" || cfg.topic(&cfg.Sensors[0]) != "agent.t" {
 		t.Errorf("defaults: %s %s", cfg.statusProcedure(), cfg.topic(&cfg.Sensors[0]))
 	}
-	if err := DemoConfig().Validate(); err != nil {
+	cfg, err = DemoConfig(DefaultDemoName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
 		t.Errorf("demo config: %v", err)
 	}
 }

@@ -106,9 +106,9 @@ func ExampleParse_errors() {
 		fmt.Println(err)
 	}
 	// Output:
-	// config: sensors[0].intervall: unknown key (known: amplitude, argv, base, deadband, gpio, interval, kind, name, offset, on_change, parse, path, period, poll, scale, timeout, topic, unit)
-	// config: sensors[0].gpio.line: -1 is out of range (0 to 4294967295)
-	// config: reconnect.max_backoff: bad duration "30" (want e.g. "500ms", "10s", "1m")
+	// config: line 1, column 51: sensors[0].intervall: unknown key (known: amplitude, argv, base, deadband, gpio, interval, kind, name, offset, on_change, parse, path, period, poll, scale, timeout, topic, unit)
+	// config: line 1, column 75: sensors[0].gpio.line: -1 is out of range (0 to 4294967295)
+	// config: line 1, column 16: reconnect.max_backoff: bad duration "30" (want e.g. "500ms", "10s", "1m")
 	// config: line 3, column 3: realm: duplicate key (each key may appear once per object)
 	// config: line 3, column 3: unexpected '"' at offset 22, expected , or }
 }

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"time"
 
+	"github.com/edgewamp/edgewamp/agent/demo"
 	"github.com/edgewamp/edgewamp/agent/gpio"
 )
 
@@ -128,16 +130,22 @@ func (s *commandSource) read(ctx context.Context) (reading, error) {
 
 func (s *commandSource) close() error { return nil }
 
-// simSource is the demo's simulated sensor: a sine around base.
+// simSource is the demo's simulated sensor: a sine around base; with
+// demo set (no base, amplitude or period configured), demo.Reading's wave
+// plus noise, so that successive readings differ visibly.
 type simSource struct {
 	base, amp float64
 	period    time.Duration
 	start     time.Time
 	now       func() time.Time
+	demo      bool
 }
 
 func (s *simSource) read(context.Context) (reading, error) {
 	t := s.now().Sub(s.start)
+	if s.demo {
+		return reading{num: demo.Reading(t, 2*rand.Float64()-1)}, nil
+	}
 	v := s.base + s.amp*math.Sin(2*math.Pi*t.Seconds()/s.period.Seconds())
 	return reading{num: math.Round(v*10) / 10}, nil
 }

@@ -95,6 +95,42 @@ func DialTransport(ctx context.Context, rawURL string, cfg Config) (wamp.Transpo
 	return t, nil
 }
 
+// CheckURL reports, without dialing, what makes rawURL undialable with
+// cfg whatever the network does: a scheme neither built in nor in
+// cfg.Dialers (wrapping [ErrUnsupportedScheme]), a missing host or port,
+// a relative unix path, an unknown serializer. Retrying such a URL would
+// never succeed, so a program checks it at start and refuses to run.
+func CheckURL(rawURL string, cfg Config) error {
+	u, _, err := dialerFor(rawURL, cfg)
+	if err != nil {
+		return err
+	}
+	bad := func(want string) error {
+		return fmt.Errorf("device: URL %q: want %s", rawURL, want)
+	}
+	switch u.Scheme {
+	case "rs", "rss", "tcp":
+		if u.Hostname() == "" || u.Port() == "" {
+			return bad(u.Scheme + "://host:port")
+		}
+	case "ws", "wss":
+		if u.Hostname() == "" {
+			return bad(u.Scheme + "://host[:port]/path")
+		}
+	case "unix":
+		if u.Host != "" || u.Path == "" {
+			return bad("unix:///absolute/path")
+		}
+	}
+	if _, err := (wamp.DialOptions{}).SerializerFor(u, nil); err != nil {
+		return fmt.Errorf("device: URL %q: %w", rawURL, err)
+	}
+	if _, ok := wamp.SerializerByName(cfg.Serializer); cfg.Serializer != "" && !ok {
+		return fmt.Errorf("device: unknown serializer %q (want json or msgpack)", cfg.Serializer)
+	}
+	return nil
+}
+
 // dialerFor parses rawURL and picks the dialer of its scheme.
 func dialerFor(rawURL string, cfg Config) (*url.URL, wamp.Dialer, error) {
 	u, err := url.Parse(rawURL)

@@ -295,3 +295,27 @@ func TestDialTransportOptions(t *testing.T) {
 		t.Errorf("options = %+v", got)
 	}
 }
+
+func TestCheckURL(t *testing.T) {
+	ws := map[string]wamp.Dialer{"ws": func(context.Context, *url.URL, wamp.DialOptions) (wamp.Transport, error) { return nil, nil }}
+	for _, tt := range []struct {
+		url, want string // want: part of the error, "" for none
+	}{
+		{"rs://127.0.0.1:8081", ""},
+		{"unix:///run/r.sock?serializer=json", ""},
+		{"ws://h/ws", ""},
+		{"wss://h/ws", "unsupported URL scheme"},
+		{"ftp://x", `unsupported URL scheme "ftp"`},
+		{"rs://127.0.0.1", "want rs://host:port"},
+		{"unix://relative", "want unix:///absolute/path"},
+		{"rs://h:1?serializer=cbor9", `unknown serializer "cbor9"`},
+	} {
+		err := CheckURL(tt.url, Config{Dialers: ws})
+		if (tt.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("CheckURL(%q) = %v, want %q", tt.url, err, tt.want)
+		}
+	}
+	if err := CheckURL("ftp://x", Config{}); !errors.Is(err, ErrUnsupportedScheme) {
+		t.Errorf("CheckURL(ftp) = %v, want ErrUnsupportedScheme", err)
+	}
+}

@@ -57,6 +57,7 @@ type declaration struct {
 	// Client.mu protects following.
 	on      *session  // the session it is made on, or nil
 	removed bool      // withdrawn by Unregister/Unsubscribe
+	failed  string    // the last error applying it, logged once at warn
 	_       [0]func() // not comparable: no equality function to link
 }
 
@@ -236,7 +237,7 @@ func (c *Client) applyOne(ctx context.Context, s *session, d *declaration) error
 	c.mu.Lock()
 	removed := d.removed
 	if !removed {
-		d.on = s
+		d.on, d.failed = s, ""
 	}
 	c.mu.Unlock()
 	if removed { // withdrawn meanwhile: undo
@@ -403,7 +404,17 @@ func (c *Client) apply(ctx context.Context, s *session) bool {
 		}
 		c.stats.applyErrors.Add(1)
 		op, uri := d.describe()
-		c.log.Warn("device: applying declaration failed", "op", op, "uri", string(uri), "error", err)
+		// A refusal (procedure_already_exists) repeats at each retry: one
+		// warning, then debug lines until the error changes.
+		c.mu.Lock()
+		repeat := d.failed == err.Error()
+		d.failed = err.Error()
+		c.mu.Unlock()
+		log := c.log.Warn
+		if repeat {
+			log = c.log.Debug
+		}
+		log("device: applying declaration failed, retrying with backoff", "op", op, "uri", string(uri), "error", err)
 		ok = false
 	}
 	return ok

@@ -1,8 +1,11 @@
 package device
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -24,6 +27,12 @@ type reconnectHarness struct {
 // connection waits for accept.
 func newReconnectHarness(t *testing.T, cfg Reconnect) *reconnectHarness {
 	t.Helper()
+	return newLoggedHarness(t, cfg, quietLogger())
+}
+
+// newLoggedHarness is newReconnectHarness with the client's logger.
+func newLoggedHarness(t *testing.T, cfg Reconnect, log Logger) *reconnectHarness {
+	t.Helper()
 	h := &reconnectHarness{
 		routers: make(chan *fakeRouter, 8),
 		joins:   make(chan wamp.ID, 8),
@@ -37,7 +46,7 @@ func newReconnectHarness(t *testing.T, cfg Reconnect) *reconnectHarness {
 	}
 	cfg.OnJoin = func(c *Client) { h.joins <- c.ID() }
 	cfg.OnLeave = func(err error) { h.leaves <- err }
-	c, err := Dial(context.Background(), "pipe", Config{Reconnect: cfg, Logger: quietLogger()})
+	c, err := Dial(context.Background(), "pipe", Config{Reconnect: cfg, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,6 +222,33 @@ func TestReconnectRegisterWhileJoined(t *testing.T) {
 		// The registration works.
 		r.send(&wamp.Invocation{Request: 1, Registration: 3, Details: wamp.Dict{}})
 		expect[*wamp.Yield](r)
+		h.stop(t, r)
+	})
+}
+
+func TestReconnectRefusedRegistrationWarnsOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs bytes.Buffer
+		h := newLoggedHarness(t, Reconnect{}, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		r := h.accept(t, 1)
+		<-h.joins
+		if _, err := h.c.Register(context.Background(), "light.set", nopHandler, nil); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // another device holds light.set: refused at every retry
+			m := expect[*wamp.Register](r)
+			r.send(&wamp.ErrorMessage{RequestType: wamp.REGISTER, Request: m.Request, Details: wamp.Dict{}, Error: wamp.ErrProcedureAlreadyExists.URI})
+		}
+		m := expect[*wamp.Register](r)
+		r.send(&wamp.Registered{Request: m.Request, Registration: 3})
+		synctest.Wait()
+		out := logs.String()
+		if n := strings.Count(out, "level=WARN msg=\"device: applying declaration failed"); n != 1 {
+			t.Errorf("%d warnings, want 1:\n%s", n, out)
+		}
+		if n := strings.Count(out, "level=DEBUG msg=\"device: applying declaration failed"); n != 2 {
+			t.Errorf("%d debug lines, want 2:\n%s", n, out)
+		}
 		h.stop(t, r)
 	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,8 +14,8 @@ import (
 
 // agentFlags are the flags of the agent mode.
 type agentFlags struct {
-	config, router, realm string
-	demo, check, version  bool
+	config, router, realm, name string
+	demo, check, version        bool
 }
 
 func parseAgentFlags(args []string) (*agentFlags, error) {
@@ -25,6 +26,7 @@ func parseAgentFlags(args []string) (*agentFlags, error) {
 	fs.StringVar(&f.router, "router", "", "router URL")
 	fs.StringVar(&f.realm, "realm", "", "realm")
 	fs.BoolVar(&f.demo, "demo", false, "simulated device")
+	fs.StringVar(&f.name, "demo-name", agent.DefaultDemoName, "the demo device's name")
 	fs.BoolVar(&f.check, "check", false, "validate the configuration and exit")
 	fs.BoolVar(&f.version, "version", false, "print the version")
 	if err := fs.Parse(args); err != nil {
@@ -39,6 +41,11 @@ func parseAgentFlags(args []string) (*agentFlags, error) {
 	if f.config != "" && f.demo {
 		return nil, fmt.Errorf("-config and -demo exclude each other")
 	}
+	named := false
+	fs.Visit(func(fl *flag.Flag) { named = named || fl.Name == "demo-name" })
+	if named && !f.demo {
+		return nil, fmt.Errorf("-demo-name goes with -demo (a configuration file names its topics and procedures)")
+	}
 	return &f, nil
 }
 
@@ -46,7 +53,11 @@ func parseAgentFlags(args []string) (*agentFlags, error) {
 func (f *agentFlags) loadConfig() (*agent.Config, error) {
 	var cfg *agent.Config
 	if f.demo {
-		cfg = agent.DemoConfig()
+		c, err := agent.DemoConfig(f.name)
+		if err != nil {
+			return nil, fmt.Errorf("-demo-name: %w", err)
+		}
+		cfg = c
 	} else {
 		c, err := agent.Load(f.config)
 		if err != nil {
@@ -63,6 +74,13 @@ func (f *agentFlags) loadConfig() (*agent.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("flags: %w", err)
 	}
+	router := cfg.Router
+	if router == "" {
+		router = agent.DefaultRouter
+	}
+	if err := checkURL(router); err != nil {
+		return nil, fmt.Errorf("router: %w", err)
+	}
 	return cfg, nil
 }
 
@@ -70,8 +88,12 @@ func (f *agentFlags) loadConfig() (*agent.Config, error) {
 // down within the configured bound.
 func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f, err := parseAgentFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, helpText())
+		return 0
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "edge-agent: %v\n\n%s", err, usage)
+		fmt.Fprintf(stderr, "edge-agent: %v (edge-agent -h for help)\n", err)
 		return 2
 	}
 	if f.version {
@@ -100,6 +122,9 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if f.check {
 		fmt.Fprintln(stdout, "configuration ok")
 		return 0
+	}
+	if f.demo {
+		log.Info("demo device: " + cfg.DemoSummary())
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()

@@ -76,7 +76,7 @@ func TestDemoAgent(t *testing.T) {
 	for i := 0; ; i++ {
 		res.Reset()
 		var errb bytes.Buffer
-		if run(context.Background(), []string{"call", url, "light.set", "true"}, &res, &errb) == 0 {
+		if run(context.Background(), []string{"call", url, "agent.light.set", "true"}, &res, &errb) == 0 {
 			break
 		}
 		if i == 500 {
@@ -92,9 +92,9 @@ func TestDemoAgent(t *testing.T) {
 		want string
 		code int
 	}{
-		{[]string{"call", url, "light.get"}, "[true]", 0},
-		{[]string{"call", url, "light.set", "5"}, "", 1},
-		{[]string{"subscribe", url, "temperature", "-n", "1"}, `"unit":"C"`, 0},
+		{[]string{"call", url, "agent.light.get"}, "[true]", 0},
+		{[]string{"call", url, "agent.light.set", "5"}, "", 1},
+		{[]string{"subscribe", url, "agent.temperature", "-n", "1"}, `"unit":"C"`, 0},
 		{[]string{"call", url, "agent.status"}, `"version":"dev"`, 0},
 	} {
 		var o, e bytes.Buffer

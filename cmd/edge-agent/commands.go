@@ -2,34 +2,59 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"sync"
 
+	"github.com/edgewamp/edgewamp/agent"
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // command is one subcommand: how many positional words precede its ARGs
-// (0: a command that talks to no router reads its words itself), and what
-// it does.
+// (0: a command that talks to no router reads its words itself), what it
+// does, and its help (synopsis after the name, and what it does).
 type command struct {
 	positional int
 	run        func(ctx context.Context, inv *invocation, out io.Writer) error
+	synopsis   string
+	about      string
 }
 
 var commands = map[string]command{
-	"call":      {positional: 2, run: runCall},
-	"publish":   {positional: 2, run: runPublish},
-	"subscribe": {positional: 2, run: runSubscribe},
-	"register":  {positional: 2, run: runRegister},
-	"list":      {positional: 1, run: runList},
+	"call": {positional: 2, run: runCall, synopsis: "[flags] URL PROCEDURE [ARG...]",
+		about: "call a procedure and print its result (and progressive results) as JSON lines"},
+	"publish": {positional: 2, run: runPublish, synopsis: "[flags] URL TOPIC [ARG...]",
+		about: "publish an event (acknowledged by the router unless -acknowledge=false)"},
+	"subscribe": {positional: 2, run: runSubscribe, synopsis: "[flags] URL TOPIC [TOPIC...]",
+		about: "print events as JSON lines (-v: each after its topic), N of them with -n N"},
+	"register": {positional: 2, run: runRegister, synopsis: "[flags] URL PROCEDURE [-- COMMAND [ARG...]]",
+		about: "register a procedure and print each call's arguments as a JSON line; the result is the\n" +
+			"  arguments (an echo), or with -- COMMAND, what COMMAND prints, run once per call with the\n" +
+			"  call's arguments appended, one JSON word each (keyword arguments as one JSON object last)"},
+	"list": {positional: 1, run: runList, synopsis: "[flags] URL",
+		about: "list the router's procedures and topics (needs the router's meta API)"},
 }
+
+// usageError is a command line that cannot run: exit status 2.
+type usageError struct{ error }
 
 // connect dials the router and joins the realm within the invocation's timeout.
 func connect(ctx context.Context, inv *invocation) (*device.Client, error) {
 	jctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
-	c, err := device.Dial(jctx, inv.url, device.Config{Realm: wamp.URI(inv.realm), Dialers: dialers(), Auth: inv.auth})
+	conf, err := inv.tls.config()
+	if err != nil {
+		return nil, err
+	}
+	// The agent's log format, at warn: the CLI's own output is its results.
+	log, err := agent.NewLogger(agent.LogConfig{Level: "warn"}, inv.stderr)
+	if err != nil {
+		return nil, err
+	}
+	c, err := device.Dial(jctx, inv.url, device.Config{Realm: wamp.URI(inv.realm), Dialers: dialers(), Auth: inv.auth, TLS: conf, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("join %s on %s: %w", inv.realm, inv.url, err)
 	}
@@ -51,9 +76,13 @@ func runCall(ctx context.Context, inv *invocation, out io.Writer) error {
 	defer leave(c, inv)
 	cctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
-	res, err := c.Call(cctx, inv.uri, wamp.Payload{Args: inv.args}, &device.CallOptions{
-		Progress: func(p wamp.Payload) { printPayload(out, p) },
+	res, err := c.Call(cctx, inv.uri, wamp.Payload{Args: inv.args, Kwargs: inv.kwargs}, &device.CallOptions{
+		Progress:   func(p wamp.Payload) { printPayload(out, p) },
+		DiscloseMe: inv.discloseMe,
 	})
+	if errors.Is(err, wamp.ErrNoSuchProcedure) {
+		return fmt.Errorf("no procedure %s is registered in realm %s (%w)", inv.uri, inv.realm, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -69,7 +98,9 @@ func runPublish(ctx context.Context, inv *invocation, out io.Writer) error {
 	defer leave(c, inv)
 	pctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
-	return c.Publish(pctx, inv.uri, wamp.Payload{Args: inv.args}, &device.PublishOptions{Acknowledge: true})
+	return c.Publish(pctx, inv.uri, wamp.Payload{Args: inv.args, Kwargs: inv.kwargs}, &device.PublishOptions{
+		Acknowledge: !inv.noAck, IncludeMe: inv.includeMe, DiscloseMe: inv.discloseMe,
+	})
 }
 
 func runSubscribe(ctx context.Context, inv *invocation, out io.Writer) error {
@@ -82,21 +113,32 @@ func runSubscribe(ctx context.Context, inv *invocation, out io.Writer) error {
 	seen := 0
 	sctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
-	// Events reach the handler one at a time, in order, on the client's dispatcher.
-	_, err = c.Subscribe(sctx, inv.uri, func(ev *device.Event) {
-		if inv.count > 0 && seen >= inv.count {
-			return
+	var mu sync.Mutex // several subscriptions: their events may come on one dispatcher or more
+	for _, topic := range inv.uris {
+		_, err = c.Subscribe(sctx, topic, func(ev *device.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			if inv.count > 0 && seen >= inv.count {
+				return
+			}
+			if inv.verbose {
+				t := topic
+				if ev.Topic != "" {
+					t = ev.Topic
+				}
+				fmt.Fprintf(out, "%s ", t)
+			}
+			printPayload(out, ev.Payload)
+			seen++
+			if inv.count > 0 && seen == inv.count {
+				close(done)
+			}
+		}, &device.SubscribeOptions{Match: inv.match})
+		if err != nil {
+			return fmt.Errorf("subscribe %s: %w", topic, err)
 		}
-		printPayload(out, ev.Payload)
-		seen++
-		if inv.count > 0 && seen == inv.count {
-			close(done)
-		}
-	}, nil)
-	if err != nil {
-		return err
+		fmt.Fprintf(inv.stderr, "subscribed to %s\n", topic)
 	}
-	fmt.Fprintf(inv.stderr, "subscribed to %s\n", inv.uri)
 	return waitDone(ctx, c, done)
 }
 
@@ -110,10 +152,14 @@ func runRegister(ctx context.Context, inv *invocation, out io.Writer) error {
 	calls := make(chan struct{}, 1)
 	rctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
-	_, err = c.Register(rctx, inv.uri, func(_ context.Context, in *device.Invocation) (wamp.Payload, error) {
-		calls <- struct{}{}
-		return in.Payload, nil
-	}, nil)
+	_, err = c.Register(rctx, inv.uri, func(ictx context.Context, in *device.Invocation) (wamp.Payload, error) {
+		defer func() { calls <- struct{}{} }()
+		printPayload(out, in.Payload)
+		if boardBuild != "" || len(inv.command) == 0 {
+			return in.Payload, nil
+		}
+		return runInvocation(ictx, inv, in.Payload)
+	}, &device.RegisterOptions{Match: inv.match})
 	if err != nil {
 		return err
 	}
@@ -132,6 +178,38 @@ func runRegister(ctx context.Context, inv *invocation, out io.Writer) error {
 		}
 	}()
 	return waitDone(ctx, c, done)
+}
+
+// runInvocation runs register's command for one call: the call's
+// arguments follow the command's own, one JSON word each (keyword
+// arguments as one JSON object last); its standard output, read as an
+// ARG, is the result. A command that fails is an error to the caller.
+func runInvocation(ctx context.Context, inv *invocation, p wamp.Payload) (wamp.Payload, error) {
+	argv := append([]string(nil), inv.command...)
+	for _, a := range p.Args {
+		b, err := wamp.AppendJSON(nil, a)
+		if err != nil {
+			return wamp.Payload{}, wamp.NewError(wamp.ErrInvalidArgument.URI, err.Error())
+		}
+		argv = append(argv, string(b))
+	}
+	if len(p.Kwargs) > 0 {
+		b, err := wamp.AppendJSON(nil, p.Kwargs)
+		if err != nil {
+			return wamp.Payload{}, wamp.NewError(wamp.ErrInvalidArgument.URI, err.Error())
+		}
+		argv = append(argv, string(b))
+	}
+	stdout, err := agent.RunCommand(ctx, argv, inv.timeout)
+	if err != nil {
+		fmt.Fprintf(inv.stderr, "edge-agent register: %s: %v\n", inv.uri, err)
+		return wamp.Payload{}, wamp.NewError(wamp.ErrRuntimeError.URI, err.Error())
+	}
+	s := strings.TrimRight(string(stdout), "\r\n")
+	if s == "" {
+		return wamp.Payload{}, nil
+	}
+	return wamp.Payload{Args: wamp.List{parseArg(s)}}, nil
 }
 
 // waitDone blocks until done closes, the session ends, or ctx is cancelled.

@@ -3,75 +3,145 @@
 // itself; with -demo it runs a simulated device that needs no hardware:
 //
 //	edge-agent -config /etc/edge-agent.json [-router URL] [-realm REALM]
-//	edge-agent -demo [-router URL] [-realm REALM]
+//	edge-agent -demo [-demo-name NAME] [-router URL] [-realm REALM]
 //
 // It also offers debugging subcommands that talk to any WAMP router:
 //
 //	edge-agent call      [flags] URL PROCEDURE [ARG...]
 //	edge-agent publish   [flags] URL TOPIC [ARG...]
-//	edge-agent subscribe [flags] URL TOPIC [-n N]
-//	edge-agent register  [flags] URL PROCEDURE [-n N]
+//	edge-agent subscribe [flags] URL TOPIC [TOPIC...] [-n N]
+//	edge-agent register  [flags] URL PROCEDURE [-n N] [-- COMMAND [ARG...]]
 //	edge-agent list      [flags] URL
 //	edge-agent keygen    FILE
 //
 // URL is rs://host:port (RawSocket over TCP), rss://host:port (over TLS),
-// unix:///path or serial:///dev/ttyUSB0?baud=115200 (a gateway over a UART),
-// optionally with ?serializer=json|msgpack|cbor. Each ARG is read as
-// a JSON value (42, true, "text", [1,2], {"a":1}); an ARG that is not valid
-// JSON is taken as a string. Results and events are printed as one JSON line
-// each. Errors go to standard error and the exit status is non-zero. The
+// unix:///path, serial:///dev/ttyUSB0?baud=115200 (a gateway over a UART),
+// and in a default build ws:// and wss:// (the board builds, tag
+// edgewamp_board, leave WebSocket out), optionally with
+// ?serializer=json|msgpack|cbor. Each ARG is read as a JSON value (42, true,
+// "text", [1,2], {"a":1}); an ARG that is not valid JSON is taken as a
+// string, and - reads standard input. Results and events are printed as
+// one JSON line each. Errors go to standard error; the exit status is 0
+// ok, 1 a runtime failure, 2 a usage or configuration error. The
 // configuration keys are documented in the README.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/edgewamp/edgewamp/agent"
+	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/serialtransport"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // dialers returns the transports edge-agent plugs into the device client
-// besides its built-in RawSocket: serial://. WebSocket is left out on
-// purpose: it links net/http (about 1.6 MB on arm).
+// besides its built-in RawSocket: serial://, and ws:// and wss:// unless
+// built with edgewamp_board (see wsDialers).
 func dialers() map[string]wamp.Dialer {
-	return map[string]wamp.Dialer{"serial": serialtransport.DialURL}
+	m := map[string]wamp.Dialer{"serial": serialtransport.DialURL}
+	wsDialers(m)
+	return m
+}
+
+// schemes lists the URL forms this binary accepts, for help texts.
+func schemes() string {
+	s := "rs://host:port (RawSocket over TCP), rss://host:port (over TLS), unix:///path, " +
+		"serial:///dev/ttyUSB0?baud=115200"
+	if boardBuild == "" {
+		s += ", ws://host:port/path, wss://host:port/path (WebSocket)"
+	}
+	return s + "; optionally ?serializer=json|msgpack|cbor"
+}
+
+// checkURL reports a router URL this binary can never dial (see
+// device.CheckURL), saying how to get WebSocket when it is left out.
+func checkURL(raw string) error {
+	err := device.CheckURL(raw, device.Config{Dialers: dialers()})
+	if !errors.Is(err, device.ErrUnsupportedScheme) {
+		return err
+	}
+	u, perr := url.Parse(raw)
+	if perr != nil {
+		return err
+	}
+	if boardBuild != "" && (u.Scheme == "ws" || u.Scheme == "wss") {
+		return fmt.Errorf("%s: %s", raw, boardBuild)
+	}
+	return fmt.Errorf("%s: unsupported scheme %q (want %s)", raw, u.Scheme, schemes())
 }
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
+// usage is the top-level help; {{SCHEMES}} becomes schemes().
 const usage = `usage: edge-agent -config FILE [-router URL] [-realm REALM]
-       edge-agent -demo [-router URL] [-realm REALM]
-       edge-agent COMMAND [flags] URL ...
+       edge-agent -demo [-demo-name NAME] [-router URL] [-realm REALM]
+       edge-agent COMMAND [flags] URL ...    (edge-agent COMMAND -h: that command's help)
 
 agent flags:
   -config FILE   run the agent described by FILE (JSON; keys in the README)
   -demo          run the simulated device (temperature sensor, light) without hardware
-  -router URL    router to connect to (overrides the file's "router")
+  -demo-name NAME  the demo device's name, put before its URIs (NAME.temperature, NAME.light.set);
+                   default "agent", so that it does not clash with sensorbridge -demo's device
+  -router URL    router to connect to (overrides the file's "router"; default ` + agent.DefaultRouter + `)
   -realm REALM   realm to join (overrides the file's "realm")
-  -check         validate the configuration and exit
+  -check         validate the configuration (and the router URL) and exit
   -version       print the version and exit
 
 commands:
-  call      URL PROCEDURE [ARG...]   call a procedure, print its result
-  publish   URL TOPIC [ARG...]       publish an event (acknowledged)
-  subscribe URL TOPIC [-n N]         print events as JSON lines (N of them, 0 = until interrupted)
-  register  URL PROCEDURE [-n N]     register a procedure that echoes its arguments
-  list      URL                      list the router's procedures and topics (needs the router's meta API)
-  keygen    FILE                     write a new Ed25519 key for cryptosign to FILE, print its public key
+  call      [flags] URL PROCEDURE [ARG...]     call a procedure, print its result
+  publish   [flags] URL TOPIC [ARG...]         publish an event (acknowledged)
+  subscribe [flags] URL TOPIC [TOPIC...]       print events as JSON lines (-n N: N of them)
+  register  [flags] URL PROCEDURE [-- COMMAND [ARG...]]
+                                               register a procedure: print each call's arguments; the
+                                               result is them, or what COMMAND prints
+  list      [flags] URL                        list the router's procedures and topics (meta API)
+  keygen    FILE                               write a new Ed25519 key for cryptosign, print its public key
 
-flags (any command): -realm NAME (default realm1), -timeout DURATION (default 10s),
-  -serializer json|msgpack|cbor (default: the URL's, else msgpack),
-  -authid ID with -ticket T, -secret S (WAMP-CRA) or -key FILE (cryptosign) to authenticate
-URL: rs://host:port, rss://host:port, unix:///path
-ARG: a JSON value; anything that is not valid JSON is sent as a string.
+flags: -realm NAME (default realm1), -timeout DURATION (default 10s), -serializer json|msgpack|cbor,
+  -authid ID with -ticket T, -secret S or -key FILE; edge-agent COMMAND -h lists them all
+URL: {{SCHEMES}}
+ARG: a JSON value; anything that is not valid JSON is sent as a string; - reads standard input.
+Environment: EDGEWAMP_URL (when the first word is not a URL), EDGEWAMP_REALM, EDGEWAMP_AUTHID,
+  EDGEWAMP_AUTHROLE, EDGEWAMP_TICKET, EDGEWAMP_SECRET, EDGEWAMP_KEY stand in for the flags.
+Exit status: 0 ok, 1 runtime failure, 2 usage or configuration error.
 `
+
+// helpText returns the top-level help.
+func helpText() string {
+	return strings.Replace(usage, "{{SCHEMES}}", schemes(), 1)
+}
+
+// commandHelp returns the help of one subcommand: synopsis, flags, URLs.
+func commandHelp(name string) string {
+	c := commands[name]
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: edge-agent %s %s\n  %s\n", name, c.synopsis, c.about)
+	if c.positional > 0 && boardBuild == "" {
+		var inv invocation
+		var ser string
+		fs := commandFlags(name, &inv, &ser)
+		b.WriteString("\nflags:\n")
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		fmt.Fprintf(&b, "\nURL: %s\n(or EDGEWAMP_URL when the first word is not a URL)\n", schemes())
+		if name == "call" || name == "publish" {
+			b.WriteString("ARG: a JSON value, else a string; - reads standard input (one JSON value, else text);\n" +
+				"  with no ARG and -k, a piped standard input is the one ARG.\n")
+		}
+	}
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -79,34 +149,49 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes the agent or one subcommand and returns the process exit status.
+// run executes the agent or one subcommand and returns the process exit
+// status: 0 ok (also after an interrupt or SIGTERM and a clean leave), 1 a
+// runtime failure, 2 a usage or configuration error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage)
 		if len(args) == 0 {
+			fmt.Fprint(stderr, helpText())
 			return 2
 		}
+		fmt.Fprint(stdout, helpText())
 		return 0
 	}
 	if isFlag(args[0]) {
 		return runAgent(ctx, args, stdout, stderr)
 	}
-	cmd, ok := commands[args[0]]
+	name := args[0]
+	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "edge-agent: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "edge-agent: unknown command %q (edge-agent -h lists them)\n", name)
 		return 2
 	}
-	inv, err := parseInvocation(args[0], args[1:], cmd.positional)
+	inv, err := parseInvocation(name, args[1:], cmd.positional)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, commandHelp(name))
+		return 0
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "edge-agent %s: %v\n\n%s", args[0], err, usage)
+		if boardBuild != "" && strings.Contains(err.Error(), "flag provided but not defined") {
+			err = fmt.Errorf("%w; %s", err, boardBuild)
+		}
+		fmt.Fprintf(stderr, "edge-agent %s: %v (edge-agent %s -h for help)\n", name, err, name)
 		return 2
 	}
 	inv.stderr = stderr
 	if err := cmd.run(ctx, inv, stdout); err != nil {
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			return 130
+			return 0 // interrupted: the session was left politely
 		}
-		fmt.Fprintf(stderr, "edge-agent %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "edge-agent %s: %v\n", name, err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return 2
+		}
 		return 1
 	}
 	return 0

@@ -364,7 +364,7 @@ func testEmulatedAgent(t *testing.T, emu []string, bin, wantVersion string) {
 		if s["version"] != "qemu-test" {
 			t.Errorf("agent.status = %#v, want version qemu-test", status)
 		}
-		res, err := c.Call(ctx, "light.set", wamp.Payload{Args: wamp.List{true}}, nil)
+		res, err := c.Call(ctx, "agent.light.set", wamp.Payload{Args: wamp.List{true}}, nil)
 		if err != nil || len(res.Args) != 1 || res.Args[0] != true {
 			t.Errorf("light.set true: %v, %#v", err, res)
 		}

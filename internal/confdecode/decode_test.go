@@ -109,3 +109,10 @@ func TestFail(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestDuplicateKeyAllowsRepeatsAcrossObjects(t *testing.T) {
+	doc := `{"sensors": [{"name": "a", "x": {"name": 1}}, {"name": "b"}], "name": "c", "s": "\"name\" \\"}`
+	if err := duplicateKey([]byte(doc)); err != nil {
+		t.Errorf("duplicateKey(%s) = %v, want nil", doc, err)
+	}
+}

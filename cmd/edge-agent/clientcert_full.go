@@ -1,0 +1,17 @@
+//go:build !edgewamp_notls && !edgewamp_board
+
+package main
+
+import (
+	"crypto/tls"
+	"fmt"
+)
+
+// clientCert loads the client certificate and its key (PEM files).
+func clientCert(cert, key string) (tls.Certificate, error) {
+	c, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		return c, fmt.Errorf("-cert %s, -cert-key %s: %w", cert, key, err)
+	}
+	return c, nil
+}

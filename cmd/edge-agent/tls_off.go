@@ -1,0 +1,20 @@
+//go:build edgewamp_notls
+
+package main
+
+import (
+	"errors"
+
+	"github.com/edgewamp/edgewamp/rawsocket"
+)
+
+// tlsFiles is the TLS of rss:// and wss://, which this build lacks.
+type tlsFiles struct{ caFile, cert, key, serverName string }
+
+// config refuses TLS settings: the minimal build has no TLS.
+func (f tlsFiles) config() (*rawsocket.TLSConfig, error) {
+	if f == (tlsFiles{}) {
+		return nil, nil
+	}
+	return nil, errors.New("-ca-file, -cert, -cert-key and -server-name need TLS, which this build lacks (edgewamp_notls; use the full edge-agent)")
+}
