@@ -146,6 +146,7 @@ func (a *commandActuator) close() error { return nil }
 
 // gpioActuator drives an output line.
 type gpioActuator struct {
+	_    [0]func() // not comparable: no equality function to link
 	line Line
 	mu   sync.Mutex
 }
@@ -176,7 +177,10 @@ func (a *gpioActuator) get(context.Context) (any, error) {
 func (a *gpioActuator) close() error { return a.line.Close() }
 
 // simActuator is the demo's light: a boolean kept in memory.
-type simActuator struct{ on atomic.Bool }
+type simActuator struct {
+	_  [0]func() // not comparable: no equality function to link
+	on atomic.Bool
+}
 
 func (a *simActuator) set(_ context.Context, args []any) (any, error) {
 	on := args[0].(bool)

@@ -52,6 +52,7 @@ type Agent struct {
 }
 
 type namedActuator struct {
+	_        [0]func() // not comparable: no equality function to link
 	name     string
 	set, get wamp.URI
 	act      actuator

@@ -35,6 +35,7 @@ const pipeGrace = time.Second
 // CommandError is the error of a command that could not run or exited
 // with a non-zero status.
 type CommandError struct {
+	_        [0]func() // not comparable: no equality function to link
 	Program  string
 	ExitCode int    // -1 when it did not exit normally
 	Stderr   string // the start of its standard error
@@ -158,6 +159,7 @@ func runCommand(ctx context.Context, argv []string, timeout time.Duration) ([]by
 // exitResult is what waitExit learnt: nothing when it left the process to
 // be reaped by p.Wait, else what p.Wait returned.
 type exitResult struct {
+	_     [0]func() // not comparable: no equality function to link
 	state *os.ProcessState
 	err   error
 }

@@ -27,7 +27,7 @@ func waitExit(p *os.Process) exitResult {
 			continue
 		}
 		state, err := p.Wait()
-		return exitResult{state, err}
+		return exitResult{state: state, err: err}
 	}
 }
 

@@ -15,7 +15,7 @@ func procAttr() *syscall.SysProcAttr { return nil }
 // waitExit waits for p and reaps it.
 func waitExit(p *os.Process) exitResult {
 	state, err := p.Wait()
-	return exitResult{state, err}
+	return exitResult{state: state, err: err}
 }
 
 // killAll kills the program.

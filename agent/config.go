@@ -71,6 +71,7 @@ type ReconnectConfig struct {
 
 // LogConfig selects the logs.
 type LogConfig struct {
+	_ [0]func() // not comparable: no equality function to link
 	// Level is debug, info, warn or error. Default info.
 	Level string
 	// Format is text or json. Default text.
@@ -137,6 +138,7 @@ type SensorConfig struct {
 
 // GPIOConfig selects one line of a GPIO chip.
 type GPIOConfig struct {
+	_ [0]func() // not comparable: no equality function to link
 	// Chip is the character device; default /dev/gpiochip0.
 	Chip string
 	// Line is the line's offset on the chip; required.

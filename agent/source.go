@@ -22,6 +22,7 @@ const maxRead = 64 << 10
 
 // reading is one value taken from a source.
 type reading struct {
+	_     [0]func() // not comparable: no equality function to link
 	num   float64
 	str   string
 	isStr bool
@@ -56,6 +57,7 @@ type watcher interface {
 // numberParser turns text into a reading: a number scaled and offset, or
 // the trimmed string.
 type numberParser struct {
+	_             [0]func() // not comparable: no equality function to link
 	asString      bool
 	scale, offset float64
 }
@@ -163,6 +165,7 @@ type Line interface {
 
 // gpioSource reads an input line, and with edge events watches it.
 type gpioSource struct {
+	_     [0]func() // not comparable: no equality function to link
 	line  Line
 	edges bool
 }

@@ -105,22 +105,23 @@ func CheckURL(rawURL string, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	bad := func(want string) error {
-		return fmt.Errorf("device: URL %q: want %s", rawURL, want)
-	}
+	want := ""
 	switch u.Scheme {
 	case "rs", "rss", "tcp":
 		if u.Hostname() == "" || u.Port() == "" {
-			return bad(u.Scheme + "://host:port")
+			want = "://host:port"
 		}
 	case "ws", "wss":
 		if u.Hostname() == "" {
-			return bad(u.Scheme + "://host[:port]/path")
+			want = "://host[:port]/path"
 		}
 	case "unix":
 		if u.Host != "" || u.Path == "" {
-			return bad("unix:///absolute/path")
+			want = ":///absolute/path"
 		}
+	}
+	if want != "" {
+		return fmt.Errorf("device: URL %q: want %s%s", rawURL, u.Scheme, want)
 	}
 	if _, err := (wamp.DialOptions{}).SerializerFor(u, nil); err != nil {
 		return fmt.Errorf("device: URL %q: %w", rawURL, err)

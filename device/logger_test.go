@@ -16,7 +16,7 @@ func TestSessionLoggerMatchesWith(t *testing.T) {
 		return a
 	}}
 	var ours, with bytes.Buffer
-	s := sessionLogger{slog.New(slog.NewTextHandler(&ours, opts)), 4711}
+	s := &sessionLogger{l: slog.New(slog.NewTextHandler(&ours, opts)), id: 4711}
 	w := slog.New(slog.NewTextHandler(&with, opts)).With("session", uint64(4711))
 	for _, l := range []Logger{s, w} {
 		l.Debug("d", "k", 1)

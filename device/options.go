@@ -191,6 +191,7 @@ type CallOptions struct {
 // means all defaults.
 // It is only read, so one value may be shared by concurrent calls.
 type RegisterOptions struct {
+	_ [0]func() // not comparable: no equality function to link
 	// Match is the procedure's match policy; "" or [wamp.ExactMatch] (the
 	// default) is sent as nothing.
 	Match wamp.MatchPolicy

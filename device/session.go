@@ -64,6 +64,7 @@ type session struct {
 // request is a pending REGISTER, UNREGISTER, SUBSCRIBE, UNSUBSCRIBE or
 // acknowledged PUBLISH: the reader hands it the answer.
 type request struct {
+	_    [0]func() // not comparable: no equality function to link
 	kind wamp.MessageType
 	ch   chan wamp.Message // buffered 1; receives the answer or nothing when the session ends
 	// For REGISTER and SUBSCRIBE the reader installs the registration or
@@ -82,7 +83,7 @@ func newSession(conn *peer.Conn, cfg Config, w *wamp.Welcome, st *stats) *sessio
 		stats:     st,
 		conn:      conn,
 		cfg:       cfg,
-		log:       sessionLogger{cfg.Logger, uint64(w.Session)},
+		log:       &sessionLogger{l: cfg.Logger, id: uint64(w.Session)},
 		id:        w.Session,
 		details:   w.Details,
 		canCancel: wamp.HasFeature(w.Details, "dealer", wamp.FeatureCallCanceling),

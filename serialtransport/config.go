@@ -30,6 +30,7 @@ const (
 // Config configures one side of a link. The zero value means the documented
 // defaults. A Config is copied by the functions that take it.
 type Config struct {
+	_ [0]func() // not comparable: no equality function to link
 	// Serializer is the serializer a device asks for in its handshake.
 	// Default wamp.MsgPack. The gateway side accepts JSON and MessagePack
 	// and ignores this field.
@@ -135,6 +136,7 @@ type Stats struct {
 
 // counters are the live, atomically updated Stats.
 type counters struct {
+	_                   [0]func() // not comparable: no equality function to link
 	bytesIn, bytesOut   atomic.Uint64
 	framesIn, framesOut atomic.Uint64
 	crcErrors           atomic.Uint64

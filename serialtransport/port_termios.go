@@ -129,6 +129,7 @@ func setupTTY(fd, baud int) error {
 // termiosPort is a tty opened by openTermios: an *os.File under the
 // poller, with errors that name the port.
 type termiosPort struct {
+	_    [0]func() // not comparable: no equality function to link
 	f    *os.File
 	rc   syscall.RawConn
 	path string

@@ -14,6 +14,7 @@ func protoErr(format string, args ...any) error {
 // shape is written down once for both directions and both serializers.
 // Decoding records the first error, named after the field.
 type coder struct {
+	_ [0]func() // not comparable: no equality function to link
 	w msgWriter // set when encoding
 	n int       // encoding: the fields written so far, the code included
 

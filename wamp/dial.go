@@ -19,6 +19,7 @@ type Dialer func(ctx context.Context, u *url.URL, opts DialOptions) (Transport, 
 // DialOptions are what a [Dialer] needs besides the URL. The zero value
 // means each transport's defaults; a DialOptions is only read.
 type DialOptions struct {
+	_ [0]func() // not comparable: no equality function to link
 	// Serializer is the serializer to ask for, unless the URL has a
 	// serializer= query parameter. Default (nil): the transport's own,
 	// MessagePack for RawSocket and serial, JSON for WebSocket.

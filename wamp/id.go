@@ -17,6 +17,7 @@ func NewGlobalID() ID {
 // value is ready to use; it is safe for concurrent use and must not be copied
 // after first use.
 type RequestIDs struct {
+	_    [0]func() // not comparable: no equality function to link
 	last atomic.Uint64
 }
 

@@ -22,13 +22,13 @@ import (
 // Decoding is strict JSON (RFC 8259) in UTF-8: integers become int64 (uint64
 // above math.MaxInt64, float64 beyond uint64), numbers with a fraction or
 // exponent float64, objects Dict, arrays List; nesting is limited to 64 levels.
-var JSON Serializer = jsonSerializer{}
+var JSON Serializer = &jsonSerializer{}
 
 type jsonSerializer struct{}
 
-func (jsonSerializer) ID() SerializerID { return SerializerJSON }
-func (jsonSerializer) Name() string     { return "json" }
-func (jsonSerializer) Binary() bool     { return false }
+func (*jsonSerializer) ID() SerializerID { return SerializerJSON }
+func (*jsonSerializer) Name() string     { return "json" }
+func (*jsonSerializer) Binary() bool     { return false }
 
 var jsonWriters = sync.Pool{New: func() any {
 	w := new(jsonWriter)
@@ -36,7 +36,7 @@ var jsonWriters = sync.Pool{New: func() any {
 	return w
 }}
 
-func (jsonSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
+func (*jsonSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
 	w := jsonWriters.Get().(*jsonWriter)
 	w.buf, w.n, w.err = dst, 0, nil
 	err := encodeMessage(&w.c, m)
@@ -55,7 +55,7 @@ var jsonReaders = sync.Pool{New: func() any {
 	return r
 }}
 
-func (jsonSerializer) DecodeMessage(b []byte) (Message, error) {
+func (*jsonSerializer) DecodeMessage(b []byte) (Message, error) {
 	r := jsonReaders.Get().(*jsonReader)
 	r.p, r.n = jsonParser{b: b}, 0
 	m, err := r.message()

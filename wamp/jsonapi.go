@@ -26,6 +26,7 @@ func ParseJSON(b []byte) (any, error) {
 
 // JSONSyntaxError is the error of [ParseJSON]: where the parser stopped and why.
 type JSONSyntaxError struct {
+	_ [0]func() // not comparable: no equality function to link
 	// Offset is the byte offset in the input where parsing stopped.
 	Offset int
 	// Err says what was wrong; it wraps [ErrProtocolViolation].

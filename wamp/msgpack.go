@@ -25,13 +25,13 @@ import (
 // github.com/vmihailenco/msgpack/v5 otherwise; a value that encodes as an
 // extension type (a time.Time inside a struct, a registered extension) will
 // not decode here.
-var MsgPack Serializer = msgpackSerializer{}
+var MsgPack Serializer = &msgpackSerializer{}
 
 type msgpackSerializer struct{}
 
-func (msgpackSerializer) ID() SerializerID { return SerializerMsgPack }
-func (msgpackSerializer) Name() string     { return "msgpack" }
-func (msgpackSerializer) Binary() bool     { return true }
+func (*msgpackSerializer) ID() SerializerID { return SerializerMsgPack }
+func (*msgpackSerializer) Name() string     { return "msgpack" }
+func (*msgpackSerializer) Binary() bool     { return true }
 
 // mpWriter implements msgWriter by appending MessagePack to buf; pooled, so
 // encoding into a caller's buffer allocates nothing for messages in the
@@ -49,7 +49,7 @@ var mpWriters = sync.Pool{New: func() any {
 	return w
 }}
 
-func (msgpackSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
+func (*msgpackSerializer) AppendMessage(dst []byte, m Message) ([]byte, error) {
 	w := mpWriters.Get().(*mpWriter)
 	w.buf, w.err = dst, nil
 	err := encodeMessage(&w.c, m)
@@ -108,7 +108,7 @@ var mpReaders = sync.Pool{New: func() any {
 	return r
 }}
 
-func (msgpackSerializer) DecodeMessage(b []byte) (Message, error) {
+func (*msgpackSerializer) DecodeMessage(b []byte) (Message, error) {
 	r := mpReaders.Get().(*mpReader)
 	r.b, r.i, r.n = b, 0, 0
 	m, err := r.message()

@@ -142,7 +142,7 @@ func URIsOf(name string) URIs {
 // CheckName reports a device name that would make invalid URIs: it must
 // be URI components, such as "kitchen" or "site7.bench".
 func CheckName(name string) error {
-	if !wamp.ValidURI(URIsOf(name).LightSet, false, false) {
+	if name != "" && !wamp.ValidURI(wamp.URI(name)+"."+ProcLightSet, false, false) {
 		return fmt.Errorf("demo: device name %q: want URI components such as \"kitchen\" or \"site7.bench\"", name)
 	}
 	return nil

@@ -14,7 +14,8 @@ import (
 // Line is one requested GPIO line. Value, SetValue and Close are safe for
 // concurrent use; ReadEvent must be called from one goroutine at a time.
 type Line struct {
-	f      *os.File // the line request's file descriptor (non-blocking, in the poller)
+	_      [0]func() // not comparable: no equality function to link
+	f      *os.File  // the line request's file descriptor (non-blocking, in the poller)
 	offset uint32
 	mu     sync.Mutex // serializes ioctls with Close
 	evbuf  [sizeofLineEvent]byte

@@ -96,6 +96,7 @@ const (
 // LineConfig describes one line to request. The zero value requests line 0
 // as a plain input.
 type LineConfig struct {
+	_ [0]func() // not comparable: no equality function to link
 	// Offset is the line's number on its chip.
 	Offset uint32
 	// Consumer labels the request (shown by gpioinfo); at most 31 bytes,
@@ -251,6 +252,7 @@ const (
 
 // Event is one edge event of an input line.
 type Event struct {
+	_      [0]func() // not comparable: no equality function to link
 	Time   time.Time // when the kernel saw the edge (CLOCK_REALTIME)
 	Kind   EventKind // RisingEdge or FallingEdge (of the logical value)
 	Offset uint32    // the line

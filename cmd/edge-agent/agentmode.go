@@ -14,6 +14,7 @@ import (
 
 // agentFlags are the flags of the agent mode.
 type agentFlags struct {
+	_                           [0]func() // not comparable: no equality function to link
 	config, router, realm, name string
 	demo, check, version        bool
 }

@@ -58,29 +58,21 @@ var env = []struct{ name, flag string }{
 	{"EDGEWAMP_KEY", "key"},
 }
 
-// durationFlag is -timeout: a Go duration, with an error that names the
-// unit a bare number lacks.
-type durationFlag struct{ d *time.Duration }
+// durationFlag is -timeout: a positive Go duration, with an error that
+// names the unit a bare number lacks.
+type durationFlag time.Duration
 
-func (f durationFlag) String() string {
-	if f.d == nil {
-		return ""
-	}
-	return f.d.String()
-}
+func (f *durationFlag) String() string { return time.Duration(*f).String() }
 
-func (f durationFlag) Set(s string) error {
+func (f *durationFlag) Set(s string) error {
 	d, err := time.ParseDuration(s)
-	if err != nil {
-		if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
-			return fmt.Errorf("%q needs a unit: %ss, %sms or %sm", s, s, s, s)
-		}
-		return fmt.Errorf("%q is not a duration (want 10s, 500ms, 1m)", s)
+	if _, nerr := strconv.ParseFloat(s, 64); err != nil && nerr == nil {
+		return errors.New(strconv.Quote(s) + " needs a unit: " + s + "s, " + s + "ms or " + s + "m")
 	}
-	if d <= 0 {
-		return fmt.Errorf("%q must be positive", s)
+	if err != nil || d <= 0 {
+		return errors.New(strconv.Quote(s) + ": want a positive duration such as 10s, 500ms or 1m")
 	}
-	*f.d = d
+	*f = durationFlag(d)
 	return nil
 }
 
@@ -124,7 +116,7 @@ func commandFlags(name string, inv *invocation, serializer *string) *flag.FlagSe
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&inv.realm, "realm", "realm1", "realm to join (env EDGEWAMP_REALM)")
 	inv.timeout = 10 * time.Second
-	fs.Var(durationFlag{&inv.timeout}, "timeout", "time limit for joining and for each request, with a unit (10s, 500ms)")
+	fs.Var((*durationFlag)(&inv.timeout), "timeout", "time limit for joining and for each request, with a unit (10s, 500ms)")
 	fs.StringVar(serializer, "serializer", "", "json, msgpack or cbor (default: the URL's, else the transport's)")
 	fs.StringVar(&inv.auth.AuthID, "authid", "", "authid to authenticate as (env EDGEWAMP_AUTHID)")
 	fs.StringVar(&inv.auth.AuthRole, "authrole", "", "authrole to ask for (env EDGEWAMP_AUTHROLE)")

@@ -13,3 +13,7 @@ const boardBuild = "this edge-agent is a board build (tag edgewamp_board), witho
 	"client certificates and the debugging extras (-k, -match, -v, -include-me, -disclose-me, -ca-file, " +
 	"-server-name, stdin payloads, EDGEWAMP_* variables, register -- COMMAND); " +
 	"`go build ./cmd/edge-agent` has them all"
+
+// registerCommand and registerCommandAbout are register's `-- COMMAND` in
+// the help, which the board builds leave out.
+const registerCommand, registerCommandAbout = "", ""

@@ -16,3 +16,11 @@ func wsDialers(m map[string]wamp.Dialer) {
 
 // boardBuild is empty in a default build, which has the whole command line.
 const boardBuild = ""
+
+// registerCommand and registerCommandAbout are register's `-- COMMAND` in
+// the help.
+const (
+	registerCommand      = " [-- COMMAND [ARG...]]"
+	registerCommandAbout = ", or with -- COMMAND what COMMAND prints, run once per call\n" +
+		"      with the call's arguments appended, one JSON word each (keyword arguments as one JSON object last)"
+)

@@ -17,29 +17,41 @@ import (
 // (0: a command that talks to no router reads its words itself), what it
 // does, and its help (synopsis after the name, and what it does).
 type command struct {
+	name       string
 	positional int
 	run        func(ctx context.Context, inv *invocation, out io.Writer) error
 	synopsis   string
 	about      string
 }
 
-var commands = map[string]command{
-	"call": {positional: 2, run: runCall, synopsis: "[flags] URL PROCEDURE [ARG...]",
-		about: "call a procedure and print its result (and progressive results) as JSON lines"},
-	"publish": {positional: 2, run: runPublish, synopsis: "[flags] URL TOPIC [ARG...]",
-		about: "publish an event (acknowledged by the router unless -acknowledge=false)"},
-	"subscribe": {positional: 2, run: runSubscribe, synopsis: "[flags] URL TOPIC [TOPIC...]",
-		about: "print events as JSON lines (-v: each after its topic), N of them with -n N"},
-	"register": {positional: 2, run: runRegister, synopsis: "[flags] URL PROCEDURE [-- COMMAND [ARG...]]",
-		about: "register a procedure and print each call's arguments as a JSON line; the result is the\n" +
-			"  arguments (an echo), or with -- COMMAND, what COMMAND prints, run once per call with the\n" +
-			"  call's arguments appended, one JSON word each (keyword arguments as one JSON object last)"},
-	"list": {positional: 1, run: runList, synopsis: "[flags] URL",
+// commands are the subcommands, in the order of the help: a table the
+// linker lays out as data, with no code to build it.
+var commands = []command{
+	{name: "call", positional: 2, run: runCall, synopsis: "[flags] URL PROCEDURE [ARG...]",
+		about: "call a procedure, print its result (and progressive results) as JSON lines"},
+	{name: "publish", positional: 2, run: runPublish, synopsis: "[flags] URL TOPIC [ARG...]",
+		about: "publish an event, acknowledged by the router"},
+	{name: "subscribe", positional: 2, run: runSubscribe, synopsis: "[flags] URL TOPIC [TOPIC...]",
+		about: "print events as JSON lines, N of them with -n N (0 = until interrupted)"},
+	{name: "register", positional: 2, run: runRegister, synopsis: "[flags] URL PROCEDURE" + registerCommand,
+		about: "register a procedure, print each call's arguments as a JSON line; the result is\n" +
+			"      the arguments (an echo)" + registerCommandAbout},
+	{name: "list", positional: 1, run: runList, synopsis: "[flags] URL",
 		about: "list the router's procedures and topics (needs the router's meta API)"},
 }
 
-// usageError is a command line that cannot run: exit status 2.
-type usageError struct{ error }
+// lookup returns the subcommand called name.
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// errUsage marks a command line that cannot run: exit status 2.
+var errUsage = errors.New("usage")
 
 // connect dials the router and joins the realm within the invocation's timeout.
 func connect(ctx context.Context, inv *invocation) (*device.Client, error) {
@@ -121,12 +133,12 @@ func runSubscribe(ctx context.Context, inv *invocation, out io.Writer) error {
 			if inv.count > 0 && seen >= inv.count {
 				return
 			}
-			if inv.verbose {
+			if boardBuild == "" && inv.verbose { // -v is not in the board builds
 				t := topic
 				if ev.Topic != "" {
 					t = ev.Topic
 				}
-				fmt.Fprintf(out, "%s ", t)
+				io.WriteString(out, string(t)+" ")
 			}
 			printPayload(out, ev.Payload)
 			seen++

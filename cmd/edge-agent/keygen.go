@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,8 +14,8 @@ import (
 
 // keygen is in builds with authentication only.
 func init() {
-	commands["keygen"] = command{positional: 0, run: runKeygen, synopsis: "FILE",
-		about: "write a new Ed25519 key for cryptosign to FILE, print its public key"}
+	commands = append(commands, command{name: "keygen", positional: 0, run: runKeygen, synopsis: "FILE",
+		about: "write a new Ed25519 key for cryptosign to FILE, print its public key"})
 }
 
 // runKeygen writes a new Ed25519 key for cryptosign to the file named by
@@ -25,7 +24,7 @@ func init() {
 // for a router user's cryptosign_pubkeys.
 func runKeygen(_ context.Context, inv *invocation, out io.Writer) error {
 	if len(inv.words) != 1 {
-		return usageError{errors.New("usage: edge-agent keygen FILE")}
+		return fmt.Errorf("%w: edge-agent keygen FILE", errUsage)
 	}
 	path := inv.words[0]
 	key, err := auth.GenerateCryptosignKey()

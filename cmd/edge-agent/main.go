@@ -32,7 +32,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -70,21 +69,19 @@ func checkURL(raw string) error {
 	if !errors.Is(err, device.ErrUnsupportedScheme) {
 		return err
 	}
-	u, perr := url.Parse(raw)
-	if perr != nil {
-		return err
-	}
-	if boardBuild != "" && (u.Scheme == "ws" || u.Scheme == "wss") {
+	scheme, _, _ := strings.Cut(raw, ":")
+	if boardBuild != "" && (scheme == "ws" || scheme == "wss") {
 		return fmt.Errorf("%s: %s", raw, boardBuild)
 	}
-	return fmt.Errorf("%s: unsupported scheme %q (want %s)", raw, u.Scheme, schemes())
+	return fmt.Errorf("%s: unsupported scheme %q (want %s)", raw, scheme, schemes())
 }
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
-// usage is the top-level help; {{SCHEMES}} becomes schemes().
-const usage = `usage: edge-agent -config FILE [-router URL] [-realm REALM]
+// usageHead is the top of the help, before the commands (from the table
+// of commands) and usageTail.
+const usageHead = `usage: edge-agent -config FILE [-router URL] [-realm REALM]
        edge-agent -demo [-demo-name NAME] [-router URL] [-realm REALM]
        edge-agent COMMAND [flags] URL ...    (edge-agent COMMAND -h: that command's help)
 
@@ -99,34 +96,41 @@ agent flags:
   -version       print the version and exit
 
 commands:
-  call      [flags] URL PROCEDURE [ARG...]     call a procedure, print its result
-  publish   [flags] URL TOPIC [ARG...]         publish an event (acknowledged)
-  subscribe [flags] URL TOPIC [TOPIC...]       print events as JSON lines (-n N: N of them)
-  register  [flags] URL PROCEDURE [-- COMMAND [ARG...]]
-                                               register a procedure: print each call's arguments; the
-                                               result is them, or what COMMAND prints
-  list      [flags] URL                        list the router's procedures and topics (meta API)
-  keygen    FILE                               write a new Ed25519 key for cryptosign, print its public key
-
-flags: -realm NAME (default realm1), -timeout DURATION (default 10s), -serializer json|msgpack|cbor,
-  -authid ID with -ticket T, -secret S or -key FILE; edge-agent COMMAND -h lists them all
-URL: {{SCHEMES}}
-ARG: a JSON value; anything that is not valid JSON is sent as a string; - reads standard input.
-Environment: EDGEWAMP_URL (when the first word is not a URL), EDGEWAMP_REALM, EDGEWAMP_AUTHID,
-  EDGEWAMP_AUTHROLE, EDGEWAMP_TICKET, EDGEWAMP_SECRET, EDGEWAMP_KEY stand in for the flags.
-Exit status: 0 ok, 1 runtime failure, 2 usage or configuration error.
 `
+
+// usageTail follows the commands: the flags they share, then the URLs.
+const usageTail = `
+flags: -realm NAME (default realm1), -timeout DURATION (default 10s), -serializer json|msgpack|cbor,
+  -authid ID with -ticket T, -secret S or -key FILE, -n N
+URL: `
 
 // helpText returns the top-level help.
 func helpText() string {
-	return strings.Replace(usage, "{{SCHEMES}}", schemes(), 1)
+	var b strings.Builder
+	b.WriteString(usageHead)
+	for _, c := range commands {
+		b.WriteString("  " + commandLine(c))
+	}
+	b.WriteString(usageTail + schemes() + "\nARG: a JSON value; anything that is not valid JSON is sent as a string")
+	if boardBuild == "" {
+		b.WriteString("; - reads standard input\nEnvironment: EDGEWAMP_URL (when the first word is not a URL), " +
+			"EDGEWAMP_REALM, EDGEWAMP_AUTHID,\n  EDGEWAMP_AUTHROLE, EDGEWAMP_TICKET, EDGEWAMP_SECRET, EDGEWAMP_KEY stand in for the flags")
+	}
+	b.WriteString(".\nExit status: 0 ok, 1 runtime failure, 2 usage or configuration error.\n")
+	return b.String()
+}
+
+// commandLine is a command's entry in the help: its synopsis, then what
+// it does.
+func commandLine(c command) string {
+	return c.name + " " + c.synopsis + "\n      " + c.about + "\n"
 }
 
 // commandHelp returns the help of one subcommand: synopsis, flags, URLs.
 func commandHelp(name string) string {
-	c := commands[name]
+	c, _ := lookup(name)
 	var b strings.Builder
-	fmt.Fprintf(&b, "usage: edge-agent %s %s\n  %s\n", name, c.synopsis, c.about)
+	b.WriteString("usage: edge-agent " + commandLine(c))
 	if c.positional > 0 && boardBuild == "" {
 		var inv invocation
 		var ser string
@@ -154,18 +158,18 @@ func main() {
 // runtime failure, 2 a usage or configuration error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		w, code := stdout, 0
 		if len(args) == 0 {
-			fmt.Fprint(stderr, helpText())
-			return 2
+			w, code = stderr, 2
 		}
-		fmt.Fprint(stdout, helpText())
-		return 0
+		fmt.Fprint(w, helpText())
+		return code
 	}
 	if isFlag(args[0]) {
 		return runAgent(ctx, args, stdout, stderr)
 	}
 	name := args[0]
-	cmd, ok := commands[name]
+	cmd, ok := lookup(name)
 	if !ok {
 		fmt.Fprintf(stderr, "edge-agent: unknown command %q (edge-agent -h lists them)\n", name)
 		return 2
@@ -188,8 +192,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0 // interrupted: the session was left politely
 		}
 		fmt.Fprintf(stderr, "edge-agent %s: %v\n", name, err)
-		var ue usageError
-		if errors.As(err, &ue) {
+		if errors.Is(err, errUsage) {
 			return 2
 		}
 		return 1
