@@ -10,7 +10,8 @@
 // a time, in order, numbered with wamp.PubSeqKey so that a resent one is
 // delivered once, by an upstream that knows the numbering and, across the
 // uplink's reconnections, only when Config.Auth gives it an authid; kept in
-// a journal file when Config.QueueFile is set).
+// a journal file of checked records when Config.QueueFile is set,
+// journal.go).
 // The exported procedures follow the local realm's registrations through
 // Router.WatchRegistrations and Router.Registrations: level-triggered, so
 // nothing is missed and nothing blocks the dealer. Rules rewrite URIs by

@@ -1,17 +1,20 @@
 package uplink
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/edgewamp/edgewamp/wamp"
 )
+
+// journalRetry is how often a journal that could not be written (a full
+// disk) is tried again.
+const journalRetry = 250 * time.Millisecond
 
 // queuedEvent is one event waiting to go up: its upstream topic, payload,
 // and number in the queue's stream (see [wamp.PubSeqKey]).
@@ -21,36 +24,57 @@ type queuedEvent struct {
 	seq   wamp.ID
 }
 
+// queueStats is a snapshot of an eventQueue's counters.
+type queueStats struct {
+	queued     int    // events waiting
+	dropped    uint64 // events dropped from the full queue
+	memoryOnly int    // events waiting that the journal does not hold (it cannot be written)
+	damaged    uint64 // journal records found damaged at open: skipped
+}
+
 // eventQueue is the uplink's bounded store-and-forward FIFO. When full, a
 // push drops the oldest event and counts it. Events are numbered from 1 in
 // a stream with a random ID, which a resend repeats so that an upstream that
-// knows [wamp.PubSeqKey] delivers each once. With a file it keeps a journal
-// ("+" and an encoded PUBLISH per pushed event, with its stream and number in
-// the options, "-" per event taken out, one per line) from which a restarted
-// gateway recovers the events not yet delivered, and their numbering; the journal is truncated whenever the queue empties and
-// rewritten when it grows past four times the queue's capacity. It is not
-// synced to disk on every write: it survives a process restart, not
-// necessarily a power cut. A journal write error is logged and the queue
-// goes on in memory only. Safe for concurrent use.
+// knows [wamp.PubSeqKey] delivers each once.
+//
+// With a file it keeps a journal (journal.go) from which a restarted
+// gateway recovers the events not yet delivered, and their numbering: one
+// checked record per event pushed and per event gone. The journal is cut
+// back to its header whenever the queue empties, and rewritten (a new file
+// renamed over the old one, which stays whole should the rewrite fail) when
+// it grows past four times the queue's capacity. It is not synced to disk
+// on every write: it survives a process restart, not necessarily a power
+// cut. When the journal cannot be written (a full disk), the queue goes on
+// in memory, logs and counts the events the journal lacks, and tries every
+// journalRetry to rewrite the journal whole, which it does as soon as there
+// is room again. Safe for concurrent use.
 type eventQueue struct {
 	max    int
 	log    *slog.Logger
+	path   string
 	stream wamp.ID // this queue's stream of numbered events (set by newEventQueue)
 
 	mu      sync.Mutex // protects following
 	nextSeq wamp.ID    // the number of the next event pushed
 	items   []queuedEvent
 	dropped uint64
+	damaged uint64
 	ready   chan struct{} // 1 slot: kicked when an item is pushed
-	f       *os.File      // journal, nil when none (or after a write error)
-	w       *bufio.Writer
-	lines   int // lines in the journal
+	f       *os.File      // journal (appending), nil when none or closed
+	buf     []byte        // the record being written
+	size    int64         // bytes of whole records in the journal
+	lines   int           // records in the journal
+	onDisk  wamp.ID       // the highest number whose record the journal holds
+	failing error         // why the journal cannot be written; nil while it is whole
+	retry   *time.Timer   // while failing: the next try
 }
 
 // newEventQueue returns a queue of at most max events, recovering the
-// journal at path when path is not empty.
+// journal at path when path is not empty. A journal with damaged records
+// is kept as path+".damaged" (a hard link, where the file system has
+// them) before it is rewritten without them.
 func newEventQueue(max int, path string, log *slog.Logger) (*eventQueue, error) {
-	q := &eventQueue{max: max, log: log, ready: make(chan struct{}, 1), stream: wamp.NewGlobalID(), nextSeq: 1}
+	q := &eventQueue{max: max, log: log, path: path, ready: make(chan struct{}, 1), stream: wamp.NewGlobalID(), nextSeq: 1}
 	if path == "" {
 		return q, nil
 	}
@@ -58,46 +82,38 @@ func newEventQueue(max int, path string, log *slog.Logger) (*eventQueue, error) 
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("uplink: queue file: %w", err)
 	}
-	for line := range bytes.Lines(data) {
-		line = bytes.TrimSuffix(line, []byte("\n"))
-		switch {
-		case len(line) == 1 && line[0] == '-':
-			if len(q.items) > 0 {
-				q.items = q.items[1:]
-			}
-		case len(line) > 1 && line[0] == '+':
-			m, err := wamp.JSON.DecodeMessage(line[1:])
-			pub, ok := m.(*wamp.Publish)
-			if err != nil || !ok {
-				log.Warn("uplink queue file: bad line skipped", "file", path)
-				continue
-			}
-			ev := queuedEvent{topic: pub.Topic, p: pub.Payload}
-			if stream, seq, ok, _ := wamp.PubSeq(pub.Options); ok {
-				// the stream goes on: resent events keep their numbers
-				q.stream, ev.seq = stream, seq
-				q.nextSeq = seq + 1
-			} else {
-				ev.seq = q.nextSeq // a journal from before numbering
-				q.nextSeq++
-			}
-			q.pushLocked(ev)
+	rec := readJournal(data)
+	if n := len(rec.items) - max; n > 0 {
+		rec.items = rec.items[n:] // drops were counted in the earlier run, or the queue is smaller now
+	}
+	if len(rec.items) > 0 {
+		// Numbers after the last one seen, and after as many more as
+		// damaged records may have held: no new event reuses a number the
+		// upstream may have delivered.
+		q.items, q.stream = rec.items, rec.stream
+		q.nextSeq = rec.lastSeq + 1 + wamp.ID(rec.damaged)
+		q.onDisk = rec.items[len(rec.items)-1].seq
+	}
+	if rec.damaged > 0 {
+		q.damaged = uint64(rec.damaged)
+		kept := path + ".damaged"
+		_ = os.Remove(kept)
+		if err := os.Link(path, kept); err != nil {
+			kept = ""
 		}
+		log.Error("uplink queue file damaged: records that failed their check are skipped, never delivered; each may have been a reading, lost",
+			"file", path, "damaged_records", rec.damaged, "recovered_events", len(rec.items), "kept_as", kept)
 	}
-	if len(q.items) == 0 {
-		// nothing can be resent: a fresh stream
-		q.stream, q.nextSeq = wamp.NewGlobalID(), 1
-	}
-	q.dropped = 0 // drops while replaying were counted in the earlier run
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	q.f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("uplink: queue file: %w", err)
 	}
-	q.f, q.w = f, bufio.NewWriter(f)
+	q.size = int64(len(data))
+	q.mu.Lock()
 	if err := q.rewriteLocked(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("uplink: queue file: %w", err)
+		q.failLocked(err)
 	}
+	q.mu.Unlock()
 	if len(q.items) > 0 {
 		q.ready <- struct{}{}
 	}
@@ -111,36 +127,26 @@ func (q *eventQueue) push(ev queuedEvent) {
 	defer q.mu.Unlock()
 	ev.seq = q.nextSeq
 	q.nextSeq++
-	q.pushLocked(ev)
-	if q.w != nil {
-		b, err := q.appendJournal(ev)
-		if err == nil {
-			b = append(b, '\n')
-			_, err = q.w.Write(b)
-		}
-		q.journaled(err)
-	}
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
-}
-
-// pushLocked appends ev in memory. q.mu must be held.
-func (q *eventQueue) pushLocked(ev queuedEvent) {
 	if len(q.items) >= q.max {
-		q.items[0] = queuedEvent{}
-		q.items = q.items[1:]
+		q.removeOldestLocked()
 		q.dropped++
-		if q.w != nil {
-			_, err := q.w.WriteString("-\n")
-			q.journaled(err)
-		}
 		if q.dropped == 1 || q.dropped%1000 == 0 {
 			q.log.Warn("uplink queue full: oldest events dropped", "dropped", q.dropped)
 		}
 	}
 	q.items = append(q.items, ev)
+	if q.writable() {
+		b, err := appendPushRecord(q.buf[:0], q.stream, ev)
+		if err == nil && q.writeLocked(b) {
+			q.onDisk = ev.seq
+		}
+	} else if n := q.memoryOnlyLocked(); n%1000 == 0 {
+		q.log.Warn("uplink queue file still cannot be written", "file", q.path, "memory_only", n, "err", q.failing)
+	}
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
 }
 
 // peek returns the oldest event without removing it.
@@ -157,95 +163,188 @@ func (q *eventQueue) peek() (queuedEvent, bool) {
 func (q *eventQueue) pop() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.items) == 0 {
-		return
+	if len(q.items) > 0 {
+		q.removeOldestLocked()
 	}
+}
+
+// removeOldestLocked removes the oldest event and journals it; when the
+// queue is empty then, or the journal too long, the journal is rewritten.
+// q.mu must be held.
+func (q *eventQueue) removeOldestLocked() {
+	seq := q.items[0].seq
 	q.items[0] = queuedEvent{}
 	q.items = q.items[1:]
 	if len(q.items) == 0 {
 		q.items = nil
 	}
-	if q.w == nil {
+	if !q.writable() {
 		return
 	}
-	if len(q.items) == 0 {
-		q.journaled(q.rewriteLocked())
-		return
+	switch {
+	case len(q.items) == 0:
+		// Nothing is left: the journal is cut back to its header.
+		if err := q.f.Truncate(int64(len(journalHeader) + 1)); err != nil {
+			q.failLocked(err)
+			return
+		}
+		q.size, q.lines = int64(len(journalHeader)+1), 0
+	case !q.writeLocked(appendLeftRecord(q.buf[:0], seq)):
+	case q.lines > 4*q.max+16:
+		if err := q.rewriteLocked(); err != nil {
+			q.failLocked(err)
+		}
 	}
-	_, err := q.w.WriteString("-\n")
-	q.journaled(err)
 }
 
-// journaled counts a journal line, flushes it, and rewrites the journal
-// when it has grown too long; on error the journal is abandoned. q.mu must
-// be held.
-func (q *eventQueue) journaled(err error) {
-	if q.w == nil {
+// writable reports whether records are appended to the journal now. q.mu
+// must be held.
+func (q *eventQueue) writable() bool { return q.f != nil && q.failing == nil }
+
+// writeLocked appends b, one record, to the journal; it reports false,
+// having started failing, when it could not. q.mu must be held.
+func (q *eventQueue) writeLocked(b []byte) bool {
+	q.buf = b[:0]
+	n, err := q.f.Write(b)
+	if err != nil {
+		if n > 0 {
+			_ = q.f.Truncate(q.size) // no half record
+		}
+		q.failLocked(err)
+		return false
+	}
+	q.size += int64(n)
+	q.lines++
+	return true
+}
+
+// failLocked notes that the journal cannot be written and schedules a
+// retry. q.mu must be held.
+func (q *eventQueue) failLocked(err error) {
+	q.failing = err
+	q.log.Error("uplink queue file cannot be written: events are kept in memory only until it can",
+		"file", q.path, "memory_only", q.memoryOnlyLocked(), "err", err)
+	q.retry = time.AfterFunc(journalRetry, q.retryJournal)
+}
+
+// retryJournal tries to rewrite the journal that could not be written.
+func (q *eventQueue) retryJournal() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.f == nil || q.failing == nil {
 		return
 	}
-	if err == nil {
-		q.lines++
-		err = q.w.Flush()
+	n := q.memoryOnlyLocked()
+	if err := q.rewriteLocked(); err != nil {
+		q.retry.Reset(journalRetry)
+		return
 	}
-	if err == nil && q.lines > 4*q.max+16 {
-		err = q.rewriteLocked()
+	q.log.Info("uplink queue file written again: every queued event is in it", "file", q.path,
+		"queued", len(q.items), "were_memory_only", n, "err_was", q.failing)
+	q.failing = nil
+}
+
+// memoryOnlyLocked returns how many waiting events the journal lacks. q.mu
+// must be held.
+func (q *eventQueue) memoryOnlyLocked() int {
+	if q.f == nil || q.failing == nil {
+		return 0
+	}
+	n := 0
+	for i := len(q.items) - 1; i >= 0 && q.items[i].seq > q.onDisk; i-- {
+		n++
+	}
+	return n
+}
+
+// rewriteLocked replaces the journal by one holding the current items: it
+// writes path+".tmp" and renames it over the journal, which stays as it
+// was when that fails. q.mu must be held.
+func (q *eventQueue) rewriteLocked() error {
+	tmp := q.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	size, err := q.writeItems(f)
+	if err == nil {
+		err = os.Rename(tmp, q.path)
 	}
 	if err != nil {
-		q.log.Error("uplink queue file failed; the queue goes on in memory only", "err", err)
-		q.f.Close()
-		q.f, q.w = nil, nil
-	}
-}
-
-// rewriteLocked replaces the journal's content by the current items. q.mu
-// must be held.
-func (q *eventQueue) rewriteLocked() error {
-	if err := q.f.Truncate(0); err != nil {
+		f.Close()
+		os.Remove(tmp)
 		return err
 	}
-	if _, err := q.f.Seek(0, 0); err != nil {
-		return err
+	q.f.Close()
+	q.f, q.size, q.lines = f, size, len(q.items)
+	if len(q.items) > 0 {
+		q.onDisk = q.items[len(q.items)-1].seq
 	}
-	q.w.Reset(q.f)
-	q.lines = 0
-	for _, ev := range q.items {
-		b, err := q.appendJournal(ev)
-		if err != nil {
-			return err
-		}
-		if _, err := q.w.Write(append(b, '\n')); err != nil {
-			return err
-		}
-		q.lines++
-	}
-	return q.w.Flush()
+	return nil
 }
 
-// appendJournal returns the journal line of ev without its newline: "+"
-// and a PUBLISH carrying ev's stream and number.
-func (q *eventQueue) appendJournal(ev queuedEvent) ([]byte, error) {
-	return wamp.JSON.AppendMessage([]byte{'+'}, &wamp.Publish{Request: 1, Options: q.pubSeq(ev), Topic: ev.topic, Payload: ev.p})
+// writeItems writes the journal header and the records of the current
+// items to f, in writes of about 64 KiB, and returns the bytes written.
+func (q *eventQueue) writeItems(f *os.File) (int64, error) {
+	b := append(q.buf[:0], journalHeader+"\n"...)
+	var size int64
+	for i := range q.items {
+		var err error
+		if b, err = appendPushRecord(b, q.stream, q.items[i]); err != nil {
+			return 0, err
+		}
+		if len(b) >= 64<<10 || i == len(q.items)-1 {
+			n, err := f.Write(b)
+			if size += int64(n); err != nil {
+				return 0, err
+			}
+			b = b[:0]
+		}
+	}
+	if len(q.items) == 0 {
+		n, err := f.Write(b)
+		if size += int64(n); err != nil {
+			return 0, err
+		}
+	}
+	if cap(b) <= 128<<10 {
+		q.buf = b[:0]
+	} else {
+		q.buf = nil
+	}
+	return size, nil
 }
 
 // pubSeq returns the options that number ev (see [wamp.PubSeqKey]).
-func (q *eventQueue) pubSeq(ev queuedEvent) wamp.Dict {
-	return wamp.Dict{wamp.PubSeqKey: wamp.List{uint64(q.stream), uint64(ev.seq)}}
+func (q *eventQueue) pubSeq(ev queuedEvent) wamp.Dict { return pubSeqOf(q.stream, ev) }
+
+// pubSeqOf returns the options that number ev in stream.
+func pubSeqOf(stream wamp.ID, ev queuedEvent) wamp.Dict {
+	return wamp.Dict{wamp.PubSeqKey: wamp.List{uint64(stream), uint64(ev.seq)}}
+}
+
+// stats returns the queue's counters.
+func (q *eventQueue) stats() queueStats {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return queueStats{queued: len(q.items), dropped: q.dropped, memoryOnly: q.memoryOnlyLocked(), damaged: q.damaged}
 }
 
 // len returns the number of events waiting and the number dropped.
 func (q *eventQueue) len() (int, uint64) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.items), q.dropped
+	st := q.stats()
+	return st.queued, st.dropped
 }
 
 // close closes the journal (its content stays for the next run).
 func (q *eventQueue) close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.retry != nil {
+		q.retry.Stop()
+	}
 	if q.f != nil {
-		q.w.Flush()
 		q.f.Close()
-		q.f, q.w = nil, nil
+		q.f = nil
 	}
 }

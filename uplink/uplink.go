@@ -77,7 +77,11 @@ type Config struct {
 	// unreachable; when full, the oldest is dropped and counted. Default 1000.
 	QueueSize int
 	// QueueFile, when set, keeps the queue in a journal file too, so that
-	// events not yet delivered survive a gateway restart. Default: memory only.
+	// events not yet delivered survive a gateway restart; damaged records
+	// are skipped and counted (Stats.QueueFileDamaged), and while the file
+	// cannot be written the queue goes on in memory (Stats.QueueMemoryOnly).
+	// The uplink also writes QueueFile+".tmp" (rewrites) and
+	// QueueFile+".damaged". Default: memory only.
 	QueueFile string
 	// MinBackoff and MaxBackoff bound the reconnection backoff (full jitter).
 	// Defaults 500ms and 30s.
@@ -101,19 +105,28 @@ const (
 
 // Stats is a snapshot of an uplink's state and counters. Plain data.
 type Stats struct {
-	State         string // stopped (before Run has set up its local session, and after Run), connecting, joined, backing off
-	Joins         uint64 // upstream sessions joined
-	Reconnects    uint64 // upstream sessions lost
-	DialErrors    uint64 // failed connection or join attempts
-	ApplyErrors   uint64 // upstream registrations/subscriptions refused
-	Queued        int    // events waiting to go up
-	QueueDropped  uint64 // events dropped from the full queue (oldest first)
-	EventsUp      uint64 // events delivered upstream (acknowledged)
-	EventsDown    uint64 // upstream events published locally
-	PublishErrors uint64 // events the upstream refused (dropped)
-	CallsIn       uint64 // upstream calls of exported procedures
-	CallsOut      uint64 // local calls of imported procedures
-	Exported      int    // procedures registered upstream now (declared)
+	State        string // stopped (before Run has set up its local session, and after Run), connecting, joined, backing off
+	Joins        uint64 // upstream sessions joined
+	Reconnects   uint64 // upstream sessions lost
+	DialErrors   uint64 // failed connection or join attempts
+	ApplyErrors  uint64 // upstream registrations/subscriptions refused
+	Queued       int    // events waiting to go up
+	QueueDropped uint64 // events dropped from the full queue (oldest first)
+	// QueueMemoryOnly is how many queued events (acknowledged to their
+	// publishers) the queue file lacks because it cannot be written (a full
+	// disk): a restart now would lose them. 0 once the file is written
+	// again, which the uplink retries every 250 ms.
+	QueueMemoryOnly int
+	// QueueFileDamaged counts the queue file's records that failed their
+	// check when it was opened: skipped, never delivered (each may have
+	// been a reading, lost).
+	QueueFileDamaged uint64
+	EventsUp         uint64 // events delivered upstream (acknowledged)
+	EventsDown       uint64 // upstream events published locally
+	PublishErrors    uint64 // events the upstream refused (dropped)
+	CallsIn          uint64 // upstream calls of exported procedures
+	CallsOut         uint64 // local calls of imported procedures
+	Exported         int    // procedures registered upstream now (declared)
 }
 
 // Uplink bridges one realm of a router to an upstream router through one
@@ -221,24 +234,26 @@ func (u *Uplink) Stats() Stats {
 	if up := u.up.Load(); up != nil {
 		rs = up.Stats()
 	}
-	n, dropped := u.q.len()
+	qs := u.q.stats()
 	u.mu.Lock()
 	exp := len(u.exported)
 	u.mu.Unlock()
 	return Stats{
-		State:         u.state.Load().(string),
-		Joins:         rs.Joins,
-		Reconnects:    rs.Reconnects,
-		DialErrors:    rs.DialErrors,
-		ApplyErrors:   rs.ApplyErrors,
-		Queued:        n,
-		QueueDropped:  dropped,
-		EventsUp:      u.eventsUp.Load(),
-		EventsDown:    u.eventsDown.Load(),
-		PublishErrors: u.publishErrors.Load(),
-		CallsIn:       u.callsIn.Load(),
-		CallsOut:      u.callsOut.Load(),
-		Exported:      exp,
+		State:            u.state.Load().(string),
+		Joins:            rs.Joins,
+		Reconnects:       rs.Reconnects,
+		DialErrors:       rs.DialErrors,
+		ApplyErrors:      rs.ApplyErrors,
+		Queued:           qs.queued,
+		QueueDropped:     qs.dropped,
+		QueueMemoryOnly:  qs.memoryOnly,
+		QueueFileDamaged: qs.damaged,
+		EventsUp:         u.eventsUp.Load(),
+		EventsDown:       u.eventsDown.Load(),
+		PublishErrors:    u.publishErrors.Load(),
+		CallsIn:          u.callsIn.Load(),
+		CallsOut:         u.callsOut.Load(),
+		Exported:         exp,
 	}
 }
 

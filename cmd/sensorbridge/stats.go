@@ -94,20 +94,22 @@ func (gw *gateway) statsDict() wamp.Dict {
 	if gw.ul != nil {
 		u := gw.ul.Stats()
 		d["uplink"] = wamp.Dict{
-			"url":            gw.uplinkURL,
-			"state":          u.State,
-			"joins":          u.Joins,
-			"reconnects":     u.Reconnects,
-			"dial_errors":    u.DialErrors,
-			"apply_errors":   u.ApplyErrors,
-			"queued":         u.Queued,
-			"queue_dropped":  u.QueueDropped,
-			"events_up":      u.EventsUp,
-			"events_down":    u.EventsDown,
-			"publish_errors": u.PublishErrors,
-			"calls_in":       u.CallsIn,
-			"calls_out":      u.CallsOut,
-			"exported":       u.Exported,
+			"url":                gw.uplinkURL,
+			"state":              u.State,
+			"joins":              u.Joins,
+			"reconnects":         u.Reconnects,
+			"dial_errors":        u.DialErrors,
+			"apply_errors":       u.ApplyErrors,
+			"queued":             u.Queued,
+			"queue_dropped":      u.QueueDropped,
+			"queue_memory_only":  u.QueueMemoryOnly,
+			"queue_file_damaged": u.QueueFileDamaged,
+			"events_up":          u.EventsUp,
+			"events_down":        u.EventsDown,
+			"publish_errors":     u.PublishErrors,
+			"calls_in":           u.CallsIn,
+			"calls_out":          u.CallsOut,
+			"exported":           u.Exported,
 		}
 	}
 	return d
