@@ -226,11 +226,19 @@ func New(cfg Config) (*Router, error) {
 // HELLO (e.g. through device.NewClient or a peer.Conn). ctx only bounds the
 // setup. Safe for concurrent use.
 func (r *Router) Connect(ctx context.Context) (wamp.Transport, error) {
+	return r.ConnectPeer(ctx, r.cfg.Peer)
+}
+
+// ConnectPeer is Connect with the session's own outbound queue limits and
+// write timeout instead of Config.Peer: for an in-process session that
+// must take a burst the default queue would drop (a gateway's uplink sizes
+// it from its store-and-forward queue). Safe for concurrent use.
+func (r *Router) ConnectPeer(ctx context.Context, pc peer.Config) (wamp.Transport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("minirouter: connect: %w", err)
 	}
 	a, b := peer.Pipe(wamp.MsgPack, r.cfg.InProcessMaxLength)
-	conn, ok := r.track(b)
+	conn, ok := r.track(b, pc)
 	if !ok {
 		a.Close()
 		return nil, ErrRouterClosed
@@ -255,7 +263,7 @@ func (r *Router) Connect(ctx context.Context) (wamp.Transport, error) {
 // goroutine, and the session costs its state alone. Safe for concurrent
 // use.
 func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)) {
-	conn, ok := r.track(t)
+	conn, ok := r.track(t, r.cfg.Peer)
 	if !ok {
 		t.Close()
 		if ended != nil {
@@ -274,13 +282,13 @@ func (r *Router) Done() <-chan struct{} { return r.ctx.Done() }
 // track registers a new connection over t and counts its session in r.wg
 // (released by serve at the end); it reports false when the router is
 // stopping.
-func (r *Router) track(t wamp.Transport) (*peer.Conn, bool) {
+func (r *Router) track(t wamp.Transport, pc peer.Config) (*peer.Conn, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopping {
 		return nil, false
 	}
-	conn := peer.New(t, r.cfg.Peer)
+	conn := peer.New(t, pc)
 	r.conns[conn] = nil
 	r.wg.Add(1)
 	return conn, true

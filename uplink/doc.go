@@ -3,8 +3,9 @@
 // and [Uplink.Run] keeps the bridge up.
 //
 // Inside, the uplink is two device clients. A local in-process session
-// (minirouter's Router.Connect) subscribes to the Publish rules and
-// registers the Import rules; a device.Client with reconnection on
+// (minirouter's Router.ConnectPeer, with an outbound queue as large as the
+// store-and-forward queue, whose events local.go moves straight into that
+// queue) subscribes to the Publish rules and registers the Import rules; a device.Client with reconnection on
 // subscribes upstream to the Subscribe rules, registers the exported
 // procedures and publishes the queued events (queue.go: acknowledged one at
 // a time, in order, numbered with wamp.PubSeqKey so that a resent one is

@@ -29,9 +29,13 @@ const (
 	uplinkRetryPause = time.Second
 	// uplinkOpTimeout bounds an upstream UNREGISTER.
 	uplinkOpTimeout = 5 * time.Second
-	// uplinkLocalEvents is the local session's event queue: its handler
-	// only moves each event into the store-and-forward queue.
+	// uplinkLocalEvents is the local session's event queue, for the
+	// events that come before their subscription is routed (localLink),
+	// and the room its router queue keeps beyond the queue's size.
 	uplinkLocalEvents = 1024
+	// uplinkEventBytes is the bytes per event the local session's router
+	// queue allows (a bound, not an allocation).
+	uplinkEventBytes = 1024
 )
 
 // Config configures an [Uplink]. The zero value of each field means the
@@ -311,13 +315,22 @@ func (u *Uplink) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	t, err := u.r.Connect(ctx)
+	// The local session's outbound queue in the router holds a burst as
+	// large as the store-and-forward queue (its journal may be slower than
+	// the burst): nothing meant for the upstream is dropped while the
+	// queue has room.
+	t, err := u.r.ConnectPeer(ctx, peer.Config{
+		QueueMessages: u.cfg.QueueSize + uplinkLocalEvents,
+		QueueBytes:    max(peer.DefaultQueueBytes, (u.cfg.QueueSize+uplinkLocalEvents)*uplinkEventBytes),
+	})
 	if err != nil {
 		return fmt.Errorf("uplink: %w", err)
 	}
-	local, err := device.NewClient(ctx, t, device.Config{Realm: u.cfg.LocalRealm, Logger: u.log,
+	link := newLocalLink(t)
+	local, err := device.NewClient(ctx, link, device.Config{Realm: u.cfg.LocalRealm, Logger: u.log,
 		EventQueue: uplinkLocalEvents})
 	if err != nil {
+		link.Close()
 		return fmt.Errorf("uplink: local session: %w", err)
 	}
 	defer local.Close()
@@ -326,7 +339,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopWatch()
-	if err := u.setupLocal(ctx, local); err != nil {
+	if err := u.setupLocal(ctx, local, link); err != nil {
 		return err
 	}
 
@@ -381,18 +394,29 @@ func (u *Uplink) subscribeUpstream(ctx context.Context, local, up *device.Client
 }
 
 // setupLocal makes the local subscriptions of the Publish rules and
-// registrations of the Import rules.
-func (u *Uplink) setupLocal(ctx context.Context, local *device.Client) error {
+// registrations of the Import rules. The events of the subscriptions go
+// from link straight into the queue (only those that come before the
+// route is set go through the device client's handler).
+func (u *Uplink) setupLocal(ctx context.Context, local *device.Client, link *localLink) error {
 	for i := range u.cfg.Publish {
 		rule := &u.cfg.Publish[i]
-		h := func(ev *device.Event) {
-			if ut, ok := rule.up(ev.Topic); ok {
-				u.q.push(queuedEvent{topic: ut, p: ev.Payload})
+		up := func(topic wamp.URI, p wamp.Payload) {
+			if ut, ok := rule.up(topic); ok {
+				u.q.push(queuedEvent{topic: ut, p: p})
 			}
 		}
-		if _, err := local.Subscribe(ctx, rule.Local, h, &device.SubscribeOptions{Match: rule.Match}); err != nil {
+		h := func(ev *device.Event) { up(ev.Topic, ev.Payload) }
+		sub, err := local.Subscribe(ctx, rule.Local, h, &device.SubscribeOptions{Match: rule.Match})
+		if err != nil {
 			return fmt.Errorf("uplink: subscribe %s locally: %w", rule.Local, err)
 		}
+		link.route(sub.ID(), func(ev *wamp.Event) {
+			topic := rule.Local // an exact subscription's; a pattern's names the topic
+			if s, ok := wamp.OptString(ev.Details, "topic"); ok && s != "" {
+				topic = wamp.URI(s)
+			}
+			up(topic, ev.Payload)
+		})
 	}
 	for i := range u.cfg.Import {
 		rule := &u.cfg.Import[i]
