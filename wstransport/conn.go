@@ -188,17 +188,41 @@ func (c *Conn) readMessage() ([]byte, error) {
 			continue
 		}
 		n := int(h.length) // fits: checked against c.max above
-		buf = grow(buf, n, c.max)
-		if _, err := io.ReadFull(fr, buf[len(buf):len(buf)+n]); err != nil {
+		if buf, err = readPayload(fr, buf, n, c.max); err != nil {
 			return nil, c.wrapReadErr(err)
 		}
-		buf = buf[:len(buf)+n]
 		if h.fin {
 			c.rbuf = buf
 			return buf, nil
 		}
 		inMessage = true
 	}
+}
+
+// growFirst is the room a frame's payload is first given; the buffer then
+// doubles with what has arrived.
+const growFirst = 16 << 10
+
+// readPayload appends the n payload bytes of a frame from fr to buf,
+// growing buf as they arrive (to growFirst, then twice what it holds, up
+// to limit), so that a header announcing a large frame costs what the peer
+// really sends, not what it announces.
+func readPayload(fr io.Reader, buf []byte, n, limit int) ([]byte, error) {
+	end := len(buf) + n
+	for len(buf) < end {
+		if len(buf) == cap(buf) {
+			buf = grow(buf, min(end-len(buf), max(growFirst, len(buf))), limit)
+		}
+		k, err := fr.Read(buf[len(buf):min(end, cap(buf))])
+		buf = buf[:len(buf)+k]
+		if err != nil && len(buf) < end {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // grow returns buf with room for n more bytes, without exceeding limit in
