@@ -3,6 +3,8 @@ package rawsocket
 import (
 	"fmt"
 	"io"
+
+	"github.com/edgewamp/edgewamp/internal/growread"
 )
 
 // Every message is a frame: a 4-octet header, then the payload
@@ -33,7 +35,6 @@ const (
 	reservedBits  = 0xF0    // RRRR in the first octet
 	len24Mask     = 1<<24 - 1
 	maxRetainRead = 64 << 10 // a larger read buffer is dropped after use
-	growFirst     = 16 << 10 // a large frame's buffer starts at this, then doubles with what arrives
 )
 
 // putHeader writes the header of a frame of type t and payload length n
@@ -157,35 +158,14 @@ func (r *frameReader) next() (frameType, []byte, error) {
 		r.discard = n
 		return t, p, nil
 	}
-	p, err := readGrowing(r.br, r.buf[:0], n)
+	// The buffer grows with the octets that arrive: a header announcing a
+	// large frame costs what the peer really sends.
+	p, err := growread.Append(r.br, r.buf[:0], n)
 	r.buf = p
 	if err != nil {
 		return 0, nil, r.broken(err)
 	}
 	return t, p, nil
-}
-
-// readGrowing reads n octets from src into p (reused when large enough),
-// growing it as they arrive: to growFirst octets, then to twice what has
-// arrived, so that a header announcing a large frame costs what the peer
-// really sends, not what it announces.
-func readGrowing(src io.Reader, p []byte, n int) ([]byte, error) {
-	for len(p) < n {
-		if len(p) == cap(p) {
-			np := make([]byte, len(p), min(n, max(growFirst, 2*len(p))))
-			copy(np, p)
-			p = np
-		}
-		k, err := src.Read(p[len(p):min(n, cap(p))])
-		p = p[:len(p)+k]
-		if err != nil && len(p) < n {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return p, err
-		}
-	}
-	return p, nil
 }
 
 // broken records err, met inside a frame, as the reader's sticky error: the

@@ -1,17 +1,12 @@
 package wstransport
 
 import (
-	"bytes"
-	"context"
 	"encoding/binary"
-	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"testing"
-	"testing/iotest"
-	"time"
 
+	"github.com/edgewamp/edgewamp/internal/memtest"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -21,10 +16,10 @@ import (
 // MiB announced.
 func TestLargeHeaderCostsWhatArrives(t *testing.T) {
 	const conns = 200
-	reading := make(chan struct{}, conns)
+	served := make(chan struct{}, conns)
 	mux := http.NewServeMux()
 	mux.Handle("/ws", Handler(ServerConfig{}, func(tr wamp.Transport) {
-		reading <- struct{}{}
+		served <- struct{}{}
 		_, _ = tr.ReadMessage()
 	}))
 	srv := NewServer("", mux)
@@ -36,13 +31,7 @@ func TestLargeHeaderCostsWhatArrives(t *testing.T) {
 	go func() { defer close(done); _ = srv.Serve(l) }()
 	defer func() { srv.Close(); <-done }()
 
-	heap := func() uint64 {
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		return ms.HeapAlloc
-	}
-	before := heap()
+	before := memtest.Heap()
 	hdr := binary.BigEndian.AppendUint64([]byte{0x80 | opBinary, 0x80 | 127}, 1<<20-1)
 	frame := append(hdr, 0x12, 0x34, 0x56, 0x78, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) // mask key, 10 of 1 MiB - 1 bytes
 	for range conns {
@@ -54,42 +43,5 @@ func TestLargeHeaderCostsWhatArrives(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	for range conns {
-		select {
-		case <-reading:
-		case <-ctx.Done():
-			t.Fatal("connections not served")
-		}
-	}
-	time.Sleep(300 * time.Millisecond) // the readers take in the bytes sent
-	grown := int64(heap()) - int64(before)
-	t.Logf("heap grew %d KiB for %d connections announcing 1 MiB each", grown>>10, conns)
-	if grown > 16<<20 {
-		t.Errorf("heap grew %d MiB, budget 16 MiB", grown>>20)
-	}
-}
-
-// TestReadPayload appends payloads of several sizes through readPayload,
-// from a reader that returns few bytes at a time, after bytes already held
-// (a fragmented message), and checks an early end.
-func TestReadPayload(t *testing.T) {
-	buf := []byte("head")
-	var want []byte
-	want = append(want, buf...)
-	for _, n := range []int{1, growFirst, growFirst + 1, 100_000} {
-		part := make([]byte, n)
-		for i := range part {
-			part[i] = byte(i * 7)
-		}
-		want = append(want, part...)
-		var err error
-		if buf, err = readPayload(iotest.HalfReader(bytes.NewReader(part)), buf, n, 1<<20); err != nil || !bytes.Equal(buf, want) {
-			t.Fatalf("n=%d: got %d bytes, %v", n, len(buf), err)
-		}
-	}
-	if _, err := readPayload(bytes.NewReader(make([]byte, 50_000)), nil, 60_000, 1<<20); err != io.ErrUnexpectedEOF {
-		t.Errorf("short stream: %v, want io.ErrUnexpectedEOF", err)
-	}
+	memtest.Within(t, served, conns, before, 16<<20, "200 connections announcing 1 MiB each")
 }

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/net/websocket"
 
+	"github.com/edgewamp/edgewamp/internal/growread"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -188,7 +189,9 @@ func (c *Conn) readMessage() ([]byte, error) {
 			continue
 		}
 		n := int(h.length) // fits: checked against c.max above
-		if buf, err = readPayload(fr, buf, n, c.max); err != nil {
+		// The buffer grows with the bytes that arrive: a header
+		// announcing a large frame costs what the peer really sends.
+		if buf, err = growread.Append(fr, buf, n); err != nil {
 			return nil, c.wrapReadErr(err)
 		}
 		if h.fin {
@@ -197,45 +200,6 @@ func (c *Conn) readMessage() ([]byte, error) {
 		}
 		inMessage = true
 	}
-}
-
-// growFirst is the room a frame's payload is first given; the buffer then
-// doubles with what has arrived.
-const growFirst = 16 << 10
-
-// readPayload appends the n payload bytes of a frame from fr to buf,
-// growing buf as they arrive (to growFirst, then twice what it holds, up
-// to limit), so that a header announcing a large frame costs what the peer
-// really sends, not what it announces.
-func readPayload(fr io.Reader, buf []byte, n, limit int) ([]byte, error) {
-	end := len(buf) + n
-	for len(buf) < end {
-		if len(buf) == cap(buf) {
-			buf = grow(buf, min(end-len(buf), max(growFirst, len(buf))), limit)
-		}
-		k, err := fr.Read(buf[len(buf):min(end, cap(buf))])
-		buf = buf[:len(buf)+k]
-		if err != nil && len(buf) < end {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return buf, err
-		}
-	}
-	return buf, nil
-}
-
-// grow returns buf with room for n more bytes, without exceeding limit in
-// capacity unless buf already does.
-func grow(buf []byte, n, limit int) []byte {
-	if cap(buf)-len(buf) >= n {
-		return buf
-	}
-	c := max(2*cap(buf), len(buf)+n, 512)
-	c = min(c, max(limit, len(buf)+n))
-	nb := make([]byte, len(buf), c)
-	copy(nb, buf)
-	return nb
 }
 
 // frameHeader is what ReadMessage needs of a WebSocket frame header.

@@ -355,22 +355,6 @@ func TestReadDeadline(t *testing.T) {
 	}
 }
 
-// TestGrow checks the read buffer's growth bounds.
-func TestGrow(t *testing.T) {
-	for _, tc := range []struct{ len, cap, n, limit, wantMinCap, wantMaxCap int }{
-		{0, 0, 10, 1000, 10, 512},
-		{0, 0, 1000, 1000, 1000, 1000},
-		{500, 512, 500, 1000, 1000, 1000},
-		{100, 512, 300, 1 << 20, 400, 512},
-		{600, 1024, 1000, 1 << 20, 1600, 2048},
-	} {
-		b := grow(make([]byte, tc.len, tc.cap), tc.n, tc.limit)
-		if len(b) != tc.len || cap(b) < tc.wantMinCap || cap(b) > tc.wantMaxCap {
-			t.Errorf("grow(len %d cap %d, %d, %d): len %d cap %d", tc.len, tc.cap, tc.n, tc.limit, len(b), cap(b))
-		}
-	}
-}
-
 // TestCloseUnblocksWrite checks that Close ends a write stuck on a peer that
 // does not read.
 func TestCloseUnblocksWrite(t *testing.T) {
