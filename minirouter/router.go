@@ -1,6 +1,7 @@
 package minirouter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -230,13 +231,17 @@ func (r *Router) Connect(ctx context.Context) (wamp.Transport, error) {
 }
 
 // ConnectPeer is Connect with the session's own outbound queue limits and
-// write timeout instead of Config.Peer: for an in-process session that
-// must take a burst the default queue would drop (a gateway's uplink sizes
-// it from its store-and-forward queue). Safe for concurrent use.
+// write timeout: each field of pc that is not zero replaces Config.Peer's.
+// It serves an in-process session that must take a burst the default queue
+// would drop (a gateway's uplink sizes it from its store-and-forward
+// queue). Safe for concurrent use.
 func (r *Router) ConnectPeer(ctx context.Context, pc peer.Config) (wamp.Transport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("minirouter: connect: %w", err)
 	}
+	pc.QueueMessages = cmp.Or(pc.QueueMessages, r.cfg.Peer.QueueMessages)
+	pc.QueueBytes = cmp.Or(pc.QueueBytes, r.cfg.Peer.QueueBytes)
+	pc.WriteTimeout = cmp.Or(pc.WriteTimeout, r.cfg.Peer.WriteTimeout)
 	a, b := peer.Pipe(wamp.MsgPack, r.cfg.InProcessMaxLength)
 	conn, ok := r.track(b, pc)
 	if !ok {
