@@ -29,6 +29,9 @@ func TestJournalFullDisk(t *testing.T) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
 		out, err := cmd.CombinedOutput()
 		t.Logf("child:\n%s", out)
+		if errors.Is(err, syscall.EPERM) || strings.Contains(string(out), "--- SKIP: TestJournalFullDisk") {
+			t.Skip("no private mount namespace or tmpfs here")
+		}
 		if err != nil {
 			t.Fatalf("child: %v", err)
 		}
@@ -38,7 +41,7 @@ func TestJournalFullDisk(t *testing.T) {
 		return
 	}
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
-		t.Fatalf("mount tmpfs: %v", err)
+		t.Skipf("mount tmpfs: %v", err) // a container without CAP_SYS_ADMIN
 	}
 	defer syscall.Unmount(dir, 0)
 	path, log, logs := journalAt(t)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -210,4 +211,26 @@ func appendFile(path string, b []byte) error {
 		err = err2
 	}
 	return err
+}
+
+// TestStatsShowDamagedJournal checks that Uplink.Stats counts the damaged
+// records of the queue file it opened.
+func TestStatsShowDamagedJournal(t *testing.T) {
+	path, _, _ := journalAt(t)
+	if err := os.WriteFile(path, []byte(journalHeader+"\n+00000000 [16,1,{},\"t\"]\nnoise\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := minirouter.New(minirouter.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	u, err := New(r, Config{URL: "rs://127.0.0.1:1", QueueFile: path, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.q.close()
+	if st := u.Stats(); st.QueueFileDamaged != 2 || st.Queued != 0 || st.QueueMemoryOnly != 0 {
+		t.Errorf("stats %+v, want 2 damaged records, nothing queued", st)
+	}
 }
