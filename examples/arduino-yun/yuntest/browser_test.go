@@ -105,7 +105,7 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	serveLine(t, ctx, r, serialtransport.NewListener(port, serialtransport.Config{Name: s.pty}))
 	b.Wait("the light once the firmware joined", `$('status').textContent.startsWith('joined realm1') && `+
-		lightIs("off"), 15*time.Second)
+		lightIs("off"), 30*time.Second)
 	b.Wait("a reading", fmt.Sprintf(`$('temp').textContent === '%.1f °C'`, celsius(mv1)), 10*time.Second)
 	b.Wait("a second reading", `readings.length >= 2`, 10*time.Second)
 	b.Shot("2-device-joined")
@@ -133,7 +133,7 @@ func TestPageInBrowser(t *testing.T) {
 	callBool(t, ctx, c, "light.set", true)
 	b.Wait("the light on again", lightIs("ON"), time.Second)
 	s.command("reset", "RESET")
-	b.Wait("the light after the restart", lightIs("off"), 15*time.Second)
+	b.Wait("the light after the restart", lightIs("off"), 30*time.Second)
 	if callBool(t, ctx, c, "light.get") {
 		t.Fatal("light.get after the restart = true")
 	}
