@@ -70,6 +70,8 @@ var uplinkMetrics = []metric[uplink.Stats]{
 	{"edgewamp_uplink_apply_errors_total", "counter", "Upstream registrations or subscriptions refused.", func(s *uplink.Stats) float64 { return u64(s.ApplyErrors) }},
 	{"edgewamp_uplink_queued", "gauge", "Events waiting to go up.", func(s *uplink.Stats) float64 { return float64(s.Queued) }},
 	{"edgewamp_uplink_queue_dropped_total", "counter", "Events dropped from the full queue.", func(s *uplink.Stats) float64 { return u64(s.QueueDropped) }},
+	{"edgewamp_uplink_queue_memory_only", "gauge", "Queued events the queue file lacks because it cannot be written: a restart now would lose them.", func(s *uplink.Stats) float64 { return float64(s.QueueMemoryOnly) }},
+	{"edgewamp_uplink_queue_file_damaged_total", "counter", "Queue file records that failed their check when it was opened (skipped, never delivered).", func(s *uplink.Stats) float64 { return u64(s.QueueFileDamaged) }},
 	{"edgewamp_uplink_events_up_total", "counter", "Events delivered upstream.", func(s *uplink.Stats) float64 { return u64(s.EventsUp) }},
 	{"edgewamp_uplink_events_down_total", "counter", "Upstream events published locally.", func(s *uplink.Stats) float64 { return u64(s.EventsDown) }},
 	{"edgewamp_uplink_publish_errors_total", "counter", "Events the upstream refused.", func(s *uplink.Stats) float64 { return u64(s.PublishErrors) }},

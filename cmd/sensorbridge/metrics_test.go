@@ -302,6 +302,8 @@ func TestMetrics(t *testing.T) {
 	want("edgewamp_uplink_joined", "gauge", "", zero)
 	want("edgewamp_uplink_dial_errors_total", "counter", "", positive)
 	want("edgewamp_uplink_queue_dropped_total", "counter", "", zero)
+	want("edgewamp_uplink_queue_memory_only", "gauge", "", zero)
+	want("edgewamp_uplink_queue_file_damaged_total", "counter", "", zero)
 	for name, f := range fams {
 		if !strings.HasPrefix(name, "edgewamp_") {
 			t.Errorf("family %s: not edgewamp_", name)
