@@ -82,9 +82,9 @@ func DialTransport(ctx context.Context, rawURL string, cfg Config) (wamp.Transpo
 		name = q
 	}
 	if name != "" {
-		s, ok := wamp.SerializerByName(name)
-		if !ok {
-			return nil, fmt.Errorf("device: dial %s: unknown serializer %q (want json, msgpack or cbor)", rawURL, name)
+		s, err := wamp.SerializerNamed(name)
+		if err != nil {
+			return nil, fmt.Errorf("device: dial %s: %w", rawURL, err)
 		}
 		opts.Serializer = s
 	}
@@ -126,8 +126,10 @@ func CheckURL(rawURL string, cfg Config) error {
 	if _, err := (wamp.DialOptions{}).SerializerFor(u, nil); err != nil {
 		return fmt.Errorf("device: URL %q: %w", rawURL, err)
 	}
-	if _, ok := wamp.SerializerByName(cfg.Serializer); cfg.Serializer != "" && !ok {
-		return fmt.Errorf("device: unknown serializer %q (want json or msgpack)", cfg.Serializer)
+	if cfg.Serializer != "" {
+		if _, err := wamp.SerializerNamed(cfg.Serializer); err != nil {
+			return fmt.Errorf("device: %w", err)
+		}
 	}
 	return nil
 }

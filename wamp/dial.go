@@ -49,20 +49,26 @@ type DialOptions struct {
 
 // SerializerFor returns the serializer to ask for on u: the one named by
 // the URL's serializer= query parameter, else o.Serializer, else def. An
-// unknown name is an error.
+// unknown name is an error (see [SerializerNamed]).
 func (o DialOptions) SerializerFor(u *url.URL, def Serializer) (Serializer, error) {
 	if name := u.Query().Get("serializer"); name != "" {
-		s, ok := SerializerByName(name)
-		switch {
-		case !ok && (name == "cbor" || name == "wamp.2.cbor"):
-			return nil, fmt.Errorf("serializer %q is not in this build (built with the edgewamp_nocbor tag)", name)
-		case !ok:
-			return nil, fmt.Errorf("unknown serializer %q (want json, msgpack or cbor)", name)
-		}
-		return s, nil
+		return SerializerNamed(name)
 	}
 	if o.Serializer != nil {
 		return o.Serializer, nil
 	}
 	return def, nil
+}
+
+// SerializerNamed is [SerializerByName] with an error that says what to
+// use instead: the names there are, or that CBOR was left out of this build.
+func SerializerNamed(name string) (Serializer, error) {
+	s, ok := SerializerByName(name)
+	switch {
+	case !ok && (name == "cbor" || name == "wamp.2.cbor"):
+		return nil, fmt.Errorf("serializer %q is not in this build (built with the edgewamp_nocbor tag)", name)
+	case !ok:
+		return nil, fmt.Errorf("unknown serializer %q (want json, msgpack or cbor)", name)
+	}
+	return s, nil
 }

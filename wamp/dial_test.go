@@ -50,3 +50,14 @@ func TestSerializerFor(t *testing.T) {
 		})
 	}
 }
+
+func TestSerializerNamed(t *testing.T) {
+	for name, want := range map[string]Serializer{"json": JSON, "wamp.2.msgpack": MsgPack} {
+		if s, err := SerializerNamed(name); err != nil || s != want {
+			t.Errorf("SerializerNamed(%q) = %v, %v", name, s, err)
+		}
+	}
+	if _, err := SerializerNamed("ubjson"); err == nil || err.Error() != `unknown serializer "ubjson" (want json, msgpack or cbor)` {
+		t.Errorf("SerializerNamed(ubjson) error = %v", err)
+	}
+}

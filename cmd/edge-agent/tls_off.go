@@ -8,12 +8,6 @@ import (
 	"github.com/edgewamp/edgewamp/rawsocket"
 )
 
-// tlsFiles is the TLS of rss:// and wss://, which this build lacks.
-type tlsFiles struct {
-	_                             [0]func() // not comparable: no equality function to link
-	caFile, cert, key, serverName string
-}
-
 // config refuses TLS settings: the minimal build has no TLS.
 func (f tlsFiles) config() (*rawsocket.TLSConfig, error) {
 	if boardBuild != "" || f.caFile+f.cert+f.key+f.serverName == "" {

@@ -11,13 +11,6 @@ import (
 	"github.com/edgewamp/edgewamp/rawsocket"
 )
 
-// tlsFiles is the TLS of rss:// and wss://: a private CA, a client
-// certificate and the name to verify instead of the URL's host.
-type tlsFiles struct {
-	_                             [0]func() // not comparable: no equality function to link
-	caFile, cert, key, serverName string
-}
-
 // config returns the TLS configuration, or nil when nothing is set (the
 // system's roots then verify the URL's host) and in a board build, which
 // has no flags to set it.

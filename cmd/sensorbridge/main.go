@@ -126,7 +126,7 @@ and ` + defaultListenWS + ` (WebSocket), loopback only.
 -listen URL (repeatable): ` + listen.Schemes + `
   (uni:// serves RawSocket and WebSocket on one port)
 -uplink URL: ` + uplinkSchemes + `
-  (?serializer=json|msgpack picks the serializer)
+  (?serializer=json|msgpack|cbor picks the serializer)
 Durations take a unit: 500ms, 10s, 1m.
 Exit status: 0 ok (also after SIGINT or SIGTERM), 1 a failure while running (a port
 in use), 2 a usage or configuration error.
