@@ -14,6 +14,7 @@ import (
 	"github.com/edgewamp/edgewamp/agent/gpio"
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/internal/logline"
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -42,6 +43,7 @@ type Options struct {
 type Agent struct {
 	cfg       Config
 	opt       Options
+	tls       *rawsocket.TLSConfig // from cfg.TLS; nil: the system's roots
 	log       device.Logger
 	client    atomic.Pointer[device.Client] // set by Run
 	sensors   []*sensor
@@ -110,6 +112,9 @@ func New(cfg *Config, opt Options) (*Agent, error) {
 		realm = string(device.DefaultRealm)
 	}
 	a.cfg.Router, a.cfg.Realm = router, realm
+	if err := a.loadTLS(); err != nil {
+		return nil, fmt.Errorf("config: tls: %w", err)
+	}
 	if err := device.CheckURL(router, a.clientConfig()); err != nil {
 		return nil, fmt.Errorf("config: router: %w", err)
 	}
@@ -124,6 +129,7 @@ func (a *Agent) clientConfig() device.Config {
 		Auth:    a.cfg.Auth,
 		Logger:  a.opt.Logger,
 		Dialers: a.opt.Dialers,
+		TLS:     a.tls,
 		Reconnect: device.Reconnect{
 			Enabled:      true,
 			Connect:      a.opt.Connect,

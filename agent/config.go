@@ -34,6 +34,10 @@ type Config struct {
 	Router string
 	// Realm to join. Default realm1.
 	Realm string
+	// TLS verifies an rss:// or wss:// router with a private CA or another
+	// name, and presents a client certificate (keys ca_file, cert, key,
+	// server_name). Default: the system's roots verify the URL's host.
+	TLS TLSFiles
 	// Auth are the credentials to join with (authid, authrole, ticket,
 	// secret, cryptosign_key_file, authextra). Default: anonymous.
 	Auth device.Credentials

@@ -27,6 +27,7 @@ func decodeConfig(data []byte) (*Config, error) {
 	err := confdecode.Decode(data, func(o *object) {
 		o.Str("router", &c.Router)
 		o.Str("realm", &c.Realm)
+		decodeTLS(o, &c.TLS)
 		o.Object("auth", func(a *object) { decodeAuth(a, &c) })
 		o.Str("prefix", &c.Prefix)
 		o.Str("status_procedure", &c.StatusProcedure)
@@ -66,6 +67,7 @@ func decodeAuth(o *object, c *Config) {
 	o.Str("ticket", &c.Auth.Ticket)
 	o.Str("secret", &c.Auth.Secret)
 	o.Str("cryptosign_key_file", &c.Auth.CryptosignKeyFile)
+	o.Bool("tls", &c.Auth.TLS)
 }
 
 func decodeSensor(o *object, s *SensorConfig) {

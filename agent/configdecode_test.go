@@ -130,8 +130,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"not an object", `["router"]`, "config: want an object, got a list", ""},
 
 		// Unknown keys, at every level.
-		{"unknown top", `{"routr": "x"}`, "config: line 1, column 2: routr: unknown key (known: actuators, auth, log, offline_queue, prefix, realm, reconnect, router, sensors, shutdown_timeout, status_procedure)", ""},
-		{"unknown auth", `{"auth": {"password": "x"}}`, "config: line 1, column 11: auth.password: unknown key (known: authextra, authid, authrole, cryptosign_key_file, secret, ticket)", ""},
+		{"unknown top", `{"routr": "x"}`, "config: line 1, column 2: routr: unknown key (known: actuators, auth, log, offline_queue, prefix, realm, reconnect, router, sensors, shutdown_timeout, status_procedure, tls)", ""},
+		{"unknown auth", `{"auth": {"password": "x"}}`, "config: line 1, column 11: auth.password: unknown key (known: authextra, authid, authrole, cryptosign_key_file, secret, ticket, tls)", ""},
 		{"unknown reconnect", `{"reconnect": {"min": "1s"}}`, "config: line 1, column 16: reconnect.min: unknown key (known: max_backoff, min_backoff)", ""},
 		{"unknown log", `{"log": {"lvl": "debug"}}`, "config: line 1, column 10: log.lvl: unknown key (known: format, level)", ""},
 		{"unknown sensor", sensor(`,"intervall":"1s"`), "config: line 1, column 44: sensors[0].intervall: unknown key (known: amplitude, argv, base, deadband, gpio, interval, kind, name, offset, on_change, parse, path, period, poll, scale, timeout, topic, unit)", ""},

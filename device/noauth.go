@@ -21,6 +21,7 @@ type Credentials struct {
 	Ticket            string    `json:"ticket,omitempty"`
 	Secret            string    `json:"secret,omitempty"`
 	CryptosignKeyFile string    `json:"cryptosign_key_file,omitempty"`
+	TLS               bool      `json:"tls,omitempty"`
 }
 
 // ErrNoAuthInBuild is the error for credentials in a build without
@@ -30,7 +31,7 @@ var ErrNoAuthInBuild = errors.New("authentication is not in this build (built wi
 // Empty reports whether no credential is set.
 func (c *Credentials) Empty() bool {
 	return c.AuthID == "" && c.AuthRole == "" && len(c.AuthExtra) == 0 && c.Ticket == "" &&
-		c.Secret == "" && c.CryptosignKeyFile == ""
+		c.Secret == "" && c.CryptosignKeyFile == "" && !c.TLS
 }
 
 // joinAuth is the authentication of one join: only the Config.Authenticate

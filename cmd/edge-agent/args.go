@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgewamp/edgewamp/agent"
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -25,7 +26,7 @@ type invocation struct {
 	timeout    time.Duration
 	count      int
 	auth       device.Credentials // -authid, -authrole, -ticket, -secret, -key
-	tls        tlsFiles           // -ca-file, -cert, -cert-key, -server-name
+	tls        agent.TLSFiles     // -ca-file, -cert, -cert-key, -server-name
 	match      wamp.MatchPolicy   // -match (subscribe, register)
 	noAck      bool               // -acknowledge=false (publish)
 	includeMe  bool               // -include-me (publish)
@@ -133,10 +134,11 @@ func commandFlags(name string, inv *invocation, serializer *string) *flag.FlagSe
 // extraFlags declares the flags a board build leaves out (boardBuild):
 // TLS files, options, keyword arguments, -v, and the environment.
 func extraFlags(fs *flag.FlagSet, name string, inv *invocation) {
-	fs.StringVar(&inv.tls.caFile, "ca-file", "", "PEM FILE of the CA that signed the router's certificate (rss://, wss://)")
-	fs.StringVar(&inv.tls.cert, "cert", "", "PEM FILE of a client certificate (with -cert-key)")
-	fs.StringVar(&inv.tls.key, "cert-key", "", "PEM FILE of the client certificate's key")
-	fs.StringVar(&inv.tls.serverName, "server-name", "", "name to verify in the router's certificate instead of the URL's host")
+	fs.StringVar(&inv.tls.CAFile, "ca-file", "", "PEM FILE of the CA that signed the router's certificate (rss://, wss://)")
+	fs.StringVar(&inv.tls.Cert, "cert", "", "PEM FILE of a client certificate (with -cert-key)")
+	fs.StringVar(&inv.tls.Key, "cert-key", "", "PEM FILE of the client certificate's key")
+	fs.StringVar(&inv.tls.ServerName, "server-name", "", "name to verify in the router's certificate instead of the URL's host")
+	fs.BoolVar(&inv.auth.TLS, "tls-auth", false, "authenticate with the client certificate (-cert; the router's \"tls\" method)")
 	switch name {
 	case "call", "publish":
 		fs.Var(kwFlag{&inv.kwargs}, "k", "keyword argument KEY=VALUE (repeatable; VALUE as an ARG)")
@@ -268,8 +270,10 @@ func parseInvocation(name string, argv []string, minPositional int) (*invocation
 	if name == "register" && inv.count == 0 && len(inv.command) == 0 && len(words) > minPositional {
 		return nil, fmt.Errorf("register takes no ARG; to run a command per call: register URL PROCEDURE -- COMMAND [ARG...]")
 	}
-	if _, err := inv.tls.config(); err != nil {
-		return nil, err
+	if boardBuild == "" { // a board build has no TLS flags
+		if _, err := inv.tls.Load(); err != nil {
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
 	}
 	return inv, nil
 }

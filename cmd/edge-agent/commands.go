@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/agent"
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -57,9 +58,12 @@ var errUsage = errors.New("usage")
 func connect(ctx context.Context, inv *invocation) (*device.Client, error) {
 	jctx, cancel := context.WithTimeout(ctx, inv.timeout)
 	defer cancel()
-	conf, err := inv.tls.config()
-	if err != nil {
-		return nil, err
+	var conf *rawsocket.TLSConfig // a board build has no TLS flags
+	if boardBuild == "" {
+		var err error
+		if conf, err = inv.tls.Load(); err != nil {
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
 	}
 	// The agent's log format, at warn: the CLI's own output is its results.
 	log, err := agent.NewLogger(agent.LogConfig{Level: "warn"}, inv.stderr)

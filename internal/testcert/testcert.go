@@ -54,7 +54,8 @@ func NewCA(name string) (*CA, error) {
 	return &CA{Cert: cert, Pool: pool, key: key, der: der}, nil
 }
 
-// Server returns a server certificate for 127.0.0.1 and ::1.
+// Server returns a server certificate for 127.0.0.1, ::1 and the name
+// localhost.
 func (ca *CA) Server() (tls.Certificate, error) {
 	return ca.issue("localhost", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback})
 }
@@ -72,6 +73,9 @@ func (ca *CA) issue(cn string, usage x509.ExtKeyUsage, ips []net.IP) (tls.Certif
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial.Add(1)), Subject: pkix.Name{CommonName: cn},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage}, IPAddresses: ips}
+	if ips != nil {
+		tmpl.DNSNames = []string{cn}
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
 	if err != nil {
 		return tls.Certificate{}, err
