@@ -1,7 +1,6 @@
 package listen
 
 import (
-	"context"
 	"fmt"
 	"net"
 
@@ -22,6 +21,7 @@ func (l *Listener) serveRaw(r *minirouter.Router, nl net.Listener) error {
 	if err := l.started(func() { l.rl = rl }); err != nil {
 		return err
 	}
+	ctx := l.attachContext()
 	for {
 		c, err := rl.Accept()
 		if err != nil {
@@ -30,9 +30,9 @@ func (l *Listener) serveRaw(r *minirouter.Router, nl net.Listener) error {
 		l.counters.active.Add(1)
 		// Attach holds no goroutine: an idle session then costs its state
 		// alone (see minirouter.Router.Attach). Without a context that
-		// can end, nor a fresh callback: either would add to every
-		// session's memory.
-		r.Attach(context.Background(), c, l.endedFn)
+		// can end (ctx only names the transport), nor a fresh callback:
+		// either would add to every session's memory.
+		r.Attach(ctx, c, l.endedFn)
 	}
 }
 

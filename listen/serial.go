@@ -1,7 +1,6 @@
 package listen
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"time"
@@ -23,6 +22,7 @@ const (
 // line itself fails it is reopened with backoff, until Close.
 func (l *Listener) serveSerial(r *minirouter.Router) error {
 	retry := serialRetryMin
+	ctx := l.attachContext()
 	for l.ctx.Err() == nil {
 		l.mu.Lock()
 		sl, closed := l.serial, l.closed
@@ -70,7 +70,7 @@ func (l *Listener) serveSerial(r *minirouter.Router) error {
 		retry = serialRetryMin
 		l.counters.connections.Add(1)
 		l.counters.active.Add(1)
-		r.Attach(context.Background(), c, func(err error) {
+		r.Attach(ctx, c, func(err error) {
 			l.ended(err)
 			l.log.Info("serial session ended", "url", l.url, "err", err)
 		})

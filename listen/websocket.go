@@ -76,6 +76,7 @@ func (l *Listener) refuseRawSocket(nl net.Listener) {
 // the WebSocket handler returns from without having served a session (it
 // serves one before returning) was refused.
 func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
+	ctx := l.attachContext()
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		l.counters.connections.Add(1)
 		src, ok := l.wsSources.Take(req.RemoteAddr)
@@ -91,7 +92,7 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 		h := wstransport.Handler(l.wsConfig, func(t wamp.Transport) {
 			served = true
 			l.counters.active.Add(1)
-			l.ended(serveBlocking(context.Background(), r, t)) // the connection ends when the handler returns
+			l.ended(serveBlocking(ctx, r, t)) // the connection ends when the handler returns
 		})
 		h.ServeHTTP(w, req)
 		if !served {
@@ -105,7 +106,8 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 // without the limits and counters of a [Listener]: for tests and for
 // embedding in an existing http.Server.
 func Handler(r *minirouter.Router, cfg wstransport.ServerConfig) http.Handler {
-	return wstransport.Handler(cfg, func(t wamp.Transport) { serveBlocking(context.Background(), r, t) })
+	ctx := minirouter.WithTransport(context.Background(), "ws")
+	return wstransport.Handler(cfg, func(t wamp.Transport) { serveBlocking(ctx, r, t) })
 }
 
 // serveBlocking attaches t to r and waits until its session ends (a

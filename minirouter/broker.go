@@ -214,6 +214,7 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 		}
 		return
 	}
+	s.meta.published(m.Topic)
 	pub := rl.publishLocked(s, m.Topic, m.Payload, &o)
 	if ack {
 		s.reply(&wamp.Published{Request: m.Request, Publication: pub})

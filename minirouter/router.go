@@ -248,7 +248,7 @@ func (r *Router) ConnectPeer(ctx context.Context, pc peer.Config) (wamp.Transpor
 		a.Close()
 		return nil, ErrRouterClosed
 	}
-	go r.serve(context.Background(), conn, nil)
+	go r.serve(WithTransport(context.Background(), TransportInProcess), conn, nil)
 	return a, nil
 }
 
@@ -370,6 +370,20 @@ type SessionInfo struct {
 	AuthMethod    string
 	RemoteAddr    string
 	EventsDropped uint64 // EVENTs dropped because its queue was full
+	// Transport is the kind of transport it came over, as its listener
+	// named it with [WithTransport] ("rs", "ws", "serial"...), or
+	// [TransportInProcess]; "" when not named.
+	Transport string
+	// Since is when it joined.
+	Since time.Time
+	// MessagesIn and MessagesOut count the messages its connection
+	// received and sent (the joining handshake included).
+	MessagesIn, MessagesOut uint64
+	// Topics are the first [MaxTopicsListed] distinct topics it published
+	// to (publications the broker accepted), in that order;
+	// OtherTopicPublications counts its publications to other topics.
+	Topics                 []string
+	OtherTopicPublications uint64
 }
 
 // Sessions lists the sessions joined now, in no particular order. Safe for

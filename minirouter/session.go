@@ -38,6 +38,7 @@ type session struct {
 	leaving  atomic.Bool   // the router sent GOODBYE and waits for the answer
 	why      atomic.Uint32 // the closeReason, once recorded (see close, end)
 	closing  atomic.Bool   // close has queued the connection's close
+	meta     sessionMeta   // transport, join time, topics published (see sessioninfo.go)
 
 	// Guarded by realm.mu. The maps are made on first use (an idle
 	// session's memory is mostly its state): add to them with putSub,
@@ -72,7 +73,7 @@ func (r *Router) serve(ctx context.Context, conn *peer.Conn, ended func(error)) 
 			conn.Close(fmt.Errorf("%w: %w", errSessionContext, context.Cause(ctx)))
 		})
 	}
-	s, e := r.join(conn) // counted and logged when it failed
+	s, e := r.join(conn, transportOf(ctx)) // counted and logged when it failed
 	if s == nil {
 		conn.Close(e.err)
 		r.release(conn, stop, ended, e.err)
@@ -129,7 +130,7 @@ func (r *Router) refuse(conn *peer.Conn, why closeReason, reason *wamp.Error, ms
 // client and answers WELCOME, returning the session. On failure it has
 // sent ABORT when the protocol calls for one, and returns how the
 // connection ends.
-func (r *Router) join(conn *peer.Conn) (*session, ending) {
+func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
 	failed := func(why closeReason, err error) (*session, ending) {
 		if why == reasonNone { // the transport failed while waiting for HELLO, whoever closed it
 			why = reasonTransportError
@@ -201,6 +202,7 @@ func (r *Router) join(conn *peer.Conn) (*session, ending) {
 		calleeCancel:   wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureCallCanceling),
 		calleeProgress: wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults),
 		pace:           newPacer(rl.publishRate, rl.publishBurst),
+		meta:           newSessionMeta(kind),
 	}
 	if why, err := r.admit(s, roles); err != nil {
 		return r.refuse(conn, why, err, err.Error(), nil)
@@ -501,7 +503,7 @@ func (s *session) slow(why string) {
 
 // info describes the session for Router.Sessions.
 func (s *session) info() SessionInfo {
-	return SessionInfo{
+	info := SessionInfo{
 		ID:            s.id,
 		Realm:         s.realm.name,
 		AuthID:        s.auth.authid,
@@ -510,6 +512,10 @@ func (s *session) info() SessionInfo {
 		RemoteAddr:    s.conn.RemoteAddr(),
 		EventsDropped: s.dropped.Load(),
 	}
+	cs := s.conn.Stats()
+	info.MessagesIn, info.MessagesOut = cs.MessagesIn, cs.MessagesOut
+	s.meta.fill(&info)
+	return info
 }
 
 // putSub records sub in s.subs, making the map on first use. realm.mu must
