@@ -131,6 +131,13 @@ type Stats struct {
 	CallsIn          uint64 // upstream calls of exported procedures
 	CallsOut         uint64 // local calls of imported procedures
 	Exported         int    // procedures registered upstream now (declared)
+	// LastError is the last problem the uplink reported (logged at warn
+	// level or above: a failed dial or join, a lost session, an event or a
+	// declaration the upstream refused, a queue file that cannot be
+	// written), with its error; LastErrorTime is when. "" and the zero
+	// time: none since New.
+	LastError     string
+	LastErrorTime time.Time
 }
 
 // Uplink bridges one realm of a router to an upstream router through one
@@ -159,6 +166,7 @@ type Uplink struct {
 	joinKick                                               chan struct{}
 	running                                                atomic.Bool
 
+	last     *lastError // what errorHandler recorded
 	mu       sync.Mutex // protects exported
 	exported map[wamp.URI]exportEntry
 }
@@ -201,12 +209,13 @@ func New(r *minirouter.Router, cfg Config) (*Uplink, error) {
 			}
 		}
 	}
-	log := cfg.Logger.With("uplink", cfg.URL)
+	last := &lastError{}
+	log := slog.New(&errorHandler{next: cfg.Logger.Handler(), last: last}).With("uplink", cfg.URL)
 	q, err := newEventQueue(cfg.QueueSize, cfg.QueueFile, log)
 	if err != nil {
 		return nil, err
 	}
-	u := &Uplink{r: r, cfg: cfg, log: log, q: q, joinKick: make(chan struct{}, 1),
+	u := &Uplink{r: r, cfg: cfg, log: log, q: q, last: last, joinKick: make(chan struct{}, 1),
 		exported: make(map[wamp.URI]exportEntry)}
 	u.state.Store(Stopped)
 	return u, nil
@@ -242,6 +251,7 @@ func (u *Uplink) Stats() Stats {
 	u.mu.Lock()
 	exp := len(u.exported)
 	u.mu.Unlock()
+	lastErr, lastAt := u.last.get()
 	return Stats{
 		State:            u.state.Load().(string),
 		Joins:            rs.Joins,
@@ -258,6 +268,8 @@ func (u *Uplink) Stats() Stats {
 		CallsIn:          u.callsIn.Load(),
 		CallsOut:         u.callsOut.Load(),
 		Exported:         exp,
+		LastError:        lastErr,
+		LastErrorTime:    lastAt,
 	}
 }
 
@@ -595,6 +607,8 @@ func (u *Uplink) pump(ctx context.Context, up *device.Client) {
 			u.publishErrors.Add(1)
 			if refusals++; refusals == 1 || refusals%1000 == 0 {
 				u.log.Warn("uplink: event not deliverable upstream", "topic", ev.topic, "err", err, "refused", refusals)
+			} else { // logged at a limited rate, but each is the last error
+				u.last.set("uplink: event not deliverable upstream: "+err.Error(), time.Now())
 			}
 		default:
 			// The session ended, or its connection failed and it is about
