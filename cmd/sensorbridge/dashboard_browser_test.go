@@ -151,9 +151,25 @@ func TestDashboardInBrowser(t *testing.T) {
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
-	row := `[...$('devices').rows].find((r) => r.cells[7] && r.cells[7].textContent.includes('probe.ping'))`
+	row := deviceRow(`col('procedures').includes('probe.ping')`)
 	p.Wait("the new device and its procedure", row+` !== undefined`, 5*time.Second)
 	p.Wait("a form for probe.ping", `$('controls').textContent.includes('probe.ping')`, 5*time.Second)
+	// The devices table: each session's transport, join time, messages and
+	// the topics it published.
+	if _, err := dev.Call(ctx, "probe.ping", wamp.Payload{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := dev.Publish(ctx, wamp.URI(fmt.Sprintf("probe.t%d", i)), wamp.Payload{Args: wamp.List{i}}, &device.PublishOptions{Acknowledge: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Wait("the device's transport, time, messages and topics", deviceCols(row,
+		`col('transport') === 'unix' && /\d:\d\d/.test(col('since')) && Number(col('messages in')) >= 7 && Number(col('messages out')) >= 7 && col('topics published') === 'probe.t0 probe.t1 probe.t2'`), 5*time.Second)
+	p.Wait("the page's own session over ws", deviceCols(deviceRow(`col('state') === 'this page'`),
+		`col('transport') === 'ws' && Number(col('messages in')) > 3 && col('authid') === 'op'`), 5*time.Second)
+	p.Wait("the demo device's topics", deviceCols(deviceRow(`col('procedures').includes('light.set')`),
+		`col('transport') === 'inproc' && col('topics published').includes('temperature')`), 5*time.Second)
 	p.Shot("4-device")
 	dev.Close()
 	p.Wait("the device gone", row+`.className === 'gone'`, 5*time.Second)
@@ -172,19 +188,26 @@ func TestDashboardInBrowser(t *testing.T) {
 	p.DropErrors("net::ERR_CONNECTION_REFUSED")
 	p.NoErrors()
 
-	// The viewer sees, but may not switch: refused, and the page says so.
+	// The viewer sees the light, but its switch is disabled, and says why;
+	// a click forced anyway is refused, and the page says so.
 	c = dialRetry(t, ctx, sock, opCreds)
 	v := openDashboard(t, ctx, chromium, "dashboard-viewer", "http://"+dash+"/")
 	login(v, "cra", "cra-secret-3", "wampcra") // salted WAMP-CRA, role viewer
 	v.Wait("the viewer's switch", `$('switch-light') && $('switch-light').dataset.on !== 'null'`, 10*time.Second)
+	v.Wait("the switch disabled, with a note", `$('switch-light').disabled && $('controls').textContent.includes('read only: role viewer')`, 10*time.Second)
+	v.Shot("8-viewer-read-only")
 	before := callLight(t, ctx, c)
+	v.Eval(`$('switch-light').disabled = false; ''`)
 	v.Click("#switch-light")
 	v.Wait("the refusal shown", `$('controls').textContent.includes('refused: you may not call light.set')`, 5*time.Second)
 	if got := callLight(t, ctx, c); got != before {
 		t.Errorf("the viewer switched the light: %v -> %v", before, got)
 	}
-	v.Shot("8-viewer-refused")
+	v.Shot("9-viewer-forced-refused")
 	v.NoErrors()
+	if p.Eval(`String($('switch-light').disabled)`) != "false" {
+		t.Error("the operator's switch is disabled")
+	}
 
 	for _, name := range []string{"web/index.html", "web/dashboard.js"} {
 		fi, err := os.Stat(name)
@@ -193,6 +216,18 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		t.Logf("page weight: %s %d bytes", name, fi.Size())
 	}
+}
+
+// deviceRow is a JavaScript expression for the first row of the devices
+// table where cond holds; in cond, col(name) is the text of its column name.
+func deviceRow(cond string) string {
+	return `[...$('devices').rows].find((r) => { const col = (n) => (r.querySelector('[data-col="' + n + '"]') || {}).textContent; return r.dataset.session && ` + cond + `; })`
+}
+
+// deviceCols is a JavaScript expression: cond holds for the row (an
+// expression), with col(name) as in deviceRow.
+func deviceCols(row, cond string) string {
+	return `((r) => { if (!r) return false; const col = (n) => (r.querySelector('[data-col="' + n + '"]') || {}).textContent; return ` + cond + `; })(` + row + `)`
 }
 
 // TestDashboardWeight: the whole page (HTML and script) stays under 100 KB
@@ -205,7 +240,8 @@ func TestDashboardWeight(t *testing.T) {
 
 // TestDashboardAnonymous: on a realm open to anonymous sessions (as with
 // sensorbridge -demo -dashboard ADDR), the page joins without a login and
-// shows the demo's readings and its light's switch.
+// shows the demo's readings and its light's switch, enabled; its gateway
+// panel shows the uplink, which cannot connect, with its last error.
 func TestDashboardAnonymous(t *testing.T) {
 	chromium := browsertest.RequireChromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -214,11 +250,17 @@ func TestDashboardAnonymous(t *testing.T) {
 		"listeners": []any{map[string]any{"url": "unix://" + filepath.Join(t.TempDir(), "sb.sock")}},
 		"demo":      true,
 		"dashboard": map[string]any{"listen": "127.0.0.1:0"},
+		"uplink":    map[string]any{"url": "rs://127.0.0.1:1", "min_backoff": "50ms"},
 	})
 	p := openDashboard(t, ctx, chromium, "dashboard-anonymous", "http://"+addrs["dashboard"]+"/")
 	p.Wait("joined without a login", `$('status').textContent.startsWith('joined realm1 as anonymous') && $('login').hidden`, 10*time.Second)
 	p.Wait("a temperature", `[...$('readings').rows].some((r) => r.dataset.topic === 'temperature')`, 10*time.Second)
 	p.Wait("the light's switch", `$('switch-light') && $('switch-light').dataset.on === 'false'`, 10*time.Second)
+	lastError := `(($('uplink').querySelector('[data-key="last_error"]') || {}).textContent || '')`
+	p.Wait("the uplink's last error", lastError+`.includes('connecting failed') && `+lastError+`.includes('connection refused') && /\d:\d\d/.test(`+lastError+`)`, 10*time.Second)
+	if p.Eval(`String($('switch-light').disabled)`) != "false" {
+		t.Error("the anonymous session's switch is disabled in a realm without permissions")
+	}
 	p.Shot("1-joined")
 	p.NoErrors()
 }

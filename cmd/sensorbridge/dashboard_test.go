@@ -195,12 +195,13 @@ func TestInternalCredentials(t *testing.T) {
 			t.Errorf("%s: %v", clash.Name, err)
 		}
 	}
-	// An open realm with permissions: the internal user is added, anonymous sessions stay admitted, and
-	// the internal role's rule comes first.
+	// An open realm with permissions: the internal user is added, anonymous sessions stay admitted, the
+	// internal role's rule comes first, and every role may ask the permissions procedure last.
 	perms := []minirouter.Permission{{Role: "*", URI: "x", Actions: []string{"call"}}}
 	ruled := minirouter.RealmConfig{Name: "f", Permissions: perms}
 	if c, err := internalCredentials(&ruled); err != nil || c.Ticket == "" || !ruled.AllowAnonymous || len(ruled.Users) != 1 ||
-		len(ruled.Permissions) != 2 || ruled.Permissions[0].Role != internalRole || len(perms) != 1 {
+		len(ruled.Permissions) != 3 || ruled.Permissions[0].Role != internalRole || len(perms) != 1 ||
+		ruled.Permissions[2].URI != string(permissionsProcedure) || ruled.Permissions[2].Role != "*" {
 		t.Errorf("%+v %v %+v", c, err, ruled)
 	}
 }
@@ -248,6 +249,45 @@ func TestPermissionsConfig(t *testing.T) {
 	st := callStats(t, ctx, ops)
 	if n := statNum(st, "router", "authorization_denials"); n < 2 {
 		t.Errorf("authorization_denials %d, want at least 2", n)
+	}
+	// Each session may ask what it may do, as the router decides it (the answer counts no denial).
+	for _, tc := range []struct {
+		c      *device.Client
+		action string
+		want   map[string]bool
+		who    string
+	}{
+		{dev, "publish", map[string]bool{"devices.dev1.temp": true, "devices.dev2.temp": false}, "dev1 device"},
+		{dev, "call", map[string]bool{"sensorbridge.stats": false, "light.set": false}, "dev1 device"},
+		{ops, "", map[string]bool{"sensorbridge.stats": true, "light.set": true}, "ops operator"},
+	} {
+		args := wamp.List{}
+		for uri := range tc.want {
+			args = append(args, uri)
+		}
+		p := wamp.Payload{Args: args}
+		if tc.action != "" {
+			p.Kwargs = wamp.Dict{"action": tc.action}
+		}
+		res, err := tc.c.Call(ctx, permissionsProcedure, p, nil)
+		if err != nil {
+			t.Fatalf("%s asking %s: %v", tc.who, permissionsProcedure, err)
+		}
+		allowed, _ := res.Kwargs["allowed"].(wamp.Dict)
+		for uri, want := range tc.want {
+			if got, _ := allowed[uri].(bool); got != want {
+				t.Errorf("%s may %s %s: %v, want %v", tc.who, tc.action, uri, allowed[uri], want)
+			}
+		}
+		if who := fmt.Sprint(res.Kwargs["authid"], " ", res.Kwargs["authrole"]); who != tc.who {
+			t.Errorf("%s answered for %s", permissionsProcedure, who)
+		}
+	}
+	if n := statNum(callStats(t, ctx, ops), "router", "authorization_denials"); n != statNum(st, "router", "authorization_denials") {
+		t.Errorf("authorization_denials went from %d to %d", statNum(st, "router", "authorization_denials"), n)
+	}
+	if _, err := dev.Call(ctx, permissionsProcedure, wamp.Payload{Args: wamp.List{1}}, nil); !errors.Is(err, wamp.ErrInvalidArgument) {
+		t.Errorf("asking about a number: %v, want %s", err, wamp.ErrInvalidArgument.URI)
 	}
 	// The demo device, joined as sensorbridge's own principal, registered its procedures.
 	for {

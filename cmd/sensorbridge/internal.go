@@ -22,7 +22,9 @@ const (
 // anonymous sessions without permissions needs nothing. Otherwise rc gets a
 // user internalAuthID with a random ticket made for this run (never written
 // anywhere; anonymous sessions stay admitted if they were), and, when it has
-// permissions, a first rule allowing internalRole everything.
+// permissions, a first rule allowing internalRole everything and a last one
+// allowing every role to call permissionsProcedure (which a rule before it
+// may still deny).
 func internalCredentials(rc *minirouter.RealmConfig) (auth.Credentials, error) {
 	anonymous := len(rc.Users) == 0 || rc.AllowAnonymous
 	if anonymous && len(rc.Permissions) == 0 {
@@ -43,7 +45,8 @@ func internalCredentials(rc *minirouter.RealmConfig) (auth.Credentials, error) {
 	if len(rc.Permissions) > 0 {
 		all := minirouter.Permission{Role: internalRole, URI: "", Match: "prefix",
 			Actions: []string{minirouter.ActionCall, minirouter.ActionRegister, minirouter.ActionPublish, minirouter.ActionSubscribe}}
-		rc.Permissions = append([]minirouter.Permission{all}, rc.Permissions...)
+		ask := minirouter.Permission{Role: "*", URI: string(permissionsProcedure), Actions: []string{minirouter.ActionCall}}
+		rc.Permissions = append(append([]minirouter.Permission{all}, rc.Permissions...), ask)
 	}
 	return auth.Credentials{AuthID: internalAuthID, Ticket: ticket}, nil
 }

@@ -78,6 +78,33 @@ var uplinkMetrics = []metric[uplink.Stats]{
 	{"edgewamp_uplink_calls_in_total", "counter", "Upstream calls of exported procedures.", func(s *uplink.Stats) float64 { return u64(s.CallsIn) }},
 	{"edgewamp_uplink_calls_out_total", "counter", "Local calls of imported procedures.", func(s *uplink.Stats) float64 { return u64(s.CallsOut) }},
 	{"edgewamp_uplink_exported", "gauge", "Procedures registered upstream now.", func(s *uplink.Stats) float64 { return float64(s.Exported) }},
+	{"edgewamp_uplink_last_error_timestamp_seconds", "gauge", "When the uplink last reported an error (Unix time); 0: none since start.", func(s *uplink.Stats) float64 {
+		if s.LastErrorTime.IsZero() {
+			return 0
+		}
+		return float64(s.LastErrorTime.UnixMilli()) / 1000
+	}},
+}
+
+// lastErrorInfo is the info metric of the uplink's last error: one series,
+// its text (cut to maxErrorLabel bytes) as a label, only while there is
+// one; its time is edgewamp_uplink_last_error_timestamp_seconds.
+const (
+	lastErrorInfo = "edgewamp_uplink_last_error_info"
+	maxErrorLabel = 200
+)
+
+// writeLastError writes the lastErrorInfo family for st.
+func writeLastError(b *bytes.Buffer, st *uplink.Stats) {
+	if st.LastError == "" {
+		return
+	}
+	text := st.LastError
+	if len(text) > maxErrorLabel {
+		text = strings.ToValidUTF8(text[:maxErrorLabel], "") + "…"
+	}
+	writeFamilies(b, []metric[uplink.Stats]{{lastErrorInfo, "gauge", "The uplink's last error, as its error label (value 1).",
+		func(*uplink.Stats) float64 { return 1 }}}, []labelled[uplink.Stats]{{labels: []string{"error", text}}})
 }
 
 var serialMetrics = []metric[serialtransport.Stats]{
@@ -162,6 +189,7 @@ func (gw *gateway) metricsText() []byte {
 	if gw.ul != nil {
 		st := gw.ul.Stats()
 		writeFamilies(&b, uplinkMetrics, []labelled[uplink.Stats]{{s: st}})
+		writeLastError(&b, &st)
 	}
 	return b.Bytes()
 }

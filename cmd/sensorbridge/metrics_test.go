@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -304,6 +306,18 @@ func TestMetrics(t *testing.T) {
 	want("edgewamp_uplink_queue_dropped_total", "counter", "", zero)
 	want("edgewamp_uplink_queue_memory_only", "gauge", "", zero)
 	want("edgewamp_uplink_queue_file_damaged_total", "counter", "", zero)
+	want("edgewamp_uplink_last_error_timestamp_seconds", "gauge", "", func(v float64) bool {
+		return v > float64(time.Now().Add(-time.Minute).Unix()) && v <= float64(time.Now().Unix()+1)
+	})
+	if f := fams[lastErrorInfo]; f == nil || len(f.samples) != 1 {
+		t.Errorf("%s: %+v, want one series", lastErrorInfo, f)
+	} else {
+		for labels, v := range f.samples {
+			if !strings.HasPrefix(labels, `error="device: connecting failed: `) || v != 1 {
+				t.Errorf("%s{%s} = %v", lastErrorInfo, labels, v)
+			}
+		}
+	}
 	for name, f := range fams {
 		if !strings.HasPrefix(name, "edgewamp_") {
 			t.Errorf("family %s: not edgewamp_", name)
@@ -316,5 +330,40 @@ func TestMetrics(t *testing.T) {
 		if fams[m.name] != nil {
 			t.Errorf("family %s without a serial line", m.name)
 		}
+	}
+}
+
+// TestLastErrorInfo: the uplink's last error is one info series whose label
+// is escaped and cut to maxErrorLabel bytes (at a rune boundary), and none
+// without an error.
+func TestLastErrorInfo(t *testing.T) {
+	long := strings.Repeat("é", maxErrorLabel) // 2 bytes a rune: the cut falls inside none
+	tests := []struct {
+		name, text, label string
+	}{
+		{"none", "", ""},
+		{"escaped", "dial \"x\": a\\b\nc", `error="dial \"x\": a\\b\nc"`},
+		{"cut", long, `error="` + long[:maxErrorLabel] + `…"`},
+		{"cut in a rune", "x" + long, `error="x` + long[:maxErrorLabel-2] + `…"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			writeLastError(&b, &uplink.Stats{LastError: tt.text})
+			if tt.text == "" {
+				if b.Len() != 0 {
+					t.Errorf("wrote %q without an error", b.String())
+				}
+				return
+			}
+			fams, err := parsePromText(b.String())
+			if err != nil {
+				t.Fatalf("%v\n%s", err, b.String())
+			}
+			f := fams[lastErrorInfo]
+			if f == nil || f.typ != "gauge" || len(f.samples) != 1 || f.samples[tt.label] != 1 {
+				t.Errorf("%s", b.String())
+			}
+		})
 	}
 }

@@ -32,8 +32,9 @@ type gateway struct {
 	realm     minirouter.RealmConfig        // the first realm, as the router has it
 }
 
-// serveStats registers statsProcedure through an in-process session (with
-// creds) and serves it until ctx is done or the router shuts down.
+// serveStats registers statsProcedure and permissionsProcedure through an
+// in-process session (with creds) and serves them until ctx is done or the
+// router shuts down.
 func serveStats(ctx context.Context, gw *gateway, realm wamp.URI, creds device.Credentials, log *slog.Logger) {
 	t, err := gw.r.Connect(ctx)
 	if err != nil {
@@ -47,9 +48,14 @@ func serveStats(ctx context.Context, gw *gateway, realm wamp.URI, creds device.C
 	defer c.Close()
 	gw.local.Store(c)
 	defer gw.local.CompareAndSwap(c, nil)
-	_, err = c.Register(ctx, statsProcedure, func(context.Context, *device.Invocation) (wamp.Payload, error) {
-		return wamp.Payload{Kwargs: gw.statsDict()}, nil
-	}, nil)
+	// The permissions procedure first: whoever sees the stats procedure
+	// registered finds it too.
+	_, err = c.Register(ctx, permissionsProcedure, gw.permissions, &device.RegisterOptions{DiscloseCaller: true})
+	if err == nil {
+		_, err = c.Register(ctx, statsProcedure, func(context.Context, *device.Invocation) (wamp.Payload, error) {
+			return wamp.Payload{Kwargs: gw.statsDict()}, nil
+		}, nil)
+	}
 	if err != nil {
 		if !errors.Is(err, device.ErrSessionClosed) && ctx.Err() == nil {
 			log.Error("stats procedure: register", "err", err)
@@ -110,6 +116,8 @@ func (gw *gateway) statsDict() wamp.Dict {
 			"calls_in":           u.CallsIn,
 			"calls_out":          u.CallsOut,
 			"exported":           u.Exported,
+			"last_error":         u.LastError,
+			"last_error_time":    timeOrEmpty(u.LastErrorTime),
 		}
 	}
 	return d
@@ -127,8 +135,22 @@ func (gw *gateway) sessionsList() wamp.List {
 	})
 	out := make(wamp.List, len(ss))
 	for i, s := range ss {
+		topics := make(wamp.List, len(s.Topics))
+		for j, t := range s.Topics {
+			topics[j] = t
+		}
 		out[i] = wamp.Dict{"id": s.ID, "realm": s.Realm, "authid": s.AuthID, "authrole": s.AuthRole,
-			"authmethod": s.AuthMethod, "remote": s.RemoteAddr, "events_dropped": s.EventsDropped}
+			"authmethod": s.AuthMethod, "remote": s.RemoteAddr, "events_dropped": s.EventsDropped,
+			"transport": s.Transport, "since": timeOrEmpty(s.Since), "messages_in": s.MessagesIn,
+			"messages_out": s.MessagesOut, "topics": topics, "other_topic_publications": s.OtherTopicPublications}
 	}
 	return out
+}
+
+// timeOrEmpty formats t for JSON (RFC 3339, UTC), or "" for the zero time.
+func timeOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
 }

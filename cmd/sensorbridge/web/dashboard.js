@@ -130,7 +130,7 @@ function connect(url, realm, creds) {
 let session = null, creds = null, cfg = null, backoff = 500;
 const readings = new Map();  // topic -> {row, value, when, unit, series: [{t, v}]}
 const switches = new Map();  // x (of x.set/x.get) -> {button, on, res}
-const forms = new Map();     // procedure -> element
+const forms = new Map();     // procedure -> {button, note}
 const devices = new Map();   // session id -> {row, gone}
 let chartTopic = null, dirty = new Set(), frame = 0;
 const MAX_POINTS = 5000;
@@ -150,6 +150,23 @@ function cell(tr, tag, text, num) {
 
 const show = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 
+// header adds a row of column names to table t.
+function header(t, cols) {
+  const h = t.insertRow();
+  for (const c of cols) cell(h, 'th', c);
+}
+
+// label turns a snake_case key into words.
+const label = (k) => k.replace(/_/g, ' ');
+
+// when shows an RFC 3339 time as the local time, with the date when it is
+// not today; '' for none.
+function when(s) {
+  if (!s) return '';
+  const d = new Date(s);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+}
+
 // ---- readings: every topic with events, coalesced redraws.
 function onEvent(args, kwargs, details) {
   const topic = details.topic;
@@ -158,6 +175,7 @@ function onEvent(args, kwargs, details) {
   if (topic.startsWith('wamp.')) return;
   let r = readings.get(topic);
   if (!r) {
+    if (!$('readings').rows.length) header($('readings'), ['topic', 'value', 'time']);
     const row = $('readings').insertRow();
     row.dataset.topic = topic;
     r = { row, series: [], unit: '' };
@@ -302,7 +320,7 @@ function addSwitch(x) {
   div.appendChild(button);
   const res = cell(div, 'span', '');
   res.className = 'res';
-  const sw = { button, on: null, res };
+  const sw = { button, on: null, res, note: note(div) };
   setSwitch(sw, null);
   button.onclick = async () => {
     const s = session;
@@ -316,8 +334,16 @@ function addSwitch(x) {
     }
   };
   switches.set(x, sw);
+  controlOf.set(x + '.set', sw);
   $('controls').appendChild(div);
   readSwitch(x, sw);
+}
+
+// note adds the span that says why a control is disabled.
+function note(div) {
+  const n = cell(div, 'span', '');
+  n.className = 'note';
+  return n;
 }
 
 function addForm(proc) {
@@ -332,6 +358,7 @@ function addForm(proc) {
   button.textContent = 'call';
   div.append(args, kwargs, button);
   const res = cell(div, 'span', '');
+  const ctl = { button, note: note(div) };
   button.onclick = async () => {
     let a, k;
     try {
@@ -347,15 +374,47 @@ function addForm(proc) {
       result(res, refused(e) ? 'refused: ' + e.uri : e.message, true);
     }
   };
-  forms.set(proc, div);
+  forms.set(proc, ctl);
+  controlOf.set(proc, ctl);
   $('controls').appendChild(div);
+}
+
+// ---- what this session may call: sensorbridge.permissions answers for the
+// procedures of the controls (the router discloses who asks); a control it
+// may not use is disabled, with a note. Without an answer (an older
+// gateway, a realm that denies the question) every control stays enabled,
+// and the router refuses what it must.
+const controlOf = new Map(); // procedure a control calls -> {button, note}
+let permsAsked = new Set(), permsBroken = false;
+
+function allow(proc, may, role) {
+  const c = controlOf.get(proc);
+  if (!c) return;
+  c.button.disabled = !may;
+  c.note.textContent = may ? '' : 'read only: role ' + role;
+}
+
+async function askPermissions() {
+  const s = session, ask = [...controlOf.keys()].filter((p) => !permsAsked.has(p));
+  if (!s || permsBroken || !ask.length) return;
+  for (const p of ask) permsAsked.add(p);
+  try {
+    const r = await s.call('sensorbridge.permissions', ask, { action: 'call' });
+    const allowed = r.kwargs.allowed || {};
+    for (const p of ask) allow(p, allowed[p] !== false, r.kwargs.authrole);
+  } catch (e) {
+    for (const p of ask) permsAsked.delete(p);
+    if (e.uri === 'wamp.error.no_such_procedure' || s.closed) return;  // not registered yet: asked again
+    permsBroken = true;
+    for (const p of controlOf.keys()) allow(p, true);
+  }
 }
 
 // controls adds a control for each procedure not yet shown.
 function controls(procs) {
   const names = new Set(procs.map((p) => p.procedure));
   for (const p of names) {
-    if (p.startsWith('wamp.') || p === 'sensorbridge.stats') continue;
+    if (p.startsWith('wamp.') || p === 'sensorbridge.stats' || p === 'sensorbridge.permissions') continue;  // the gateway's own
     const m = /^(.*)\.(set|get)$/.exec(p);
     if (m && names.has(m[1] + '.set') && names.has(m[1] + '.get')) {
       if (!switches.has(m[1])) addSwitch(m[1]);
@@ -374,12 +433,19 @@ function gone(id) {
   d.row.cells[d.row.cells.length - 1].textContent = 'gone ' + new Date().toLocaleTimeString();
 }
 
+const DEVICE_COLS = ['session', 'authid', 'role', 'method', 'transport', 'address', 'since', 'messages in', 'messages out',
+  'events dropped', 'procedures', 'topics published', 'state'];
+
+// topicsOf lists the topics a session published, and how many of its
+// publications went to topics past the list.
+function topicsOf(s) {
+  const more = s.other_topic_publications ? ' (+' + s.other_topic_publications + ' to other topics)' : '';
+  return (s.topics || []).join(' ') + more;
+}
+
 function showDevices(list, procs) {
   const t = $('devices');
-  if (!t.rows.length) {
-    const h = t.insertRow();
-    for (const c of ['session', 'authid', 'role', 'method', 'address', 'since', 'events dropped', 'procedures', 'state']) cell(h, 'th', c);
-  }
+  if (!t.rows.length) header(t, DEVICE_COLS);
   const byCallee = new Map();
   for (const p of procs) for (const id of p.callees || []) {
     if (!byCallee.has(id)) byCallee.set(id, []);
@@ -390,13 +456,17 @@ function showDevices(list, procs) {
     now.add(s.id);
     let d = devices.get(s.id);
     if (!d) {
-      d = { row: t.insertRow(1), since: new Date().toLocaleTimeString(), gone: false };
+      d = { row: t.insertRow(1), gone: false };
       d.row.dataset.session = s.id;
-      for (let i = 0; i < 9; i++) d.row.insertCell();
+      for (const col of DEVICE_COLS) {
+        const c = d.row.insertCell();
+        c.dataset.col = col;
+        if (/^(messages|events)/.test(col)) c.className = 'n';
+      }
       devices.set(s.id, d);
     }
-    const vals = [s.id, s.authid, s.authrole, s.authmethod, s.remote, d.since, s.events_dropped,
-      (byCallee.get(s.id) || []).join(' '), s.id === (session && session.id) ? 'this page' : 'joined'];
+    const vals = [s.id, s.authid, s.authrole, s.authmethod, s.transport, s.remote, when(s.since), s.messages_in, s.messages_out,
+      s.events_dropped, (byCallee.get(s.id) || []).join(' '), topicsOf(s), s.id === (session && session.id) ? 'this page' : 'joined'];
     vals.forEach((v, i) => { d.row.cells[i].textContent = String(v === undefined ? '' : v); });
   }
   for (const [id, d] of devices) if (!now.has(id)) gone(id);
@@ -404,22 +474,35 @@ function showDevices(list, procs) {
   for (const [id, d] of old.slice(0, Math.max(0, old.length - 20))) { d.row.remove(); devices.delete(id); }
 }
 
-function kv(id, obj) {
+// kv shows obj as a table of keys and values: the keys in first (those
+// obj has), then the others in order.
+function kv(id, obj, first) {
   const t = $(id);
   t.replaceChildren();
   if (!obj) { cell(t.insertRow(), 'td', 'none'); return; }
-  for (const k of Object.keys(obj).sort()) {
+  const head = (first || []).filter((k) => k in obj);
+  for (const k of head.concat(Object.keys(obj).filter((k) => !head.includes(k)).sort())) {
     const tr = t.insertRow();
-    cell(tr, 'th', k);
+    tr.dataset.key = k;
+    cell(tr, 'th', label(k));
     cell(tr, 'td', obj[k], typeof obj[k] === 'number');
   }
+}
+
+// uplinkView is the uplink's figures as the page shows them: its last
+// error with the local time it happened, or "none".
+function uplinkView(u) {
+  if (!u) return u;
+  const v = Object.assign({}, u);
+  v.last_error = u.last_error ? u.last_error + ' (' + when(u.last_error_time) + ')' : 'none';
+  delete v.last_error_time;
+  return v;
 }
 
 function rows(id, cols, list) {
   const t = $(id);
   t.replaceChildren();
-  const h = t.insertRow();
-  for (const c of cols) cell(h, 'th', c);
+  header(t, cols.map(label));
   if (!list || !list.length) { cell(t.insertRow(), 'td', 'none'); return; }
   for (const r of list) {
     const tr = t.insertRow();
@@ -438,11 +521,14 @@ async function pollStats() {
     const d = await res.json();
     cfg = d;
     kv('router', d.router);
-    kv('uplink', d.uplink);
+    kv('uplink', uplinkView(d.uplink), ['state', 'url', 'last_error', 'queued', 'queue_dropped']);
     rows('listeners', ['url', 'kind', 'active', 'connections', 'handshake_failures', 'protocol_errors', 'auth_failures', 'timeouts'], d.listeners);
     rows('serial', ['url', 'frames_in', 'frames_out', 'crc_errors', 'retransmissions', 'peer_restarts', 'handshakes'], d.serial);
     showDevices(d.sessions || [], d.procedures || []);
-    if (session) controls(d.procedures || []);
+    if (session) {
+      controls(d.procedures || []);
+      askPermissions();
+    }
   } catch (e) {
     if (session) status('cannot read /stats: ' + e.message, true);
   }
@@ -457,6 +543,8 @@ async function join() {
     const s = await connect(url, cfg.realm, creds);
     session = s;
     backoff = 500;
+    permsAsked = new Set();  // asked again: the login may have changed
+    permsBroken = false;
     $('login').hidden = true;
     status('joined ' + cfg.realm + ' as ' + (s.details.authid || 'anonymous') + ' (' + (s.details.authrole || '') + '), session ' + s.id);
     s.onclose = () => {
