@@ -202,6 +202,7 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 		}
 		return
 	}
+	s.meta.published(m.Topic)
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	if s.detached {
@@ -214,7 +215,6 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 		}
 		return
 	}
-	s.meta.published(m.Topic)
 	pub := rl.publishLocked(s, m.Topic, m.Payload, &o)
 	if ack {
 		s.reply(&wamp.Published{Request: m.Request, Publication: pub})

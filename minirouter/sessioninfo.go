@@ -44,7 +44,7 @@ func transportOf(ctx context.Context) string {
 // sessionMeta is what a session's [SessionInfo] shows beyond its identity:
 // the transport kind and join time (set before the session is visible,
 // then read-only) and the topics it published to. The topic set is
-// written only by the session's reader (with realm.mu held) and replaced
+// written only by the session's reader (outside realm.mu) and replaced
 // whole when it grows, so readers load it without a lock; the routing path
 // pays a map lookup and, past the listed topics, an atomic add.
 type sessionMeta struct {
@@ -65,7 +65,9 @@ func newSessionMeta(kind string) sessionMeta {
 	return sessionMeta{kind: kind, since: time.Now().UnixNano()}
 }
 
-// published notes a publication to topic, accepted by the broker.
+// published notes a publication to topic that the broker accepted (a
+// valid topic the session may publish to). Only the session's reader
+// calls it.
 func (m *sessionMeta) published(topic wamp.URI) {
 	cur := m.topics.Load()
 	if cur != nil {
