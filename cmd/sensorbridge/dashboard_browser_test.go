@@ -172,7 +172,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		`col('transport') === 'inproc' && col('topics published').includes('temperature')`), 5*time.Second)
 	p.Shot("4-device")
 	dev.Close()
-	p.Wait("the device gone", row+`.className === 'gone'`, 5*time.Second)
+	p.Wait("the device gone", deviceCols(row, `r.className === 'gone' && col('state').startsWith('gone ')`), 5*time.Second)
 	p.Shot("5-device-gone")
 
 	// The gateway restarts: the page joins again by itself. (The browser

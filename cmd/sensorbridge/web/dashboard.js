@@ -455,6 +455,7 @@ function showDevices(list, procs) {
   for (const s of list) {
     now.add(s.id);
     let d = devices.get(s.id);
+    if (d && d.gone) continue;  // /stats read before it left: it stays gone
     if (!d) {
       d = { row: t.insertRow(1), gone: false };
       d.row.dataset.session = s.id;
