@@ -7,8 +7,10 @@
  *
  *   -m/-f  MCU and clock (default atmega32u4, 16000000: Arduino ELFs carry no
  *          simavr MCU section)
- *   -u     UART to bridge, '0' or '1' (default '1')
- *   -a     millivolts on A0 (ADC7 on the 32u4; default 750 = 25 °C on a TMP36)
+ *   -u     UART to bridge, '0' or '1' (default '1' on the 32u4, where Serial1
+ *          is USART1, '0' on others: the Uno's Serial is USART0)
+ *   -a     millivolts on A0 (ADC7 on the 32u4, ADC0 on the 328P; default
+ *          750 = 25 °C on a TMP36)
  *   -t     stop after SECONDS of wall time (default 0: until stdin closes)
  *   -F     free-running: do not pace simulated time to wall time
  *
@@ -26,8 +28,9 @@
  *                       with 0xAA before the firmware starts)
  *   quit                exit (so does end of input)
  *
- * A5 (ADC0) is a floating pin: it reads random noise, as the real one does,
- * which the sketch mixes into its link id.
+ * A5 (ADC0 on the 32u4, ADC5 on the 328P) is a floating pin: it reads
+ * random noise, as the real one does, which the sketch mixes into its link
+ * id. Every other channel reads the A0 voltage.
  *
  * Build: cc -O2 -o simharness simharness.c $(pkg-config --cflags simavr simavrparts) \
  *          -lsimavrparts -lsimavr -lelf -lpthread -lutil
@@ -57,12 +60,13 @@ static avr_t *avr;
 static uart_pty_t uart_pty;
 static uint32_t a0_mv = 750;
 static unsigned rng = 12345;
+static int noise_ch = ADC_IRQ_ADC0; /* A5 */
 
 static void adc_trigger(struct avr_irq_t *irq, uint32_t value, void *param) {
 	(void)irq; (void)value; (void)param;
 	for (int ch = ADC_IRQ_ADC0; ch <= ADC_IRQ_ADC7; ch++) {
 		uint32_t mv = a0_mv;
-		if (ch == ADC_IRQ_ADC0) { /* A5 floats: noise */
+		if (ch == noise_ch) { /* A5 floats: noise */
 			rng = rng * 1103515245u + 12345u;
 			mv = (rng >> 8) % 5000;
 		}
@@ -135,7 +139,7 @@ static double now_s(const struct timespec *t0) {
 int main(int argc, char **argv) {
 	const char *mcu = "atmega32u4";
 	uint32_t freq = 16000000;
-	char uart = '1';
+	char uart = 0; /* by MCU, below */
 	double limit = 0;
 	int opt, pace = 1;
 	while ((opt = getopt(argc, argv, "m:f:u:a:t:F")) != -1) {
@@ -177,8 +181,10 @@ int main(int argc, char **argv) {
 
 	avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_OUT_TRIGGER),
 	                        adc_trigger, NULL);
-	/* pin 13: PC7 on the 32u4, PB5 on the 328P */
+	/* pin 13: PC7 on the 32u4, PB5 on the 328P; A5: ADC0 and ADC5 */
 	int is32u4 = strcmp(f.mmcu, "atmega32u4") == 0;
+	if (!is32u4) noise_ch = ADC_IRQ_ADC5;
+	if (!uart) uart = is32u4 ? '1' : '0';
 	avr_irq_t *led = avr_io_getirq(avr, AVR_IOCTL_IOPORT_GETIRQ(is32u4 ? 'C' : 'B'), is32u4 ? 7 : 5);
 	if (led) avr_irq_register_notify(led, pin_changed, NULL);
 

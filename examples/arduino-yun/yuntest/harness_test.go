@@ -3,13 +3,11 @@ package yuntest
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,13 +43,33 @@ func requireTools(t *testing.T) {
 	t.Skip(msg)
 }
 
+// A board is one the Makefile builds the examples for: its name there,
+// its MCU (simharness -m) and the subdirectory of the build holding its ELFs.
+type board struct{ name, mcu, dir string }
+
+var (
+	yun    = board{"yun", "atmega32u4", ""}
+	uno    = board{"uno", "atmega328p", "uno"}
+	boards = []board{yun, uno}
+)
+
+// examples are the EdgeWamp library's example sketches.
+var examples = []string{"YunWamp", "Thermostat"}
+
+// firmware is one example built for one board.
+type firmware struct {
+	board   board
+	example string
+	elf     string
+}
+
 // built caches the firmware and harness for the package's tests: the
-// first test to need them builds them (about 4 s), the others reuse them.
-// TestMain removes the directory.
+// first test to need them builds every example for every board, the others
+// reuse them. TestMain removes the directory.
 var built struct {
 	sync.Mutex
-	dir, elf, harness string
-	err               error
+	dir, harness string
+	err          error
 }
 
 func TestMain(m *testing.M) {
@@ -62,41 +80,50 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// build compiles the firmware and the harness with the example's Makefile
-// (once per test binary) and returns their paths.
-func build(t *testing.T) (elf, harness string) {
+// build returns the light example (YunWamp) built for the Yun and the
+// harness, building everything first when needed.
+func build(t *testing.T) (firmware, string) {
+	t.Helper()
+	return buildFor(t, yun, "YunWamp")
+}
+
+// buildFor returns example built for b and the harness, building every
+// example for every board with the example's Makefile (once per test binary).
+func buildFor(t *testing.T, b board, example string) (firmware, string) {
 	t.Helper()
 	built.Lock()
 	defer built.Unlock()
-	if built.elf == "" && built.err == nil {
-		built.elf, built.harness, built.err = makeFirmware(t)
+	if built.harness == "" && built.err == nil {
+		built.harness, built.err = makeFirmware(t)
 	}
 	if built.err != nil {
 		t.Fatal(built.err)
 	}
-	return built.elf, built.harness
+	return firmware{b, example, elfPath(b, example)}, built.harness
 }
 
-func makeFirmware(t *testing.T) (elf, harness string, err error) {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return "", "", errors.New("cannot locate the example directory")
-	}
-	dir := filepath.Dir(filepath.Dir(file))
+func elfPath(b board, example string) string {
+	return filepath.Join(built.dir, b.dir, example+".elf")
+}
+
+func makeFirmware(t *testing.T) (harness string, err error) {
 	if built.dir, err = os.MkdirTemp("", "yuntest-build-"); err != nil {
-		return "", "", err
+		return "", err
 	}
-	elf, harness = filepath.Join(built.dir, "YunWamp.elf"), filepath.Join(built.dir, "simharness")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	harness = filepath.Join(built.dir, "simharness")
+	targets := []string{harness}
+	for _, b := range boards {
+		for _, e := range examples {
+			targets = append(targets, elfPath(b, e))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "make", "-s", "-C", dir, "BUILD="+built.dir, elf, harness)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("make: %v\n%s", err, b)
+	args := append([]string{"-s", "-j2", "-C", exampleDir(), "BUILD=" + built.dir}, targets...)
+	if b, err := exec.CommandContext(ctx, "make", args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("make: %v\n%s", err, b)
 	}
-	if b, err := exec.Command("avr-size", elf).CombinedOutput(); err == nil {
-		t.Logf("avr-size:\n%s", b)
-	}
-	return elf, harness, nil
+	return harness, nil
 }
 
 // sim is a running simharness: the firmware's UART on a pty, pin changes
@@ -114,11 +141,11 @@ type sim struct {
 	log   []string // every stdout line, for failure messages
 }
 
-// startSim starts the harness on elf with A0 at mv millivolts; it is
+// startSim starts the harness on fw with A0 at mv millivolts; it is
 // stopped when the test ends.
-func startSim(t *testing.T, harness, elf string, mv int) *sim {
+func startSim(t *testing.T, harness string, fw firmware, mv int) *sim {
 	t.Helper()
-	cmd := exec.Command(harness, "-a", fmt.Sprint(mv), elf)
+	cmd := exec.Command(harness, "-m", fw.board.mcu, "-a", fmt.Sprint(mv), fw.elf)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -214,5 +241,24 @@ func (s *sim) waitPin(level int, d time.Duration) {
 		case <-deadline:
 			s.t.Fatalf("pin 13 is %d, not %d, after %v", s.pin.Load(), level, d)
 		}
+	}
+}
+
+// minHeadroom is the SRAM a firmware must have left untouched after a test's
+// work: the stack's margin.
+const minHeadroom = 256
+
+// checkHeadroom fails the test unless at least min bytes of SRAM were never
+// written since the harness started (the gap between .bss and the deepest
+// stack).
+func (s *sim) checkHeadroom(min int) {
+	s.t.Helper()
+	var free int
+	if _, err := fmt.Sscanf(s.command("mem", "MEM "), "MEM %d", &free); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Logf("SRAM never written (stack headroom): %d bytes", free)
+	if free < min {
+		s.t.Fatalf("only %d bytes of SRAM left untouched, want at least %d of headroom", free, min)
 	}
 }

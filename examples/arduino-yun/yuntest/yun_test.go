@@ -106,9 +106,16 @@ func (g *gateway) otherSessions(ours wamp.ID) []wamp.ID {
 	return ids
 }
 
-// waitFirmware waits until the firmware has joined and registered
+// waitFirmware waits until the light firmware has joined and registered
 // light.get (a call to it succeeds), and returns its session ID.
 func waitFirmware(t *testing.T, ctx context.Context, g *gateway, c *device.Client, ours wamp.ID, not wamp.ID) wamp.ID {
+	t.Helper()
+	return waitJoined(t, ctx, g, c, ours, not, "light.get")
+}
+
+// waitJoined waits until a firmware session other than ours and not has
+// joined and registered proc (a call to it succeeds), and returns its ID.
+func waitJoined(t *testing.T, ctx context.Context, g *gateway, c *device.Client, ours, not wamp.ID, proc wamp.URI) wamp.ID {
 	t.Helper()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -117,7 +124,7 @@ func waitFirmware(t *testing.T, ctx context.Context, g *gateway, c *device.Clien
 		ids := g.otherSessions(ours)
 		if len(ids) == 1 && ids[0] != not {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			_, err := c.Call(cctx, "light.get", wamp.Payload{}, nil)
+			_, err := c.Call(cctx, proc, wamp.Payload{}, nil)
 			cancel()
 			if err == nil {
 				return ids[0]
@@ -181,9 +188,17 @@ func waitTemperature(t *testing.T, events <-chan float64, want float64, d time.D
 	}
 }
 
+// TestFirmwareEndToEnd runs the light example on each board (the Yun's
+// ATmega32u4, the Uno's ATmega328P) against a minirouter serving its line.
 func TestFirmwareEndToEnd(t *testing.T) {
 	requireTools(t)
-	elf, harness := build(t)
+	for _, b := range boards {
+		t.Run(b.name, func(t *testing.T) { testLight(t, b) })
+	}
+}
+
+func testLight(t *testing.T, b board) {
+	elf, harness := buildFor(t, b, "YunWamp")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -214,7 +229,7 @@ func TestFirmwareEndToEnd(t *testing.T) {
 
 	start := time.Now()
 	fw := waitFirmware(t, ctx, g, c, ours, 0)
-	t.Logf("firmware joined as session %d, light.get callable %v after start", fw, time.Since(start))
+	t.Logf("%s firmware joined as session %d, light.get callable %v after start", b.mcu, fw, time.Since(start))
 
 	// the light: RPC -> pin 13 -> RPC
 	if callBool(t, ctx, c, "light.get") {
@@ -273,14 +288,7 @@ func TestFirmwareEndToEnd(t *testing.T) {
 	callBool(t, ctx, c, "light.set", false)
 
 	// stack headroom after all that: SRAM the firmware never wrote
-	var free int
-	if _, err := fmt.Sscanf(s.command("mem", "MEM "), "MEM %d", &free); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("SRAM never written (stack headroom): %d bytes", free)
-	if free < 256 {
-		t.Fatalf("only %d bytes of SRAM left untouched, want at least 256 of headroom", free)
-	}
+	s.checkHeadroom(minHeadroom)
 
 	// the MCU restarts: a new link, a new session; the old one and its
 	// registrations are gone, and the light is off again (RAM lost)

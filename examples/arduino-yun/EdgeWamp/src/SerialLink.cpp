@@ -1,5 +1,5 @@
 // SerialLink.cpp - see SerialLink.h. Frame layout (big-endian):
-//   HELLO      01 7F LS 00 00 window id(4)          (L = LINK_MAX_EXP, S = 2 MessagePack)
+//   HELLO      01 7F LS 00 00 window id(4)          (L from the receive buffer, S = 2 MessagePack)
 //   HELLO-ACK  02 7F LS 00 00 window gw-id(4) id(4)
 //   DATA       03 seq message      ACK 04 seq
 //   PING       05 bytes            PONG 06 bytes      RESET 07 reason
@@ -13,6 +13,21 @@ uint16_t crc16(const uint8_t *p, uint16_t n) {
     for (uint8_t i = 0; i < 8; i++) crc = crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1;
   }
   return crc;
+}
+
+SerialLink::SerialLink(WampPort port, uint8_t *rx, uint16_t rxSize, uint8_t *tx, uint16_t txSize)
+    : port_(port), maxExp_(0), rx_(rx), rxCap_(rxSize), tx_(tx), txCap_(txSize) {
+  while (maxExp_ < 6 && (1u << (10 + maxExp_)) + 4 <= rxSize) maxExp_++;
+}
+
+uint32_t SerialLink::mixId(uint32_t *state, uint32_t entropy) {
+  uint32_t s = *state ^ entropy;
+  do {
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+  } while (s == 0);
+  return *state = s;
 }
 
 static uint32_t be32(const uint8_t *p) {
@@ -31,17 +46,19 @@ void SerialLink::begin(uint32_t linkId, uint32_t now) {
   rxSeq_ = txSeq_ = 0;
   acked_ = txPending_ = false;
   heardAt_ = pingAt_ = now;
-  port_.write((uint8_t)0);  // ends whatever partial frame the gateway holds
+  writeByte(0);  // ends whatever partial frame the gateway holds
   sendHello();
   helloAt_ = now;
 }
 
 void SerialLink::sendHello() {
-  uint8_t f[12] = {0x01, 0x7F, (uint8_t)(LINK_MAX_EXP << 4 | 2), 0, 0, 1,
+  uint8_t f[12] = {0x01, 0x7F, (uint8_t)(maxExp_ << 4 | 2), 0, 0, 1,
                    (uint8_t)(linkId_ >> 24), (uint8_t)(linkId_ >> 16),
                    (uint8_t)(linkId_ >> 8), (uint8_t)linkId_};
   writeFrame(f, 10);
 }
+
+void SerialLink::writeByte(uint8_t b) { port_.write(&b, 1); }
 
 void SerialLink::sendAck(uint8_t seq) {
   uint8_t f[4] = {0x04, seq};
@@ -61,12 +78,12 @@ void SerialLink::writeFrame(uint8_t *p, uint16_t n) {
     uint16_t j = i;
     while (j < n && p[j] != 0 && j - i < 254) j++;
     uint8_t code = j - i + 1;
-    port_.write(code);
+    writeByte(code);
     port_.write(p + i, j - i);
     if (j >= n) break;                 // the input's end: its implied 0x00 is dropped
     i = code == 255 ? j : j + 1;       // a full group implies no 0x00
   }
-  port_.write((uint8_t)0);
+  writeByte(0);
   stats_.framesOut++;
 }
 
@@ -78,7 +95,7 @@ void SerialLink::fail() {
 }
 
 bool SerialLink::send(uint16_t len, uint32_t now) {
-  if (!canSend() || len > LINK_TX_MESSAGE) return false;
+  if (!canSend() || len > txCapacity()) return false;
   tx_[0] = 0x03;
   tx_[1] = txSeq_;
   txLen_ = len + 2;
@@ -104,7 +121,7 @@ void SerialLink::consume() {
 }
 
 bool SerialLink::poll(uint32_t now) {
-  while (alive_ && port_.available() > 0) onByte((uint8_t)port_.read(), now);
+  for (int b; alive_ && (b = port_.read()) >= 0;) onByte((uint8_t)b, now);
   if (!alive_) return false;
   if (state_ == Hello) {
     if ((int32_t)(now - helloAt_) >= LINK_HELLO_RETRY) {  // signed: helloAt_ may lie ahead
@@ -164,7 +181,7 @@ void SerialLink::onByte(uint8_t b, uint32_t now) {
     started_ = true;
     // while a received message waits in rx_, only small control frames fit
     cur_ = heldLen_ ? ctrl_ : rx_;
-    curCap_ = heldLen_ ? sizeof ctrl_ : sizeof rx_;
+    curCap_ = heldLen_ ? sizeof ctrl_ : rxCap_;
     code_ = b;
     group_ = b - 1;
     return;

@@ -1,7 +1,8 @@
 // YunWamp.ino - the Arduino Yun's microcontroller (ATmega32u4) as a WAMP
 // device, over the Yun's internal UART (Serial1 <-> /dev/ttyATH0 on the Linux
-// side, 250000 baud) to edgewamp's sensorbridge, with edgewamp's serial link
-// protocol (SerialLink) and a tiny MessagePack WAMP client (WampClient).
+// side, 250000 baud) to edgewamp's sensorbridge, with the EdgeWamp library
+// (edgewamp's serial link protocol and a tiny MessagePack WAMP client).
+// On a board without Serial1 (the Uno) it uses Serial, the only UART.
 //
 //   - joins realm1;
 //   - registers light.set(on: bool) -> bool, which drives LED_BUILTIN (pin 13),
@@ -14,9 +15,7 @@
 // No dynamic memory. Every boot starts a new link with a new random link id,
 // so the gateway ends the previous session (and its registrations).
 #include <EEPROM.h>
-
-#include "SerialLink.h"
-#include "WampClient.h"
+#include <EdgeWamp.h>
 
 #ifndef LINK_BAUD
 #define LINK_BAUD 250000  // the Yun's Bridge rate; exact at 16 MHz
@@ -27,6 +26,11 @@
 #define LIGHT_PIN LED_BUILTIN
 #define TEMP_PIN A0
 #define NOISE_PIN A5  // left unconnected: its noise seeds the link id
+#if defined(HAVE_HWSERIAL1)
+#define LINK_SERIAL Serial1  // Yun, Leonardo: the UART (Serial is USB)
+#else
+#define LINK_SERIAL Serial   // Uno: the only UART
+#endif
 
 static const char kRealm[] PROGMEM = "realm1";
 static const char kLightSet[] PROGMEM = "light.set";
@@ -56,28 +60,26 @@ static PGM_P lightGet(MpReader &, uint32_t, MpWriter &out) {
   return NULL;
 }
 
-static const ProcedureEntry procedures[] = {
-    {kLightSet, lightSet},
-    {kLightGet, lightGet},
+static WampProcedure procedures[] = {
+    WAMP_PROCEDURE(kLightSet, lightSet),
+    WAMP_PROCEDURE(kLightGet, lightGet),
 };
 
-static SerialLink link(Serial1);
+// the link's byte stream: the UART
+static int portRead() { return LINK_SERIAL.read(); }
+static void portWrite(const uint8_t *p, uint16_t n) { LINK_SERIAL.write(p, n); }
+
+EDGEWAMP_LINK(link, (WampPort{portRead, portWrite}));
 static WampClient wamp(link, kRealm, procedures, 2);
 static uint32_t nextPublish;
 static uint32_t seed;
 
-// newLinkId mixes a boot counter kept in EEPROM (different on every boot),
-// the noise of a floating analog pin and the time into a non-zero id
-// (xorshift32).
+// newLinkId mixes the noise of a floating analog pin and the time into the
+// seed (set from a boot counter in EEPROM) and returns a non-zero id.
 static uint32_t newLinkId() {
-  for (uint8_t i = 0; i < 16; i++) seed = seed << 1 ^ (analogRead(NOISE_PIN) & 3);
-  seed ^= micros();
-  do {
-    seed ^= seed << 13;
-    seed ^= seed >> 17;
-    seed ^= seed << 5;
-  } while (seed == 0);
-  return seed;
+  uint32_t noise = micros();
+  for (uint8_t i = 0; i < 16; i++) noise = noise << 2 ^ (analogRead(NOISE_PIN) & 3);
+  return SerialLink::mixId(&seed, noise);
 }
 
 static float readCelsius() {
@@ -94,7 +96,7 @@ void setup() {
   boots++;
   EEPROM.put(0, boots);
   seed = boots * 2654435761ul + 1;
-  Serial1.begin(LINK_BAUD);
+  LINK_SERIAL.begin(LINK_BAUD);
   link.begin(newLinkId(), millis());
   nextPublish = millis() + PUBLISH_INTERVAL;
 }

@@ -106,6 +106,55 @@ bool MpReader::boolean() {
   return false;
 }
 
+// f64 narrows an IEEE 754 double (hi, lo: its two big-endian halves) to a
+// float: avr-gcc has no 64-bit double to convert through. It rounds half up
+// on the first dropped bit, flushes what is too small for a normal float to
+// zero and what is too large to infinity.
+static float f64(uint32_t hi, uint32_t lo) {
+  uint32_t sign = hi & 0x80000000ul;
+  int16_t e = (int16_t)((hi >> 20) & 0x7FF);
+  uint32_t m = (hi & 0xFFFFFul) << 3 | lo >> 29;  // the top 23 bits of the 52
+  uint32_t bits;
+  if (e == 0x7FF) {
+    bits = sign | 0x7F800000ul | (m ? 0x400000ul : 0);  // infinity, NaN
+  } else {
+    e = e - 1023 + 127;
+    if (e >= 0xFF) bits = sign | 0x7F800000ul;
+    else if (e <= 0) bits = sign;
+    else bits = (sign | (uint32_t)e << 23 | m) + (lo >> 28 & 1);  // a carry rounds into the exponent
+  }
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+float MpReader::number() {
+  if (!need(1)) return 0;
+  uint8_t t = *p_++;
+  if (t < 0x80) return t;
+  if (t >= 0xE0) return (int8_t)t;
+  uint32_t hi;
+  switch (t) {
+    case 0xCA: {
+      uint32_t bits = be(4);
+      float f;
+      memcpy(&f, &bits, 4);
+      return f;
+    }
+    case 0xCB: hi = be(4); return f64(hi, be(4));
+    case 0xCC: return be(1);
+    case 0xCD: return be(2);
+    case 0xCE: return be(4);
+    case 0xCF: hi = be(4); return hi * 4294967296.0f + be(4);
+    case 0xD0: return (int8_t)be(1);
+    case 0xD1: return (int16_t)be(2);
+    case 0xD2: return (int32_t)be(4);
+    case 0xD3: hi = be(4); return (int32_t)hi * 4294967296.0f + be(4);
+  }
+  ok_ = false;
+  return 0;
+}
+
 bool MpReader::str(const uint8_t **s, uint16_t *n) {
   if (!need(1)) return false;
   uint8_t t = *p_++;

@@ -4,27 +4,51 @@
 // RawSocket octets and a random link id, stop-and-wait delivery (window 1)
 // with retransmission, PING/PONG keepalive and restart detection.
 //
-// No dynamic memory: one receive buffer of LINK_MAX_MESSAGE + 4 bytes, a
-// small control-frame buffer and one transmit buffer of LINK_TX_MESSAGE + 4
-// bytes hold everything. Frames are COBS-encoded while they are written, and
-// decoded while they are read, so no second copy of a frame is kept.
+// No dynamic memory: the sketch owns the buffers (EDGEWAMP_LINK declares
+// them, sized by LINK_MAX_EXP and LINK_TX_MESSAGE): a receive buffer for one
+// message of the announced size, a transmit buffer kept for retransmission;
+// a small control-frame buffer lives in the object. Frames are COBS-encoded
+// while they are written, and decoded while they are read, so no second
+// copy of a frame is kept.
+//
+// The only thing the link needs from the board is a WampPort: two functions
+// that read and write bytes (an Arduino sketch passes Serial1's or Serial's).
 //
 // Not safe for use from interrupts: call poll() from loop() only.
 #ifndef EDGEWAMP_SERIAL_LINK_H
 #define EDGEWAMP_SERIAL_LINK_H
 
-#include <Arduino.h>
+#include "MsgPack.h"
 
-// LINK_MAX_EXP is the LLLL announced in HELLO: the largest WAMP message this
-// device accepts is 2^(9+LLLL) bytes (0 = 512 B).
+// WampPort is the byte stream under the link, provided by the sketch: read
+// returns the next received byte, or -1 at once when none is waiting; write
+// sends n bytes (it may wait until the port has queued them).
+struct WampPort {
+  int (*read)();
+  void (*write)(const uint8_t *p, uint16_t n);
+};
+
+// LINK_MAX_EXP sizes the receive buffer: the largest WAMP message this device
+// accepts is 2^(9+LINK_MAX_EXP) bytes (0 = 512 B), announced in the HELLO.
 #ifndef LINK_MAX_EXP
 #define LINK_MAX_EXP 0
 #endif
-#define LINK_MAX_MESSAGE (1u << (9 + LINK_MAX_EXP))
-// LINK_TX_MESSAGE is the largest WAMP message this device sends.
+// LINK_TX_MESSAGE sizes the transmit buffer: the largest WAMP message this
+// device sends.
 #ifndef LINK_TX_MESSAGE
 #define LINK_TX_MESSAGE 96
 #endif
+// Buffer sizes: a frame holds type, sequence number, message and CRC.
+#define LINK_RX_SIZE(exp) ((1u << (9 + (exp))) + 4)
+#define LINK_TX_SIZE(max) ((max) + 4)
+
+// EDGEWAMP_LINK(name, port) declares `static SerialLink name` on the
+// WampPort port, with buffers sized by LINK_MAX_EXP and LINK_TX_MESSAGE
+// (define them before including EdgeWamp.h to change them).
+#define EDGEWAMP_LINK(name, port)                  \
+  static uint8_t name##Rx[LINK_RX_SIZE(LINK_MAX_EXP)]; \
+  static uint8_t name##Tx[LINK_TX_SIZE(LINK_TX_MESSAGE)]; \
+  static SerialLink name(port, name##Rx, sizeof name##Rx, name##Tx, sizeof name##Tx)
 
 // Timings, in milliseconds (the gateway's defaults are 250 ms retransmission,
 // 20 retries, 5 s keepalive and 15 s keepalive timeout).
@@ -43,7 +67,17 @@ class SerialLink {
     uint16_t retransmissions, duplicates, links, resets;
   };
 
-  explicit SerialLink(Stream &port) : port_(port) {}
+  // SerialLink runs the link on port with the caller's buffers: rx of
+  // 2^(9+L)+4 bytes for some L in 0..6 (LINK_RX_SIZE; the largest such L is
+  // announced), tx of at least 6 bytes (LINK_TX_SIZE: the largest message
+  // sent plus 4). Both must outlive the link.
+  SerialLink(WampPort port, uint8_t *rx, uint16_t rxSize, uint8_t *tx, uint16_t txSize);
+
+  // mixId stirs entropy (analog noise, the time) into *state and returns a
+  // non-zero link id from it (xorshift32). Seed *state differently on every
+  // boot (a counter in EEPROM), so that a restart is never taken for the
+  // same link.
+  static uint32_t mixId(uint32_t *state, uint32_t entropy);
 
   // begin starts a new link with the given random, non-zero link id: it
   // flushes the gateway's receiver with a lone 0x00 and sends HELLO.
@@ -63,8 +97,9 @@ class SerialLink {
   bool canSend() const { return state_ == Up && !txPending_; }
 
   // txBuffer is where the caller serializes its next message (at most
-  // LINK_TX_MESSAGE bytes); send(len) then frames and sends it.
+  // txCapacity() bytes); send(len) then frames and sends it.
   uint8_t *txBuffer() { return tx_ + 2; }
+  uint16_t txCapacity() const { return txCap_ - 4; }
   bool send(uint16_t len, uint32_t now);
 
   // message returns the received WAMP message waiting to be consumed, or
@@ -80,12 +115,14 @@ class SerialLink {
   void onByte(uint8_t b, uint32_t now);
   void onFrame(uint8_t *p, uint16_t n, uint32_t now);
   void writeFrame(uint8_t *p, uint16_t n);  // p has room for 2 CRC bytes after n
+  void writeByte(uint8_t b);
   void sendHello();
   void sendAck(uint8_t seq);
   void fail();
 
-  Stream &port_;
+  WampPort port_;
   State state_ = Down;
+  uint8_t maxExp_;  // the announced LLLL
   bool alive_ = true;
   uint32_t linkId_ = 0, gatewayId_ = 0;
 
@@ -94,14 +131,16 @@ class SerialLink {
   uint16_t curCap_ = 0, curLen_ = 0;
   uint8_t group_ = 0, code_ = 0;  // bytes left in the COBS group, its code
   bool started_ = false, bad_ = false;
-  uint8_t rx_[LINK_MAX_MESSAGE + 4];  // type, seq, message, CRC
+  uint8_t *rx_;                       // type, seq, message, CRC
+  uint16_t rxCap_;
   uint8_t ctrl_[24];                  // ACK, PING, RESET, HELLO-ACK while rx_ is held
   uint16_t heldLen_ = 0;              // length of the held DATA frame in rx_, 0 = none
   uint8_t rxSeq_ = 0;                 // next DATA sequence number expected
   bool acked_ = false;                // a DATA was acknowledged on this link
 
   // sender
-  uint8_t tx_[LINK_TX_MESSAGE + 4];  // type, seq, message, CRC
+  uint8_t *tx_;  // type, seq, message, CRC
+  uint16_t txCap_;
   uint16_t txLen_ = 0;
   bool txPending_ = false;
   uint8_t txSeq_ = 0, retries_ = 0;
