@@ -8,7 +8,7 @@
 set -eu
 # shellcheck disable=SC2086 # word splitting of the package lists is wanted
 
-PKGS="gcc-avr binutils-avr avr-libc arduino-core-avr simavr libsimavr-dev libsimavrparts1 libelf-dev pkg-config gcc libc6-dev make"
+PKGS="gcc-avr binutils-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libsimavrparts1 libelf-dev pkg-config gcc libc6-dev make"
 
 # one dpkg-query for all: "<package> <status>" lines; absent packages print nothing
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null | awk '$NF == "installed" {print $1}')

@@ -44,12 +44,17 @@ func requireTools(t *testing.T) {
 }
 
 // A board is one the Makefile builds the examples for: its name there,
-// its MCU (simharness -m) and the subdirectory of the build holding its ELFs.
-type board struct{ name, mcu, dir string }
+// its MCU (simharness -m), the subdirectory of the build holding its ELFs,
+// the name the README gives it, and its memories: the flash its bootloader
+// leaves to a sketch and the SRAM, in bytes.
+type board struct {
+	name, mcu, dir, label string
+	flash, sram           int
+}
 
 var (
-	yun    = board{"yun", "atmega32u4", ""}
-	uno    = board{"uno", "atmega328p", "uno"}
+	yun    = board{"yun", "atmega32u4", "", "Yun (ATmega32u4)", 28672, 2560}
+	uno    = board{"uno", "atmega328p", "uno", "Uno (ATmega328P)", 32256, 2048}
 	boards = []board{yun, uno}
 )
 
