@@ -7,6 +7,8 @@
 #                     broker cmd/wampbench's MQTT mode is compared with (its tests start their own instance).
 #                     chromium (with the DejaVu fonts), the browser that the web pages' tests drive headless
 #                     through the DevTools protocol (github.com/chromedp/chromedp).
+#   examples/arduino-yun/install-deps.sh: avr-gcc, the Arduino core, arduino-builder and simavr, which the Yun
+#                     example's tests (the EdgeWamp library's sketches in simavr) need.
 #   npm:              AutobahnJS (autobahn@22.11.1; 26.x needs Node 22), wampy@8.0.2 and the fox-wamp@0.7.28
 #                     router into interop/node/node_modules,
 #                     from the committed interop/node/package.json + package-lock.json.
@@ -53,6 +55,9 @@ else
   log "apt packages present"
 fi
 
+# ---- the Arduino example's toolchain (its own idempotent script) ----
+sh "$ROOT/examples/arduino-yun/install-deps.sh" || die "examples/arduino-yun/install-deps.sh failed"
+
 # ---- npm ----
 command -v node >/dev/null || die "node is not installed"
 command -v npm >/dev/null || die "npm is not installed"
@@ -83,4 +88,6 @@ command -v g++ >/dev/null || die "g++ missing"
 command -v qemu-arm >/dev/null || die "qemu-arm missing (Debian qemu-user)"
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || die "mosquitto missing (Debian mosquitto)"
 command -v chromium >/dev/null || die "chromium missing (Debian chromium)"
+command -v avr-gcc >/dev/null && command -v simavr >/dev/null && command -v arduino-builder >/dev/null \
+  || die "the AVR toolchain, simavr or arduino-builder missing (examples/arduino-yun/install-deps.sh)"
 log "OK"

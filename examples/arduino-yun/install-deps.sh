@@ -1,6 +1,7 @@
 #!/bin/sh
-# install-deps.sh - install the Debian packages the Arduino Yun example needs to build the sketch
-# for the ATmega32u4 and run it as real AVR firmware in simavr (Debian 12 bookworm).
+# install-deps.sh - install the Debian packages the Arduino Yun example needs to build the EdgeWamp
+# library's sketches for the ATmega32u4 and the ATmega328P (with make, and with the Arduino IDE's
+# arduino-builder) and run them as real AVR firmware in simavr (Debian 12 bookworm).
 #
 # Idempotent: when every package is already installed it only checks (well under a second) and
 # runs no apt-get at all; otherwise it runs one apt-get update and installs the missing ones.
