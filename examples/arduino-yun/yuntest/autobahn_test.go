@@ -1,7 +1,6 @@
 package yuntest
 
 import (
-	"context"
 	"encoding/json"
 	"math"
 	"net"
@@ -81,11 +80,8 @@ func TestAutobahnPeer(t *testing.T) {
 // printed.
 func runAutobahn(t *testing.T, python string, b board, example string, mv int, proc wamp.URI, script string) (*sim, []byte) {
 	t.Helper()
-	fw, harness := buildFor(t, b, example)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	s := startSim(t, harness, fw, mv)
-	g := startGateway(t, ctx, s.pty)
+	r := startRig(t, b, example, mv, 90*time.Second)
+	ctx, g := r.ctx, r.gw
 	sock := filepath.Join(t.TempDir(), "gw.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
@@ -93,22 +89,17 @@ func runAutobahn(t *testing.T, python string, b board, example string, mv int, p
 	}
 	go listen.Serve(g.router, ln, listen.Config{})
 	t.Cleanup(func() { ln.Close() })
-
-	tr, err := g.router.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := joinLocal(t, ctx, tr)
-	waitJoined(t, ctx, g, c, c.ID(), 0, proc)
+	waitJoined(t, ctx, g, r.c, r.c.ID(), 0, proc)
 
 	cmd := exec.CommandContext(ctx, python, filepath.Join("testdata", script), sock)
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1") // (it imports testdata/abpeer.py)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", script, err, out)
 	}
 	t.Logf("AutobahnPython (%s on %s): %s", example, b.mcu, out)
-	return s, out
+	return r.sim, out
 }
 
 // near tells whether v is a number within tolerance of want.

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/serialtransport"
 )
 
@@ -90,18 +89,7 @@ func TestNoisyLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := joinLocal(t, ctx, tr)
-	events := make(chan float64, 256)
-	if _, err := c.Subscribe(ctx, "temperature", func(ev *device.Event) {
-		if len(ev.Args) == 1 {
-			v, _ := ev.Args[0].(float64)
-			select {
-			case events <- v:
-			default:
-			}
-		}
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
+	events := subscribeReadings(t, ctx, c, "temperature", 256)
 	waitFirmware(t, ctx, g, c, c.ID(), 0)
 
 	const calls = 150

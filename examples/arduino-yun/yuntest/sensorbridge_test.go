@@ -154,19 +154,7 @@ func TestSensorbridgeBinary(t *testing.T) {
 	}
 	defer c.Close()
 
-	events := make(chan float64, 16)
-	if _, err := c.Subscribe(ctx, "temperature", func(ev *device.Event) {
-		if len(ev.Args) == 1 {
-			if v, ok := ev.Args[0].(float64); ok {
-				select {
-				case events <- v:
-				default:
-				}
-			}
-		}
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
+	events := subscribeReadings(t, ctx, c, "temperature", 16)
 	if !callBool(t, ctx, c, "light.set", true) {
 		t.Fatal("light.set(true) through sensorbridge returned false")
 	}

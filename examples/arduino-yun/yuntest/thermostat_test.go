@@ -99,31 +99,10 @@ func TestThermostat(t *testing.T) {
 // temperature arrives by PubSub; after an MCU reset the fresh firmware gets
 // the retained setpoint with its subscription and switches the heater on.
 func testThermostat(t *testing.T, b board) {
-	fw, harness := buildFor(t, b, "Thermostat")
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-
 	const mv1, mv2 = 750, 800 // 24.7 °C and 29.6 °C once quantized
-	s := startSim(t, harness, fw, mv1)
-	g := startGateway(t, ctx, s.pty)
-	tr, err := g.router.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := joinLocal(t, ctx, tr)
-	temps := make(chan float64, 64)
-	if _, err := c.Subscribe(ctx, "thermostat.temperature", func(ev *device.Event) {
-		if len(ev.Args) == 1 {
-			if v, ok := ev.Args[0].(float64); ok {
-				select {
-				case temps <- v:
-				default:
-				}
-			}
-		}
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
+	r := startRig(t, b, "Thermostat", mv1, 120*time.Second)
+	ctx, s, g, c := r.ctx, r.sim, r.gw, r.c
+	temps := subscribeReadings(t, ctx, c, "thermostat.temperature", 64)
 	id := waitJoined(t, ctx, g, c, c.ID(), 0, "thermostat.get")
 	if st := getThermostat(t, ctx, c); !math.IsNaN(st.setpoint) || st.heating ||
 		math.Abs(st.celsius-celsius(mv1)) > tolerance {

@@ -106,6 +106,29 @@ func (g *gateway) otherSessions(ours wamp.ID) []wamp.ID {
 	return ids
 }
 
+// rig is one firmware in simavr behind a minirouter serving its line, and a
+// local client of that router; all end with the test (ctx after d).
+type rig struct {
+	ctx context.Context
+	sim *sim
+	gw  *gateway
+	c   *device.Client
+}
+
+func startRig(t *testing.T, b board, example string, mv int, d time.Duration) *rig {
+	t.Helper()
+	fw, harness := buildFor(t, b, example)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	s := startSim(t, harness, fw, mv)
+	g := startGateway(t, ctx, s.pty)
+	tr, err := g.router.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{ctx, s, g, joinLocal(t, ctx, tr)}
+}
+
 // waitFirmware waits until the light firmware has joined and registered
 // light.get (a call to it succeeds), and returns its session ID.
 func waitFirmware(t *testing.T, ctx context.Context, g *gateway, c *device.Client, ours wamp.ID, not wamp.ID) wamp.ID {
@@ -198,34 +221,12 @@ func TestFirmwareEndToEnd(t *testing.T) {
 }
 
 func testLight(t *testing.T, b board) {
-	elf, harness := buildFor(t, b, "YunWamp")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-
 	const mv1, mv2 = 750, 1234 // 24.7 °C and 73.0 °C once quantized
-	s := startSim(t, harness, elf, mv1)
-	g := startGateway(t, ctx, s.pty)
-
-	tr, err := g.router.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := joinLocal(t, ctx, tr)
+	r := startRig(t, b, "YunWamp", mv1, 60*time.Second)
+	ctx, s, g, c := r.ctx, r.sim, r.gw, r.c
 	ours := c.ID()
 
-	events := make(chan float64, 64)
-	if _, err := c.Subscribe(ctx, "temperature", func(ev *device.Event) {
-		if len(ev.Args) == 1 {
-			if v, ok := ev.Args[0].(float64); ok {
-				select {
-				case events <- v:
-				default:
-				}
-			}
-		}
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
+	events := subscribeReadings(t, ctx, c, "temperature", 64)
 
 	start := time.Now()
 	fw := waitFirmware(t, ctx, g, c, ours, 0)
@@ -246,7 +247,7 @@ func testLight(t *testing.T, b board) {
 	s.waitPin(0, 5*time.Second)
 	// a wrong argument is refused with the sketch's error
 	cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
-	_, err = c.Call(cctx, "light.set", wamp.Payload{Args: wamp.List{"on"}}, nil)
+	_, err := c.Call(cctx, "light.set", wamp.Payload{Args: wamp.List{"on"}}, nil)
 	ccancel()
 	if !errors.Is(err, wamp.ErrInvalidArgument) {
 		t.Fatalf("light.set(\"on\") = %v, want %s", err, wamp.ErrInvalidArgument)
@@ -350,4 +351,24 @@ func TestGatewayRestart(t *testing.T) {
 		g.router.Close()
 		gcancel()
 	}
+}
+
+// subscribeReadings subscribes c to topic and returns the events' single
+// numeric argument, as they come (up to n waiting; more are dropped).
+func subscribeReadings(t *testing.T, ctx context.Context, c *device.Client, topic wamp.URI, n int) <-chan float64 {
+	t.Helper()
+	ch := make(chan float64, n)
+	if _, err := c.Subscribe(ctx, topic, func(ev *device.Event) {
+		if len(ev.Args) == 1 {
+			if v, ok := ev.Args[0].(float64); ok {
+				select {
+				case ch <- v:
+				default:
+				}
+			}
+		}
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }

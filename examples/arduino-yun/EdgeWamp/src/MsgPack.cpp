@@ -149,7 +149,12 @@ float MpReader::number() {
     case 0xD0: return (int8_t)be(1);
     case 0xD1: return (int16_t)be(2);
     case 0xD2: return (int32_t)be(4);
-    case 0xD3: hi = be(4); return (int32_t)hi * 4294967296.0f + be(4);
+    case 0xD3: {
+      hi = be(4);
+      uint32_t lo = be(4);
+      if (hi == (uint32_t)((int32_t)lo >> 31)) return (int32_t)lo;  // fits 32 bits: exact
+      return (int32_t)hi * 4294967296.0f + lo;
+    }
   }
   ok_ = false;
   return 0;

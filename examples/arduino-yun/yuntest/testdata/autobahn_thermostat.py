@@ -1,6 +1,5 @@
 #!/usr/bin/python3
-"""An independent WAMP peer for the Thermostat example: AutobahnPython (Debian python3-autobahn, asyncio) over
-RawSocket with MessagePack, on a Unix socket.
+"""An independent WAMP peer for the Yun example's thermostat sketch: AutobahnPython (abpeer.py).
 
 usage: autobahn_thermostat.py SOCKET_PATH
 
@@ -10,87 +9,36 @@ Prints one JSON line {"on": [..], "state": [celsius, setpoint, heating], "off": 
 arguments of the heater.set calls seen up to then. Exit status 0 on success, 1 on any failure or after 40 s.
 """
 import asyncio
-import json
 import sys
 
-import txaio
+from autobahn.wamp.types import PublishOptions
 
-txaio.use_asyncio()
-
-from autobahn.asyncio import rawsocket as aio_rs  # noqa: E402
-from autobahn.asyncio.rawsocket import WampRawSocketClientFactory  # noqa: E402
-from autobahn.asyncio.wamp import ApplicationSession  # noqa: E402
-from autobahn.wamp.serializer import MsgPackSerializer  # noqa: E402
-from autobahn.wamp.types import ComponentConfig, PublishOptions  # noqa: E402
-
-# AutobahnPython 22.7.1's asyncio RawSocket protocol lacks transport_details and fails on WELCOME
-# (fixed upstream in 22.8): give it the property.
-if not hasattr(aio_rs.PrefixProtocol, "transport_details"):
-    aio_rs.PrefixProtocol.transport_details = property(lambda self: getattr(self, "_transport_details", None))
+import abpeer
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    done = loop.create_future()
+async def work(session, loop):
+    seen = []
+    waiting = {}
 
-    def finish(result):
-        if not done.done():
-            done.set_result(result)
+    def heater_set(on):
+        seen.append(on)
+        f = waiting.get(on)
+        if f is not None and not f.done():
+            f.set_result(True)
+        return on
 
-    class Peer(ApplicationSession):
-        async def onJoin(self, details):
-            try:
-                seen = []
-                waiting = {}
+    async def until(on, setpoint):
+        waiting[on] = loop.create_future()
+        await session.publish("thermostat.setpoint", setpoint, options=PublishOptions(acknowledge=True, retain=True))
+        await asyncio.wait_for(waiting[on], 15)
+        return list(seen)
 
-                def heater_set(on):
-                    seen.append(on)
-                    f = waiting.get(on)
-                    if f is not None and not f.done():
-                        f.set_result(True)
-                    return on
-
-                async def until(on, setpoint):
-                    waiting[on] = loop.create_future()
-                    await self.publish("thermostat.setpoint", setpoint,
-                                       options=PublishOptions(acknowledge=True, retain=True))
-                    await asyncio.wait_for(waiting[on], 15)
-                    return list(seen)
-
-                await self.register(heater_set, "heater.set")
-                on = await until(True, 30)
-                state = await self.call("thermostat.get")
-                off = await until(False, 15.5)
-                finish({"on": on, "state": state, "off": off})
-            except Exception as e:  # ApplicationError, TransportLost, timeout
-                finish("%s: %s" % (type(e).__name__, e))
-            self.leave()
-
-        def onDisconnect(self):
-            finish("transport disconnected")
-
-    factory = WampRawSocketClientFactory(lambda: Peer(ComponentConfig("realm1", {})), serializer=MsgPackSerializer())
-
-    async def connect():
-        try:
-            await loop.create_unix_connection(factory, sys.argv[1])
-        except Exception as e:
-            finish("connect failed: %s" % e)
-
-    loop.create_task(connect())
-    loop.call_later(40, finish, "timeout after 40 s")
-    result = loop.run_until_complete(done)
-    loop.run_until_complete(asyncio.sleep(0.1))  # let GOODBYE out
-    if isinstance(result, dict):
-        print(json.dumps(result), flush=True)
-        return 0
-    print("FAIL " + result, file=sys.stderr, flush=True)
-    return 1
+    await session.register(heater_set, "heater.set")
+    on = await until(True, 30)
+    state = await session.call("thermostat.get")
+    off = await until(False, 15.5)
+    return {"on": on, "state": state, "off": off}
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(abpeer.run(work, __doc__, 40))
