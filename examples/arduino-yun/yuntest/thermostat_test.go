@@ -3,6 +3,7 @@ package yuntest
 import (
 	"context"
 	"math"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func getThermostat(t *testing.T, ctx context.Context, c *device.Client) thermost
 // heaterCall is one invocation of the test's heater.set.
 type heaterCall struct {
 	on      bool
-	refused bool
+	refused bool // refused, or left unanswered until the firmware gave up
 	at      time.Time
 }
 
@@ -70,6 +71,18 @@ func waitHeater(t *testing.T, calls <-chan heaterCall, want bool, d time.Duratio
 		case <-deadline:
 			t.Fatalf("no heater.set(%v) within %v; saw %+v", want, d, seen)
 		}
+	}
+}
+
+// waitHeaterAny returns the next heater.set invocation, whatever it is.
+func waitHeaterAny(t *testing.T, calls <-chan heaterCall, d time.Duration) heaterCall {
+	t.Helper()
+	select {
+	case hc := <-calls:
+		return hc
+	case <-time.After(d):
+		t.Fatalf("no heater.set call within %v", d)
+		return heaterCall{}
 	}
 }
 
@@ -95,7 +108,8 @@ func TestThermostat(t *testing.T) {
 // provides the procedure (no_such_procedure) and when the callee refuses
 // (an application error), and are tried again after 2 s; the setpoint
 // (published retained, as a float and as an integer) switches the heater
-// through calls with hysteresis, pin 13 following the results; the
+// through calls with hysteresis, pin 13 following the results; a call left
+// unanswered times out and is made again; the
 // temperature arrives by PubSub; after an MCU reset the fresh firmware gets
 // the retained setpoint with its subscription and switches the heater on.
 func testThermostat(t *testing.T, b board) {
@@ -112,8 +126,9 @@ func testThermostat(t *testing.T, b board) {
 
 	// heater.set appears; its first invocation is refused
 	calls := make(chan heaterCall, 32)
-	refusedOne := false
-	if _, err := c.Register(ctx, "heater.set", func(_ context.Context, inv *device.Invocation) (wamp.Payload, error) {
+	var refusedOne, hang atomic.Bool
+	release := make(chan struct{})
+	if _, err := c.Register(ctx, "heater.set", func(hctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 		on, ok := false, len(inv.Args) == 1
 		if ok {
 			on, ok = inv.Args[0].(bool)
@@ -121,22 +136,23 @@ func testThermostat(t *testing.T, b board) {
 		if !ok {
 			return wamp.Payload{}, wamp.NewError(wamp.ErrInvalidArgument.URI, "want one bool")
 		}
-		hc := heaterCall{on: on, refused: !refusedOne, at: time.Now()}
-		refusedOne = true
+		hung := hang.CompareAndSwap(true, false)
+		hc := heaterCall{on: on, refused: !refusedOne.Swap(true) || hung, at: time.Now()}
 		calls <- hc
-		if hc.refused {
+		switch {
+		case hung:
+			select { // answered too late: the firmware ignores the RESULT
+			case <-release:
+			case <-hctx.Done():
+			}
+		case hc.refused:
 			return wamp.Payload{}, wamp.NewError("heater.error.busy")
 		}
 		return wamp.Payload{Args: wamp.List{on}}, nil
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
-	var first heaterCall
-	select {
-	case first = <-calls:
-	case <-time.After(15 * time.Second):
-		t.Fatal("no heater.set call within 15 s of registering it")
-	}
+	first := waitHeaterAny(t, calls, 15*time.Second)
 	if first.on || !first.refused {
 		t.Fatalf("first heater.set call %+v, want off (no setpoint yet)", first)
 	}
@@ -168,6 +184,19 @@ func testThermostat(t *testing.T, b board) {
 	if st := getThermostat(t, ctx, c); st.setpoint != 31 || !st.heating {
 		t.Fatalf("thermostat.get after setpoint 31 = %+v", st)
 	}
+
+	// a heater.set left unanswered: the firmware's call times out after 10 s,
+	// it calls again 2 s later, and the late RESULT of the first changes nothing
+	hang.Store(true)
+	setpoint(t, ctx, c, 28.5)
+	hung := waitHeaterAny(t, calls, 10*time.Second)
+	again = waitHeater(t, calls, false, 30*time.Second)
+	t.Logf("heater.set called again %v after the call left unanswered", again.at.Sub(hung.at))
+	close(release)
+	s.waitPin(0, 5*time.Second)
+	setpoint(t, ctx, c, 31)
+	waitHeater(t, calls, true, 10*time.Second)
+	s.waitPin(1, 5*time.Second)
 	s.checkHeadroom(minHeadroom)
 
 	// the MCU restarts: the new session's subscription brings the retained
