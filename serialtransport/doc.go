@@ -5,7 +5,7 @@
 // lost bytes, a microcontroller that resets mid-frame), so messages travel in
 // self-delimiting, checked frames with acknowledged delivery. This comment is
 // the protocol's specification, byte by byte, for implementations in other
-// languages (the Arduino sketch in examples/arduino-yun).
+// languages (the EdgeWamp Arduino library in examples/arduino-yun/EdgeWamp).
 //
 // # Frames
 //
