@@ -71,6 +71,7 @@ type call struct {
 	progress  bool        // the caller asked for progressive results
 	timer     *time.Timer // options.timeout, or nil
 	killing   bool        // a "kill" INTERRUPT was sent; waiting for the callee
+	stream    *stream     // the caller's input is still open (progressive call invocations), or nil
 	done      bool        // finished: removed from both sessions
 }
 
@@ -175,12 +176,21 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrInvalidURI.URI, "invalid procedure"))
 		return nil
 	}
+	if s.streamed.Load() {
+		if handled := rl.streamCall(s, m); handled {
+			return nil
+		}
+	}
 	progress, ok1 := optBool(m.Options, "receive_progress", false)
 	disclose, ok2 := optBool(m.Options, "disclose_me", false)
 	timeout, ok3 := optInt(m.Options, "timeout", 0)
-	if !ok1 || !ok2 || !ok3 {
+	streaming, ok4 := optBool(m.Options, "progress", false)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
 		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrInvalidArgument.URI, "malformed call options"))
 		return nil
+	}
+	if streaming && !s.callerStreams {
+		return errors.New("CALL with progress from a caller that did not announce progressive_call_invocations")
 	}
 	if !rl.authorize(s, ActionCall, m.Procedure, wamp.ExactMatch) {
 		s.reply(notAuthorized(wamp.CALL, m.Request, ActionCall, m.Procedure))
@@ -195,6 +205,10 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 		return fmt.Errorf("CALL request ID %d is already pending", m.Request)
 	}
 	if h := metaProcedures[m.Procedure]; h != nil {
+		if streaming {
+			s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrFeatureNotSupported.URI, "meta procedures take no progressive call invocations"))
+			return nil
+		}
 		s.reply(h(rl, s, m))
 		return nil
 	}
@@ -212,6 +226,11 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 		return nil
 	}
 	callee := reg.pick()
+	if streaming && !callee.calleeStreams {
+		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrFeatureNotSupported.URI,
+			"the callee does not take progressive call invocations"))
+		return nil
+	}
 	details := wamp.Dict{}
 	if match != wamp.ExactMatch {
 		details["procedure"] = string(m.Procedure)
@@ -224,26 +243,41 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	if progress {
 		details["receive_progress"] = true
 	}
+	var st *stream
+	if streaming {
+		st = newStream(reg.id, details)
+		details["progress"] = true
+	}
 	inv := &wamp.Invocation{Request: callee.nextInvocation(), Registration: reg.id, Details: details, Payload: m.Payload}
 	if err := callee.conn.Send(inv); err != nil {
-		uri, msg := wamp.ErrUnavailable.URI, "callee unavailable"
-		switch {
-		case errors.Is(err, peer.ErrQueueFull):
-			rl.r.stats.invocationsRefused.Add(1)
-			msg = "callee busy: its queue is full"
-		case errors.Is(err, peer.ErrTooLarge):
-			uri, msg = wamp.ErrPayloadSizeExceeded.URI, "call too large for the callee"
-		}
-		s.reply(errorFor(wamp.CALL, m.Request, uri, msg))
+		s.reply(rl.refused(m.Request, err))
 		return nil
 	}
 	rl.r.stats.messagesOut.Add(1)
-	c := &call{caller: s, callerReq: m.Request, callee: callee, invReq: inv.Request, progress: progress}
+	c := &call{caller: s, callerReq: m.Request, callee: callee, invReq: inv.Request, progress: progress, stream: st}
+	if st != nil {
+		s.streamed.Store(true)
+	}
 	s.putCall(c, callee)
 	if timeout > 0 {
 		c.timer = time.AfterFunc(time.Duration(timeout)*time.Millisecond, func() { rl.timeout(c) })
 	}
 	return nil
+}
+
+// refused is the caller's ERROR for an INVOCATION its callee's connection
+// refused (err from Send): unavailable, or payload_size_exceeded. It
+// counts the refusals of a full queue.
+func (rl *realm) refused(req wamp.ID, err error) wamp.Message {
+	uri, msg := wamp.ErrUnavailable.URI, "callee unavailable"
+	switch {
+	case errors.Is(err, peer.ErrQueueFull):
+		rl.r.stats.invocationsRefused.Add(1)
+		msg = "callee busy: its queue is full"
+	case errors.Is(err, peer.ErrTooLarge):
+		uri, msg = wamp.ErrPayloadSizeExceeded.URI, "call too large for the callee"
+	}
+	return errorFor(wamp.CALL, req, uri, msg)
 }
 
 // nextInvocation returns a fresh INVOCATION request ID for s: sequential
@@ -394,6 +428,10 @@ func (rl *realm) finish(c *call) {
 		return
 	}
 	c.done = true
+	if c.stream != nil {
+		c.stream = nil
+		c.caller.endStream(c.callerReq)
+	}
 	delete(c.caller.calls, c.callerReq)
 	delete(c.callee.invs, c.invReq)
 	if c.timer != nil {

@@ -146,14 +146,17 @@ var (
 		wamp.FeatureSessionMetaAPI,
 		wamp.FeatureSubscriberBlackWhiteListing,
 		wamp.FeatureSubscriptionMetaAPI,
+		wamp.FeatureSubscriptionRevocation,
 	}
 	dealerFeatures = []string{ // sorted
 		wamp.FeatureCallCanceling,
 		wamp.FeatureCallTimeout,
 		wamp.FeatureCallerIdentification,
 		wamp.FeaturePatternBasedRegistration,
+		wamp.FeatureProgressiveCallInvocations,
 		wamp.FeatureProgressiveCallResults,
 		wamp.FeatureRegistrationMetaAPI,
+		wamp.FeatureRegistrationRevocation,
 		wamp.FeatureSessionMetaAPI,
 		wamp.FeatureSharedRegistration,
 		wamp.FeatureTestamentMetaAPI,

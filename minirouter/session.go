@@ -29,6 +29,10 @@ type session struct {
 	// Features the client announced in HELLO.
 	calleeCancel   bool // callee.features.call_canceling: may receive INTERRUPT
 	calleeProgress bool // callee.features.progressive_call_results
+	callerStreams  bool // caller.features.progressive_call_invocations: may send CALL with progress
+	calleeStreams  bool // callee.features.progressive_call_invocations and call_canceling
+	calleeRevoke   bool // callee.features.registration_revocation: told of a revoked registration
+	subRevoke      bool // subscriber.features.subscription_revocation: told of a revoked subscription
 
 	pace     *pacer        // the realm's publish rate; nil: none (used by the reader only)
 	stopCtx  func() bool   // stops the watch on serve's context; nil: none
@@ -39,6 +43,7 @@ type session struct {
 	why      atomic.Uint32 // the closeReason, once recorded (see close, end)
 	closing  atomic.Bool   // close has queued the connection's close
 	meta     sessionMeta   // transport, join time, topics published (see sessioninfo.go)
+	streamed atomic.Bool   // the session started a progressive call invocation (see streamCall)
 
 	// Guarded by realm.mu. The maps are made on first use (an idle
 	// session's memory is mostly its state): add to them with putSub,
@@ -48,6 +53,7 @@ type session struct {
 	calls    map[wamp.ID]*call         // pending calls as caller, by CALL request ID
 	invs     map[wamp.ID]*call         // pending invocations as callee, by INVOCATION request ID
 	lastInv  wamp.ID                   // last INVOCATION request ID sent to this session
+	endedSt  *endedStreams             // streamed calls ended before the caller's last CALL; nil: none yet
 	detached bool                      // removed from the realm's routing tables
 	// testaments by scope (scopeDetached, scopeDestroyed), published by
 	// detach.
@@ -204,6 +210,7 @@ func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
 		pace:           newPacer(rl.publishRate, rl.publishBurst),
 		meta:           newSessionMeta(kind),
 	}
+	s.announced(hello.Details)
 	if why, err := r.admit(s, roles); err != nil {
 		return r.refuse(conn, why, err, err.Error(), nil)
 	}

@@ -26,6 +26,9 @@ type Stats struct {
 	RetainRefused uint64
 	// TestamentsPublished counts testaments published for ended sessions.
 	TestamentsPublished uint64
+	// StreamChunksDropped counts progressive CALLs (a streamed call's
+	// input) dropped because their call had already ended.
+	StreamChunksDropped uint64
 	// AuthorizationDenials counts requests refused by a realm's
 	// permissions (answered wamp.error.not_authorized, or for a PUBLISH
 	// without acknowledge, not delivered).
@@ -69,6 +72,7 @@ type counters struct {
 	deduplicated         atomic.Uint64
 	retainRefused        atomic.Uint64
 	testaments           atomic.Uint64
+	streamChunksDropped  atomic.Uint64
 	authorizationDenials atomic.Uint64
 	authFailures         atomic.Uint64
 	authThrottled        atomic.Uint64
@@ -94,6 +98,7 @@ func (c *counters) snapshot() Stats {
 		PublicationsDeduplicated: c.deduplicated.Load(),
 		RetainRefused:            c.retainRefused.Load(),
 		TestamentsPublished:      c.testaments.Load(),
+		StreamChunksDropped:      c.streamChunksDropped.Load(),
 		AuthorizationDenials:     c.authorizationDenials.Load(),
 		AuthFailures:             c.authFailures.Load(),
 		AuthThrottled:            c.authThrottled.Load(),
