@@ -9,20 +9,19 @@ import (
 // joinTicket joins realm as authid with a ticket over the wire client.
 func joinTicket(t *testing.T, r *Router, realm wamp.URI, authid, ticket string) *testClient {
 	t.Helper()
-	tr, err := r.Connect(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tr.Close() })
-	c := &testClient{t: t, tr: tr}
-	c.joinTicket(realm, authid, ticket)
-	return c
+	return joinTicketRoles(t, r, realm, authid, ticket, allRoles())
 }
 
 // joinTicket joins realm as authid with a ticket.
 func (c *testClient) joinTicket(realm wamp.URI, authid, ticket string) {
 	c.t.Helper()
-	c.send(&wamp.Hello{Realm: realm, Details: wamp.Dict{"roles": allRoles(), "authmethods": wamp.List{"ticket"}, "authid": authid}})
+	c.joinTicketRoles(realm, authid, ticket, allRoles())
+}
+
+// joinTicketRoles joins realm as authid with a ticket, announcing roles.
+func (c *testClient) joinTicketRoles(realm wamp.URI, authid, ticket string, roles wamp.Dict) {
+	c.t.Helper()
+	c.send(&wamp.Hello{Realm: realm, Details: wamp.Dict{"roles": roles, "authmethods": wamp.List{"ticket"}, "authid": authid}})
 	expect[*wamp.Challenge](c)
 	c.send(&wamp.Authenticate{Signature: ticket, Extra: wamp.Dict{}})
 	c.id = expect[*wamp.Welcome](c).Session

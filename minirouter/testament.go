@@ -48,6 +48,7 @@ var metaProcedures = map[wamp.URI]metaHandler{
 	"wamp.registration.get":           registrationGet,
 	"wamp.registration.list_callees":  registrationCallees,
 	"wamp.registration.count_callees": registrationCountCallees,
+	"wamp.registration.remove_callee": registrationRemoveCallee,
 
 	"wamp.subscription.list":              subscriptionList,
 	"wamp.subscription.lookup":            subscriptionLookup,
@@ -55,6 +56,7 @@ var metaProcedures = map[wamp.URI]metaHandler{
 	"wamp.subscription.get":               subscriptionGet,
 	"wamp.subscription.list_subscribers":  subscriptionSubscribers,
 	"wamp.subscription.count_subscribers": subscriptionCountSubscribers,
+	"wamp.subscription.remove_subscriber": subscriptionRemoveSubscriber,
 }
 
 // parseScope reads kwargs.scope: "destroyed" (the default) or "detached".

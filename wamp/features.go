@@ -44,13 +44,13 @@ var clientFeatures = map[string][]string{
 	},
 	RoleCallee: {
 		FeatureProgressiveCallResults, FeatureCallCanceling, FeatureCallTimeout, FeatureCallerIdentification,
-		FeaturePatternBasedRegistration, FeatureSharedRegistration,
+		FeaturePatternBasedRegistration, FeatureSharedRegistration, FeatureRegistrationRevocation,
 	},
 	RolePublisher: {
 		FeaturePublisherIdentification, FeaturePublisherExclusion, FeatureSubscriberBlackWhiteListing,
 	},
 	RoleSubscriber: {
-		FeaturePublisherIdentification, FeaturePatternBasedSubscription,
+		FeaturePublisherIdentification, FeaturePatternBasedSubscription, FeatureSubscriptionRevocation,
 	},
 }
 
