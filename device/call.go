@@ -160,14 +160,7 @@ func (c *session) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Ca
 				return final.res, c.callErr(proc, final.err)
 			}
 		case <-ctx.Done():
-			if c.dropCall(id) {
-				// Best effort: never wait for queue room on the way out. A
-				// dealer that did not announce call_canceling gets no CANCEL
-				// (a strict one would treat it as a protocol violation); its
-				// late answer is ignored.
-				if c.canCancel {
-					_ = c.conn.Send(&wamp.Cancel{Request: id, Options: wamp.Dict{"mode": cancelMode}})
-				}
+			if c.cancelCall(id, cancelMode) {
 				return wamp.Payload{}, c.callCtxErr(ctx, proc, ctx.Err())
 			}
 			// The final answer raced in: return it.
@@ -184,6 +177,21 @@ func (c *session) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Ca
 // (with its own error URI) and the local deadline only covers routers that
 // ignore options.timeout.
 func localTimeout(d time.Duration) time.Duration { return d + d/10 + 50*time.Millisecond }
+
+// cancelCall removes the pending call id and, when it was still pending,
+// sends CANCEL with mode; it reports whether the call was pending. Best
+// effort: it never waits for queue room on the way out. A dealer that did
+// not announce call_canceling gets no CANCEL (a strict one would treat it
+// as a protocol violation); its late answer is ignored.
+func (c *session) cancelCall(id wamp.ID, mode string) bool {
+	if !c.dropCall(id) {
+		return false
+	}
+	if c.canCancel {
+		_ = c.conn.Send(&wamp.Cancel{Request: id, Options: wamp.Dict{"mode": mode}})
+	}
+	return true
+}
 
 // dropCall removes the pending call id and reports whether it was still pending.
 func (c *session) dropCall(id wamp.ID) bool {

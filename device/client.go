@@ -40,6 +40,7 @@ type Stats struct {
 	EventsReceived      uint64 // EVENTs received for a known subscription
 	EventsDropped       uint64 // EVENTs dropped: event queue full
 	ProgressDropped     uint64 // progressive RESULTs dropped: progress queue full
+	ChunksDropped       uint64 // chunks of streamed invocations dropped: answered, failed, or chunk queue full
 
 	Joins          uint64 // sessions joined
 	Reconnects     uint64 // sessions lost, each followed by reconnection attempts
@@ -53,7 +54,7 @@ type stats struct {
 	calls, invocations, invocationsRejected, published atomic.Uint64
 	eventsReceived, eventsDropped, progressDropped     atomic.Uint64
 	joins, reconnects, dialErrors, applyErrors         atomic.Uint64
-	offlineDropped                                     atomic.Uint64
+	offlineDropped, chunksDropped                      atomic.Uint64
 	lastDropLog                                        atomic.Int64 // unix nanos of the last drop log line
 	_                                                  [0]func()    // not comparable: no equality function to link
 }
@@ -150,6 +151,7 @@ func (c *Client) Stats() Stats {
 		EventsReceived:      c.stats.eventsReceived.Load(),
 		EventsDropped:       c.stats.eventsDropped.Load(),
 		ProgressDropped:     c.stats.progressDropped.Load(),
+		ChunksDropped:       c.stats.chunksDropped.Load(),
 		Joins:               c.stats.joins.Load(),
 		Reconnects:          c.stats.reconnects.Load(),
 		DialErrors:          c.stats.dialErrors.Load(),

@@ -59,6 +59,24 @@
 // error URI; any other error becomes wamp.error.runtime_error.
 // [Invocation.Progress] sends progressive results when the caller asked.
 //
+// # Streaming a call's input
+//
+// A call whose input is too large to send (or to hold) whole, such as a
+// firmware image for a device, goes in chunks on one call (WAMP progressive
+// call invocations): [Client.CallStream], then [CallStream.Send] for each
+// chunk and [CallStream.Close] for the last one and the result;
+// [CallStream.Recv] takes the callee's progressive results, which pace the
+// sender as acknowledgements. The callee's handler runs on the first chunk
+// (inv.Payload) and reads the next ones, in order, with [Invocation.Recv]
+// until io.EOF; a handler written that way serves plain calls too. The
+// router and the callee hold only a few chunks (Config.ChunkQueue); a
+// callee that falls behind fails the call with wamp.error.unavailable. The
+// edge-agents' board builds leave this out (tag edgewamp_noprogcall).
+//
+// The router may also take a registration or a subscription away
+// (wamp.registration.remove_callee, wamp.subscription.remove_subscriber):
+// [Registration.Active] and [Subscription.Active] then turn false.
+//
 // # Publishing and subscribing
 //
 //	err := c.Publish(ctx, "com.example.sensor.temp", wamp.Payload{Args: wamp.List{21.5}}, nil)

@@ -59,6 +59,7 @@ func helloDetails(cfg *Config, ja *joinAuth) wamp.Dict {
 		"roles": wamp.ClientRoles(),
 		"agent": "edgewamp-device",
 	}
+	addStreamRoles(d["roles"].(wamp.Dict))
 	ja.addHelloDetails(d)
 	for k, v := range cfg.HelloDetails {
 		d[k] = v

@@ -19,6 +19,9 @@ const (
 	// DefaultProgressQueue is the number of progressive RESULTs held for one
 	// call while its Progress callback is busy; more are dropped and counted.
 	DefaultProgressQueue = 256
+	// DefaultChunkQueue is the number of chunks of a streamed invocation
+	// held for its handler; a full queue fails the invocation.
+	DefaultChunkQueue = 16
 	// The defaults of [Reconnect]'s fields.
 	DefaultMinBackoff   = 500 * time.Millisecond
 	DefaultMaxBackoff   = 30 * time.Second
@@ -90,6 +93,12 @@ type Config struct {
 	// Stats.ProgressDropped. Default 256.
 	ProgressQueue int
 
+	// ChunkQueue is the number of chunks of a streamed invocation (a
+	// caller's progressive call invocations) held while its handler has
+	// not read them with [Invocation.Recv]; a chunk that finds it full
+	// fails the invocation with wamp.error.unavailable. Default 16.
+	ChunkQueue int
+
 	// TLS configures rss:// and wss:// connections (crypto/tls's Config;
 	// an empty struct in an edgewamp_notls build, which refuses TLS).
 	// Default: the system roots, ServerName taken from the URL's host.
@@ -133,6 +142,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.ProgressQueue <= 0 {
 		cfg.ProgressQueue = DefaultProgressQueue
+	}
+	if cfg.ChunkQueue <= 0 {
+		cfg.ChunkQueue = DefaultChunkQueue
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = DefaultLogger()

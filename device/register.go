@@ -38,6 +38,7 @@ type Invocation struct {
 	// handler's context; interrupted (c.mu) records an INTERRUPT.
 	cancel      context.CancelCauseFunc
 	interrupted bool
+	stream      *invStream // the input's later chunks, when the caller streams it; nil: none
 }
 
 // Progress sends a progressive result to the caller. It returns
@@ -181,6 +182,9 @@ func (c *session) handleUnregistered(m *wamp.Unregistered) {
 // handleInvocation starts the handler for an INVOCATION on its own
 // goroutine, or refuses it at once.
 func (c *session) handleInvocation(m *wamp.Invocation) {
+	if c.streamChunk(m) {
+		return
+	}
 	c.mu.Lock()
 	reg := c.regs[m.Registration]
 	c.mu.Unlock()
@@ -211,6 +215,7 @@ func (c *session) handleInvocation(m *wamp.Invocation) {
 	}
 	inv.Caller, _ = wamp.OptID(m.Details, "caller")
 	inv.wantProgress, _ = wamp.OptBool(m.Details, "receive_progress")
+	c.startStream(inv, m)
 
 	ctx, cancel := context.WithCancelCause(c.ctx)
 	inv.cancel = cancel
@@ -229,6 +234,7 @@ func (c *session) runHandler(ctx context.Context, h Handler, inv *Invocation) {
 	c.mu.Lock()
 	delete(c.invs, inv.request)
 	interrupted := inv.interrupted
+	failed := c.endStream(inv)
 	c.mu.Unlock()
 	inv.cancel(nil)
 	if c.ctx.Err() != nil {
@@ -238,6 +244,9 @@ func (c *session) runHandler(ctx context.Context, h Handler, inv *Invocation) {
 		// The caller cancelled: the router expects ERROR wamp.error.canceled (mode "kill").
 		c.sendErrorCtx(wamp.INVOCATION, inv.request, &wamp.Error{URI: wamp.ErrCanceled.URI, Payload: wamp.Payload{Args: wamp.List{"canceled"}}})
 		return
+	}
+	if failed != nil {
+		err = failed
 	}
 	if err != nil {
 		var we *wamp.Error

@@ -53,7 +53,8 @@ type session struct {
 	regs     map[wamp.ID]*Registration
 	subs     map[wamp.ID][]*Subscription // a router gives one ID to a session's subscriptions to one topic; slices are copied on write
 	invs     map[wamp.ID]*Invocation
-	leaving  bool // Leave sent GOODBYE
+	ended    *endedInvs // streamed invocations answered before their last chunk; nil: none yet
+	leaving  bool       // Leave sent GOODBYE
 	// running counts handlers that have not yet queued their answer;
 	// drained, when non-nil, is closed when running drops to zero.
 	running int
