@@ -1,5 +1,3 @@
-//go:build !edgewamp_noprogcall
-
 package device
 
 import (
@@ -15,32 +13,37 @@ import (
 )
 
 // Progressive call invocations, caller side: [Client.CallStream] sends a
-// call's input in chunks. A board build with the edgewamp_noprogcall tag
-// leaves them out (caller and callee side) and does not announce them.
+// call's input in chunks. A build with the edgewamp_noprogcall tag does not
+// announce them (and has no callee side, see invstream.go): there
+// CallStream fails with wamp.ErrFeatureNotSupported.
 
-// ErrStreamClosed is returned by [CallStream.Send] after [CallStream.Close].
+// ErrStreamClosed is returned by [CallStream.Send] and
+// [CallStream.CloseSend] after CloseSend.
 var ErrStreamClosed = errors.New("device: call stream closed")
 
-// ErrAnsweredEarly is returned by [CallStream.Send] when the callee has
-// answered before the input ended; [CallStream.Close] returns the answer.
+// ErrAnsweredEarly is returned by [CallStream.Send] and
+// [CallStream.CloseSend] when the callee has answered before the input
+// ended; [CallStream.Result] returns the answer.
 var ErrAnsweredEarly = errors.New("device: the callee answered before the input ended")
 
 // CallStream is a call whose input goes to the callee in chunks, in
 // order, on one invocation (WAMP progressive call invocations): [Send]
-// for each chunk but the last, [Close] for the last one and the result.
-// The callee may answer with progressive results while the input flows:
-// [Recv] takes them, e.g. as acknowledgements that pace the sender. The
-// router needs no room for the whole input, nor does a callee that reads
-// its chunks as they come ([Invocation.Recv]).
+// for each chunk but the last, [CloseSend] for the last one, then
+// [Result]. The callee may answer with progressive results while the
+// input flows: [Recv] takes them, e.g. as acknowledgements that pace the
+// sender. The router needs no room for the whole input, nor does a callee
+// that reads its chunks as they come ([Invocation.Recv]).
 //
-// When a ctx given to Send, Recv or Close ends before the call does, the
-// call is cancelled (CANCEL, mode CallOptions.CancelMode) and the stream
-// is over. A stream must be ended with Close (or a cancelled ctx), or the
-// call stays pending until the session ends. Its methods are safe for
-// concurrent use; chunks are sent in the order the Send calls return.
+// When a ctx given to a method ends before the call does, the call is
+// cancelled (CANCEL, mode CallOptions.CancelMode) and the stream is over.
+// A stream must be ended with CloseSend and Result (or a cancelled ctx),
+// or the call stays pending until the session ends. Its methods are safe
+// for concurrent use (one goroutine may Send while another Recvs); chunks
+// are sent in the order the Send calls return.
 //
 // [Send]: CallStream.Send
-// [Close]: CallStream.Close
+// [CloseSend]: CallStream.CloseSend
+// [Result]: CallStream.Result
 // [Recv]: CallStream.Recv
 type CallStream struct {
 	s    *session
@@ -57,7 +60,7 @@ type CallStream struct {
 }
 
 // CallStream starts a call of proc whose input is sent in chunks; nothing
-// is sent before the first [CallStream.Send] or [CallStream.Close]. o's
+// is sent before the first [CallStream.Send] or [CallStream.CloseSend]. o's
 // Timeout covers the whole call, from its first chunk. It fails with
 // wamp.ErrFeatureNotSupported when the router did not announce
 // progressive_call_invocations; a callee that did not either makes the
@@ -71,6 +74,9 @@ func (c *Client) CallStream(ctx context.Context, proc wamp.URI, o *CallOptions) 
 			return nil, fmt.Errorf("device: call stream %s: %w", proc, err)
 		}
 	}
+	if !progCallBuilt {
+		return nil, fmt.Errorf("device: call stream %s: built with edgewamp_noprogcall: %w", proc, wamp.ErrFeatureNotSupported)
+	}
 	if !wamp.HasFeature(s.details, wamp.RoleDealer, wamp.FeatureProgressiveCallInvocations) {
 		return nil, fmt.Errorf("device: call stream %s: the router does not take progressive call invocations: %w",
 			proc, wamp.ErrFeatureNotSupported)
@@ -82,21 +88,22 @@ func (c *Client) CallStream(ctx context.Context, proc wamp.URI, o *CallOptions) 
 // until ctx is done. It returns the call's error when the call has
 // ended (the callee's ERROR, a timeout), [ErrAnsweredEarly] when the
 // callee answered before the input ended, and [ErrStreamClosed] after
-// Close.
+// CloseSend.
 func (cs *CallStream) Send(ctx context.Context, p wamp.Payload) error {
 	return cs.send(ctx, p, true)
 }
 
-// Close sends the last chunk of the input (p may be empty) and waits for
-// the call's result until ctx is done. A call that already ended returns
-// its outcome without sending p. Progressive results not taken by Recv are
-// passed to CallOptions.Progress when set, on the calling goroutine, and
-// dropped otherwise.
-func (cs *CallStream) Close(ctx context.Context, p wamp.Payload) (wamp.Payload, error) {
-	err := cs.send(ctx, p, false)
-	if err != nil && !errors.Is(err, ErrAnsweredEarly) && !errors.Is(err, ErrStreamClosed) {
-		return wamp.Payload{}, err
-	}
+// CloseSend sends the last chunk of the input (p may be empty), as Send
+// does the others; a stream whose first chunk is the last is a plain call.
+func (cs *CallStream) CloseSend(ctx context.Context, p wamp.Payload) error {
+	return cs.send(ctx, p, false)
+}
+
+// Result waits until ctx is done for the call's outcome: the result's
+// payload, or the error (a *wamp.Error for an ERROR answer). Progressive
+// results not taken by Recv are passed to CallOptions.Progress when set,
+// on the calling goroutine, and dropped otherwise.
+func (cs *CallStream) Result(ctx context.Context) (wamp.Payload, error) {
 	for {
 		res, final, err := cs.next(ctx)
 		if err != nil {
@@ -113,7 +120,7 @@ func (cs *CallStream) Close(ctx context.Context, p wamp.Payload) (wamp.Payload, 
 
 // Recv waits until ctx is done for the callee's next progressive result
 // and returns it. After the last one it returns io.EOF: the call has
-// ended, and Close returns its outcome.
+// ended, and Result returns its outcome.
 func (cs *CallStream) Recv(ctx context.Context) (wamp.Payload, error) {
 	o, final, err := cs.next(ctx)
 	switch {

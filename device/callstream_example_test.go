@@ -74,7 +74,10 @@ func ExampleClient_CallStream() {
 		}
 		unacked++
 	}
-	res, err := cs.Close(ctx, wamp.Payload{Args: wamp.List{image[len(image)-chunkSize:]}})
+	if err := cs.CloseSend(ctx, wamp.Payload{Args: wamp.List{image[len(image)-chunkSize:]}}); err != nil {
+		log.Fatal(err)
+	}
+	res, err := cs.Result(ctx) // the acknowledgements not taken go nowhere: no CallOptions.Progress
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -84,7 +84,10 @@ func TestCallStream(t *testing.T) {
 				t.Fatalf("ack %d: %v %v, want %d", i, ack.Args, err, want)
 			}
 		}
-		res, err := cs.Close(ctx, wamp.Payload{Args: wamp.List{int64(1000)}})
+		if err := cs.CloseSend(ctx, wamp.Payload{Args: wamp.List{int64(1000)}}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := cs.Result(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,13 +98,16 @@ func TestCallStream(t *testing.T) {
 			t.Errorf("Recv after the result: %v", err)
 		}
 		if err := cs.Send(ctx, wamp.Payload{}); !errors.Is(err, device.ErrStreamClosed) {
-			t.Errorf("Send after Close: %v", err)
+			t.Errorf("Send after CloseSend: %v", err)
 		}
 	})
-	t.Run("close alone is a plain call", func(t *testing.T) {
+	t.Run("CloseSend alone is a plain call", func(t *testing.T) {
 		var acks []wamp.Payload
 		cs, _ := caller.CallStream(ctx, "sum", &device.CallOptions{Progress: func(p wamp.Payload) { acks = append(acks, p) }})
-		res, err := cs.Close(ctx, wamp.Payload{Args: wamp.List{int64(7)}})
+		if err := cs.CloseSend(ctx, wamp.Payload{Args: wamp.List{int64(7)}}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := cs.Result(ctx)
 		if err != nil || res.Args[0] != int64(7) || res.Args[1] != int64(1) {
 			t.Errorf("result %v %v", res.Args, err)
 		}
@@ -146,8 +152,11 @@ func TestCallStreamCalleeAnswersEarly(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if _, err := cs.Close(ctx, wamp.Payload{}); !errors.Is(err, bad) {
-		t.Errorf("Close: %v", err)
+	if err := cs.CloseSend(ctx, wamp.Payload{}); !errors.Is(err, bad) {
+		t.Errorf("CloseSend: %v", err)
+	}
+	if _, err := cs.Result(ctx); !errors.Is(err, bad) {
+		t.Errorf("Result: %v", err)
 	}
 	// The chunks that crossed the ERROR were dropped, by the router (and the callee).
 	if n := rt.Stats().StreamChunksDropped + callee.Stats().ChunksDropped; n == 0 {
@@ -191,8 +200,8 @@ func TestCallStreamCancel(t *testing.T) {
 	if err := cs.Send(t.Context(), wamp.Payload{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Send after the cancel: %v", err)
 	}
-	if _, err := cs.Close(t.Context(), wamp.Payload{}); !errors.Is(err, context.Canceled) {
-		t.Errorf("Close after the cancel: %v", err)
+	if _, err := cs.Result(t.Context()); !errors.Is(err, context.Canceled) {
+		t.Errorf("Result after the cancel: %v", err)
 	}
 }
 
@@ -220,10 +229,33 @@ func TestCallStreamChunkQueueFull(t *testing.T) {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
-	if _, err := cs.Close(ctx, wamp.Payload{}); !errors.Is(err, wamp.ErrUnavailable) {
-		t.Errorf("Close: %v, want wamp.error.unavailable", err)
+	_ = cs.CloseSend(ctx, wamp.Payload{}) // nil, or the error if it is already in
+	if _, err := cs.Result(ctx); !errors.Is(err, wamp.ErrUnavailable) {
+		t.Errorf("Result: %v, want wamp.error.unavailable", err)
 	}
 	if n := callee.Stats().ChunksDropped; n == 0 {
 		t.Error("the overflow was not counted")
+	}
+}
+
+func TestCallStreamCalleeWithoutFeature(t *testing.T) {
+	rt := newRouter(t)
+	// A callee that announces the bare role: the router refuses to stream to it.
+	callee := joinStream(t, rt, device.Config{HelloDetails: wamp.Dict{"roles": wamp.Dict{"callee": wamp.Dict{}}}})
+	_, err := callee.Register(t.Context(), "old", func(context.Context, *device.Invocation) (wamp.Payload, error) {
+		return wamp.Payload{}, nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := joinStream(t, rt, device.Config{})
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	cs, _ := caller.CallStream(ctx, "old", nil)
+	if err := cs.Send(ctx, wamp.Payload{Args: wamp.List{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.Result(ctx); !errors.Is(err, wamp.ErrFeatureNotSupported) {
+		t.Errorf("Result: %v, want wamp.error.feature_not_supported", err)
 	}
 }

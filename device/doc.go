@@ -64,7 +64,7 @@
 // A call whose input is too large to send (or to hold) whole, such as a
 // firmware image for a device, goes in chunks on one call (WAMP progressive
 // call invocations): [Client.CallStream], then [CallStream.Send] for each
-// chunk and [CallStream.Close] for the last one and the result;
+// chunk, [CallStream.CloseSend] for the last one and [CallStream.Result];
 // [CallStream.Recv] takes the callee's progressive results, which pace the
 // sender as acknowledgements. The callee's handler runs on the first chunk
 // (inv.Payload) and reads the next ones, in order, with [Invocation.Recv]

@@ -19,17 +19,28 @@ import (
 // caller), since a stream with a hole in it is worth nothing; callers pace
 // themselves on the callee's progressive results.
 
+// progCallBuilt: this build announces progressive call invocations.
+const progCallBuilt = true
+
 // endedInvsKept is how many streamed invocations whose handler returned
 // before their last chunk a session remembers, to drop the chunks still
 // on their way rather than take one for a new invocation.
 const endedInvsKept = 8
 
-// invStream is the input of a streamed invocation. Its fields are
-// guarded by the session's mu; ch is written by the reader only.
+// invStream is the input of a streamed invocation. open and failed are
+// guarded by the session's mu; ch is written by the reader only, and read
+// (as is seenLast) by the handler's goroutine only.
 type invStream struct {
-	ch     chan wamp.Payload // the chunks after the first, closed after the last
-	open   bool              // the last chunk has not arrived
-	failed *wamp.Error       // a chunk found the queue full: the invocation's answer
+	ch       chan chunk  // the chunks after the first
+	open     bool        // the last chunk has not arrived
+	failed   *wamp.Error // a chunk found the queue full: the invocation's answer
+	seenLast bool        // the handler has the last chunk
+}
+
+// chunk is one chunk of a streamed input; last: no more follow.
+type chunk struct {
+	p    wamp.Payload
+	last bool
 }
 
 // endedInvs is a ring of request IDs of streamed invocations that ended
@@ -49,21 +60,25 @@ var errChunksOverflow = &wamp.Error{URI: wamp.ErrUnavailable.URI,
 // the last chunk, and at once for a call whose input was not streamed, so
 // that a handler reading `for { p, err := inv.Recv(ctx); ... }` serves
 // both. A handler may answer before it has read every chunk; the rest are
-// then dropped.
+// then dropped. Recv and More are for the handler's goroutine.
 func (inv *Invocation) Recv(ctx context.Context) (wamp.Payload, error) {
-	if inv.stream == nil {
+	if !inv.More() {
 		return wamp.Payload{}, io.EOF
 	}
 	select {
-	case p, ok := <-inv.stream.ch:
-		if !ok {
-			return wamp.Payload{}, io.EOF
-		}
-		return p, nil
+	case c := <-inv.stream.ch:
+		inv.stream.seenLast = c.last
+		return c.p, nil
 	case <-ctx.Done():
 		return wamp.Payload{}, context.Cause(ctx)
 	}
 }
+
+// More reports whether chunks of the input follow the last one the
+// handler has (inv.Payload, then each returned by Recv): false for a call
+// whose input was not streamed. A handler that forwards the chunks needs
+// it to mark the last one without waiting for the next.
+func (inv *Invocation) More() bool { return inv.stream != nil && !inv.stream.seenLast }
 
 // addStreamRoles announces progressive call invocations as caller and
 // callee in the HELLO roles.
@@ -81,7 +96,7 @@ func addStreamRoles(roles wamp.Dict) {
 // chunks follow (details.progress).
 func (c *session) startStream(inv *Invocation, m *wamp.Invocation) {
 	if more, _ := wamp.OptBool(m.Details, "progress"); more {
-		inv.stream = &invStream{ch: make(chan wamp.Payload, c.cfg.ChunkQueue), open: true}
+		inv.stream = &invStream{ch: make(chan chunk, c.cfg.ChunkQueue), open: true}
 	}
 }
 
@@ -108,17 +123,14 @@ func (c *session) streamChunk(m *wamp.Invocation) bool {
 		c.chunkDropped("device: streamed invocation chunk dropped: the invocation failed", m)
 		return true
 	}
+	more, _ := wamp.OptBool(m.Details, "progress")
 	select {
-	case st.ch <- m.Payload:
+	case st.ch <- chunk{p: m.Payload, last: !more}:
+		st.open = more
 	default:
 		st.failed = errChunksOverflow
 		inv.cancel(errChunksOverflow)
 		c.chunkDropped("device: streamed invocation failed: chunk queue full", m)
-		return true
-	}
-	if more, _ := wamp.OptBool(m.Details, "progress"); !more {
-		st.open = false
-		close(st.ch)
 	}
 	return true
 }

@@ -12,6 +12,9 @@ import (
 // A build with the edgewamp_noprogcall tag leaves progressive call
 // invocations out: it does not announce them, so no router streams to it.
 
+// progCallBuilt: this build does not announce progressive call invocations.
+const progCallBuilt = false
+
 // invStream is empty: no invocation is streamed.
 type invStream struct{}
 
@@ -20,6 +23,9 @@ type endedInvs struct{}
 
 // Recv returns io.EOF: no invocation is streamed in this build.
 func (inv *Invocation) Recv(context.Context) (wamp.Payload, error) { return wamp.Payload{}, io.EOF }
+
+// More returns false: no invocation is streamed in this build.
+func (inv *Invocation) More() bool { return false }
 
 func addStreamRoles(wamp.Dict)                               {}
 func (c *session) startStream(*Invocation, *wamp.Invocation) {}

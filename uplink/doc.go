@@ -16,5 +16,8 @@
 // The exported procedures follow the local realm's registrations through
 // Router.WatchRegistrations and Router.Registrations: level-triggered, so
 // nothing is missed and nothing blocks the dealer. Rules rewrite URIs by
-// prefix or exactly (rule.go).
+// prefix or exactly (rule.go). A call whose caller streams its input
+// (progressive call invocations) crosses either way as a stream, chunk by
+// chunk, with the callee's progressive results coming back as they go
+// (stream.go).
 package uplink

@@ -470,7 +470,7 @@ func (u *Uplink) importHandler(rule *Rule) device.Handler {
 			ctx, cancel = context.WithTimeout(ctx, d+d/10+50*time.Millisecond)
 			defer cancel()
 		}
-		res, err := up.Call(ctx, proc, inv.Payload, o)
+		res, err := forwardCall(ctx, up, proc, inv, o)
 		if errors.Is(err, device.ErrNotConnected) {
 			return res, wamp.NewError(wamp.ErrUnavailable.URI, "uplink not connected")
 		}
@@ -491,7 +491,7 @@ func (u *Uplink) exportHandler(local *device.Client, rule *Rule) device.Handler 
 		if wantsProgress(inv) {
 			o.Progress = func(p wamp.Payload) { _ = inv.Progress(ctx, p) }
 		}
-		return local.Call(ctx, lp, inv.Payload, o)
+		return forwardCall(ctx, local, lp, inv, o)
 	}
 }
 
