@@ -195,7 +195,12 @@ func runCell(env *peerEnv, c cell, sock string) (res result) {
 // and on the Unix socket sock, and WebSocket (wstransport.Handler on path /ws, JSON and MessagePack) on
 // another 127.0.0.1:0. stop shuts it down gracefully within a few seconds.
 func startRouter(sock string) (routerAddrs, func() error, error) {
-	r, err := minirouter.New(minirouter.Config{})
+	return startRouterConfig(sock, minirouter.Config{})
+}
+
+// startRouterConfig is startRouter with the router's configuration.
+func startRouterConfig(sock string, cfg minirouter.Config) (routerAddrs, func() error, error) {
+	r, err := minirouter.New(cfg)
 	if err != nil {
 		return routerAddrs{}, nil, fmt.Errorf("minirouter.New: %w", err)
 	}

@@ -51,7 +51,7 @@ var Roles = []Role{Callee, Caller, Subscriber, Publisher}
 
 // ParseRole returns the Role named s.
 func ParseRole(s string) (Role, error) {
-	for _, r := range Roles {
+	for _, r := range append(Roles, AdvancedRoles...) {
 		if string(r) == s {
 			return r, nil
 		}
@@ -95,7 +95,10 @@ func RunRole(ctx context.Context, w io.Writer, url string, realm wamp.URI, role 
 	case Publisher:
 		ok, err = runPublisher(ctx, w, c, n)
 	default:
-		err = fmt.Errorf("interop: unknown role %q", role)
+		var known bool
+		if ok, known, err = runAdvanced(ctx, w, c, role, n); !known {
+			err = fmt.Errorf("interop: unknown role %q", role)
+		}
 	}
 	if err != nil {
 		return err

@@ -12,6 +12,8 @@
 //               caller      call com.example.add2(i+2, 3) for i = 0..N-1, check each result is i+5
 //               subscriber  subscribe com.example.topic, expect N events in order with args [i], kwargs {seq: i}
 //               publisher   N acknowledged publishes to com.example.topic with args [i], kwargs {seq: i}
+//               revoked-callee, revoked-subscriber  register com.example.add2 (subscribe com.example.topic) and
+//                           com.example.add2.alive; end OK when .alive is called, if told of the revocation
 //   N           default 5
 //   --timeout   seconds for the whole run, default 15
 //   --uri       the procedure or topic instead of com.example.add2 / com.example.topic
@@ -24,7 +26,7 @@ const { createRequire } = require('module');
 
 let PROC = 'com.example.add2';
 let TOPIC = 'com.example.topic';
-const ROLES = ['callee', 'caller', 'subscriber', 'publisher'];
+const ROLES = ['callee', 'caller', 'subscriber', 'publisher', 'revoked-callee', 'revoked-subscriber'];
 
 function usage(msg) {
   console.log('FAIL usage: ' + msg);
@@ -105,6 +107,19 @@ async function runRole(session) {
       calls++;
       if (calls >= n) setTimeout(() => finish(0, `answered ${calls} calls`), 50); // let the YIELD go out first
       return args[0] + args[1];
+    });
+    console.log('READY');
+  } else if (role === 'revoked-callee' || role === 'revoked-subscriber') {
+    // The router takes PROC (TOPIC) away: AutobahnJS resolves registration.on_unregister
+    // (subscription.on_unsubscribe) with the reason; then PROC.alive shows the session is still fine.
+    let seen = '';
+    const taken = role === 'revoked-callee'
+      ? (await session.register(PROC, () => finish(1, 'the revoked procedure was called'))).on_unregister
+      : (await session.subscribe(TOPIC, () => finish(1, 'an event of the revoked subscription arrived'))).on_unsubscribe;
+    taken.then((reason) => { seen = reason; });
+    await session.register(PROC + '.alive', () => {
+      setTimeout(() => finish(seen ? 0 : 1, `alive after the revocation; told: ${seen || 'no'}`), 50);
+      return 'alive';
     });
     console.log('READY');
   } else if (role === 'caller') {

@@ -13,6 +13,8 @@ usage: py_peer.py URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI]
               caller      call com.example.add2(i+2, 3) for i = 0..N-1, check each result is i+5
               subscriber  subscribe com.example.topic, expect N events in order with args [i], kwargs {seq: i}
               publisher   N acknowledged publishes to com.example.topic with args [i], kwargs {seq: i}
+              revoked-callee, revoked-subscriber  register com.example.add2 (subscribe com.example.topic) and
+                          com.example.add2.alive; end OK when .alive is called (the test revokes the first)
   N           default 5
   --timeout   seconds for the whole run, default 15
 
@@ -45,7 +47,7 @@ if not hasattr(_aio_rs.PrefixProtocol, "transport_details"):
 PROC = "com.example.add2"
 TOPIC = "com.example.topic"
 SERIALIZERS = {"json": ser.JsonSerializer, "msgpack": ser.MsgPackSerializer, "cbor": ser.CBORSerializer}
-ROLES = ("callee", "caller", "subscriber", "publisher")
+ROLES = ("callee", "caller", "subscriber", "publisher", "revoked-callee", "revoked-subscriber")
 
 
 def out(*a):
@@ -131,6 +133,27 @@ def main():
                     return a + b
 
                 await self.register(add2, PROC)
+                out("READY")
+            elif role in ("revoked-callee", "revoked-subscriber"):
+                # Registers PROC and PROC.alive; the router takes PROC away (remove_callee). AutobahnPython
+                # 22.7.1 accepts the UNREGISTERED [0, {registration, reason}] without surfacing it (it only
+                # logs at debug level and keeps its Registration active: wamp/protocol.py), so what shows is
+                # that the session survives it: PROC.alive still answers, and PROC is no longer called.
+                def revoked(a, b):
+                    finish(1, "the revoked procedure was called")
+
+                def alive():
+                    loop.call_later(0.05, finish, 0, "alive after the revocation (not surfaced by AutobahnPython)")
+                    return "alive"
+
+                if role == "revoked-callee":
+                    await self.register(revoked, PROC)
+                else:
+                    # AutobahnPython 22.7.1 raises ProtocolError on UNSUBSCRIBED [0, ...] (it looks the request
+                    # up among its own UNSUBSCRIBEs) and drops the connection, although it announces
+                    # subscription_revocation: this role fails against a router that revokes.
+                    await self.subscribe(lambda *a, **kw: finish(1, "an event of the revoked subscription arrived"), TOPIC)
+                await self.register(alive, PROC + ".alive")
                 out("READY")
             elif role == "caller":
                 out("READY")

@@ -10,6 +10,9 @@
 //               caller      call com.example.add2(i+2, 3) for i = 0..N-1, check each result is i+5
 //               subscriber  subscribe com.example.topic, expect N events in order with args [i], kwargs {seq: i}
 //               publisher   N acknowledged publishes to com.example.topic with args [i], kwargs {seq: i}
+//               revoked-callee, revoked-subscriber  register com.example.add2 (subscribe com.example.topic) and
+//                           com.example.add2.alive; end OK when .alive is called (the test revokes the first)
+//               stream-caller  one call of com.example.add2 whose input is N chunks [i]; expect [sum, N]
 //   N           default 5
 //   --timeout   seconds for the whole run, default 15
 //   --uri       the procedure or topic instead of com.example.add2 / com.example.topic
@@ -22,7 +25,7 @@ const { createRequire } = require('module');
 
 let PROC = 'com.example.add2';
 let TOPIC = 'com.example.topic';
-const ROLES = ['callee', 'caller', 'subscriber', 'publisher'];
+const ROLES = ['callee', 'caller', 'subscriber', 'publisher', 'revoked-callee', 'revoked-subscriber', 'stream-caller'];
 
 function usage(msg) {
   console.log('FAIL usage: ' + msg);
@@ -99,8 +102,32 @@ async function main() {
     onError: (e) => finish(1, 'connection error: ' + errText(e)),
   });
   closeFn = () => { w.disconnect().catch(() => {}); };
+  if (role === 'stream-caller') w._wamp_features.roles.caller.features.progressive_call_invocations = true; // see below
   await w.connect();
-  if (role === 'callee') {
+  if (role === 'revoked-callee' || role === 'revoked-subscriber') {
+    // The router takes PROC (TOPIC) away. wampy 8.0.2 announces neither registration_revocation nor
+    // subscription_revocation (and its UNREGISTERED/UNSUBSCRIBED handlers look up a request it never made),
+    // so the router does not tell it: it goes on, and PROC.alive shows the session is still fine.
+    if (role === 'revoked-callee') await w.register(PROC, () => finish(1, 'the revoked procedure was called'));
+    else await w.subscribe(TOPIC, () => finish(1, 'an event of the revoked subscription arrived'));
+    await w.register(PROC + '.alive', () => {
+      setTimeout(() => finish(0, 'alive after the revocation (not told: feature not announced)'), 50);
+      return { argsList: ['alive'] };
+    });
+    console.log('READY');
+  } else if (role === 'stream-caller') {
+    // One call whose input is N chunks [i], i = 0..N-1 (progressive call invocations); the callee answers
+    // [sum, chunks]. wampy 8.0.2 has progressiveCall but does not announce
+    // caller.features.progressive_call_invocations in HELLO, which the spec makes a protocol violation for
+    // a CALL with progress: announce it here, as its HELLO should.
+    console.log('READY');
+    const { result, sendData } = w.progressiveCall(PROC, { argsList: [0] });
+    for (let i = 1; i < n; i++) sendData({ argsList: [i] }, { progress: i < n - 1 });
+    const r = (await result).argsList || [];
+    const sum = n * (n - 1) / 2;
+    if (!sameJSON(r, [sum, n])) return finish(1, `streamed call returned ${JSON.stringify(r)}, want [${sum}, ${n}]`);
+    finish(0, `streamed ${n} chunks in one call`);
+  } else if (role === 'callee') {
     let calls = 0;
     await w.register(PROC, ({ argsList }) => {
       calls++;
