@@ -24,11 +24,13 @@
 // throttled per source address in throttle.go, unknown principals given a
 // decoy challenge), answers WELCOME, and then handles each message in turn:
 // broker.go (subscribe, publish; retain.go, dedup.go), dealer.go (register,
-// call, yield, cancel, timeouts), each request first checked against the
+// call, yield, cancel, timeouts; progressive.go for a caller that streams
+// its input), each request first checked against the
 // realm's RealmConfig.Permissions (authz.go), with the routing tables of
 // match.go (exact URIs in maps, prefixes by length, wildcards in a trie by
 // URI component). The router answers the meta procedures itself
-// (meta.go, metakill.go, testament.go) and publishes the meta events.
+// (meta.go, metakill.go, revoke.go, testament.go) and publishes the meta
+// events.
 // Anything illegal in the session's state is answered with ABORT
 // wamp.error.protocol_violation and ends only that session.
 //
@@ -36,10 +38,12 @@
 //
 //	broker: event_retention, pattern_based_subscription, publisher_exclusion,
 //	        publisher_identification, session_meta_api,
-//	        subscriber_blackwhite_listing, subscription_meta_api
+//	        subscriber_blackwhite_listing, subscription_meta_api,
+//	        subscription_revocation
 //	dealer: call_canceling, call_timeout, caller_identification,
-//	        pattern_based_registration, progressive_call_results,
-//	        registration_meta_api, session_meta_api, shared_registration,
+//	        pattern_based_registration, progressive_call_invocations,
+//	        progressive_call_results, registration_meta_api,
+//	        registration_revocation, session_meta_api, shared_registration,
 //	        testament_meta_api
 //
 // # Limits

@@ -1,8 +1,11 @@
 package minirouter
 
 import (
+	"context"
+	"strings"
 	"testing"
 
+	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -138,5 +141,55 @@ func TestProgressiveCallWelcome(t *testing.T) {
 		if !wamp.HasFeature(w.Details, f.role, f.name) {
 			t.Errorf("WELCOME does not announce %s.%s: %v", f.role, f.name, w.Details["roles"])
 		}
+	}
+}
+
+// streamRoles announces progressive call invocations as caller and callee.
+func streamRoles() wamp.Dict {
+	roles := allRoles()
+	for _, role := range []string{"caller", "callee"} {
+		roles[role].(wamp.Dict)["features"].(wamp.Dict)["progressive_call_invocations"] = true
+	}
+	return roles
+}
+
+func TestProgressiveChunkRefused(t *testing.T) {
+	// A chunk the callee's connection refuses (here: larger than it
+	// accepts) fails the whole call; the chunks still on their way are
+	// dropped and counted.
+	r := newTestRouter(t, Config{})
+	a, b := peer.Pipe(wamp.JSON, 1024) // the callee accepts 1 KiB messages
+	r.Attach(context.Background(), b, nil)
+	t.Cleanup(func() { a.Close() })
+	callee := &testClient{t: t, tr: a}
+	callee.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": streamRoles()}})
+	expect[*wamp.Welcome](callee)
+	callee.send(&wamp.Register{Request: 1, Options: wamp.Dict{}, Procedure: "fw.write"})
+	expect[*wamp.Registered](callee)
+	caller := joinClient(t, r, streamRoles())
+
+	chunk := func(args wamp.List, more bool) {
+		o := wamp.Dict{}
+		if more {
+			o["progress"] = true
+		}
+		caller.send(&wamp.Call{Request: 3, Options: o, Procedure: "fw.write", Payload: wamp.Payload{Args: args}})
+	}
+	chunk(wamp.List{"small"}, true)
+	inv := expect[*wamp.Invocation](callee)
+	chunk(wamp.List{strings.Repeat("x", 2000)}, true)
+	caller.expectError(wamp.ErrPayloadSizeExceeded.URI)
+	if m := expect[*wamp.Interrupt](callee); m.Request != inv.Request {
+		t.Errorf("INTERRUPT for %d, want %d", m.Request, inv.Request)
+	}
+	chunk(wamp.List{"late"}, true)
+	chunk(wamp.List{"last"}, false)
+	// a new call is the next thing the callee sees, and the caller gets nothing for the late chunks
+	caller.send(&wamp.Call{Request: 4, Options: wamp.Dict{}, Procedure: "fw.write"})
+	if m := expect[*wamp.Invocation](callee); len(m.Args) != 0 {
+		t.Errorf("INVOCATION %v, want the new call", m.Args)
+	}
+	if got := r.Stats().StreamChunksDropped; got != 2 {
+		t.Errorf("StreamChunksDropped = %d, want 2", got)
 	}
 }
