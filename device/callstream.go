@@ -2,7 +2,6 @@ package device
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -17,14 +16,21 @@ import (
 // announce them (and has no callee side, see invstream.go): there
 // CallStream fails with wamp.ErrFeatureNotSupported.
 
+// streamError is the type of the call stream's sentinel errors: constants,
+// so that a build that never streams (the edge-agents) pays no
+// initialisation for them.
+type streamError string
+
+func (e streamError) Error() string { return string(e) }
+
 // ErrStreamClosed is returned by [CallStream.Send] and
 // [CallStream.CloseSend] after CloseSend.
-var ErrStreamClosed = errors.New("device: call stream closed")
+const ErrStreamClosed = streamError("device: call stream closed")
 
 // ErrAnsweredEarly is returned by [CallStream.Send] and
 // [CallStream.CloseSend] when the callee has answered before the input
 // ended; [CallStream.Result] returns the answer.
-var ErrAnsweredEarly = errors.New("device: the callee answered before the input ended")
+const ErrAnsweredEarly = streamError("device: the callee answered before the input ended")
 
 // CallStream is a call whose input goes to the callee in chunks, in
 // order, on one invocation (WAMP progressive call invocations): [Send]

@@ -59,7 +59,9 @@ func helloDetails(cfg *Config, ja *joinAuth) wamp.Dict {
 		"roles": wamp.ClientRoles(),
 		"agent": "edgewamp-device",
 	}
-	addStreamRoles(d["roles"].(wamp.Dict))
+	if progCallBuilt {
+		addStreamRoles(d["roles"].(wamp.Dict))
+	}
 	ja.addHelloDetails(d)
 	for k, v := range cfg.HelloDetails {
 		d[k] = v

@@ -182,7 +182,7 @@ func (c *session) handleUnregistered(m *wamp.Unregistered) {
 // handleInvocation starts the handler for an INVOCATION on its own
 // goroutine, or refuses it at once.
 func (c *session) handleInvocation(m *wamp.Invocation) {
-	if c.streamChunk(m) {
+	if progCallBuilt && c.streamChunk(m) {
 		return
 	}
 	c.mu.Lock()
@@ -215,7 +215,9 @@ func (c *session) handleInvocation(m *wamp.Invocation) {
 	}
 	inv.Caller, _ = wamp.OptID(m.Details, "caller")
 	inv.wantProgress, _ = wamp.OptBool(m.Details, "receive_progress")
-	c.startStream(inv, m)
+	if progCallBuilt {
+		c.startStream(inv, m)
+	}
 
 	ctx, cancel := context.WithCancelCause(c.ctx)
 	inv.cancel = cancel
@@ -234,7 +236,10 @@ func (c *session) runHandler(ctx context.Context, h Handler, inv *Invocation) {
 	c.mu.Lock()
 	delete(c.invs, inv.request)
 	interrupted := inv.interrupted
-	failed := c.endStream(inv)
+	var failed *wamp.Error
+	if progCallBuilt {
+		failed = c.endStream(inv)
+	}
 	c.mu.Unlock()
 	inv.cancel(nil)
 	if c.ctx.Err() != nil {
