@@ -27,8 +27,9 @@ import (
 // results the callee yields as acknowledgements. Cancel, timeout and either
 // session's end work mid-stream as for any call. Chunks that arrive after
 // their call ended early (the callee answered, an error, a cancel, a
-// timeout) are dropped and counted in Stats.StreamChunksDropped: the caller
-// already has its answer.
+// timeout) or while a cancel with mode "kill" waits for the callee are
+// dropped and counted in Stats.StreamChunksDropped: the caller has, or will
+// have, its answer.
 
 // endedStreamsKept is how many early-ended streamed calls a session's
 // record remembers (see endedStreams): a caller that stops sending once it
@@ -99,12 +100,12 @@ func (rl *realm) streamCall(s *session, m *wamp.Call) (handled bool) {
 		return true
 	}
 	c := s.calls[m.Request]
-	if c == nil {
-		if !s.streamEnded(m.Request, !more) {
-			return false
-		}
+	if c == nil && !s.streamEnded(m.Request, !more) {
+		return false
+	}
+	if c == nil || (c.killing && c.stream != nil) { // ended, or being cancelled (mode "kill")
 		rl.r.stats.streamChunksDropped.Add(1)
-		if line := "progressive CALL dropped: its call has ended"; rl.allowLog(line) {
+		if line := "progressive CALL dropped: its call has ended or is being cancelled"; rl.allowLog(line) {
 			rl.logLater(slog.LevelDebug, line, "realm", rl.name, "session", s.id, "request", m.Request)
 		}
 		return true

@@ -75,6 +75,16 @@ func TestProgressiveCallInvocations(t *testing.T) {
 			a> [48,5,{"progress":true},"fw.write",[2]]
 			a> [48,6,{},"fw.write",["next"]]
 			b< [68,$inv2,$reg,{},["next"]]`},
+		{"cancel kill mid-stream: chunks dropped while the callee answers", `
+			a> [48,5,{"progress":true},"fw.write",[1]]
+			b< [68,$inv,$reg,{"progress":true},[1]]
+			a> [49,5,{"mode":"kill"}]
+			b< [69,$inv,{"mode":"kill","reason":"wamp.error.canceled"}]
+			a> [48,5,{"progress":true},"fw.write",[2]]
+			b> [8,68,$inv,{},"wamp.error.canceled"]
+			a< [8,48,5,{},"wamp.error.canceled"]
+			a> [48,6,{},"fw.write",["next"]]
+			b< [68,$inv2,$reg,{},["next"]]`},
 		{"timeout mid-stream", `
 			a> [48,5,{"progress":true,"timeout":50},"fw.write",[1]]
 			b< [68,$inv,$reg,{"progress":true},[1]]
