@@ -33,12 +33,13 @@ const ErrStreamClosed = streamError("device: call stream closed")
 const ErrAnsweredEarly = streamError("device: the callee answered before the input ended")
 
 // CallStream is a call whose input goes to the callee in chunks, in
-// order, on one invocation (WAMP progressive call invocations): [Send]
-// for each chunk but the last, [CloseSend] for the last one, then
-// [Result]. The callee may answer with progressive results while the
-// input flows: [Recv] takes them, e.g. as acknowledgements that pace the
-// sender. The router needs no room for the whole input, nor does a callee
-// that reads its chunks as they come ([Invocation.Recv]).
+// order, on one invocation (WAMP progressive call invocations):
+// [CallStream.Send] for each chunk but the last, [CallStream.CloseSend] for
+// the last one, then [CallStream.Result]. The callee may answer with
+// progressive results while the input flows: [CallStream.Recv] takes them,
+// e.g. as acknowledgements that pace the sender. The router needs no room
+// for the whole input, nor does a callee that reads its chunks as they come
+// ([Invocation.Recv]).
 //
 // When a ctx given to a method ends before the call does, the call is
 // cancelled (CANCEL, mode CallOptions.CancelMode) and the stream is over.
@@ -46,11 +47,6 @@ const ErrAnsweredEarly = streamError("device: the callee answered before the inp
 // or the call stays pending until the session ends. Its methods are safe
 // for concurrent use (one goroutine may Send while another Recvs); chunks
 // are sent in the order the Send calls return.
-//
-// [Send]: CallStream.Send
-// [CloseSend]: CallStream.CloseSend
-// [Result]: CallStream.Result
-// [Recv]: CallStream.Recv
 type CallStream struct {
 	s    *session
 	proc wamp.URI

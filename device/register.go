@@ -18,7 +18,8 @@ import (
 type Handler func(ctx context.Context, inv *Invocation) (wamp.Payload, error)
 
 // Invocation is one call of a registered procedure, as the handler sees it.
-// Its methods are safe for concurrent use.
+// Its methods are safe for concurrent use, except Recv and More (a streamed
+// input's chunks), which are for the handler's goroutine.
 type Invocation struct {
 	wamp.Payload
 	// Details are the INVOCATION details (caller, procedure, ...); do not modify.
