@@ -42,6 +42,8 @@ var routerMetrics = []metric[minirouter.Stats]{
 	{"edgewamp_router_publications_deduplicated_total", "counter", "Numbered publications acknowledged but not delivered again.", func(s *minirouter.Stats) float64 { return u64(s.PublicationsDeduplicated) }},
 	{"edgewamp_router_publishes_refused_total", "counter", "PUBLISHes refused.", func(s *minirouter.Stats) float64 { return u64(s.PublishesRefused) }},
 	{"edgewamp_router_retain_refused_total", "counter", "Events delivered but not retained: the retention budget was full.", func(s *minirouter.Stats) float64 { return u64(s.RetainRefused) }},
+	{"edgewamp_router_requests_held_total", "counter", "Requests read late because their session had not read its answers.", func(s *minirouter.Stats) float64 { return u64(s.RequestsHeld) }},
+	{"edgewamp_router_stream_chunks_dropped_total", "counter", "Progressive CALLs dropped because their call had ended.", func(s *minirouter.Stats) float64 { return u64(s.StreamChunksDropped) }},
 	{"edgewamp_router_testaments_published_total", "counter", "Testaments published for ended sessions.", func(s *minirouter.Stats) float64 { return u64(s.TestamentsPublished) }},
 }
 

@@ -10,12 +10,14 @@ import (
 	"math"
 	"net/http"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -365,5 +367,33 @@ func TestLastErrorInfo(t *testing.T) {
 				t.Errorf("%s", b.String())
 			}
 		})
+	}
+}
+
+// TestEveryRouterStatShown: each field of minirouter.Stats is in /stats and
+// has a /metrics family, so a counter added to the router cannot be left
+// out of both. Each field gets a distinct value; each value must show.
+func TestEveryRouterStatShown(t *testing.T) {
+	var s minirouter.Stats
+	v := reflect.ValueOf(&s).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		v.Field(i).SetUint(uint64(1000 + i))
+	}
+	shown := map[uint64]bool{}
+	for _, x := range routerDict(&s) {
+		shown[x.(uint64)] = true
+	}
+	metered := map[uint64]bool{}
+	for _, m := range routerMetrics {
+		metered[uint64(m.value(&s))] = true
+	}
+	for i := 0; i < v.NumField(); i++ {
+		name := v.Type().Field(i).Name
+		if !shown[uint64(1000+i)] {
+			t.Errorf("minirouter.Stats.%s is not in /stats (routerDict)", name)
+		}
+		if !metered[uint64(1000+i)] {
+			t.Errorf("minirouter.Stats.%s has no /metrics family (routerMetrics)", name)
+		}
 	}
 }
