@@ -8,12 +8,20 @@
 // [Listener.Close] or the router stops ([minirouter.Router.Done]). [Serve]
 // serves RawSocket on a net.Listener the caller made (tests, embedding).
 //
+// Every listener but serial bounds the connections whose handshakes are
+// not done (TLS, RawSocket, the HTTP request and WebSocket upgrade,
+// uni://'s first octet) alike, from accept: each is closed at the handshake
+// timeout, at most Config.MaxPendingHandshakes are pending and at most
+// Config.MaxPendingPerSource from one address (for a Unix socket, the peer
+// process: SO_PEERCRED's uid and pid). A newcomer is never refused for
+// these: the oldest pending connection of its address, or of the address
+// holding the most, is closed to make room, so that a flood from some
+// addresses keeps no one from another address out ([Stats.HandshakesShed]).
+//
 // RawSocket goes through a rawsocket.Listener: handshakes run concurrently,
-// each under Config.RawSocket.HandshakeTimeout, at most
-// Config.MaxPendingHandshakes at once, at most Config.MaxConnections open
-// and Config.MaxConnsPerSource from one address; a client beyond a limit
-// gets handshake error code 4, and every failure is counted in
-// [Stats.HandshakeFailures]. WebSocket upgrades go through
+// at most Config.MaxConnections open and Config.MaxConnsPerSource from one
+// address; a client beyond a limit gets handshake error code 4, and every
+// failure is counted in [Stats.HandshakeFailures]. WebSocket upgrades go through
 // wstransport.Handler on an http.Server from wstransport.NewServer, at most
 // Config.MaxConnsPerSource from one address (HTTP 503 beyond). uni://
 // serves both on one port: [Split] sorts each connection by its first octet

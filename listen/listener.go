@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/edgewamp/edgewamp/internal/netsource"
 	"github.com/edgewamp/edgewamp/minirouter"
@@ -24,6 +25,9 @@ import (
 
 // DefaultMaxConnsPerSource is the default of Config.MaxConnsPerSource.
 const DefaultMaxConnsPerSource = 64
+
+// DefaultMaxPendingHandshakes is the default of Config.MaxPendingHandshakes.
+const DefaultMaxPendingHandshakes = rawsocket.DefaultMaxPendingHandshakes
 
 // Kinds of listener, as [Listener.Kind] reports them.
 const (
@@ -52,14 +56,25 @@ type Config struct {
 	// message, allowed origins, handshake timeout (which bounds the HTTP
 	// request too). Default: the wstransport package's defaults.
 	WebSocket wstransport.ServerConfig
-	// MaxPendingHandshakes bounds the RawSocket connections handshaking at
-	// once; one beyond is answered with handshake error code 4. Default 64.
+	// MaxPendingHandshakes bounds the connections of the listener whose
+	// handshakes are not done (TLS, RawSocket, the HTTP request and the
+	// WebSocket upgrade, uni://'s first octet). A newcomer is never refused
+	// for it: the oldest pending connection of the address holding the most
+	// is closed to make room, so a flood of connections that never finish
+	// costs only the addresses it comes from. Default 64.
 	MaxPendingHandshakes int
+	// MaxPendingPerSource bounds the pending connections from one address
+	// (for a Unix socket, the peer process: its uid and pid); a newcomer
+	// beyond closes the oldest of its address. Loopback and Unix-socket
+	// clients are bounded only with LimitLocal. Default
+	// MaxPendingHandshakes/4 (16), at least 1.
+	MaxPendingPerSource int
 	// MaxConnections bounds the open RawSocket connections; one beyond is
 	// answered with handshake error code 4. Default 0: unlimited.
 	MaxConnections int
 	// MaxConnsPerSource bounds the connections open at once from one
-	// source address, so one host cannot take every place: a RawSocket
+	// source address (for a Unix socket, the peer process), so one host
+	// cannot take every place: a RawSocket
 	// client beyond gets handshake error code 4, a WebSocket client HTTP
 	// 503. Loopback and Unix-socket clients are not counted unless
 	// LimitLocal is set. Default 64.
@@ -88,8 +103,9 @@ type Listener struct {
 	cancel    context.CancelFunc
 
 	counters  counters
-	endedFn   func(error)       // l.ended, made once
-	wsSources netsource.Counter // WebSocket: requests in progress per client address
+	endedFn   func(error)        // l.ended, made once
+	wsSources netsource.Counter  // WebSocket: requests in progress per client address
+	pending   *netsource.Pending // connections whose handshakes are not done; nil for serial
 	wsConfig  wstransport.ServerConfig
 	origins   originLog // refused browser origins, logged once each
 
@@ -137,10 +153,10 @@ func Open(rawURL string, cfg Config) (*Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rawURL, err)
 	}
-	if t.tls != nil {
-		nl = tls.NewListener(nl, t.tls)
-	}
 	l := newListener(rawURL, t.kind, nl, cfg)
+	if t.tls != nil { // over the pending bounds: they cover the TLS handshake
+		l.nl = tls.NewListener(l.nl, t.tls)
+	}
 	l.path, l.tls = t.path, t.tls != nil
 	return l, nil
 }
@@ -223,6 +239,12 @@ func newListener(rawURL, kind string, nl net.Listener, cfg Config) *Listener {
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
+	if nl != nil {
+		maxPending := cmp.Or(cfg.MaxPendingHandshakes, DefaultMaxPendingHandshakes)
+		l.pending = &netsource.Pending{Max: maxPending, LimitLocal: cfg.LimitLocal, Timeout: l.handshakeTimeout(),
+			MaxPerSource: cmp.Or(cfg.MaxPendingPerSource, max(1, maxPending/4))}
+		l.nl = l.pending.Listener(nl)
+	}
 	l.endedFn = l.ended
 	l.wsConfig = cfg.WebSocket
 	if own := cfg.WebSocket.OriginRefused; own != nil {
@@ -231,6 +253,21 @@ func newListener(rawURL, kind string, nl net.Listener, cfg Config) *Listener {
 		l.wsConfig.OriginRefused = l.originRefused
 	}
 	return l
+}
+
+// handshakeTimeout is the deadline of a connection's handshakes, from
+// accept: the RawSocket or the WebSocket handshake timeout, the longer of
+// them on uni://.
+func (l *Listener) handshakeTimeout() time.Duration {
+	rs := cmp.Or(l.cfg.RawSocket.HandshakeTimeout, rawsocket.DefaultHandshakeTimeout)
+	ws := cmp.Or(l.cfg.WebSocket.HandshakeTimeout, wstransport.DefaultHandshakeTimeout)
+	switch l.kind {
+	case KindRawSocket:
+		return rs
+	case KindWebSocket:
+		return ws
+	}
+	return max(rs, ws)
 }
 
 // serverTLS loads the certificate, key and client CAs of cfg.
@@ -335,7 +372,7 @@ func (l *Listener) Serve(r *minirouter.Router) error {
 // serveUni serves RawSocket and WebSocket on one port; it returns the first
 // half's error, having closed the other.
 func (l *Listener) serveUni(r *minirouter.Router) error {
-	raw, web := Split(l.nl, 0)
+	raw, web := Split(l.nl, l.handshakeTimeout())
 	errc := make(chan error, 2)
 	go func() { errc <- l.serveRaw(r, raw) }()
 	go func() { errc <- l.serveWeb(r, web) }()

@@ -10,12 +10,13 @@ import (
 
 // serveRaw serves RawSocket on nl until it is closed, through a
 // rawsocket.Listener (handshakes concurrent, each under the handshake
-// timeout, at most MaxPendingHandshakes at once, at most MaxConnections
-// open and MaxConnsPerSource from one address; a client beyond any gets
+// timeout and the pending bounds of l.pending, at most MaxConnections open
+// and MaxConnsPerSource from one address; a client beyond either gets
 // handshake error code 4), each session attached to r.
 func (l *Listener) serveRaw(r *minirouter.Router, nl net.Listener) error {
 	rl := rawsocket.NewListener(nl, rawsocket.ListenConfig{ServerConfig: l.cfg.RawSocket,
-		MaxPendingHandshakes: l.cfg.MaxPendingHandshakes, MaxConnections: l.cfg.MaxConnections,
+		MaxPendingHandshakes: l.cfg.MaxPendingHandshakes, MaxPendingPerSource: l.cfg.MaxPendingPerSource,
+		MaxConnections:          l.cfg.MaxConnections,
 		MaxConnectionsPerSource: l.cfg.MaxConnsPerSource, LimitLocalSources: l.cfg.LimitLocal})
 	defer rl.Close()
 	if err := l.started(func() { l.rl = rl }); err != nil {

@@ -171,6 +171,10 @@ type sniffedConn struct {
 	has   bool
 }
 
+// NetConn returns the connection sniffed (as crypto/tls's Conn does), for
+// netsource.
+func (c *sniffedConn) NetConn() net.Conn { return c.Conn }
+
 func (c *sniffedConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil

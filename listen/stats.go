@@ -17,7 +17,8 @@ type Stats struct {
 	HandshakeFailures uint64 // transport handshakes failed or refused (RawSocket handshakes, WebSocket upgrades)
 	Refused           uint64 // RawSocket connections refused with error code 4 (a limit)
 	RefusedPerSource  uint64 // of the refusals (RawSocket and WebSocket), those for MaxConnsPerSource
-	PendingHandshakes int64  // RawSocket connections handshaking now
+	PendingHandshakes int64  // connections whose handshakes are not done now (Config.MaxPendingHandshakes)
+	HandshakesShed    uint64 // connections closed before their handshakes were done: to make room for newer ones, or at the handshake timeout
 	ProtocolErrors    uint64 // sessions or joins ended with wamp.error.protocol_violation
 	AuthFailures      uint64 // joins refused for their credentials
 	Timeouts          uint64 // connections closed by a read deadline (no HELLO, idle)
@@ -67,6 +68,10 @@ func (l *Listener) Stats() Stats {
 		AuthFailures:      l.counters.authFailures.Load(),
 		Timeouts:          l.counters.timeouts.Load(),
 	}
+	if l.pending != nil {
+		st.PendingHandshakes = int64(l.pending.Len())
+		st.HandshakesShed = l.pending.Evicted() + l.pending.Expired()
+	}
 	l.mu.Lock()
 	rl := l.rl
 	l.mu.Unlock()
@@ -76,7 +81,6 @@ func (l *Listener) Stats() Stats {
 		st.HandshakeFailures += rs.HandshakeFailed + rs.Refused
 		st.Refused = rs.Refused
 		st.RefusedPerSource += rs.RefusedSource
-		st.PendingHandshakes = rs.PendingHandshake
 	}
 	return st
 }

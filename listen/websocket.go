@@ -3,10 +3,15 @@ package listen
 import (
 	"context"
 	"fmt"
+	"log"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/edgewamp/edgewamp/internal/netsource"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
@@ -21,6 +26,11 @@ func (l *Listener) serveWeb(r *minirouter.Router, nl net.Listener) error {
 	if d := l.cfg.WebSocket.HandshakeTimeout; d > 0 { // the handshake timeout bounds the HTTP request too
 		srv.ReadHeaderTimeout = d
 	}
+	// The handler ends the connection's pending time once upgraded.
+	srv.ConnContext = func(ctx context.Context, nc net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, nc)
+	}
+	srv.ErrorLog = log.New(&throttledLog{log: l.log, url: l.url}, "", 0)
 	if err := l.started(func() { l.srv = srv }); err != nil {
 		return err
 	}
@@ -91,6 +101,9 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 		served := false
 		h := wstransport.Handler(l.wsConfig, func(t wamp.Transport) {
 			served = true
+			if nc, ok := req.Context().Value(connKey{}).(net.Conn); ok {
+				netsource.Done(nc) // upgraded: a session now, no longer pending
+			}
 			l.counters.active.Add(1)
 			l.ended(serveBlocking(ctx, r, t)) // the connection ends when the handler returns
 		})
@@ -99,6 +112,36 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 			l.counters.handshakeFailures.Add(1)
 		}
 	})
+}
+
+// connKey is the request context key of the request's connection.
+type connKey struct{}
+
+// throttledLog passes the HTTP server's error lines (failed TLS
+// handshakes, mostly) to the listener's log, at most one a second: a flood
+// of failing handshakes must not flood the log. It counts the others.
+type throttledLog struct {
+	log *slog.Logger
+	url string
+
+	mu      sync.Mutex // protects the following
+	last    time.Time
+	skipped int
+}
+
+func (w *throttledLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	now := time.Now()
+	if now.Sub(w.last) < time.Second {
+		w.skipped++
+		w.mu.Unlock()
+		return len(p), nil
+	}
+	skipped := w.skipped
+	w.last, w.skipped = now, 0
+	w.mu.Unlock()
+	w.log.Warn("http server: "+strings.TrimSpace(string(p)), "listen", w.url, "not_logged_before", skipped)
+	return len(p), nil
 }
 
 // Handler returns an http.Handler that upgrades WAMP WebSocket requests (a

@@ -432,7 +432,7 @@ func TestListenerHandshakes(t *testing.T) {
 			t.Fatalf("silent client: %v, want io.EOF", err)
 		}
 	})
-	t.Run("pending handshake limit", func(t *testing.T) {
+	t.Run("pending handshake limit: the oldest gives way", func(t *testing.T) {
 		l, cc := listen(t, transports[0], ListenConfig{MaxPendingHandshakes: 1, ServerConfig: ServerConfig{HandshakeTimeout: time.Minute}}, ClientConfig{})
 		silent, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
@@ -443,9 +443,24 @@ func TestListenerHandshakes(t *testing.T) {
 		for l.Stats().PendingHandshake != 1 && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond) // the accept loop runs on its own goroutine
 		}
-		_, err = Dial(context.Background(), "tcp", l.Addr().String(), cc)
-		if !errors.Is(err, ErrConnectionLimit) {
-			t.Fatalf("got %v, want ErrConnectionLimit", err)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		go func() {
+			if c, err := l.Accept(); err == nil {
+				c.Close()
+			}
+		}()
+		c, err := Dial(ctx, "tcp", l.Addr().String(), cc)
+		if err != nil {
+			t.Fatalf("a newcomer over the limit: %v, want served", err)
+		}
+		c.Close()
+		silent.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := silent.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("the older silent client: %v, want io.EOF", err)
+		}
+		if st := l.Stats(); st.Evicted != 1 || st.Refused != 0 {
+			t.Errorf("stats %+v, want 1 evicted, none refused", st)
 		}
 	})
 	t.Run("close unblocks accept", func(t *testing.T) {

@@ -35,11 +35,21 @@ type ListenConfig struct {
 	// Accept, or accepted and not yet closed. A client over it gets handshake
 	// error code 4. Default 0: unlimited.
 	MaxConnections int
-	// MaxPendingHandshakes bounds the connections handshaking or waiting for
-	// Accept. A client over it gets error code 4. Default 64.
+	// MaxPendingHandshakes bounds the connections handshaking (TLS
+	// included). A newcomer is never refused for it: the oldest handshake
+	// of the source holding the most is closed to make room, so that a
+	// flood of handshakes that never finish costs only its own sources.
+	// Default 64.
 	MaxPendingHandshakes int
+	// MaxPendingPerSource bounds the handshakes from one source address
+	// (for a Unix socket, the peer process): a newcomer beyond it closes
+	// the oldest of its source. Loopback and Unix-socket clients are
+	// bounded only with LimitLocalSources. Default MaxPendingHandshakes/4
+	// (16), at least 1.
+	MaxPendingPerSource int
 	// MaxConnectionsPerSource bounds the open connections from one source
-	// address (the remote host), so that one host cannot take every place
+	// address (the remote host; for a Unix socket, the peer process as its
+	// credentials name it on Linux), so that one host cannot take every place
 	// of the bounds above. A client over it gets error code 4. Loopback and
 	// Unix-socket clients are not counted unless LimitLocalSources is set
 	// (a reverse proxy makes every client local). Default 0: unlimited.
@@ -53,6 +63,7 @@ type ListenerStats struct {
 	Refused          uint64 // connections refused with error code 4
 	RefusedSource    uint64 // of those, refused for MaxConnectionsPerSource
 	HandshakeFailed  uint64 // handshakes that failed or were refused otherwise
+	Evicted          uint64 // of the failed, handshakes closed to make room for newer ones
 	AcceptErrors     uint64 // temporary accept errors retried
 	OpenConnections  int64  // connections open now
 	PendingHandshake int64  // connections handshaking or waiting for Accept now
@@ -75,7 +86,8 @@ type Listener struct {
 	accepted, refused, failed, acceptErrors atomic.Uint64
 	refusedSource                           atomic.Uint64
 
-	sources netsource.Counter // open connections per source address
+	sources     netsource.Counter  // open connections per source address
+	handshaking *netsource.Pending // handshakes in progress, but those admitted by a netsource listener already
 
 	errOnce sync.Once
 	errc    chan struct{} // closed when the accept loop ends
@@ -108,6 +120,9 @@ func NewListener(nl net.Listener, cfg ListenConfig) *Listener {
 	if cfg.MaxPendingHandshakes <= 0 {
 		cfg.MaxPendingHandshakes = DefaultMaxPendingHandshakes
 	}
+	if cfg.MaxPendingPerSource <= 0 {
+		cfg.MaxPendingPerSource = max(1, cfg.MaxPendingHandshakes/4)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Listener{
 		nl:     nl,
@@ -119,6 +134,8 @@ func NewListener(nl net.Listener, cfg ListenConfig) *Listener {
 		errc:   make(chan struct{}),
 
 		sources: netsource.Counter{Max: cfg.MaxConnectionsPerSource, LimitLocal: cfg.LimitLocalSources},
+		handshaking: &netsource.Pending{Max: cfg.MaxPendingHandshakes, MaxPerSource: cfg.MaxPendingPerSource,
+			LimitLocal: cfg.LimitLocalSources},
 	}
 	l.wg.Add(1)
 	go l.acceptLoop()
@@ -135,6 +152,7 @@ func (l *Listener) Stats() ListenerStats {
 		Refused:          l.refused.Load(),
 		RefusedSource:    l.refusedSource.Load(),
 		HandshakeFailed:  l.failed.Load(),
+		Evicted:          l.handshaking.Evicted(),
 		AcceptErrors:     l.acceptErrors.Load(),
 		OpenConnections:  l.open.Load(),
 		PendingHandshake: l.pending.Load(),
@@ -207,27 +225,28 @@ func (l *Listener) acceptLoop() {
 			continue
 		}
 		backoff = 0
-		open := l.open.Add(1)
-		pending := l.pending.Add(1)
-		if (l.cfg.MaxConnections > 0 && open > int64(l.cfg.MaxConnections)) ||
-			pending > int64(l.cfg.MaxPendingHandshakes) {
-			l.pending.Add(-1)
+		if open := l.open.Add(1); l.cfg.MaxConnections > 0 && open > int64(l.cfg.MaxConnections) {
 			l.open.Add(-1)
 			l.refused.Add(1)
 			l.refuseConn(nc)
 			continue
 		}
-		src, ok := l.sources.Take(nc.RemoteAddr().String())
+		from := netsource.Of(nc)
+		src, ok := l.sources.TakeSource(from)
 		if !ok {
-			l.pending.Add(-1)
 			l.open.Add(-1)
 			l.refused.Add(1)
 			l.refusedSource.Add(1)
 			l.refuseConn(nc)
 			continue
 		}
+		l.pending.Add(1)
+		handshakeDone := func() { netsource.Done(nc) }
+		if !netsource.Admitted(nc) {
+			handshakeDone = l.handshaking.Admit(from, func() { nc.Close() }).Done
+		}
 		l.wg.Add(1)
-		go l.handshake(nc, func() { l.open.Add(-1); l.sources.Release(src) })
+		go l.handshake(nc, handshakeDone, func() { l.open.Add(-1); l.sources.Release(src) })
 	}
 }
 
@@ -254,11 +273,13 @@ func (l *Listener) refuseConn(nc net.Conn) {
 }
 
 // handshake runs the TLS and RawSocket handshakes on nc and hands the
-// connection to Accept; release uncounts the connection once it is closed
-// (or failed).
-func (l *Listener) handshake(nc net.Conn, release func()) {
+// connection to Accept; handshakeDone ends its pending time (and its
+// eviction), release uncounts the connection once it is closed (or
+// failed).
+func (l *Listener) handshake(nc net.Conn, handshakeDone, release func()) {
 	defer l.wg.Done()
 	defer l.pending.Add(-1)
+	defer handshakeDone() // (again: it is idempotent) on failure
 	if l.cfg.TLS != nil {
 		tc := serverTLS(nc, l.cfg.TLS)
 		ctx, cancel := context.WithTimeout(l.ctx, handshakeTimeout(l.cfg.HandshakeTimeout))
@@ -278,6 +299,7 @@ func (l *Listener) handshake(nc net.Conn, release func()) {
 		release()
 		return
 	}
+	handshakeDone()
 	select {
 	case l.ready <- c:
 	case <-l.ctx.Done():

@@ -152,6 +152,7 @@ func decodeLimits(o *confdecode.Object, l *limitsSpec) {
 	o.Int("max_message_size", &l.MaxMessageSize)
 	o.Int("max_sessions", &l.MaxSessions)
 	o.Int("max_pending_handshakes", &l.MaxPendingHandshakes)
+	o.Int("max_pending_per_source", &l.MaxPendingPerSource)
 	o.Int("max_connections", &l.MaxConnections)
 	o.Int("max_connections_per_source", &l.MaxConnectionsPerSource)
 	o.Int("max_subscriptions", &l.MaxSubscriptions)

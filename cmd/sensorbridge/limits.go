@@ -25,10 +25,14 @@ type limitsSpec struct {
 	MaxMessageSize int
 	// MaxSessions is the most sessions joined at once. Default 1024.
 	MaxSessions int
-	// MaxPendingHandshakes bounds the connections of one RawSocket
-	// listener handshaking at once; one beyond gets handshake error code 4
-	// (connection limit). Default 64.
+	// MaxPendingHandshakes bounds the connections of one listener whose
+	// handshakes are not done; a newcomer beyond closes the oldest of the
+	// address holding the most. Default 64.
 	MaxPendingHandshakes int
+	// MaxPendingPerSource bounds them per client address; a newcomer
+	// beyond closes the oldest of its address. Default
+	// MaxPendingHandshakes/4.
+	MaxPendingPerSource int
 	// MaxConnections bounds the open connections of one RawSocket listener;
 	// one beyond gets handshake error code 4. Default 0: unlimited.
 	MaxConnections int
@@ -70,7 +74,7 @@ func (l *limitsSpec) check() error {
 	for _, v := range []struct {
 		key string
 		n   int
-	}{{"max_sessions", l.MaxSessions}, {"max_pending_handshakes", l.MaxPendingHandshakes}, {"max_connections", l.MaxConnections}, {"max_connections_per_source", l.MaxConnectionsPerSource},
+	}{{"max_sessions", l.MaxSessions}, {"max_pending_handshakes", l.MaxPendingHandshakes}, {"max_pending_per_source", l.MaxPendingPerSource}, {"max_connections", l.MaxConnections}, {"max_connections_per_source", l.MaxConnectionsPerSource},
 		{"max_subscriptions", l.MaxSubscriptions}, {"max_registrations", l.MaxRegistrations},
 		{"max_pending_calls", l.MaxPendingCalls}, {"auth_failure_burst", l.AuthFailureBurst}} {
 		if v.n < 0 {

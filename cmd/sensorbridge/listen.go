@@ -60,8 +60,8 @@ func listenConfig(spec listenSpec, lim limitsSpec, log *slog.Logger) listen.Conf
 		Cert: spec.Cert, Key: spec.Key, ClientCA: spec.ClientCA,
 		RawSocket:            rawsocket.ServerConfig{HandshakeTimeout: hs, MaxMessageSize: size},
 		WebSocket:            wstransport.ServerConfig{HandshakeTimeout: hs, MaxMessageSize: size, AllowedOrigins: spec.AllowedOrigins},
-		MaxPendingHandshakes: lim.MaxPendingHandshakes, MaxConnections: lim.MaxConnections,
-		MaxConnsPerSource: lim.MaxConnectionsPerSource, LimitLocal: lim.LimitLocal,
+		MaxPendingHandshakes: lim.MaxPendingHandshakes, MaxPendingPerSource: lim.MaxPendingPerSource,
+		MaxConnections: lim.MaxConnections, MaxConnsPerSource: lim.MaxConnectionsPerSource, LimitLocal: lim.LimitLocal,
 		Logger: log,
 	}
 }
@@ -104,10 +104,13 @@ func listenerDict(l *listen.Listener) wamp.Dict {
 	}
 	switch l.Kind() {
 	case listen.KindRawSocket, listen.KindUni:
-		d["refused"], d["pending_handshakes"] = st.Refused, st.PendingHandshakes
+		d["refused"] = st.Refused
 		d["refused_per_source"] = st.RefusedPerSource
 	case listen.KindWebSocket:
 		d["refused_per_source"] = st.RefusedPerSource
+	}
+	if l.Kind() != listen.KindSerial {
+		d["pending_handshakes"], d["handshakes_shed"] = st.PendingHandshakes, st.HandshakesShed
 	}
 	return d
 }

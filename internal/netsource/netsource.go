@@ -1,7 +1,8 @@
-// Package netsource names the source of a connection (its remote host)
-// and counts open connections per source, for the per-address limits of
-// rawsocket's listener, the router's authentication throttle and
-// sensorbridge's WebSocket listeners. Loopback and non-IP sources (Unix
+// Package netsource names the source of a connection (its remote host, or
+// for a Unix socket the peer process), counts open connections per source
+// and bounds the connections still handshaking ([Pending]), for the
+// per-address limits of rawsocket's listener, package listen's listeners
+// and the router's authentication throttle. Loopback and non-IP sources (Unix
 // sockets, in-process connections) are "local": the limits leave them
 // alone unless asked, since behind a reverse proxy on the gateway every
 // client looks local.
@@ -43,21 +44,26 @@ type Counter struct {
 	open map[string]int
 }
 
-// Take counts a new connection from remote and reports whether it is
-// within Max. Pass src to Release when the connection ends; src is ""
-// for a connection that was not counted (Release ignores it).
+// Take counts a new connection from remote (a remote address string) and
+// reports whether it is within Max: [Counter.TakeSource] of its host, with
+// every non-IP remote (Unix sockets, in-process) one source, "local". Pass
+// src to Release when the connection ends; src is "" for a connection that
+// was not counted (Release ignores it).
 func (c *Counter) Take(remote string) (src string, ok bool) {
-	if c.Max <= 0 {
+	src = Host(remote)
+	if net.ParseIP(src) == nil {
+		src = "local"
+	}
+	return c.TakeSource(src)
+}
+
+// TakeSource is Take for a source named already (an [Of] result).
+func (c *Counter) TakeSource(src string) (string, bool) {
+	if c.Max <= 0 || (Local(src) && !c.LimitLocal) {
 		return "", true
 	}
-	src = Host(remote)
-	if Local(src) {
-		if !c.LimitLocal {
-			return "", true
-		}
-		if net.ParseIP(src) == nil {
-			src = "local" // every Unix-socket or in-process client: one source (never "")
-		}
+	if src == "" {
+		src = "local" // never "", which Release ignores
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
