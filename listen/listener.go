@@ -247,6 +247,15 @@ func newListener(rawURL, kind string, nl net.Listener, cfg Config) *Listener {
 	}
 	l.endedFn = l.ended
 	l.wsConfig = cfg.WebSocket
+	own := cfg.WebSocket.Upgrading
+	l.wsConfig.Upgrading = func(r *http.Request) {
+		if nc, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+			netsource.Done(nc) // a session from now on, no longer pending
+		}
+		if own != nil {
+			own(r)
+		}
+	}
 	if own := cfg.WebSocket.OriginRefused; own != nil {
 		l.wsConfig.OriginRefused = func(origin string) { own(origin); l.originRefused(origin) }
 	} else {

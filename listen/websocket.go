@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/edgewamp/edgewamp/internal/netsource"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
@@ -26,7 +25,7 @@ func (l *Listener) serveWeb(r *minirouter.Router, nl net.Listener) error {
 	if d := l.cfg.WebSocket.HandshakeTimeout; d > 0 { // the handshake timeout bounds the HTTP request too
 		srv.ReadHeaderTimeout = d
 	}
-	// The handler ends the connection's pending time once upgraded.
+	// The upgrade ends the connection's pending time (wsConfig.Upgrading).
 	srv.ConnContext = func(ctx context.Context, nc net.Conn) context.Context {
 		return context.WithValue(ctx, connKey{}, nc)
 	}
@@ -101,9 +100,6 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 		served := false
 		h := wstransport.Handler(l.wsConfig, func(t wamp.Transport) {
 			served = true
-			if nc, ok := req.Context().Value(connKey{}).(net.Conn); ok {
-				netsource.Done(nc) // upgraded: a session now, no longer pending
-			}
 			l.counters.active.Add(1)
 			l.ended(serveBlocking(ctx, r, t)) // the connection ends when the handler returns
 		})

@@ -293,13 +293,14 @@ func (l *Listener) handshake(nc net.Conn, handshakeDone, release func()) {
 		}
 		nc = tc
 	}
-	c, err := serve(l.ctx, nc, &l.cfg.ServerConfig, release)
+	// Done before the reply: a client told its handshake succeeded is not
+	// then closed to make room.
+	c, err := serve(l.ctx, nc, &l.cfg.ServerConfig, handshakeDone, release)
 	if err != nil {
 		l.failed.Add(1)
 		release()
 		return
 	}
-	handshakeDone()
 	select {
 	case l.ready <- c:
 	case <-l.ctx.Done():

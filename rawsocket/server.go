@@ -54,12 +54,13 @@ func (cfg *ServerConfig) serializer(id wamp.SerializerID) (wamp.Serializer, bool
 // wrapping a *HandshakeError; a request without the magic octet gets no
 // reply (ErrBadMagic). On failure nc is closed.
 func Server(ctx context.Context, nc net.Conn, cfg ServerConfig) (*Conn, error) {
-	return serve(ctx, nc, &cfg, nil)
+	return serve(ctx, nc, &cfg, nil, nil)
 }
 
-// serve is Server with a hook run once when the Conn closes.
-func serve(ctx context.Context, nc net.Conn, cfg *ServerConfig, onClose func()) (*Conn, error) {
-	c, err := serverHandshake(ctx, nc, cfg)
+// serve is Server with hooks: accepted runs once the request is accepted,
+// before the reply is written; onClose runs once when the Conn closes.
+func serve(ctx context.Context, nc net.Conn, cfg *ServerConfig, accepted, onClose func()) (*Conn, error) {
+	c, err := serverHandshake(ctx, nc, cfg, accepted)
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("rawsocket: handshake from %s: %w", remoteString(nc), err)
@@ -68,7 +69,7 @@ func serve(ctx context.Context, nc net.Conn, cfg *ServerConfig, onClose func()) 
 	return c.start(), nil
 }
 
-func serverHandshake(ctx context.Context, nc net.Conn, cfg *ServerConfig) (*Conn, error) {
+func serverHandshake(ctx context.Context, nc net.Conn, cfg *ServerConfig, accepted func()) (*Conn, error) {
 	done, err := withDeadline(ctx, nc, handshakeTimeout(cfg.HandshakeTimeout))
 	if err != nil {
 		return nil, err
@@ -99,6 +100,9 @@ func serverHandshake(ctx context.Context, nc net.Conn, cfg *ServerConfig) (*Conn
 			return nil, fmt.Errorf("%v; writing the error reply: %w", perr, err)
 		}
 		return nil, fmt.Errorf("%v: %w", perr, &HandshakeError{Code: code})
+	}
+	if accepted != nil {
+		accepted()
 	}
 	ours := lengthExp(cfg.MaxMessageSize)
 	_, werr := nc.Write(appendHandshake(b[:0], ours, id))

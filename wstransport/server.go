@@ -46,6 +46,11 @@ type ServerConfig struct {
 	// Default: nil.
 	OriginRefused func(origin string)
 
+	// Upgrading, when set, is called in the request's goroutine once the
+	// upgrade is accepted, just before the 101 response is written (package
+	// listen ends the connection's pending time there). Default: nil.
+	Upgrading func(r *http.Request)
+
 	// HandshakeTimeout bounds the WebSocket handshake once the HTTP request
 	// has been read (the request itself is bounded by the http.Server's
 	// ReadHeaderTimeout, see NewServer). Default (0 or less):
@@ -150,8 +155,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The Handshake function replaces x/net's default Origin check (the
 		// plain websocket.Handler refuses clients without an Origin): the
 		// checks above are done, so it only records the selected subprotocol.
-		Handshake: func(c *websocket.Config, _ *http.Request) error {
+		Handshake: func(c *websocket.Config, r *http.Request) error {
 			c.Protocol = []string{proto}
+			if h.cfg.Upgrading != nil {
+				h.cfg.Upgrading(r)
+			}
 			return nil
 		},
 		Handler: func(ws *websocket.Conn) {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -241,5 +242,30 @@ func TestNotHijackable(t *testing.T) {
 		if rec.Code != http.StatusHTTPVersionNotSupported || !strings.Contains(rec.Body.String(), "HTTP/1.1") {
 			t.Errorf("HTTP/%d: got %d %q, want 505", proto, rec.Code, rec.Body.String())
 		}
+	}
+}
+
+// TestUpgrading: ServerConfig.Upgrading is called once per accepted upgrade, before the session, and not
+// for a refused request.
+func TestUpgrading(t *testing.T) {
+	checkGoroutines(t)
+	var calls atomic.Int64
+	ts := startServer(t, ServerConfig{Upgrading: func(r *http.Request) {
+		if r.URL.Path == "/ws" {
+			calls.Add(1)
+		}
+	}}, nil, func(tr wamp.Transport) error {
+		if calls.Load() != 1 {
+			t.Errorf("session served after %d Upgrading calls, want 1", calls.Load())
+		}
+		return nil
+	})
+	c := dial(t, ts.url, ClientConfig{})
+	c.ReadMessage()                                                             // the session ends at once
+	if resp := rawHandshake(t, ts.addr); resp.status != http.StatusBadRequest { // no WAMP subprotocol offered
+		t.Fatalf("status %d, want 400", resp.status)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d Upgrading calls, want 1", n)
 	}
 }

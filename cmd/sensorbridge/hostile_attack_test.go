@@ -119,29 +119,40 @@ func forEach(n, workers int, f func(i int) error) error {
 	return first
 }
 
-// limitRefusals counts the handshakes dial saw refused: with error code 4 (the listener's bound on
-// pending handshakes, which the stalled connections fill), or closed unanswered (when too many are
-// being refused at once). A real client retries them, and so does dial.
+// limitRefusals counts the handshakes dial saw refused with error code 4 (a connection bound), and
+// unansweredRefusals those closed unanswered (to make room for newer pending handshakes from this
+// address, the stalled ones'). A real client retries them, and so do dial and dialWS.
 var limitRefusals, unansweredRefusals atomic.Int64
 
 // dial completes a RawSocket handshake with ser, retrying one refused every 20 ms for up to shedWithin.
 func dial(ctx context.Context, addr string, ser wamp.Serializer) (*rawsocket.Conn, error) {
+	return retryShed(ctx, func() (*rawsocket.Conn, error) {
+		return rawsocket.Dial(ctx, "tcp", addr, rawsocket.ClientConfig{Serializer: ser, MaxMessageSize: 1 << 20})
+	})
+}
+
+// retryShed runs try again, every 20 ms for up to shedWithin, while it fails with a refusal: error code 4,
+// or a connection closed before its handshake was done (the listener closes the oldest pending
+// connections of this address, the stalled attackers', to make room for newer ones, and at times
+// a well-behaved one that came before the last of them).
+func retryShed[T any](ctx context.Context, try func() (T, error)) (T, error) {
 	deadline := time.Now().Add(shedWithin)
 	for {
-		c, err := rawsocket.Dial(ctx, "tcp", addr, rawsocket.ClientConfig{Serializer: ser, MaxMessageSize: 1 << 20})
+		c, err := try()
 		switch {
 		case err == nil || time.Now().After(deadline):
 			return c, err
 		case errors.Is(err, rawsocket.ErrConnectionLimit):
 			limitRefusals.Add(1)
-		case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+			strings.Contains(err.Error(), "server closed idle connection"): // net/http's word for a connection closed before any answer
 			unansweredRefusals.Add(1)
 		default:
 			return c, err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return c, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

@@ -360,7 +360,7 @@ func TestHostileInput(t *testing.T) {
 			t.Errorf("attack %s: %v", r.name, r.err)
 		}
 	}
-	t.Logf("attackers' handshakes refused while the stalled ones held the pending-handshake limit (then retried): %d with code 4, %d closed unanswered",
+	t.Logf("attackers' handshakes refused or closed while the stalled ones filled the pending-handshake bounds (then retried): %d with code 4, %d closed unanswered",
 		limitRefusals.Load(), unansweredRefusals.Load())
 	before, _ := lat.summary(0)
 	during, maxDuring := lat.summary(1)

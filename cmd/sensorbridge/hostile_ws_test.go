@@ -28,8 +28,12 @@ var wsMalformedCases = []malformedCase{
 	{"EVENT from a client", jsonSer, true, []byte(`[36, 1, 1, {}]`)},
 }
 
+// dialWS upgrades a connection, retrying one closed before the upgrade (to make room for newer ones
+// from this address) every 20 ms for up to shedWithin, as dial does.
 func dialWS(ctx context.Context, addr string) (wamp.Transport, error) {
-	return wstransport.Dial(ctx, "ws://"+addr+"/ws?serializer=json", wstransport.ClientConfig{})
+	return retryShed(ctx, func() (wamp.Transport, error) {
+		return wstransport.Dial(ctx, "ws://"+addr+"/ws?serializer=json", wstransport.ClientConfig{})
+	})
 }
 
 func attackWSStalledRequests(ctx context.Context, addr string) attackResult {
@@ -53,7 +57,7 @@ func attackWSNotUpgrades(ctx context.Context, addr string) attackResult {
 			r.err = err
 			return r
 		}
-		resp, err := hc.Do(req)
+		resp, err := retryShed(ctx, func() (*http.Response, error) { return hc.Do(req) })
 		if err != nil {
 			r.err = err
 			return r
