@@ -89,6 +89,7 @@ func TestConfigErrors(t *testing.T) {
 		{`{"limits": {"max_message_size": 33554432}}`, "limits.max_message_size"},
 		{`{"limits": {"max_sessions": -1}}`, "limits.max_sessions"},
 		{`{"limits": {"max_pending_handshakes": -1}}`, "limits.max_pending_handshakes"},
+		{`{"limits": {"max_pending_per_source": -1}}`, "limits.max_pending_per_source"},
 		{`{"limits": {"hello_timeout": "soon"}}`, "duration"},
 		{`{"limits": {"max_conns": 5}}`, "line 1, column 13: limits.max_conns: unknown key (known: auth_failure_burst, "},
 		{`{"limits": {"max_connections_per_source": -2}}`, "limits.max_connections_per_source"},
