@@ -54,6 +54,7 @@ var listenerMetrics = []metric[listen.Stats]{
 	{"edgewamp_listener_refused_total", "counter", "RawSocket connections refused for a limit.", func(s *listen.Stats) float64 { return u64(s.Refused) }},
 	{"edgewamp_listener_refused_per_source_total", "counter", "Connections refused for the per-source limit.", func(s *listen.Stats) float64 { return u64(s.RefusedPerSource) }},
 	{"edgewamp_listener_pending_handshakes", "gauge", "RawSocket connections handshaking now.", func(s *listen.Stats) float64 { return float64(s.PendingHandshakes) }},
+	{"edgewamp_listener_handshakes_shed_total", "counter", "Connections closed before their handshakes were done: for newer ones, or at the handshake timeout.", func(s *listen.Stats) float64 { return u64(s.HandshakesShed) }},
 	{"edgewamp_listener_protocol_errors_total", "counter", "Sessions or joins ended with a protocol violation.", func(s *listen.Stats) float64 { return u64(s.ProtocolErrors) }},
 	{"edgewamp_listener_auth_failures_total", "counter", "Joins refused for their credentials.", func(s *listen.Stats) float64 { return u64(s.AuthFailures) }},
 	{"edgewamp_listener_timeouts_total", "counter", "Connections closed by a read deadline.", func(s *listen.Stats) float64 { return u64(s.Timeouts) }},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -394,6 +395,29 @@ func TestEveryRouterStatShown(t *testing.T) {
 		}
 		if !metered[uint64(1000+i)] {
 			t.Errorf("minirouter.Stats.%s has no /metrics family (routerMetrics)", name)
+		}
+	}
+}
+
+// TestEveryListenerStatMetered: each field of listen.Stats has a /metrics
+// family (see TestEveryRouterStatShown).
+func TestEveryListenerStatMetered(t *testing.T) {
+	var s listen.Stats
+	v := reflect.ValueOf(&s).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.CanUint() {
+			f.SetUint(uint64(1000 + i))
+		} else {
+			f.SetInt(int64(1000 + i))
+		}
+	}
+	metered := map[float64]bool{}
+	for _, m := range listenerMetrics {
+		metered[m.value(&s)] = true
+	}
+	for i := 0; i < v.NumField(); i++ {
+		if !metered[float64(1000+i)] {
+			t.Errorf("listen.Stats.%s has no /metrics family (listenerMetrics)", v.Type().Field(i).Name)
 		}
 	}
 }
