@@ -270,6 +270,7 @@ func (rl *realm) publishLocked(s *session, topic wamp.URI, p wamp.Payload, o *pu
 	if o.retain {
 		rl.retain(s, topic, pub, p, details, &o.filter)
 	}
+	rl.recordHistory(topic, pub, p, details, &o.filter)
 	return pub
 }
 

@@ -35,6 +35,8 @@ type realm struct {
 	retainedBytes    int                         // their sizes' sum
 	maxRetained      int                         // RealmConfig.MaxRetained
 	maxRetainedBytes int                         // RealmConfig.MaxRetainedBytes
+
+	hist *history // broker: event history; nil without rules
 }
 
 func newRealm(r *Router, rc RealmConfig) (*realm, error) {
@@ -69,6 +71,9 @@ func newRealm(r *Router, rc RealmConfig) (*realm, error) {
 		rl.disconnectSlow = true
 	default:
 		return nil, fmt.Errorf("minirouter: realm %q: unknown slow consumer policy %q", rc.Name, rc.SlowConsumer)
+	}
+	if err := rl.startHistory(rc); err != nil {
+		return nil, err
 	}
 	return rl, nil
 }
@@ -139,6 +144,7 @@ func hasClientRole(roles wamp.Dict) bool {
 // implement.
 var (
 	brokerFeatures = []string{ // sorted
+		wamp.FeatureEventHistory,
 		wamp.FeatureEventRetention,
 		wamp.FeaturePatternBasedSubscription,
 		wamp.FeaturePublisherExclusion,

@@ -130,6 +130,17 @@ type RealmConfig struct {
 	// as MessagePack. An event beyond either bound is delivered but not
 	// retained (counted in Stats.RetainRefused, logged). Default 1 MiB.
 	MaxRetainedBytes int
+	// History lists the topics whose events the broker keeps for
+	// wamp.subscription.get_events (see [HistoryRule]). Default: none.
+	History []HistoryRule
+	// MaxHistoryBytes bounds the kept events (their MessagePack size);
+	// beyond it the realm's oldest go first (counted in
+	// HistoryStats.Evicted, logged). Default 1 MiB.
+	MaxHistoryBytes int
+	// HistoryFile, when set, keeps the history across restarts: it is
+	// read at New and rewritten (atomically) at most once a second and
+	// when the router stops. Default: memory only.
+	HistoryFile string
 }
 
 // Router is a WAMP router: realms, each with a broker and a dealer, serving

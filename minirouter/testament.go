@@ -57,6 +57,7 @@ var metaProcedures = map[wamp.URI]metaHandler{
 	"wamp.subscription.list_subscribers":  subscriptionSubscribers,
 	"wamp.subscription.count_subscribers": subscriptionCountSubscribers,
 	"wamp.subscription.remove_subscriber": subscriptionRemoveSubscriber,
+	"wamp.subscription.get_events":        subscriptionGetEvents,
 }
 
 // parseScope reads kwargs.scope: "destroyed" (the default) or "detached".

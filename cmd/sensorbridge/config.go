@@ -41,6 +41,9 @@ type realmSpec struct {
 	PublishBurst     int
 	MaxRetained      int
 	MaxRetainedBytes int
+	History          []minirouter.HistoryRule
+	MaxHistoryBytes  int
+	HistoryFile      string
 }
 
 // realmConfig turns a "realms" entry into the router's RealmConfig.
@@ -49,7 +52,8 @@ func (r *realmSpec) realmConfig() (minirouter.RealmConfig, error) {
 		key string
 		n   float64
 	}{{"max_sessions", float64(r.MaxSessions)}, {"publish_rate", r.PublishRate}, {"publish_burst", float64(r.PublishBurst)},
-		{"max_retained", float64(r.MaxRetained)}, {"max_retained_bytes", float64(r.MaxRetainedBytes)}} {
+		{"max_retained", float64(r.MaxRetained)}, {"max_retained_bytes", float64(r.MaxRetainedBytes)},
+		{"max_history_bytes", float64(r.MaxHistoryBytes)}} {
 		if v.n < 0 {
 			return minirouter.RealmConfig{}, fmt.Errorf("realm %q: %s %v: want a positive number", r.Name, v.key, v.n)
 		}
@@ -57,7 +61,8 @@ func (r *realmSpec) realmConfig() (minirouter.RealmConfig, error) {
 	return minirouter.RealmConfig{Name: wamp.URI(r.Name), SlowConsumer: r.SlowConsumer, Users: r.Users,
 		AllowAnonymous: r.AllowAnonymous, Permissions: r.Permissions, MaxSessions: r.MaxSessions,
 		PublishRate: r.PublishRate, PublishBurst: r.PublishBurst, MaxRetained: r.MaxRetained,
-		MaxRetainedBytes: r.MaxRetainedBytes}, nil
+		MaxRetainedBytes: r.MaxRetainedBytes, History: r.History, MaxHistoryBytes: r.MaxHistoryBytes,
+		HistoryFile: r.HistoryFile}, nil
 }
 
 type logSpec struct {

@@ -34,7 +34,7 @@ func TestExampleConfig(t *testing.T) {
 		t.Errorf("listeners %+v", cfg.listeners)
 	}
 	if len(cfg.realms) != 3 || len(cfg.realms[2].Permissions) != 4 || cfg.realms[2].Permissions[0].URI != "devices.{authid}." ||
-		cfg.realms[2].PublishRate != 20 || cfg.realms[2].MaxSessions != 200 || cfg.realms[1].SlowConsumer != "disconnect" || len(cfg.realms[0].Users) != 3 ||
+		cfg.realms[2].PublishRate != 20 || len(cfg.realms[2].History) != 1 || cfg.realms[2].History[0].MaxAge != 24*time.Hour || cfg.realms[2].MaxSessions != 200 || cfg.realms[1].SlowConsumer != "disconnect" || len(cfg.realms[0].Users) != 3 ||
 		!cfg.realms[0].AllowAnonymous || cfg.realms[0].Users[1].Salt != "agent7-salt" {
 		t.Errorf("realms %+v", cfg.realms)
 	}
@@ -96,6 +96,8 @@ func TestConfigErrors(t *testing.T) {
 		{`{"dashboard": {}}`, "dashboard.listen is required"},
 		{`{"realms": [{"name": "r", "max_sessions": -1}]}`, "max_sessions"},
 		{`{"realms": [{"name": "r", "publish_rate": -5}]}`, "publish_rate"},
+		{`{"realms": [{"name": "r", "history": [{"topic": "a", "max_age": "soon"}]}]}`, "realms[0].history[0].max_age"},
+		{`{"realms": [{"name": "r", "history": [{"topic": "a..b"}]}]}`, "history rule 0"},
 		{`{"realms": [{"name": "r", "permissions": [{"role": "device", "uri": "a.b", "actions": ["fly"]}]}]}`, "unknown action"},
 		{`{"realms": [{"name": "r", "users": [{"authid": "u", "cryptosign_pubkeys": ["zz"]}]}]}`, "realms"},
 		{`{"limits": {"auth_failure_burst": -1}}`, "limits.auth_failure_burst"},

@@ -98,6 +98,15 @@ func decodeRealm(o *confdecode.Object, r *realmSpec) {
 	o.Int("publish_burst", &r.PublishBurst)
 	o.Int("max_retained", &r.MaxRetained)
 	o.Int("max_retained_bytes", &r.MaxRetainedBytes)
+	o.List("history", func(n int) { r.History = make([]minirouter.HistoryRule, n) }, func(i int, e *confdecode.Object) {
+		h := &r.History[i]
+		confdecode.Text(e, "topic", &h.Topic)
+		match(e, &h.Match)
+		e.Int("limit", &h.Limit)
+		e.Duration("max_age", &h.MaxAge)
+	})
+	o.Int("max_history_bytes", &r.MaxHistoryBytes)
+	o.Str("history_file", &r.HistoryFile)
 }
 
 // match reads a "match" key: "exact", "prefix" or "wildcard".
