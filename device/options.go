@@ -197,6 +197,12 @@ type CallOptions struct {
 	// every mode. CANCEL is only sent to a dealer that announced the
 	// call_canceling feature in WELCOME.
 	CancelMode string
+
+	// Extra holds further options, sent as they are: e.g. the ppt_*
+	// options of a payload in passthru mode (package e2ee's Seal makes
+	// them). Keys of the fields above win over Extra's. The board builds
+	// (tag edgewamp_board) do not send it.
+	Extra wamp.Dict
 }
 
 // RegisterOptions are the per-registration options of [Client.Register]; nil
@@ -250,13 +256,19 @@ type SubscribeOptions struct {
 // there are none, to save an allocation per message.
 
 func (o *CallOptions) dict() wamp.Dict {
-	if o == nil || (o.Timeout <= 0 && o.Progress == nil && !o.DiscloseMe) {
+	noExtra := !passthru || o == nil || o.Extra == nil
+	if o == nil || (o.Timeout <= 0 && o.Progress == nil && !o.DiscloseMe && noExtra) {
 		return nil
 	}
-	if o.Timeout <= 0 && !o.DiscloseMe {
+	if o.Timeout <= 0 && !o.DiscloseMe && noExtra {
 		return receiveProgressOnly
 	}
 	d := wamp.Dict{}
+	if passthru {
+		for k, v := range o.Extra {
+			d[k] = v
+		}
+	}
 	if o.Timeout > 0 {
 		ms := o.Timeout.Milliseconds()
 		if ms == 0 {

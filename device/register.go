@@ -31,6 +31,11 @@ type Invocation struct {
 	Registration *Registration
 	// Caller is the caller's session when disclosed, else 0.
 	Caller wamp.ID
+	// ResultOptions, when the handler sets it, are the options of the
+	// YIELD that carries its result: e.g. the ppt_* options of a result
+	// sealed by package e2ee. The board builds (tag edgewamp_board) do
+	// not send it.
+	ResultOptions wamp.Dict
 
 	c            *session
 	request      wamp.ID
@@ -264,6 +269,9 @@ func (c *session) runHandler(ctx context.Context, h Handler, inv *Invocation) {
 	}
 	y := yieldMsgs.get()
 	*y = wamp.Yield{Request: inv.request, Payload: res}
+	if passthru {
+		y.Options = inv.ResultOptions
+	}
 	err = c.send(c.ctx, y)
 	yieldMsgs.put(y)
 	if err != nil {

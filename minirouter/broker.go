@@ -196,6 +196,11 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 		fail(wamp.ErrInvalidArgument.URI, "malformed publish options")
 		return
 	}
+	var msg string
+	if o.ppt, msg = pptOf(m.Options, &m.Payload); msg != "" {
+		fail(wamp.ErrInvalidArgument.URI, msg)
+		return
+	}
 	if !rl.authorize(s, ActionPublish, m.Topic, wamp.ExactMatch) {
 		if ack {
 			s.reply(notAuthorized(wamp.PUBLISH, m.Request, ActionPublish, m.Topic))
@@ -224,10 +229,11 @@ func (rl *realm) publish(s *session, m *wamp.Publish) {
 // publishOptions are the PUBLISH options the broker acts on.
 type publishOptions struct {
 	filter      publishFilter
-	disclose    bool    // disclose_me
-	retain      bool    // retain: keep as the topic's retained event
-	numbered    bool    // PubSeqOption present
-	stream, seq wamp.ID // its pair
+	disclose    bool      // disclose_me
+	retain      bool      // retain: keep as the topic's retained event
+	numbered    bool      // PubSeqOption present
+	stream, seq wamp.ID   // its pair
+	ppt         wamp.Dict // payload passthru options, copied into the details
 }
 
 // parsePublishOptions reads PUBLISH options; ok is false when one has the
@@ -246,6 +252,9 @@ func parsePublishOptions(opts wamp.Dict) (o publishOptions, ok bool) {
 // returns its publication ID. rl.mu must be held.
 func (rl *realm) publishLocked(s *session, topic wamp.URI, p wamp.Payload, o *publishOptions) wamp.ID {
 	details := wamp.Dict{}
+	for k, v := range o.ppt {
+		details[k] = v
+	}
 	if o.numbered {
 		if stream, ok := dedupPrincipal(s).eventStream(o.stream); ok {
 			details[PubSeqOption] = wamp.List{uint64(stream), uint64(o.seq)}

@@ -243,6 +243,9 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	if progress {
 		details["receive_progress"] = true
 	}
+	if !rl.pptInvocation(s, m, callee, details) {
+		return nil
+	}
 	var st *stream
 	if streaming {
 		st = newStream(reg.id, details)
@@ -305,14 +308,19 @@ func (rl *realm) yield(s *session, m *wamp.Yield) {
 	if c == nil {
 		return
 	}
+	details := wamp.Dict{}
+	if !rl.pptResult(c, m, details) {
+		return
+	}
 	if progress {
 		if c.progress {
-			rl.result(c, &wamp.Result{Request: c.callerReq, Details: wamp.Dict{"progress": true}, Payload: m.Payload})
+			details["progress"] = true
+			rl.result(c, &wamp.Result{Request: c.callerReq, Details: details, Payload: m.Payload})
 		}
 		return
 	}
 	rl.finish(c)
-	rl.result(c, &wamp.Result{Request: c.callerReq, Details: wamp.Dict{}, Payload: m.Payload})
+	rl.result(c, &wamp.Result{Request: c.callerReq, Details: details, Payload: m.Payload})
 }
 
 // result sends a RESULT to c's caller. It is never silently lost: a result

@@ -27,12 +27,13 @@ type session struct {
 	auth  authInfo
 
 	// Features the client announced in HELLO.
-	calleeCancel   bool // callee.features.call_canceling: may receive INTERRUPT
-	calleeProgress bool // callee.features.progressive_call_results
-	callerStreams  bool // caller.features.progressive_call_invocations: may send CALL with progress
-	calleeStreams  bool // callee.features.progressive_call_invocations and call_canceling
-	calleeRevoke   bool // callee.features.registration_revocation: told of a revoked registration
-	subRevoke      bool // subscriber.features.subscription_revocation: told of a revoked subscription
+	calleeCancel   bool     // callee.features.call_canceling: may receive INTERRUPT
+	calleeProgress bool     // callee.features.progressive_call_results
+	callerStreams  bool     // caller.features.progressive_call_invocations: may send CALL with progress
+	calleeStreams  bool     // callee.features.progressive_call_invocations and call_canceling
+	calleeRevoke   bool     // callee.features.registration_revocation: told of a revoked registration
+	subRevoke      bool     // subscriber.features.subscription_revocation: told of a revoked subscription
+	ppt            pptRoles // roles that announced payload_passthru_mode
 
 	pace     *pacer        // the realm's publish rate; nil: none (used by the reader only)
 	stopCtx  func() bool   // stops the watch on serve's context; nil: none
@@ -207,6 +208,7 @@ func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
 		auth:           auth,
 		calleeCancel:   wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureCallCanceling),
 		calleeProgress: wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults),
+		ppt:            announcedPPT(hello.Details),
 		pace:           newPacer(rl.publishRate, rl.publishBurst),
 		meta:           newSessionMeta(kind),
 	}
@@ -356,6 +358,9 @@ func (s *session) handle(m wamp.Message) (done bool, err error) {
 			return true, nil
 		}
 		return false, nil
+	}
+	if err := s.pptViolation(m); err != nil {
+		return true, err
 	}
 	rl := s.realm
 	switch m := m.(type) {
