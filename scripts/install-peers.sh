@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-peers.sh: installs the independent WAMP peers that interop/interop_test.go drives.
 #
-#   Debian (apt-get): AutobahnPython (python3-autobahn 22.7.1 + msgpack, and cbor2 for its CBOR), Autobahn|C++ (autobahn-cpp-dev
+#   Debian (apt-get): AutobahnPython (python3-autobahn 22.7.1 + msgpack, cbor2 for its CBOR, nacl for the cryptobox
+#                     interop of e2ee/cryptobox_test.go), Autobahn|C++ (autobahn-cpp-dev
 #                     17.5.1, header-only, with boost and msgpack-cxx) and the C++ toolchain (g++, make).
 #                     qemu-user for the ARM edge-agent run in cmd/edge-agent/qemu_test.go; mosquitto, the MQTT
 #                     broker cmd/wampbench's MQTT mode is compared with (its tests start their own instance).
@@ -24,7 +25,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 NODE_DIR="$ROOT/interop/node"
 
 APT_PACKAGES=(
-  python3 python3-autobahn python3-txaio python3-msgpack python3-cbor2
+  python3 python3-autobahn python3-txaio python3-msgpack python3-cbor2 python3-nacl
   autobahn-cpp-dev libmsgpack-dev libboost-system-dev libboost-thread-dev libboost-chrono-dev
   g++ make
   qemu-user
@@ -75,8 +76,8 @@ else
 fi
 
 # ---- check ----
-/usr/bin/python3 -c "import autobahn, msgpack, cbor2, txaio; print('install-peers: python3-autobahn', autobahn.__version__)" \
-  || die "AutobahnPython (python3-autobahn, python3-msgpack, python3-cbor2) not importable by /usr/bin/python3"
+/usr/bin/python3 -c "import autobahn, msgpack, cbor2, txaio, nacl; print('install-peers: python3-autobahn', autobahn.__version__)" \
+  || die "AutobahnPython (python3-autobahn, python3-msgpack, python3-cbor2, python3-nacl) not importable by /usr/bin/python3"
 (cd "$NODE_DIR" && node -e "console.log('install-peers: autobahn (js)', require('autobahn').version)") \
   || die "AutobahnJS not loadable from interop/node/node_modules"
 (cd "$NODE_DIR" && node -e "require('autobahn').serializer.CBORSerializer || process.exit(1)") \

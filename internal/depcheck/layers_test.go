@@ -45,6 +45,7 @@ var layers = []layer{
 	{pkgs: "wstransport", may: []string{"wamp", "peer", leaves}},
 	{pkgs: "serialtransport", may: []string{"wamp", "peer", leaves}},
 	{pkgs: "device", may: belowDevice},
+	{pkgs: "e2ee", may: []string{"wamp"}}, // end-to-end encryption beside the client, never linked by it
 	{pkgs: "minirouter", may: []string{"wamp", "peer", "auth"}},
 	{pkgs: "listen", may: belowListen},
 	{pkgs: "uplink", may: append(slices.Clone(belowDevice), "minirouter")},
