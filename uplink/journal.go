@@ -169,7 +169,7 @@ func (rec *recovered) applyV1(line []byte) bool {
 		if err != nil || !ok {
 			return false
 		}
-		ev := queuedEvent{topic: pub.Topic, p: pub.Payload}
+		ev := queuedEvent{topic: pub.Topic, p: pub.Payload, ppt: pptOptions(pub.Options)}
 		if stream, seq, ok, _ := wamp.PubSeq(pub.Options); ok {
 			rec.stream, ev.seq = stream, seq // the stream goes on: resent events keep their numbers
 		} else {
@@ -193,5 +193,5 @@ func decodeRecordEvent(body []byte) (queuedEvent, wamp.ID, bool) {
 	if !ok {
 		return queuedEvent{}, 0, false
 	}
-	return queuedEvent{topic: pub.Topic, p: pub.Payload, seq: seq}, stream, true
+	return queuedEvent{topic: pub.Topic, p: pub.Payload, seq: seq, ppt: pptOptions(pub.Options)}, stream, true
 }

@@ -22,6 +22,7 @@ type queuedEvent struct {
 	topic wamp.URI
 	p     wamp.Payload
 	seq   wamp.ID
+	ppt   wamp.Dict // payload passthru options; nil: none
 }
 
 // queueStats is a snapshot of an eventQueue's counters.
@@ -320,7 +321,11 @@ func (q *eventQueue) pubSeq(ev queuedEvent) wamp.Dict { return pubSeqOf(q.stream
 
 // pubSeqOf returns the options that number ev in stream.
 func pubSeqOf(stream wamp.ID, ev queuedEvent) wamp.Dict {
-	return wamp.Dict{wamp.PubSeqKey: wamp.List{uint64(stream), uint64(ev.seq)}}
+	d := wamp.Dict{wamp.PubSeqKey: wamp.List{uint64(stream), uint64(ev.seq)}}
+	for k, v := range ev.ppt {
+		d[k] = v
+	}
+	return d
 }
 
 // stats returns the queue's counters.

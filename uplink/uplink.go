@@ -394,7 +394,11 @@ func (u *Uplink) subscribeUpstream(ctx context.Context, local, up *device.Client
 			if !ok {
 				return
 			}
-			if err := local.Publish(ctx, lt, ev.Payload, nil); err == nil {
+			var o *device.PublishOptions
+			if ppt := pptOptions(ev.Details); ppt != nil {
+				o = &device.PublishOptions{Extra: ppt}
+			}
+			if err := local.Publish(ctx, lt, ev.Payload, o); err == nil {
 				u.eventsDown.Add(1)
 			}
 		}
@@ -412,12 +416,12 @@ func (u *Uplink) subscribeUpstream(ctx context.Context, local, up *device.Client
 func (u *Uplink) setupLocal(ctx context.Context, local *device.Client, link *localLink) error {
 	for i := range u.cfg.Publish {
 		rule := &u.cfg.Publish[i]
-		up := func(topic wamp.URI, p wamp.Payload) {
+		up := func(topic wamp.URI, p wamp.Payload, details wamp.Dict) {
 			if ut, ok := rule.up(topic); ok {
-				u.q.push(queuedEvent{topic: ut, p: p})
+				u.q.push(queuedEvent{topic: ut, p: p, ppt: pptOptions(details)})
 			}
 		}
-		h := func(ev *device.Event) { up(ev.Topic, ev.Payload) }
+		h := func(ev *device.Event) { up(ev.Topic, ev.Payload, ev.Details) }
 		sub, err := local.Subscribe(ctx, rule.Local, h, &device.SubscribeOptions{Match: rule.Match})
 		if err != nil {
 			return fmt.Errorf("uplink: subscribe %s locally: %w", rule.Local, err)
@@ -427,7 +431,7 @@ func (u *Uplink) setupLocal(ctx context.Context, local *device.Client, link *loc
 			if s, ok := wamp.OptString(ev.Details, "topic"); ok && s != "" {
 				topic = wamp.URI(s)
 			}
-			up(topic, ev.Payload)
+			up(topic, ev.Payload, ev.Details)
 		})
 	}
 	for i := range u.cfg.Import {
@@ -458,7 +462,7 @@ func (u *Uplink) importHandler(rule *Rule) device.Handler {
 			return wamp.Payload{}, wamp.NewError(wamp.ErrUnavailable.URI, "uplink not connected")
 		}
 		u.callsOut.Add(1)
-		o := &device.CallOptions{}
+		o := &device.CallOptions{Extra: pptOptions(inv.Details)}
 		if wantsProgress(inv) && u.upProgress.Load() {
 			o.Progress = func(p wamp.Payload) { _ = inv.Progress(ctx, p) }
 		}
@@ -487,7 +491,7 @@ func (u *Uplink) exportHandler(local *device.Client, rule *Rule) device.Handler 
 			return wamp.Payload{}, wamp.ErrNoSuchProcedure
 		}
 		u.callsIn.Add(1)
-		o := &device.CallOptions{}
+		o := &device.CallOptions{Extra: pptOptions(inv.Details)}
 		if wantsProgress(inv) {
 			o.Progress = func(p wamp.Payload) { _ = inv.Progress(ctx, p) }
 		}
