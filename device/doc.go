@@ -87,6 +87,13 @@
 // bounded queue (Config.EventQueue): a slow handler delays later events and,
 // once the queue is full, makes them drop (counted in [Stats] and logged at a
 // limited rate), but never delays the reading of results and invocations.
+// [Subscription.History] asks a router with event history for the events
+// kept for the subscription's topics, e.g. those missed across a reconnect.
+//
+// A payload in passthru mode (one opaque Arguments item, e.g. sealed by
+// package e2ee) goes with its ppt_* options in PublishOptions.Extra,
+// CallOptions.Extra or Invocation.ResultOptions, and arrives with them in the
+// Event's or Invocation's Details; the client never reads it.
 //
 // # The session's end
 //

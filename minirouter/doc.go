@@ -23,28 +23,31 @@
 // for the realm's RealmConfig.Users, within the same deadline; failures
 // throttled per source address in throttle.go, unknown principals given a
 // decoy challenge), answers WELCOME, and then handles each message in turn:
-// broker.go (subscribe, publish; retain.go, dedup.go), dealer.go (register,
-// call, yield, cancel, timeouts; progressive.go for a caller that streams
-// its input), each request first checked against the
-// realm's RealmConfig.Permissions (authz.go), with the routing tables of
-// match.go (exact URIs in maps, prefixes by length, wildcards in a trie by
-// URI component). The router answers the meta procedures itself
-// (meta.go, metakill.go, revoke.go, testament.go) and publishes the meta
-// events.
+// broker.go (subscribe, publish; retain.go, dedup.go, the event history of
+// history*.go), dealer.go (register, call, yield, cancel, timeouts;
+// progressive.go for a caller that streams its input), each request first
+// checked against the realm's RealmConfig.Permissions (authz.go), with the
+// routing tables of match.go (exact URIs in maps, prefixes by length,
+// wildcards in a trie by URI component). The router answers the meta
+// procedures itself (meta.go, metakill.go, revoke.go, testament.go,
+// historyquery.go) and publishes the meta events. A payload in passthru
+// mode (passthru.go: ppt_* options, one opaque Arguments item, e.g. end-to-
+// end encrypted) is forwarded untouched.
 // Anything illegal in the session's state is answered with ABORT
 // wamp.error.protocol_violation and ends only that session.
 //
 // WELCOME announces exactly the features implemented:
 //
-//	broker: event_retention, pattern_based_subscription, publisher_exclusion,
+//	broker: event_history, event_retention, pattern_based_subscription,
+//	        payload_passthru_mode, publisher_exclusion,
 //	        publisher_identification, session_meta_api,
 //	        subscriber_blackwhite_listing, subscription_meta_api,
 //	        subscription_revocation
 //	dealer: call_canceling, call_timeout, caller_identification,
-//	        pattern_based_registration, progressive_call_invocations,
-//	        progressive_call_results, registration_meta_api,
-//	        registration_revocation, session_meta_api, shared_registration,
-//	        testament_meta_api
+//	        pattern_based_registration, payload_passthru_mode,
+//	        progressive_call_invocations, progressive_call_results,
+//	        registration_meta_api, registration_revocation, session_meta_api,
+//	        shared_registration, testament_meta_api
 //
 // # Limits
 //
@@ -52,8 +55,8 @@
 // when hit and counted in [Stats]: sessions per router and per realm (ABORT
 // wamp.error.unavailable), subscriptions, registrations and pending calls
 // per session (ERROR wamp.error.unavailable), a publish rate per session
-// (the reader slows down; nothing is dropped), and the retained events per
-// realm. The transports' bounds (pending handshakes, connections per source
+// (the reader slows down; nothing is dropped), and the retained events and
+// the event history per realm. The transports' bounds (pending handshakes, connections per source
 // address) are the listeners'.
 //
 // # Uplink
