@@ -113,7 +113,8 @@ type Keyring struct {
 }
 
 // Set makes k the key of the URIs that start with prefix ("" for every
-// URI); a nil k removes the prefix's key.
+// URI); a nil k removes the prefix's key. A payload whose ppt_keyid names
+// a key opens with that key, whatever its URI's prefix.
 func (r *Keyring) Set(prefix wamp.URI, k *Key) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -122,10 +123,13 @@ func (r *Keyring) Set(prefix wamp.URI, k *Key) {
 	}
 	if k == nil {
 		delete(r.byPrefix, prefix)
-		return
+	} else {
+		r.byPrefix[prefix] = k
 	}
-	r.byPrefix[prefix] = k
-	r.byID[k.ID] = k
+	clear(r.byID) // only the keys still set
+	for _, k := range r.byPrefix {
+		r.byID[k.ID] = k
+	}
 }
 
 // keyFor returns the key of the longest prefix of uri, or nil.

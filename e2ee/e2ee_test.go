@@ -103,6 +103,11 @@ func TestSealOpen(t *testing.T) {
 	if _, _, err := sender.Seal("other.topic", in); !errors.Is(err, e2ee.ErrNoKey) {
 		t.Errorf("Seal without key: %v", err)
 	}
+	// a key removed no longer opens, even by its ID
+	receiver.Set("sensor.secret.", nil)
+	if _, err := receiver.Open("sensor.secret.temp", sealed, opts); err == nil {
+		t.Error("removed key still opens")
+	}
 	if _, err := e2ee.NewKey("short", []byte("x")); err == nil {
 		t.Error("short key accepted")
 	}
