@@ -38,27 +38,7 @@ const Serializer = {
   cbor: () => CborSerializer,
 }[serName]();
 
-let finished = false;
-let closeFn = () => {};
-function finish(rc, why) {
-  if (finished) return;
-  finished = true;
-  console.log((rc === 0 ? 'OK ' : 'FAIL ') + why);
-  try { closeFn(); } catch (e) { /* already closed */ }
-  process.exitCode = rc;
-  setTimeout(() => process.exit(rc), 300).unref();
-}
-setTimeout(() => finish(1, 'timeout after ' + timeout + 's'), timeout * 1000).unref();
-process.on('unhandledRejection', (e) => finish(1, 'unhandled rejection: ' + errText(e)));
-const keepAlive = setInterval(() => {}, 1 << 30);
-process.on('exit', () => clearInterval(keepAlive));
-
-function errText(e) {
-  if (e === null || e === undefined || typeof e !== 'object') return String(e);
-  if (e.errorUri) return e.errorUri + ' ' + JSON.stringify(e.argsList || []);
-  if (e.message) return e.message;
-  try { return JSON.stringify(e); } catch (_) { return String(e); }
-}
+const { finish, errText, onClose } = require('./peer_common.js')(timeout);
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const PPT = { ppt_scheme: 'x_edgewamp', ppt_serializer: 'cbor' };
 
@@ -72,7 +52,7 @@ async function main() {
     onClose: () => finish(1, 'connection closed'),
     onError: (e) => finish(1, 'connection error: ' + errText(e)),
   });
-  closeFn = () => { w.disconnect().catch(() => {}); };
+  onClose(() => { w.disconnect().catch(() => {}); });
   await w.connect();
   let got = 0;
   await w.subscribe('ppt.back', async ({ details, argsList, argsDict }) => {
