@@ -131,3 +131,87 @@ func ExampleKeyring_Seal() {
 	<-done
 	// Output: [21.5] <nil>
 }
+
+var _ device.PayloadCodec = (*e2ee.Keyring)(nil)
+
+// TestCoded: device.Coded with a Keyring seals and opens by itself; URIs
+// without a key go in clear; a tampered event is not delivered.
+func TestCoded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rt, _ := minirouter.New(minirouter.Config{})
+	defer rt.Close()
+	var ring e2ee.Keyring
+	ring.Set("plant.", newKey(t, "plant-1"))
+	a := device.Coded{Client: join(ctx, t, rt), Codec: &ring}
+	b := device.Coded{Client: join(ctx, t, rt), Codec: &ring}
+	spy := join(ctx, t, rt)
+
+	got := make(chan string, 4)
+	b.Subscribe(ctx, "plant.", func(ev *device.Event) { got <- fmt.Sprint(ev.Topic, ev.Args) }, &device.SubscribeOptions{Match: wamp.PrefixMatch})
+	b.Subscribe(ctx, "open.", func(ev *device.Event) { got <- fmt.Sprint(ev.Topic, ev.Args) }, &device.SubscribeOptions{Match: wamp.PrefixMatch})
+	boxes := make(chan *device.Event, 4)
+	spy.Subscribe(ctx, "plant.", func(ev *device.Event) { boxes <- ev }, &device.SubscribeOptions{Match: wamp.PrefixMatch})
+
+	ack := &device.PublishOptions{Acknowledge: true}
+	a.Publish(ctx, "plant.temp", wamp.Payload{Args: wamp.List{21.5}}, ack)
+	if g := <-got; g != "plant.temp[21.5]" {
+		t.Errorf("sealed event: %s", g)
+	}
+	if ev := <-boxes; ev.Details["ppt_keyid"] != "plant-1" {
+		t.Errorf("the spy saw %v", ev.Details)
+	}
+	a.Publish(ctx, "open.temp", wamp.Payload{Args: wamp.List{3}}, ack)
+	if g := <-got; g != "open.temp[3]" {
+		t.Errorf("clear event: %s", g)
+	}
+	// a forged box on a keyed topic is dropped, counted
+	spy.Publish(ctx, "plant.temp", wamp.Payload{Args: wamp.List{make([]byte, 64)}},
+		&device.PublishOptions{Acknowledge: true, Extra: wamp.Dict{"ppt_scheme": "wamp", "ppt_cipher": e2ee.Cipher}})
+	a.Publish(ctx, "open.end", wamp.Payload{Args: wamp.List{"end"}}, ack)
+	if g := <-got; g != "open.end[end]" || ring.Failures() != 1 {
+		t.Errorf("after the forged box: %s, %d failures", g, ring.Failures())
+	}
+
+	// calls, with progressive results
+	b.Register(ctx, "plant.setpoint", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
+		inv.Progress(ctx, wamp.Payload{Args: wamp.List{"moving"}}) // not sealed by Coded: refused by the caller's codec
+		return wamp.Payload{Args: wamp.List{"set", inv.Args[0]}}, nil
+	}, nil)
+	var progress []any
+	res, err := a.Call(ctx, "plant.setpoint", wamp.Payload{Args: wamp.List{19}},
+		&device.CallOptions{Progress: func(p wamp.Payload) { progress = append(progress, p.Args...) }})
+	if err != nil || fmt.Sprint(res.Args) != "[set 19]" || progress != nil {
+		t.Errorf("call: %v %v, progress %v", res, err, progress)
+	}
+}
+
+// A Keyring as the device client's codec: what the client publishes under
+// plant. is sealed, and its handlers receive opened payloads.
+func ExampleKeyring_Encode() {
+	ctx := context.Background()
+	rt, _ := minirouter.New(minirouter.Config{})
+	defer rt.Close()
+	var ring e2ee.Keyring
+	k, _ := e2ee.NewKey("plant-1", bytes.Repeat([]byte{42}, 32))
+	ring.Set("plant.", k)
+	connect := func() device.Coded {
+		tr, _ := rt.Connect(ctx)
+		c, err := device.NewClient(ctx, tr, device.Config{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return device.Coded{Client: c, Codec: &ring}
+	}
+	sub, pub := connect(), connect()
+	defer sub.Close()
+	defer pub.Close()
+	done := make(chan struct{})
+	sub.Subscribe(ctx, "plant.temp", func(ev *device.Event) {
+		fmt.Println(ev.Args, ev.Details["ppt_cipher"])
+		close(done)
+	}, nil)
+	pub.Publish(ctx, "plant.temp", wamp.Payload{Args: wamp.List{21.5}}, nil)
+	<-done
+	// Output: [21.5] xsalsa20poly1305
+}

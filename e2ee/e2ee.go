@@ -18,10 +18,12 @@
 // error, never delivered: counted in [Keyring.Failures] and logged.
 //
 // The package links x/crypto's secretbox; a device client that does not
-// import it carries no cipher. It plugs into package device through the
-// options: Seal's options go in PublishOptions.Extra, CallOptions.Extra or
-// Invocation.ResultOptions, and Open takes an Event's, Invocation's or
-// result's details.
+// import it carries no cipher. It plugs into package device as its
+// PayloadCodec: device.Coded{Client: c, Codec: ring} seals what it
+// publishes and calls and opens what its handlers receive. By hand, Seal's
+// options go in PublishOptions.Extra, CallOptions.Extra or
+// Invocation.ResultOptions, and Open takes an Event's or Invocation's
+// details.
 package e2ee
 
 import (
@@ -167,6 +169,20 @@ func (r *Keyring) Seal(uri wamp.URI, p wamp.Payload) (wamp.Payload, wamp.Dict, e
 	sealed := secretbox.Seal(nonce[:], plain, &nonce, &k.secret)
 	opts := wamp.Dict{"ppt_scheme": Scheme, "ppt_serializer": Serializer, "ppt_cipher": Cipher, "ppt_keyid": k.ID}
 	return wamp.Payload{Args: wamp.List{sealed}}, opts, nil
+}
+
+// Encode is Seal as package device's PayloadCodec wants it (device.Coded):
+// a URI no key covers goes in clear, with nil options.
+func (r *Keyring) Encode(uri wamp.URI, p wamp.Payload) (wamp.Payload, wamp.Dict, error) {
+	if r.keyFor(uri) == nil {
+		return p, nil, nil
+	}
+	return r.Seal(uri, p)
+}
+
+// Decode is Open, for package device's PayloadCodec.
+func (r *Keyring) Decode(uri wamp.URI, p wamp.Payload, details wamp.Dict) (wamp.Payload, error) {
+	return r.Open(uri, p, details)
 }
 
 // Open decrypts a payload received for uri with details (an EVENT's,
