@@ -110,6 +110,14 @@ func writeLastError(b *bytes.Buffer, st *uplink.Stats) {
 		func(*uplink.Stats) float64 { return 1 }}}, []labelled[uplink.Stats]{{labels: []string{"error", text}}})
 }
 
+var historyMetrics = []metric[minirouter.HistoryStats]{
+	{"edgewamp_history_events", "gauge", "Events kept for wamp.subscription.get_events.", func(s *minirouter.HistoryStats) float64 { return float64(s.Events) }},
+	{"edgewamp_history_bytes", "gauge", "Bytes of the events kept (their MessagePack size).", func(s *minirouter.HistoryStats) float64 { return float64(s.Bytes) }},
+	{"edgewamp_history_evicted_total", "counter", "Events dropped early to fit the realm's max_history_bytes.", func(s *minirouter.HistoryStats) float64 { return u64(s.Evicted) }},
+	{"edgewamp_history_refused_total", "counter", "Events larger than max_history_bytes, never kept.", func(s *minirouter.HistoryStats) float64 { return u64(s.Refused) }},
+	{"edgewamp_history_file_errors_total", "counter", "Failed writes of the history file, and a damaged file found at start.", func(s *minirouter.HistoryStats) float64 { return u64(s.FileErrors) }},
+}
+
 var serialMetrics = []metric[serialtransport.Stats]{
 	{"edgewamp_serial_bytes_in_total", "counter", "Bytes read from the serial line.", func(s *serialtransport.Stats) float64 { return u64(s.BytesIn) }},
 	{"edgewamp_serial_bytes_out_total", "counter", "Bytes written to the serial line.", func(s *serialtransport.Stats) float64 { return u64(s.BytesOut) }},
@@ -172,7 +180,8 @@ func escapeLabel(s string) string { return labelEscaper.Replace(s) }
 
 // metricsText is the /metrics document in the Prometheus text format
 // (version 0.0.4): the router's, each listener's (labelled url and kind),
-// each serial line's (labelled url) and the uplink's
+// each serial line's (labelled url), each realm's event history (labelled
+// realm) and the uplink's
 // counters.
 func (gw *gateway) metricsText() []byte {
 	var b bytes.Buffer
@@ -189,6 +198,11 @@ func (gw *gateway) metricsText() []byte {
 	}
 	writeFamilies(&b, listenerMetrics, ls)
 	writeFamilies(&b, serialMetrics, ss)
+	var hs []labelled[minirouter.HistoryStats]
+	for _, realm := range gw.history {
+		hs = append(hs, labelled[minirouter.HistoryStats]{labels: []string{"realm", string(realm)}, s: gw.r.HistoryStats(realm)})
+	}
+	writeFamilies(&b, historyMetrics, hs)
 	if gw.ul != nil {
 		st := gw.ul.Stats()
 		writeFamilies(&b, uplinkMetrics, []labelled[uplink.Stats]{{s: st}})

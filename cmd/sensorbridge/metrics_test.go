@@ -421,3 +421,50 @@ func TestEveryListenerStatMetered(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryMetrics: a realm with event history rules has its figures in
+// /metrics (labelled by realm) and in /stats; a realm without has none.
+func TestHistoryMetrics(t *testing.T) {
+	sock := "unix://" + filepath.Join(t.TempDir(), "sb.sock")
+	addrs := mustStart(t, map[string]any{
+		"listeners": []any{map[string]any{"url": sock}},
+		"realms": []any{
+			map[string]any{"name": "realm1", "history": []any{map[string]any{"topic": "x", "match": "prefix", "limit": 2}}},
+			map[string]any{"name": "other"},
+		},
+		"dashboard": map[string]any{"listen": "127.0.0.1:0"},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := dialRetry(t, ctx, sock, device.Config{Realm: "realm1"})
+	for i := 0; i < 3; i++ {
+		if err := c.Publish(ctx, "x.y", wamp.Payload{Args: wamp.List{i}}, &device.PublishOptions{Acknowledge: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.Get("http://" + addrs["dashboard"] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fams, err := parsePromText(string(body))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	f := fams["edgewamp_history_events"]
+	if f == nil || f.samples[`realm="realm1"`] != 2 || len(f.samples) != 1 {
+		t.Errorf("edgewamp_history_events: %+v", f)
+	}
+	if f := fams["edgewamp_history_bytes"]; f == nil || f.samples[`realm="realm1"`] <= 0 {
+		t.Errorf("edgewamp_history_bytes: %+v", f)
+	}
+	res, err := c.Call(ctx, statsProcedure, wamp.Payload{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := res.Kwargs["history"].(wamp.Dict)
+	if r1, _ := h["realm1"].(wamp.Dict); len(h) != 1 || r1 == nil || r1["events"] != int64(2) {
+		t.Errorf("/stats history: %v", h)
+	}
+}

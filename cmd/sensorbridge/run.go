@@ -63,6 +63,11 @@ func run(ctx context.Context, cfg *config) error {
 	}
 
 	gw := &gateway{r: r, ul: ul, listeners: listeners, started: time.Now(), realm: realms[0]}
+	for _, rc := range realms {
+		if len(rc.History) > 0 {
+			gw.history = append(gw.history, rc.Name)
+		}
+	}
 	if cfg.uplink != nil {
 		gw.uplinkURL = cfg.uplink.URL
 		if u, err := url.Parse(cfg.uplink.URL); err == nil { // no credentials on the page

@@ -30,6 +30,7 @@ type gateway struct {
 	started   time.Time
 	local     atomic.Pointer[device.Client] // the stats procedure's session, once joined
 	realm     minirouter.RealmConfig        // the first realm, as the router has it
+	history   []wamp.URI                    // the realms with event history rules
 }
 
 // serveStats registers statsProcedure and permissionsProcedure through an
@@ -105,6 +106,15 @@ func (gw *gateway) statsDict() wamp.Dict {
 		listeners[i] = listenerDict(l)
 	}
 	d := wamp.Dict{"listeners": listeners, "serial": gw.serialList(), "uptime_seconds": int64(time.Since(gw.started).Seconds()), "router": routerDict(&s)}
+	if len(gw.history) > 0 {
+		h := wamp.Dict{}
+		for _, realm := range gw.history {
+			st := gw.r.HistoryStats(realm)
+			h[string(realm)] = wamp.Dict{"events": int64(st.Events), "bytes": int64(st.Bytes), "evicted": st.Evicted,
+				"refused": st.Refused, "file_errors": st.FileErrors}
+		}
+		d["history"] = h
+	}
 	if gw.ul != nil {
 		u := gw.ul.Stats()
 		d["uplink"] = wamp.Dict{
