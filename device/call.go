@@ -15,8 +15,9 @@ var errCallTimeout = errors.New("device: call timeout")
 
 // callOutcome is a call's final answer: a result payload or an error.
 type callOutcome struct {
-	res wamp.Payload
-	err error
+	res     wamp.Payload
+	details wamp.Dict // the RESULT's details, kept only where passthru is on
+	err     error
 	// ended: the outcome is the session's end, set by shutdown (which may
 	// run while the reader still holds the call; see recycleCall).
 	ended bool
@@ -109,8 +110,9 @@ func (cl *call) take() ([]wamp.Payload, callOutcome, bool) {
 	return p, cl.final, cl.finished
 }
 
-// Call is [Client.Call] on this session.
-func (c *session) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallOptions) (wamp.Payload, error) {
+// Call is [Client.Call] on this session; where passthru is on and details
+// is not nil, it is set to the RESULT's details ([Client.CallWithDetails]).
+func (c *session) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallOptions, details *wamp.Dict) (wamp.Payload, error) {
 	if err := ctx.Err(); err != nil {
 		return wamp.Payload{}, fmt.Errorf("device: call %s: %w", proc, err)
 	}
@@ -157,6 +159,9 @@ func (c *session) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Ca
 				if !final.ended {
 					c.recycleCall(cl)
 				}
+				if passthru && details != nil {
+					*details = final.details
+				}
 				return final.res, c.callErr(proc, final.err)
 			}
 		case <-ctx.Done():
@@ -165,6 +170,9 @@ func (c *session) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *Ca
 			}
 			// The final answer raced in: return it.
 			if _, final, ok := cl.take(); ok {
+				if passthru && details != nil {
+					*details = final.details
+				}
 				return final.res, c.callErr(proc, final.err)
 			}
 			return wamp.Payload{}, c.callCtxErr(ctx, proc, ctx.Err())
@@ -237,7 +245,11 @@ func (c *session) handleResult(m *wamp.Result) {
 		return // cancelled or timed out locally: a late answer
 	}
 	if !progress {
-		cl.finish(callOutcome{res: m.Payload})
+		o := callOutcome{res: m.Payload}
+		if passthru {
+			o.details = m.Details
+		}
+		cl.finish(o)
 		return
 	}
 	if !cl.push(m.Payload) {

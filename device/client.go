@@ -178,13 +178,30 @@ func (c *Client) Stats() Stats {
 // join until ctx is done.
 func (c *Client) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallOptions) (wamp.Payload, error) {
 	if c.dial == nil {
-		return c.cur.Load().Call(ctx, proc, p, o)
+		return c.cur.Load().Call(ctx, proc, p, o, nil)
 	}
 	s, err := c.session(ctx)
 	if err != nil {
 		return wamp.Payload{}, fmt.Errorf("device: call %s: %w", proc, err)
 	}
-	return s.Call(ctx, proc, p, o)
+	return s.Call(ctx, proc, p, o, nil)
+}
+
+// CallWithDetails is [Client.Call] that also returns the RESULT's
+// details: the ppt_* options of a payload in passthru mode, which a caller
+// needs to read it (or a gateway to forward it). The board builds (tag
+// edgewamp_board), which make no passthru calls, return no details.
+func (c *Client) CallWithDetails(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallOptions) (wamp.Payload, wamp.Dict, error) {
+	var details wamp.Dict
+	s := c.cur.Load()
+	if c.dial != nil {
+		var err error
+		if s, err = c.session(ctx); err != nil {
+			return wamp.Payload{}, nil, fmt.Errorf("device: call %s: %w", proc, err)
+		}
+	}
+	res, err := s.Call(ctx, proc, p, o, &details)
+	return res, details, err
 }
 
 // Publish publishes p to topic.

@@ -79,9 +79,12 @@ func (c Coded) Call(ctx context.Context, proc wamp.URI, p wamp.Payload, o *CallO
 			}
 		}
 	}
-	res, err := c.Client.Call(ctx, proc, p, &oc)
+	res, details, err := c.Client.CallWithDetails(ctx, proc, p, &oc)
 	if err != nil {
 		return res, err
+	}
+	if _, ok := details["ppt_scheme"]; ok {
+		ppt = details // the result's own options (its key may differ)
 	}
 	return c.Codec.Decode(proc, res, ppt)
 }

@@ -93,7 +93,8 @@
 // A payload in passthru mode (one opaque Arguments item, e.g. sealed by
 // package e2ee) goes with its ppt_* options in PublishOptions.Extra,
 // CallOptions.Extra or Invocation.ResultOptions, and arrives with them in the
-// Event's or Invocation's Details; the client never reads it.
+// Event's or Invocation's Details, or a RESULT's details from
+// [Client.CallWithDetails]; the client never reads it.
 //
 // # The session's end
 //

@@ -51,13 +51,11 @@ func TestPassthru(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := a.Call(ctx, "mqtt.bridge.echo", opaque, &device.CallOptions{Extra: ppt})
+	res, details, err := a.CallWithDetails(ctx, "mqtt.bridge.echo", opaque, &device.CallOptions{Extra: ppt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := res.Args[0].([]byte); !bytes.Equal(b, raw) {
-		t.Errorf("RESULT %v", res)
-	}
+	same("RESULT", details, res)
 	if _, err := a.Call(ctx, "mqtt.bridge.echo", opaque, &device.CallOptions{Extra: wamp.Dict{"ppt_scheme": "rot13"}}); !errors.Is(err, wamp.ErrInvalidArgument) {
 		t.Errorf("bad scheme: %v", err)
 	}

@@ -75,12 +75,32 @@ func TestUplinkPassthru(t *testing.T) {
 	invs := make(chan *device.Invocation, 1)
 	d.Register(ctx, "light.secret", func(_ context.Context, inv *device.Invocation) (wamp.Payload, error) {
 		invs <- inv
-		return wamp.Payload{}, nil
+		inv.ResultOptions = ppt
+		return opaque, nil
 	}, nil)
+	var res wamp.Payload
+	var details wamp.Dict
 	eventually(t, ctx, "light.secret exported", func() bool {
-		_, err := x.Call(ctx, "com.acme.site7.light.secret", opaque, &device.CallOptions{Extra: ppt})
+		var err error
+		res, details, err = x.CallWithDetails(ctx, "com.acme.site7.light.secret", opaque, &device.CallOptions{Extra: ppt})
 		return err == nil
 	})
 	inv := <-invs
 	check("INVOCATION", inv.Details, inv.Payload)
+	check("RESULT, exported", details, res)
+
+	// a call's arguments and result, imported: the device calls upstream
+	if _, err := x.Register(ctx, "com.acme.cloud.vault", func(_ context.Context, inv *device.Invocation) (wamp.Payload, error) {
+		check("INVOCATION, imported", inv.Details, inv.Payload)
+		inv.ResultOptions = ppt
+		return opaque, nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, ctx, "cloud.vault imported", func() bool {
+		var err error
+		res, details, err = d.CallWithDetails(ctx, "cloud.vault", opaque, &device.CallOptions{Extra: ppt})
+		return err == nil
+	})
+	check("RESULT, imported", details, res)
 }

@@ -13,7 +13,11 @@ import (
 // gateway holds at most a chunk of it and its client's bounded queues.
 func forwardCall(ctx context.Context, c *device.Client, proc wamp.URI, inv *device.Invocation, o *device.CallOptions) (wamp.Payload, error) {
 	if streamed, _ := wamp.OptBool(inv.Details, "progress"); !streamed {
-		return c.Call(ctx, proc, inv.Payload, o)
+		res, details, err := c.CallWithDetails(ctx, proc, inv.Payload, o)
+		if ppt := pptOptions(details); ppt != nil {
+			inv.ResultOptions = ppt // a passthru result goes on with its ppt_* options
+		}
+		return res, err
 	}
 	progress := o.Progress
 	o.Progress = nil // this side's Result drops what the Recv loop below has not taken: nothing
