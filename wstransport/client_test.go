@@ -61,13 +61,19 @@ func TestWSS(t *testing.T) {
 	if !strings.HasPrefix(ts.url, "wss://") {
 		t.Fatal(ts.url)
 	}
-	for _, ser := range defaultSerializers() {
-		c := dial(t, ts.url, ClientConfig{Serializer: ser, TLS: &tls.Config{RootCAs: pool}})
+	// A client that keeps a session cache resumes its TLS session (the
+	// ticket comes with the first connection's first read).
+	conf := &tls.Config{RootCAs: pool, ClientSessionCache: tls.NewLRUClientSessionCache(2)}
+	for i, ser := range defaultSerializers() {
+		c := dial(t, ts.url, ClientConfig{Serializer: ser, TLS: conf})
 		if err := c.WriteMessages([][]byte{[]byte("secure " + ser.Name())}); err != nil {
 			t.Fatal(err)
 		}
 		if m, err := c.ReadMessage(); err != nil || string(m) != "secure "+ser.Name() {
 			t.Fatalf("%s: %q, %v", ser.Name(), m, err)
+		}
+		if st, ok := c.TLSConnectionState(); !ok || st.DidResume != (i > 0) {
+			t.Errorf("connection %d: TLS %v, resumed %v", i, ok, st.DidResume)
 		}
 		if sc := ts.serverConn(t); sc.Serializer() != ser {
 			t.Errorf("server serializer %v, want %v", sc.Serializer(), ser)

@@ -69,9 +69,14 @@ type Conn struct {
 	remote string
 
 	closed    atomic.Bool
-	writing   atomic.Int32 // WriteMessages calls in progress
 	closeOnce sync.Once
 	closeErr  error // set once by closeOnce
+
+	// wmu serialises writes on nc: WriteMessages' frames, the pongs the
+	// reader answers and the close frame.
+	wmu  sync.Mutex
+	op   byte      // opText or opBinary, by the serializer
+	keys *maskKeys // a client's masking keys (the server does not mask); under wmu
 
 	// Reader state: used by the reader goroutine only.
 	rbuf    []byte
@@ -93,7 +98,14 @@ func newConn(ws *websocket.Conn, nc net.Conn, ser wamp.Serializer, maxSize int) 
 	if a := nc.RemoteAddr(); a != nil {
 		remote = a.String()
 	}
-	return &Conn{ws: ws, nc: nc, ser: ser, max: maxSize, remote: remote}
+	c := &Conn{ws: ws, nc: nc, ser: ser, max: maxSize, remote: remote, op: opText}
+	if ser.Binary() {
+		c.op = opBinary
+	}
+	if !ws.IsServerConn() {
+		c.keys = new(maskKeys)
+	}
+	return c
 }
 
 // Serializer returns the serializer of the negotiated subprotocol.
@@ -181,7 +193,13 @@ func (c *Conn) readMessage() ([]byte, error) {
 		if isData := h.op <= opBinary; isData && h.length > uint64(c.max-len(buf)) {
 			return nil, c.fail(closeTooBig, fmt.Errorf("%w: over %d bytes", ErrMessageTooLarge, c.max))
 		}
+		if h.op == opPing { // HandleFrame answers it: no data frame may be half written then
+			c.wmu.Lock()
+		}
 		fr, err = c.ws.HandleFrame(fr) // answers pings, ends on close frames
+		if h.op == opPing {
+			c.wmu.Unlock()
+		}
 		if err != nil {
 			return nil, c.wrapReadErr(err)
 		}
@@ -241,28 +259,26 @@ func parseFrameHeader(r io.Reader) (frameHeader, bool) {
 }
 
 // WriteMessages writes each message as one WebSocket frame (text for JSON,
-// binary for MessagePack), in order. When any message is larger than
-// MaxMessageSize it returns an error wrapping ErrMessageTooLarge and writes
-// nothing. x/net/websocket flushes every frame, so this costs one system call
-// per message.
+// binary for MessagePack), in order, gathered into one write per 64 KiB
+// (so one system call, or one TLS record, for a batch of small messages).
+// When any message is larger than MaxMessageSize it returns an error
+// wrapping ErrMessageTooLarge and writes nothing.
 func (c *Conn) WriteMessages(msgs [][]byte) error {
 	for _, m := range msgs {
 		if len(m) > c.max {
 			return fmt.Errorf("%w: %d bytes, limit %d", ErrMessageTooLarge, len(m), c.max)
 		}
 	}
-	c.writing.Add(1)
-	defer c.writing.Add(-1)
-	for _, m := range msgs {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	if err := c.writeFrames(msgs, c.op, c.keys); err != nil {
 		if c.closed.Load() {
 			return ErrClosed
 		}
-		if _, err := c.ws.Write(m); err != nil {
-			if c.closed.Load() {
-				return ErrClosed
-			}
-			return fmt.Errorf("wstransport: write: %w", err)
-		}
+		return fmt.Errorf("wstransport: write: %w", err)
 	}
 	return nil
 }
@@ -282,13 +298,12 @@ func (c *Conn) closeWith(status int) error {
 		c.closed.Store(true)
 		now := time.Now()
 		_ = c.nc.SetReadDeadline(now) // unblocks a pending read now
-		if c.writing.Load() != 0 {
+		if !c.wmu.TryLock() {
 			_ = c.nc.SetWriteDeadline(now) // cuts off the write in progress
 		} else {
-			// A write starting now is bounded by this deadline too, and the
-			// close frame waits for it.
 			_ = c.nc.SetWriteDeadline(now.Add(closeFrameTimeout))
 			_ = c.ws.WriteClose(status) // best effort
+			c.wmu.Unlock()
 		}
 		if err := c.nc.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			c.closeErr = fmt.Errorf("wstransport: close: %w", err)

@@ -53,15 +53,7 @@ func TestRoundTrip(t *testing.T) {
 			if err := c.WriteMessages(msgs); err != nil {
 				t.Fatal(err)
 			}
-			for i, want := range msgs {
-				got, err := c.ReadMessage()
-				if err != nil {
-					t.Fatalf("message %d: %v", i, err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Fatalf("message %d: got %d bytes, want %d", i, len(got), len(want))
-				}
-			}
+			readBack(t, c, msgs)
 			_ = c.Close()
 			if err := ts.sessionErr(t); !errors.Is(err, io.EOF) {
 				t.Errorf("server session ended with %v, want io.EOF", err)
