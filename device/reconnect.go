@@ -100,6 +100,9 @@ func dialReconnecting(rawURL string, cfg Config) (*Client, error) {
 		if _, _, err := dialerFor(rawURL, cfg); err != nil {
 			return nil, err
 		}
+		if tlsResumption { // a constant: the board builds link nothing of this
+			cfg.TLS = resumeTLS(rawURL, cfg.TLS) // reconnections resume the TLS session
+		}
 		dial = func(ctx context.Context) (wamp.Transport, error) { return DialTransport(ctx, rawURL, cfg) }
 	}
 	ctx, stop := context.WithCancel(context.Background())

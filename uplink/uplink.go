@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -200,6 +201,9 @@ func New(r *minirouter.Router, cfg Config) (*Uplink, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = r.Logger()
+	}
+	if strings.HasPrefix(cfg.URL, "rss://") || strings.HasPrefix(cfg.URL, "wss://") {
+		cfg.TLS = device.TLSWithResumption(cfg.TLS) // reconnections resume the TLS session
 	}
 	for _, rules := range []*[]Rule{&cfg.Publish, &cfg.Subscribe, &cfg.Export, &cfg.Import} {
 		*rules = append([]Rule(nil), *rules...)
