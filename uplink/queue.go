@@ -141,7 +141,7 @@ func (q *eventQueue) push(ev queuedEvent) {
 		if err == nil && q.writeLocked(b) {
 			q.onDisk = ev.seq
 		}
-	} else if n := q.memoryOnlyLocked(); n%1000 == 0 {
+	} else if n := q.memoryOnlyLocked(); n > 0 && n%1000 == 0 {
 		q.log.Warn("uplink queue file still cannot be written", "file", q.path, "memory_only", n, "err", q.failing)
 	}
 	select {
