@@ -159,7 +159,7 @@ func (c *config) check() error {
 	if c.serve {
 		return nil
 	}
-	return checkTarget(c.url, c.allowRemote, "rs", "tcp", "unix", "ws")
+	return checkTarget(c.url, c.allowRemote, "rs", "tcp", "unix", "ws", "rss", "wss")
 }
 
 // errRemote is wrapped by checkTarget's error for a target off this machine.

@@ -85,6 +85,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "serve" {
 		return runServe(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && extraScenarios[args[0]] != nil {
+		return extraScenarios[args[0]](ctx, args[1:], stdout, stderr)
+	}
 	c, err := parseArgs(args, stderr)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -20,6 +21,7 @@ const maxMessage = 1 << 20
 type target struct {
 	url string
 	ser wamp.Serializer
+	tls *tls.Config // rss://, wss:// (see dialTLS); nil: benchTLS(true)
 }
 
 // newTarget resolves rawURL and the serializer (flag, else the URL's
@@ -63,6 +65,8 @@ func (tg *target) dial(ctx context.Context) (wamp.Transport, error) {
 		q.Del("serializer")
 		u.RawQuery = q.Encode()
 		return wstransport.Dial(ctx, u.String(), wstransport.ClientConfig{Serializer: tg.ser, MaxMessageSize: maxMessage})
+	case "rss", "wss":
+		return dialTLS(ctx, u, tg)
 	}
 	return nil, fmt.Errorf("scheme %q not supported", u.Scheme)
 }
