@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -204,7 +205,7 @@ func fleet(ctx context.Context, fc *fleetConfig, stderr io.Writer) (*fleetResult
 	if err != nil {
 		return nil, err
 	}
-	if err := waitListening(setup, up); err != nil {
+	if err := waitListening(setup, up, procs.upstream); err != nil {
 		return nil, fmt.Errorf("upstream: %w", err)
 	}
 	res := &fleetResult{Gateways: fc.gateways, DevicesPerGateway: fc.devices, IntervalSeconds: fc.interval.Seconds()}
@@ -250,7 +251,7 @@ func fleet(ctx context.Context, fc *fleetConfig, stderr io.Writer) (*fleetResult
 		procs.gateways = append(procs.gateways, cmd)
 	}
 	for i := range fc.gateways {
-		if err := waitListening(setup, gwAddr(i)); err != nil {
+		if err := waitListening(setup, gwAddr(i), procs.gateways[i]); err != nil {
 			return nil, fmt.Errorf("gateway %d: %w", i, err)
 		}
 	}
@@ -417,12 +418,19 @@ func gatewaysCPU(p *fleetProcs) time.Duration {
 	return sum
 }
 
-// waitListening waits until addr accepts TCP connections.
-func waitListening(ctx context.Context, addr string) error {
+// waitListening waits until addr accepts TCP connections, and checks that
+// the process cmd started is the one listening: one that exited (its port
+// taken by another process) fails the run rather than let it measure
+// someone else's router.
+func waitListening(ctx context.Context, addr string, cmd *exec.Cmd) error {
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
+			time.Sleep(100 * time.Millisecond)
+			if exited(cmd.Process.Pid) {
+				return fmt.Errorf("%s exited (is %s taken? see -base-port)", cmd.Path, addr)
+			}
 			return nil
 		}
 		select {
@@ -484,4 +492,15 @@ func median(v []int64) int64 {
 		}
 	}
 	return s[len(s)/2]
+}
+
+// exited reports whether a child process has exited (a zombie, not yet
+// waited for) or is gone.
+func exited(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] == 'Z'
 }
