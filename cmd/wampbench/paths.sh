@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# paths.sh: the runs behind BENCHMARKS.md's "WebSocket, TLS and a fleet" section.
+#
+#   go build -o /tmp/sensorbridge ./cmd/sensorbridge && go build -o /tmp/wampbench ./cmd/wampbench
+#   CERT=cert.pem KEY=key.pem cmd/wampbench/paths.sh paths|joins|fleet
+#
+# paths: fan-out 1->10, RPC 1x1 and 4x16 over rs://, ws:// (json, msgpack), rss://, wss:// against one
+#        sensorbridge (core 0; generator on core 1), RUNS times in a rotating order, with the router's CPU
+#        time per message (utime + stime from /proc/PID/stat around each run).
+# joins: router and client CPU per join, RawSocket and WebSocket, plain and TLS, full and resumed handshakes.
+# fleet: wampbench fleet at GS gateways of 100 devices (1 reading/s).
+# Each run prints one JSON line to $OUT; every process started here is stopped by its PID.
+set -euo pipefail
+SB=${SB:-/tmp/sensorbridge}; WB=${WB:-/tmp/wampbench}; OUT=${OUT:-paths-results.jsonl}; RUNS=${RUNS:-3}
+CERT=${CERT:-cert.pem}; KEY=${KEY:-key.pem}; N=${N:-1000}
+what=${1:-paths}
+start_router() { # start_router BASEPORT: rs on +1, ws on +0, rss on +3, wss on +4
+	taskset -c 0 "$SB" -listen "rs://127.0.0.1:$(($1 + 1))" -listen "ws://127.0.0.1:$1/ws" -listen "rss://127.0.0.1:$(($1 + 3))" \
+		-listen "wss://127.0.0.1:$(($1 + 4))/ws" -tls-cert "$CERT" -tls-key "$KEY" -log-level error &
+	pid=$!
+	trap 'kill $pid; wait $pid' EXIT
+	sleep 1
+}
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; } # the router's utime + stime, in 10 ms ticks
+gen() { # gen LABEL ARGS...: one run, its JSON tagged with LABEL, the load average and the router's CPU per message
+	local label=$1 c0 c1 out
+	shift
+	c0=$(cpu)
+	out=$(taskset -c 1 "$WB" "$@" -duration 3s -json)
+	c1=$(cpu)
+	echo "$out" | jq -c --arg row "$label" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson c0 "$c0" --argjson c1 "$c1" \
+		'. + {row: $row, loadavg: $load, router_cpu_s: (($c1 - $c0) / 100)} | . + {router_cpu_us_per_msg: (.router_cpu_s * 1e6 / ((.delivered // 0) + (.answered // 0)))}' >>"$OUT"
+}
+case $what in
+paths)
+	start_router 19180
+	paths=("rs rs://127.0.0.1:19181" "ws-json ws://127.0.0.1:19180/ws?serializer=json" "ws-msgpack ws://127.0.0.1:19180/ws?serializer=msgpack"
+		"rss rss://127.0.0.1:19183" "wss wss://127.0.0.1:19184/ws?serializer=msgpack")
+	for i in $(seq "$RUNS"); do
+		for k in 0 1 2 3 4; do # rotated each run, so that no path always runs first
+			set -- ${paths[$(((k + i) % 5))]}
+			gen "$1 fanout 1->10" fanout -url "$2" -pubs 1 -subs 10 -size 64
+			gen "$1 rpc 1x1" rpc -url "$2" -callers 1 -inflight 1
+			gen "$1 rpc 4x16" rpc -url "$2" -callers 4 -inflight 16
+		done
+		echo "run $i done $(date +%T)" >&2
+	done
+	;;
+joins)
+	start_router 19280
+	for i in $(seq "$RUNS"); do
+		for a in "rs://127.0.0.1:19281" "rss://127.0.0.1:19283" "rss://127.0.0.1:19283 -resume" "rss://127.0.0.1:19283 -curve x25519" \
+			"rss://127.0.0.1:19283 -curve x25519 -resume" "ws://127.0.0.1:19280/ws" "wss://127.0.0.1:19284/ws" "wss://127.0.0.1:19284/ws -resume"; do
+			taskset -c 1 "$WB" joins -url $a -joins "$N" -router-pid "$pid" -json >>"$OUT"
+		done
+		echo "run $i done $(date +%T)" >&2
+	done
+	;;
+fleet)
+	for g in ${GS:-10 25 50 50 50}; do
+		timeout 300 "$WB" fleet -sensorbridge "$SB" -gateways "$g" -devices "${DEVICES:-100}" -duration 20s -warmup 3s -json >>"$OUT"
+		echo "G=$g done $(date +%T)" >&2
+	done
+	;;
+*)
+	echo "usage: paths.sh paths|joins|fleet" >&2
+	exit 2
+	;;
+esac
