@@ -126,7 +126,9 @@
 // or wait for a session with Reconnect.CallWaitsForJoin.
 // [Registration.Unregister] and [Subscription.Unsubscribe] withdraw them for
 // good. [Stats] count over all sessions (joins, reconnects, dial errors,
-// the offline queue).
+// the offline queue). Over rss:// and wss:// a reconnection resumes the
+// TLS session of the one before (see [TLSWithResumption]; not in the ARMv7
+// board agents' edgewamp_board build).
 //
 // # Concurrency
 //

@@ -102,6 +102,8 @@ type Config struct {
 	// TLS configures rss:// and wss:// connections (crypto/tls's Config;
 	// an empty struct in an edgewamp_notls build, which refuses TLS).
 	// Default: the system roots, ServerName taken from the URL's host.
+	// With Reconnect on, the client dials with a copy that keeps the TLS
+	// session for resumption (see [TLSWithResumption]).
 	TLS *rawsocket.TLSConfig
 
 	// Transport tunes the connection [Dial] opens: largest message
