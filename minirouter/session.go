@@ -321,6 +321,7 @@ func (s *session) run(deadlineSet bool) error {
 		}
 		deadlineSet = false
 		if pk != nil && pk.Park(s.resumeFn) {
+			s.conn.Trim() // the parked session holds no outbound arrays either
 			return errHandoff
 		}
 		m, err := s.conn.Recv()

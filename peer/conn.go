@@ -72,10 +72,9 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }
 // queue and its writer. Recv must be called by one goroutine at a time; all
 // other methods are safe for concurrent use.
 type Conn struct {
-	t    wamp.Transport
-	s    wamp.Serializer
-	cfg  Config
-	done chan struct{}
+	t   wamp.Transport
+	s   wamp.Serializer
+	cfg Config
 
 	msgsIn, bytesIn, msgsOut, bytesOut atomic.Uint64
 
@@ -96,12 +95,16 @@ type Conn struct {
 	closed      bool          // Close was called
 	err         error         // the close reason, once closed
 	progress    chan struct{} // closed (and reset to nil) when the writer makes progress or the conn closes; nil when nobody waits
+	done        chan struct{} // Done's channel, made on first use (most connections never need one)
 }
+
+// closedChan is Done's channel for a connection closed before anyone asked.
+var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
 
 // New returns a Conn over t. The Conn owns t from now on: closing the Conn
 // closes t.
 func New(t wamp.Transport, cfg Config) *Conn {
-	c := &Conn{t: t, s: t.Serializer(), cfg: cfg.withDefaults(), done: make(chan struct{})}
+	c := &Conn{t: t, s: t.Serializer(), cfg: cfg.withDefaults()}
 	c.writeLoopFn = c.writeLoop
 	return c
 }
@@ -120,7 +123,17 @@ func (c *Conn) RemoteAddr() string { return c.t.RemoteAddr() }
 
 // Done returns a channel closed when the connection is closed. Safe for
 // concurrent use.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		if c.closed {
+			return closedChan
+		}
+		c.done = make(chan struct{})
+	}
+	return c.done
+}
 
 // Err returns the close reason, nil while the connection is open. Safe for
 // concurrent use.
@@ -157,10 +170,11 @@ func (c *Conn) Queued() (messages, bytes int) {
 func (c *Conn) Recv() (wamp.Message, error) {
 	b, err := c.t.ReadMessage()
 	if err != nil {
-		select {
-		case <-c.done:
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
 			return nil, c.closedErr()
-		default:
 		}
 		err = fmt.Errorf("peer: read from %s: %w", c.t.RemoteAddr(), err)
 		c.Close(err)
@@ -228,8 +242,7 @@ func (c *Conn) SendWait(ctx context.Context, m wamp.Message) error {
 		ch := c.progressLocked()
 		c.mu.Unlock()
 		select {
-		case <-ch:
-		case <-c.done:
+		case <-ch: // closed by the writer's progress and by Close
 		case <-ctx.Done():
 			putBuf(it)
 			return fmt.Errorf("peer: send: %w", ctx.Err())
@@ -254,8 +267,7 @@ func (c *Conn) Flush(ctx context.Context) error {
 		ch := c.progressLocked()
 		c.mu.Unlock()
 		select {
-		case <-ch:
-		case <-c.done:
+		case <-ch: // closed by the writer's progress and by Close
 		case <-ctx.Done():
 			return fmt.Errorf("peer: flush: %w", ctx.Err())
 		}
@@ -280,7 +292,9 @@ func (c *Conn) Close(reason error) error {
 	clear(c.queue)
 	c.queue = nil
 	c.wakeLocked()
-	close(c.done)
+	if c.done != nil {
+		close(c.done)
+	}
 	c.mu.Unlock()
 	return c.t.Close()
 }
@@ -342,6 +356,20 @@ func (c *Conn) enqueueLocked(it item) error {
 	return nil
 }
 
+// Trim lets go of the outbound queue's arrays while nothing is queued or
+// being written, so that an idle connection holds none; the next Send makes
+// them again. Servers call it when a connection goes idle (minirouter: when
+// its reader parks). Safe for concurrent use.
+func (c *Conn) Trim() {
+	c.mu.Lock()
+	if !c.writing && len(c.queue) == 0 {
+		// No writer runs, and none starts before mu is released: batch and
+		// wbufs are free to drop.
+		c.queue, c.batch, c.wbufs = nil, nil, nil
+	}
+	c.mu.Unlock()
+}
+
 // progressLocked returns the channel closed at the writer's next progress.
 // mu must be held.
 func (c *Conn) progressLocked() chan struct{} {
@@ -390,11 +418,11 @@ func (c *Conn) writeLoop() {
 		c.wbufs = bufs[:0]
 		if err != nil {
 			c.Close(err)
+			clear(c.batch)
 			c.mu.Lock()
 			c.writing = false
 			c.inflight = 0
 			c.mu.Unlock()
-			clear(c.batch)
 			return
 		}
 		c.msgsOut.Add(uint64(len(c.batch)))

@@ -475,3 +475,61 @@ func BenchmarkSendRecvPipeMsgPack(b *testing.B) {
 		}
 	}
 }
+
+// TestDoneLazy checks Done's channel, made on first use: it closes on
+// Close, and after Close it is closed at once.
+func TestDoneLazy(t *testing.T) {
+	a, b := Pipe(wamp.JSON, 1<<16)
+	ca, cb := New(a, Config{}), New(b, Config{})
+	defer cb.Close(nil)
+	done := ca.Done()
+	select {
+	case <-done:
+		t.Fatal("Done closed while open")
+	default:
+	}
+	ca.Close(nil)
+	for _, ch := range []<-chan struct{}{done, ca.Done()} {
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Done not closed after Close")
+		}
+	}
+	cb.Close(nil)
+	select {
+	case <-cb.Done(): // asked for the first time after Close
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed after Close")
+	}
+}
+
+// TestTrim checks that Trim drops the outbound arrays of an idle
+// connection only, and that sending goes on after it.
+func TestTrim(t *testing.T) {
+	a, b := Pipe(wamp.JSON, 1<<16)
+	ca, cb := New(a, Config{}), New(b, Config{})
+	defer ca.Close(nil)
+	defer cb.Close(nil)
+	for i := range 3 {
+		if err := ca.Send(&wamp.Publish{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Topic: "t"}); err != nil {
+			t.Fatal(err)
+		}
+		ca.Trim() // may run while the writer writes: a no-op then
+		if _, err := cb.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ca.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ca.Trim()
+	ca.mu.Lock()
+	held := ca.queue != nil || ca.batch != nil || ca.wbufs != nil
+	ca.mu.Unlock()
+	if held {
+		t.Error("an idle connection holds its outbound arrays after Trim")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -42,21 +43,19 @@ type Conn struct {
 	ser     wamp.Serializer
 	maxRecv int // the limit we announced
 	maxSend int // the limit the peer announced
-	remote  string
 
-	fr *frameReader // reader-owned
+	fr *frameReader // reader-owned; nil while parked (see reader)
 
 	// wmu serializes frames on the wire: WriteMessages, PONG replies and
 	// keepalive PINGs. It is held during the write, and never while holding
 	// dmu or calling into user code.
 	wmu   sync.Mutex
-	ctl   [headerSize + 8]byte
 	canWV bool            // nc is a *net.TCPConn or *net.UnixConn (writev)
 	raw   syscall.RawConn // nc's, written with raw system calls; nil: nc.Write
 
 	dmu       sync.Mutex // protects the deadlines and their application to nc
-	wdeadline time.Time  // the deadline set by SetWriteDeadline
-	rdeadline time.Time  // the deadline set by SetReadDeadline
+	wdeadline deadline   // the deadline set by SetWriteDeadline
+	rdeadline deadline   // the deadline set by SetReadDeadline
 
 	keepAlive   time.Duration
 	kaTimer     *time.Timer
@@ -82,14 +81,15 @@ func newConn(nc net.Conn, s wamp.Serializer, maxRecv, maxSend int, keepAlive tim
 		ser:       s,
 		maxRecv:   maxRecv,
 		maxSend:   maxSend,
-		remote:    remoteString(nc),
-		fr:        newFrameReader(nc, readBufferSize, maxRecv),
 		keepAlive: keepAlive,
 	}
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		c.canWV = true
 		c.raw = socketRawConn(nc)
+	}
+	if c.raw == nil {
+		c.fr = newFrameReader(nc, readBufferSize, maxRecv)
 	}
 	return c
 }
@@ -116,6 +116,33 @@ func remoteString(nc net.Conn) string {
 	return a.Network()
 }
 
+// deadline is a deadline as Unix nanoseconds, 0 for none: a third of a
+// time.Time, in a struct every connection has two of.
+type deadline int64
+
+// set records t (the zero time: no deadline).
+func (d *deadline) set(t time.Time) {
+	const maxSec = math.MaxInt64/1_000_000_000 - 1
+	switch sec := t.Unix(); {
+	case t.IsZero():
+		*d = 0
+	case sec >= maxSec:
+		*d = math.MaxInt64 // beyond year 2262: as good as never
+	case sec <= -maxSec || t.UnixNano() == 0:
+		*d = 1 // long past (the epoch itself, or before 1678), but a deadline
+	default:
+		*d = deadline(t.UnixNano())
+	}
+}
+
+// time returns the deadline (the zero time when none).
+func (d deadline) time() time.Time {
+	if d == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(d))
+}
+
 // Serializer returns the serializer agreed in the handshake.
 func (c *Conn) Serializer() wamp.Serializer { return c.ser }
 
@@ -136,13 +163,13 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 
 // RemoteAddr returns the remote address ("127.0.0.1:5555"), or the network
 // name ("unix") when the address is empty.
-func (c *Conn) RemoteAddr() string { return c.remote }
+func (c *Conn) RemoteAddr() string { return remoteString(c.nc) }
 
 // SetReadDeadline sets the deadline for ReadMessage (and Park's wait).
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	c.dmu.Lock()
 	defer c.dmu.Unlock()
-	c.rdeadline = t
+	c.rdeadline.set(t)
 	return c.nc.SetReadDeadline(t)
 }
 
@@ -158,14 +185,15 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 // it returns true at once. The payload returned by the last ReadMessage is
 // invalid afterwards. Only the reader may call it.
 func (c *Conn) waitInput(d time.Duration) bool {
-	if c.fr.br.raw == nil {
+	if c.raw == nil {
 		return true // TLS: no deadline to set and restore for nothing
 	}
-	if d <= 0 || c.fr.ready() {
-		return c.fr.waitInput(d < 0)
+	fr := c.reader()
+	if d <= 0 || fr.ready() {
+		return fr.waitInput(d < 0)
 	}
 	c.dmu.Lock()
-	until, user := time.Now().Add(d), c.rdeadline
+	until, user := time.Now().Add(d), c.rdeadline.time()
 	c.dmu.Unlock()
 	if !user.IsZero() && !until.Before(user) {
 		return true // the read deadline comes first: ReadMessage reports it
@@ -173,9 +201,9 @@ func (c *Conn) waitInput(d time.Duration) bool {
 	if err := c.nc.SetReadDeadline(until); err != nil {
 		return true // closed: ReadMessage reports it
 	}
-	in := c.fr.waitInput(false)
+	in := fr.waitInput(false)
 	c.dmu.Lock()
-	err := c.nc.SetReadDeadline(c.rdeadline)
+	err := c.nc.SetReadDeadline(c.rdeadline.time())
 	c.dmu.Unlock()
 	return in || err != nil
 }
@@ -184,7 +212,7 @@ func (c *Conn) waitInput(d time.Duration) bool {
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.dmu.Lock()
 	defer c.dmu.Unlock()
-	c.wdeadline = t
+	c.wdeadline.set(t)
 	return c.nc.SetWriteDeadline(t)
 }
 
@@ -228,7 +256,7 @@ func (c *Conn) readErr(err error) error {
 	if reason != nil {
 		return reason
 	}
-	return fmt.Errorf("rawsocket: read from %s: %w", c.remote, err)
+	return fmt.Errorf("rawsocket: read from %s: %w", c.RemoteAddr(), err)
 }
 
 // ReadMessage returns the payload of the next regular WAMP message; it stays
@@ -237,10 +265,10 @@ func (c *Conn) readErr(err error) error {
 // fails the connection: it is closed and the error returned.
 func (c *Conn) ReadMessage() ([]byte, error) {
 	for {
-		t, p, err := c.fr.next()
+		t, p, err := c.reader().next()
 		if err != nil {
 			if errors.Is(err, ErrMessageTooLarge) || errors.Is(err, ErrReservedBits) || errors.Is(err, ErrBadFrame) {
-				err = fmt.Errorf("rawsocket: from %s: %w", c.remote, err)
+				err = fmt.Errorf("rawsocket: from %s: %w", c.RemoteAddr(), err)
 				c.fail(err)
 				return nil, err
 			}
@@ -271,7 +299,7 @@ func (c *Conn) WriteMessages(msgs [][]byte) error {
 	total := 0
 	for _, m := range msgs {
 		if len(m) > c.maxSend {
-			return fmt.Errorf("%w: %d octets, %s accepts %d", ErrMessageTooLarge, len(m), c.remote, c.maxSend)
+			return fmt.Errorf("%w: %d octets, %s accepts %d", ErrMessageTooLarge, len(m), c.RemoteAddr(), c.maxSend)
 		}
 		total += headerSize + len(m)
 	}
@@ -287,7 +315,7 @@ func (c *Conn) WriteMessages(msgs [][]byte) error {
 		err = c.writeVector(msgs)
 	}
 	if err != nil {
-		return fmt.Errorf("rawsocket: write to %s: %w", c.remote, err)
+		return fmt.Errorf("rawsocket: write to %s: %w", c.RemoteAddr(), err)
 	}
 	return nil
 }
@@ -384,31 +412,24 @@ func (c *Conn) writeVector(msgs [][]byte) error {
 // own deadline (the caller's write deadline is restored afterwards).
 func (c *Conn) writeControl(t frameType, payload []byte) error {
 	if len(payload) > c.maxSend {
-		return fmt.Errorf("rawsocket: %s: cannot answer a PING of %d octets: %w (limit %d)", c.remote, len(payload), ErrMessageTooLarge, c.maxSend)
+		return fmt.Errorf("rawsocket: %s: cannot answer a PING of %d octets: %w (limit %d)", c.RemoteAddr(), len(payload), ErrMessageTooLarge, c.maxSend)
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.dmu.Lock()
 	c.nc.SetWriteDeadline(time.Now().Add(controlWriteTimeout))
 	c.dmu.Unlock()
-	var err error
-	if n := headerSize + len(payload); n <= len(c.ctl) {
-		putHeader(c.ctl[:], t, len(payload))
-		copy(c.ctl[headerSize:], payload)
-		err = c.writeAll(c.ctl[:n])
-	} else {
-		err = c.writeCopyControl(t, payload)
-	}
+	err := c.writeCopyControl(t, payload)
 	c.dmu.Lock()
-	c.nc.SetWriteDeadline(c.wdeadline)
+	c.nc.SetWriteDeadline(c.wdeadline.time())
 	c.dmu.Unlock()
 	if err != nil {
-		return fmt.Errorf("rawsocket: write %s to %s: %w", t, c.remote, err)
+		return fmt.Errorf("rawsocket: write %s to %s: %w", t, c.RemoteAddr(), err)
 	}
 	return nil
 }
 
-// writeCopyControl writes a control frame with a large payload. wmu must be held.
+// writeCopyControl writes a control frame. wmu must be held.
 func (c *Conn) writeCopyControl(t frameType, payload []byte) error {
 	b := make([]byte, headerSize+len(payload))
 	putHeader(b, t, len(payload))
@@ -424,7 +445,7 @@ func (c *Conn) keepAliveTick() {
 		return
 	}
 	if c.pingPending.Load() {
-		c.fail(fmt.Errorf("%w: %s sent no PONG within %v", ErrKeepAliveTimeout, c.remote, c.keepAlive))
+		c.fail(fmt.Errorf("%w: %s sent no PONG within %v", ErrKeepAliveTimeout, c.RemoteAddr(), c.keepAlive))
 		return
 	}
 	if !c.activity.Swap(false) {

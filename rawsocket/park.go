@@ -45,7 +45,7 @@ type parkState struct {
 // run early (by a stale event); it must read as usual. The payload returned
 // by the last ReadMessage is invalid afterwards.
 func (c *Conn) Park(resume func()) bool {
-	if c.fr.br.raw == nil || c.waitInput(parkAfter) {
+	if c.raw == nil || c.waitInput(parkAfter) {
 		return false
 	}
 	if !c.park.noPoll && c.parkPoll(resume) {
@@ -71,8 +71,8 @@ func (c *Conn) resumeOnInput(resume func()) {
 // not at the socket: call it when waitInput has just reported no input (a
 // socket with input wakes the park at once).
 func (c *Conn) parkPoll(resume func()) bool {
-	raw := c.fr.br.raw
-	if raw == nil || c.fr.ready() {
+	raw := c.raw
+	if raw == nil || c.reader().ready() {
 		return false
 	}
 	p := thePoller()
@@ -80,11 +80,12 @@ func (c *Conn) parkPoll(resume func()) bool {
 		return false
 	}
 	c.fr.settle()
+	c.dropReader()
 	c.park.mu.Lock()
 	c.park.resume = resume
 	c.park.mu.Unlock()
 	c.dmu.Lock()
-	deadline := c.rdeadline
+	deadline := c.rdeadline.time()
 	c.dmu.Unlock()
 	if !deadline.IsZero() {
 		d := time.Until(deadline)

@@ -192,7 +192,7 @@ func TestParkMany(t *testing.T) {
 				parked := c.park.resume != nil
 				c.park.mu.Unlock()
 				parker.mu.Lock()
-				t.Logf("conn %d: %d messages read, parked %v, registered %v, fd %d, gen %d, in the poller's map %v, buffered %d", i, *nexts[i], parked, c.park.registered, c.park.fd, c.park.gen, parker.conns[c.park.fd] == c, c.fr.br.buffered())
+				t.Logf("conn %d: %d messages read, parked %v, registered %v, fd %d, gen %d, in the poller's map %v, buffered %v", i, *nexts[i], parked, c.park.registered, c.park.fd, c.park.gen, parker.conns[c.park.fd] == c, c.fr != nil && c.fr.br.buffered() > 0)
 				parker.mu.Unlock()
 			}
 			t.Fatal("readers not done within 20s (a lost wake-up)")
