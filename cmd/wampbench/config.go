@@ -48,7 +48,7 @@ type config struct {
 	ackEvery   int     // every Nth publish asks for PUBLISHED; 0 = none
 	batch      int     // publishes written per system call at full speed
 	topic      string
-	mqtt       string // tcp://host:port: run the fan-out over MQTT 3.1.1 instead
+	mqtt       string // tcp://host:port: run the fan-out (or idle) over MQTT 3.1.1 instead
 
 	// rpc
 	callers, inflight int
@@ -106,6 +106,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		fs.IntVar(&c.routerPID, "router-pid", 0, "router process: read its VmRSS from /proc/PID/status before and after")
 		fs.IntVar(&c.parallel, "parallel", 32, "sessions joining at once")
 		fs.DurationVar(&c.settle, "settle", 500*time.Millisecond, "wait after the last join before reading the router's memory")
+		fs.StringVar(&c.mqtt, "mqtt", "", "hold MQTT 3.1.1 clients (clean session, keepalive off) on this broker (tcp://host:port) instead of WAMP sessions")
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
@@ -154,6 +155,9 @@ func (c *config) check() error {
 	case "idle":
 		if c.sessions < 1 || c.sessions > maxSessions || c.parallel < 1 || c.settle < 0 {
 			return fmt.Errorf("-sessions %d: want 1..%d; -parallel >= 1, -settle >= 0", c.sessions, maxSessions)
+		}
+		if c.mqtt != "" {
+			return checkTarget(c.mqtt, c.allowRemote, "tcp")
 		}
 	}
 	if c.serve {

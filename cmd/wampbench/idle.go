@@ -6,16 +6,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"sync"
 	"time"
 )
 
-// joinMany joins n sessions, at most parallel at a time. On error it closes
-// the sessions already joined.
-func joinMany(ctx context.Context, tg *target, realm string, n, parallel int) ([]*session, error) {
-	ss := make([]*session, n)
+// openMany opens n connections with open, at most parallel at a time. On
+// error it closes the ones already open (with closeAll) and returns the
+// first error.
+func openMany[T any](ctx context.Context, n, parallel int, open func(ctx context.Context, i int) (T, error), closeAll func([]T)) ([]T, error) {
+	out := make([]T, n)
+	ok := make([]bool, n)
 	errs := make([]error, n)
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
@@ -29,21 +32,28 @@ func joinMany(ctx context.Context, tg *target, realm string, n, parallel int) ([
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			ss[i], errs[i] = tg.join(ctx, realm)
+			out[i], errs[i] = open(ctx, i)
+			ok[i] = errs[i] == nil
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		var ok []*session
-		for _, s := range ss {
-			if s != nil {
-				ok = append(ok, s)
+		var opened []T
+		for i, c := range out {
+			if ok[i] {
+				opened = append(opened, c)
 			}
 		}
-		closeAll(ok)
-		return nil, fmt.Errorf("joining %d sessions: %w", n, firstErr(errs))
+		closeAll(opened)
+		return nil, fmt.Errorf("opening %d connections: %w", n, firstErr(errs))
 	}
-	return ss, nil
+	return out, nil
+}
+
+// joinMany joins n sessions, at most parallel at a time. On error it closes
+// the sessions already joined.
+func joinMany(ctx context.Context, tg *target, realm string, n, parallel int) ([]*session, error) {
+	return openMany(ctx, n, parallel, func(ctx context.Context, _ int) (*session, error) { return tg.join(ctx, realm) }, closeAll)
 }
 
 // firstErr returns the first non-nil error (one is enough in a report of
@@ -61,6 +71,40 @@ func firstErr(errs []error) error {
 // memory growth per session when its PID is known.
 func runIdle(ctx context.Context, c *config, tg *target) (*result, error) {
 	r := newResult(c, tg.url, "wamp", tg.ser.Name())
+	return measureIdle(ctx, c, r, func(ctx context.Context) (func(), error) {
+		ss, err := joinMany(ctx, tg, c.realm, c.sessions, c.parallel)
+		return func() { closeAll(ss) }, err
+	})
+}
+
+// runMQTTIdle connects c.sessions MQTT clients to c.mqtt (clean session,
+// keepalive off), holds them and reports the broker's memory growth per
+// client: the idle scenario for an MQTT broker.
+func runMQTTIdle(ctx context.Context, c *config) (*result, error) {
+	u, err := url.Parse(c.mqtt)
+	if err != nil {
+		return nil, err
+	}
+	r := newResult(c, c.mqtt, "mqtt", "")
+	prefix := fmt.Sprintf("wampbench-idle-%d-", time.Now().UnixNano()%1e9)
+	closeClients := func(ms []*mqttClient) {
+		for _, m := range ms {
+			m.close()
+		}
+	}
+	return measureIdle(ctx, c, r, func(ctx context.Context) (func(), error) {
+		ms, err := openMany(ctx, c.sessions, c.parallel, func(ctx context.Context, i int) (*mqttClient, error) {
+			return mqttDial(ctx, u.Host, prefix+strconv.Itoa(i), 64)
+		}, closeClients)
+		return func() { closeClients(ms) }, err
+	})
+}
+
+// measureIdle opens the connections with open, holds them for c.settle and
+// fills r with the join time and, when c.routerPID is set, the router's
+// VmRSS before and after and the growth per session. The connections are
+// closed before it returns.
+func measureIdle(ctx context.Context, c *config, r *result, open func(context.Context) (release func(), err error)) (*result, error) {
 	r.Sessions, r.RouterPID = c.sessions, c.routerPID
 	var before int64
 	if c.routerPID != 0 {
@@ -72,11 +116,11 @@ func runIdle(ctx context.Context, c *config, tg *target) (*result, error) {
 	jctx, cancel := context.WithTimeout(ctx, min(setupTimeout+c.duration, maxDuration+setupTimeout))
 	defer cancel()
 	start := time.Now()
-	ss, err := joinMany(jctx, tg, c.realm, c.sessions, c.parallel)
+	release, err := open(jctx)
 	if err != nil {
 		return nil, err
 	}
-	defer closeAll(ss)
+	defer release()
 	r.JoinSeconds = time.Since(start).Seconds()
 	sleepCtx(ctx, c.settle)
 	r.Seconds = time.Since(start).Seconds()

@@ -5,7 +5,7 @@
 //
 //	wampbench fanout [-url U] [-pubs P] [-subs S] [-size B] [-rate R | -window W -batch N] [-ack-every N] [-mqtt tcp://H:P]
 //	wampbench rpc    [-url U] [-callers C] [-inflight W] [-size B]
-//	wampbench idle   [-url U] [-sessions N] [-router-pid PID]
+//	wampbench idle   [-url U] [-sessions N] [-router-pid PID] [-mqtt tcp://H:P]
 //	wampbench serve  [-listen U] [-max-sessions N] [-cpuprofile F] [-for D]
 //
 // Every scenario takes -url (rs://host:port, tcp://host:port,
@@ -31,7 +31,8 @@
 // sessions with W calls each in flight; it reports calls/s and the round
 // trip latency. idle joins N sessions and holds them; given -router-pid it
 // reads the router's VmRSS from /proc/PID/status before and after and
-// reports kilobytes per session.
+// reports kilobytes per session; with -mqtt it holds N MQTT clients
+// (clean session, keepalive off) against that broker instead.
 //
 // serve runs minirouter alone in this process, so that it can be pinned to
 // a core with taskset and profiled with -cpuprofile:
@@ -119,6 +120,9 @@ func runScenario(ctx context.Context, c *config) (res *result, err error) {
 		}
 	}()
 	if c.mqtt != "" {
+		if c.scenario == "idle" {
+			return runMQTTIdle(ctx, c)
+		}
 		return runMQTTFanout(ctx, c)
 	}
 	targetURL := c.url

@@ -119,14 +119,15 @@ type mqttClient struct {
 	r  *bufio.Reader
 }
 
-// mqttDial connects to the broker at addr and completes CONNECT/CONNACK.
-func mqttDial(ctx context.Context, addr, clientID string) (*mqttClient, error) {
+// mqttDial connects to the broker at addr and completes CONNECT/CONNACK,
+// reading through a buffer of readSize bytes.
+func mqttDial(ctx context.Context, addr, clientID string, readSize int) (*mqttClient, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("mqtt dial %s: %w", addr, err)
 	}
-	m := &mqttClient{nc: nc, r: bufio.NewReaderSize(nc, 64<<10)}
+	m := &mqttClient{nc: nc, r: bufio.NewReaderSize(nc, readSize)}
 	if err := m.exchange(ctx, appendConnect(nil, clientID), mqttConnack); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("mqtt connect %s: %w", addr, err)
@@ -185,7 +186,7 @@ func runMQTTFanout(ctx context.Context, c *config) (*result, error) {
 	topic := strings.ReplaceAll(c.topic, ".", "/")
 	fio := &fanoutIO{close: closeClients, res: newResult(c, c.mqtt, "mqtt", "")}
 	for i := range c.subs + c.pubs {
-		m, err := mqttDial(setup, u.Host, fmt.Sprintf("wampbench-%d-%d", time.Now().UnixNano()%1e9, i))
+		m, err := mqttDial(setup, u.Host, fmt.Sprintf("wampbench-%d-%d", time.Now().UnixNano()%1e9, i), 64<<10)
 		if err != nil {
 			return nil, err
 		}

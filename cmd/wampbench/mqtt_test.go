@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,19 @@ func TestMQTTFanoutMosquitto(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), fmt.Sprintf("fanout against %s (mqtt)", broker)) {
 		t.Errorf("report:\n%s", out.String())
+	}
+}
+
+// TestMQTTIdleMosquitto holds MQTT clients on Mosquitto and reports the
+// memory of a process (this one, standing in for the broker).
+func TestMQTTIdleMosquitto(t *testing.T) {
+	broker := startMosquitto(t)
+	c := testConfig(t, "idle", "-mqtt", broker, "-sessions", "20", "-parallel", "4", "-settle", "10ms", "-router-pid", strconv.Itoa(os.Getpid()))
+	r, err := runScenario(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Protocol != "mqtt" || r.Sessions != 20 || r.RouterRSSAfter == 0 || r.JoinSeconds <= 0 {
+		t.Errorf("result %+v", r)
 	}
 }
