@@ -112,6 +112,11 @@ func run(ctx context.Context, cfg *config) error {
 		defer wg.Done()
 		serveStats(localCtx, gw, cfg.realms[0].Name, creds, log)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		runMemTrim(localCtx, log)
+	}()
 	if cfg.demo {
 		wg.Add(1)
 		go func() {
