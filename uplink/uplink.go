@@ -509,6 +509,10 @@ func (u *Uplink) exportHandler(local *device.Client, rule *Rule) device.Handler 
 // client makes them again after every join, and retries those the upstream
 // refuses (counted in ApplyErrors).
 func (u *Uplink) reconcile(ctx context.Context, local, up *device.Client, kick <-chan struct{}) {
+	if len(u.cfg.Export) == 0 { // nothing to export: no need to list the realm's registrations at every change
+		<-ctx.Done()
+		return
+	}
 	for {
 		desired := make(map[wamp.URI]exportEntry)
 		for _, reg := range u.r.Registrations(u.cfg.LocalRealm, local.ID()) {
