@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/edgewamp/edgewamp/wamp"
 )
 
 // Bounds of a run.
@@ -59,19 +61,28 @@ type config struct {
 	routerPID int
 	parallel  int
 	settle    time.Duration
+
+	// devices (also routerPID, parallel, size, mqtt)
+	devices       int
+	backends      int
+	interval      time.Duration
+	callRate      float64 // calls/s over all devices
+	prefix        string  // topics PREFIX.<i>.reading, procedures PREFIX.<i>.get
+	upstream      string  // the gateway's upstream router, for a subscriber there
+	upstreamTopic string  // its prefix subscription
 }
 
 // scenarios are the subcommands that run a load.
-var scenarios = map[string]bool{"fanout": true, "rpc": true, "idle": true}
+var scenarios = map[string]bool{"fanout": true, "rpc": true, "idle": true, "devices": true}
 
 // parseArgs parses "SCENARIO [flags]" into a config and checks it.
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if len(args) == 0 || !scenarios[args[0]] {
 		fmt.Fprint(stderr, usageText)
 		if len(args) == 0 {
-			return nil, errors.New("no scenario given (fanout, rpc, idle or serve)")
+			return nil, errors.New("no scenario given (fanout, rpc, idle, devices or serve)")
 		}
-		return nil, fmt.Errorf("unknown scenario %q (want fanout, rpc, idle or serve)", args[0])
+		return nil, fmt.Errorf("unknown scenario %q (want fanout, rpc, idle, devices or serve)", args[0])
 	}
 	c := &config{scenario: args[0]}
 	fs := flag.NewFlagSet("wampbench "+c.scenario, flag.ContinueOnError)
@@ -107,6 +118,18 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		fs.IntVar(&c.parallel, "parallel", 32, "sessions joining at once")
 		fs.DurationVar(&c.settle, "settle", 500*time.Millisecond, "wait after the last join before reading the router's memory")
 		fs.StringVar(&c.mqtt, "mqtt", "", "hold MQTT 3.1.1 clients (clean session, keepalive off) on this broker (tcp://host:port) instead of WAMP sessions")
+	case "devices":
+		fs.IntVar(&c.devices, "devices", 1000, "device sessions, each publishing one reading every -interval and registering one procedure")
+		fs.DurationVar(&c.interval, "interval", time.Second, "each device's reading interval")
+		fs.IntVar(&c.backends, "backends", 4, "backend sessions, each subscribed to every reading with one wildcard subscription")
+		fs.Float64Var(&c.callRate, "call-rate", 100, "calls per second to the devices' procedures over all devices (0: none)")
+		fs.IntVar(&c.size, "size", 64, "payload bytes per reading (at least 18: the send timestamp)")
+		fs.StringVar(&c.prefix, "prefix", "bench.dev", "topics PREFIX.<i>.reading, procedures PREFIX.<i>.get (MQTT: PREFIX with / for .)")
+		fs.StringVar(&c.upstream, "upstream", "", "the gateway's upstream router: one more subscriber there measures what the uplink forwards")
+		fs.StringVar(&c.upstreamTopic, "upstream-topic", "bench.dev.", "the upstream subscriber's prefix subscription")
+		fs.IntVar(&c.routerPID, "router-pid", 0, "the gateway's process: its CPU time (/proc/PID/stat) and VmRSS before and after the load")
+		fs.IntVar(&c.parallel, "parallel", 32, "sessions joining at once")
+		fs.StringVar(&c.mqtt, "mqtt", "", "run against this MQTT 3.1.1 broker (tcp://host:port) instead: devices publish at QoS 0, backends subscribe to PREFIX/+/reading; no calls")
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
@@ -155,6 +178,24 @@ func (c *config) check() error {
 	case "idle":
 		if c.sessions < 1 || c.sessions > maxSessions || c.parallel < 1 || c.settle < 0 {
 			return fmt.Errorf("-sessions %d: want 1..%d; -parallel >= 1, -settle >= 0", c.sessions, maxSessions)
+		}
+		if c.mqtt != "" {
+			return checkTarget(c.mqtt, c.allowRemote, "tcp")
+		}
+	case "devices":
+		if c.devices < 1 || c.backends < 1 || c.devices+c.backends > maxSessions || c.parallel < 1 {
+			return fmt.Errorf("-devices %d -backends %d: want at least one of each, at most %d sessions; -parallel >= 1", c.devices, c.backends, maxSessions)
+		}
+		if c.interval < time.Millisecond || c.callRate < 0 || c.size < minPayload || c.size > maxPayload {
+			return fmt.Errorf("-interval %v (at least 1ms), -call-rate %v (>= 0), -size %d ([%d, %d]) out of range", c.interval, c.callRate, c.size, minPayload, maxPayload)
+		}
+		if !wamp.ValidURI(wamp.URI(c.prefix), false, false) {
+			return fmt.Errorf("-prefix %q: not a valid URI", c.prefix)
+		}
+		if c.upstream != "" {
+			if err := checkTarget(c.upstream, c.allowRemote, "rs", "tcp", "unix", "ws"); err != nil {
+				return fmt.Errorf("-upstream: %w", err)
+			}
 		}
 		if c.mqtt != "" {
 			return checkTarget(c.mqtt, c.allowRemote, "tcp")

@@ -6,6 +6,7 @@
 //	wampbench fanout [-url U] [-pubs P] [-subs S] [-size B] [-rate R | -window W -batch N] [-ack-every N] [-mqtt tcp://H:P]
 //	wampbench rpc    [-url U] [-callers C] [-inflight W] [-size B]
 //	wampbench idle   [-url U] [-sessions N] [-router-pid PID] [-mqtt tcp://H:P]
+//	wampbench devices [-url U] [-devices N] [-interval D] [-backends M] [-call-rate R] [-upstream U] [-router-pid PID] [-mqtt tcp://H:P]
 //	wampbench serve  [-listen U] [-max-sessions N] [-cpuprofile F] [-for D]
 //
 // Every scenario takes -url (rs://host:port, tcp://host:port,
@@ -33,6 +34,16 @@
 // reads the router's VmRSS from /proc/PID/status before and after and
 // reports kilobytes per session; with -mqtt it holds N MQTT clients
 // (clean session, keepalive off) against that broker instead.
+//
+// devices models a gateway's load: N device sessions each publish one
+// reading every -interval on their own topic and register one procedure,
+// called at -call-rate over all of them; M backends subscribe to every
+// reading with one wildcard subscription; with -upstream one more
+// subscriber on the gateway's upstream router sees what the uplink
+// forwards. It reports the readings' delivery latency (backends and
+// upstream), the calls' round trip, and with -router-pid the gateway's CPU
+// time per 1,000 readings and its VmRSS. With -mqtt, N MQTT clients
+// publish and M subscribe with a + wildcard (no calls).
 //
 // serve runs minirouter alone in this process, so that it can be pinned to
 // a core with taskset and profiled with -cpuprofile:
@@ -64,7 +75,7 @@ const startHint = `no router there? Start one pinned to core 0 and load it from 
   taskset -c 1 wampbench fanout -url rs://127.0.0.1:8081
 or run minirouter alone (wampbench serve -listen rs://127.0.0.1:8081), or in this process (-serve)`
 
-const usageText = `usage: wampbench fanout|rpc|idle|serve [flags]   (wampbench SCENARIO -h lists the flags)
+const usageText = `usage: wampbench fanout|rpc|idle|devices|serve [flags]   (wampbench SCENARIO -h lists the flags)
 `
 
 func main() {
@@ -120,8 +131,11 @@ func runScenario(ctx context.Context, c *config) (res *result, err error) {
 		}
 	}()
 	if c.mqtt != "" {
-		if c.scenario == "idle" {
+		switch c.scenario {
+		case "idle":
 			return runMQTTIdle(ctx, c)
+		case "devices":
+			return runMQTTDevices(ctx, c)
 		}
 		return runMQTTFanout(ctx, c)
 	}
@@ -147,6 +161,8 @@ func runScenario(ctx context.Context, c *config) (res *result, err error) {
 		res, err = runFanout(ctx, c, tg)
 	case "rpc":
 		res, err = runRPC(ctx, c, tg)
+	case "devices":
+		res, err = runDevices(ctx, c, tg)
 	default:
 		return runIdle(ctx, c, tg) // writes the heap profile itself, while the sessions are held
 	}

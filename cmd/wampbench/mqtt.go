@@ -226,6 +226,18 @@ func mqttWriter(m *mqttClient, topic, payload string) func(seq uint64, n int, no
 
 // mqttSubscriberLoop reads PUBLISH packets until the connection closes.
 func (f *fanout) mqttSubscriberLoop(m *mqttClient, st *subscriber) {
+	readPublishes(m, func(body []byte) {
+		now := f.clk.now()
+		if ts, ok := parseTS(body); ok {
+			st.h.record(now - ts)
+		}
+		f.delivered(st, now)
+	})
+}
+
+// readPublishes calls each with the body of every PUBLISH packet read on
+// m, until the connection closes. The body is valid during the call.
+func readPublishes(m *mqttClient, each func(body []byte)) {
 	var buf []byte
 	for {
 		typ, _, body, err := readPacket(m.r, buf)
@@ -233,13 +245,8 @@ func (f *fanout) mqttSubscriberLoop(m *mqttClient, st *subscriber) {
 		if err != nil {
 			return
 		}
-		if typ != mqttPublish {
-			continue
+		if typ == mqttPublish {
+			each(body)
 		}
-		now := f.clk.now()
-		if ts, ok := parseTS(body); ok {
-			st.h.record(now - ts)
-		}
-		f.delivered(st, now)
 	}
 }

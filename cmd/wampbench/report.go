@@ -41,6 +41,15 @@ type result struct {
 	RouterRSSAfter  int64   `json:"router_rss_after_kb,omitempty"`
 	KBPerSession    float64 `json:"kb_per_session,omitempty"`
 
+	Devices           int      `json:"devices,omitempty"`
+	IntervalSeconds   float64  `json:"interval_s,omitempty"`
+	CallLatency       *latency `json:"call_latency,omitempty"`
+	UpstreamDelivered uint64   `json:"upstream_delivered,omitempty"`
+	UpstreamLatency   *latency `json:"upstream_latency,omitempty"`
+	RouterCPUSeconds  float64  `json:"router_cpu_s,omitempty"`
+	RouterCPUShare    float64  `json:"router_cpu_share,omitempty"` // of one core, over the load and its drain
+	CPUPerKReadings   float64  `json:"router_cpu_ms_per_1000,omitempty"`
+
 	Latency *latency `json:"latency,omitempty"`
 	Notes   []string `json:"notes,omitempty"`
 }
@@ -77,14 +86,33 @@ func (r *result) write(w io.Writer, asJSON bool) error {
 		fmt.Fprintf(w, "  %d caller(s) x %d in flight\n", r.Callers, r.InFlight)
 		fmt.Fprintf(w, "  calls          %12d  %12.0f /s\n", r.Calls, r.CallsPerSec)
 		fmt.Fprintf(w, "  answered       %12d  (errors %d)\n", r.Answered, r.CallErrors)
+	case "devices":
+		fmt.Fprintf(w, "  %d devices, one reading each per %.3g s, %d B payload; %d backend subscriber(s)\n", r.Devices, r.IntervalSeconds, r.PayloadBytes, r.Subscribers)
+		fmt.Fprintf(w, "  readings       %12d  %12.0f /s\n", r.Published, r.PublishedPerSec)
+		fmt.Fprintf(w, "  delivered      %12d  (ratio %.4f)\n", r.Delivered, r.DeliveryRatio)
+		if r.Calls > 0 {
+			fmt.Fprintf(w, "  calls          %12d  answered %d, errors %d\n", r.Calls, r.Answered, r.CallErrors)
+		}
+		if r.UpstreamLatency != nil || r.UpstreamDelivered > 0 {
+			fmt.Fprintf(w, "  upstream       %12d  readings arrived upstream\n", r.UpstreamDelivered)
+		}
+		if r.RouterPID != 0 {
+			fmt.Fprintf(w, "  router pid %d: CPU %.3f s (%.1f %% of one core), %.2f ms per 1,000 readings; VmRSS %d kB -> %d kB\n",
+				r.RouterPID, r.RouterCPUSeconds, 100*r.RouterCPUShare, r.CPUPerKReadings, r.RouterRSSBefore, r.RouterRSSAfter)
+		}
 	case "idle":
 		fmt.Fprintf(w, "  %d sessions joined in %.2f s\n", r.Sessions, r.JoinSeconds)
 		if r.RouterPID != 0 {
 			fmt.Fprintf(w, "  router pid %d VmRSS %d kB -> %d kB: %.2f kB per session\n", r.RouterPID, r.RouterRSSBefore, r.RouterRSSAfter, r.KBPerSession)
 		}
 	}
-	if l := r.Latency; l != nil {
-		fmt.Fprintf(w, "  latency (us)   p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  (%d samples)\n", l.P50, l.P90, l.P99, l.Max, l.Count)
+	for _, l := range []struct {
+		name string
+		l    *latency
+	}{{"latency (us)  ", r.Latency}, {"call rtt (us) ", r.CallLatency}, {"upstream (us) ", r.UpstreamLatency}} {
+		if l.l != nil {
+			fmt.Fprintf(w, "  %s p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  (%d samples)\n", l.name, l.l.P50, l.l.P90, l.l.P99, l.l.Max, l.l.Count)
+		}
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)

@@ -113,6 +113,10 @@ func TestSmoke(t *testing.T) {
 		{"idle", []string{"idle", "-serve", "-sessions", "50", "-router-pid", strconv.Itoa(pid), "-settle", "10ms"}, func(r *result) bool {
 			return r.Sessions == 50 && r.RouterRSSBefore > 0 && r.RouterRSSAfter > 0
 		}},
+		{"devices", []string{"devices", "-serve", "-devices", "40", "-backends", "2", "-interval", "100ms", "-call-rate", "100", "-router-pid", strconv.Itoa(pid)}, func(r *result) bool {
+			return r.Devices == 40 && r.Published > 0 && r.Delivered == 2*r.Published && r.Calls > 0 && r.Answered == r.Calls &&
+				r.Latency != nil && r.CallLatency != nil && r.RouterRSSAfter > 0
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
