@@ -11,6 +11,12 @@ import (
 // messages (a caller, a callee) keeps its reader.
 const parkAfter = 10 * time.Millisecond
 
+// slowPark is how long a park must last for the connection to count as a
+// slow sender (a device sending a reading every few seconds): it then parks
+// as soon as it has no input, without waiting parkAfter first, which saves
+// a deadline timer and a wake-up per message.
+const slowPark = 100 * time.Millisecond
+
 // parkState is a Conn's park (see Conn.Park).
 type parkState struct {
 	noPoll bool // never park in the poller (tests: the fallback of other systems)
@@ -18,6 +24,8 @@ type parkState struct {
 	mu     sync.Mutex
 	resume func()      // set while parked; taken by whoever wakes the park
 	timer  *time.Timer // wakes the park at the read deadline (made on first need)
+	since  int64       // when the park began (Unix nanoseconds)
+	slow   bool        // the last park lasted slowPark or more
 
 	// Guarded by the poller's mu.
 	registered bool  // the descriptor is in the poller's epoll set
@@ -26,7 +34,8 @@ type parkState struct {
 
 // Park implements [wamp.Parker]: it lets a server with many idle
 // connections hold no reader for them. It waits up to 10ms for the next
-// message; when that starts to arrive (or the read deadline passes first,
+// message (not at all when the last park lasted 100ms or more: a slow
+// sender); when that starts to arrive (or the read deadline passes first,
 // or the connection fails), Park returns false and the reader reads as
 // usual. Otherwise it arranges for resume to run on a new goroutine as
 // soon as the next message starts to arrive, the read deadline
@@ -45,7 +54,13 @@ type parkState struct {
 // run early (by a stale event); it must read as usual. The payload returned
 // by the last ReadMessage is invalid afterwards.
 func (c *Conn) Park(resume func()) bool {
-	if c.raw == nil || c.waitInput(parkAfter) {
+	linger := parkAfter
+	c.park.mu.Lock()
+	if c.park.slow {
+		linger = -1 // only look: see slowPark
+	}
+	c.park.mu.Unlock()
+	if c.raw == nil || c.waitInput(linger) {
 		return false
 	}
 	if !c.park.noPoll && c.parkPoll(resume) {
@@ -83,6 +98,7 @@ func (c *Conn) parkPoll(resume func()) bool {
 	c.dropReader()
 	c.park.mu.Lock()
 	c.park.resume = resume
+	c.park.since = time.Now().UnixNano()
 	c.park.mu.Unlock()
 	c.dmu.Lock()
 	deadline := c.rdeadline.time()
@@ -112,8 +128,11 @@ func (c *Conn) takeResume() func() {
 	c.park.mu.Lock()
 	f := c.park.resume
 	c.park.resume = nil
-	if f != nil && c.park.timer != nil {
-		c.park.timer.Stop()
+	if f != nil {
+		c.park.slow = time.Now().UnixNano()-c.park.since >= int64(slowPark)
+		if c.park.timer != nil {
+			c.park.timer.Stop()
+		}
 	}
 	c.park.mu.Unlock()
 	return f

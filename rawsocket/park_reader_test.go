@@ -55,3 +55,35 @@ func TestParkedHoldsNoReader(t *testing.T) {
 		t.Fatalf("ReadMessage after the park = %q, %v; want hello", p, err)
 	}
 }
+
+// TestSlowSenderParksAtOnce checks that a connection whose park lasted
+// slowPark or more is marked a slow sender (its next Park does not wait
+// parkAfter first) and still reads every message.
+func TestSlowSenderParksAtOnce(t *testing.T) {
+	cnc, snc := tcpPair(t)
+	client, server := newConn(cnc, nil, 1<<16, 1<<16, 0), newConn(snc, nil, 1<<16, 1<<16, 0)
+	for i, msg := range []string{"one", "two"} {
+		woke := make(chan struct{}, 1)
+		if !server.Park(func() { woke <- struct{}{} }) {
+			t.Fatalf("park %d: Park returned false on an idle connection", i)
+		}
+		time.Sleep(slowPark + 10*time.Millisecond)
+		if err := client.WriteMessages([][]byte{[]byte(msg)}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-woke:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("park %d: not woken by input", i)
+		}
+		server.park.mu.Lock()
+		slow := server.park.slow
+		server.park.mu.Unlock()
+		if !slow {
+			t.Errorf("park %d: not marked slow after a park of %v", i, slowPark)
+		}
+		if p, err := server.ReadMessage(); err != nil || string(p) != msg {
+			t.Fatalf("park %d: ReadMessage = %q, %v; want %q", i, p, err, msg)
+		}
+	}
+}
