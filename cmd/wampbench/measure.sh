@@ -9,7 +9,15 @@
 #
 #   go build -o /tmp/sensorbridge ./cmd/sensorbridge
 #   go build -o /tmp/wampbench ./cmd/wampbench
-#   cmd/wampbench/measure.sh [sensorbridge|minirouter|mosquitto|floor|all]
+#   cmd/wampbench/measure.sh [sensorbridge|minirouter|mosquitto|floor|all|idle|devices]
+#
+# "idle" holds 5,000 idle sessions on a fresh sensorbridge (limits.max_sessions
+# 6000) and 5,000 idle MQTT clients on a fresh Mosquitto, alternating, and
+# reads their memory 8 s after the last join (after the gateway's heap trim).
+# "devices" runs wampbench devices (N = 1,000 and 10,000 at 1 reading/s, 4
+# backends, 100 calls/s, DEVDUR long) against sensorbridge with its uplink on
+# (to a wampbench serve upstream, pinned with the generator) and the same N
+# against Mosquitto; CPU time per reading comes from the router's rusage.
 #
 # "floor" runs floor/floor.c (built with gcc): a C epoll relay that does no
 # work, timed on the latency rows' paths, pinned like the routers. It is
@@ -23,6 +31,8 @@ WB=${WB:-/tmp/wampbench}
 MOSQ=${MOSQ:-/usr/sbin/mosquitto}
 OUT=${OUT:-bench-results.jsonl}
 RUNS=${RUNS:-3}
+DEVDUR=${DEVDUR:-15s}
+UP_PORT=${UP_PORT:-19600}
 DUR=${DUR:-3s}
 PORT=${PORT:-19081}
 MQTT_PORT=${MQTT_PORT:-19883}
@@ -134,8 +144,49 @@ floor() { # the machine's floor for the latency rows (floor/floor.c)
 	rm -f "$bin"
 }
 
+start_config_sensorbridge() { # start_config_sensorbridge JSON: sensorbridge with this config file
+	local conf
+	conf=$(mktemp)
+	printf '%s\n' "$1" >"$conf"
+	taskset -c "$ROUTER_CPU" "$SB" -config "$conf" -listen "rs://127.0.0.1:$PORT" -log-level error &
+	pids+=($!)
+	wait_port "$PORT"
+	rm -f "$conf"
+}
+
+idle() { # 5,000 idle sessions: sensorbridge as shipped against Mosquitto, fresh processes
+	for i in $(seq "$RUNS"); do
+		start_config_sensorbridge '{"limits": {"max_sessions": 6000}}'
+		gen "sensorbridge idle 5000" idle -url "rs://127.0.0.1:$PORT" -sessions 5000 -parallel 32 -settle 8s -router-pid "${pids[-1]}"
+		cleanup
+		start_mosquitto "max_connections -1"
+		gen "mosquitto idle 5000" idle -mqtt "tcp://127.0.0.1:$MQTT_PORT" -sessions 5000 -parallel 32 -settle 8s -router-pid "${pids[-1]}"
+		cleanup
+		echo "idle run $i done" >&2
+	done
+}
+
+devices() { # the gateway's load: sensorbridge with its uplink on, against Mosquitto
+	for n in 1000 10000; do
+		for i in $(seq "$RUNS"); do
+			taskset -c "$GEN_CPU" "$WB" serve -listen "rs://127.0.0.1:$UP_PORT" -max-sessions 20000 -for 10m >/dev/null &
+			pids+=($!)
+			wait_port "$UP_PORT"
+			start_config_sensorbridge '{"limits": {"max_sessions": 12000}, "uplink": {"url": "rs://127.0.0.1:'"$UP_PORT"'", "publish": [{"local": "bench.dev."}], "queue_size": 100000}}'
+			DUR=$DEVDUR gen "sensorbridge devices $n" devices -url "rs://127.0.0.1:$PORT" -devices "$n" -backends 4 -call-rate 100 \
+				-upstream "rs://127.0.0.1:$UP_PORT" -router-pid "${pids[-1]}"
+			cleanup
+			start_mosquitto "max_connections -1
+set_tcp_nodelay true"
+			DUR=$DEVDUR gen "mosquitto devices $n" devices -mqtt "tcp://127.0.0.1:$MQTT_PORT" -devices "$n" -backends 4 -router-pid "${pids[-1]}"
+			cleanup
+			echo "devices $n run $i done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+		done
+	done
+}
+
 case $what in
-sensorbridge | minirouter | mosquitto | floor) "$what" ;;
+sensorbridge | minirouter | mosquitto | floor | idle | devices) "$what" ;;
 all) sensorbridge; minirouter; mosquitto; floor ;;
-*) echo "usage: $0 [sensorbridge|minirouter|mosquitto|floor|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [sensorbridge|minirouter|mosquitto|floor|all|idle|devices]" >&2; exit 2 ;;
 esac
