@@ -98,8 +98,6 @@ type Conn struct {
 	done        chan struct{} // Done's channel, made on first use (most connections never need one)
 }
 
-// closedChan is Done's channel for a connection closed before anyone asked.
-var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
 
 // New returns a Conn over t. The Conn owns t from now on: closing the Conn
 // closes t.
@@ -125,14 +123,15 @@ func (c *Conn) RemoteAddr() string { return c.t.RemoteAddr() }
 // concurrent use.
 func (c *Conn) Done() <-chan struct{} {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.done == nil {
-		if c.closed {
-			return closedChan
-		}
 		c.done = make(chan struct{})
+		if c.closed { // Close has run: it will not close this one
+			close(c.done)
+		}
 	}
-	return c.done
+	d := c.done
+	c.mu.Unlock()
+	return d
 }
 
 // Err returns the close reason, nil while the connection is open. Safe for

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -49,13 +48,12 @@ type Conn struct {
 	// wmu serializes frames on the wire: WriteMessages, PONG replies and
 	// keepalive PINGs. It is held during the write, and never while holding
 	// dmu or calling into user code.
-	wmu   sync.Mutex
-	canWV bool            // nc is a *net.TCPConn or *net.UnixConn (writev)
-	raw   syscall.RawConn // nc's, written with raw system calls; nil: nc.Write
+	wmu sync.Mutex
+	raw syscall.RawConn // a *net.TCPConn's or *net.UnixConn's, read and written with raw system calls (writev); nil: nc.Read, nc.Write
 
-	dmu       sync.Mutex // protects the deadlines and their application to nc
-	wdeadline deadline   // the deadline set by SetWriteDeadline
-	rdeadline deadline   // the deadline set by SetReadDeadline
+	dmu       sync.Mutex // protects the deadlines and their application to nc, and reason
+	wdeadline time.Time  // the deadline set by SetWriteDeadline
+	rdeadline time.Time  // the deadline set by SetReadDeadline
 
 	keepAlive   time.Duration
 	kaTimer     *time.Timer
@@ -65,8 +63,7 @@ type Conn struct {
 
 	closeOnce sync.Once
 	closed    atomic.Bool
-	reasonMu  sync.Mutex
-	reason    error  // why the connection closed itself (keepalive, bad frame)
+	reason    error  // why the connection closed itself (keepalive, bad frame); guarded by dmu
 	onClose   func() // set by Listener before the Conn is shared
 
 	park parkState // see Park
@@ -83,11 +80,7 @@ func newConn(nc net.Conn, s wamp.Serializer, maxRecv, maxSend int, keepAlive tim
 		maxSend:   maxSend,
 		keepAlive: keepAlive,
 	}
-	switch nc.(type) {
-	case *net.TCPConn, *net.UnixConn:
-		c.canWV = true
-		c.raw = socketRawConn(nc)
-	}
+	c.raw = socketRawConn(nc)
 	if c.raw == nil {
 		c.fr = newFrameReader(nc, readBufferSize, maxRecv)
 	}
@@ -116,33 +109,6 @@ func remoteString(nc net.Conn) string {
 	return a.Network()
 }
 
-// deadline is a deadline as Unix nanoseconds, 0 for none: a third of a
-// time.Time, in a struct every connection has two of.
-type deadline int64
-
-// set records t (the zero time: no deadline).
-func (d *deadline) set(t time.Time) {
-	const maxSec = math.MaxInt64/1_000_000_000 - 1
-	switch sec := t.Unix(); {
-	case t.IsZero():
-		*d = 0
-	case sec >= maxSec:
-		*d = math.MaxInt64 // beyond year 2262: as good as never
-	case sec <= -maxSec || t.UnixNano() == 0:
-		*d = 1 // long past (the epoch itself, or before 1678), but a deadline
-	default:
-		*d = deadline(t.UnixNano())
-	}
-}
-
-// time returns the deadline (the zero time when none).
-func (d deadline) time() time.Time {
-	if d == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, int64(d))
-}
-
 // Serializer returns the serializer agreed in the handshake.
 func (c *Conn) Serializer() wamp.Serializer { return c.ser }
 
@@ -169,7 +135,7 @@ func (c *Conn) RemoteAddr() string { return remoteString(c.nc) }
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	c.dmu.Lock()
 	defer c.dmu.Unlock()
-	c.rdeadline.set(t)
+	c.rdeadline = t
 	return c.nc.SetReadDeadline(t)
 }
 
@@ -193,7 +159,7 @@ func (c *Conn) waitInput(d time.Duration) bool {
 		return fr.waitInput(d < 0)
 	}
 	c.dmu.Lock()
-	until, user := time.Now().Add(d), c.rdeadline.time()
+	until, user := time.Now().Add(d), c.rdeadline
 	c.dmu.Unlock()
 	if !user.IsZero() && !until.Before(user) {
 		return true // the read deadline comes first: ReadMessage reports it
@@ -203,7 +169,7 @@ func (c *Conn) waitInput(d time.Duration) bool {
 	}
 	in := fr.waitInput(false)
 	c.dmu.Lock()
-	err := c.nc.SetReadDeadline(c.rdeadline.time())
+	err := c.nc.SetReadDeadline(c.rdeadline)
 	c.dmu.Unlock()
 	return in || err != nil
 }
@@ -212,7 +178,7 @@ func (c *Conn) waitInput(d time.Duration) bool {
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	c.dmu.Lock()
 	defer c.dmu.Unlock()
-	c.wdeadline.set(t)
+	c.wdeadline = t
 	return c.nc.SetWriteDeadline(t)
 }
 
@@ -239,20 +205,20 @@ func (c *Conn) Close() error {
 
 // fail closes the connection, recording why.
 func (c *Conn) fail(reason error) {
-	c.reasonMu.Lock()
+	c.dmu.Lock()
 	if c.reason == nil {
 		c.reason = reason
 	}
-	c.reasonMu.Unlock()
+	c.dmu.Unlock()
 	c.Close()
 }
 
 // readErr wraps a read error, preferring the reason the connection closed
 // itself for.
 func (c *Conn) readErr(err error) error {
-	c.reasonMu.Lock()
+	c.dmu.Lock()
 	reason := c.reason
-	c.reasonMu.Unlock()
+	c.dmu.Unlock()
 	if reason != nil {
 		return reason
 	}
@@ -309,7 +275,7 @@ func (c *Conn) WriteMessages(msgs [][]byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	var err error
-	if total <= copyLimit || !c.canWV {
+	if total <= copyLimit || c.raw == nil {
 		err = c.writeCopy(msgs, total)
 	} else {
 		err = c.writeVector(msgs)
@@ -421,7 +387,7 @@ func (c *Conn) writeControl(t frameType, payload []byte) error {
 	c.dmu.Unlock()
 	err := c.writeCopyControl(t, payload)
 	c.dmu.Lock()
-	c.nc.SetWriteDeadline(c.wdeadline.time())
+	c.nc.SetWriteDeadline(c.wdeadline)
 	c.dmu.Unlock()
 	if err != nil {
 		return fmt.Errorf("rawsocket: write %s to %s: %w", t, c.RemoteAddr(), err)

@@ -19,17 +19,16 @@ const slowPark = 100 * time.Millisecond
 
 // parkState is a Conn's park (see Conn.Park).
 type parkState struct {
-	noPoll bool // never park in the poller (tests: the fallback of other systems)
-
 	mu     sync.Mutex
 	resume func()      // set while parked; taken by whoever wakes the park
 	timer  *time.Timer // wakes the park at the read deadline (made on first need)
-	since  int64       // when the park began (Unix nanoseconds)
-	slow   bool        // the last park lasted slowPark or more
+	since  int64       // when the last park began (Unix nanoseconds; reader-owned)
 
 	// Guarded by the poller's mu.
-	registered bool  // the descriptor is in the poller's epoll set
 	fd, gen    int32 // the descriptor, and the generation of the last park
+	registered bool  // the descriptor is in the poller's epoll set
+
+	noPoll bool // never park in the poller (tests: the fallback of other systems)
 }
 
 // Park implements [wamp.Parker]: it lets a server with many idle
@@ -54,12 +53,12 @@ type parkState struct {
 // run early (by a stale event); it must read as usual. The payload returned
 // by the last ReadMessage is invalid afterwards.
 func (c *Conn) Park(resume func()) bool {
+	// The time since the last park began: its length, and the handling of
+	// what woke it (short next to slowPark).
 	linger := parkAfter
-	c.park.mu.Lock()
-	if c.park.slow {
-		linger = -1 // only look: see slowPark
+	if now := time.Now().UnixNano(); c.park.since != 0 && now-c.park.since >= int64(slowPark) {
+		linger = -1 // a slow sender: only look (see slowPark)
 	}
-	c.park.mu.Unlock()
 	if c.raw == nil || c.waitInput(linger) {
 		return false
 	}
@@ -96,12 +95,12 @@ func (c *Conn) parkPoll(resume func()) bool {
 	}
 	c.fr.settle()
 	c.dropReader()
+	c.park.since = time.Now().UnixNano()
 	c.park.mu.Lock()
 	c.park.resume = resume
-	c.park.since = time.Now().UnixNano()
 	c.park.mu.Unlock()
 	c.dmu.Lock()
-	deadline := c.rdeadline.time()
+	deadline := c.rdeadline
 	c.dmu.Unlock()
 	if !deadline.IsZero() {
 		d := time.Until(deadline)
@@ -128,11 +127,8 @@ func (c *Conn) takeResume() func() {
 	c.park.mu.Lock()
 	f := c.park.resume
 	c.park.resume = nil
-	if f != nil {
-		c.park.slow = time.Now().UnixNano()-c.park.since >= int64(slowPark)
-		if c.park.timer != nil {
-			c.park.timer.Stop()
-		}
+	if f != nil && c.park.timer != nil {
+		c.park.timer.Stop()
 	}
 	c.park.mu.Unlock()
 	return f

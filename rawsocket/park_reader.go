@@ -6,21 +6,21 @@ import "sync"
 // connections gave back: a parked connection holds no reader state at all
 // (about 270 bytes of structs and callbacks), and takes a reader again when
 // it next reads. Only TCP and Unix sockets, which are the ones that park,
-// take their reader from here.
-var frameReaders = sync.Pool{New: func() any {
-	r := newFrameReader(nil, readBufferSize, 0)
-	r.br.readFn, r.br.pollFn = r.br.tryRead, r.br.tryReadOnce
-	return r
-}}
+// give theirs back.
+var frameReaders sync.Pool
 
-// reader returns c's frame reader, taking one from frameReaders after a
-// park. Only the reader may call it.
+// reader returns c's frame reader, taking one from frameReaders (or making
+// one) after a park. Only the reader may call it.
 func (c *Conn) reader() *frameReader {
-	if c.fr == nil {
-		r := frameReaders.Get().(*frameReader)
+	if c.fr != nil {
+		return c.fr
+	}
+	if r, ok := frameReaders.Get().(*frameReader); ok {
 		r.max = c.maxRecv
 		r.br.src, r.br.raw = c.nc, c.raw
 		c.fr = r
+	} else {
+		c.fr = newFrameReader(c.nc, readBufferSize, c.maxRecv)
 	}
 	return c.fr
 }
