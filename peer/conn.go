@@ -72,9 +72,10 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }
 // queue and its writer. Recv must be called by one goroutine at a time; all
 // other methods are safe for concurrent use.
 type Conn struct {
-	t   wamp.Transport
-	s   wamp.Serializer
-	cfg Config
+	t    wamp.Transport
+	s    wamp.Serializer
+	cfg  Config
+	done chan struct{}
 
 	msgsIn, bytesIn, msgsOut, bytesOut atomic.Uint64
 
@@ -95,14 +96,12 @@ type Conn struct {
 	closed      bool          // Close was called
 	err         error         // the close reason, once closed
 	progress    chan struct{} // closed (and reset to nil) when the writer makes progress or the conn closes; nil when nobody waits
-	done        chan struct{} // Done's channel, made on first use (most connections never need one)
 }
-
 
 // New returns a Conn over t. The Conn owns t from now on: closing the Conn
 // closes t.
 func New(t wamp.Transport, cfg Config) *Conn {
-	c := &Conn{t: t, s: t.Serializer(), cfg: cfg.withDefaults()}
+	c := &Conn{t: t, s: t.Serializer(), cfg: cfg.withDefaults(), done: make(chan struct{})}
 	c.writeLoopFn = c.writeLoop
 	return c
 }
@@ -121,18 +120,7 @@ func (c *Conn) RemoteAddr() string { return c.t.RemoteAddr() }
 
 // Done returns a channel closed when the connection is closed. Safe for
 // concurrent use.
-func (c *Conn) Done() <-chan struct{} {
-	c.mu.Lock()
-	if c.done == nil {
-		c.done = make(chan struct{})
-		if c.closed { // Close has run: it will not close this one
-			close(c.done)
-		}
-	}
-	d := c.done
-	c.mu.Unlock()
-	return d
-}
+func (c *Conn) Done() <-chan struct{} { return c.done }
 
 // Err returns the close reason, nil while the connection is open. Safe for
 // concurrent use.
@@ -169,11 +157,10 @@ func (c *Conn) Queued() (messages, bytes int) {
 func (c *Conn) Recv() (wamp.Message, error) {
 	b, err := c.t.ReadMessage()
 	if err != nil {
-		c.mu.Lock()
-		closed := c.closed
-		c.mu.Unlock()
-		if closed {
+		select {
+		case <-c.done:
 			return nil, c.closedErr()
+		default:
 		}
 		err = fmt.Errorf("peer: read from %s: %w", c.t.RemoteAddr(), err)
 		c.Close(err)
@@ -241,7 +228,8 @@ func (c *Conn) SendWait(ctx context.Context, m wamp.Message) error {
 		ch := c.progressLocked()
 		c.mu.Unlock()
 		select {
-		case <-ch: // closed by the writer's progress and by Close
+		case <-ch:
+		case <-c.done:
 		case <-ctx.Done():
 			putBuf(it)
 			return fmt.Errorf("peer: send: %w", ctx.Err())
@@ -266,7 +254,8 @@ func (c *Conn) Flush(ctx context.Context) error {
 		ch := c.progressLocked()
 		c.mu.Unlock()
 		select {
-		case <-ch: // closed by the writer's progress and by Close
+		case <-ch:
+		case <-c.done:
 		case <-ctx.Done():
 			return fmt.Errorf("peer: flush: %w", ctx.Err())
 		}
@@ -291,9 +280,7 @@ func (c *Conn) Close(reason error) error {
 	clear(c.queue)
 	c.queue = nil
 	c.wakeLocked()
-	if c.done != nil {
-		close(c.done)
-	}
+	close(c.done)
 	c.mu.Unlock()
 	return c.t.Close()
 }

@@ -1,41 +1,46 @@
 package rawsocket
 
-import "sync"
+import "net"
 
-// frameReaders holds the frame readers (each with its readBuf) that parked
-// connections gave back: a parked connection holds no reader state at all
-// (about 270 bytes of structs and callbacks), and takes a reader again when
-// it next reads. Only TCP and Unix sockets, which are the ones that park,
-// give theirs back.
-var frameReaders sync.Pool
+// passthrough is a connection wrapper whose Read, Write and deadlines are
+// those of the connection it holds, and whose Close adds only what a
+// finished handshake no longer needs (the listeners' admitted connections,
+// internal/netsource): a server reads and writes the socket under it with
+// raw system calls, and parks it while idle.
+type passthrough interface{ PassthroughConn() net.Conn }
 
-// reader returns c's frame reader, taking one from frameReaders (or making
-// one) after a park. Only the reader may call it.
-func (c *Conn) reader() *frameReader {
-	if c.fr != nil {
-		return c.fr
+// passthroughConn returns the connection under nc when nc is a passthrough
+// wrapper, else nc. Servers call it once the handshake is over.
+func passthroughConn(nc net.Conn) net.Conn {
+	if p, ok := nc.(passthrough); ok {
+		return p.PassthroughConn()
 	}
-	if r, ok := frameReaders.Get().(*frameReader); ok {
-		r.max = c.maxRecv
-		r.br.src, r.br.raw = c.nc, c.raw
-		c.fr = r
-	} else {
+	return nc
+}
+
+// A parked connection holds no reader state at all (about 270 bytes of
+// structs and callbacks): parkPoll drops the frame reader, and the reader
+// makes a new one when it next reads. Only TCP and Unix sockets, which are
+// the ones that park, drop theirs. A pool of readers would save the
+// allocation per wake-up, but its code took the ARMv7 agents over their
+// size ceilings.
+
+// reader returns c's frame reader, making one after a park. Only the
+// reader may call it.
+func (c *Conn) reader() *frameReader {
+	if c.fr == nil {
 		c.fr = newFrameReader(c.nc, readBufferSize, c.maxRecv)
 	}
 	return c.fr
 }
 
-// dropReader gives c's frame reader back to frameReaders when it holds
-// nothing: no unread octets, no buffer, no error to report. It is called
-// by parkPoll after settle, before the park is visible to anyone else.
+// dropReader lets go of c's frame reader when it holds nothing: no unread
+// octets, no buffer, no error to report. It is called by parkPoll after
+// settle, before the park is visible to anyone else.
 func (c *Conn) dropReader() {
 	r := c.fr
-	if r == nil || c.raw == nil || r.err != nil || r.discard != 0 || r.br.pend != nil || r.br.buf != nil || r.br.size != readBufferSize {
+	if r == nil || c.raw == nil || r.err != nil || r.discard != 0 || r.br.pend != nil || r.br.buf != nil {
 		return
 	}
 	c.fr = nil
-	r.buf, r.max = nil, 0
-	r.br.src, r.br.raw = nil, nil
-	r.br.r, r.br.w = 0, 0
-	frameReaders.Put(r)
 }

@@ -1,6 +1,7 @@
 package rawsocket
 
 import (
+	"net"
 	"testing"
 	"time"
 )
@@ -57,5 +58,28 @@ func TestSlowSenderParksAtOnce(t *testing.T) {
 		if p, err := server.ReadMessage(); err != nil || string(p) != msg {
 			t.Fatalf("park %d: ReadMessage = %q, %v; want %q", i, p, err, msg)
 		}
+	}
+}
+
+// wrapped is a passthrough wrapper, as the listeners' admitted connections
+// are.
+type wrapped struct{ net.Conn }
+
+func (w wrapped) PassthroughConn() net.Conn { return w.Conn }
+
+// TestPassthroughParks checks that a server connection accepted under a
+// passthrough wrapper is read with raw system calls, so that it parks.
+func TestPassthroughParks(t *testing.T) {
+	_, snc := tcpPair(t)
+	c := newConn(passthroughConn(wrapped{snc}), nil, 1<<16, 1<<16, 0)
+	if c.raw == nil {
+		t.Fatal("no raw connection under a passthrough wrapper: it cannot park")
+	}
+	if !c.Park(func() {}) {
+		t.Error("Park returned false on an idle connection")
+	}
+	c.Close()
+	if c := newConn(passthroughConn(wrappedConn{snc.(*net.TCPConn)}), nil, 1<<16, 1<<16, 0); c.raw != nil {
+		t.Error("a wrapper that is not a passthrough one is read with raw system calls")
 	}
 }

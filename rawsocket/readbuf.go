@@ -55,7 +55,8 @@ func newReadBuf(src io.Reader, size int) *readBuf {
 // socketRawConn returns the raw connection of a *net.TCPConn or
 // *net.UnixConn, or nil. Only the socket types themselves: a wrapper that
 // embeds one (and so has SyscallConn) may change what Read and Write do, and
-// must be used through them.
+// must be used through them (servers unwrap the one kind that does not:
+// see passthroughConn).
 func socketRawConn(c any) syscall.RawConn {
 	var sc syscall.Conn
 	switch c := c.(type) {

@@ -109,7 +109,7 @@ func serverHandshake(ctx context.Context, nc net.Conn, cfg *ServerConfig, accept
 	if err := done(werr); err != nil {
 		return nil, err
 	}
-	return newConn(nc, s, lengthOf(ours), lengthOf(l), cfg.KeepAlive), nil
+	return newConn(passthroughConn(nc), s, lengthOf(ours), lengthOf(l), cfg.KeepAlive), nil
 }
 
 // refuse answers a handshake request on nc with the error code and closes

@@ -215,6 +215,11 @@ func (c *pendingConn) Close() error {
 // NetConn returns the accepted connection (as crypto/tls's Conn does).
 func (c *pendingConn) NetConn() net.Conn { return c.Conn }
 
+// PassthroughConn returns the accepted connection too: its Read, Write and
+// deadlines are the wrapper's, so rawsocket may read and write its socket
+// directly (and park it while idle).
+func (c *pendingConn) PassthroughConn() net.Conn { return c.Conn }
+
 // Done ends the pending time of nc, or of the connection nc wraps (through
 // NetConn methods, as *tls.Conn has), when a Pending listener accepted it:
 // its handshake is over. It reports whether it found one.
