@@ -476,9 +476,9 @@ func BenchmarkSendRecvPipeMsgPack(b *testing.B) {
 	}
 }
 
-// TestDoneLazy checks Done's channel, made on first use: it closes on
-// Close, and after Close it is closed at once.
-func TestDoneLazy(t *testing.T) {
+// TestDoneAfterClose checks Done's channel: it closes on Close, and asked
+// for after Close it is closed already.
+func TestDoneAfterClose(t *testing.T) {
 	a, b := Pipe(wamp.JSON, 1<<16)
 	ca, cb := New(a, Config{}), New(b, Config{})
 	defer cb.Close(nil)
