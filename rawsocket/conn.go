@@ -154,7 +154,10 @@ func (c *Conn) waitInput(d time.Duration) bool {
 	if c.raw == nil {
 		return true // TLS: no deadline to set and restore for nothing
 	}
-	fr := c.reader()
+	if c.fr == nil { // dropped by a park (see dropReader)
+		c.fr = newFrameReader(c.nc, readBufferSize, c.maxRecv)
+	}
+	fr := c.fr
 	if d <= 0 || fr.ready() {
 		return fr.waitInput(d < 0)
 	}
@@ -231,7 +234,10 @@ func (c *Conn) readErr(err error) error {
 // fails the connection: it is closed and the error returned.
 func (c *Conn) ReadMessage() ([]byte, error) {
 	for {
-		t, p, err := c.reader().next()
+		if c.fr == nil { // dropped by a park (see dropReader)
+			c.fr = newFrameReader(c.nc, readBufferSize, c.maxRecv)
+		}
+		t, p, err := c.fr.next()
 		if err != nil {
 			if errors.Is(err, ErrMessageTooLarge) || errors.Is(err, ErrReservedBits) || errors.Is(err, ErrBadFrame) {
 				err = fmt.Errorf("rawsocket: from %s: %w", c.RemoteAddr(), err)

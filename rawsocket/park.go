@@ -86,7 +86,10 @@ func (c *Conn) resumeOnInput(resume func()) {
 // socket with input wakes the park at once).
 func (c *Conn) parkPoll(resume func()) bool {
 	raw := c.raw
-	if raw == nil || c.reader().ready() {
+	if c.fr == nil {
+		c.fr = newFrameReader(c.nc, readBufferSize, c.maxRecv)
+	}
+	if raw == nil || c.fr.ready() {
 		return false
 	}
 	p := thePoller()

@@ -19,20 +19,11 @@ func passthroughConn(nc net.Conn) net.Conn {
 }
 
 // A parked connection holds no reader state at all (about 270 bytes of
-// structs and callbacks): parkPoll drops the frame reader, and the reader
-// makes a new one when it next reads. Only TCP and Unix sockets, which are
+// structs and callbacks): parkPoll drops the frame reader, and ReadMessage
+// (or waitInput) makes a new one when it next reads. Only TCP and Unix sockets, which are
 // the ones that park, drop theirs. A pool of readers would save the
 // allocation per wake-up, but its code took the ARMv7 agents over their
 // size ceilings.
-
-// reader returns c's frame reader, making one after a park. Only the
-// reader may call it.
-func (c *Conn) reader() *frameReader {
-	if c.fr == nil {
-		c.fr = newFrameReader(c.nc, readBufferSize, c.maxRecv)
-	}
-	return c.fr
-}
 
 // dropReader lets go of c's frame reader when it holds nothing: no unread
 // octets, no buffer, no error to report. It is called by parkPoll after
