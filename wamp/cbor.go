@@ -106,6 +106,8 @@ type cborReader struct {
 	indef bool // the message array has an indefinite length
 	ended bool // the message array's end was met
 	c     coder
+
+	spent decodeSpend // heap charged to the message (see decodelimit.go)
 }
 
 var cborReaders = sync.Pool{New: func() any {
@@ -116,7 +118,7 @@ var cborReaders = sync.Pool{New: func() any {
 
 func (cborSerializer) DecodeMessage(b []byte) (Message, error) {
 	r := cborReaders.Get().(*cborReader)
-	r.b, r.i, r.n, r.indef, r.ended = b, 0, 0, false, false
+	r.b, r.i, r.n, r.indef, r.ended, r.spent = b, 0, 0, false, false, 0
 	m, err := r.message()
 	r.b = nil
 	cborReaders.Put(r)

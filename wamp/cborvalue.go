@@ -261,6 +261,11 @@ func (r *cborReader) listValue(depth int) (List, error) {
 	if err != nil {
 		return nil, err
 	}
+	if decodeBudgeted {
+		if err := r.spent.list(n, len(r.b)); err != nil {
+			return nil, err
+		}
+	}
 	l := make(List, n)
 	for i := 0; ; i++ {
 		if ok, err := r.another(i, n, indef); err != nil {
@@ -268,7 +273,10 @@ func (r *cborReader) listValue(depth int) (List, error) {
 		} else if !ok {
 			return l, nil
 		}
-		if indef {
+		if indef && decodeBudgeted {
+			if err := r.spent.take(listElemCost, len(r.b)); err != nil {
+				return nil, err
+			}
 			l = append(l, nil)
 		}
 		v, err := r.value(depth)
@@ -290,6 +298,11 @@ func (r *cborReader) dictValue(depth int) (Dict, error) {
 	if err != nil {
 		return nil, err
 	}
+	if decodeBudgeted {
+		if err := r.spent.dict(n, len(r.b)); err != nil {
+			return nil, err
+		}
+	}
 	d := make(Dict, n)
 	undefined := false
 	for i := 0; ; i++ {
@@ -297,6 +310,11 @@ func (r *cborReader) dictValue(depth int) (Dict, error) {
 			return nil, err
 		} else if !ok {
 			break
+		}
+		if decodeBudgeted && indef && i%7 == 0 {
+			if err := r.spent.take(dictGroupCost, len(r.b)); err != nil {
+				return nil, err
+			}
 		}
 		c, err := r.peek()
 		if err != nil {

@@ -51,7 +51,10 @@
 // value encoding/json gives them); the build tag edgewamp_nomarshal makes
 // them an encoding error instead, so that a small binary links neither (the
 // MessagePack and CBOR codecs of the value model are the package's own). The
-// build tag edgewamp_nocbor leaves CBOR out (CBOR is then nil).
+// build tag edgewamp_nocbor leaves CBOR out (CBOR is then nil). Decoding a
+// message of n bytes makes at most about 32·n + 64 KiB of lists and dicts
+// (a longer one fails as a protocol violation), unless the build tag
+// edgewamp_nodecodebudget leaves that bound out.
 //
 // Payload passthru mode (an opaque binary payload in place of Arguments) has
 // no representation in [Payload]; such messages are rejected as protocol

@@ -12,8 +12,9 @@ import (
 // jsonParser is a small strict JSON parser into the WAMP value model. It
 // never panics on any input and never allocates more than the input needs.
 type jsonParser struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	spent decodeSpend // heap charged to the input (see decodelimit.go)
 }
 
 func (p *jsonParser) skipWS() {
@@ -107,6 +108,11 @@ func (p *jsonParser) object(depth int) (Dict, error) {
 		return nil, protoErr("nesting deeper than %d levels", maxDepth)
 	}
 	p.i++ // '{'
+	if decodeBudgeted {
+		if err := p.spent.dict(0, len(p.b)/2); err != nil {
+			return nil, err
+		}
+	}
 	d := Dict{}
 	p.skipWS()
 	if p.consume('}') {
@@ -125,6 +131,11 @@ func (p *jsonParser) object(depth int) (Dict, error) {
 			return nil, p.errAt(":")
 		}
 		p.skipWS()
+		if decodeBudgeted && len(d)%7 == 0 {
+			if err := p.spent.take(dictGroupCost, len(p.b)/2); err != nil {
+				return nil, err
+			}
+		}
 		v, err := p.value(depth)
 		if err != nil {
 			return nil, err
@@ -146,12 +157,22 @@ func (p *jsonParser) array(depth int) (List, error) {
 		return nil, protoErr("nesting deeper than %d levels", maxDepth)
 	}
 	p.i++ // '['
+	if decodeBudgeted {
+		if err := p.spent.list(0, len(p.b)/2); err != nil {
+			return nil, err
+		}
+	}
 	p.skipWS()
 	if p.consume(']') {
 		return List{}, nil
 	}
 	l := make(List, 0, 4)
 	for {
+		if decodeBudgeted {
+			if err := p.spent.take(listElemCost, len(p.b)/2); err != nil {
+				return nil, err
+			}
+		}
 		v, err := p.value(depth)
 		if err != nil {
 			return nil, err

@@ -100,6 +100,8 @@ type mpReader struct {
 	i int   // read offset in b
 	n int   // fields left in the message array
 	c coder // carries the fields read into the message; reads through r
+
+	spent decodeSpend // heap charged to the message (see decodelimit.go)
 }
 
 var mpReaders = sync.Pool{New: func() any {
@@ -110,7 +112,7 @@ var mpReaders = sync.Pool{New: func() any {
 
 func (*msgpackSerializer) DecodeMessage(b []byte) (Message, error) {
 	r := mpReaders.Get().(*mpReader)
-	r.b, r.i, r.n = b, 0, 0
+	r.b, r.i, r.n, r.spent = b, 0, 0, 0
 	m, err := r.message()
 	r.b = nil
 	mpReaders.Put(r)

@@ -214,6 +214,11 @@ func (r *mpReader) listValue(depth int) (List, error) {
 	if err != nil {
 		return nil, err
 	}
+	if decodeBudgeted {
+		if err := r.spent.list(n, len(r.b)); err != nil {
+			return nil, err
+		}
+	}
 	l := make(List, n)
 	for i := range l {
 		if l[i], err = r.value(depth); err != nil {
@@ -237,6 +242,11 @@ func (r *mpReader) dictValue(depth int) (Dict, error) {
 	// Each entry takes at least two bytes, a key and a value.
 	if n > uint64(len(r.b)-r.i)/2 {
 		return nil, protoErr("map length %d beyond the end of the message", n)
+	}
+	if decodeBudgeted {
+		if err := r.spent.dict(int(n), len(r.b)); err != nil {
+			return nil, err
+		}
 	}
 	d := make(Dict, n)
 	for range n {
