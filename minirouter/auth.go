@@ -180,7 +180,7 @@ func (r *Router) challenge(conn *peer.Conn, u *User, method string, extra wamp.D
 		return authInfo{}, fmt.Errorf("minirouter: send CHALLENGE: %w", err)
 	}
 	r.stats.messagesOut.Add(1)
-	m, err := conn.Recv()
+	m, err := r.recvPreAuth(conn)
 	if err != nil {
 		return authInfo{}, fmt.Errorf("minirouter: waiting for AUTHENTICATE: %w", err)
 	}

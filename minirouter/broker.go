@@ -78,6 +78,9 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 			fmt.Sprintf("limit: %d subscriptions per session", rl.r.cfg.MaxSubscriptions)))
 		return
 	}
+	if !(ok && s.subs[sub.id] != nil) && !rl.chargeEntry(s, wamp.SUBSCRIBE, m.Request, m.Topic) {
+		return
+	}
 	created := !ok
 	if created {
 		sub = &subscription{id: newID(rl.subByID), topic: m.Topic, match: match, created: time.Now()}
@@ -110,6 +113,7 @@ func (rl *realm) unsubscribe(s *session, m *wamp.Unsubscribe) {
 		return
 	}
 	delete(s.subs, sub.id)
+	rl.releaseEntry(s, sub.topic)
 	rl.dropSubscriber(sub, s)
 	s.reply(&wamp.Unsubscribed{Request: m.Request})
 }

@@ -28,6 +28,7 @@ const (
 	reasonTimeout                              // no HELLO, or no message, within the deadline
 	reasonSlowConsumer                         // the outbound queue was full
 	reasonTransportError                       // the connection failed, or the client left it or aborted
+	reasonBudget                               // HELLO or AUTHENTICATE refused by a memory budget (see Budgets)
 	reasonKilled                               // wamp.session.kill*, the session's context, or the router stopping (a connection that fails while waiting for HELLO is a transport error, whoever closed it)
 )
 
@@ -53,6 +54,7 @@ var reasons = [...]reasonInfo{
 	reasonSlowConsumer:      {name: "slow consumer", level: lvWarn, joinLevel: lvDebug},
 	reasonTransportError:    {name: "transport error", level: lvInfo, joinLevel: lvDebug, handshake: true},
 	reasonKilled:            {name: "killed", level: lvInfo, joinLevel: lvDebug},
+	reasonBudget:            {name: "budget reached", level: lvWarn, joinLevel: lvWarn, throttled: true, handshake: true},
 }
 
 // errSessionContext marks the close reason of a connection whose context

@@ -108,9 +108,13 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 			fmt.Sprintf("limit: %d registrations per session", rl.r.cfg.MaxRegistrations)))
 		return
 	}
+	if !rl.chargeEntry(s, wamp.REGISTER, m.Request, m.Procedure) {
+		return
+	}
 	reg, exists := rl.regs.get(m.Procedure, match)
 	if exists {
 		if invoke == invokeSingle || reg.invoke != invoke || slices.Contains(reg.callees, s) {
+			rl.releaseEntry(s, m.Procedure)
 			s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrProcedureAlreadyExists.URI,
 				"registered with invoke "+reg.invoke))
 			if line := "registration refused: procedure already registered"; rl.allowLog(line) {
@@ -147,6 +151,7 @@ func (rl *realm) unregister(s *session, m *wamp.Unregister) {
 		return
 	}
 	delete(s.regs, reg.id)
+	rl.releaseEntry(s, reg.procedure)
 	rl.dropCallee(reg, s)
 	s.reply(&wamp.Unregistered{Request: m.Request})
 }

@@ -30,6 +30,9 @@ type realm struct {
 	watch   map[chan struct{}]struct{} // 1-slot channels kicked when registrations change (the uplink)
 	members map[wamp.ID]*session       // joined sessions, for the session meta API
 	dedup   dedupTable                 // broker: last seq of numbered publication streams
+	// tablesPeak is the most entries subByID and regByID held since they
+	// were last rebuilt (see shrink.go).
+	tablesPeak int
 
 	retained         map[wamp.URI]*retainedEvent // broker: retained events by topic
 	retainedBytes    int                         // their sizes' sum
@@ -94,6 +97,7 @@ func (rl *realm) detachLocked(s *session) {
 		return
 	}
 	s.detached = true
+	rl.noteTables()
 	for _, sub := range s.subs {
 		rl.dropSubscriber(sub, s)
 	}
@@ -117,6 +121,7 @@ func (rl *realm) detachLocked(s *session) {
 		})
 	}
 	rl.publishTestaments(s)
+	rl.shrinkTables()
 }
 
 // newID returns a random ID not in use as a key of m.

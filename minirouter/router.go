@@ -85,6 +85,11 @@ type Config struct {
 	AuthFailureBurst    int
 	AuthFailureInterval time.Duration
 	LimitLocal          bool
+	// Budgets bound the memory clients can make the router hold: URI
+	// length, messages before authentication, testaments, and the memory
+	// of all sessions and of those from one address. Default: see
+	// [Budgets].
+	Budgets Budgets
 }
 
 // RealmConfig configures one realm. The zero value (with a Name) is a realm
@@ -159,6 +164,7 @@ type Router struct {
 	wg     sync.WaitGroup // one per serving goroutine (tracked under mu)
 
 	authThrottle *authThrottle
+	budget       *ledger
 	logs         throttledLog // limits the lines a flood repeats
 	offload      offload      // log lines and closes found under realm.mu
 
@@ -201,6 +207,7 @@ func New(cfg Config) (*Router, error) {
 	if cfg.AuthFailureInterval <= 0 {
 		cfg.AuthFailureInterval = DefaultAuthFailureInterval
 	}
+	cfg.Budgets = cfg.Budgets.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Router{
 		cfg:    cfg,
@@ -212,6 +219,7 @@ func New(cfg Config) (*Router, error) {
 		ids:    make(map[wamp.ID]*session),
 
 		authThrottle: newAuthThrottle(cfg.AuthFailureBurst, cfg.AuthFailureInterval),
+		budget:       newLedger(cfg.Budgets),
 	}
 	for _, rc := range cfg.Realms {
 		if !wamp.ValidURI(rc.Name, false, false) {

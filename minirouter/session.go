@@ -59,6 +59,8 @@ type session struct {
 	// testaments by scope (scopeDetached, scopeDestroyed), published by
 	// detach.
 	testaments [2][]testament
+
+	budget sessionBudget // what the memory budgets charged it (see budget.go)
 }
 
 // authInfo is who a session is, as decided by authentication.
@@ -153,8 +155,13 @@ func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
 	if err := t.SetReadDeadline(time.Now().Add(r.cfg.HelloTimeout)); err != nil {
 		return failed(reasonNone, fmt.Errorf("minirouter: set HELLO deadline: %w", err))
 	}
-	m, err := conn.Recv()
+	defer r.budget.donePreAuth(conn)
+	m, err := r.recvPreAuth(conn)
 	if err != nil {
+		var be *budgetError
+		if errors.As(err, &be) {
+			return r.refuse(conn, reasonBudget, be.reason, be.msg, nil)
+		}
 		if errors.Is(err, wamp.ErrProtocolViolation) && conn.Err() == nil {
 			return r.refuse(conn, reasonProtocolViolation, wamp.ErrProtocolViolation, "undecodable message instead of HELLO: "+err.Error(), nil)
 		}
@@ -188,7 +195,10 @@ func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
 			we = wamp.ErrAuthenticationFailed // the exchange failed: as a failed authentication
 		}
 		why := reasonRefused
+		var be *budgetError
 		switch {
+		case errors.As(err, &be):
+			why, we = reasonBudget, wamp.NewError(be.reason.URI, be.msg)
 		case errors.Is(we, wamp.ErrAuthenticationFailed):
 			why = reasonAuthFailed
 			if throttled {
@@ -213,7 +223,11 @@ func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
 		meta:           newSessionMeta(kind),
 	}
 	s.announced(hello.Details)
+	if err := r.chargeJoin(s); err != nil {
+		return r.refuse(conn, reasonBudget, errJoinOverBudget.reason, errJoinOverBudget.msg, nil)
+	}
 	if why, err := r.admit(s, roles); err != nil {
+		r.budget.release(&s.budget, -1)
 		return r.refuse(conn, why, err, err.Error(), nil)
 	}
 	// From now on the read deadline is the idle limit, or none.
@@ -275,6 +289,7 @@ func (r *Router) leave(s *session) {
 		delete(r.ids, s.id)
 		s.realm.sessions--
 		r.stats.sessions.Add(-1)
+		r.budget.release(&s.budget, -1)
 	}
 	r.mu.Unlock()
 }
@@ -362,6 +377,9 @@ func (s *session) handle(m wamp.Message) (done bool, err error) {
 	}
 	if err := s.pptViolation(m); err != nil {
 		return true, err
+	}
+	if s.refuseLongURI(m) {
+		return false, nil
 	}
 	rl := s.realm
 	switch m := m.(type) {

@@ -55,6 +55,12 @@ type Stats struct {
 	// delivered; with acknowledge the publisher gets an ERROR instead.
 	// Authorization denials are in AuthorizationDenials.
 	PublishesRefused uint64
+	// BudgetRefusals counts HELLOs, AUTHENTICATEs and requests refused by
+	// a memory budget (see [Budgets]); LongURIs counts requests refused
+	// for a URI longer than Budgets.MaxURILength. MemoryHeld is the
+	// memory, in bytes, the budgets charge to the sessions joined now.
+	BudgetRefusals, LongURIs uint64
+	MemoryHeld               uint64
 }
 
 // counters holds the router's live counters. Safe for concurrent use.
@@ -80,6 +86,8 @@ type counters struct {
 	publishesPaced       atomic.Uint64
 	requestsHeld         atomic.Uint64
 	publishesRefused     atomic.Uint64
+	budgetRefusals       atomic.Uint64
+	longURIs             atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -106,6 +114,8 @@ func (c *counters) snapshot() Stats {
 		PublishesPaced:           c.publishesPaced.Load(),
 		RequestsHeld:             c.requestsHeld.Load(),
 		PublishesRefused:         c.publishesRefused.Load(),
+		BudgetRefusals:           c.budgetRefusals.Load(),
+		LongURIs:                 c.longURIs.Load(),
 	}
 }
 
@@ -113,5 +123,7 @@ func (c *counters) snapshot() Stats {
 func (r *Router) Stats() Stats {
 	r.mu.Lock() // admit counts a session under it, with its WELCOME queued
 	defer r.mu.Unlock()
-	return r.stats.snapshot()
+	st := r.stats.snapshot()
+	st.MemoryHeld = uint64(r.budget.heldNow())
+	return st
 }

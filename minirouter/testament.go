@@ -9,9 +9,6 @@ import (
 // it ends (GOODBYE, lost connection, a device losing power), unless it
 // flushed them first: MQTT's "last will".
 
-// maxTestaments bounds a session's testaments per scope.
-const maxTestaments = 16
-
 // Testament scopes. This router has no session resumption: a session is
 // detached and destroyed at once, and detached-scope testaments go first.
 const (
@@ -24,6 +21,7 @@ type testament struct {
 	topic   wamp.URI
 	payload wamp.Payload
 	opts    publishOptions
+	size    int // charged to the session's budgets (see testamentCost)
 }
 
 // metaHandler answers a call of a router-implemented procedure with a
@@ -87,6 +85,10 @@ func addTestament(rl *realm, s *session, m *wamp.Call) wamp.Message {
 	if !wamp.ValidURI(wamp.URI(topic), false, false) {
 		return bad("invalid testament topic")
 	}
+	if !within(len(topic), rl.r.cfg.Budgets.MaxURILength) {
+		rl.r.stats.longURIs.Add(1)
+		return errorFor(wamp.CALL, m.Request, wamp.ErrInvalidURI.URI, "testament topic too long")
+	}
 	if reservedURI(wamp.URI(topic)) {
 		return errorFor(wamp.CALL, m.Request, wamp.ErrInvalidURI.URI, reservedTopic)
 	}
@@ -123,10 +125,11 @@ func addTestament(rl *realm, s *session, m *wamp.Call) wamp.Message {
 	if !rl.authorize(s, ActionPublish, wamp.URI(topic), wamp.ExactMatch) {
 		return notAuthorized(wamp.CALL, m.Request, ActionPublish, wamp.URI(topic))
 	}
-	if len(s.testaments[scope]) >= maxTestaments {
-		return bad("too many testaments")
+	t := testament{topic: wamp.URI(topic), payload: p, opts: opts}
+	if refused := rl.chargeTestament(s, m.Request, &t); refused != nil {
+		return refused
 	}
-	s.testaments[scope] = append(s.testaments[scope], testament{topic: wamp.URI(topic), payload: p, opts: opts})
+	s.testaments[scope] = append(s.testaments[scope], t)
 	return &wamp.Result{Request: m.Request, Details: wamp.Dict{}}
 }
 
@@ -136,6 +139,7 @@ func flushTestaments(rl *realm, s *session, m *wamp.Call) wamp.Message {
 	if !ok {
 		return errorFor(wamp.CALL, m.Request, wamp.ErrInvalidArgument.URI, `scope must be "destroyed" or "detached"`)
 	}
+	rl.releaseTestaments(s, scope)
 	s.testaments[scope] = nil
 	return &wamp.Result{Request: m.Request, Details: wamp.Dict{}}
 }

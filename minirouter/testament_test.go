@@ -99,12 +99,12 @@ func TestTestamentBadArguments(t *testing.T) {
 		c.send(&wamp.Call{Request: wamp.ID(i + 1), Options: wamp.Dict{}, Procedure: "wamp.session.add_testament", Payload: p})
 		c.expectError(wamp.ErrInvalidArgument.URI)
 	}
-	for i := range maxTestaments {
+	for i := range DefaultMaxTestaments {
 		c.send(addTestamentCall(wamp.ID(100+i), "t", i, nil))
 		expect[*wamp.Result](c)
 	}
 	c.send(addTestamentCall(200, "t", "one too many", nil))
-	c.expectError(wamp.ErrInvalidArgument.URI)
+	c.expectError(wamp.ErrUnavailable.URI)
 	c.send(&wamp.Call{Request: 201, Options: wamp.Dict{}, Procedure: "wamp.session.flush_testaments", Payload: wamp.Payload{Kwargs: wamp.Dict{"scope": 3}}})
 	c.expectError(wamp.ErrInvalidArgument.URI)
 }
