@@ -59,6 +59,12 @@ func TestExampleConfig(t *testing.T) {
 		cfg.dashboard == nil || cfg.dashboard.Listen != "127.0.0.1:8082" || time.Duration(cfg.dashboard.Refresh) != 2*time.Second {
 		t.Errorf("limits %+v, dashboard %+v", cfg.limits, cfg.dashboard)
 	}
+	var rc minirouter.Config
+	cfg.limits.apply(&rc)
+	if b := rc.Budgets; b.MaxURILength != 1024 || b.PreAuthBytes != 16<<10 || b.PreAuthTotalBytes != 1<<20 || b.MaxTestaments != 16 ||
+		b.MaxTestamentBytes != 64<<10 || b.Memory != 64<<20 || b.SourceMemory != 16<<20 {
+		t.Errorf("budgets %+v", b)
+	}
 	if cfg.shutdownTimeout != 5*time.Second || cfg.demo || cfg.demoInterval != time.Second {
 		t.Errorf("cfg %+v", cfg)
 	}
@@ -101,6 +107,7 @@ func TestConfigErrors(t *testing.T) {
 		{`{"realms": [{"name": "r", "permissions": [{"role": "device", "uri": "a.b", "actions": ["fly"]}]}]}`, "unknown action"},
 		{`{"realms": [{"name": "r", "users": [{"authid": "u", "cryptosign_pubkeys": ["zz"]}]}]}`, "realms"},
 		{`{"limits": {"auth_failure_burst": -1}}`, "limits.auth_failure_burst"},
+		{`{"limits": {"memory_budget": -1}}`, "limits.memory_budget"},
 		{`{"realms": [{"name": "r", "users": [{"authid": "u", "ticket": "t"}]}], "uplink": {"url": "rs://127.0.0.1:1"}}`, "uplink.local_realm"},
 		{`{"dashboard": {"listen": "8082"}}`, "dashboard.listen"},
 		{`{"dashboard": {"listen": "127.0.0.1:0", "refresh": "10ms"}}`, "dashboard.refresh"},

@@ -170,4 +170,11 @@ func decodeLimits(o *confdecode.Object, l *limitsSpec) {
 	o.Int("auth_failure_burst", &l.AuthFailureBurst)
 	dur(o, "auth_failure_interval", &l.AuthFailureInterval)
 	o.Bool("limit_local", &l.LimitLocal)
+	o.Int("max_uri_length", &l.MaxURILength)
+	o.Int("pre_auth_bytes", &l.PreAuthBytes)
+	o.Int("pre_auth_total_bytes", &l.PreAuthTotalBytes)
+	o.Int("max_testaments", &l.MaxTestaments)
+	o.Int("max_testament_bytes", &l.MaxTestamentBytes)
+	o.Int("memory_budget", &l.MemoryBudget)
+	o.Int("source_memory_budget", &l.SourceMemoryBudget)
 }

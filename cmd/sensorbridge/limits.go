@@ -57,6 +57,15 @@ type limitsSpec struct {
 	// clients too (behind a reverse proxy on the gateway every client is
 	// local). Default false.
 	LimitLocal bool
+	// Budgets bound the memory clients can make the router hold (see
+	// minirouter.Budgets): URI length (default 1024 octets), the bytes a
+	// connection may send before WELCOME (16 KiB) and all joining
+	// connections together (1 MiB), testaments per session (16, 64 KiB),
+	// and the memory of all sessions (64 MiB) and of those from one
+	// address (16 MiB).
+	MaxURILength, PreAuthBytes, PreAuthTotalBytes int
+	MaxTestaments, MaxTestamentBytes              int
+	MemoryBudget, SourceMemoryBudget              int
 }
 
 // Bounds of max_message_size: the RawSocket handshake can express 512 B to
@@ -76,7 +85,10 @@ func (l *limitsSpec) check() error {
 		n   int
 	}{{"max_sessions", l.MaxSessions}, {"max_pending_handshakes", l.MaxPendingHandshakes}, {"max_pending_per_source", l.MaxPendingPerSource}, {"max_connections", l.MaxConnections}, {"max_connections_per_source", l.MaxConnectionsPerSource},
 		{"max_subscriptions", l.MaxSubscriptions}, {"max_registrations", l.MaxRegistrations},
-		{"max_pending_calls", l.MaxPendingCalls}, {"auth_failure_burst", l.AuthFailureBurst}} {
+		{"max_pending_calls", l.MaxPendingCalls}, {"auth_failure_burst", l.AuthFailureBurst},
+		{"max_uri_length", l.MaxURILength}, {"pre_auth_bytes", l.PreAuthBytes}, {"pre_auth_total_bytes", l.PreAuthTotalBytes},
+		{"max_testaments", l.MaxTestaments}, {"max_testament_bytes", l.MaxTestamentBytes},
+		{"memory_budget", l.MemoryBudget}, {"source_memory_budget", l.SourceMemoryBudget}} {
 		if v.n < 0 {
 			return fmt.Errorf("limits.%s %d: want a positive number", v.key, v.n)
 		}
@@ -93,4 +105,7 @@ func (l *limitsSpec) apply(rc *minirouter.Config) {
 	rc.MaxSubscriptions, rc.MaxRegistrations, rc.MaxPendingCalls = l.MaxSubscriptions, l.MaxRegistrations, l.MaxPendingCalls
 	rc.AuthFailureBurst, rc.AuthFailureInterval = l.AuthFailureBurst, time.Duration(l.AuthFailureInterval)
 	rc.LimitLocal = l.LimitLocal
+	rc.Budgets = minirouter.Budgets{MaxURILength: l.MaxURILength, PreAuthBytes: l.PreAuthBytes, PreAuthTotalBytes: l.PreAuthTotalBytes,
+		MaxTestaments: l.MaxTestaments, MaxTestamentBytes: l.MaxTestamentBytes,
+		Memory: int64(l.MemoryBudget), SourceMemory: int64(l.SourceMemoryBudget)}
 }

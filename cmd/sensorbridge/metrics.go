@@ -45,6 +45,9 @@ var routerMetrics = []metric[minirouter.Stats]{
 	{"edgewamp_router_requests_held_total", "counter", "Requests read late because their session had not read its answers.", func(s *minirouter.Stats) float64 { return u64(s.RequestsHeld) }},
 	{"edgewamp_router_stream_chunks_dropped_total", "counter", "Progressive CALLs dropped because their call had ended.", func(s *minirouter.Stats) float64 { return u64(s.StreamChunksDropped) }},
 	{"edgewamp_router_testaments_published_total", "counter", "Testaments published for ended sessions.", func(s *minirouter.Stats) float64 { return u64(s.TestamentsPublished) }},
+	{"edgewamp_router_budget_refusals_total", "counter", "HELLOs, AUTHENTICATEs and requests refused by a memory budget.", func(s *minirouter.Stats) float64 { return u64(s.BudgetRefusals) }},
+	{"edgewamp_router_long_uris_total", "counter", "Requests refused for a URI longer than limits.max_uri_length.", func(s *minirouter.Stats) float64 { return u64(s.LongURIs) }},
+	{"edgewamp_router_memory_held_bytes", "gauge", "Memory the budgets charge to the sessions joined now.", func(s *minirouter.Stats) float64 { return u64(s.MemoryHeld) }},
 }
 
 var listenerMetrics = []metric[listen.Stats]{

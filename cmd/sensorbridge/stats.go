@@ -94,6 +94,9 @@ func routerDict(s *minirouter.Stats) wamp.Dict {
 		"retain_refused":            s.RetainRefused,
 		"testaments_published":      s.TestamentsPublished,
 		"stream_chunks_dropped":     s.StreamChunksDropped,
+		"budget_refusals":           s.BudgetRefusals,
+		"long_uris":                 s.LongURIs,
+		"memory_held":               s.MemoryHeld,
 	}
 }
 
