@@ -210,6 +210,14 @@ func (l *ledger) heldNow() int64 {
 	return l.held
 }
 
+// limitReads lowers the transport's bound on incoming messages to n bytes
+// (n <= 0: back to its own), when it can (wamp.ReadLimiter).
+func limitReads(t wamp.Transport, n int) {
+	if rl, ok := t.(wamp.ReadLimiter); ok {
+		rl.SetReadLimit(n)
+	}
+}
+
 // recvPreAuth reads a message sent before WELCOME (HELLO, AUTHENTICATE),
 // charging its bytes to the pre-authentication budgets before decoding.
 // It returns the ABORT's error (a *wamp.Error) when a budget refuses it.

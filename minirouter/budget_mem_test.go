@@ -3,6 +3,7 @@ package minirouter
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -85,6 +86,16 @@ func ask(t *testing.T, c *testClient, m wamp.Message) wamp.Message {
 	t.Helper()
 	c.send(m)
 	return mustRecv(t, c)
+}
+
+// mustRecv reads one message.
+func mustRecv(t *testing.T, c *testClient) wamp.Message {
+	t.Helper()
+	m, err := c.recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // msgSummary names a message and, for ABORT and ERROR, its reason.
@@ -234,4 +245,32 @@ func TestSourceMemory(t *testing.T) {
 	for _, c := range clients {
 		c.tr.Close()
 	}
+}
+
+// TestPreAuthPartialFrames: 64 connections each send all but one octet of
+// a 1 MiB HELLO frame and stall; before WELCOME the router must not buffer
+// more than the pre-authentication budget of each.
+func TestPreAuthPartialFrames(t *testing.T) {
+	r := newTestRouter(t, Config{})
+	addr := serveTCP(t, r)
+	const n = 1<<20 - 16
+	payload := append([]byte{0, n >> 16, n >> 8 & 0xff, n & 0xff}, bytes.Repeat([]byte{0x80}, n-1)...)
+	before := memtest.Heap()
+	var wg sync.WaitGroup
+	for range 64 {
+		nc := dialRaw(t, addr)
+		nc.Write([]byte{0x7F, 0xF2, 0, 0})
+		var reply [4]byte
+		if _, err := io.ReadFull(nc, reply[:]); err != nil {
+			t.Fatalf("handshake: %v", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nc.Write(payload) // fails once the router closes the connection
+		}()
+	}
+	wg.Wait()
+	time.Sleep(300 * time.Millisecond) // for the router's readers to take in what came
+	heapGrowth(t, before, 8<<20, "64 connections, 1 MiB HELLO frames stalled one octet short")
 }

@@ -15,13 +15,19 @@ import (
 func helloOf(t *testing.T, addr string, n int) (*testClient, wamp.Message) {
 	t.Helper()
 	c := dialClient(t, addr, rawsocket.ClientConfig{Serializer: wamp.MsgPack})
-	c.send(&wamp.Hello{Realm: "locked", Details: wamp.Dict{"roles": allRoles(), "authmethods": wamp.List{"ticket"},
-		"authid": "dev", "pad": strings.Repeat("p", n)}})
-	m, err := c.recv()
+	m, err := sendHello(c, n)
 	if err != nil {
 		t.Fatalf("answer to a HELLO of %d bytes: %v", n, err)
 	}
 	return c, m
+}
+
+// sendHello sends a HELLO for the locked realm padded to about n bytes and
+// returns the answer.
+func sendHello(c *testClient, n int) (wamp.Message, error) {
+	c.send(&wamp.Hello{Realm: "locked", Details: wamp.Dict{"roles": allRoles(), "authmethods": wamp.List{"ticket"},
+		"authid": "dev", "pad": strings.Repeat("p", n)}})
+	return c.recv()
 }
 
 // expectAbort fails t unless m is ABORT reason.
@@ -33,14 +39,22 @@ func expectAbort(t *testing.T, m wamp.Message, reason wamp.URI) {
 }
 
 // TestPreAuthBudgets: a HELLO beyond PreAuthBytes is answered with ABORT
-// wamp.error.payload_size_exceeded, and one beyond PreAuthTotalBytes (others
-// joining hold the rest) with ABORT wamp.error.unavailable, until they
-// join.
+// wamp.error.payload_size_exceeded (in-process; over RawSocket the
+// transport's lowered limit closes the connection at the frame's header),
+// and one beyond PreAuthTotalBytes (others joining hold the rest) with
+// ABORT wamp.error.unavailable, until they join.
 func TestPreAuthBudgets(t *testing.T) {
 	r := newTestRouter(t, Config{Realms: []RealmConfig{lockedRealm}, Budgets: Budgets{PreAuthTotalBytes: 24 << 10}})
-	addr := serveTCP(t, r)
-	_, m := helloOf(t, addr, DefaultPreAuthBytes)
+	tr, _ := pipeClient(t, r, wamp.MsgPack)
+	m, err := sendHello(&testClient{t: t, tr: tr}, DefaultPreAuthBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
 	expectAbort(t, m, wamp.ErrPayloadSizeExceeded.URI)
+	addr := serveTCP(t, r)
+	if m, err := sendHello(dialClient(t, addr, rawsocket.ClientConfig{Serializer: wamp.MsgPack}), DefaultPreAuthBytes); err == nil {
+		t.Fatalf("HELLO over the limit over RawSocket: got %s, want the connection closed", msgSummary(m))
+	}
 
 	first, m := helloOf(t, addr, 15<<10)
 	if _, ok := m.(*wamp.Challenge); !ok {
@@ -56,6 +70,9 @@ func TestPreAuthBudgets(t *testing.T) {
 	if n := r.Stats().BudgetRefusals; n != 2 {
 		t.Errorf("BudgetRefusals = %d, want 2", n)
 	}
+	// Once joined, the transport's own limit is back.
+	first.send(&wamp.Publish{Request: 1, Options: wamp.Dict{"acknowledge": true}, Topic: "t", Payload: wamp.Payload{Args: wamp.List{strings.Repeat("x", 100<<10)}}})
+	expect[*wamp.Published](first)
 }
 
 // TestURILength: every request whose topic or procedure passes
@@ -183,16 +200,6 @@ func TestMemoryBudgets(t *testing.T) {
 	if n := r2.Stats().BudgetRefusals; n != 1 {
 		t.Errorf("BudgetRefusals = %d, want 1", n)
 	}
-}
-
-// mustRecv reads one message.
-func mustRecv(t *testing.T, c *testClient) wamp.Message {
-	t.Helper()
-	m, err := c.recv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // waitFor waits up to 10 s for cond, failing t with what when it does not

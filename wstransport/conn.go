@@ -81,6 +81,7 @@ type Conn struct {
 	// Reader state: used by the reader goroutine only.
 	rbuf    []byte
 	readErr error // sticky: after a failed read the stream position is lost
+	readMax int   // a lower bound than max on messages read (see SetReadLimit); 0: max
 }
 
 var _ wamp.Transport = (*Conn)(nil)
@@ -190,8 +191,8 @@ func (c *Conn) readMessage() ([]byte, error) {
 		default:
 			return nil, c.fail(closeProtocolError, fmt.Errorf("%w: reserved opcode %#x", ErrProtocol, h.op))
 		}
-		if isData := h.op <= opBinary; isData && h.length > uint64(c.max-len(buf)) {
-			return nil, c.fail(closeTooBig, fmt.Errorf("%w: over %d bytes", ErrMessageTooLarge, c.max))
+		if isData := h.op <= opBinary; isData && h.length > uint64(c.readLimit()-len(buf)) {
+			return nil, c.fail(closeTooBig, fmt.Errorf("%w: over %d bytes", ErrMessageTooLarge, c.readLimit()))
 		}
 		if h.op == opPing { // HandleFrame answers it: no data frame may be half written then
 			c.wmu.Lock()
@@ -206,7 +207,7 @@ func (c *Conn) readMessage() ([]byte, error) {
 		if fr == nil { // a control frame, already handled
 			continue
 		}
-		n := int(h.length) // fits: checked against c.max above
+		n := int(h.length) // fits: checked against the limit above
 		// The buffer grows with the bytes that arrive: a header
 		// announcing a large frame costs what the peer really sends.
 		if buf, err = growread.Append(fr, buf, n); err != nil {

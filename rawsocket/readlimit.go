@@ -1,0 +1,12 @@
+package rawsocket
+
+// SetReadLimit bounds the messages ReadMessage accepts to n bytes, at most
+// the limit this end announced in the handshake, to which n <= 0 restores
+// it (wamp.ReadLimiter). A frame over it ends the connection, as one over
+// the announced limit does. Only the reader may call it.
+func (c *Conn) SetReadLimit(n int) {
+	if n <= 0 || n > c.maxRecv {
+		n = c.maxRecv
+	}
+	c.fr.max = n
+}

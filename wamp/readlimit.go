@@ -1,0 +1,12 @@
+package wamp
+
+// ReadLimiter is a Transport whose bound on incoming messages can be
+// lowered for a while: a router lowers it until the client has
+// authenticated, so that a connection nobody knows yet cannot make it
+// buffer a large message. SetReadLimit bounds what ReadMessage accepts to
+// n bytes, never above the transport's own limit; n <= 0 restores that
+// limit. Only the reader calls it. RawSocket and WebSocket connections
+// implement it.
+type ReadLimiter interface {
+	SetReadLimit(n int)
+}
