@@ -176,7 +176,9 @@ func subscribeMany(t *testing.T, addr string, n, k, uriLen int) ([]*testClient, 
 		c := dialClient(t, addr, rawsocket.ClientConfig{Serializer: wamp.MsgPack})
 		c.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": allRoles()}})
 		if m, err := c.recv(); err != nil || m.Type() != wamp.WELCOME {
+			mu.Lock()
 			answers["HELLO: "+msgSummary(m)]++
+			mu.Unlock()
 			continue
 		}
 		clients = append(clients, c)
