@@ -112,3 +112,18 @@ func TestAutobahnMetaAPI(t *testing.T) {
 		t.Errorf("AutobahnPython on the meta API: %v\n%s", err, out)
 	}
 }
+
+// TestAutobahnBudgets: AutobahnPython meets the URI length limit and the
+// testament budget and gets the documented errors.
+func TestAutobahnBudgets(t *testing.T) {
+	py := autobahnPython(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, host, port := serveLoopback(t)
+	out, err := exec.CommandContext(ctx, py, "testdata/budget_peer.py", host, port).CombinedOutput()
+	want := "subscribe wamp.error.invalid_uri\nregister wamp.error.invalid_uri\npublish wamp.error.invalid_uri\n" +
+		"add_testament wamp.error.unavailable\nOK\n"
+	if err != nil || !strings.HasPrefix(string(out), want) { // Autobahn logs the session's close after
+		t.Errorf("AutobahnPython: %v\n%s\nwant:\n%s", err, out, want)
+	}
+}
