@@ -28,6 +28,11 @@ const (
 	entryCost   = 512
 )
 
+// sharedReadLimit is the read limit of a session whose address's budget
+// cannot hold its transport's own: the bytes of a message it may have in
+// flight (a frame sent all but its last octet) without being charged.
+const sharedReadLimit = 64 << 10
+
 // Budgets bound the memory clients can make the router hold, so that it
 // grows with what they sent and stays within what the board has. The zero
 // value gives the defaults; a negative field turns its bound off.
@@ -56,7 +61,10 @@ type Budgets struct {
 	// sessions and their state (subscriptions, registrations, testaments,
 	// each with its URI and payload); SourceMemory bounds that of the
 	// sessions from one address (LimitLocal applies as for
-	// AuthFailureBurst). A HELLO beyond is answered with ABORT
+	// AuthFailureBurst), where each session's transport read limit (the
+	// message it may have in flight) is reserved too: a session joining
+	// when its address has no room for that reads at most 64 KiB per
+	// message. A HELLO beyond is answered with ABORT
 	// wamp.error.unavailable, a SUBSCRIBE, REGISTER or add_testament beyond
 	// with ERROR wamp.error.unavailable. Defaults 64 MiB and 16 MiB.
 	Memory, SourceMemory int64
@@ -91,6 +99,7 @@ func within[T int | int64](n, bound T) bool { return bound < 0 || n <= bound }
 type sessionBudget struct {
 	src       string // the address it is charged to; "": not limited per address
 	held      int64  // bytes charged to it in all
+	reads     int64  // of which (to its address only) its transport's read limit
 	testBytes int    // of which its testaments (guarded by realm.mu instead)
 }
 
@@ -172,34 +181,64 @@ func (l *ledger) charge(sb *sessionBudget, n int64) bool {
 		if !within(l.bySource[sb.src]+n, l.b.SourceMemory) {
 			return false
 		}
-		if l.bySource == nil {
-			l.bySource = make(map[string]int64)
-		}
-		l.bySource[sb.src] += n
+		l.addSource(sb.src, n)
 	}
 	l.held += n
 	sb.held += n
 	return true
 }
 
-// release takes n bytes (all of sb's when n < 0) off sb's account.
+// reserveReads charges own, the read limit of sb's transport, to sb's
+// address (not to the gateway's budget: what a client has in flight is
+// bounded per address) and returns it, or returns sharedReadLimit,
+// uncharged, when the address's budget has no room for own.
+func (l *ledger) reserveReads(sb *sessionBudget, own int) int {
+	if sb.src == "" || own <= sharedReadLimit {
+		return own
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !within(l.bySource[sb.src]+int64(own), l.b.SourceMemory) {
+		return sharedReadLimit
+	}
+	l.addSource(sb.src, int64(own))
+	sb.reads = int64(own)
+	return own
+}
+
+// addSource adds n (negative: takes) to src's account. l.mu must be held.
+func (l *ledger) addSource(src string, n int64) {
+	if left := l.bySource[src] + n; left > 0 {
+		if l.bySource == nil {
+			l.bySource = make(map[string]int64)
+		}
+		l.bySource[src] = left
+		return
+	}
+	delete(l.bySource, src)
+	if len(l.bySource) == 0 {
+		l.bySource = nil
+	}
+}
+
+// release takes n bytes (all of sb's, and its read limit's reservation,
+// when n < 0) off sb's account.
 func (l *ledger) release(sb *sessionBudget, n int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if n < 0 {
+		if sb.src != "" {
+			l.addSource(sb.src, -sb.reads)
+		}
+		sb.reads = 0
+	}
 	if n < 0 || n > sb.held {
 		n = sb.held
 	}
 	sb.held -= n
 	l.held -= n
 	if sb.src != "" {
-		if left := l.bySource[sb.src] - n; left > 0 {
-			l.bySource[sb.src] = left
-		} else {
-			delete(l.bySource, sb.src)
-			if len(l.bySource) == 0 {
-				l.bySource = nil
-			}
-		}
+		l.addSource(sb.src, -n)
 	}
 }
 
@@ -235,7 +274,10 @@ func (r *Router) recvPreAuth(conn *peer.Conn) (wamp.Message, error) {
 }
 
 // chargeJoin charges s's session cost to the memory budgets before its
-// WELCOME, or returns the ABORT's error when they have no room.
+// WELCOME, or returns the ABORT's error when they have no room. It also
+// reserves its transport's read limit (what a message in flight may hold)
+// on its address's budget, or lowers the limit to sharedReadLimit when
+// that budget has no room for it. It runs on s's reader.
 func (r *Router) chargeJoin(s *session) error {
 	src, local := source(s.conn.RemoteAddr())
 	if local && !r.cfg.LimitLocal {
@@ -243,6 +285,9 @@ func (r *Router) chargeJoin(s *session) error {
 	}
 	s.budget.src = src
 	if r.budget.charge(&s.budget, sessionCost) {
+		if rl, ok := s.conn.Transport().(wamp.ReadLimiter); ok {
+			rl.SetReadLimit(r.budget.reserveReads(&s.budget, rl.ReadLimit()))
+		}
 		return nil
 	}
 	r.stats.budgetRefusals.Add(1)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -249,23 +250,18 @@ func TestSourceMemory(t *testing.T) {
 	}
 }
 
-// TestPreAuthPartialFrames: 64 connections each send all but one octet of
-// a 1 MiB HELLO frame and stall; before WELCOME the router must not buffer
-// more than the pre-authentication budget of each.
-func TestPreAuthPartialFrames(t *testing.T) {
-	r := newTestRouter(t, Config{})
-	addr := serveTCP(t, r)
+// stalledFrames opens 64 RawSocket connections to addr, readies each with
+// setup (a handshake, maybe a session), then has each send all but one
+// octet of a 1 MiB frame of fill and stall; it fails t when the router's
+// heap grew by more than budget.
+func stalledFrames(t *testing.T, addr string, fill byte, setup func(nc net.Conn), budget int64, what string) {
 	const n = 1<<20 - 16
-	payload := append([]byte{0, n >> 16, n >> 8 & 0xff, n & 0xff}, bytes.Repeat([]byte{0x80}, n-1)...)
+	payload := append([]byte{0, n >> 16, n >> 8 & 0xff, n & 0xff}, bytes.Repeat([]byte{fill}, n-1)...)
 	before := memtest.Heap()
 	var wg sync.WaitGroup
 	for range 64 {
 		nc := dialRaw(t, addr)
-		nc.Write([]byte{0x7F, 0xF2, 0, 0})
-		var reply [4]byte
-		if _, err := io.ReadFull(nc, reply[:]); err != nil {
-			t.Fatalf("handshake: %v", err)
-		}
+		setup(nc)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -274,5 +270,34 @@ func TestPreAuthPartialFrames(t *testing.T) {
 	}
 	wg.Wait()
 	time.Sleep(300 * time.Millisecond) // for the router's readers to take in what came
-	heapGrowth(t, before, 8<<20, "64 connections, 1 MiB HELLO frames stalled one octet short")
+	heapGrowth(t, before, budget, what)
+}
+
+// TestPreAuthPartialFrames: 64 connections each send all but one octet of
+// a 1 MiB HELLO frame and stall; before WELCOME the router must not buffer
+// more than the pre-authentication budget of each.
+func TestPreAuthPartialFrames(t *testing.T) {
+	r := newTestRouter(t, Config{})
+	stalledFrames(t, serveTCP(t, r), 0x80, func(nc net.Conn) {
+		nc.Write([]byte{0x7F, 0xF2, 0, 0}) // MessagePack
+		var reply [4]byte
+		if _, err := io.ReadFull(nc, reply[:]); err != nil {
+			t.Fatalf("handshake: %v", err)
+		}
+	}, 8<<20, "64 connections, 1 MiB HELLO frames stalled one octet short")
+}
+
+// TestSourcePartialFrames: 64 sessions from one address join, then each
+// sends all but one octet of a 1 MiB frame and stalls; what they hold in
+// flight must stay within about the address's budget.
+func TestSourcePartialFrames(t *testing.T) {
+	r := newTestRouter(t, Config{LimitLocal: true})
+	hello := frame(0, `[1,"realm1",{"roles":{"caller":{}}}]`)
+	stalledFrames(t, serveTCP(t, r), ' ', func(nc net.Conn) {
+		rawHandshake(t, nc)
+		nc.Write(hello)
+		if typ, welcome := readFrame(t, nc); typ != 0 || !bytes.HasPrefix(welcome, []byte("[2,")) {
+			t.Fatalf("HELLO answered %q", welcome)
+		}
+	}, 24<<20, "64 sessions from one address, 1 MiB frames stalled one octet short")
 }

@@ -214,3 +214,34 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestSourceReadReservation: a session's transport read limit is reserved
+// on its address's budget; once that is full, a session from the address
+// reads at most sharedReadLimit per message (a larger one closes its
+// connection), and a session that leaves gives its reservation back.
+func TestSourceReadReservation(t *testing.T) {
+	r := newTestRouter(t, Config{LimitLocal: true, Budgets: Budgets{SourceMemory: 2<<20 + 512<<10}})
+	addr := serveTCP(t, r)
+	publish := func(c *testClient, n int) (wamp.Message, error) {
+		c.send(&wamp.Publish{Request: 1, Options: wamp.Dict{"acknowledge": true}, Topic: "t", Payload: wamp.Payload{Args: wamp.List{strings.Repeat("x", n)}}})
+		return c.recv()
+	}
+	a, b, c := dialSession(t, addr, wamp.JSON), dialSession(t, addr, wamp.JSON), dialSession(t, addr, wamp.JSON)
+	for i, cl := range []*testClient{a, b} {
+		if m, err := publish(cl, 100<<10); err != nil || m.Type() != wamp.PUBLISHED {
+			t.Fatalf("session %d, 100 KiB: %v %v", i, msgSummary(m), err)
+		}
+	}
+	if m, err := publish(c, 60<<10); err != nil || m.Type() != wamp.PUBLISHED {
+		t.Fatalf("third session, 60 KiB: %v %v", msgSummary(m), err)
+	}
+	if m, err := publish(c, 100<<10); err == nil {
+		t.Fatalf("third session, 100 KiB: got %s, want the connection closed", msgSummary(m))
+	}
+	a.tr.Close()
+	waitFor(t, "the first and third sessions to leave", func() bool { return r.Stats().Sessions == 1 })
+	d := dialSession(t, addr, wamp.JSON)
+	if m, err := publish(d, 100<<10); err != nil || m.Type() != wamp.PUBLISHED {
+		t.Fatalf("a session after one left, 100 KiB: %v %v", msgSummary(m), err)
+	}
+}

@@ -154,7 +154,26 @@ func (c *Conn) Queued() (messages, bytes int) {
 // an error wrapping the serializer's error (which wraps
 // wamp.ErrProtocolViolation) and the connection stays open. After Close,
 // Recv returns an error wrapping ErrClosed and the close reason.
-func (c *Conn) Recv() (wamp.Message, error) { return c.RecvLimit(nil) }
+func (c *Conn) Recv() (wamp.Message, error) {
+	b, err := c.t.ReadMessage()
+	if err != nil {
+		select {
+		case <-c.done:
+			return nil, c.closedErr()
+		default:
+		}
+		err = fmt.Errorf("peer: read from %s: %w", c.t.RemoteAddr(), err)
+		c.Close(err)
+		return nil, err
+	}
+	c.msgsIn.Add(1)
+	c.bytesIn.Add(uint64(len(b)))
+	m, err := c.s.DecodeMessage(b)
+	if err != nil {
+		return nil, fmt.Errorf("peer: decode %s message: %w", c.s.Name(), err)
+	}
+	return m, nil
+}
 
 // Send encodes m and queues it for writing; it keeps no reference to m, so
 // the caller may reuse m at once (device pools its messages). It never

@@ -6,10 +6,11 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// RecvLimit is Recv with a check before decoding: admit, when not nil, is
-// called with the message's length, and when it returns an error the
-// message is not decoded and that error is returned as is, with c left
-// open (the caller may answer ABORT). A router reads messages before authentication with
+// RecvLimit is Recv with a check before decoding: admit is called with the
+// message's length, and when it returns an error the message is not
+// decoded and that error is returned as is, with c left open (the caller
+// may answer ABORT). It repeats Recv rather than serving it, so that the
+// ARMv7 agents, which link Recv only, do not grow. A router reads messages before authentication with
 // it, so that what an unknown client can make it decode is bounded.
 func (c *Conn) RecvLimit(admit func(n int) error) (wamp.Message, error) {
 	b, err := c.t.ReadMessage()
@@ -25,10 +26,8 @@ func (c *Conn) RecvLimit(admit func(n int) error) (wamp.Message, error) {
 	}
 	c.msgsIn.Add(1)
 	c.bytesIn.Add(uint64(len(b)))
-	if admit != nil {
-		if err := admit(len(b)); err != nil {
-			return nil, err
-		}
+	if err := admit(len(b)); err != nil {
+		return nil, err
 	}
 	m, err := c.s.DecodeMessage(b)
 	if err != nil {

@@ -10,3 +10,7 @@ func (c *Conn) SetReadLimit(n int) {
 	}
 	c.fr.max = n
 }
+
+// ReadLimit returns the bound on the messages ReadMessage accepts
+// (wamp.ReadLimiter).
+func (c *Conn) ReadLimit() int { return c.fr.max }

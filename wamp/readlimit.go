@@ -5,8 +5,9 @@ package wamp
 // authenticated, so that a connection nobody knows yet cannot make it
 // buffer a large message. SetReadLimit bounds what ReadMessage accepts to
 // n bytes, never above the transport's own limit; n <= 0 restores that
-// limit. Only the reader calls it. RawSocket and WebSocket connections
-// implement it.
+// limit. ReadLimit returns the bound in force. Only the reader calls
+// them. RawSocket and WebSocket connections implement it.
 type ReadLimiter interface {
 	SetReadLimit(n int)
+	ReadLimit() int
 }

@@ -11,6 +11,10 @@ func (c *Conn) SetReadLimit(n int) {
 	c.readMax = n
 }
 
+// ReadLimit returns the bound on the messages ReadMessage accepts
+// (wamp.ReadLimiter).
+func (c *Conn) ReadLimit() int { return c.readLimit() }
+
 // readLimit is the bound on a message ReadMessage accepts.
 func (c *Conn) readLimit() int {
 	if c.readMax > 0 {
