@@ -72,7 +72,8 @@ func TestPreAuthHelloMemory(t *testing.T) {
 			for range 4 {
 				c := dialClient(t, addr, rawsocket.ClientConfig{Serializer: s})
 				if err := c.tr.WriteMessages([][]byte{hello}); err != nil {
-					t.Fatalf("send HELLO of %d bytes: %v", len(hello), err)
+					t.Logf("HELLO of %d bytes not all sent: %v", len(hello), err) // closed at the frame's header
+					continue
 				}
 				m, err := c.recv()
 				t.Logf("HELLO of %d bytes answered: %v %v", len(hello), msgSummary(m), err)

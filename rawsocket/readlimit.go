@@ -1,3 +1,8 @@
+//go:build !edgewamp_board
+
+// The board's edge-agent (edgewamp_board) runs no router, the only user of
+// these methods: they would cost it bytes of method metadata.
+
 package rawsocket
 
 // SetReadLimit bounds the messages ReadMessage accepts to n bytes, at most

@@ -1,3 +1,5 @@
+//go:build !edgewamp_board
+
 package rawsocket
 
 import (

@@ -100,14 +100,13 @@ func (w *cborWriter) list(l List) {
 
 // cborReader implements msgReader over a whole message held in memory.
 type cborReader struct {
+	spent int // heap charged to the message (see decodelimit.go)
 	b     []byte
 	i     int  // read offset in b
 	n     int  // fields left in a definite-length message array
 	indef bool // the message array has an indefinite length
 	ended bool // the message array's end was met
 	c     coder
-
-	spent decodeSpend // heap charged to the message (see decodelimit.go)
 }
 
 var cborReaders = sync.Pool{New: func() any {

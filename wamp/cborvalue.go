@@ -262,7 +262,7 @@ func (r *cborReader) listValue(depth int) (List, error) {
 		return nil, err
 	}
 	if decodeBudgeted {
-		if err := r.spent.list(n, len(r.b)); err != nil {
+		if err := spendList(&r.spent, n, len(r.b)); err != nil {
 			return nil, err
 		}
 	}
@@ -274,7 +274,7 @@ func (r *cborReader) listValue(depth int) (List, error) {
 			return l, nil
 		}
 		if indef && decodeBudgeted {
-			if err := r.spent.take(listElemCost, len(r.b)); err != nil {
+			if err := spendTake(&r.spent, listElemCost, len(r.b)); err != nil {
 				return nil, err
 			}
 			l = append(l, nil)
@@ -299,7 +299,7 @@ func (r *cborReader) dictValue(depth int) (Dict, error) {
 		return nil, err
 	}
 	if decodeBudgeted {
-		if err := r.spent.dict(n, len(r.b)); err != nil {
+		if err := spendDict(&r.spent, n, len(r.b)); err != nil {
 			return nil, err
 		}
 	}
@@ -312,7 +312,7 @@ func (r *cborReader) dictValue(depth int) (Dict, error) {
 			break
 		}
 		if decodeBudgeted && indef && i%7 == 0 {
-			if err := r.spent.take(dictGroupCost, len(r.b)); err != nil {
+			if err := spendTake(&r.spent, dictGroupCost, len(r.b)); err != nil {
 				return nil, err
 			}
 		}

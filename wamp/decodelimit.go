@@ -31,25 +31,3 @@ const (
 // decodeAllowance is the heap, in bytes, that a message of n bytes may
 // decode into.
 func decodeAllowance(n int) int { return decodeBaseBytes + decodeBytesPerByte*n }
-
-// decodeSpend counts the estimated heap of the lists and dicts decoded so
-// far from one message. The zero value starts a message.
-type decodeSpend int
-
-// take charges cost for a message of msgLen bytes and fails once the total
-// passes the message's allowance.
-func (s *decodeSpend) take(cost, msgLen int) error {
-	*s += decodeSpend(cost)
-	if int(*s) > decodeAllowance(msgLen) {
-		return protoErr("lists and dicts would take more than %d bytes", decodeAllowance(msgLen))
-	}
-	return nil
-}
-
-// list charges a list of n elements.
-func (s *decodeSpend) list(n, msgLen int) error { return s.take(listCost+n*listElemCost, msgLen) }
-
-// dict charges a dict of n entries.
-func (s *decodeSpend) dict(n, msgLen int) error {
-	return s.take(dictCost+(n+6)/7*dictGroupCost, msgLen)
-}

@@ -12,9 +12,9 @@ import (
 // jsonParser is a small strict JSON parser into the WAMP value model. It
 // never panics on any input and never allocates more than the input needs.
 type jsonParser struct {
+	spent int // heap charged to the input (see decodelimit.go)
 	b     []byte
 	i     int
-	spent decodeSpend // heap charged to the input (see decodelimit.go)
 }
 
 func (p *jsonParser) skipWS() {
@@ -109,7 +109,7 @@ func (p *jsonParser) object(depth int) (Dict, error) {
 	}
 	p.i++ // '{'
 	if decodeBudgeted {
-		if err := p.spent.dict(0, len(p.b)/2); err != nil {
+		if err := spendDict(&p.spent, 0, len(p.b)/2); err != nil {
 			return nil, err
 		}
 	}
@@ -132,7 +132,7 @@ func (p *jsonParser) object(depth int) (Dict, error) {
 		}
 		p.skipWS()
 		if decodeBudgeted && len(d)%7 == 0 {
-			if err := p.spent.take(dictGroupCost, len(p.b)/2); err != nil {
+			if err := spendTake(&p.spent, dictGroupCost, len(p.b)/2); err != nil {
 				return nil, err
 			}
 		}
@@ -158,7 +158,7 @@ func (p *jsonParser) array(depth int) (List, error) {
 	}
 	p.i++ // '['
 	if decodeBudgeted {
-		if err := p.spent.list(0, len(p.b)/2); err != nil {
+		if err := spendList(&p.spent, 0, len(p.b)/2); err != nil {
 			return nil, err
 		}
 	}
@@ -169,7 +169,7 @@ func (p *jsonParser) array(depth int) (List, error) {
 	l := make(List, 0, 4)
 	for {
 		if decodeBudgeted {
-			if err := p.spent.take(listElemCost, len(p.b)/2); err != nil {
+			if err := spendTake(&p.spent, listElemCost, len(p.b)/2); err != nil {
 				return nil, err
 			}
 		}

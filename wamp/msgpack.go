@@ -96,12 +96,11 @@ func (w *mpWriter) list(l List) {
 // String and binary bodies are taken from the input directly, after
 // checking that the declared length fits in what is left.
 type mpReader struct {
-	b []byte
-	i int   // read offset in b
-	n int   // fields left in the message array
-	c coder // carries the fields read into the message; reads through r
-
-	spent decodeSpend // heap charged to the message (see decodelimit.go)
+	spent int // heap charged to the message (see decodelimit.go)
+	b     []byte
+	i     int   // read offset in b
+	n     int   // fields left in the message array
+	c     coder // carries the fields read into the message; reads through r
 }
 
 var mpReaders = sync.Pool{New: func() any {

@@ -215,7 +215,7 @@ func (r *mpReader) listValue(depth int) (List, error) {
 		return nil, err
 	}
 	if decodeBudgeted {
-		if err := r.spent.list(n, len(r.b)); err != nil {
+		if err := spendList(&r.spent, n, len(r.b)); err != nil {
 			return nil, err
 		}
 	}
@@ -244,7 +244,7 @@ func (r *mpReader) dictValue(depth int) (Dict, error) {
 		return nil, protoErr("map length %d beyond the end of the message", n)
 	}
 	if decodeBudgeted {
-		if err := r.spent.dict(int(n), len(r.b)); err != nil {
+		if err := spendDict(&r.spent, int(n), len(r.b)); err != nil {
 			return nil, err
 		}
 	}
