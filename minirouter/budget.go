@@ -249,12 +249,17 @@ func (l *ledger) heldNow() int64 {
 	return l.held
 }
 
-// limitReads lowers the transport's bound on incoming messages to n bytes
-// (n <= 0: back to its own), when it can (wamp.ReadLimiter).
-func limitReads(t wamp.Transport, n int) {
-	if rl, ok := t.(wamp.ReadLimiter); ok {
-		rl.SetReadLimit(n)
+// limitReads sets the transport's bound on incoming messages to n bytes,
+// when it can (wamp.ReadLimiter), and returns the bound it had (0: none
+// known).
+func limitReads(t wamp.Transport, n int) int {
+	rl, ok := t.(wamp.ReadLimiter)
+	if !ok {
+		return 0
 	}
+	old := rl.ReadLimit()
+	rl.SetReadLimit(n)
+	return old
 }
 
 // recvPreAuth reads a message sent before WELCOME (HELLO, AUTHENTICATE),

@@ -235,6 +235,7 @@ func TestSourceReadReservation(t *testing.T) {
 	if m, err := publish(c, 60<<10); err != nil || m.Type() != wamp.PUBLISHED {
 		t.Fatalf("third session, 60 KiB: %v %v", msgSummary(m), err)
 	}
+	time.Sleep(200 * time.Millisecond) // idle: its reader parks and lets go of its frame reader
 	if m, err := publish(c, 100<<10); err == nil {
 		t.Fatalf("third session, 100 KiB: got %s, want the connection closed", msgSummary(m))
 	}

@@ -156,7 +156,7 @@ func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
 		return failed(reasonNone, fmt.Errorf("minirouter: set HELLO deadline: %w", err))
 	}
 	defer r.budget.donePreAuth(conn)
-	limitReads(t, r.cfg.Budgets.PreAuthBytes) // until WELCOME: see Budgets.PreAuthBytes
+	own := limitReads(t, r.cfg.Budgets.PreAuthBytes) // until WELCOME: see Budgets.PreAuthBytes
 	m, err := r.recvPreAuth(conn)
 	if err != nil {
 		var be *budgetError
@@ -224,7 +224,7 @@ func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
 		meta:           newSessionMeta(kind),
 	}
 	s.announced(hello.Details)
-	limitReads(t, 0)
+	limitReads(t, own)
 	if err := r.chargeJoin(s); err != nil {
 		return r.refuse(conn, reasonBudget, errJoinOverBudget.reason, errJoinOverBudget.msg, nil)
 	}

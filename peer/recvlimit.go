@@ -1,3 +1,8 @@
+//go:build !edgewamp_board
+
+// The board's edge-agent (edgewamp_board) runs no router, the only user of
+// RecvLimit: its method metadata alone would cost the agent bytes.
+
 package peer
 
 import (

@@ -5,17 +5,21 @@
 
 package rawsocket
 
-// SetReadLimit bounds the messages ReadMessage accepts to n bytes, at most
-// the limit this end announced in the handshake, to which n <= 0 restores
-// it (wamp.ReadLimiter). A frame over it ends the connection, as one over
-// the announced limit does. Only the reader may call it.
+// SetReadLimit bounds the messages ReadMessage accepts to n bytes
+// (wamp.ReadLimiter), and LocalMaxMessageSize with it: a frame over it
+// ends the connection, as one over the announced limit does. The limit
+// announced in the handshake comes back with SetReadLimit(ReadLimit() as
+// it was); n <= 0 changes nothing. Only the reader may call it.
 func (c *Conn) SetReadLimit(n int) {
-	if n <= 0 || n > c.maxRecv {
-		n = c.maxRecv
+	if n <= 0 {
+		return
 	}
-	c.fr.max = n
+	c.maxRecv = min(n, maxFrameLen) // a parked reader's frame reader is made again with it
+	if c.fr != nil {
+		c.fr.max = c.maxRecv
+	}
 }
 
 // ReadLimit returns the bound on the messages ReadMessage accepts
 // (wamp.ReadLimiter).
-func (c *Conn) ReadLimit() int { return c.fr.max }
+func (c *Conn) ReadLimit() int { return c.maxRecv }

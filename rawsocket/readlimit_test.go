@@ -9,12 +9,13 @@ import (
 )
 
 // TestSetReadLimit: a lowered read limit refuses a frame over it at its
-// header; n <= 0 restores the announced limit.
+// header; setting what ReadLimit gave before restores the announced limit.
 func TestSetReadLimit(t *testing.T) {
 	l, cc := listen(t, transports[0], ListenConfig{}, ClientConfig{})
 	client, server := pair(t, l, cc)
+	own := server.ReadLimit()
 	server.SetReadLimit(100)
-	server.SetReadLimit(0)
+	server.SetReadLimit(own)
 	if err := client.WriteMessages([][]byte{bytes.Repeat([]byte("a"), 1000)}); err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,10 @@ var mpReaders = sync.Pool{New: func() any {
 
 func (*msgpackSerializer) DecodeMessage(b []byte) (Message, error) {
 	r := mpReaders.Get().(*mpReader)
-	r.b, r.i, r.n, r.spent = b, 0, 0, 0
+	r.b, r.i, r.n = b, 0, 0
+	if decodeBudgeted {
+		r.spent = 0
+	}
 	m, err := r.message()
 	r.b = nil
 	mpReaders.Put(r)
