@@ -42,9 +42,7 @@ func parseAgentFlags(args []string) (*agentFlags, error) {
 	if f.config != "" && f.demo {
 		return nil, fmt.Errorf("-config and -demo exclude each other")
 	}
-	named := false
-	fs.Visit(func(fl *flag.Flag) { named = named || fl.Name == "demo-name" })
-	if named && !f.demo {
+	if f.name != agent.DefaultDemoName && !f.demo {
 		return nil, fmt.Errorf("-demo-name goes with -demo (a configuration file names its topics and procedures)")
 	}
 	return &f, nil
