@@ -190,26 +190,45 @@ func autoCallee(c *testClient) {
 }
 
 func TestResultToFullCallerDisconnects(t *testing.T) {
+	const calls = 100 // more than the caller's queue (8) and its pipe (64) hold
 	r := newTestRouter(t, Config{Peer: peer.Config{QueueMessages: 8}, MaxPendingCalls: 1000})
 	callee := joinClient(t, r, allRoles())
 	callee.send(&wamp.Register{Request: 1, Options: wamp.Dict{}, Procedure: "com.echo"})
 	expect[*wamp.Registered](callee)
-	go autoCallee(callee)
 
 	callerTr, done := pipeClient(t, r, wamp.MsgPack)
 	caller := &testClient{t: t, tr: callerTr}
 	caller.send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": allRoles()}})
 	expect[*wamp.Welcome](caller)
-	// The caller calls and never reads. (Its RESULTs, or ERRORs for calls
-	// refused while the callee's queue was full, fill its queue.)
+	// The caller makes its calls one at a time, each once the callee has
+	// the one before (so none is refused for a full callee queue), and never
+	// reads. The callee then answers all of them at once: more RESULTs than
+	// the caller's queue and transport hold. (A caller whose unread answers fill half its
+	// queue has its further CALLs held, not read, so a callee answering
+	// each call at once would pace it rather than fill it.)
+	invoked := make(chan struct{}, calls)
 	go func() {
-		for i := 1; i <= 200; i++ {
-			b, _ := wamp.MsgPack.AppendMessage(nil, &wamp.Call{Request: wamp.ID(i), Options: wamp.Dict{}, Procedure: "com.echo"})
-			if callerTr.WriteMessages([][]byte{b}) != nil {
-				return
+		var yields [][]byte
+		for len(yields) < calls {
+			m, err := callee.recv() // not expect: no Fatal off the test's goroutine
+			inv, ok := m.(*wamp.Invocation)
+			if err != nil || !ok {
+				return // the test fails waiting for invoked
 			}
+			b, _ := wamp.MsgPack.AppendMessage(nil, &wamp.Yield{Request: inv.Request, Options: wamp.Dict{}, Payload: inv.Payload})
+			yields = append(yields, b)
+			invoked <- struct{}{}
 		}
+		callee.tr.WriteMessages(yields)
 	}()
+	for i := 1; i <= calls; i++ {
+		caller.send(&wamp.Call{Request: wamp.ID(i), Options: wamp.Dict{}, Procedure: "com.echo"})
+		select {
+		case <-invoked:
+		case <-time.After(stepTimeout):
+			t.Fatalf("call %d not invoked", i)
+		}
+	}
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "not deliverable") {
