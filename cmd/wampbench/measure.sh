@@ -172,7 +172,7 @@ devices() { # the gateway's load: sensorbridge with its uplink on, against Mosqu
 			taskset -c "$GEN_CPU" "$WB" serve -listen "rs://127.0.0.1:$UP_PORT" -max-sessions 20000 -for 10m >/dev/null &
 			pids+=($!)
 			wait_port "$UP_PORT"
-			start_config_sensorbridge '{"limits": {"max_sessions": 12000}, "uplink": {"url": "rs://127.0.0.1:'"$UP_PORT"'", "publish": [{"local": "bench.dev."}], "queue_size": 100000}}'
+			start_config_sensorbridge '{"limits": {"max_sessions": 12000, "memory_budget": 268435456}, "uplink": {"url": "rs://127.0.0.1:'"$UP_PORT"'", "publish": [{"local": "bench.dev."}], "queue_size": 100000}}'
 			DUR=$DEVDUR gen "sensorbridge devices $n" devices -url "rs://127.0.0.1:$PORT" -devices "$n" -backends 4 -call-rate 100 \
 				-upstream "rs://127.0.0.1:$UP_PORT" -router-pid "${pids[-1]}"
 			cleanup
