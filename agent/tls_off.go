@@ -16,6 +16,9 @@ func (f *TLSFiles) Load() (*rawsocket.TLSConfig, error) {
 	return nil, errors.New("TLS settings need TLS, which this build lacks (edgewamp_notls; use the full edge-agent)")
 }
 
+// LoadFor is Load: this build has no TLS.
+func (f *TLSFiles) LoadFor(string) (*rawsocket.TLSConfig, error) { return f.Load() }
+
 // decodeTLS refuses the tls object: this build has no TLS.
 func decodeTLS(o *object, _ *TLSFiles) {
 	if _, _, ok := o.Value("tls"); ok {

@@ -25,14 +25,17 @@ func decodeTLS(o *object, f *TLSFiles) {
 
 // loadTLS reads cfg.TLS's files, which only a TLS router can use.
 func (a *Agent) loadTLS() (err error) {
-	if !a.cfg.TLS.set() {
-		return nil
-	}
-	if !strings.HasPrefix(a.cfg.Router, "rss://") && !strings.HasPrefix(a.cfg.Router, "wss://") {
-		return fmt.Errorf("set, but router %s does not use TLS (rss:// or wss://)", a.cfg.Router)
-	}
-	a.tls, err = a.cfg.TLS.Load()
+	a.tls, err = a.cfg.TLS.LoadFor(a.cfg.Router)
 	return err
+}
+
+// LoadFor is Load for the router at url, which must use TLS (rss:// or
+// wss://) when any field is set: the files would be ignored otherwise.
+func (f *TLSFiles) LoadFor(url string) (*rawsocket.TLSConfig, error) {
+	if f.set() && !strings.HasPrefix(url, "rss://") && !strings.HasPrefix(url, "wss://") {
+		return nil, fmt.Errorf("set, but router %s does not use TLS (rss:// or wss://)", url)
+	}
+	return f.Load()
 }
 
 // Load reads the files into a TLS configuration; it returns nil when no

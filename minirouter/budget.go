@@ -267,7 +267,7 @@ func limitReads(t wamp.Transport, n int) int {
 // It returns the ABORT's error (a *wamp.Error) when a budget refuses it.
 func (r *Router) recvPreAuth(conn *peer.Conn) (wamp.Message, error) {
 	var refused error
-	m, err := conn.RecvLimit(func(n int) error {
+	m, err := peer.RecvLimit(conn, func(n int) error {
 		refused = r.budget.admitPreAuth(conn, n)
 		return refused
 	})

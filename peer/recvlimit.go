@@ -1,8 +1,3 @@
-//go:build !edgewamp_board
-
-// The board's edge-agent (edgewamp_board) runs no router, the only user of
-// RecvLimit: its method metadata alone would cost the agent bytes.
-
 package peer
 
 import (
@@ -15,9 +10,11 @@ import (
 // message's length, and when it returns an error the message is not
 // decoded and that error is returned as is, with c left open (the caller
 // may answer ABORT). It repeats Recv rather than serving it, so that the
-// ARMv7 agents, which link Recv only, do not grow. A router reads messages before authentication with
+// ARMv7 agents, which link Recv only, do not grow (a function rather than a
+// method, so that the linker drops it from programs that do not call it,
+// with no build tag). A router reads messages before authentication with
 // it, so that what an unknown client can make it decode is bounded.
-func (c *Conn) RecvLimit(admit func(n int) error) (wamp.Message, error) {
+func RecvLimit(c *Conn, admit func(n int) error) (wamp.Message, error) {
 	b, err := c.t.ReadMessage()
 	if err != nil {
 		select {

@@ -2,8 +2,8 @@
 # fuzz.sh: runs every fuzz target of the module, one after another, and keeps the corpus they grow.
 #
 # Each `func FuzzXxx` in a *_test.go file runs for FUZZTIME (default 60s) with one fuzz worker
-# (-parallel 1), so that it takes one core and leaves the rest of the machine alone; 18 targets take
-# about 20 minutes. The inputs a run finds interesting (new coverage) go from Go's fuzz cache
+# (-parallel 1), so that it takes one core and leaves the rest of the machine alone; the 20 targets of
+# today take about 22 minutes. The inputs a run finds interesting (new coverage) go from Go's fuzz cache
 # ($GOCACHE/fuzz/PKG/FuzzXxx) into the package's testdata/fuzz/FuzzXxx/, where `go test` replays them
 # as ordinary tests and git keeps them. When a target finds more than FUZZKEEP (default 64) new inputs,
 # only the FUZZKEEP smallest are kept: a small, reviewable corpus rather than thousands of files.

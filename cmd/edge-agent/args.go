@@ -271,7 +271,7 @@ func parseInvocation(name string, argv []string, minPositional int) (*invocation
 		return nil, fmt.Errorf("register takes no ARG; to run a command per call: register URL PROCEDURE -- COMMAND [ARG...]")
 	}
 	if boardBuild == "" { // a board build has no TLS flags
-		if _, err := inv.tls.Load(); err != nil {
+		if _, err := inv.tls.LoadFor(inv.url); err != nil {
 			return nil, fmt.Errorf("TLS: %w", err)
 		}
 	}

@@ -61,7 +61,7 @@ func connect(ctx context.Context, inv *invocation) (*device.Client, error) {
 	var conf *rawsocket.TLSConfig // a board build has no TLS flags
 	if boardBuild == "" {
 		var err error
-		if conf, err = inv.tls.Load(); err != nil {
+		if conf, err = inv.tls.LoadFor(inv.url); err != nil {
 			return nil, fmt.Errorf("TLS: %w", err)
 		}
 	}

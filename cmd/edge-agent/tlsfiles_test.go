@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,10 +85,15 @@ func TestTLSFilesPrivateCA(t *testing.T) {
 		{[]string{"-realm", "site", "-ca-file", caFile, "-server-name", "gateway.example", "-cert", clientCert, "-cert-key", clientKey}, "gateway.example"},
 		{[]string{"-realm", "site", "-ca-file", filepath.Join(dir, "none.pem")}, "TLS: CA file: open"},
 		{[]string{"-realm", "site", "-ca-file", caFile, "-cert", clientCert}, "both its certificate and its key"},
+		{[]string{"-realm", "site", "-ca-file", caFile, "-url", "rs://127.0.0.1:1"}, "TLS: set, but router rs://127.0.0.1:1 does not use TLS"},
 	} {
 		var o, e bytes.Buffer
 		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
-		got := run(cctx, append([]string{"call", url, "dev1.status"}, c.flags...), &o, &e)
+		target := url
+		if i := slices.Index(c.flags, "-url"); i >= 0 { // a URL other than the router's
+			target, c.flags = c.flags[i+1], c.flags[:i]
+		}
+		got := run(cctx, append([]string{"call", target, "dev1.status"}, c.flags...), &o, &e)
 		ccancel()
 		if got == 0 || !strings.Contains(e.String(), c.want) || strings.Count(strings.TrimSpace(e.String()), "\n") > 0 {
 			t.Errorf("%v: exit %d, stderr %q, want one line with %q", c.flags, got, e.String(), c.want)
