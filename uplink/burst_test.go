@@ -73,7 +73,7 @@ func testBurst(t *testing.T, file bool) {
 
 	got := make(chan int64, 2*sent)
 	startUpstreamConfig(t, "rs", addr, siteUpstream, func(r *minirouter.Router) {
-		x := join(t, ctx, r, "cloud")
+		x := joinQueue(t, ctx, r, "cloud", 2*sent)
 		if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.temp", func(ev *device.Event) { got <- ev.Args[0].(int64) }, nil); err != nil {
 			t.Fatal(err)
 		}

@@ -57,12 +57,13 @@ var siteUpstream = minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cl
 // siteAuth is the uplink's credentials on siteUpstream.
 var siteAuth = auth.Credentials{AuthID: "site7", Ticket: "s7"}
 
-// TestUplinkLinkFlapDeliversOnce cuts the uplink's connection three times
-// right after the upstream (one of ours, which lives on) delivered an event
-// and before its PUBLISHED came back. The uplink resends each such event
-// with its number, the upstream acknowledges the repeat without
-// delivering it again, and a plain subscriber gets every reading once and
-// in order.
+// TestUplinkLinkFlapDeliversOnce cuts the uplink's connection right after
+// the upstream (one of ours, which lives on) delivered an event and before
+// its PUBLISHED came back, with more events of the window in flight behind
+// it, and again on a later connection. The uplink resends every event not
+// yet acknowledged with its number, the upstream acknowledges the repeats
+// without delivering them again, and a plain subscriber gets every reading
+// once and in order.
 func TestUplinkLinkFlapDeliversOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -124,8 +125,11 @@ func TestUplinkLinkFlapDeliversOnce(t *testing.T) {
 	st := up.Stats()
 	t.Logf("%d readings delivered once over %d connections; upstream dropped %d repeats; uplink %+v",
 		len(got), conns.Load(), st.PublicationsDeduplicated, gw.ul.Stats())
-	if st.PublicationsDeduplicated != 3 || conns.Load() != 4 {
-		t.Errorf("upstream deduplicated %d publications over %d connections, want 3 over 4", st.PublicationsDeduplicated, conns.Load())
+	// Each cut loses the PUBLISHED of at least the event that triggered it
+	// (and of the rest of the window sent with it): at least one repeat
+	// per cut.
+	if n := conns.Load(); n < 2 || st.PublicationsDeduplicated < uint64(n-1) {
+		t.Errorf("upstream deduplicated %d publications over %d connections, want at least one per cut", st.PublicationsDeduplicated, n)
 	}
 }
 

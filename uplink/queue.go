@@ -1,11 +1,13 @@
 package uplink
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -351,5 +353,27 @@ func (q *eventQueue) close() {
 	if q.f != nil {
 		q.f.Close()
 		q.f = nil
+	}
+}
+
+// after returns the oldest event numbered above seq.
+func (q *eventQueue) after(seq wamp.ID) (queuedEvent, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(q.items, seq+1, func(ev queuedEvent, s wamp.ID) int { return cmp.Compare(ev.seq, s) })
+	if i == len(q.items) {
+		return queuedEvent{}, false
+	}
+	return q.items[i], true
+}
+
+// popThrough removes the oldest events numbered seq or less: the event
+// numbered seq has been delivered (or refused), and the ones before it
+// already were, or were dropped from the full queue meanwhile.
+func (q *eventQueue) popThrough(seq wamp.ID) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items) > 0 && q.items[0].seq <= seq {
+		q.removeOldestLocked()
 	}
 }

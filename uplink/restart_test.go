@@ -123,7 +123,7 @@ func TestUplinkFault(t *testing.T) {
 	got := make(chan int64, 20000)
 	var dedup device.Deduplicator // one for the subscriber's sessions on both upstreams
 	subscribe := func(r *minirouter.Router) *device.Client {
-		x := join(t, ctx, r, "cloud")
+		x := joinQueue(t, ctx, r, "cloud", 20000)
 		if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.temp", dedup.Wrap(func(ev *device.Event) {
 			got <- ev.Args[0].(int64)
 		}), nil); err != nil {

@@ -22,10 +22,11 @@ import (
 // Uplink defaults.
 const (
 	DefaultQueue = 1000
-	// uplinkAckTimeout bounds the wait for PUBLISHED; the event is then
-	// sent again (at least once).
+	// uplinkAckTimeout bounds the wait for an event's PUBLISHED (give or
+	// take uplinkAckSlack); the events not yet acknowledged are then sent
+	// again (at least once).
 	uplinkAckTimeout = 10 * time.Second
-	// uplinkRetryPause is how long the uplink waits before sending an event
+	// uplinkRetryPause is how long the uplink waits before sending events
 	// again on a session whose connection failed but has not ended yet.
 	uplinkRetryPause = time.Second
 	// uplinkOpTimeout bounds an upstream UNREGISTER.
@@ -570,68 +571,6 @@ func (u *Uplink) reconcile(ctx context.Context, local, up *device.Client, kick <
 		case <-kick:
 		case <-ctx.Done():
 			return
-		}
-	}
-}
-
-// pump delivers the queued events upstream in order, each acknowledged
-// before the next goes, waiting for a session while the upstream is away.
-func (u *Uplink) pump(ctx context.Context, up *device.Client) {
-	refusals := 0
-	for {
-		ev, ok := u.q.peek()
-		if !ok {
-			select {
-			case <-u.q.ready:
-				continue
-			case <-ctx.Done():
-				return
-			}
-		}
-		pctx, cancel := context.WithTimeout(ctx, uplinkAckTimeout)
-		// exclude_me explicitly (the spec's default, but not every router's),
-		// so that the uplink never receives its own events back
-		opts := u.q.pubSeq(ev)
-		opts["exclude_me"] = true
-		err := up.Publish(pctx, ev.topic, ev.p, &device.PublishOptions{Acknowledge: true, Extra: opts})
-		cancel()
-		var we *wamp.Error
-		switch {
-		case err == nil:
-			u.q.pop()
-			u.eventsUp.Add(1)
-		case ctx.Err() != nil:
-			return
-		case errors.Is(err, device.ErrNotConnected):
-			select {
-			case <-u.joinKick:
-			case <-ctx.Done():
-				return
-			}
-		case errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &we):
-			// no PUBLISHED in time: send again on this session (at least
-			// once; with the same number, so once where the upstream
-			// knows wamp.PubSeqKey)
-		case !errors.Is(err, device.ErrSessionClosed) && (errors.As(err, &we) || errors.Is(err, peer.ErrTooLarge)):
-			// refused by the upstream (an ERROR: not authorized...), or
-			// larger than it accepts: no retry
-			u.q.pop()
-			u.publishErrors.Add(1)
-			if refusals++; refusals == 1 || refusals%1000 == 0 {
-				u.log.Warn("uplink: event not deliverable upstream", "topic", ev.topic, "err", err, "refused", refusals)
-			} else { // logged at a limited rate, but each is the last error
-				u.last.set("uplink: event not deliverable upstream: "+err.Error(), time.Now())
-			}
-		default:
-			// The session ended, or its connection failed and it is about
-			// to end: keep the event for the next session (or, should this
-			// one live on, send it again after a pause).
-			select {
-			case <-u.joinKick:
-			case <-time.After(uplinkRetryPause):
-			case <-ctx.Done():
-				return
-			}
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/edgewamp/edgewamp/device"
 	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 	"github.com/edgewamp/edgewamp/wstransport"
@@ -112,11 +113,20 @@ func startUpstreamConfig(t *testing.T, kind, addr string, rcfg minirouter.Config
 // join returns an in-process device client of r's realm.
 func join(t *testing.T, ctx context.Context, r *minirouter.Router, realm wamp.URI) *device.Client {
 	t.Helper()
-	tr, err := r.Connect(ctx)
+	return joinQueue(t, ctx, r, realm, 0)
+}
+
+// joinQueue is join for a subscriber that takes bursts of up to n events
+// (its queue in the router and its client's event queue); n 0: the
+// defaults. The uplink sends a window of events at a time: an upstream
+// subscriber that must count every one of a burst needs the room.
+func joinQueue(t *testing.T, ctx context.Context, r *minirouter.Router, realm wamp.URI, n int) *device.Client {
+	t.Helper()
+	tr, err := r.ConnectPeer(ctx, peer.Config{QueueMessages: n, QueueBytes: n * 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := device.NewClient(ctx, tr, device.Config{Realm: realm})
+	c, err := device.NewClient(ctx, tr, device.Config{Realm: realm, EventQueue: n})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,201 @@
+package uplink
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+const (
+	// uplinkWindow is how many events the uplink keeps in flight upstream:
+	// sent, their PUBLISHED not yet in. A round trip per event would cap
+	// the uplink at one event per round trip; a window of them keeps
+	// the link busy while the acknowledgements come back.
+	uplinkWindow = 256
+	// uplinkAckSlack is how much later than uplinkAckTimeout an event's
+	// acknowledgement may be given up: the events sent within it share one
+	// deadline (one timer, not one per event).
+	uplinkAckSlack = time.Second
+)
+
+// inFlight is an event sent upstream (or whose sending failed), in the
+// order sent.
+type inFlight struct {
+	seq   wamp.ID
+	topic wamp.URI
+	sent  time.Time
+	pub   *device.SentPublication // nil when err is set
+	err   error                   // why it could not be sent
+}
+
+// roundEnd says why a round of sending ended, and what the pump waits
+// for before the next.
+type roundEnd int
+
+const (
+	resendNow   roundEnd = iota // no acknowledgement in time: send again on this session
+	awaitJoin                   // no session: wait for the next join
+	awaitRetry                  // the session failed: wait for the next join or a pause
+	pumpStopped                 // ctx is done
+)
+
+// pump delivers the queued events upstream in order, with up to
+// uplinkWindow of them in flight, waiting for a session while the upstream
+// is away. An event leaves the queue once it is acknowledged (or refused),
+// in queue order. A round of sending lasts while the session does and the
+// acknowledgements come in time; the next round starts again at the oldest
+// event not yet acknowledged, with the same numbers (wamp.PubSeqKey), so
+// that an upstream that knows them delivers each once.
+func (u *Uplink) pump(ctx context.Context, up *device.Client) {
+	refusals := 0
+	for {
+		switch u.round(ctx, up, &refusals) {
+		case pumpStopped:
+			return
+		case awaitJoin:
+			select {
+			case <-u.joinKick:
+			case <-ctx.Done():
+				return
+			}
+		case awaitRetry:
+			select {
+			case <-u.joinKick:
+			case <-time.After(uplinkRetryPause):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// round sends the queued events from the oldest unacknowledged one on
+// (sendWindow, on its own goroutine) and takes their acknowledgements in
+// order, until the session fails, an acknowledgement is late, or ctx ends.
+func (u *Uplink) round(ctx context.Context, up *device.Client, refusals *int) roundEnd {
+	rctx, stop := context.WithCancel(ctx)
+	win := make(chan inFlight, uplinkWindow)
+	go u.sendWindow(rctx, up, win)
+	defer func() {
+		stop()
+		for f := range win { // closed by sendWindow once it has stopped
+			if f.pub != nil {
+				_ = f.pub.Wait(rctx) // done: forgets the publication
+			}
+		}
+	}()
+	dl := ackDeadline{parent: rctx}
+	defer dl.stop()
+	for f := range win {
+		err := f.err
+		if err == nil {
+			err = f.pub.Wait(dl.until(f.sent.Add(uplinkAckTimeout)))
+		}
+		var we *wamp.Error
+		switch {
+		case err == nil:
+			u.q.popThrough(f.seq)
+			u.eventsUp.Add(1)
+		case ctx.Err() != nil:
+			return pumpStopped
+		case errors.Is(err, device.ErrNotConnected):
+			return awaitJoin
+		case errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &we):
+			// no PUBLISHED in time: send again on this session (at least
+			// once; with the same numbers, so once where the upstream
+			// knows wamp.PubSeqKey)
+			return resendNow
+		case refused(err):
+			// refused by the upstream (an ERROR: not authorized...), or
+			// larger than it accepts: no retry
+			u.q.popThrough(f.seq)
+			u.publishErrors.Add(1)
+			if *refusals++; *refusals == 1 || *refusals%1000 == 0 {
+				u.log.Warn("uplink: event not deliverable upstream", "topic", f.topic, "err", err, "refused", *refusals)
+			} else { // logged at a limited rate, but each is the last error
+				u.last.set("uplink: event not deliverable upstream: "+err.Error(), time.Now())
+			}
+		default:
+			// The session ended, or its connection failed and it is about
+			// to end: keep the events for the next session (or, should
+			// this one live on, send them again after a pause).
+			return awaitRetry
+		}
+	}
+	return pumpStopped // sendWindow stopped on its own: only when ctx is done
+}
+
+// ackDeadline is the context that bounds the wait for acknowledgements:
+// one deadline for the events sent within uplinkAckSlack of each other.
+type ackDeadline struct {
+	parent context.Context
+	ctx    context.Context
+	at     time.Time
+	cancel context.CancelFunc
+}
+
+// until returns a context that ends between t and t+uplinkAckSlack.
+func (d *ackDeadline) until(t time.Time) context.Context {
+	if d.ctx == nil || t.After(d.at) {
+		d.stop()
+		d.at = t.Add(uplinkAckSlack)
+		d.ctx, d.cancel = context.WithDeadline(d.parent, d.at)
+	}
+	return d.ctx
+}
+
+// stop releases the current deadline's timer.
+func (d *ackDeadline) stop() {
+	if d.cancel != nil {
+		d.cancel()
+	}
+}
+
+// refused reports whether err is the upstream's refusal of an event (an
+// ERROR answer), or says the event is larger than the upstream accepts.
+func refused(err error) bool {
+	var we *wamp.Error
+	return !errors.Is(err, device.ErrSessionClosed) && (errors.As(err, &we) || errors.Is(err, peer.ErrTooLarge))
+}
+
+// sendWindow sends the queued events upstream in order, from the oldest
+// on, and hands each to win (whose capacity is the window), until ctx
+// ends or a send fails for another reason than the event itself. It
+// closes win when it returns.
+func (u *Uplink) sendWindow(ctx context.Context, up *device.Client, win chan<- inFlight) {
+	defer close(win)
+	var last wamp.ID // the number of the last event sent
+	for {
+		ev, ok := u.q.after(last)
+		if !ok {
+			select {
+			case <-u.q.ready:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		// exclude_me explicitly (the spec's default, but not every router's),
+		// so that the uplink never receives its own events back
+		opts := u.q.pubSeq(ev)
+		opts["exclude_me"] = true
+		f := inFlight{seq: ev.seq, topic: ev.topic, sent: time.Now()}
+		f.pub, f.err = up.PublishSend(ctx, ev.topic, ev.p, &device.PublishOptions{Extra: opts})
+		select {
+		case win <- f:
+		case <-ctx.Done():
+			if f.pub != nil {
+				_ = f.pub.Wait(ctx) // done: forgets the publication
+			}
+			return
+		}
+		if f.err != nil && !refused(f.err) {
+			return
+		}
+		last = ev.seq
+	}
+}
