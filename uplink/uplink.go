@@ -167,6 +167,7 @@ type Uplink struct {
 	upProgress, upTimeout                                  atomic.Bool // upstream dealer features
 	joinKick                                               chan struct{}
 	running                                                atomic.Bool
+	exportListings                                         atomic.Uint64 // listings of the local registrations (reconcile)
 
 	last     *lastError // what errorHandler recorded
 	mu       sync.Mutex // protects exported
@@ -501,76 +502,5 @@ func (u *Uplink) exportHandler(local *device.Client, rule *Rule) device.Handler 
 			o.Progress = func(p wamp.Payload) { _ = inv.Progress(ctx, p) }
 		}
 		return forwardCall(ctx, local, lp, inv, o)
-	}
-}
-
-// reconcile keeps the upstream registrations equal to the local
-// registrations that match the Export rules (made by other sessions than
-// the uplink's own), each time the local registrations change. The upstream
-// client makes them again after every join, and retries those the upstream
-// refuses (counted in ApplyErrors).
-func (u *Uplink) reconcile(ctx context.Context, local, up *device.Client, kick <-chan struct{}) {
-	if len(u.cfg.Export) == 0 { // nothing to export: no need to list the realm's registrations at every change
-		<-ctx.Done()
-		return
-	}
-	for {
-		desired := make(map[wamp.URI]exportEntry)
-		for _, reg := range u.r.Registrations(u.cfg.LocalRealm, local.ID()) {
-			for i := range u.cfg.Export {
-				rule := &u.cfg.Export[i]
-				if rule.Match == wamp.ExactMatch && reg.Match != wamp.ExactMatch {
-					continue
-				}
-				if p, ok := rule.up(reg.Procedure); ok {
-					if _, dup := desired[p]; !dup {
-						desired[p] = exportEntry{local: reg.Procedure, match: reg.Match, invoke: reg.Invoke, rule: rule}
-					}
-					break
-				}
-			}
-		}
-		u.mu.Lock()
-		var gone []exportEntry
-		var added []wamp.URI
-		for p, e := range u.exported {
-			if d, ok := desired[p]; !ok || d.match != e.match || d.invoke != e.invoke {
-				gone = append(gone, e)
-				delete(u.exported, p)
-			}
-		}
-		for p := range desired {
-			if _, ok := u.exported[p]; !ok {
-				added = append(added, p)
-			}
-		}
-		u.mu.Unlock()
-		for _, e := range gone {
-			octx, cancel := context.WithTimeout(ctx, uplinkOpTimeout)
-			if err := e.reg.Unregister(octx); err != nil && ctx.Err() == nil {
-				u.log.Warn("uplink: unregister upstream failed", "procedure", e.reg.Procedure, "err", err)
-			}
-			cancel()
-			u.log.Debug("uplink: procedure withdrawn", "procedure", e.reg.Procedure)
-		}
-		for _, p := range added {
-			d := desired[p]
-			// With reconnection, Register returns at once.
-			reg, err := up.Register(ctx, p, u.exportHandler(local, d.rule), &device.RegisterOptions{Match: d.match, Invoke: d.invoke})
-			if err != nil {
-				u.log.Warn("uplink: export failed", "procedure", p, "err", err)
-				continue
-			}
-			d.reg = reg
-			u.mu.Lock()
-			u.exported[p] = d
-			u.mu.Unlock()
-			u.log.Debug("uplink: procedure exported", "local", d.local, "procedure", p)
-		}
-		select {
-		case <-kick:
-		case <-ctx.Done():
-			return
-		}
 	}
 }
