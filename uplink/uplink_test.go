@@ -23,7 +23,7 @@ import (
 // upstream is an in-process minirouter serving as the uplink's upstream
 // router on a loopback port, over RawSocket or WebSocket.
 type upstream struct {
-	t     *testing.T
+	t     testing.TB
 	kind  string // "rs" or "ws"
 	addr  string
 	r     *minirouter.Router
@@ -39,13 +39,13 @@ func (up *upstream) url() string {
 
 // start creates the router and lets ready (e.g. upstream clients
 // subscribing) run before the port is served. addr "" picks a free port.
-func startUpstream(t *testing.T, kind, addr string, ready func(r *minirouter.Router)) *upstream {
+func startUpstream(t testing.TB, kind, addr string, ready func(r *minirouter.Router)) *upstream {
 	t.Helper()
 	return startUpstreamConfig(t, kind, addr, minirouter.Config{Realms: []minirouter.RealmConfig{{Name: "cloud"}}}, ready)
 }
 
 // startUpstreamConfig is startUpstream with the router's configuration.
-func startUpstreamConfig(t *testing.T, kind, addr string, rcfg minirouter.Config, ready func(r *minirouter.Router)) *upstream {
+func startUpstreamConfig(t testing.TB, kind, addr string, rcfg minirouter.Config, ready func(r *minirouter.Router)) *upstream {
 	t.Helper()
 	r, err := minirouter.New(rcfg)
 	if err != nil {
@@ -111,7 +111,7 @@ func startUpstreamConfig(t *testing.T, kind, addr string, rcfg minirouter.Config
 }
 
 // join returns an in-process device client of r's realm.
-func join(t *testing.T, ctx context.Context, r *minirouter.Router, realm wamp.URI) *device.Client {
+func join(t testing.TB, ctx context.Context, r *minirouter.Router, realm wamp.URI) *device.Client {
 	t.Helper()
 	return joinQueue(t, ctx, r, realm, 0)
 }
@@ -120,7 +120,7 @@ func join(t *testing.T, ctx context.Context, r *minirouter.Router, realm wamp.UR
 // (its queue in the router and its client's event queue); n 0: the
 // defaults. The uplink sends a window of events at a time: an upstream
 // subscriber that must count every one of a burst needs the room.
-func joinQueue(t *testing.T, ctx context.Context, r *minirouter.Router, realm wamp.URI, n int) *device.Client {
+func joinQueue(t testing.TB, ctx context.Context, r *minirouter.Router, realm wamp.URI, n int) *device.Client {
 	t.Helper()
 	tr, err := r.ConnectPeer(ctx, peer.Config{QueueMessages: n, QueueBytes: n * 1024})
 	if err != nil {
@@ -140,7 +140,7 @@ type gateway struct {
 	ul *uplink.Uplink
 }
 
-func startGateway(t *testing.T, cfg uplink.Config) *gateway {
+func startGateway(t testing.TB, cfg uplink.Config) *gateway {
 	t.Helper()
 	r, err := minirouter.New(minirouter.Config{})
 	if err != nil {
@@ -173,7 +173,7 @@ func startGateway(t *testing.T, cfg uplink.Config) *gateway {
 }
 
 // eventually polls cond every 10ms until it holds or ctx ends.
-func eventually(t *testing.T, ctx context.Context, what string, cond func() bool) {
+func eventually(t testing.TB, ctx context.Context, what string, cond func() bool) {
 	t.Helper()
 	for !cond() {
 		select {
