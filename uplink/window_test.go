@@ -76,6 +76,47 @@ func (l *windowLink) answered() {
 	}
 }
 
+// readings are the readings (first arguments) that a subscriber got, in
+// order.
+type readings struct {
+	mu  sync.Mutex
+	got []int64
+}
+
+func (rd *readings) count() int {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	return len(rd.got)
+}
+
+func (rd *readings) all() []int64 {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	return append([]int64(nil), rd.got...)
+}
+
+// readingsUpstream starts an upstream router with cfg, where a subscriber
+// with room for bursts of n events records the readings sent up to
+// com.acme.site7.sensor.*.
+func readingsUpstream(t *testing.T, ctx context.Context, cfg minirouter.Config, n int) (*minirouter.Router, *readings) {
+	t.Helper()
+	up, err := minirouter.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { up.Close() })
+	rd := &readings{}
+	x := joinQueue(t, ctx, up, "cloud", n)
+	if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.", func(ev *device.Event) {
+		rd.mu.Lock()
+		rd.got = append(rd.got, ev.Args[0].(int64))
+		rd.mu.Unlock()
+	}, &device.SubscribeOptions{Match: wamp.PrefixMatch}); err != nil {
+		t.Fatal(err)
+	}
+	return up, rd
+}
+
 // windowUpstream is an upstream that refuses the uplink's events on
 // com.acme.site7.sensor.secret (not authorized) and delivers the others.
 func windowUpstream() minirouter.Config {
@@ -112,21 +153,7 @@ func TestUplinkWindow(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			up, err := minirouter.New(windowUpstream())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer up.Close()
-			var mu sync.Mutex
-			var got []int64
-			x := joinQueue(t, ctx, up, "cloud", n)
-			if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.", func(ev *device.Event) {
-				mu.Lock()
-				got = append(got, ev.Args[0].(int64))
-				mu.Unlock()
-			}, &device.SubscribeOptions{Match: wamp.PrefixMatch}); err != nil {
-				t.Fatal(err)
-			}
+			up, rd := readingsUpstream(t, ctx, windowUpstream(), n)
 			var open atomic.Bool
 			var w windowStats
 			cfg := siteRules
@@ -167,14 +194,9 @@ func TestUplinkWindow(t *testing.T) {
 			eventually(t, ctx, "queued", func() bool { return gw.ul.Stats().Queued == n })
 			open.Store(true)
 			eventually(t, ctx, "queue drained", func() bool { return gw.ul.Stats().Queued == 0 })
-			eventually(t, ctx, "all delivered", func() bool {
-				mu.Lock()
-				defer mu.Unlock()
-				return len(got) >= len(want)
-			})
+			eventually(t, ctx, "all delivered", func() bool { return rd.count() >= len(want) })
 			time.Sleep(50 * time.Millisecond) // a repeat would show now
-			mu.Lock()
-			defer mu.Unlock()
+			got := rd.all()
 			st := gw.ul.Stats()
 			t.Logf("%d delivered, %d refused; at most %d PUBLISHes in flight; uplink %+v", len(got), refused, w.maxInFlight.Load(), st)
 			if len(got) != len(want) {
@@ -206,21 +228,7 @@ func TestUplinkJournalWindowCrash(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	const n = 1000
-	up, err := minirouter.New(siteUpstream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.Close()
-	var mu sync.Mutex
-	var got []int64
-	x := joinQueue(t, ctx, up, "cloud", n)
-	if _, err := x.Subscribe(ctx, "com.acme.site7.sensor.temp", func(ev *device.Event) {
-		mu.Lock()
-		got = append(got, ev.Args[0].(int64))
-		mu.Unlock()
-	}, nil); err != nil {
-		t.Fatal(err)
-	}
+	up, rd := readingsUpstream(t, ctx, siteUpstream, n)
 	dir := t.TempDir()
 	hold := make(chan struct{})
 	defer close(hold)
@@ -257,11 +265,7 @@ func TestUplinkJournalWindowCrash(t *testing.T) {
 	}
 	// The first answer is held back, and the window behind it is out.
 	eventually(t, ctx, "a window in flight", func() bool { return w1.sent.Load() >= 100 && ul1.Stats().Queued == n })
-	eventually(t, ctx, "delivered upstream", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(got) >= 100
-	})
+	eventually(t, ctx, "delivered upstream", func() bool { return rd.count() >= 100 })
 	journal, err := os.ReadFile(cfg.QueueFile)
 	if err != nil {
 		t.Fatal(err)
@@ -284,14 +288,9 @@ func TestUplinkJournalWindowCrash(t *testing.T) {
 	}
 	gw := startGateway(t, cfg)
 	eventually(t, ctx, "all sent again", func() bool { return gw.ul.Stats().EventsUp == n })
-	eventually(t, ctx, "all delivered", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(got) >= n
-	})
+	eventually(t, ctx, "all delivered", func() bool { return rd.count() >= n })
 	time.Sleep(50 * time.Millisecond) // a repeat would show now
-	mu.Lock()
-	defer mu.Unlock()
+	got := rd.all()
 	st := up.Stats()
 	t.Logf("before the crash: %d PUBLISHes sent, %d acknowledged; after: %d sent, upstream deduplicated %d; subscriber got %d",
 		sent1, up1, w2.sent.Load(), st.PublicationsDeduplicated, len(got))
