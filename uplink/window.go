@@ -13,9 +13,15 @@ import (
 const (
 	// uplinkWindow is how many events the uplink keeps in flight upstream:
 	// sent, their PUBLISHED not yet in. A round trip per event would cap
-	// the uplink at one event per round trip; a window of them keeps
-	// the link busy while the acknowledgements come back.
-	uplinkWindow = 256
+	// the uplink at one event per round trip; a window of them keeps the
+	// link busy while the acknowledgements come back (10,000 events/s at
+	// a round trip of 10 ms). The answers to two windows (a window sent
+	// again after an acknowledgement timeout, while the first one's are
+	// still on their way) fit with room to spare in the outbound queue a
+	// router keeps for a session (ours: 256 messages by default,
+	// peer.DefaultQueueMessages), which when full would end the uplink's
+	// session as a slow consumer.
+	uplinkWindow = 100
 	// uplinkAckSlack is how much later than uplinkAckTimeout an event's
 	// acknowledgement may be given up: the events sent within it share one
 	// deadline (one timer, not one per event).

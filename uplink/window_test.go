@@ -306,3 +306,63 @@ func TestUplinkJournalWindowCrash(t *testing.T) {
 		t.Errorf("subscriber got %d of %d; upstream deduplicated %d of the %d sent before the crash", len(got), n, st.PublicationsDeduplicated, sent1)
 	}
 }
+
+// TestUplinkWindowAckTimeout holds back the upstream's answers for longer
+// than the uplink waits for them (10 s): the uplink sends the window again
+// on the same session (which the upstream soon ends, its writes to the
+// uplink having stalled as long), and once the answers flow, every event
+// is delivered once (the upstream recognises the repeats), in order.
+func TestUplinkWindowAckTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits out the acknowledgement timeout")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const n = 500
+	up, rd := readingsUpstream(t, ctx, siteUpstream, n)
+	hold := make(chan struct{})
+	var w windowStats
+	cfg := siteRules
+	cfg.Auth = siteAuth
+	cfg.Connect = func(ctx context.Context) (wamp.Transport, error) {
+		tr, err := up.Connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &windowLink{Transport: tr, hold: hold, w: &w}, nil
+	}
+	gw := startGateway(t, cfg)
+	eventually(t, ctx, "joined", func() bool { return gw.ul.Stats().State == uplink.Joined })
+	d := join(t, ctx, gw.r, "realm1")
+	for i := range n {
+		if err := d.Publish(ctx, "sensor.temp", wamp.Payload{Args: wamp.List{i}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, ctx, "a window in flight", func() bool { return w.sent.Load() >= 100 })
+	var first int64
+	for still := 0; still < 20; still++ { // the window is out once no more go
+		if m := w.sent.Load(); m != first {
+			first, still = m, 0
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	held := time.Now()
+	eventually(t, ctx, "the window sent again", func() bool { return w.sent.Load() > first })
+	t.Logf("%d PUBLISHes in flight; sent again after %v, %d sessions lost by then", first,
+		time.Since(held).Round(100*time.Millisecond), gw.ul.Stats().Reconnects)
+	close(hold)
+	eventually(t, ctx, "all acknowledged", func() bool { return gw.ul.Stats().EventsUp == n })
+	eventually(t, ctx, "all delivered", func() bool { return rd.count() >= n })
+	time.Sleep(50 * time.Millisecond) // a repeat would show now
+	got := rd.all()
+	t.Logf("%d PUBLISHes for %d events; upstream deduplicated %d; uplink %+v", w.sent.Load(), n, up.Stats().PublicationsDeduplicated, gw.ul.Stats())
+	for i, v := range got {
+		if v != int64(i) {
+			t.Fatalf("subscriber got reading %d as event %d, want each of 0..%d once, in order", v, i, n-1)
+		}
+	}
+	if len(got) != n {
+		t.Errorf("subscriber got %d of %d", len(got), n)
+	}
+}
