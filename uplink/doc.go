@@ -7,15 +7,18 @@
 // store-and-forward queue, whose events local.go moves straight into that
 // queue) subscribes to the Publish rules and registers the Import rules; a device.Client with reconnection on
 // subscribes upstream to the Subscribe rules, registers the exported
-// procedures and publishes the queued events (queue.go: acknowledged one at
-// a time, in order, numbered with wamp.PubSeqKey so that a resent one is
+// procedures and publishes the queued events (window.go: in order, up to a
+// window of them in flight, each leaving the queue (queue.go) once
+// acknowledged; numbered with wamp.PubSeqKey so that a resent one is
 // delivered once, by an upstream that knows the numbering and, across the
 // uplink's reconnections, only when Config.Auth gives it an authid; kept in
 // a journal file of checked records when Config.QueueFile is set,
 // journal.go).
 // The exported procedures follow the local realm's registrations through
-// Router.WatchRegistrations and Router.Registrations: level-triggered, so
-// nothing is missed and nothing blocks the dealer. Rules rewrite URIs by
+// Router.WatchRegistrations and Router.Registrations (export.go):
+// level-triggered, so nothing is missed and nothing blocks the dealer, and
+// listed once the changes settle, so that a join storm is listed a few
+// times a second rather than once per registration. Rules rewrite URIs by
 // prefix or exactly (rule.go). A call whose caller streams its input
 // (progressive call invocations) crosses either way as a stream, chunk by
 // chunk, with the callee's progressive results coming back as they go
