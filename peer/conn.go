@@ -69,13 +69,13 @@ type item struct {
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // Conn is one WAMP connection: a transport, its serializer, an outbound
-// queue and its writer. Recv must be called by one goroutine at a time; all
-// other methods are safe for concurrent use.
+// queue and its writer. Make one with [New], or embed one in a larger
+// struct and set it up with [Init]. Recv must be called by one goroutine at
+// a time; all other methods are safe for concurrent use.
 type Conn struct {
-	t    wamp.Transport
-	s    wamp.Serializer
-	cfg  Config
-	done chan struct{}
+	t   wamp.Transport
+	s   wamp.Serializer
+	cfg Config
 
 	msgsIn, bytesIn, msgsOut, bytesOut atomic.Uint64
 
@@ -86,7 +86,9 @@ type Conn struct {
 	// onWriterExit, when set (by tests), is called each time the writer
 	// goroutine exits.
 	onWriterExit func()
-	writeLoopFn  func() // c.writeLoop, made once (a go statement on the method allocates each time)
+	// writeLoopFn is c.writeLoop, kept while the connection writes (a go
+	// statement on the method would allocate each time); Trim drops it.
+	writeLoopFn func()
 
 	mu          sync.Mutex    // protects the following
 	queue       []item        // waiting for the writer
@@ -96,14 +98,20 @@ type Conn struct {
 	closed      bool          // Close was called
 	err         error         // the close reason, once closed
 	progress    chan struct{} // closed (and reset to nil) when the writer makes progress or the conn closes; nil when nobody waits
+	done        chan struct{} // Done's channel, made when first asked for
 }
 
 // New returns a Conn over t. The Conn owns t from now on: closing the Conn
 // closes t.
 func New(t wamp.Transport, cfg Config) *Conn {
-	c := &Conn{t: t, s: t.Serializer(), cfg: cfg.withDefaults(), done: make(chan struct{})}
-	c.writeLoopFn = c.writeLoop
-	return c
+	return &Conn{t: t, s: t.Serializer(), cfg: cfg.withDefaults()} // not through Init: the agents link New alone
+}
+
+// Init sets up c, a zero Conn that is a field of a larger struct (a
+// server's session), over t, as New does: one allocation serves both.
+// c owns t from now on. c must not be used before Init nor copied after.
+func Init(c *Conn, t wamp.Transport, cfg Config) {
+	c.t, c.s, c.cfg = t, t.Serializer(), cfg.withDefaults()
 }
 
 // Transport returns the underlying transport (e.g. to set a read deadline
@@ -120,7 +128,18 @@ func (c *Conn) RemoteAddr() string { return c.t.RemoteAddr() }
 
 // Done returns a channel closed when the connection is closed. Safe for
 // concurrent use.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	if c.done == nil { // made on first use: most connections never ask
+		c.done = make(chan struct{})
+		if c.closed {
+			close(c.done)
+		}
+	}
+	d := c.done
+	c.mu.Unlock()
+	return d
+}
 
 // Err returns the close reason, nil while the connection is open. Safe for
 // concurrent use.
@@ -157,10 +176,8 @@ func (c *Conn) Queued() (messages, bytes int) {
 func (c *Conn) Recv() (wamp.Message, error) {
 	b, err := c.t.ReadMessage()
 	if err != nil {
-		select {
-		case <-c.done:
-			return nil, c.closedErr()
-		default:
+		if cerr := c.closedErr(); cerr != nil {
+			return nil, cerr
 		}
 		err = fmt.Errorf("peer: read from %s: %w", c.t.RemoteAddr(), err)
 		c.Close(err)
@@ -225,11 +242,10 @@ func (c *Conn) SendWait(ctx context.Context, m wamp.Message) error {
 			}
 			return err
 		}
-		ch := c.progressLocked()
+		ch := c.progressLocked() // closed by Close too
 		c.mu.Unlock()
 		select {
 		case <-ch:
-		case <-c.done:
 		case <-ctx.Done():
 			putBuf(it)
 			return fmt.Errorf("peer: send: %w", ctx.Err())
@@ -251,11 +267,10 @@ func (c *Conn) Flush(ctx context.Context) error {
 			c.mu.Unlock()
 			return nil
 		}
-		ch := c.progressLocked()
+		ch := c.progressLocked() // closed by Close too
 		c.mu.Unlock()
 		select {
 		case <-ch:
-		case <-c.done:
 		case <-ctx.Done():
 			return fmt.Errorf("peer: flush: %w", ctx.Err())
 		}
@@ -280,17 +295,23 @@ func (c *Conn) Close(reason error) error {
 	clear(c.queue)
 	c.queue = nil
 	c.wakeLocked()
-	close(c.done)
+	if c.done != nil {
+		close(c.done)
+	}
 	c.mu.Unlock()
 	return c.t.Close()
 }
 
-// closedErr returns the error for an operation on the closed connection.
+// closedErr returns the error for an operation on the closed connection,
+// nil while it is open.
 func (c *Conn) closedErr() error {
 	c.mu.Lock()
 	reason := c.err
 	c.mu.Unlock()
-	if reason == nil || reason == ErrClosed {
+	if reason == nil {
+		return nil
+	}
+	if reason == ErrClosed {
 		return ErrClosed
 	}
 	return fmt.Errorf("%w: %w", ErrClosed, reason)
@@ -337,21 +358,24 @@ func (c *Conn) enqueueLocked(it item) error {
 	c.queuedBytes += len(it.b)
 	if !c.writing {
 		c.writing = true
+		if c.writeLoopFn == nil {
+			c.writeLoopFn = c.writeLoop
+		}
 		go c.writeLoopFn()
 	}
 	return nil
 }
 
-// Trim lets go of the outbound queue's arrays while nothing is queued or
-// being written, so that an idle connection holds none; the next Send makes
-// them again. Servers call it when a connection goes idle (minirouter: when
+// Trim lets go of the outbound queue's arrays (and the writer's method
+// value) while nothing is queued or being written, so that an idle
+// connection holds none; the next Send makes them again. Servers call it when a connection goes idle (minirouter: when
 // its reader parks). Safe for concurrent use.
 func (c *Conn) Trim() {
 	c.mu.Lock()
 	if !c.writing && len(c.queue) == 0 {
-		// No writer runs, and none starts before mu is released: batch and
-		// wbufs are free to drop.
-		c.queue, c.batch, c.wbufs = nil, nil, nil
+		// No writer runs, and none starts before mu is released: batch,
+		// wbufs and the writer's method value are free to drop.
+		c.queue, c.batch, c.wbufs, c.writeLoopFn = nil, nil, nil, nil
 	}
 	c.mu.Unlock()
 }

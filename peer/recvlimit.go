@@ -17,10 +17,8 @@ import (
 func RecvLimit(c *Conn, admit func(n int) error) (wamp.Message, error) {
 	b, err := c.t.ReadMessage()
 	if err != nil {
-		select {
-		case <-c.done:
-			return nil, c.closedErr()
-		default:
+		if cerr := c.closedErr(); cerr != nil {
+			return nil, cerr
 		}
 		err = fmt.Errorf("peer: read from %s: %w", c.t.RemoteAddr(), err)
 		c.Close(err)
