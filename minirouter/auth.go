@@ -99,8 +99,7 @@ func (r *Router) authenticate(conn *peer.Conn, rl *realm, hello *wamp.Hello) (au
 	ra := rl.auth
 	methods, _ := wamp.OptStrings(hello.Details, "authmethods")
 	authid, _ := wamp.OptString(hello.Details, "authid")
-	anon := authInfo{authid: "anonymous-" + rand.Text()[:10], authrole: "anonymous", authmethod: "anonymous",
-		authprovider: "static"}
+	anon := authInfo{authid: "anonymous-" + rand.Text()[:10], authrole: "anonymous", authmethod: "anonymous"}
 	if len(ra.byID) == 0 {
 		return anon, nil
 	}
@@ -127,7 +126,7 @@ func (r *Router) authenticate(conn *peer.Conn, rl *realm, hello *wamp.Hello) (au
 			if !verified || tu == nil || !tu.TLSClientCert || (authid != "" && authid != cn) {
 				continue
 			}
-			return authInfo{authid: tu.AuthID, authrole: tu.AuthRole, authmethod: auth.MethodTLS, authprovider: "static"}, nil
+			return authInfo{authid: tu.AuthID, authrole: tu.AuthRole, authmethod: auth.MethodTLS}, nil
 		case auth.MethodCryptosign:
 			extra, _ := wamp.OptDict(hello.Details, "authextra")
 			hexKey, _ := wamp.OptString(extra, "pubkey")
@@ -196,7 +195,7 @@ func (r *Router) challenge(conn *peer.Conn, u *User, method string, extra wamp.D
 		return authInfo{}, &authError{abort: wamp.NewError(wamp.ErrAuthenticationFailed.URI, "authentication failed"),
 			authid: u.AuthID, method: method}
 	}
-	return authInfo{authid: u.AuthID, authrole: u.AuthRole, authmethod: method, authprovider: "static"}, nil
+	return authInfo{authid: u.AuthID, authrole: u.AuthRole, authmethod: method}, nil
 }
 
 // tlsTransport is a transport over TLS (rawsocket.Conn, wstransport.Conn).

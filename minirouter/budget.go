@@ -333,7 +333,7 @@ func (rl *realm) overBudget(s *session, t wamp.MessageType, req wamp.ID, why str
 // answering the add_testament CALL. rl.mu must be held.
 func (rl *realm) chargeTestament(s *session, req wamp.ID, t *testament) wamp.Message {
 	b := &rl.r.cfg.Budgets
-	if !within(len(s.testaments[0])+len(s.testaments[1])+1, b.MaxTestaments) {
+	if !within(len(s.testamentsOf(0))+len(s.testamentsOf(1))+1, b.MaxTestaments) {
 		return rl.overBudget(s, wamp.CALL, req, fmt.Sprintf("limit: %d testaments per session", b.MaxTestaments))
 	}
 	t.size = entryCost + len(t.topic) + payloadSize(t.payload)
@@ -351,7 +351,7 @@ func (rl *realm) chargeTestament(s *session, req wamp.ID, t *testament) wamp.Mes
 // rl.mu must be held.
 func (rl *realm) releaseTestaments(s *session, scope int) {
 	n := 0
-	for _, t := range s.testaments[scope] {
+	for _, t := range s.testamentsOf(scope) {
 		n += t.size
 	}
 	s.budget.testBytes -= n

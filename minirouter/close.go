@@ -157,7 +157,7 @@ func (r *Router) closed(e ending) {
 // counts and logs the end. It may be called with realm.mu held.
 func (s *session) decide(why closeReason, err error) {
 	if s.why.CompareAndSwap(uint32(reasonNone), uint32(why)) {
-		s.r.closed(ending{why: why, err: err, conn: s.conn, s: s})
+		s.r.closed(ending{why: why, err: err, conn: &s.conn, s: s})
 	}
 }
 
@@ -179,7 +179,7 @@ func (r *Router) logJoin(s *session) {
 		return
 	}
 	attrs := []any{"session", s.id, "realm", s.realm.name, "authid", s.auth.authid, "authrole", s.auth.authrole,
-		"authmethod", s.auth.authmethod, "transport", transportKind(s.conn), "remote", s.conn.RemoteAddr()}
+		"authmethod", s.auth.authmethod, "transport", transportKind(&s.conn), "remote", s.conn.RemoteAddr()}
 	r.offload.do(func() { r.log.Debug("session joined", attrs...) })
 }
 

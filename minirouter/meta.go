@@ -61,7 +61,7 @@ func (s *session) metaDetails() wamp.Dict {
 		"authid":       s.auth.authid,
 		"authrole":     s.auth.authrole,
 		"authmethod":   s.auth.authmethod,
-		"authprovider": s.auth.authprovider,
+		"authprovider": authProvider,
 		"transport":    wamp.Dict{"peer": s.conn.RemoteAddr()},
 	}
 }

@@ -56,7 +56,7 @@ func (rl *realm) killWhere(caller *session, m *wamp.Call, match func(*session) b
 	for _, s := range rl.members {
 		if s != caller && !s.detached && match(s) {
 			if !testaments {
-				s.testaments = [2][]testament{}
+				s.testaments = nil
 			}
 			if s.kill(reason, message) {
 				n++

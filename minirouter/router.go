@@ -168,10 +168,10 @@ type Router struct {
 	logs         throttledLog // limits the lines a flood repeats
 	offload      offload      // log lines and closes found under realm.mu
 
-	mu       sync.Mutex              // protects the following
-	conns    map[*peer.Conn]*session // every connection served; nil until its session joins
-	ids      map[wamp.ID]*session    // joined sessions by ID
-	stopping bool                    // Shutdown or Close was called: no new connections
+	mu       sync.Mutex            // protects the following
+	conns    map[*session]struct{} // connections served whose session has not joined (yet)
+	ids      map[wamp.ID]*session  // joined sessions by ID
+	stopping bool                  // Shutdown or Close was called: no new connections
 }
 
 // New checks cfg, applies the defaults and returns a Router. It returns an
@@ -215,7 +215,7 @@ func New(cfg Config) (*Router, error) {
 		realms: make(map[wamp.URI]*realm, len(cfg.Realms)),
 		ctx:    ctx,
 		cancel: cancel,
-		conns:  make(map[*peer.Conn]*session),
+		conns:  make(map[*session]struct{}),
 		ids:    make(map[wamp.ID]*session),
 
 		authThrottle: newAuthThrottle(cfg.AuthFailureBurst, cfg.AuthFailureInterval),
@@ -262,12 +262,12 @@ func (r *Router) ConnectPeer(ctx context.Context, pc peer.Config) (wamp.Transpor
 	pc.QueueBytes = cmp.Or(pc.QueueBytes, r.cfg.Peer.QueueBytes)
 	pc.WriteTimeout = cmp.Or(pc.WriteTimeout, r.cfg.Peer.WriteTimeout)
 	a, b := peer.Pipe(wamp.MsgPack, r.cfg.InProcessMaxLength)
-	conn, ok := r.track(b, pc)
+	s, ok := r.track(b, pc)
 	if !ok {
 		a.Close()
 		return nil, ErrRouterClosed
 	}
-	go r.serve(WithTransport(context.Background(), TransportInProcess), conn, nil)
+	go r.serve(WithTransport(context.Background(), TransportInProcess), s, nil)
 	return a, nil
 }
 
@@ -287,7 +287,7 @@ func (r *Router) ConnectPeer(ctx context.Context, pc peer.Config) (wamp.Transpor
 // goroutine, and the session costs its state alone. Safe for concurrent
 // use.
 func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)) {
-	conn, ok := r.track(t, r.cfg.Peer)
+	s, ok := r.track(t, r.cfg.Peer)
 	if !ok {
 		t.Close()
 		if ended != nil {
@@ -295,7 +295,7 @@ func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)
 		}
 		return
 	}
-	go r.serve(ctx, conn, ended)
+	go r.serve(ctx, s, ended)
 }
 
 // Done returns a channel closed when the router starts to stop
@@ -303,25 +303,28 @@ func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)
 // stops accepting then. Safe for concurrent use.
 func (r *Router) Done() <-chan struct{} { return r.ctx.Done() }
 
-// track registers a new connection over t and counts its session in r.wg
-// (released by serve at the end); it reports false when the router is
-// stopping.
-func (r *Router) track(t wamp.Transport, pc peer.Config) (*peer.Conn, bool) {
+// track registers a new connection over t, as the session it will carry
+// (the session and its connection are one allocation: an idle session's
+// memory is mostly this object), and counts it in r.wg (released by serve
+// at the end); it reports false when the router is stopping.
+func (r *Router) track(t wamp.Transport, pc peer.Config) (*session, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopping {
 		return nil, false
 	}
-	conn := peer.New(t, pc)
-	r.conns[conn] = nil
+	s := &session{r: r}
+	peer.Init(&s.conn, t, pc)
+	r.conns[s] = struct{}{}
 	r.wg.Add(1)
-	return conn, true
+	return s, true
 }
 
-// untrack forgets a connection that has ended.
-func (r *Router) untrack(conn *peer.Conn) {
+// untrack forgets a session that has ended (joined sessions left r.conns
+// when they joined, and r.ids in leave).
+func (r *Router) untrack(s *session) {
 	r.mu.Lock()
-	delete(r.conns, conn)
+	delete(r.conns, s)
 	r.mu.Unlock()
 }
 
@@ -331,12 +334,11 @@ func (r *Router) untrack(conn *peer.Conn) {
 // [Router.Close]). It returns ctx's error if it had to force the close.
 // Safe for concurrent use; later calls only wait.
 func (r *Router) Shutdown(ctx context.Context) error {
-	conns := r.stop()
-	for conn, s := range conns {
-		if s == nil {
-			conn.Close(ErrRouterClosed)
-			continue
-		}
+	pending, joined := r.stop()
+	for _, s := range pending {
+		s.conn.Close(ErrRouterClosed)
+	}
+	for _, s := range joined {
 		s.shutdown()
 	}
 	done := make(chan struct{})
@@ -358,25 +360,30 @@ func (r *Router) Shutdown(ctx context.Context) error {
 // waits for the serving goroutines to return. Safe for concurrent use and
 // idempotent.
 func (r *Router) Close() error {
-	for conn := range r.stop() {
-		conn.Close(ErrRouterClosed)
+	pending, joined := r.stop()
+	for _, s := range append(pending, joined...) {
+		s.conn.Close(ErrRouterClosed)
 	}
 	r.wg.Wait()
 	return nil
 }
 
 // stop marks the router stopping, closes Done and returns a snapshot of
-// the connections.
-func (r *Router) stop() map[*peer.Conn]*session {
+// the sessions not joined yet and of those joined.
+func (r *Router) stop() (pending, joined []*session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stopping = true
 	r.cancel()
-	snap := make(map[*peer.Conn]*session, len(r.conns))
-	for c, s := range r.conns {
-		snap[c] = s
+	pending = make([]*session, 0, len(r.conns))
+	for s := range r.conns {
+		pending = append(pending, s)
 	}
-	return snap
+	joined = make([]*session, 0, len(r.ids))
+	for _, s := range r.ids {
+		joined = append(joined, s)
+	}
+	return pending, joined
 }
 
 // SessionInfo describes one joined session, as listed by [Router.Sessions].

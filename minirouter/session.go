@@ -17,12 +17,13 @@ import (
 // written before the connection is closed.
 const closeFlushTimeout = 2 * time.Second
 
-// session is one joined WAMP session. Its fields above mu's group are set
-// before the session is visible to other goroutines and then read-only.
+// session is one WAMP session and its connection, in one allocation
+// (track makes it when the connection comes; join fills it in). Its fields
+// above mu's group are set before the session is visible to other
+// goroutines and then read-only.
 type session struct {
 	r     *Router
 	realm *realm
-	conn  *peer.Conn
 	id    wamp.ID
 	auth  authInfo
 
@@ -34,6 +35,7 @@ type session struct {
 	calleeRevoke   bool     // callee.features.registration_revocation: told of a revoked registration
 	subRevoke      bool     // subscriber.features.subscription_revocation: told of a revoked subscription
 	ppt            pptRoles // roles that announced payload_passthru_mode
+	detached       bool     // removed from the realm's routing tables (guarded by realm.mu)
 
 	pace     *pacer        // the realm's publish rate; nil: none (used by the reader only)
 	stopCtx  func() bool   // stops the watch on serve's context; nil: none
@@ -43,52 +45,55 @@ type session struct {
 	leaving  atomic.Bool   // the router sent GOODBYE and waits for the answer
 	why      atomic.Uint32 // the closeReason, once recorded (see close, end)
 	closing  atomic.Bool   // close has queued the connection's close
-	meta     sessionMeta   // transport, join time, topics published (see sessioninfo.go)
 	streamed atomic.Bool   // the session started a progressive call invocation (see streamCall)
+	meta     sessionMeta   // transport, join time, topics published (see sessioninfo.go)
 
 	// Guarded by realm.mu. The maps are made on first use (an idle
 	// session's memory is mostly its state): add to them with putSub,
 	// putReg and putCall.
-	subs     map[wamp.ID]*subscription // by subscription ID
-	regs     map[wamp.ID]*registration // by registration ID
-	calls    map[wamp.ID]*call         // pending calls as caller, by CALL request ID
-	invs     map[wamp.ID]*call         // pending invocations as callee, by INVOCATION request ID
-	lastInv  wamp.ID                   // last INVOCATION request ID sent to this session
-	endedSt  *endedStreams             // streamed calls ended before the caller's last CALL; nil: none yet
-	detached bool                      // removed from the realm's routing tables
+	subs    map[wamp.ID]*subscription // by subscription ID
+	regs    map[wamp.ID]*registration // by registration ID
+	calls   map[wamp.ID]*call         // pending calls as caller, by CALL request ID
+	invs    map[wamp.ID]*call         // pending invocations as callee, by INVOCATION request ID
+	lastInv wamp.ID                   // last INVOCATION request ID sent to this session
+	endedSt *endedStreams             // streamed calls ended before the caller's last CALL; nil: none yet
 	// testaments by scope (scopeDetached, scopeDestroyed), published by
-	// detach.
-	testaments [2][]testament
+	// detach; nil until the first (see testamentsOf).
+	testaments *[2][]testament
 
 	budget sessionBudget // what the memory budgets charged it (see budget.go)
+
+	conn peer.Conn // the connection, by value (see track)
 }
 
 // authInfo is who a session is, as decided by authentication.
 type authInfo struct {
-	authid       string
-	authrole     string
-	authmethod   string
-	authprovider string
+	authid     string
+	authrole   string
+	authmethod string
 }
 
-// serve runs the session on conn from HELLO to its end, then removes it
-// from the router, releases r.wg and calls ended (when not nil) with the
-// reason. conn is tracked (see track). When the session goes idle, serve
-// returns early and a fresh goroutine carries it on (see run).
-func (r *Router) serve(ctx context.Context, conn *peer.Conn, ended func(error)) {
-	var stop func() bool
+// authProvider is every session's authprovider: the router's own user
+// list (anonymous sessions included).
+const authProvider = "static"
+
+// serve runs the session s, tracked (see track), on its connection from
+// HELLO to its end, then removes it from the router, releases r.wg and
+// calls ended (when not nil) with the reason. When the session goes idle,
+// serve returns early and a fresh goroutine carries it on (see run).
+func (r *Router) serve(ctx context.Context, s *session, ended func(error)) {
+	conn := &s.conn
 	if ctx.Done() != nil { // a context that can be cancelled
-		stop = context.AfterFunc(ctx, func() {
+		s.stopCtx = context.AfterFunc(ctx, func() {
 			conn.Close(fmt.Errorf("%w: %w", errSessionContext, context.Cause(ctx)))
 		})
 	}
-	s, e := r.join(conn, transportOf(ctx)) // counted and logged when it failed
-	if s == nil {
+	s.ended = ended
+	if js, e := r.join(s, transportOf(ctx)); js == nil { // counted and logged
 		conn.Close(e.err)
-		r.release(conn, stop, ended, e.err)
+		r.release(s, e.err)
 		return
 	}
-	s.stopCtx, s.ended = stop, ended
 	s.resumeFn = s.resume
 	s.realm.joined(s)
 	r.logJoin(s)
@@ -108,19 +113,19 @@ func (s *session) end(err error) {
 	s.realm.left(s)
 	r.leave(s)
 	s.conn.Close(err)
-	r.release(s.conn, s.stopCtx, s.ended, err)
+	r.release(s, err)
 }
 
-// release forgets conn, which ended for err: it stops the context watch,
-// untracks conn, calls ended and releases r.wg (last, so that Shutdown
+// release forgets s, whose connection ended for err: it stops the context
+// watch, untracks s, calls ended and releases r.wg (last, so that Shutdown
 // returns after every ended call).
-func (r *Router) release(conn *peer.Conn, stop func() bool, ended func(error), err error) {
-	if stop != nil {
-		stop()
+func (r *Router) release(s *session, err error) {
+	if s.stopCtx != nil {
+		s.stopCtx()
 	}
-	r.untrack(conn)
-	if ended != nil {
-		ended(err)
+	r.untrack(s)
+	if s.ended != nil {
+		s.ended(err)
 	}
 	r.wg.Done()
 }
@@ -135,11 +140,12 @@ func (r *Router) refuse(conn *peer.Conn, why closeReason, reason *wamp.Error, ms
 	return nil, e
 }
 
-// join waits for HELLO (within HelloTimeout), checks it, authenticates the
-// client and answers WELCOME, returning the session. On failure it has
-// sent ABORT when the protocol calls for one, and returns how the
-// connection ends.
-func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
+// join waits for HELLO (within HelloTimeout) on s's connection, checks
+// it, authenticates the client, fills s in and answers WELCOME, returning
+// s. On failure it has sent ABORT when the protocol calls for one, and
+// returns nil and how the connection ends (its err is not nil).
+func (r *Router) join(s *session, kind string) (*session, ending) {
+	conn := &s.conn
 	failed := func(why closeReason, err error) (*session, ending) {
 		if why == reasonNone { // the transport failed while waiting for HELLO, whoever closed it
 			why = reasonTransportError
@@ -212,19 +218,17 @@ func (r *Router) join(conn *peer.Conn, kind string) (*session, ending) {
 		errors.As(err, &tried) // the log line names who tried how
 		return r.refuse(conn, why, we, err.Error(), tried)
 	}
-	s := &session{
-		r:              r,
-		realm:          rl,
-		conn:           conn,
-		auth:           auth,
-		calleeCancel:   wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureCallCanceling),
-		calleeProgress: wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults),
-		ppt:            announcedPPT(hello.Details),
-		pace:           newPacer(rl.publishRate, rl.publishBurst),
-		meta:           newSessionMeta(kind),
-	}
+	s.realm, s.auth = rl, auth
+	s.calleeCancel = wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureCallCanceling)
+	s.calleeProgress = wamp.HasFeature(hello.Details, wamp.RoleCallee, wamp.FeatureProgressiveCallResults)
+	s.ppt = announcedPPT(hello.Details)
+	s.pace = newPacer(rl.publishRate, rl.publishBurst)
+	s.meta.start(kind)
 	s.announced(hello.Details)
 	limitReads(t, own)
+	// Released before the WELCOME is queued, not when join returns: a
+	// client that has its WELCOME finds the pre-authentication budget free.
+	r.budget.donePreAuth(conn)
 	if err := r.chargeJoin(s); err != nil {
 		return r.refuse(conn, reasonBudget, errJoinOverBudget.reason, errJoinOverBudget.msg, nil)
 	}
@@ -277,7 +281,7 @@ func (r *Router) admit(s *session, clientRoles wamp.Dict) (closeReason, *wamp.Er
 	}
 	s.realm.sessions++
 	r.ids[s.id] = s
-	r.conns[s.conn] = s
+	delete(r.conns, s) // joined: from now on in r.ids
 	r.stats.sessions.Add(1)
 	r.stats.sessionsTotal.Add(1)
 	r.stats.messagesOut.Add(1)
@@ -463,7 +467,7 @@ func (s *session) violation(msg string) error {
 	err := wamp.NewError(wamp.ErrProtocolViolation.URI, msg)
 	s.decide(reasonProtocolViolation, err)
 	s.realm.detach(s)
-	s.r.sendAbort(s.conn, err.URI, msg)
+	s.r.sendAbort(&s.conn, err.URI, msg)
 	return err
 }
 
@@ -549,6 +553,14 @@ func (s *session) info() SessionInfo {
 	info.MessagesIn, info.MessagesOut = cs.MessagesIn, cs.MessagesOut
 	s.meta.fill(&info)
 	return info
+}
+
+// testamentsOf returns s's testaments of scope. realm.mu must be held.
+func (s *session) testamentsOf(scope int) []testament {
+	if s.testaments == nil {
+		return nil
+	}
+	return s.testaments[scope]
 }
 
 // putSub records sub in s.subs, making the map on first use. realm.mu must

@@ -60,9 +60,9 @@ type topicSet struct {
 	order []string
 }
 
-// newSessionMeta starts the meta of a session joining now over kind.
-func newSessionMeta(kind string) sessionMeta {
-	return sessionMeta{kind: kind, since: time.Now().UnixNano()}
+// start starts the meta of a session joining now over kind.
+func (m *sessionMeta) start(kind string) {
+	m.kind, m.since = kind, time.Now().UnixNano()
 }
 
 // published notes a publication to topic that the broker accepted (a

@@ -129,6 +129,9 @@ func addTestament(rl *realm, s *session, m *wamp.Call) wamp.Message {
 	if refused := rl.chargeTestament(s, m.Request, &t); refused != nil {
 		return refused
 	}
+	if s.testaments == nil {
+		s.testaments = new([2][]testament)
+	}
 	s.testaments[scope] = append(s.testaments[scope], t)
 	return &wamp.Result{Request: m.Request, Details: wamp.Dict{}}
 }
@@ -140,7 +143,9 @@ func flushTestaments(rl *realm, s *session, m *wamp.Call) wamp.Message {
 		return errorFor(wamp.CALL, m.Request, wamp.ErrInvalidArgument.URI, `scope must be "destroyed" or "detached"`)
 	}
 	rl.releaseTestaments(s, scope)
-	s.testaments[scope] = nil
+	if s.testaments != nil {
+		s.testaments[scope] = nil
+	}
 	return &wamp.Result{Request: m.Request, Details: wamp.Dict{}}
 }
 
@@ -149,10 +154,10 @@ func flushTestaments(rl *realm, s *session, m *wamp.Call) wamp.Message {
 // rl.mu must be held.
 func (rl *realm) publishTestaments(s *session) {
 	for scope := range s.testaments {
-		for _, t := range s.testaments[scope] {
+		for _, t := range s.testamentsOf(scope) {
 			rl.publishLocked(s, t.topic, t.payload, &t.opts)
 			rl.r.stats.testaments.Add(1)
 		}
-		s.testaments[scope] = nil
 	}
+	s.testaments = nil
 }

@@ -21,7 +21,7 @@ func (s *session) welcome(clientRoles wamp.Dict) ([]byte, error) {
 		"authid":       s.auth.authid,
 		"authrole":     s.auth.authrole,
 		"authmethod":   s.auth.authmethod,
-		"authprovider": s.auth.authprovider,
+		"authprovider": authProvider,
 		"roles":        routerRoles(),
 	}
 	ser, max := s.conn.Serializer(), s.conn.Transport().MaxMessageSize()
