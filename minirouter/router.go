@@ -156,6 +156,7 @@ type Router struct {
 	cfg    Config
 	log    *slog.Logger
 	realms map[wamp.URI]*realm // read-only after New
+	roles  wamp.Dict           // the roles WELCOME announces (routerRoles), read-only
 	stats  counters
 
 	// ctx is canceled by Shutdown and Close (see Done).
@@ -213,6 +214,7 @@ func New(cfg Config) (*Router, error) {
 		cfg:    cfg,
 		log:    cfg.Logger,
 		realms: make(map[wamp.URI]*realm, len(cfg.Realms)),
+		roles:  routerRoles(),
 		ctx:    ctx,
 		cancel: cancel,
 		conns:  make(map[*session]struct{}),

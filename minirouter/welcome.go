@@ -22,7 +22,7 @@ func (s *session) welcome(clientRoles wamp.Dict) ([]byte, error) {
 		"authrole":     s.auth.authrole,
 		"authmethod":   s.auth.authmethod,
 		"authprovider": authProvider,
-		"roles":        routerRoles(),
+		"roles":        s.r.roles, // built once: read-only
 	}
 	ser, max := s.conn.Serializer(), s.conn.Transport().MaxMessageSize()
 	var b []byte
