@@ -1,7 +1,9 @@
 // Package peer is the connection machinery shared by the router and the
 // client: it turns a [wamp.Transport] (RawSocket, serial link, WebSocket or an
 // in-process [Pipe]) into a [Conn] that decodes incoming messages and encodes
-// and queues outgoing ones.
+// and queues outgoing ones. [New] makes a Conn; a server holding many
+// connections embeds one in its own per-connection struct and sets it up
+// with [Init] instead (minirouter: one allocation per session).
 //
 // # Reading
 //

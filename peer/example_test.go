@@ -36,3 +36,29 @@ func Example() {
 	// PUBLISH sensor.temp [21.5]
 	// out: 1 in: 1
 }
+
+// A server's per-connection state with its Conn inside, set up by Init:
+// one allocation for both.
+func ExampleInit() {
+	type session struct {
+		name string
+		conn peer.Conn
+	}
+	ta, tb := peer.Pipe(wamp.JSON, 0)
+	client := peer.New(tb, peer.Config{})
+	defer client.Close(nil)
+	s := &session{name: "device-1"}
+	peer.Init(&s.conn, ta, peer.Config{})
+	defer s.conn.Close(nil)
+
+	if err := s.conn.Send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: "wamp.close.normal"}); err != nil {
+		log.Fatal(err)
+	}
+	m, err := client.Recv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(s.name, "sent", m.Type())
+	// Output:
+	// device-1 sent GOODBYE
+}
