@@ -32,7 +32,9 @@ import (
 // pending-handshake caps.
 
 const (
-	joinBound   = time.Second      // what a well-behaved client may wait while a flood holds
+	// What a well-behaved client may wait while a flood holds: below the 3 s handshake timeout that frees the
+	// flood's connections, so a client that had to wait for them fails, with room for a loaded machine.
+	joinBound   = 2 * time.Second
 	joinPatient = 6 * time.Second  // how long the client tries, so that a failure says how long it took
 	floodPause  = 500 * ms         // a flooder's pause before it connects again once the server closed it
 	floodSettle = 10 * time.Second // bound on the flood's first connections
