@@ -10,18 +10,27 @@ import (
 
 // BenchmarkWriteRead measures one message (64 bytes, and 4 KiB) written on
 // one side and read on the other, over 127.0.0.1: client to server (masked
-// frames) and server to client.
+// frames) and server to client; the batch cases write 16 messages of 64
+// bytes in one call and read them (per message: the framing, without a
+// system call each).
 func BenchmarkWriteRead(b *testing.B) {
 	for _, bc := range []struct {
-		dir  string
-		size int
+		dir   string
+		size  int
+		batch int
 	}{
-		{"client-to-server", 64},
-		{"server-to-client", 64},
-		{"client-to-server", 4096},
-		{"server-to-client", 4096},
+		{"client-to-server", 64, 1},
+		{"server-to-client", 64, 1},
+		{"client-to-server", 4096, 1},
+		{"server-to-client", 4096, 1},
+		{"client-to-server", 64, 16},
+		{"server-to-client", 64, 16},
 	} {
-		b.Run(fmt.Sprintf("%s/%d", bc.dir, bc.size), func(b *testing.B) {
+		name := fmt.Sprintf("%s/%d", bc.dir, bc.size)
+		if bc.batch > 1 {
+			name += fmt.Sprintf("x%d", bc.batch)
+		}
+		b.Run(name, func(b *testing.B) {
 			release := make(chan struct{})
 			ts := startServer(b, ServerConfig{}, nil, func(wamp.Transport) error {
 				<-release // the benchmark drives the server side itself
@@ -34,15 +43,20 @@ func BenchmarkWriteRead(b *testing.B) {
 			if bc.dir == "server-to-client" {
 				w, r = sc, c
 			}
-			msg := [][]byte{bytes.Repeat([]byte("x"), bc.size)}
-			b.SetBytes(int64(bc.size))
+			msg := make([][]byte, bc.batch)
+			for i := range msg {
+				msg[i] = bytes.Repeat([]byte("x"), bc.size)
+			}
+			b.SetBytes(int64(bc.size * bc.batch))
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := w.WriteMessages(msg); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := r.ReadMessage(); err != nil {
-					b.Fatal(err)
+				for range msg {
+					if _, err := r.ReadMessage(); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 		})

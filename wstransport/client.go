@@ -183,7 +183,7 @@ func clientHandshake(ctx context.Context, nc net.Conn, wsCfg *websocket.Config, 
 	// setting a deadline in the past.
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	rc := &recordingConn{Conn: nc, recording: true}
-	ws, err := websocket.NewClient(wsCfg, rc)
+	_, err := websocket.NewClient(wsCfg, rc) // its frame layer is not used: see frameReader
 	rc.recording = false
 	canceled := !stop()
 	if err != nil {
@@ -192,12 +192,14 @@ func clientHandshake(ctx context.Context, nc net.Conn, wsCfg *websocket.Config, 
 		}
 		return nil, handshakeFailure(rc.rec, Subprotocol(ser), err)
 	}
-	resp, rerr := http.ReadResponse(bufio.NewReader(bytes.NewReader(rc.rec)), nil)
+	rec := bufio.NewReader(bytes.NewReader(rc.rec))
+	resp, rerr := http.ReadResponse(rec, nil)
 	rc.rec = nil
 	if rerr != nil {
 		return nil, &HandshakeError{StatusCode: http.StatusSwitchingProtocols, Err: rerr}
 	}
 	_ = resp.Body.Close()
+	pending, _ := io.ReadAll(rec) // frames the server sent right after its answer
 	want := Subprotocol(ser)
 	if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != want {
 		msg := "server selected no subprotocol, " + want + " was offered"
@@ -210,7 +212,9 @@ func clientHandshake(ctx context.Context, nc net.Conn, wsCfg *websocket.Config, 
 		return nil, &HandshakeError{Err: ctx.Err()}
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return newConn(ws, rc, ser, maxSize), nil
+	// Frames are read by a reader of our own, after the bytes x/net's
+	// reader took beyond the handshake.
+	return newConn(rc, frameReader(nil, rc.Conn, pending), false, ser, maxSize), nil
 }
 
 // handshakeFailure builds the error for a failed handshake, with the status

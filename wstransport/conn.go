@@ -1,6 +1,7 @@
 package wstransport
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,9 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/websocket"
-
-	"github.com/edgewamp/edgewamp/internal/growread"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -62,8 +60,8 @@ const (
 // Serializer, MaxMessageSize and Close are safe to call from any goroutine.
 // Pings from the peer are answered inside ReadMessage.
 type Conn struct {
-	ws     *websocket.Conn
-	nc     net.Conn // the underlying connection, for deadlines and Close
+	nc     net.Conn // the underlying connection (TLS included)
+	server bool     // the server's end: frames read are masked, frames written are not
 	ser    wamp.Serializer
 	max    int
 	remote string
@@ -79,31 +77,26 @@ type Conn struct {
 	keys *maskKeys // a client's masking keys (the server does not mask); under wmu
 
 	// Reader state: used by the reader goroutine only.
-	rbuf    []byte
-	readErr error // sticky: after a failed read the stream position is lost
-	readMax int   // a lower bound than max on messages read (see SetReadLimit); 0: max
+	br      *bufio.Reader // frames from nc
+	rbuf    []byte        // a fragmented or large message
+	readErr error         // sticky: after a failed read the stream position is lost
+	readMax int           // a lower bound than max on messages read (see SetReadLimit); 0: max
 }
 
 var _ wamp.Transport = (*Conn)(nil)
 
-// newConn wraps an established WebSocket connection. nc is the connection
-// under ws (ws does not expose it).
-func newConn(ws *websocket.Conn, nc net.Conn, ser wamp.Serializer, maxSize int) *Conn {
-	ws.MaxPayloadBytes = maxSize
-	if ser.Binary() {
-		ws.PayloadType = websocket.BinaryFrame
-	} else {
-		ws.PayloadType = websocket.TextFrame
-	}
+// newConn wraps an established WebSocket connection: nc after the
+// handshake, br reading from it (holding what arrived after the handshake).
+func newConn(nc net.Conn, br *bufio.Reader, server bool, ser wamp.Serializer, maxSize int) *Conn {
 	remote := ""
 	if a := nc.RemoteAddr(); a != nil {
 		remote = a.String()
 	}
-	c := &Conn{ws: ws, nc: nc, ser: ser, max: maxSize, remote: remote, op: opText}
+	c := &Conn{nc: nc, br: br, server: server, ser: ser, max: maxSize, remote: remote, op: opText}
 	if ser.Binary() {
 		c.op = opBinary
 	}
-	if !ws.IsServerConn() {
+	if !server {
 		c.keys = new(maskKeys)
 	}
 	return c
@@ -153,112 +146,6 @@ func (c *Conn) ReadMessage() ([]byte, error) {
 	return msg, err
 }
 
-func (c *Conn) readMessage() ([]byte, error) {
-	if cap(c.rbuf) > keepReadBuffer {
-		c.rbuf = nil
-	}
-	buf := c.rbuf[:0]
-	inMessage := false
-	for {
-		// NewFrameReader and HandleFrame are x/net/websocket's own frame
-		// layer (methods promoted from its Conn); going through them rather
-		// than Conn.Read lets us see frame boundaries, check the length
-		// before reading, and still have pings answered and masking checked.
-		fr, err := c.ws.NewFrameReader()
-		if err != nil {
-			return nil, c.wrapReadErr(err)
-		}
-		h, ok := parseFrameHeader(fr.HeaderReader())
-		if !ok {
-			return nil, c.fail(closeProtocolError, fmt.Errorf("%w: unreadable frame header", ErrProtocol))
-		}
-		if h.rsv != 0 {
-			return nil, c.fail(closeProtocolError, fmt.Errorf("%w: reserved bits set", ErrProtocol))
-		}
-		switch h.op {
-		case opContinuation:
-			if !inMessage {
-				return nil, c.fail(closeProtocolError, fmt.Errorf("%w: continuation frame outside a message", ErrProtocol))
-			}
-		case opText, opBinary:
-			if inMessage {
-				return nil, c.fail(closeProtocolError, fmt.Errorf("%w: new message inside a fragmented message", ErrProtocol))
-			}
-		case opClose, opPing, opPong:
-			if !h.fin || h.length > maxControlPayload {
-				return nil, c.fail(closeProtocolError, fmt.Errorf("%w: fragmented or oversized control frame", ErrProtocol))
-			}
-		default:
-			return nil, c.fail(closeProtocolError, fmt.Errorf("%w: reserved opcode %#x", ErrProtocol, h.op))
-		}
-		if isData := h.op <= opBinary; isData && h.length > uint64(c.readLimit()-len(buf)) {
-			return nil, c.fail(closeTooBig, fmt.Errorf("%w: over %d bytes", ErrMessageTooLarge, c.readLimit()))
-		}
-		if h.op == opPing { // HandleFrame answers it: no data frame may be half written then
-			c.wmu.Lock()
-		}
-		fr, err = c.ws.HandleFrame(fr) // answers pings, ends on close frames
-		if h.op == opPing {
-			c.wmu.Unlock()
-		}
-		if err != nil {
-			return nil, c.wrapReadErr(err)
-		}
-		if fr == nil { // a control frame, already handled
-			continue
-		}
-		n := int(h.length) // fits: checked against the limit above
-		// The buffer grows with the bytes that arrive: a header
-		// announcing a large frame costs what the peer really sends.
-		if buf, err = growread.Append(fr, buf, n); err != nil {
-			return nil, c.wrapReadErr(err)
-		}
-		if h.fin {
-			c.rbuf = buf
-			return buf, nil
-		}
-		inMessage = true
-	}
-}
-
-// frameHeader is what ReadMessage needs of a WebSocket frame header.
-type frameHeader struct {
-	fin    bool
-	rsv    byte
-	op     byte
-	length uint64
-}
-
-// parseFrameHeader decodes the header bytes that x/net/websocket keeps for
-// the frame it has just read (a *bytes.Buffer behind HeaderReader), without
-// consuming them.
-func parseFrameHeader(r io.Reader) (frameHeader, bool) {
-	hb, ok := r.(interface{ Bytes() []byte })
-	if !ok {
-		return frameHeader{}, false
-	}
-	b := hb.Bytes()
-	if len(b) < 2 {
-		return frameHeader{}, false
-	}
-	h := frameHeader{fin: b[0]&0x80 != 0, rsv: b[0] & 0x70, op: b[0] & 0x0F}
-	switch l := b[1] & 0x7F; l {
-	case 126:
-		if len(b) < 4 {
-			return frameHeader{}, false
-		}
-		h.length = uint64(binary.BigEndian.Uint16(b[2:4]))
-	case 127:
-		if len(b) < 10 {
-			return frameHeader{}, false
-		}
-		h.length = binary.BigEndian.Uint64(b[2:10]) &^ (1 << 63)
-	default:
-		h.length = uint64(l)
-	}
-	return h, true
-}
-
 // WriteMessages writes each message as one WebSocket frame (text for JSON,
 // binary for MessagePack), in order, gathered into one write per 64 KiB
 // (so one system call, or one TLS record, for a batch of small messages).
@@ -303,7 +190,8 @@ func (c *Conn) closeWith(status int) error {
 			_ = c.nc.SetWriteDeadline(now) // cuts off the write in progress
 		} else {
 			_ = c.nc.SetWriteDeadline(now.Add(closeFrameTimeout))
-			_ = c.ws.WriteClose(status) // best effort
+			var frame [2 + 4 + 2]byte
+			_ = c.writeControl(frame[:0], opClose, binary.BigEndian.AppendUint16(nil, uint16(status))) // best effort
 			c.wmu.Unlock()
 		}
 		if err := c.nc.Close(); err != nil && !errors.Is(err, net.ErrClosed) {

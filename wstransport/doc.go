@@ -81,9 +81,13 @@
 // to send pings: keepalive, where wanted, is WAMP-level (or the session's
 // idle read deadline).
 //
-// x/net/websocket does not report frame boundaries through Conn.Read, so
-// ReadMessage reads frames through the frame layer that x/net's Conn
-// exposes (NewFrameReader, HandleFrame) and decodes each header from the
-// bytes x/net keeps. The tests pin that behaviour (fragments, pings, limits,
-// protocol errors) against the x/net version in go.mod.
+// x/net/websocket does the opening handshake on both sides; the frames
+// after it are this package's own (RFC 6455, 5): WriteMessages encodes a
+// batch of frames into one write per 64 KiB, and ReadMessage parses frames
+// from a 4 KiB buffered reader straight over the connection (on the server,
+// net/http's hijacked reader, reset onto the connection), returning a
+// message of one frame that fits the buffer in place, unmasked there,
+// without a copy or an allocation. Clients mask every frame and servers
+// none; a frame that breaks this ends the connection (1002), as x/net's
+// rule did.
 package wstransport

@@ -41,11 +41,29 @@ func appendFrameHeader(b []byte, op byte, n int, key *[4]byte) []byte {
 func appendMasked(b, p []byte, key *[4]byte) []byte {
 	start := len(b)
 	b = append(b, p...)
-	q := b[start:]
-	for i := range q {
-		q[i] ^= key[i&3]
-	}
+	maskBytes(b[start:], *key, 0)
 	return b
+}
+
+// writeControl writes one control frame of type op, built in b (room for
+// it, so that no allocation is made), masked on the client side. The caller
+// holds c.wmu.
+func (c *Conn) writeControl(b []byte, op byte, payload []byte) error {
+	var key *[4]byte
+	if c.keys != nil {
+		var err error
+		if key, err = c.keys.next(); err != nil {
+			return err
+		}
+	}
+	b = appendFrameHeader(b, op, len(payload), key)
+	if key != nil {
+		b = appendMasked(b, payload, key)
+	} else {
+		b = append(b, payload...)
+	}
+	_, err := c.nc.Write(b)
+	return err
 }
 
 // maskKeys hands out masking keys from crypto/rand, read 16 keys at a time.

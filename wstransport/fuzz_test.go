@@ -2,6 +2,7 @@ package wstransport
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"io"
 	"net"
@@ -13,17 +14,34 @@ import (
 )
 
 // pipeResponseWriter is an http.ResponseWriter whose Hijack hands over one
-// end of a net.Pipe, to run Handler in memory.
+// end of a net.Pipe, to run Handler in memory; its reader holds pending, as
+// if the client had sent it along with the request.
 type pipeResponseWriter struct {
-	header http.Header
-	nc     net.Conn
+	header  http.Header
+	nc      net.Conn
+	pending []byte
 }
 
 func (w *pipeResponseWriter) Header() http.Header         { return w.header }
 func (w *pipeResponseWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *pipeResponseWriter) WriteHeader(int)             {}
 func (w *pipeResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return w.nc, bufio.NewReadWriter(bufio.NewReader(w.nc), bufio.NewWriter(w.nc)), nil
+	br := bufio.NewReader(io.MultiReader(bytes.NewReader(w.pending), w.nc))
+	if len(w.pending) > 0 {
+		_, _ = br.Peek(len(w.pending)) // buffered, as net/http's reader would hold it
+	}
+	return w.nc, bufio.NewReadWriter(br, bufio.NewWriter(w.nc)), nil
+}
+
+// upgradeRequest is a client's WebSocket upgrade request offering wamp.2.json.
+func upgradeRequest() *http.Request {
+	req := httptest.NewRequest(http.MethodGet, "http://example.test/ws", nil)
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	req.Header.Set("Sec-WebSocket-Protocol", "wamp.2.json")
+	return req
 }
 
 // clientFrame returns one masked frame.
@@ -84,12 +102,7 @@ func FuzzReadMessage(f *testing.F) {
 				}
 			}
 		})
-		req := httptest.NewRequest(http.MethodGet, "http://example.test/ws", nil)
-		req.Header.Set("Upgrade", "websocket")
-		req.Header.Set("Connection", "Upgrade")
-		req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
-		req.Header.Set("Sec-WebSocket-Version", "13")
-		req.Header.Set("Sec-WebSocket-Protocol", "wamp.2.json")
+		req := upgradeRequest()
 		served := make(chan struct{})
 		go func() {
 			defer close(served)

@@ -165,7 +165,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Handler: func(ws *websocket.Conn) {
 			nc := hw.conn
 			_ = nc.SetDeadline(time.Time{}) // handshake done; the session sets its own
-			c := newConn(ws, nc, ser, h.cfg.MaxMessageSize)
+			// Frames are read with the hijacked reader's buffer, straight
+			// from nc (net/http's reader under it locks on every read),
+			// after what the client sent beyond its request; ws is used
+			// no further.
+			br := hw.brw.Reader
+			pending, _ := br.Peek(br.Buffered())
+			c := newConn(nc, frameReader(br, nc, pending), true, ser, h.cfg.MaxMessageSize)
 			defer c.Close()
 			h.serve(c)
 		},
@@ -187,7 +193,8 @@ type hijackWriter struct {
 	http.ResponseWriter
 	hj      http.Hijacker
 	timeout time.Duration
-	conn    net.Conn // set by Hijack, read by the same goroutine afterwards
+	conn    net.Conn          // set by Hijack, read by the same goroutine afterwards
+	brw     *bufio.ReadWriter // as conn
 }
 
 // Hijack takes over the connection and sets the handshake deadline.
@@ -200,7 +207,7 @@ func (hw *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("wstransport: hijack returned no connection")
 	}
 	_ = nc.SetDeadline(time.Now().Add(hw.timeout))
-	hw.conn = nc
+	hw.conn, hw.brw = nc, brw
 	return nc, brw, nil
 }
 
