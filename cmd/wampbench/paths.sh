@@ -4,6 +4,9 @@
 #   go build -o /tmp/sensorbridge ./cmd/sensorbridge && go build -o /tmp/wampbench ./cmd/wampbench
 #   CERT=cert.pem KEY=key.pem cmd/wampbench/paths.sh paths|joins|fleet
 #
+# PORT (default 19180 for paths, 19280 for joins) is the first of the router's five ports; ROWS (paths only)
+# lists the paths to run, of: rs ws-json ws-msgpack rss wss (default all).
+#
 # paths: fan-out 1->10, RPC 1x1 and 4x16 over rs://, ws:// (json, msgpack), rss://, wss:// against one
 #        sensorbridge (core 0; generator on core 1), RUNS times in a rotating order, with the router's CPU
 #        time per message (utime + stime from /proc/PID/stat around each run).
@@ -33,12 +36,18 @@ gen() { # gen LABEL ARGS...: one run, its JSON tagged with LABEL, the load avera
 }
 case $what in
 paths)
-	start_router 19180
-	paths=("rs rs://127.0.0.1:19181" "ws-json ws://127.0.0.1:19180/ws?serializer=json" "ws-msgpack ws://127.0.0.1:19180/ws?serializer=msgpack"
-		"rss rss://127.0.0.1:19183" "wss wss://127.0.0.1:19184/ws?serializer=msgpack")
+	p=${PORT:-19180}
+	start_router "$p"
+	all=("rs rs://127.0.0.1:$((p + 1))" "ws-json ws://127.0.0.1:$p/ws?serializer=json" "ws-msgpack ws://127.0.0.1:$p/ws?serializer=msgpack"
+		"rss rss://127.0.0.1:$((p + 3))" "wss wss://127.0.0.1:$((p + 4))/ws?serializer=msgpack")
+	paths=()
+	for row in "${all[@]}"; do
+		[[ " ${ROWS:-rs ws-json ws-msgpack rss wss} " == *" ${row%% *} "* ]] && paths+=("$row")
+	done
+	np=${#paths[@]}
 	for i in $(seq "$RUNS"); do
-		for k in 0 1 2 3 4; do # rotated each run, so that no path always runs first
-			set -- ${paths[$(((k + i) % 5))]}
+		for k in $(seq 0 $((np - 1))); do # rotated each run, so that no path always runs first
+			set -- ${paths[$(((k + i) % np))]}
 			gen "$1 fanout 1->10" fanout -url "$2" -pubs 1 -subs 10 -size 64
 			gen "$1 rpc 1x1" rpc -url "$2" -callers 1 -inflight 1
 			gen "$1 rpc 4x16" rpc -url "$2" -callers 4 -inflight 16
@@ -47,10 +56,11 @@ paths)
 	done
 	;;
 joins)
-	start_router 19280
+	p=${PORT:-19280}
+	start_router "$p"
 	for i in $(seq "$RUNS"); do
-		for a in "rs://127.0.0.1:19281" "rss://127.0.0.1:19283" "rss://127.0.0.1:19283 -resume" "rss://127.0.0.1:19283 -curve x25519" \
-			"rss://127.0.0.1:19283 -curve x25519 -resume" "ws://127.0.0.1:19280/ws" "wss://127.0.0.1:19284/ws" "wss://127.0.0.1:19284/ws -resume"; do
+		for a in "rs://127.0.0.1:$((p + 1))" "rss://127.0.0.1:$((p + 3))" "rss://127.0.0.1:$((p + 3)) -resume" "rss://127.0.0.1:$((p + 3)) -curve x25519" \
+			"rss://127.0.0.1:$((p + 3)) -curve x25519 -resume" "ws://127.0.0.1:$p/ws" "wss://127.0.0.1:$((p + 4))/ws" "wss://127.0.0.1:$((p + 4))/ws -resume"; do
 			taskset -c 1 "$WB" joins -url $a -joins "$N" -router-pid "$pid" -json >>"$OUT"
 		done
 		echo "run $i done $(date +%T)" >&2
