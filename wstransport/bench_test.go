@@ -2,6 +2,7 @@ package wstransport
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"testing"
 
@@ -12,32 +13,45 @@ import (
 // one side and read on the other, over 127.0.0.1: client to server (masked
 // frames) and server to client; the batch cases write 16 messages of 64
 // bytes in one call and read them (per message: the framing, without a
-// system call each).
+// system call each), over TCP and over TLS.
 func BenchmarkWriteRead(b *testing.B) {
 	for _, bc := range []struct {
 		dir   string
 		size  int
 		batch int
+		tls   bool
 	}{
-		{"client-to-server", 64, 1},
-		{"server-to-client", 64, 1},
-		{"client-to-server", 4096, 1},
-		{"server-to-client", 4096, 1},
-		{"client-to-server", 64, 16},
-		{"server-to-client", 64, 16},
+		{"client-to-server", 64, 1, false},
+		{"server-to-client", 64, 1, false},
+		{"client-to-server", 4096, 1, false},
+		{"server-to-client", 4096, 1, false},
+		{"client-to-server", 64, 16, false},
+		{"server-to-client", 64, 16, false},
+		{"client-to-server", 64, 16, true},
+		{"server-to-client", 64, 16, true},
 	} {
 		name := fmt.Sprintf("%s/%d", bc.dir, bc.size)
 		if bc.batch > 1 {
 			name += fmt.Sprintf("x%d", bc.batch)
 		}
+		if bc.tls {
+			name += "/tls"
+		}
 		b.Run(name, func(b *testing.B) {
 			release := make(chan struct{})
-			ts := startServer(b, ServerConfig{}, nil, func(wamp.Transport) error {
+			var srvTLS *tls.Config
+			var cfg ClientConfig
+			if bc.tls {
+				cert, pool := selfSigned(b)
+				srvTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+				cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+			}
+			ts := startServer(b, ServerConfig{}, srvTLS, func(wamp.Transport) error {
 				<-release // the benchmark drives the server side itself
 				return nil
 			})
 			b.Cleanup(func() { close(release) }) // runs before the server's cleanup
-			c := dial(b, ts.url, ClientConfig{})
+			c := dial(b, ts.url, cfg)
 			sc := ts.serverConn(b)
 			var w, r wamp.Transport = c, sc
 			if bc.dir == "server-to-client" {
