@@ -15,18 +15,24 @@ import (
 
 // pipeResponseWriter is an http.ResponseWriter whose Hijack hands over one
 // end of a net.Pipe, to run Handler in memory; its reader holds pending, as
-// if the client had sent it along with the request.
+// if the client had sent it along with the request, and its size is size
+// (0: bufio's default).
 type pipeResponseWriter struct {
 	header  http.Header
 	nc      net.Conn
 	pending []byte
+	size    int
 }
 
 func (w *pipeResponseWriter) Header() http.Header         { return w.header }
 func (w *pipeResponseWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *pipeResponseWriter) WriteHeader(int)             {}
 func (w *pipeResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	br := bufio.NewReader(io.MultiReader(bytes.NewReader(w.pending), w.nc))
+	size := w.size
+	if size == 0 {
+		size = 4096
+	}
+	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(w.pending), w.nc), size)
 	if len(w.pending) > 0 {
 		_, _ = br.Peek(len(w.pending)) // buffered, as net/http's reader would hold it
 	}

@@ -208,10 +208,11 @@ func (c *Conn) control(h frameHeader) error {
 }
 
 // frameReader returns the frame reader of a connection: br (a new reader
-// of readBufferSize when nil) reset to read from nc, after the bytes
-// already read from nc beyond the handshake (pending, not kept).
+// of readBufferSize when nil or smaller: a control frame must fit) reset to
+// read from nc, after the bytes already read from nc beyond the handshake
+// (pending, not kept).
 func frameReader(br *bufio.Reader, nc io.Reader, pending []byte) *bufio.Reader {
-	if br == nil {
+	if br == nil || br.Size() < readBufferSize {
 		br = bufio.NewReaderSize(nil, readBufferSize)
 	}
 	if len(pending) == 0 {
@@ -222,8 +223,8 @@ func frameReader(br *bufio.Reader, nc io.Reader, pending []byte) *bufio.Reader {
 	return br
 }
 
-// readBufferSize is the size of a client's frame reader: messages up to it
-// are returned from the buffer in place.
+// readBufferSize is the size of a client's frame reader (and the least of a
+// server's): messages up to it are returned from the buffer in place.
 const readBufferSize = 4096
 
 // prefixReader reads pre, then r.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -72,11 +73,19 @@ func TestParseFrameHeader(t *testing.T) {
 // at a time (net.Pipe hands each write to one read): a short message, one
 // with a 16-bit length, one fragmented around a ping, one larger than the
 // read buffer, and a message in the same write as the request. Each must
-// come out whole, and the ping must be answered.
+// come out whole, and the ping must be answered; also when the hijacked
+// reader is smaller than a control frame.
 func TestFramesSplitAtEveryByte(t *testing.T) {
+	for _, size := range []int{0, 16} {
+		t.Run(fmt.Sprintf("hijacked reader of %d bytes", size), func(t *testing.T) { testFramesSplit(t, size) })
+	}
+}
+
+func testFramesSplit(t *testing.T, size int) {
 	checkGoroutines(t)
 	large := bytes.Repeat([]byte("0123456789"), 1000) // over readBufferSize
 	want := [][]byte{[]byte("first"), []byte("hello"), bytes.Repeat([]byte("m"), 200), []byte("[1,2]"), large}
+	ping := "ping!" + strings.Repeat(".", 95) // over the 16-byte reader
 	srvEnd, cliEnd := net.Pipe()
 	got := make(chan []byte, len(want))
 	h := Handler(ServerConfig{}, func(tr wamp.Transport) {
@@ -90,7 +99,7 @@ func TestFramesSplitAtEveryByte(t *testing.T) {
 		}
 	})
 	req := upgradeRequest()
-	w := &pipeResponseWriter{header: http.Header{}, nc: srvEnd, pending: clientFrame(0x81, want[0])}
+	w := &pipeResponseWriter{header: http.Header{}, nc: srvEnd, pending: clientFrame(0x81, want[0]), size: size}
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -119,7 +128,7 @@ func TestFramesSplitAtEveryByte(t *testing.T) {
 		clientFrame(0x81, want[1]),
 		clientFrame(0x82, want[2]),
 		clientFrame(0x01, []byte("[1,")),
-		clientFrame(0x89, []byte("ping!")),
+		clientFrame(0x89, []byte(ping)),
 		clientFrame(0x80, []byte("2]")),
 		clientFrame(0x82, large),
 	} {
@@ -142,8 +151,8 @@ func TestFramesSplitAtEveryByte(t *testing.T) {
 	}
 	select {
 	case p := <-pongs:
-		if p != "ping!" {
-			t.Errorf("pong %q, want %q", p, "ping!")
+		if p != ping {
+			t.Errorf("pong %q, want %q", p, ping)
 		}
 	case <-time.After(testTimeout):
 		t.Fatal("no pong")
