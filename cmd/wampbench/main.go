@@ -8,6 +8,7 @@
 //	wampbench idle   [-url U] [-sessions N] [-router-pid PID] [-mqtt tcp://H:P]
 //	wampbench devices [-url U] [-devices N] [-interval D] [-backends M] [-call-rate R] [-upstream U] [-router-pid PID] [-mqtt tcp://H:P]
 //	wampbench serve  [-listen U] [-max-sessions N] [-cpuprofile F] [-for D]
+//	wampbench serial [-baud B] [-serializer json|msgpack] [-sensorbridge BIN [-router-cpu N]] [-window W] [-duration D] [-slow-rate R -slow-for D] [-calls-for D]
 //
 // Every scenario takes -url (rs://host:port, tcp://host:port,
 // unix:///path or ws://host:port/path), -serializer json|msgpack|cbor (default
@@ -44,6 +45,16 @@
 // upstream), the calls' round trip, and with -router-pid the gateway's CPU
 // time per 1,000 readings and its VmRSS. With -mqtt, N MQTT clients
 // publish and M subscribe with a + wildcard (no calls).
+//
+// serial (Linux) runs a device (device.Client over serialtransport, as
+// edge-agent does) on a serial line made of two ptys and a relay paced at
+// -baud (8N1: baud/10 bytes/s each way), with sensorbridge's serial
+// listener (-sensorbridge BIN) or minirouter's in this process on the other
+// end. The device publishes readings of -size bytes as fast as the link
+// takes them, then -slow-rate per second, and answers calls made one at a
+// time from the router side; it reports readings/s, the bytes of each layer
+// per reading (payload, WAMP message, link frames, ACKs back) and their
+// shares of the line rate, the delivery latency and the call round trip.
 //
 // serve runs minirouter alone in this process, so that it can be pinned to
 // a core with taskset and profiled with -cpuprofile:

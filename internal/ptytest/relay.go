@@ -22,6 +22,13 @@ type LineConfig struct {
 	// of line time, at least 16 bytes (a 16550's FIFO); it only needs to
 	// cover the relay's sleep granularity (about 1 ms).
 	Burst int
+	// CatchUp is how far the relay may fall behind the line (asleep or
+	// descheduled while bytes wait) and still make the time up by sending
+	// faster afterwards, so that a loaded machine slows the modelled line
+	// only when it lags by more (counted in [LineStats].Lag). A UART never
+	// lags; the catch-up keeps the line's rate over any stretch longer than
+	// CatchUp at the nominal rate, at the cost of bursts. Default 50 ms.
+	CatchUp time.Duration
 	// Latency delays every byte by this much beyond its time on the line
 	// (a radio modem, a USB adapter's polling interval). Default 0.
 	Latency time.Duration
@@ -40,16 +47,41 @@ func (c LineConfig) burst() int {
 	return max(16, c.BytesPerSec/250)
 }
 
+// catchUp returns the effective CatchUp in bytes of line time, at least a burst.
+func (c LineConfig) catchUp() int {
+	d := c.CatchUp
+	if d <= 0 {
+		d = 50 * time.Millisecond
+	}
+	return max(c.burst(), int(d.Seconds()*float64(c.BytesPerSec)))
+}
+
 // Relay joins two pty masters like a serial cable: what the slave of a
 // writes arrives at the slave of b and the other way round, each direction
-// paced and shaped by its [LineConfig]. A direction reads at most Burst
-// bytes ahead of the line, so a writer that outruns it fills the pty's
-// buffer and blocks, as on a UART.
+// paced and shaped by its [LineConfig]. A direction reads at most CatchUp
+// worth of bytes ahead of the line, so a writer that outruns it fills the
+// pty's buffer and blocks, as on a UART.
 type Relay struct {
 	a, b   *os.File
-	ab, ba atomic.Uint64 // bytes delivered in each direction
+	ab, ba dirCounters
 	wg     sync.WaitGroup
 	once   sync.Once
+}
+
+// LineStats are the counters of one direction of a [Relay], in bytes: the
+// bytes delivered, and the line time lost (what the line could have sent
+// in it) while nothing was waiting to be sent (Idle: the sender stalled)
+// or while bytes waited but the relay was late, sleeping or descheduled
+// past its burst (Lag: the model fell behind the line it models; on a
+// loaded machine, compare it with Bytes).
+type LineStats struct {
+	Bytes, Idle, Lag uint64
+}
+
+type dirCounters struct{ bytes, idle, lag atomic.Uint64 }
+
+func (d *dirCounters) load() LineStats {
+	return LineStats{Bytes: d.bytes.Load(), Idle: d.idle.Load(), Lag: d.lag.Load()}
 }
 
 // NewRelay starts relaying between the masters a and b, with ab shaping the
@@ -63,8 +95,8 @@ func NewRelay(a, b *os.File, ab, ba LineConfig) *Relay {
 	return r
 }
 
-// Bytes returns the bytes delivered so far from a to b and from b to a.
-func (r *Relay) Bytes() (ab, ba uint64) { return r.ab.Load(), r.ba.Load() }
+// Stats returns the counters of the direction a to b and of b to a.
+func (r *Relay) Stats() (ab, ba LineStats) { return r.ab.load(), r.ba.load() }
 
 // Close closes both masters and waits for the relay's goroutines.
 func (r *Relay) Close() error {
@@ -83,15 +115,15 @@ type delayed struct {
 }
 
 // pump moves src's bytes to dst at cfg's pace until either fails.
-func (r *Relay) pump(src, dst *os.File, cfg LineConfig, moved *atomic.Uint64) {
+func (r *Relay) pump(src, dst *os.File, cfg LineConfig, ctr *dirCounters) {
 	defer r.wg.Done()
-	burst := cfg.burst()
+	burst, catchUp := cfg.burst(), cfg.catchUp()
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
 	write := func(p []byte) bool {
 		if _, err := dst.Write(p); err != nil {
 			return false
 		}
-		moved.Add(uint64(len(p)))
+		ctr.bytes.Add(uint64(len(p)))
 		return true
 	}
 	deliver := write
@@ -118,15 +150,38 @@ func (r *Relay) pump(src, dst *os.File, cfg LineConfig, moved *atomic.Uint64) {
 	}
 	rate := float64(cfg.BytesPerSec)
 	tokens, last := float64(burst), time.Now()
-	refill := func() {
+	var idle, lag float64 // line time lost, in bytes, not yet counted
+	refill := func(waiting bool) {
 		now := time.Now()
-		tokens = min(float64(burst), tokens+now.Sub(last).Seconds()*rate)
+		tokens += now.Sub(last).Seconds() * rate
 		last = now
+		ceiling := float64(burst) // an idle line: a FIFO's worth of credit
+		if waiting {
+			ceiling = float64(catchUp)
+		}
+		if over := tokens - ceiling; over > 0 {
+			tokens = ceiling
+			if waiting {
+				lag += over
+				ctr.lag.Add(uint64(lag))
+				lag -= float64(uint64(lag))
+			} else {
+				idle += over
+				ctr.idle.Add(uint64(idle))
+				idle -= float64(uint64(idle))
+			}
+		}
 	}
-	buf := make([]byte, burst)
+	buf := make([]byte, catchUp)
 	for {
+		t0 := time.Now()
 		n, err := src.Read(buf)
 		p := buf[:n]
+		if rate > 0 && n > 0 {
+			// A Read that blocked means the line waited for these bytes
+			// (idle); one that returned at once, that they waited for us.
+			refill(time.Since(t0) < time.Millisecond)
+		}
 		if cfg.ByteErrorRate > 0 {
 			for i := range p {
 				if rng.Float64() < cfg.ByteErrorRate {
@@ -139,10 +194,10 @@ func (r *Relay) pump(src, dst *os.File, cfg LineConfig, moved *atomic.Uint64) {
 			if rate > 0 {
 				// Wait for credit for half a burst (or the rest), not
 				// for one byte: fewer, larger writes, as a FIFO drains.
-				refill()
+				refill(true)
 				if need := float64(min(len(p), max(1, burst/2))); tokens < need {
 					time.Sleep(time.Duration((need - tokens) / rate * float64(time.Second)))
-					refill()
+					refill(true)
 				}
 				k = min(len(p), int(tokens))
 				tokens -= float64(k)

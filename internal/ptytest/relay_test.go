@@ -99,9 +99,11 @@ func TestRelayPacing(t *testing.T) {
 					t.Errorf("%s: %.0f B/s, under half the line rate %d", dir, float64(n)/el, rate)
 				}
 			}
-			if ab, ba := l.Relay.Bytes(); ab != uint64(n) || ba != uint64(n) {
-				t.Errorf("Bytes() = %d, %d; want %d each way", ab, ba, n)
+			ab, ba := l.Relay.Stats()
+			if ab.Bytes != uint64(n) || ba.Bytes != uint64(n) {
+				t.Errorf("Stats() = %+v, %+v; want %d bytes each way", ab, ba, n)
 			}
+			t.Logf("line time lost: %+v, %+v", ab, ba)
 		})
 	}
 }
