@@ -40,6 +40,7 @@ type Conn struct {
 	nextSeq uint8     // sequence number of the next DATA frame
 	retries int       // retransmissions of the oldest frame since the last ACK
 	sentAt  time.Time // when the unacknowledged frames were last sent
+	fastRtx bool      // a repeated ACK sent them again early; until the next progress
 	// receiving (mu)
 	inbox       [][]byte // received messages not yet read: a ring of window
 	ihead       int
@@ -375,7 +376,21 @@ func (c *Conn) handle(t FrameType, body []byte) {
 		}
 		d := int(body[0] - c.baseSeq)
 		if d >= c.count {
-			c.mu.Unlock() // an old or repeated ACK
+			// An old or repeated ACK. The peer repeats the ACK just before
+			// our oldest frame when a later one came after a gap: the
+			// oldest was lost (damaged on the line). Go back now, once per
+			// oldest frame, rather than after RetransmitTimeout: on a noisy
+			// line each loss would otherwise idle the line that long. The
+			// timer goroutine writes (the reader never does).
+			fast := body[0] == c.baseSeq-1 && c.count > 0 && !c.fastRtx
+			if fast {
+				c.fastRtx = true
+				c.sentAt = c.lastRx.Add(-c.e.cfg.RetransmitTimeout)
+			}
+			c.mu.Unlock()
+			if fast {
+				kick(c.timerKick)
+			}
 			return
 		}
 		n := d + 1
@@ -383,6 +398,7 @@ func (c *Conn) handle(t FrameType, body []byte) {
 		c.count -= n
 		c.baseSeq += uint8(n)
 		c.retries = 0
+		c.fastRtx = false
 		c.sentAt = c.lastRx
 		c.mu.Unlock()
 		kick(c.writable)

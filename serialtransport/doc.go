@@ -84,14 +84,19 @@
 // Sequence numbers are one byte and count from 0 in each direction on every
 // new link. The receiver takes DATA only in order: a frame with the next
 // sequence number is queued for the application; one it already took
-// (a duplicate) or one after a gap is discarded, and a duplicate is answered
+// (a duplicate) or one after a gap is discarded, and either is answered
 // by repeating the last ACK. The receiver sends ACK seq when the
 // application has read the message seq (so a slow reader paces the sender);
 // an ACK is cumulative: it acknowledges every DATA up to seq. The sender keeps
 // at most window DATA frames unacknowledged, and when the oldest stays
 // unacknowledged for [Config.RetransmitTimeout] it sends all of them again
 // (go-back-N); after [Config.MaxRetries] retransmissions without progress
-// the link is dead ([ErrLinkDead]).
+// the link is dead ([ErrLinkDead]). A repeated ACK of the frame just before
+// the oldest unacknowledged one means that a later frame came after a gap
+// (the oldest was damaged on the line): the sender goes back at once
+// instead of waiting for the timeout, at most once until the next ACK that
+// makes progress. This is the sender's choice; a peer that only waits for
+// the timeout (as a stop-and-wait microcontroller does) is compatible.
 //
 // Either side sends PING after [Config.KeepAlive] without receiving
 // anything, and declares the link dead after [Config.KeepAliveTimeout] of
