@@ -19,7 +19,7 @@ const (
 	// are one byte, so any window below 128 would work.
 	MaxWindow = 16
 	// DefaultWindow is the window announced when the config says 0.
-	DefaultWindow           = 8
+	DefaultWindow           = 16
 	DefaultRetransmit       = 250 * time.Millisecond
 	DefaultMaxRetries       = 20
 	DefaultHandshakeRetry   = 500 * time.Millisecond
@@ -41,7 +41,9 @@ type Config struct {
 	MaxMessageSize int
 	// Window is the number of DATA frames this side lets the peer have
 	// unacknowledged; the link uses the smaller of both sides' windows
-	// (1 = stop-and-wait). Clamped to [1, MaxWindow]. Default 8.
+	// (1 = stop-and-wait). Clamped to [1, MaxWindow]. Default 16 (MaxWindow):
+	// at 250,000 baud, 16 frames of 100 bytes are 64 ms of line time, so
+	// the line keeps busy while an ACK waits that long for a loaded CPU.
 	Window int
 	// RetransmitTimeout is how long an unacknowledged DATA frame waits
 	// before it is sent again (with all frames after it). Default 250ms;

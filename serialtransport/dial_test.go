@@ -65,7 +65,7 @@ func TestDialMissingPort(t *testing.T) {
 
 func TestConfigDefaults(t *testing.T) {
 	c := Config{}.withDefaults()
-	if c.Serializer != wamp.MsgPack || c.MaxMessageSize != 1024 || c.Window != 8 || c.KeepAliveTimeout != 15e9 || c.Name != "serial" {
+	if c.Serializer != wamp.MsgPack || c.MaxMessageSize != 1024 || c.Window != 16 || c.KeepAliveTimeout != 15e9 || c.Name != "serial" {
 		t.Fatalf("defaults %+v", c)
 	}
 	for _, tc := range []struct{ in, want int }{{1, 512}, {513, 1024}, {4000, 4096}, {1 << 16, 1 << 16}, {1 << 20, 1 << 16}} {
