@@ -9,7 +9,7 @@
 #
 #   go build -o /tmp/sensorbridge ./cmd/sensorbridge
 #   go build -o /tmp/wampbench ./cmd/wampbench
-#   cmd/wampbench/measure.sh [sensorbridge|minirouter|mosquitto|floor|all|idle|devices]
+#   cmd/wampbench/measure.sh [sensorbridge|minirouter|mosquitto|floor|all|idle|devices|serial]
 #
 # "idle" holds 5,000 idle sessions on a fresh sensorbridge (limits.max_sessions
 # 6000) and 5,000 idle MQTT clients on a fresh Mosquitto, alternating, and
@@ -18,6 +18,10 @@
 # backends, 100 calls/s, DEVDUR long) against sensorbridge with its uplink on
 # (to a wampbench serve upstream, pinned with the generator) and the same N
 # against Mosquitto; CPU time per reading comes from the router's rusage.
+#
+# "serial" runs wampbench serial (a device on a pty line paced at 115,200 and
+# 250,000 baud, sensorbridge's serial listener at the other end, pinned to
+# the router's core), MessagePack and JSON, SERDUR flat out each.
 #
 # "floor" runs floor/floor.c (built with gcc): a C epoll relay that does no
 # work, timed on the latency rows' paths, pinned like the routers. It is
@@ -32,6 +36,7 @@ MOSQ=${MOSQ:-/usr/sbin/mosquitto}
 OUT=${OUT:-bench-results.jsonl}
 RUNS=${RUNS:-3}
 DEVDUR=${DEVDUR:-15s}
+SERDUR=${SERDUR:-5s}
 UP_PORT=${UP_PORT:-19600}
 DUR=${DUR:-3s}
 PORT=${PORT:-19081}
@@ -185,8 +190,20 @@ set_tcp_nodelay true"
 	done
 }
 
+serial() { # the serial link: goodput of 64-byte readings and the call round trip over a paced pty line
+	for b in 115200 250000; do
+		for s in msgpack json; do
+			for i in $(seq "$RUNS"); do
+				taskset -c "$GEN_CPU" "$WB" serial -sensorbridge "$SB" -router-cpu "$ROUTER_CPU" -baud "$b" -serializer "$s" \
+					-duration "$SERDUR" -json | jq -c --arg row "serial $b $s" '. + {row: $row}' >>"$OUT"
+			done
+			echo "serial $b $s done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+		done
+	done
+}
+
 case $what in
-sensorbridge | minirouter | mosquitto | floor | idle | devices) "$what" ;;
+sensorbridge | minirouter | mosquitto | floor | idle | devices | serial) "$what" ;;
 all) sensorbridge; minirouter; mosquitto; floor ;;
-*) echo "usage: $0 [sensorbridge|minirouter|mosquitto|floor|all|idle|devices]" >&2; exit 2 ;;
+*) echo "usage: $0 [sensorbridge|minirouter|mosquitto|floor|all|idle|devices|serial]" >&2; exit 2 ;;
 esac

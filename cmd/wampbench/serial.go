@@ -28,6 +28,7 @@ type serialConfig struct {
 	latency    time.Duration // the line's latency per byte (relay)
 	byteErrors float64       // the line's byte error rate (relay)
 	jsonOut    bool
+	cpuProfile string // this process's CPU profile (the in-process router's with it)
 }
 
 // serialResult is what the serial scenario measured. Shares are of the
@@ -98,6 +99,7 @@ func runSerial(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.DurationVar(&sc.latency, "line-latency", 0, "the line's latency (beyond its byte time)")
 	fs.Float64Var(&sc.byteErrors, "byte-errors", 0, "the line's byte error rate (one flipped bit per damaged byte)")
 	fs.BoolVar(&sc.jsonOut, "json", false, "print the result as JSON")
+	fs.StringVar(&sc.cpuProfile, "cpuprofile", "", "write this process's CPU profile (device, line relay and, without -sensorbridge, the router) to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,7 +112,14 @@ func runSerial(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errors.New("want -baud 1200..4000000, -size 18..900, -duration (0, 60s], -warmup [0, 10s], -slow-rate (0, 1000], " +
 			"-slow-for and -calls-for [0, 60s], -window 0..16, -byte-errors [0, 0.1], -line-latency [0, 1s], -serializer json|msgpack, -port 0 or 1024..65535")
 	}
+	stopProf, err := startProfile(sc.cpuProfile)
+	if err != nil {
+		return err
+	}
 	res, err := serialRun(ctx, &sc)
+	if perr := stopProf(); perr != nil && err == nil {
+		err = perr
+	}
 	if res == nil {
 		return err
 	}
