@@ -40,7 +40,8 @@ type Conn struct {
 	nextSeq uint8     // sequence number of the next DATA frame
 	retries int       // retransmissions of the oldest frame since the last ACK
 	sentAt  time.Time // when the unacknowledged frames were last sent
-	fastRtx bool      // a repeated ACK sent them again early; until the next progress
+	guard   bool      // frames were sent again and ACKs have not passed recover yet
+	recover uint8     // nextSeq when frames were last sent again
 	// receiving (mu)
 	inbox       [][]byte // received messages not yet read: a ring of window
 	ihead       int
@@ -127,8 +128,9 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // Err returns why the link ended, or nil while it is up.
 func (c *Conn) Err() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
+	err := c.err
+	c.mu.Unlock()
+	return err
 }
 
 // SetReadDeadline sets the deadline for ReadMessage; zero means none.
@@ -377,15 +379,17 @@ func (c *Conn) handle(t FrameType, body []byte) {
 		d := int(body[0] - c.baseSeq)
 		if d >= c.count {
 			// An old or repeated ACK. The peer repeats the ACK just before
-			// our oldest frame when a later one came after a gap: the
-			// oldest was lost (damaged on the line). Go back now, once per
-			// oldest frame, rather than after RetransmitTimeout: on a noisy
-			// line each loss would otherwise idle the line that long. The
-			// timer goroutine writes (the reader never does).
-			fast := body[0] == c.baseSeq-1 && c.count > 0 && !c.fastRtx
+			// our oldest frame for each frame after a gap (the oldest was
+			// damaged on the line) and for each duplicate: go back now
+			// rather than after RetransmitTimeout, which on a noisy line
+			// would idle it that long per damaged frame; but not while ACKs
+			// have not passed what was last sent again: the repeats would
+			// be for our own duplicates, and going back again would feed a
+			// storm of them. The timer goroutine writes (the reader never does).
+			fast := body[0] == c.baseSeq-1 && !c.guard
 			if fast {
-				c.fastRtx = true
-				c.sentAt = c.lastRx.Add(-c.e.cfg.RetransmitTimeout)
+				c.guard, c.recover = true, c.nextSeq
+				c.sentAt = time.Time{} // long overdue
 			}
 			c.mu.Unlock()
 			if fast {
@@ -398,7 +402,8 @@ func (c *Conn) handle(t FrameType, body []byte) {
 		c.count -= n
 		c.baseSeq += uint8(n)
 		c.retries = 0
-		c.fastRtx = false
+		// Past recover: a frame sent after the last go-back is acknowledged.
+		c.guard = c.guard && int8(body[0]-c.recover) < 0
 		c.sentAt = c.lastRx
 		c.mu.Unlock()
 		kick(c.writable)
@@ -445,6 +450,9 @@ func (c *Conn) timerLoop() {
 					dead = fmt.Errorf("serialtransport: %s: %w: DATA unacknowledged after %d retransmissions", cfg.Name, ErrLinkDead, c.retries)
 				}
 				rtx = c.count
+				// Repeated ACKs trigger no go-back until a frame sent
+				// after this one is acknowledged.
+				c.guard, c.recover = true, c.nextSeq
 				c.retries++
 				c.sentAt = now
 				due = now.Add(cfg.RetransmitTimeout)

@@ -93,10 +93,12 @@
 // (go-back-N); after [Config.MaxRetries] retransmissions without progress
 // the link is dead ([ErrLinkDead]). A repeated ACK of the frame just before
 // the oldest unacknowledged one means that a later frame came after a gap
-// (the oldest was damaged on the line): the sender goes back at once
-// instead of waiting for the timeout, at most once until the next ACK that
-// makes progress. This is the sender's choice; a peer that only waits for
-// the timeout (as a stop-and-wait microcontroller does) is compatible.
+// (the oldest was damaged on the line) or a duplicate: the sender goes back
+// at once instead of waiting for the timeout, but not again until a frame
+// sent after its last go-back is acknowledged (the repeats its own
+// duplicates cause would otherwise feed a storm of go-backs). This is the
+// sender's choice; a peer that only waits for the timeout (as a
+// stop-and-wait microcontroller does) is compatible.
 //
 // Either side sends PING after [Config.KeepAlive] without receiving
 // anything, and declares the link dead after [Config.KeepAliveTimeout] of

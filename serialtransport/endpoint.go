@@ -286,8 +286,9 @@ func (e *endpoint) stop(reason error) {
 // err returns why the endpoint stopped.
 func (e *endpoint) err() error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.closeErr
+	err := e.closeErr
+	e.mu.Unlock()
+	return err
 }
 
 // post queues a control frame for the flushing goroutine (started when
