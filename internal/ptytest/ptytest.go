@@ -2,7 +2,9 @@
 
 // Package ptytest opens pseudo-terminal pairs for serial tests without
 // hardware, socat or cgo: the master from /dev/ptmx stays with the test,
-// the slave path is what the code under test opens as a serial port.
+// the slave path is what the code under test opens as a serial port. A
+// [Line] joins two pairs through a [Relay] paced like a UART, for tests and
+// for wampbench serial, which measure what a link carries at a baud rate.
 package ptytest
 
 import (
