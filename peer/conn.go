@@ -361,7 +361,11 @@ func (c *Conn) enqueueLocked(it item) error {
 		if c.writeLoopFn == nil {
 			c.writeLoopFn = c.writeLoop
 		}
-		go c.writeLoopFn()
+		if Spares {
+			Go(c.writeLoopFn)
+		} else {
+			go c.writeLoopFn()
+		}
 	}
 	return nil
 }

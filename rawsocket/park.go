@@ -3,6 +3,8 @@ package rawsocket
 import (
 	"sync"
 	"time"
+
+	"github.com/edgewamp/edgewamp/peer"
 )
 
 // parkAfter is how long Park waits for input before it parks: short enough
@@ -137,10 +139,15 @@ func (c *Conn) takeResume() func() {
 	return f
 }
 
-// wake runs the parked resume function, if any, on a new goroutine.
+// wake runs the parked resume function, if any, on another goroutine (a
+// spare one whose stack has grown already, see peer.Go).
 func (c *Conn) wake() {
 	if f := c.takeResume(); f != nil {
-		go f()
+		if peer.Spares {
+			peer.Go(f)
+		} else {
+			go f()
+		}
 	}
 }
 

@@ -1,0 +1,68 @@
+//go:build !edgewamp_board
+
+package peer
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Spares says whether Go keeps spare goroutines (see Go). The board's
+// agent build, with one connection, has none: its Go is a go statement,
+// and its callers (a constant's dead branch) link neither.
+const Spares = true
+
+// Go runs f on a goroutine of the process's spare goroutines when one is
+// idle, else on a new goroutine; it never waits. A connection's writer and
+// a parked connection's resumed reader run on it: a new goroutine starts
+// on a 2 KB stack and grows it (by copying) to the 8 KB a write or a
+// message's decoding needs, which cost a router about 15 % of its CPU time
+// when each of thousands of slow devices woke it once a second; a spare
+// goroutine keeps its grown stack between tasks. There are at most
+// maxSpare, and each ends once idle for spareIdle, so an idle process
+// holds none. f must not expect a fresh goroutine (no goroutine-local
+// state, such as runtime.LockOSThread left locked).
+func Go(f func()) {
+	select {
+	case spareTasks <- f: // an idle spare goroutine takes it
+		return
+	default:
+	}
+	if spareCount.Add(1) <= maxSpare {
+		go spare(f)
+		return
+	}
+	spareCount.Add(-1)
+	go f()
+}
+
+const (
+	// maxSpare bounds the spare goroutines: enough for the poller's batch
+	// of woken connections (64) and their writers to find one idle.
+	maxSpare = 128
+	// spareIdle is how long a spare goroutine waits for its next task
+	// before it ends.
+	spareIdle = time.Second
+)
+
+var (
+	spareTasks = make(chan func()) // unbuffered: a task is taken only by a goroutine waiting for one
+	spareCount atomic.Int32        // running spare goroutines
+)
+
+// spare runs f, then the tasks Go hands it, until it has waited spareIdle
+// for one.
+func spare(f func()) {
+	t := time.NewTimer(spareIdle)
+	for {
+		f()
+		f = nil
+		t.Reset(spareIdle)
+		select {
+		case f = <-spareTasks:
+		case <-t.C:
+			spareCount.Add(-1)
+			return
+		}
+	}
+}
