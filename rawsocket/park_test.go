@@ -206,3 +206,38 @@ func TestParkMany(t *testing.T) {
 		}
 	}
 }
+
+// TestParkAfterDrainedRead covers a slow sender's park without a read: the
+// read that brought the last message found the socket empty, so Park parks
+// at once, and a message that came after that read wakes the park as soon
+// as it is armed.
+func TestParkAfterDrainedRead(t *testing.T) {
+	if !canPark() {
+		t.Skip("parking needs Linux")
+	}
+	l, cc := listen(t, transports[0], ListenConfig{}, ClientConfig{})
+	client, server := pair(t, l, cc)
+	if err := client.WriteMessages([][]byte{[]byte("one")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := server.ReadMessage(); err != nil || string(got) != "one" {
+		t.Fatalf("ReadMessage = %q, %v", got, err)
+	}
+	if server.fr == nil || !server.fr.br.drained {
+		t.Fatal("a short read did not mark the socket drained")
+	}
+	// "two" reaches the socket after the read that drained it.
+	if err := client.WriteMessages([][]byte{[]byte("two")}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)                           // not a timing assertion: lets "two" arrive first
+	server.park.since = time.Now().Add(-time.Second).UnixNano() // a slow sender: Park only looks
+	woke := make(chan struct{}, 1)
+	if !server.Park(func() { woke <- struct{}{} }) {
+		t.Fatal("Park = false: it read the socket instead of trusting the drained read")
+	}
+	waitWoke(t, woke, "a message that came before the park was armed")
+	if got, err := server.ReadMessage(); err != nil || string(got) != "two" {
+		t.Fatalf("ReadMessage = %q, %v", got, err)
+	}
+}

@@ -39,6 +39,10 @@ type readBuf struct {
 	dst    []byte
 	n      int
 	rerr   error
+
+	// drained: the last read(2) emptied the socket (it returned less than
+	// asked, or EAGAIN), so that waitInput's poll need not ask again.
+	drained bool
 }
 
 // newReadBuf returns a readBuf of size octets over src.
@@ -144,6 +148,12 @@ func (b *readBuf) waitInput(poll bool) bool {
 	if b.raw == nil || b.buffered() > 0 || b.pend != nil {
 		return true
 	}
+	if poll && b.drained {
+		// The last read found the socket empty: report no input without
+		// a read(2) that would return EAGAIN. A park's epoll registration
+		// reports what came since (epoll_ctl checks readiness as it arms).
+		return false
+	}
 	fn := b.readFn
 	if poll {
 		fn = b.pollFn
@@ -208,11 +218,13 @@ func (b *readBuf) tryRead(fd uintptr) bool {
 			if b.dst == nil {
 				b.release()
 			}
+			b.drained = true
 			return false
 		}
 		if b.n < 0 {
 			b.n = 0
 		}
+		b.drained = b.rerr == nil && b.n > 0 && b.n < len(dst)
 		return true
 	}
 }
