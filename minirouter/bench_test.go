@@ -88,3 +88,44 @@ func BenchmarkPublishFanout10(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPublishDevices measures one device reading as a gateway
+// delivers it (wampbench devices): a PUBLISH on the device's own topic,
+// matched by a wildcard subscription of 4 backends and by a prefix
+// subscription (the uplink's); each op waits until all five have read their
+// EVENT.
+func BenchmarkPublishDevices(b *testing.B) {
+	r := newTestRouter(b, Config{})
+	got := make(chan struct{}, 1024)
+	subscribe := func(topic wamp.URI, match string) {
+		c := benchJoin(b, r, wamp.MsgPack)
+		c.send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{"match": match}, Topic: topic})
+		expect[*wamp.Subscribed](c)
+		c.tr.SetReadDeadline(time.Now().Add(time.Hour)) // not the 5s one of expect
+		go func() {
+			for {
+				if _, err := c.tr.ReadMessage(); err != nil {
+					return
+				}
+				got <- struct{}{}
+			}
+		}()
+	}
+	for range 4 {
+		subscribe("bench.dev..reading", "wildcard")
+	}
+	subscribe("bench.dev.", "prefix")
+	pub := benchJoin(b, r, wamp.MsgPack)
+	msg := &wamp.Publish{Options: wamp.Dict{}, Topic: "bench.dev.7.reading",
+		Payload: wamp.Payload{Args: wamp.List{"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}}
+	b.ReportAllocs()
+	req := wamp.ID(0)
+	for b.Loop() {
+		req++
+		msg.Request = req
+		pub.send(msg)
+		for range 5 {
+			<-got
+		}
+	}
+}
