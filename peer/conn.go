@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -409,6 +410,12 @@ func (c *Conn) writeLoop() {
 			c.onWriterExit()
 		}
 	}()
+	if Spares {
+		// Let the goroutines ready to run go first: on a router they are
+		// readers with messages for this connection too (woken together by
+		// the poller), and the batch then takes one system call for all.
+		runtime.Gosched()
+	}
 	for {
 		c.mu.Lock()
 		if c.closed || len(c.queue) == 0 {
