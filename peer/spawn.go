@@ -7,22 +7,35 @@ import (
 	"time"
 )
 
-// Spares says whether Go keeps spare goroutines (see Go). The board's
+// Spares says whether this build has spare goroutines (see Go) and the
+// yields that go with them (the writer's, the park poller's). The board's
 // agent build, with one connection, has none: its Go is a go statement,
 // and its callers (a constant's dead branch) link neither.
 const Spares = true
 
-// Go runs f on a goroutine of the process's spare goroutines when one is
-// idle, else on a new goroutine; it never waits. A connection's writer and
-// a parked connection's resumed reader run on it: a new goroutine starts
-// on a 2 KB stack and grows it (by copying) to the 8 KB a write or a
-// message's decoding needs, which cost a router about 15 % of its CPU time
-// when each of thousands of slow devices woke it once a second; a spare
-// goroutine keeps its grown stack between tasks. There are at most
-// maxSpare, and each ends once idle for spareIdle, so an idle process
+// UseSpares turns on Go's spare goroutines for the whole process; they are
+// off until then, and Go is a go statement. A server with many connections
+// calls it once as it starts (sensorbridge does). Off by default because a
+// spare started in a testing/synctest bubble would run other bubbles'
+// tasks (and those of goroutines outside any bubble), which the bubble
+// forbids.
+func UseSpares() { sparesOn.Store(true) }
+
+// Go runs f on one of the process's spare goroutines when one is idle
+// (once UseSpares was called), else on a new goroutine; it never waits. A
+// connection's writer and a parked connection's resumed reader run on it:
+// a new goroutine starts on a 2 KB stack and grows it (by copying) to the
+// 8 KB a write or a message's decoding needs, which cost a router about
+// 15 % of its CPU time when each of thousands of slow devices woke it once
+// a second; a spare keeps its grown stack between tasks. There are at
+// most maxSpare, and each ends once idle for spareIdle, so an idle process
 // holds none. f must not expect a fresh goroutine (no goroutine-local
 // state, such as runtime.LockOSThread left locked).
 func Go(f func()) {
+	if !sparesOn.Load() {
+		go f()
+		return
+	}
 	select {
 	case spareTasks <- f: // an idle spare goroutine takes it
 		return
@@ -46,6 +59,7 @@ const (
 )
 
 var (
+	sparesOn   atomic.Bool         // UseSpares was called
 	spareTasks = make(chan func()) // unbuffered: a task is taken only by a goroutine waiting for one
 	spareCount atomic.Int32        // running spare goroutines
 )

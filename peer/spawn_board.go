@@ -7,3 +7,6 @@ const Spares = false
 
 // Go runs f on a new goroutine (see spawn.go).
 func Go(f func()) { go f() }
+
+// UseSpares does nothing: the board's agent has no spare goroutines.
+func UseSpares() {}

@@ -12,6 +12,7 @@ import (
 // goroutines: every one must start (Go falls back to new goroutines), and
 // once they are done the spare goroutines end after spareIdle.
 func TestGoNeverWaits(t *testing.T) {
+	UseSpares()
 	const tasks = 2 * maxSpare
 	var started, done sync.WaitGroup
 	release := make(chan struct{})
@@ -42,6 +43,7 @@ func TestGoNeverWaits(t *testing.T) {
 // TestGoRunsTasksOnce runs tasks one after another: each runs exactly
 // once, on at most maxSpare spare goroutines.
 func TestGoRunsTasksOnce(t *testing.T) {
+	UseSpares()
 	const tasks = 200
 	runs := make([]int, tasks)
 	for i := range tasks {

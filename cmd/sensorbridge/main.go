@@ -32,6 +32,7 @@ import (
 	"github.com/edgewamp/edgewamp/agent/demo"
 	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/uplink"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -54,6 +55,9 @@ const (
 )
 
 func main() {
+	// Writers and woken connections run on spare goroutines whose stacks
+	// have grown already (see peer.Go).
+	peer.UseSpares()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(sensorbridge(ctx, os.Args[1:], os.Stdout, os.Stderr))
