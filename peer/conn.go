@@ -362,7 +362,7 @@ func (c *Conn) enqueueLocked(it item) error {
 		if c.writeLoopFn == nil {
 			c.writeLoopFn = c.writeLoop
 		}
-		if Spares {
+		if ServerBuild {
 			Go(c.writeLoopFn)
 		} else {
 			go c.writeLoopFn()
@@ -410,7 +410,7 @@ func (c *Conn) writeLoop() {
 			c.onWriterExit()
 		}
 	}()
-	if Spares {
+	if ServerBuild {
 		// Let the goroutines ready to run go first: on a router they are
 		// readers with messages for this connection too (woken together by
 		// the poller), and the batch then takes one system call for all.

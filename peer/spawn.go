@@ -7,11 +7,12 @@ import (
 	"time"
 )
 
-// Spares says whether this build has spare goroutines (see Go) and the
-// yields that go with them (the writer's, the park poller's). The board's
-// agent build, with one connection, has none: its Go is a go statement,
-// and its callers (a constant's dead branch) link neither.
-const Spares = true
+// ServerBuild is false in the board's agent build (edgewamp_board), which
+// leaves out what only a busy server needs: spare goroutines (see Go), the
+// writer's and the park poller's yields, and rawsocket's read-free look
+// before a park. Its callers test the constant, so that the board build
+// links none of that code.
+const ServerBuild = true
 
 // UseSpares turns on Go's spare goroutines for the whole process; they are
 // off until then, and Go is a go statement. A server with many connections

@@ -2,8 +2,9 @@
 
 package peer
 
-// Spares: the board's agent keeps no spare goroutines (see spawn.go).
-const Spares = false
+// ServerBuild: the board's agent leaves out the server's tunings (see
+// spawn.go).
+const ServerBuild = false
 
 // Go runs f on a new goroutine (see spawn.go).
 func Go(f func()) { go f() }

@@ -143,7 +143,7 @@ func (c *Conn) takeResume() func() {
 // spare one whose stack has grown already, see peer.Go).
 func (c *Conn) wake() {
 	if f := c.takeResume(); f != nil {
-		if peer.Spares {
+		if peer.ServerBuild {
 			peer.Go(f)
 		} else {
 			go f()

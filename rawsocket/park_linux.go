@@ -77,7 +77,7 @@ func (p *parkPoller) loop() {
 		for _, ev := range p.events[:p.n] {
 			p.fire(ev.Fd, ev.Pad)
 		}
-		if peer.Spares {
+		if peer.ServerBuild {
 			// Let the connections just woken run before looking again:
 			// on a busy process the next look then finds the events that
 			// came meanwhile, where blocking in the runtime's poller

@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync"
 	"syscall"
+
+	"github.com/edgewamp/edgewamp/peer"
 )
 
 // readBufPool holds the read buffers of the default size.
@@ -37,12 +39,8 @@ type readBuf struct {
 	readFn func(fd uintptr) bool // b.tryRead
 	pollFn func(fd uintptr) bool // b.tryReadOnce (waitInput polling)
 	dst    []byte
-	n      int
+	n      int // after rawRead, -1 when its read found the socket empty or emptied it (see waitInput)
 	rerr   error
-
-	// drained: the last read(2) emptied the socket (it returned less than
-	// asked, or EAGAIN), so that waitInput's poll need not ask again.
-	drained bool
 }
 
 // newReadBuf returns a readBuf of size octets over src.
@@ -148,10 +146,11 @@ func (b *readBuf) waitInput(poll bool) bool {
 	if b.raw == nil || b.buffered() > 0 || b.pend != nil {
 		return true
 	}
-	if poll && b.drained {
-		// The last read found the socket empty: report no input without
-		// a read(2) that would return EAGAIN. A park's epoll registration
-		// reports what came since (epoll_ctl checks readiness as it arms).
+	if peer.ServerBuild && poll && b.n < 0 {
+		// The last read found the socket empty, or emptied it (it
+		// returned less than asked): report no input without a read(2)
+		// that would return EAGAIN. A park's epoll registration reports
+		// what came since (epoll_ctl checks readiness as it arms).
 		return false
 	}
 	fn := b.readFn
@@ -186,6 +185,16 @@ func (b *readBuf) rawReadWith(p []byte, fn func(fd uintptr) bool) (int, error) {
 	b.dst, b.n, b.rerr = p, 0, nil
 	err := b.raw.Read(fn)
 	n, rerr := b.n, b.rerr
+	if peer.ServerBuild {
+		free := len(p)
+		if p == nil {
+			free = len(b.buf) - b.w // the caller has yet to add n to b.w
+		}
+		b.n = 0
+		if rerr == syscall.EAGAIN || (err == nil && rerr == nil && n > 0 && n < free) {
+			b.n = -1 // the socket is empty now (waitInput)
+		}
+	}
 	b.dst, b.rerr = nil, nil
 	switch {
 	case err != nil:
@@ -218,13 +227,11 @@ func (b *readBuf) tryRead(fd uintptr) bool {
 			if b.dst == nil {
 				b.release()
 			}
-			b.drained = true
 			return false
 		}
 		if b.n < 0 {
 			b.n = 0
 		}
-		b.drained = b.rerr == nil && b.n > 0 && b.n < len(dst)
 		return true
 	}
 }
