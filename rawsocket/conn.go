@@ -125,11 +125,20 @@ func (c *Conn) PeerMaxMessageSize() int { return c.maxSend }
 func (c *Conn) LocalMaxMessageSize() int { return c.maxRecv }
 
 // NetConn returns the underlying connection (a *tls.Conn for TLS).
-func (c *Conn) NetConn() net.Conn { return c.nc }
+func (c *Conn) NetConn() net.Conn {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	return c.nc
+}
 
 // RemoteAddr returns the remote address ("127.0.0.1:5555"), or the network
 // name ("unix") when the address is empty.
-func (c *Conn) RemoteAddr() string { return remoteString(c.nc) }
+func (c *Conn) RemoteAddr() string {
+	if detachable { // c.nc may change (see detach)
+		return remoteString(c.NetConn())
+	}
+	return remoteString(c.nc)
+}
 
 // SetReadDeadline sets the deadline for ReadMessage (and Park's wait).
 func (c *Conn) SetReadDeadline(t time.Time) error {

@@ -100,6 +100,8 @@ func (c *Conn) parkPoll(resume func()) bool {
 	}
 	c.fr.settle()
 	c.dropReader()
+	c.detach(p)
+	raw = c.raw
 	c.park.since = time.Now().UnixNano()
 	c.park.mu.Lock()
 	c.park.resume = resume

@@ -67,6 +67,9 @@ func socketRawConn(c any) syscall.RawConn {
 	case *net.UnixConn:
 		sc = c
 	default:
+		if detachable {
+			return detachedRaw(c)
+		}
 		return nil
 	}
 	raw, err := sc.SyscallConn()

@@ -78,7 +78,7 @@ func checkListenTLS(conf *TLSConfig) error {
 // the client's verified certificate chains on the server side; ok is false
 // for a connection without TLS. It is safe for concurrent use.
 func (c *Conn) TLSConnectionState() (state tls.ConnectionState, ok bool) {
-	if tc, isTLS := c.nc.(*tls.Conn); isTLS {
+	if tc, isTLS := c.NetConn().(*tls.Conn); isTLS {
 		return tc.ConnectionState(), true
 	}
 	return tls.ConnectionState{}, false

@@ -1,0 +1,537 @@
+//go:build linux && !edgewamp_board
+
+package rawsocket
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A parked server connection sheds the net package's state for its socket:
+// the runtime's poll descriptor (512 bytes outside the heap, held by every
+// descriptor in Go's network poller) and the net.TCPConn (its netFD, two
+// addresses, raw connections: about 300 bytes). detach keeps a duplicate of
+// the descriptor in an fdConn, closes the net.Conn, and from then on the
+// Conn reads and writes the socket through the fdConn, whose waits are in
+// the park poller's epoll instance: no thread and no goroutine per waiting
+// connection, as in Go's poller.
+
+// fdConn is a socket outside Go's network poller: a net.Conn and a
+// syscall.RawConn whose waits (for input, for room to write) are armed in
+// the park poller's epoll set and woken by its loop, and by a timer at
+// their deadline. A descriptor is closed only once no call uses it, so that
+// a call never reaches another socket that reused its number.
+type fdConn struct {
+	c  *Conn // woken on input while parked
+	mu sync.Mutex
+
+	// Guarded by mu.
+	fd       int32
+	refs     int32     // calls using fd (acquire)
+	closing  bool      // Close was called: no new call, fd closed at refs 0
+	parked   bool      // input wakes c's park
+	polled   bool      // fd is in the poller's epoll set
+	rw, ww   *fdWaiter // the goroutines waiting for input, for room
+	rdl, wdl int64     // read and write deadlines, Unix nanoseconds; 0: none
+
+	remote netip.AddrPort // a TCP peer's address (kept: getpeername fails once reset)
+	unix   bool           // a Unix socket (its peer's address is read when asked for)
+}
+
+// fdWaiter is one goroutine's wait on an fdConn: woken through ch by an
+// event, Close, a deadline change, or its timer. Pooled: a connection that
+// does not wait holds none.
+type fdWaiter struct {
+	ch    chan struct{} // one slot: a wake-up is never lost, a stale one costs a retry
+	timer *time.Timer   // wakes the wait at its deadline
+}
+
+var fdWaiters = sync.Pool{New: func() any {
+	w := &fdWaiter{ch: make(chan struct{}, 1)}
+	w.timer = time.AfterFunc(time.Hour, w.wake)
+	w.timer.Stop()
+	return w
+}}
+
+func (w *fdWaiter) wake() {
+	select {
+	case w.ch <- struct{}{}:
+	default:
+	}
+}
+
+// detach moves a parked connection's socket out of the net package (see
+// fdConn). It is the reader's, before the park is armed; it does nothing
+// when the connection holds reader state or a write is in progress (the
+// next park tries again), or when the socket cannot be duplicated.
+//
+// c.nc and c.raw change under wmu (the writer's), dmu (the deadlines',
+// NetConn's, RemoteAddr's) and park.mu: Close, which reads c.nc without a
+// lock, takes park.mu after marking c closed (unparkClosing), so that it
+// either sees the new c.nc or detach sees c closed.
+func (c *Conn) detach(p *parkPoller) {
+	if _, ok := c.raw.(*fdRaw); ok || c.raw == nil || c.fr != nil || !c.wmu.TryLock() {
+		return
+	}
+	defer c.wmu.Unlock()
+	f := openFD(c, c.nc, c.raw)
+	if f == nil {
+		return
+	}
+	c.dmu.Lock()
+	c.park.mu.Lock()
+	old, swap := c.nc, !c.closed.Load()
+	if swap {
+		f.rdl, f.wdl = unixNano(c.rdeadline), unixNano(c.wdeadline)
+		c.nc, c.raw = f, (*fdRaw)(f)
+	}
+	c.park.mu.Unlock()
+	c.dmu.Unlock()
+	if !swap { // closing: Close closes old
+		f.Close()
+		return
+	}
+	p.unregister(c)
+	old.Close() // the socket stays open through f.fd
+}
+
+// openFD returns an fdConn for a duplicate of nc's descriptor (raw is
+// nc's), listed in the fdPoller; nil when it cannot.
+func openFD(c *Conn, nc net.Conn, raw syscall.RawConn) *fdConn {
+	q := theFDPoller()
+	if q == nil {
+		return nil
+	}
+	nfd := -1
+	if raw.Control(func(fd uintptr) { nfd, _ = fcntlDup(int(fd)) }) != nil || nfd < 0 {
+		return nil
+	}
+	f := &fdConn{c: c, fd: int32(nfd)}
+	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		f.remote = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), uint16(a.Port))
+	} else {
+		f.unix = true
+	}
+	q.mu.Lock()
+	q.fds[f.fd] = f
+	q.mu.Unlock()
+	return f
+}
+
+// fcntlDup duplicates fd with close-on-exec; the copy shares the socket's
+// O_NONBLOCK.
+func fcntlDup(fd int) (int, error) {
+	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(r), nil
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return max(t.UnixNano(), 1)
+}
+
+// unregister takes c's descriptor out of the epoll set before its net.Conn
+// closes it: an epoll registration outlives a close while a duplicate holds
+// the socket.
+func (p *parkPoller) unregister(c *Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c.park.registered {
+		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(c.park.fd), nil)
+		if p.conns[c.park.fd] == c {
+			delete(p.conns, c.park.fd)
+		}
+		c.park.registered = false
+	}
+}
+
+// fdPoller is the epoll instance of detached sockets (a parkPoller of its
+// own, so that its events need no telling apart from the parks'): one
+// goroutine reads its events and wakes the waits and parks they concern.
+type fdPoller struct {
+	*parkPoller
+	fds map[int32]*fdConn // by descriptor; guarded by mu
+}
+
+var (
+	fdPollerOnce sync.Once
+	fdPollerP    *fdPoller // nil: sockets are not detached
+)
+
+// theFDPoller returns the process's fdPoller, starting it on first use;
+// nil when it cannot start.
+func theFDPoller() *fdPoller {
+	fdPollerOnce.Do(func() {
+		if p, err := newParkPoller(); err == nil {
+			fdPollerP = &fdPoller{parkPoller: p, fds: make(map[int32]*fdConn)}
+			go fdPollerP.loop()
+		}
+	})
+	return fdPollerP
+}
+
+// loop hands the ready events to their fdConns, for ever.
+func (q *fdPoller) loop() {
+	for q.raw.Read(q.readFn) == nil {
+		for _, ev := range q.events[:q.n] {
+			q.mu.Lock()
+			f := q.fds[ev.Fd]
+			q.mu.Unlock()
+			if f != nil {
+				f.event(ev.Events)
+			}
+		}
+	}
+}
+
+const (
+	fdIn  = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLHUP | syscall.EPOLLERR
+	fdOut = syscall.EPOLLOUT | syscall.EPOLLHUP | syscall.EPOLLERR
+)
+
+// event wakes whoever waits for what the descriptor became ready for, and
+// arms it again for those still waiting.
+func (f *fdConn) event(events uint32) {
+	f.mu.Lock()
+	park := false
+	if events&fdIn != 0 {
+		park, f.parked = f.parked, false
+		if f.rw != nil {
+			f.rw.wake()
+			f.rw = nil
+		}
+	}
+	if events&fdOut != 0 && f.ww != nil {
+		f.ww.wake()
+		f.ww = nil
+	}
+	f.arm()
+	f.mu.Unlock()
+	if park {
+		f.c.wake()
+	}
+}
+
+// arm asks the poller for one event for the waits in progress. f.mu is
+// held.
+func (f *fdConn) arm() error {
+	var mask uint32
+	if f.parked || f.rw != nil {
+		mask |= syscall.EPOLLIN | syscall.EPOLLRDHUP
+	}
+	if f.ww != nil {
+		mask |= syscall.EPOLLOUT
+	}
+	if mask == 0 || f.closing {
+		return nil
+	}
+	p := theFDPoller()
+	ev := syscall.EpollEvent{Events: mask | syscall.EPOLLONESHOT, Fd: f.fd}
+	op := syscall.EPOLL_CTL_MOD
+	if !f.polled {
+		op = syscall.EPOLL_CTL_ADD
+	}
+	if err := syscall.EpollCtl(p.epfd, op, int(f.fd), &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	f.polled = true
+	return nil
+}
+
+// parkDetached parks c in its detached socket's fdConn (ok), if it has one
+// (see parkPoller.add).
+func (p *parkPoller) parkDetached(c *Conn, raw syscall.RawConn) (ok bool, err error) {
+	if f, ok := raw.(*fdRaw); ok {
+		return true, (*fdConn)(f).park()
+	}
+	return false, nil
+}
+
+// park arms the descriptor to wake c's park on input (parkPoller.add for a
+// detached socket).
+func (f *fdConn) park() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closing || f.c.closed.Load() { // Close wakes a park it sees, or closes f after
+		return errParkClosed
+	}
+	f.parked = true
+	if err := f.arm(); err != nil {
+		f.parked = false
+		return err
+	}
+	return nil
+}
+
+// acquire takes a reference on the descriptor for one call and returns
+// it; an error once closed, or (with io, for a read or write) once the
+// call's deadline has passed.
+func (f *fdConn) acquire(io, write bool) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.expired(io, write); err != nil {
+		return -1, err
+	}
+	f.refs++
+	return int(f.fd), nil
+}
+
+// release gives back acquire's reference, closing the descriptor when it
+// was the last one of a closed fdConn.
+func (f *fdConn) release() {
+	f.mu.Lock()
+	f.refs--
+	last := f.closing && f.refs == 0
+	f.mu.Unlock()
+	if last {
+		f.destroy()
+	}
+}
+
+// destroy closes the descriptor: the last reference is gone, so no call
+// can use its number any more.
+func (f *fdConn) destroy() {
+	syscall.Close(int(f.fd)) // leaves the epoll set with it: no other descriptor holds the socket
+}
+
+// Close wakes every wait, refuses new calls, and closes the descriptor as
+// soon as no call uses it.
+func (f *fdConn) Close() error {
+	f.mu.Lock()
+	if f.closing {
+		f.mu.Unlock()
+		return net.ErrClosed
+	}
+	f.closing, f.parked = true, false
+	for _, w := range [...]*fdWaiter{f.rw, f.ww} {
+		if w != nil {
+			w.wake()
+		}
+	}
+	f.rw, f.ww = nil, nil
+	last := f.refs == 0
+	f.mu.Unlock()
+	q := theFDPoller()
+	q.mu.Lock()
+	if q.fds[f.fd] == f {
+		delete(q.fds, f.fd)
+	}
+	q.mu.Unlock()
+	if last {
+		f.destroy()
+	}
+	return nil
+}
+
+// expired is the error of a call now: closed, or (with io) past the
+// read or write deadline. f.mu is held.
+func (f *fdConn) expired(io, write bool) error {
+	if f.closing {
+		return net.ErrClosed
+	}
+	dl := f.rdl
+	if write {
+		dl = f.wdl
+	}
+	if io && dl != 0 && time.Now().UnixNano() >= dl {
+		return os.ErrDeadlineExceeded
+	}
+	return nil
+}
+
+// do runs fn (a RawConn callback) until it reports done, waiting for input
+// (or, with write, room) between calls, under the deadline.
+func (f *fdConn) do(fn func(fd uintptr) bool, write bool) error {
+	fd, err := f.acquire(true, write)
+	if err != nil {
+		return err
+	}
+	defer f.release()
+	for !fn(uintptr(fd)) {
+		if err := f.wait(write); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wait waits for an event, a deadline change, Close or the deadline,
+// whichever comes first, and then reports whether the call may go on. The
+// caller holds a reference.
+func (f *fdConn) wait(write bool) error {
+	f.mu.Lock()
+	if err := f.expired(true, write); err != nil {
+		f.mu.Unlock()
+		return err
+	}
+	slot, dl := &f.rw, f.rdl
+	if write {
+		slot, dl = &f.ww, f.wdl
+	}
+	w := fdWaiters.Get().(*fdWaiter)
+	*slot = w
+	if err := f.arm(); err != nil {
+		*slot = nil
+		f.mu.Unlock()
+		fdWaiters.Put(w)
+		return err
+	}
+	f.mu.Unlock()
+	if dl != 0 {
+		w.timer.Reset(time.Duration(dl - time.Now().UnixNano()))
+	}
+	<-w.ch
+	if dl != 0 {
+		w.timer.Stop()
+	}
+	select { // a late timer's wake-up, not to be taken by the next wait
+	case <-w.ch:
+	default:
+	}
+	f.mu.Lock()
+	if *slot == w {
+		*slot = nil
+	}
+	err := f.expired(true, write)
+	f.mu.Unlock()
+	fdWaiters.Put(w)
+	return err
+}
+
+// setDeadline sets a deadline and wakes its wait, which then goes on
+// under the new one.
+func (f *fdConn) setDeadline(t time.Time, read, write bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closing {
+		return net.ErrClosed
+	}
+	for _, s := range [...]struct {
+		on bool
+		dl *int64
+		w  **fdWaiter
+	}{{read, &f.rdl, &f.rw}, {write, &f.wdl, &f.ww}} {
+		if !s.on {
+			continue
+		}
+		*s.dl = unixNano(t)
+		if *s.w != nil {
+			(*s.w).wake()
+			*s.w = nil
+		}
+	}
+	return nil
+}
+
+// SetDeadline implements net.Conn.
+func (f *fdConn) SetDeadline(t time.Time) error { return f.setDeadline(t, true, true) }
+
+// SetReadDeadline implements net.Conn.
+func (f *fdConn) SetReadDeadline(t time.Time) error { return f.setDeadline(t, true, false) }
+
+// SetWriteDeadline implements net.Conn.
+func (f *fdConn) SetWriteDeadline(t time.Time) error { return f.setDeadline(t, false, true) }
+
+// RemoteAddr implements net.Conn: a TCP peer's address as it was when the
+// socket was detached; a Unix socket's peer, with getpeername.
+func (f *fdConn) RemoteAddr() net.Addr {
+	if !f.unix {
+		return net.TCPAddrFromAddrPort(f.remote)
+	}
+	return f.sockaddr(syscall.Getpeername)
+}
+
+// LocalAddr implements net.Conn, with getsockname.
+func (f *fdConn) LocalAddr() net.Addr { return f.sockaddr(syscall.Getsockname) }
+
+// sockaddr returns the address get (getsockname, getpeername) reads; a
+// Unix socket's unnamed one when it fails.
+func (f *fdConn) sockaddr(get func(fd int) (syscall.Sockaddr, error)) net.Addr {
+	var sa syscall.Sockaddr
+	(*fdRaw)(f).Control(func(fd uintptr) { sa, _ = get(int(fd)) })
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: sa.Addr[:], Port: sa.Port}
+	case *syscall.SockaddrInet6:
+		return &net.TCPAddr{IP: sa.Addr[:], Port: sa.Port}
+	case *syscall.SockaddrUnix:
+		return &net.UnixAddr{Name: sa.Name, Net: "unix"}
+	}
+	if f.unix {
+		return &net.UnixAddr{Net: "unix"}
+	}
+	return &net.TCPAddr{}
+}
+
+// Read implements net.Conn (the Conn reads with raw calls).
+func (f *fdConn) Read(p []byte) (int, error) {
+	var n int
+	var rerr error
+	err := f.do(func(fd uintptr) bool {
+		n, rerr = sysRead(int(fd), p)
+		return rerr != syscall.EAGAIN
+	}, false)
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != nil:
+		return 0, os.NewSyscallError("read", rerr)
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Write implements net.Conn (the Conn writes with raw calls).
+func (f *fdConn) Write(p []byte) (int, error) {
+	var w sockWriter
+	w.b = p
+	err := w.result(f.do(w.tryWrite, true))
+	return len(p) - len(w.b), err
+}
+
+// fdRaw is an fdConn's syscall.RawConn (whose Read and Write are not
+// net.Conn's).
+type fdRaw fdConn
+
+// Control implements syscall.RawConn.
+func (r *fdRaw) Control(fn func(fd uintptr)) error {
+	f := (*fdConn)(r)
+	fd, err := f.acquire(false, false)
+	if err != nil {
+		return err
+	}
+	defer f.release()
+	fn(uintptr(fd))
+	return nil
+}
+
+// Read implements syscall.RawConn: fn is called until it reports done,
+// waiting for input between calls, under the read deadline.
+func (r *fdRaw) Read(fn func(fd uintptr) bool) error { return (*fdConn)(r).do(fn, false) }
+
+// Write implements syscall.RawConn: fn is called until it reports done,
+// waiting for room between calls, under the write deadline.
+func (r *fdRaw) Write(fn func(fd uintptr) bool) error { return (*fdConn)(r).do(fn, true) }
+
+// detachable: parked server sockets leave the net package (detach).
+const detachable = true
+
+// detachedRaw returns the raw connection of a detached socket (see
+// socketRawConn), or nil.
+func detachedRaw(c any) syscall.RawConn {
+	if f, ok := c.(*fdConn); ok {
+		return (*fdRaw)(f)
+	}
+	return nil
+}

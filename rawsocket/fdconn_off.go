@@ -1,0 +1,16 @@
+//go:build !linux || edgewamp_board
+
+package rawsocket
+
+import "syscall"
+
+// Parked sockets leave the net package only on Linux (fdconn.go); the
+// board's edge-agent (edgewamp_board), which parks nothing, leaves that code
+// out, and its connections' net.Conn never changes.
+const detachable = false
+
+func (c *Conn) detach(p *parkPoller) {}
+
+func (p *parkPoller) parkDetached(c *Conn, raw syscall.RawConn) (bool, error) { return false, nil }
+
+func detachedRaw(c any) syscall.RawConn { return nil }
