@@ -9,8 +9,8 @@ import "syscall"
 // out, and its connections' net.Conn never changes.
 const detachable = false
 
-func (c *Conn) detach(p *parkPoller) {}
+func detachIdle(c *Conn, p *parkPoller) {}
 
-func (p *parkPoller) parkDetached(c *Conn, raw syscall.RawConn) (bool, error) { return false, nil }
+func parkDetached(c *Conn, raw syscall.RawConn) (bool, error) { return false, nil }
 
 func detachedRaw(c any) syscall.RawConn { return nil }

@@ -267,10 +267,17 @@ func TestFDConnNoReuse(t *testing.T) {
 	}
 }
 
+// detachAt sets detachAfter for the test.
+func detachAt(t *testing.T, d time.Duration) {
+	old := detachAfter.Swap(int64(d))
+	t.Cleanup(func() { detachAfter.Store(old) })
+}
+
 // TestParkDetaches: a parked server connection holds no net.Conn any
 // more (its descriptor is an fdConn's), keeps its addresses, and goes on
 // reading, writing, parking and closing as before.
 func TestParkDetaches(t *testing.T) {
+	detachAt(t, 0)
 	for _, tr := range transports {
 		if tr.tls {
 			continue
@@ -316,5 +323,42 @@ func TestParkDetaches(t *testing.T) {
 				t.Fatal("client ReadMessage after the server closed: no error")
 			}
 		})
+	}
+}
+
+// TestSweepDetachesIdle: a connection parked for detachAfter is detached by
+// the sweep, in its park, and wakes on input as before; one still parked
+// for a shorter time is not.
+func TestSweepDetachesIdle(t *testing.T) {
+	detachAt(t, 30*time.Millisecond)
+	l, cc := listen(t, transports[0], ListenConfig{}, ClientConfig{})
+	client, server := pair(t, l, cc)
+	woke := tryPark(t, server, true)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		server.dmu.Lock()
+		_, ok := server.nc.(*fdConn)
+		server.dmu.Unlock()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the idle connection is not detached after 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := client.WriteMessages([][]byte{[]byte("after")}); err != nil {
+		t.Fatal(err)
+	}
+	waitWoke(t, woke, "a message to the swept connection")
+	if got, err := server.ReadMessage(); err != nil || string(got) != "after" {
+		t.Fatalf("ReadMessage = %q, %v", got, err)
+	}
+
+	detachAt(t, time.Hour)
+	_, other := pair(t, l, cc)
+	tryPark(t, other, true)
+	if _, ok := other.NetConn().(*fdConn); ok {
+		t.Fatal("a connection parked for less than detachAfter is detached")
 	}
 }

@@ -100,32 +100,8 @@ func (c *Conn) parkPoll(resume func()) bool {
 	}
 	c.fr.settle()
 	c.dropReader()
-	c.detach(p)
-	raw = c.raw
-	c.park.since = time.Now().UnixNano()
-	c.park.mu.Lock()
-	c.park.resume = resume
-	c.park.mu.Unlock()
-	c.dmu.Lock()
-	deadline := c.rdeadline
-	c.dmu.Unlock()
-	if !deadline.IsZero() {
-		d := time.Until(deadline)
-		if d <= 0 {
-			return c.takeResume() == nil // woken meanwhile: resume runs
-		}
-		c.park.mu.Lock()
-		if c.park.timer == nil {
-			c.park.timer = time.AfterFunc(d, c.parkTimeout)
-		} else {
-			c.park.timer.Reset(d)
-		}
-		c.park.mu.Unlock()
-	}
-	if err := p.add(c, raw); err != nil {
-		return c.takeResume() == nil
-	}
-	return true
+	detachIdle(c, p)
+	return parkArm(c, p, resume, time.Now().UnixNano())
 }
 
 // takeResume takes the parked resume function (nil: not parked, or woken
@@ -174,4 +150,34 @@ func (c *Conn) unparkClosing() {
 		p.remove(c)
 	}
 	c.wake()
+}
+
+// parkArm is parkPoll's end, once the reader's state is settled: it arms
+// the park that began at since (Unix nanoseconds), and reports false when
+// the caller must run resume.
+func parkArm(c *Conn, p *parkPoller, resume func(), since int64) bool {
+	c.park.since = since
+	c.park.mu.Lock()
+	c.park.resume = resume
+	c.park.mu.Unlock()
+	c.dmu.Lock()
+	deadline := c.rdeadline
+	c.dmu.Unlock()
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
+		if d <= 0 {
+			return c.takeResume() == nil // woken meanwhile: resume runs
+		}
+		c.park.mu.Lock()
+		if c.park.timer == nil {
+			c.park.timer = time.AfterFunc(d, c.parkTimeout)
+		} else {
+			c.park.timer.Reset(d)
+		}
+		c.park.mu.Unlock()
+	}
+	if err := p.add(c, c.raw); err != nil {
+		return c.takeResume() == nil
+	}
+	return true
 }

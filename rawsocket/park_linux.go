@@ -122,7 +122,7 @@ var errParkClosed = errors.New("rawsocket: closed")
 // add arms c's descriptor for one readiness event. Under p.mu, so that
 // Close either finds c here or c sees it closed.
 func (p *parkPoller) add(c *Conn, raw syscall.RawConn) error {
-	if ok, err := p.parkDetached(c, raw); ok {
+	if ok, err := parkDetached(c, raw); ok {
 		return err
 	}
 	p.mu.Lock()
