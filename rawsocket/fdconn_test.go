@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -360,5 +362,46 @@ func TestSweepDetachesIdle(t *testing.T) {
 	tryPark(t, other, true)
 	if _, ok := other.NetConn().(*fdConn); ok {
 		t.Fatal("a connection parked for less than detachAfter is detached")
+	}
+}
+
+// TestFDConnCloseRacesCalls: calls racing Close, while new sockets take
+// the numbers that free up, only ever reach their own socket.
+func TestFDConnCloseRacesCalls(t *testing.T) {
+	for range 20 {
+		f, _ := fdPair(t, "tcp")
+		sa, err := syscall.Getsockname(int(f.fd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := sa.(*syscall.SockaddrInet4).Port
+		var wg sync.WaitGroup
+		var wrong atomic.Int32
+		for range 8 {
+			wg.Go(func() {
+				for range 50 {
+					(*fdRaw)(f).Control(func(fd uintptr) {
+						sa, err := syscall.Getsockname(int(fd))
+						if in4, ok := sa.(*syscall.SockaddrInet4); err != nil || !ok || in4.Port != port {
+							wrong.Add(1)
+						}
+					})
+				}
+			})
+		}
+		go f.Close()
+		var socks []int
+		for range 8 { // Unix datagram sockets: a call reaching one of them is told
+			if s, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0); err == nil {
+				socks = append(socks, s)
+			}
+		}
+		wg.Wait()
+		for _, s := range socks {
+			syscall.Close(s)
+		}
+		if n := wrong.Load(); n > 0 {
+			t.Fatalf("%d calls reached another socket than theirs", n)
+		}
 	}
 }
