@@ -180,6 +180,9 @@ func theFDPoller() *fdPoller {
 	return fdPollerP
 }
 
+// startFDPoller starts the fdPoller, if it can, with the park poller.
+func startFDPoller() { theFDPoller() }
+
 // loop hands the ready events to their fdConns, for ever.
 func (q *fdPoller) loop() {
 	for q.raw.Read(q.readFn) == nil {

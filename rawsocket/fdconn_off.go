@@ -14,3 +14,6 @@ func detachIdle(c *Conn, p *parkPoller) {}
 func parkDetached(c *Conn, raw syscall.RawConn) (bool, error) { return false, nil }
 
 func detachedRaw(c any) syscall.RawConn { return nil }
+
+// startFDPoller does nothing: no socket is detached here.
+func startFDPoller() {}

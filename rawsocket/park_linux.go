@@ -42,6 +42,10 @@ func thePoller() *parkPoller {
 			parker = p
 			go p.loop()
 		}
+		// Started with the park poller, not at the first detach, so that a
+		// server's descriptors and goroutines are those of its first park
+		// from then on.
+		startFDPoller()
 	})
 	return parker
 }

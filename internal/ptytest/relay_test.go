@@ -99,7 +99,13 @@ func TestRelayPacing(t *testing.T) {
 					t.Errorf("%s: %.0f B/s, under half the line rate %d", dir, float64(n)/el, rate)
 				}
 			}
+			// The relay counts a chunk just after writing it: the reader
+			// may have it first.
 			ab, ba := l.Relay.Stats()
+			for deadline := time.Now().Add(5 * time.Second); (ab.Bytes != uint64(n) || ba.Bytes != uint64(n)) && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+				ab, ba = l.Relay.Stats()
+			}
 			if ab.Bytes != uint64(n) || ba.Bytes != uint64(n) {
 				t.Errorf("Stats() = %+v, %+v; want %d bytes each way", ab, ba, n)
 			}
