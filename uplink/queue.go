@@ -152,25 +152,6 @@ func (q *eventQueue) push(ev queuedEvent) {
 	}
 }
 
-// peek returns the oldest event without removing it.
-func (q *eventQueue) peek() (queuedEvent, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.items) == 0 {
-		return queuedEvent{}, false
-	}
-	return q.items[0], true
-}
-
-// pop removes the oldest event (the one peek returned, delivered).
-func (q *eventQueue) pop() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.items) > 0 {
-		q.removeOldestLocked()
-	}
-}
-
 // removeOldestLocked removes the oldest event and journals it; when the
 // queue is empty then, or the journal too long, the journal is rewritten.
 // q.mu must be held.
