@@ -55,18 +55,7 @@ func BenchmarkPublishFanout10(b *testing.B) {
 			r := newTestRouter(b, Config{})
 			got := make(chan struct{}, 1024)
 			for range 10 {
-				c := benchJoin(b, r, s)
-				c.send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{}, Topic: "com.bench.t"})
-				expect[*wamp.Subscribed](c)
-				c.tr.SetReadDeadline(time.Now().Add(time.Hour)) // not the 5s one of expect
-				go func() {
-					for {
-						if _, err := c.tr.ReadMessage(); err != nil {
-							return
-						}
-						got <- struct{}{}
-					}
-				}()
+				benchSubscriber(b, r, s, "com.bench.t", "", got)
 			}
 			pub := benchJoin(b, r, s)
 			msg := &wamp.Publish{Options: wamp.Dict{}, Topic: "com.bench.t",
@@ -97,24 +86,10 @@ func BenchmarkPublishFanout10(b *testing.B) {
 func BenchmarkPublishDevices(b *testing.B) {
 	r := newTestRouter(b, Config{})
 	got := make(chan struct{}, 1024)
-	subscribe := func(topic wamp.URI, match string) {
-		c := benchJoin(b, r, wamp.MsgPack)
-		c.send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{"match": match}, Topic: topic})
-		expect[*wamp.Subscribed](c)
-		c.tr.SetReadDeadline(time.Now().Add(time.Hour)) // not the 5s one of expect
-		go func() {
-			for {
-				if _, err := c.tr.ReadMessage(); err != nil {
-					return
-				}
-				got <- struct{}{}
-			}
-		}()
-	}
 	for range 4 {
-		subscribe("bench.dev..reading", "wildcard")
+		benchSubscriber(b, r, wamp.MsgPack, "bench.dev..reading", "wildcard", got)
 	}
-	subscribe("bench.dev.", "prefix")
+	benchSubscriber(b, r, wamp.MsgPack, "bench.dev.", "prefix", got)
 	pub := benchJoin(b, r, wamp.MsgPack)
 	msg := &wamp.Publish{Options: wamp.Dict{}, Topic: "bench.dev.7.reading",
 		Payload: wamp.Payload{Args: wamp.List{"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}}
@@ -128,4 +103,25 @@ func BenchmarkPublishDevices(b *testing.B) {
 			<-got
 		}
 	}
+}
+
+// benchSubscriber joins a session that subscribes to topic (match "" is
+// the exact match) and then signals got for every message it reads.
+func benchSubscriber(b *testing.B, r *Router, s wamp.Serializer, topic wamp.URI, match string, got chan<- struct{}) {
+	opts := wamp.Dict{}
+	if match != "" {
+		opts["match"] = match
+	}
+	c := benchJoin(b, r, s)
+	c.send(&wamp.Subscribe{Request: 1, Options: opts, Topic: topic})
+	expect[*wamp.Subscribed](c)
+	c.tr.SetReadDeadline(time.Now().Add(time.Hour)) // not the 5s one of expect
+	go func() {
+		for {
+			if _, err := c.tr.ReadMessage(); err != nil {
+				return
+			}
+			got <- struct{}{}
+		}
+	}()
 }

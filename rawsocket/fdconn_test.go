@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,26 +19,9 @@ import (
 // and the client's end.
 func fdPair(t *testing.T, network string) (*fdConn, net.Conn) {
 	t.Helper()
-	addr := "127.0.0.1:0"
-	if network == "unix" {
-		addr = filepath.Join(t.TempDir(), "s")
-	}
-	l, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	peer, err := net.Dial(network, l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { peer.Close() })
-	nc, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	peer, nc := socketPair(t, network)
 	f := openFD(&Conn{}, nc, socketRawConn(nc))
+	nc.Close() // as detach does: the duplicate lives on
 	if f == nil {
 		t.Fatal("openFD: nil")
 	}
