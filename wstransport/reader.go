@@ -48,7 +48,7 @@ func parseFrameHeader(b []byte) (h frameHeader, need int) {
 	case 2:
 		h.length = uint64(binary.BigEndian.Uint16(b[2:4]))
 	case 8:
-		h.length = binary.BigEndian.Uint64(b[2:10]) &^ (1 << 63) // the most significant bit must be 0
+		h.length = binary.BigEndian.Uint64(b[2:10]) &^ (1 << 63) // its most significant bit: refused by readHeader
 	}
 	if h.masked {
 		copy(h.key[:], b[need-4:need])
@@ -96,6 +96,9 @@ func (c *Conn) readHeader() (frameHeader, error) {
 			return frameHeader{}, c.wrapReadErr(err)
 		}
 		h, _ = parseFrameHeader(b)
+		if b[1]&0x7F == 127 && b[2]&0x80 != 0 { // RFC 6455 5.2: the most significant bit must be 0
+			return frameHeader{}, c.fail(closeProtocolError, fmt.Errorf("%w: 64-bit payload length with its most significant bit set", ErrProtocol))
+		}
 	}
 	_, _ = c.br.Discard(h.size) // peeked: cannot fail
 	return h, nil
