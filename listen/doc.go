@@ -30,6 +30,7 @@
 //
 // Sessions are attached with no goroutine of the listener's: an idle
 // RawSocket session over TCP or a Unix socket costs its state alone (see
-// rawsocket.Conn.Park). Each listener counts its connections and how its
+// rawsocket.Conn.Park); rs://, tcp:// and unix:// accept through
+// rawsocket.FDListener, outside Go's network poller. Each listener counts its connections and how its
 // sessions ended ([Listener.Stats]).
 package listen

@@ -147,11 +147,14 @@ func Open(rawURL string, cfg Config) (*Listener, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", rawURL, err)
 		}
-		return newListener(rawURL, KindRawSocket, nl, cfg), nil
+		return newListener(rawURL, KindRawSocket, rawsocket.FDListener(nl), cfg), nil
 	}
 	nl, err := net.Listen("tcp", t.addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rawURL, err)
+	}
+	if t.kind == KindRawSocket && t.tls == nil {
+		nl = rawsocket.FDListener(nl) // idle sockets never in Go's poller
 	}
 	l := newListener(rawURL, t.kind, nl, cfg)
 	if t.tls != nil { // over the pending bounds: they cover the TLS handshake

@@ -81,6 +81,9 @@ func newConn(nc net.Conn, s wamp.Serializer, maxRecv, maxSend int, keepAlive tim
 		keepAlive: keepAlive,
 	}
 	c.raw = socketRawConn(nc)
+	if detachable {
+		adoptFD(c) // an accepted socket outside Go's poller (FDListener)
+	}
 	if c.raw == nil {
 		c.fr = newFrameReader(nc, readBufferSize, maxRecv)
 	}

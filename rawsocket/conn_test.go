@@ -57,9 +57,11 @@ func testTLS(t *testing.T) (server, client *tls.Config) {
 type transport struct {
 	name, network string
 	tls           bool
+	poller        bool // accepted by the net package (NewListener), not FDListener (Listen)
 }
 
-var transports = []transport{{"tcp", "tcp", false}, {"tls", "tcp", true}, {"unix", "unix", false}}
+var transports = []transport{{"tcp", "tcp", false, false}, {"tls", "tcp", true, false}, {"unix", "unix", false, false},
+	{"tcp-poller", "tcp", false, true}}
 
 // listen starts a Listener for tr, closed at the end of the test, and
 // returns the client config to reach it.
@@ -78,7 +80,16 @@ func listen(t *testing.T, tr transport, lc ListenConfig, cc ClientConfig) (*List
 	if cc.Serializer == nil {
 		cc.Serializer = testMsgPack
 	}
-	l, err := Listen(tr.network, addr, lc)
+	var l *Listener
+	var err error
+	if tr.poller {
+		var nl net.Listener
+		if nl, err = net.Listen(tr.network, addr); err == nil {
+			l = NewListener(nl, lc)
+		}
+	} else {
+		l, err = Listen(tr.network, addr, lc)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

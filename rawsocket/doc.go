@@ -47,10 +47,14 @@
 // and, when none comes, runs a function on a new goroutine once input
 // comes. On Linux it keeps the idle TCP or Unix-socket connection in one
 // epoll descriptor shared by the process, with no goroutine and no buffer;
-// elsewhere a goroutine with a small stack waits. A server connection
-// parked for 200 ms or more also leaves the net package: it keeps only its
-// descriptor (the runtime's poll state and the net.TCPConn go) and from
-// then on waits in an epoll descriptor of rawsocket's own. The router's sessions
+// elsewhere a goroutine with a small stack waits. On Linux, [Listen]
+// without TLS (and [FDListener] for a listener of the caller's) accepts
+// with accept4 straight into a descriptor of rawsocket's own, which waits
+// in an epoll descriptor of the package's: the connection never enters the
+// net package (no runtime poll state, no net.TCPConn). A connection that
+// keeps exchanging messages moves into Go's poller (its waits cost less
+// CPU there); one parked for 200 ms or more leaves it again, keeping only
+// its descriptor. The router's sessions
 // use it through wamp.Parker (listeners attach RawSocket connections as
 // they are).
 //

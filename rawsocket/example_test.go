@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 
 	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -133,4 +136,48 @@ func ExampleDialURL() {
 	// Output:
 	// serializer: json
 	// the client accepts up to 65536 bytes
+}
+
+// A Unix-socket listener the caller opened, served so that its
+// connections never enter Go's network poller (on Linux: FDListener
+// accepts with accept4 into descriptors of rawsocket's own).
+func ExampleFDListener() {
+	dir, err := os.MkdirTemp("", "fdlistener")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	nl, err := net.Listen("unix", filepath.Join(dir, "gw.sock"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	l := rawsocket.NewListener(rawsocket.FDListener(nl), rawsocket.ListenConfig{})
+	defer l.Close()
+	go func() {
+		s, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		m, err := s.ReadMessage()
+		if err != nil {
+			return
+		}
+		s.WriteMessages([][]byte{append([]byte("echo: "), m...)})
+		s.ReadMessage() // until the client closes
+	}()
+
+	c, err := rawsocket.Dial(context.Background(), "unix", nl.Addr().String(), rawsocket.ClientConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	c.WriteMessages([][]byte{[]byte("hello")})
+	m, err := c.ReadMessage()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(m))
+	// Output:
+	// echo: hello
 }

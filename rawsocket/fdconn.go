@@ -38,6 +38,7 @@ type fdConn struct {
 	polled   bool      // fd is in the poller's epoll set
 	rw, ww   *fdWaiter // the goroutines waiting for input, for room
 	rdl, wdl int64     // read and write deadlines, Unix nanoseconds; 0: none
+	busy     int8      // Park's lingers in a row that input ended (reader-owned; see linger)
 
 	remote netip.AddrPort // a TCP peer's address (kept: getpeername fails once reset)
 	unix   bool           // a Unix socket (its peer's address is read when asked for)
@@ -111,15 +112,13 @@ func openFD(c *Conn, nc net.Conn, raw syscall.RawConn) *fdConn {
 	if raw.Control(func(fd uintptr) { nfd, _ = fcntlDup(int(fd)) }) != nil || nfd < 0 {
 		return nil
 	}
-	f := &fdConn{c: c, fd: int32(nfd)}
-	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
-		f.remote = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), uint16(a.Port))
-	} else {
-		f.unix = true
+	var remote netip.AddrPort
+	a, tcp := nc.RemoteAddr().(*net.TCPAddr)
+	if tcp {
+		remote = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), uint16(a.Port))
 	}
-	q.mu.Lock()
-	q.fds[f.fd] = f
-	q.mu.Unlock()
+	f := newFDConn(nfd, remote, !tcp)
+	f.c = c
 	return f
 }
 

@@ -2,7 +2,10 @@
 
 package rawsocket
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 // Parked sockets leave the net package only on Linux (fdconn.go); the
 // board's edge-agent (edgewamp_board), which parks nothing, leaves that code
@@ -17,3 +20,6 @@ func detachedRaw(c any) syscall.RawConn { return nil }
 
 // startFDPoller does nothing: no socket is detached here.
 func startFDPoller() {}
+
+// linger is Park's wait for input: no socket is ever detached here.
+func (c *Conn) linger(d time.Duration) bool { return c.waitInput(d) }

@@ -315,29 +315,9 @@ func TestParkDetaches(t *testing.T) {
 // for a shorter time is not.
 func TestSweepDetachesIdle(t *testing.T) {
 	detachAt(t, 30*time.Millisecond)
-	l, cc := listen(t, transports[0], ListenConfig{}, ClientConfig{})
+	l, cc := listen(t, transport{"tcp-poller", "tcp", false, true}, ListenConfig{}, ClientConfig{})
 	client, server := pair(t, l, cc)
-	woke := tryPark(t, server, true)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		server.dmu.Lock()
-		_, ok := server.nc.(*fdConn)
-		server.dmu.Unlock()
-		if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the idle connection is not detached after 5s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := client.WriteMessages([][]byte{[]byte("after")}); err != nil {
-		t.Fatal(err)
-	}
-	waitWoke(t, woke, "a message to the swept connection")
-	if got, err := server.ReadMessage(); err != nil || string(got) != "after" {
-		t.Fatalf("ReadMessage = %q, %v", got, err)
-	}
+	sweptWakes(t, client, server, tryPark(t, server, true))
 
 	detachAt(t, time.Hour)
 	_, other := pair(t, l, cc)

@@ -95,7 +95,8 @@ type Listener struct {
 }
 
 // Listen listens on network ("tcp", "tcp4", "tcp6" or "unix") and address
-// and starts accepting RawSocket connections.
+// and starts accepting RawSocket connections (without TLS, through
+// FDListener).
 func Listen(network, address string, cfg ListenConfig) (*Listener, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6", "unix":
@@ -110,6 +111,9 @@ func Listen(network, address string, cfg ListenConfig) (*Listener, error) {
 	nl, err := net.Listen(network, address)
 	if err != nil {
 		return nil, fmt.Errorf("rawsocket: listen: %w", err)
+	}
+	if cfg.TLS == nil {
+		nl = FDListener(nl)
 	}
 	return NewListener(nl, cfg), nil
 }

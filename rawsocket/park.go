@@ -61,7 +61,16 @@ func (c *Conn) Park(resume func()) bool {
 	if now := time.Now().UnixNano(); c.park.since != 0 && now-c.park.since >= int64(slowPark) {
 		linger = -1 // a slow sender: only look (see slowPark)
 	}
-	if c.raw == nil || c.waitInput(linger) {
+	if c.raw == nil {
+		return false
+	}
+	var in bool
+	if detachable {
+		in = c.linger(linger) // may move a busy socket back into Go's poller
+	} else {
+		in = c.waitInput(linger)
+	}
+	if in {
 		return false
 	}
 	if !c.park.noPoll && c.parkPoll(resume) {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -34,8 +33,8 @@ const (
 // holds in a router served as sensorbridge serves it (the router's default
 // Config, listen's RawSocket listener): the session and its connection,
 // the transport's and the net package's state, and their map entries
-// (about 1,250 bytes on linux/amd64; BENCHMARKS.md lists them).
-const idleSessionBudget = 1400
+// (about 1,050 bytes on linux/amd64; BENCHMARKS.md lists them).
+const idleSessionBudget = 1200
 
 func TestMain(m *testing.M) {
 	if n, err := strconv.Atoi(os.Getenv(idleClientsEnv)); err == nil {
@@ -110,22 +109,22 @@ func TestIdleSessionHeap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	nl, err := net.Listen("tcp", "127.0.0.1:0")
+	nl, err := listen.Open("rs://127.0.0.1:0", listen.Config{}) // as sensorbridge opens it
 	if err != nil {
 		t.Fatal(err)
 	}
-	go listen.Serve(r, nl, listen.Config{})
+	go nl.Serve(r)
 	defer nl.Close()
 
 	// Warm up: the first sessions grow the router's maps and pools, which
 	// is no session's own cost.
-	holdClients(t, nl.Addr().String(), 50)
+	holdClients(t, nl.Addr(), 50)
 	waitSessions(t, r, 50)
 
 	before := memtest.Heap()
 	var msBefore, msAfter runtime.MemStats
 	runtime.ReadMemStats(&msBefore)
-	release := holdClients(t, nl.Addr().String(), n)
+	release := holdClients(t, nl.Addr(), n)
 	waitSessions(t, r, n+50)
 	time.Sleep(500 * time.Millisecond) // the readers park (after 10ms without input)
 	after := memtest.Heap()

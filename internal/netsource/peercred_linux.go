@@ -1,18 +1,14 @@
 package netsource
 
 import (
-	"net"
 	"strconv"
 	"syscall"
 )
 
-// unixPeer names the process at the other end of a Unix socket by its
-// credentials (SO_PEERCRED: as they were when it connected).
-func unixPeer(c *net.UnixConn) string {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return "local"
-	}
+// UnixPeer names the process at the other end of a Unix socket, raw's, by
+// its credentials (SO_PEERCRED: as they were when it connected); "local"
+// when they cannot be read.
+func UnixPeer(raw syscall.RawConn) string {
 	var cred *syscall.Ucred
 	var cerr error
 	if err := raw.Control(func(fd uintptr) {

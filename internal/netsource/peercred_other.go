@@ -2,7 +2,7 @@
 
 package netsource
 
-import "net"
+import "syscall"
 
-// unixPeer: without SO_PEERCRED every Unix-socket client is one source.
-func unixPeer(*net.UnixConn) string { return "local" }
+// UnixPeer: without SO_PEERCRED every Unix-socket client is one source.
+func UnixPeer(syscall.RawConn) string { return "local" }

@@ -7,7 +7,9 @@ import "net"
 // socket, the peer process as its credentials name it ("unix uid 1000 pid
 // 4242", Linux's SO_PEERCRED; "local" where they cannot be read); the
 // remote address's host otherwise, or "local" when it has none. Wrapping
-// connections (*tls.Conn) are looked through with their NetConn method.
+// connections (*tls.Conn) are looked through with their NetConn method; a
+// connection with a Source method (a socket outside the net package) names
+// its own.
 func Of(nc net.Conn) string {
 	for {
 		u, ok := nc.(interface{ NetConn() net.Conn })
@@ -17,12 +19,18 @@ func Of(nc net.Conn) string {
 		nc = u.NetConn()
 	}
 	switch c := nc.(type) {
+	case interface{ Source() string }:
+		return c.Source()
 	case *net.TCPConn:
 		if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 			return a.IP.String()
 		}
 	case *net.UnixConn:
-		return unixPeer(c)
+		raw, err := c.SyscallConn()
+		if err != nil {
+			return "local"
+		}
+		return UnixPeer(raw)
 	}
 	if nc.RemoteAddr() == nil {
 		return "local"
