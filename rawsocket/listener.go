@@ -86,6 +86,7 @@ type Listener struct {
 	accepted, refused, failed, acceptErrors atomic.Uint64
 	refusedSource                           atomic.Uint64
 
+	uncountFn   func()             // l.uncount, made once: an uncounted source's Conn.onClose
 	sources     netsource.Counter  // open connections per source address
 	handshaking *netsource.Pending // handshakes in progress, but those admitted by a netsource listener already
 
@@ -141,10 +142,15 @@ func NewListener(nl net.Listener, cfg ListenConfig) *Listener {
 		handshaking: &netsource.Pending{Max: cfg.MaxPendingHandshakes, MaxPerSource: cfg.MaxPendingPerSource,
 			LimitLocal: cfg.LimitLocalSources},
 	}
+	l.uncountFn = l.uncount
 	l.wg.Add(1)
 	go l.acceptLoop()
 	return l
 }
+
+// uncount counts a connection closed, or failed, whose source is not
+// counted.
+func (l *Listener) uncount() { l.open.Add(-1) }
 
 // Addr returns the listening address.
 func (l *Listener) Addr() net.Addr { return l.nl.Addr() }
@@ -250,7 +256,11 @@ func (l *Listener) acceptLoop() {
 			handshakeDone = l.handshaking.Admit(from, func() { nc.Close() }).Done
 		}
 		l.wg.Add(1)
-		go l.handshake(nc, handshakeDone, func() { l.open.Add(-1); l.sources.Release(src) })
+		release := l.uncountFn
+		if src != "" {
+			release = func() { l.uncountFn(); l.sources.Release(src) }
+		}
+		go l.handshake(nc, handshakeDone, release)
 	}
 }
 
