@@ -36,12 +36,12 @@ type fdConn struct {
 	closing  bool      // Close was called: no new call, fd closed at refs 0
 	parked   bool      // input wakes c's park
 	polled   bool      // fd is in the poller's epoll set
+	busy     int8      // Park's lingers in a row that input ended (reader-owned; see linger)
+	unix     bool      // a Unix socket (its peer's address is read when asked for)
+	port     uint16    // a TCP peer's port
 	rw, ww   *fdWaiter // the goroutines waiting for input, for room
 	rdl, wdl int64     // read and write deadlines, Unix nanoseconds; 0: none
-	busy     int8      // Park's lingers in a row that input ended (reader-owned; see linger)
-
-	remote netip.AddrPort // a TCP peer's address (kept: getpeername fails once reset)
-	unix   bool           // a Unix socket (its peer's address is read when asked for)
+	addr     [16]byte  // a TCP peer's address (kept: getpeername fails once reset), IPv4 as mapped
 }
 
 // fdWaiter is one goroutine's wait on an fdConn: woken through ch by an
@@ -159,7 +159,7 @@ func (p *parkPoller) unregister(c *Conn) {
 // goroutine reads its events and wakes the waits and parks they concern.
 type fdPoller struct {
 	*parkPoller
-	fds map[int32]*fdConn // by descriptor; guarded by mu
+	fds []*fdConn // by descriptor; guarded by mu
 }
 
 var (
@@ -172,7 +172,7 @@ var (
 func theFDPoller() *fdPoller {
 	fdPollerOnce.Do(func() {
 		if p, err := newParkPoller(); err == nil {
-			fdPollerP = &fdPoller{parkPoller: p, fds: make(map[int32]*fdConn)}
+			fdPollerP = &fdPoller{parkPoller: p}
 			go fdPollerP.loop()
 		}
 	})
@@ -187,7 +187,10 @@ func (q *fdPoller) loop() {
 	for q.raw.Read(q.readFn) == nil {
 		for _, ev := range q.events[:q.n] {
 			q.mu.Lock()
-			f := q.fds[ev.Fd]
+			var f *fdConn
+			if int(ev.Fd) < len(q.fds) {
+				f = q.fds[ev.Fd]
+			}
 			q.mu.Unlock()
 			if f != nil {
 				f.event(ev.Events)
@@ -325,8 +328,8 @@ func (f *fdConn) Close() error {
 	f.mu.Unlock()
 	q := theFDPoller()
 	q.mu.Lock()
-	if q.fds[f.fd] == f {
-		delete(q.fds, f.fd)
+	if int(f.fd) < len(q.fds) && q.fds[f.fd] == f {
+		q.fds[f.fd] = nil
 	}
 	q.mu.Unlock()
 	if last {
@@ -448,7 +451,7 @@ func (f *fdConn) SetWriteDeadline(t time.Time) error { return f.setDeadline(t, f
 // socket was detached; a Unix socket's peer, with getpeername.
 func (f *fdConn) RemoteAddr() net.Addr {
 	if !f.unix {
-		return net.TCPAddrFromAddrPort(f.remote)
+		return net.TCPAddrFromAddrPort(f.remote())
 	}
 	return f.sockaddr(syscall.Getpeername)
 }

@@ -242,3 +242,23 @@ func TestFDListenerNoLeak(t *testing.T) {
 	l.Close()
 	settleFDs(t, before+4) // the clients of held, closed at the test's end
 }
+
+// TestFDListenerIPv6: an IPv6 peer's address survives the fdConn's compact
+// form.
+func TestFDListenerIPv6(t *testing.T) {
+	l, err := Listen("tcp6", "[::1]:0", ListenConfig{})
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	client, server := pair(t, l, ClientConfig{Serializer: testMsgPack})
+	if _, ok := server.NetConn().(*fdConn); !ok {
+		t.Fatalf("accepted connection is a %T, want an fdConn", server.NetConn())
+	}
+	if got, want := server.RemoteAddr(), client.NetConn().LocalAddr().String(); got != want {
+		t.Fatalf("RemoteAddr %q, want the client's %q", got, want)
+	}
+	if got := server.NetConn().(*fdConn).Source(); got != "::1" {
+		t.Fatalf("Source %q, want ::1", got)
+	}
+}
