@@ -37,8 +37,10 @@ func (l *Listener) serveRaw(r *minirouter.Router, nl net.Listener) error {
 	}
 }
 
-// ended counts a session of this listener that ended with err.
+// ended counts a session of this listener that ended with err: how,
+// before it is no longer active, so that whoever sees the active count
+// back down sees the reason counted too.
 func (l *Listener) ended(err error) {
-	l.counters.active.Add(-1)
 	l.counters.sessionEnded(err)
+	l.counters.active.Add(-1)
 }
