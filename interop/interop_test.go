@@ -16,6 +16,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
+	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/wstransport"
 )
 
@@ -223,8 +224,9 @@ func startRouterConfig(sock string, cfg minirouter.Config) (routerAddrs, func() 
 	mux.Handle("/ws", listen.Handler(r, wstransport.ServerConfig{}))
 	srv := wstransport.NewServer("", mux)
 	served := make(chan error, 3)
-	go func() { served <- listen.Serve(r, tl, listen.Config{}) }()
-	go func() { served <- listen.Serve(r, ul, listen.Config{}) }()
+	// As sensorbridge accepts (listen.Open): outside Go's network poller.
+	go func() { served <- listen.Serve(r, rawsocket.FDListener(tl), listen.Config{}) }()
+	go func() { served <- listen.Serve(r, rawsocket.FDListener(ul), listen.Config{}) }()
 	go func() { served <- srv.Serve(wl) }()
 	stop := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
