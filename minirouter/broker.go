@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"time"
 
@@ -271,22 +270,22 @@ func (rl *realm) publishLocked(s *session, topic wamp.URI, p wamp.Payload, o *pu
 	}
 	pub := wamp.NewGlobalID()
 	// One EVENT, and one copy of the details naming the topic, serve every
-	// matching subscription: deliver encodes the event before it returns
-	// and keeps nothing of it.
-	ev := &wamp.Event{Publication: pub, Payload: p}
+	// matching subscription (see eventScratch).
+	ev, own := rl.takeEvent()
+	ev.Publication, ev.Payload = pub, p
 	var withTopic wamp.Dict // details plus "topic", for pattern subscriptions
 	rl.subs.each(topic, func(sub *subscription, match wamp.MatchPolicy) bool {
 		ev.Subscription, ev.Details = sub.id, details
 		if match != wamp.ExactMatch {
 			if withTopic == nil {
-				withTopic = maps.Clone(details)
-				withTopic["topic"] = string(topic)
+				withTopic = rl.topicDetails(own, details, topic)
 			}
 			ev.Details = withTopic
 		}
 		rl.deliver(s, sub, ev, &o.filter)
 		return true
 	})
+	rl.putEvent(own)
 	if o.retain {
 		rl.retain(s, topic, pub, p, details, &o.filter)
 	}

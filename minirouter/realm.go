@@ -40,6 +40,8 @@ type realm struct {
 	maxRetainedBytes int                         // RealmConfig.MaxRetainedBytes
 
 	hist *history // broker: event history; nil without rules
+
+	scratch eventScratch // broker: the EVENT publications fill in turn
 }
 
 func newRealm(r *Router, rc RealmConfig) (*realm, error) {

@@ -540,3 +540,37 @@ func detachedRaw(c any) syscall.RawConn {
 	}
 	return nil
 }
+
+// frameReaders holds the frame readers that parked connections let go of
+// (dropReader), for the next connection to wake: a new one is four
+// allocations, made at every reading of a slow sender.
+var frameReaders sync.Pool
+
+// keepFrameReader puts r, dropped by a parked socket, in frameReaders,
+// holding nothing of its connection.
+func keepFrameReader(r *frameReader) {
+	if r.br.raw == nil || r.br.size != readBufferSize {
+		return
+	}
+	r.buf = nil
+	r.br.src, r.br.raw = nil, nil
+	frameReaders.Put(r)
+}
+
+// reuseFrameReader returns a frame reader from frameReaders, as
+// newFrameReader makes one over the socket src with the default buffer
+// size; nil when there is none, or src is not a socket.
+func reuseFrameReader(src io.Reader, max int) *frameReader {
+	raw := socketRawConn(src)
+	if raw == nil {
+		return nil
+	}
+	r, _ := frameReaders.Get().(*frameReader)
+	if r == nil {
+		return nil
+	}
+	b := r.br
+	*b = readBuf{src: src, raw: raw, size: readBufferSize, readFn: b.readFn, pollFn: b.pollFn}
+	*r = frameReader{br: b, max: max}
+	return r
+}

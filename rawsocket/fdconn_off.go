@@ -3,6 +3,7 @@
 package rawsocket
 
 import (
+	"io"
 	"syscall"
 	"time"
 )
@@ -23,3 +24,7 @@ func startFDPoller() {}
 
 // linger is Park's wait for input: no socket is ever detached here.
 func (c *Conn) linger(d time.Duration) bool { return c.waitInput(d) }
+
+func keepFrameReader(r *frameReader) {}
+
+func reuseFrameReader(src io.Reader, max int) *frameReader { return nil }

@@ -84,6 +84,11 @@ type frameReader struct {
 }
 
 func newFrameReader(r io.Reader, bufSize, max int) *frameReader {
+	if detachable && bufSize == readBufferSize {
+		if fr := reuseFrameReader(r, max); fr != nil {
+			return fr
+		}
+	}
 	return &frameReader{br: newReadBuf(r, bufSize), max: max}
 }
 

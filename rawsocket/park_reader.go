@@ -34,4 +34,7 @@ func (c *Conn) dropReader() {
 		return
 	}
 	c.fr = nil
+	if detachable {
+		keepFrameReader(r)
+	}
 }
