@@ -110,7 +110,7 @@ func fileConn(fd uintptr) net.Conn {
 // closes f.
 func (f *fdConn) leave() {
 	f.mu.Lock()
-	syscall.EpollCtl(theFDPoller().epfd, syscall.EPOLL_CTL_DEL, int(f.fd), nil)
+	epollCtl(theFDPoller().epfd, syscall.EPOLL_CTL_DEL, int(f.fd), nil)
 	f.mu.Unlock()
 	f.Close()
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -146,7 +147,7 @@ func (p *parkPoller) unregister(c *Conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c.park.registered {
-		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(c.park.fd), nil)
+		epollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(c.park.fd), nil)
 		if p.conns[c.park.fd] == c {
 			delete(p.conns, c.park.fd)
 		}
@@ -196,6 +197,10 @@ func (q *fdPoller) loop() {
 				f.event(ev.Events)
 			}
 		}
+		// As the park poller's loop: the connections just woken run
+		// before the next look, which then finds the events that came
+		// meanwhile, and their writers write for all of them at once.
+		runtime.Gosched()
 	}
 }
 
@@ -246,7 +251,7 @@ func (f *fdConn) arm() error {
 	if !f.polled {
 		op = syscall.EPOLL_CTL_ADD
 	}
-	if err := syscall.EpollCtl(p.epfd, op, int(f.fd), &ev); err != nil {
+	if err := epollCtl(p.epfd, op, int(f.fd), &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
 	f.polled = true

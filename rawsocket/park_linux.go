@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"unsafe"
 
 	"github.com/edgewamp/edgewamp/peer"
 )
@@ -96,13 +97,34 @@ func (p *parkPoller) loop() {
 // and reports false (wait in the runtime's poller) when there are none.
 func (p *parkPoller) wait(fd uintptr) bool {
 	for {
-		n, err := syscall.EpollWait(int(fd), p.events[:], 0)
+		n, err := epollPoll(int(fd), p.events[:])
 		if err == syscall.EINTR {
 			continue
 		}
 		p.n = max(n, 0)
 		return p.n > 0
 	}
+}
+
+// epollPoll is epoll_wait(2) with a timeout of 0, as a raw system call
+// (see syscalls_linux.go): it never blocks, and the scheduler's system
+// call hook would wake the sysmon thread whenever the process was idle,
+// which is at every batch of events on a gateway that waits between them.
+func epollPoll(epfd int, events []syscall.EpollEvent) (int, error) {
+	n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(n), nil
+}
+
+// epollCtl is epoll_ctl(2) as a raw system call (see epollPoll).
+func epollCtl(epfd, op, fd int, ev *syscall.EpollEvent) error {
+	_, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_CTL, uintptr(epfd), uintptr(op), uintptr(fd), uintptr(unsafe.Pointer(ev)), 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // fire wakes the connection parked on fd, if it is still the park of
@@ -143,9 +165,9 @@ func (p *parkPoller) add(c *Conn, raw syscall.RawConn) error {
 		if !c.park.registered {
 			op = syscall.EPOLL_CTL_ADD
 		}
-		opErr = syscall.EpollCtl(p.epfd, op, int(fd), &ev)
+		opErr = epollCtl(p.epfd, op, int(fd), &ev)
 		if opErr == syscall.ENOENT && op == syscall.EPOLL_CTL_MOD {
-			opErr = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
+			opErr = epollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
 		}
 		if opErr == nil {
 			c.park.registered, c.park.fd, c.park.gen = true, int32(fd), gen

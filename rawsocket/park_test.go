@@ -120,7 +120,11 @@ func TestParkClose(t *testing.T) {
 // events may be pending): every message arrives once and in order, every
 // park is woken exactly once, and no goroutine waits for an idle
 // connection.
-func TestParkMany(t *testing.T) {
+func TestParkMany(t *testing.T) { parkMany(t, nil) }
+
+// parkMany is TestParkMany's body (also run with every park detached);
+// state, if not nil, describes a stuck connection's socket.
+func parkMany(t *testing.T, state func(*Conn) string) {
 	if !canPark() {
 		t.Skip("parking needs Linux")
 	}
@@ -194,6 +198,9 @@ func TestParkMany(t *testing.T) {
 				parker.mu.Lock()
 				t.Logf("conn %d: %d messages read, parked %v, registered %v, fd %d, gen %d, in the poller's map %v, buffered %v", i, *nexts[i], parked, c.park.registered, c.park.fd, c.park.gen, parker.conns[c.park.fd] == c, c.fr != nil && c.fr.br.buffered() > 0)
 				parker.mu.Unlock()
+				if state != nil {
+					t.Logf("conn %d: %s", i, state(c))
+				}
 			}
 			t.Fatal("readers not done within 20s (a lost wake-up)")
 		}
