@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // A parked server connection sheds the net package's state for its socket:
@@ -23,20 +24,26 @@ import (
 // connection, as in Go's poller.
 
 // fdConn is a socket outside Go's network poller: a net.Conn and a
-// syscall.RawConn whose waits (for input, for room to write) are armed in
-// the park poller's epoll set and woken by its loop, and by a timer at
-// their deadline. A descriptor is closed only once no call uses it, so that
-// a call never reaches another socket that reused its number.
+// syscall.RawConn whose waits (for input, for room to write) are woken by
+// the fdPoller's loop, and by a timer at their deadline. The descriptor is
+// in the fdPoller's epoll set once, edge-triggered, for as long as it is
+// open, as in Go's poller: an event leaves a ready mark that the next wait
+// (park) takes instead of sleeping, and a read or write clears its mark as
+// it begins, so that no system call re-arms it per message. A descriptor
+// is closed only once no call uses it, so that a call never reaches
+// another socket that reused its number.
 type fdConn struct {
 	c  *Conn // woken on input while parked
 	mu sync.Mutex
 
 	// Guarded by mu.
 	fd       int32
-	refs     int32     // calls using fd (acquire)
+	refs     int16     // calls using fd (acquire): a few at most
 	closing  bool      // Close was called: no new call, fd closed at refs 0
 	parked   bool      // input wakes c's park
-	polled   bool      // fd is in the poller's epoll set
+	rready   bool      // an input event came since the last read began: the next wait (park) goes on at once
+	wready   bool      // the same for room to write
+	ended    bool      // the peer's end came (EPOLLRDHUP, EPOLLHUP): reads never wait again
 	busy     int8      // Park's lingers in a row that input ended (reader-owned; see linger)
 	unix     bool      // a Unix socket (its peer's address is read when asked for)
 	port     uint16    // a TCP peer's port
@@ -118,7 +125,11 @@ func openFD(c *Conn, nc net.Conn, raw syscall.RawConn) *fdConn {
 	if tcp {
 		remote = netip.AddrPortFrom(a.AddrPort().Addr().Unmap(), uint16(a.Port))
 	}
-	f := newFDConn(nfd, remote, !tcp)
+	f, err := newFDConn(nfd, remote, !tcp)
+	if err != nil {
+		syscall.Close(nfd)
+		return nil
+	}
 	f.c = c
 	return f
 }
@@ -205,57 +216,53 @@ func (q *fdPoller) loop() {
 }
 
 const (
-	fdIn  = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLHUP | syscall.EPOLLERR
-	fdOut = syscall.EPOLLOUT | syscall.EPOLLHUP | syscall.EPOLLERR
+	epollET  = 1 << 31 // syscall.EPOLLET as the uint32 it is in an event
+	fdEvents = syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | epollET
+	fdIn     = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLHUP | syscall.EPOLLERR
+	fdOut    = syscall.EPOLLOUT | syscall.EPOLLHUP | syscall.EPOLLERR
 )
 
-// event wakes whoever waits for what the descriptor became ready for, and
-// arms it again for those still waiting.
+// event wakes whoever waits for what the descriptor became ready for: the
+// park or a read for input, a write for room; with no one waiting, it
+// leaves the ready mark for the next.
 func (f *fdConn) event(events uint32) {
 	f.mu.Lock()
+	if f.closing { // an event read before Close: Close woke everyone
+		f.mu.Unlock()
+		return
+	}
 	park := false
 	if events&fdIn != 0 {
+		// Marked ready even when it wakes the park or a wait: the woken
+		// read clears the mark as it begins, and a park or a wait woken
+		// otherwise at the same moment (its deadline: a wait's timer that
+		// fired as the event came, Park's linger then parking) whose flag
+		// this event took sees the input at its next park or wait.
 		park, f.parked = f.parked, false
-		if f.rw != nil {
-			f.rw.wake()
-			f.rw = nil
-		}
+		wakeWaiter(&f.rw)
+		f.rready = true
+		// The end of the stream is not taken by the read that takes the
+		// octets before it, which the reader trusts to have emptied the
+		// socket (readBuf.waitInput): it is kept for good.
+		f.ended = f.ended || events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP) != 0
 	}
-	if events&fdOut != 0 && f.ww != nil {
-		f.ww.wake()
-		f.ww = nil
+	if events&fdOut != 0 {
+		wakeWaiter(&f.ww)
+		f.wready = true
 	}
-	f.arm()
 	f.mu.Unlock()
 	if park {
 		f.c.wake()
 	}
 }
 
-// arm asks the poller for one event for the waits in progress. f.mu is
+// wakeWaiter wakes the wait in *slot, if any, and clears it. f.mu is
 // held.
-func (f *fdConn) arm() error {
-	var mask uint32
-	if f.parked || f.rw != nil {
-		mask |= syscall.EPOLLIN | syscall.EPOLLRDHUP
+func wakeWaiter(slot **fdWaiter) {
+	if w := *slot; w != nil {
+		w.wake()
+		*slot = nil
 	}
-	if f.ww != nil {
-		mask |= syscall.EPOLLOUT
-	}
-	if mask == 0 || f.closing {
-		return nil
-	}
-	p := theFDPoller()
-	ev := syscall.EpollEvent{Events: mask | syscall.EPOLLONESHOT, Fd: f.fd}
-	op := syscall.EPOLL_CTL_MOD
-	if !f.polled {
-		op = syscall.EPOLL_CTL_ADD
-	}
-	if err := epollCtl(p.epfd, op, int(f.fd), &ev); err != nil {
-		return os.NewSyscallError("epoll_ctl", err)
-	}
-	f.polled = true
-	return nil
 }
 
 // parkDetached parks c in its detached socket's fdConn (ok), if it has one
@@ -267,30 +274,43 @@ func parkDetached(c *Conn, raw syscall.RawConn) (ok bool, err error) {
 	return false, nil
 }
 
-// park arms the descriptor to wake c's park on input (parkPoller.add for a
-// detached socket).
+// park makes the next input event wake c's park (parkPoller.add for a
+// detached socket); when the stream has ended, or an input event came
+// since the last read began and the socket has input (the event may have
+// been for octets that read took), it wakes the park at once.
 func (f *fdConn) park() error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.closing || f.c.closed.Load() { // Close wakes a park it sees, or closes f after
+		f.mu.Unlock()
 		return errParkClosed
 	}
-	f.parked = true
-	if err := f.arm(); err != nil {
-		f.parked = false
-		return err
+	// Under mu: an event after the look finds the park armed.
+	ready := f.ended || (f.rready && hasInput(int(f.fd)))
+	f.rready, f.parked = false, !ready
+	f.mu.Unlock()
+	if ready {
+		f.c.wake()
 	}
 	return nil
 }
 
 // acquire takes a reference on the descriptor for one call and returns
 // it; an error once closed, or (with io, for a read or write) once the
-// call's deadline has passed.
+// call's deadline has passed. A read or write clears its direction's
+// ready mark before it tries: what it finds covers every event before it
+// (as Go's poller does, in prepareRead).
 func (f *fdConn) acquire(io, write bool) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.expired(io, write); err != nil {
 		return -1, err
+	}
+	if io {
+		if write {
+			f.wready = false
+		} else {
+			f.rready = false
+		}
 	}
 	f.refs++
 	return int(f.fd), nil
@@ -309,9 +329,12 @@ func (f *fdConn) release() {
 }
 
 // destroy closes the descriptor: the last reference is gone, so no call
-// can use its number any more.
+// can use its number any more. It leaves the epoll set first: closing the
+// descriptor alone would not remove the registration while another
+// descriptor (a net.Conn's still closing) holds the socket.
 func (f *fdConn) destroy() {
-	syscall.Close(int(f.fd)) // leaves the epoll set with it: no other descriptor holds the socket
+	epollCtl(theFDPoller().epfd, syscall.EPOLL_CTL_DEL, int(f.fd), nil)
+	syscall.Close(int(f.fd))
 }
 
 // Close wakes every wait, refuses new calls, and closes the descriptor as
@@ -384,19 +407,19 @@ func (f *fdConn) wait(write bool) error {
 		f.mu.Unlock()
 		return err
 	}
-	slot, dl := &f.rw, f.rdl
+	slot, ready, dl := &f.rw, &f.rready, f.rdl
 	if write {
-		slot, dl = &f.ww, f.wdl
+		slot, ready, dl = &f.ww, &f.wready, f.wdl
+	}
+	if *ready || (!write && f.ended) { // an event since the call began: try again
+		*ready = false
+		f.mu.Unlock()
+		return nil
 	}
 	w := fdWaiters.Get().(*fdWaiter)
 	*slot = w
-	if err := f.arm(); err != nil {
-		*slot = nil
-		f.mu.Unlock()
-		fdWaiters.Put(w)
-		return err
-	}
 	f.mu.Unlock()
+
 	if dl != 0 {
 		w.timer.Reset(time.Duration(dl - time.Now().UnixNano()))
 	}
@@ -413,6 +436,9 @@ func (f *fdConn) wait(write bool) error {
 		*slot = nil
 	}
 	err := f.expired(true, write)
+	if err == nil {
+		*ready = false // the call tries again now: that covers the event that woke it
+	}
 	f.mu.Unlock()
 	fdWaiters.Put(w)
 	return err
@@ -578,4 +604,13 @@ func reuseFrameReader(src io.Reader, max int) *frameReader {
 	*b = readBuf{src: src, raw: raw, size: readBufferSize, readFn: b.readFn, pollFn: b.pollFn}
 	*r = frameReader{br: b, max: max}
 	return r
+}
+
+// hasInput reports whether the socket fd has octets to read, its end or an
+// error (a one-octet MSG_PEEK that does not wait).
+func hasInput(fd int) bool {
+	var b [1]byte
+	_, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), 1,
+		syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+	return errno != syscall.EAGAIN
 }

@@ -100,7 +100,12 @@ func (l *fdListener) Accept() (net.Conn, error) {
 	if !l.unix {
 		tcpOptions(nfd)
 	}
-	return newFDConn(nfd, sockaddrAddrPort(sa), l.unix), nil
+	f, err := newFDConn(nfd, sockaddrAddrPort(sa), l.unix)
+	if err != nil {
+		syscall.Close(nfd)
+		return nil, &net.OpError{Op: "accept", Net: l.Addr().Network(), Addr: l.Addr(), Err: err}
+	}
+	return f, nil
 }
 
 // tcpOptions sets what the net package sets on an accepted TCP socket:
@@ -130,8 +135,11 @@ func sockaddrAddrPort(sa syscall.Sockaddr) netip.AddrPort {
 // it from now on), listed in the fdPoller (whose table, indexed by
 // descriptor, is as long as the highest descriptor listed so far: bounded
 // by the process's descriptor limit, 8 bytes each, where a map took about
-// 36 per entry); its Conn is set by adoptFD.
-func newFDConn(fd int, remote netip.AddrPort, unix bool) *fdConn {
+// 36 per entry) and in its epoll set, edge-triggered, for input, room and
+// the peer's end (see fdConn); its Conn is set by adoptFD. Listed first:
+// the registration reports at once what the socket is ready for already,
+// and that event must find f. On an error the caller still owns fd.
+func newFDConn(fd int, remote netip.AddrPort, unix bool) (*fdConn, error) {
 	f := &fdConn{fd: int32(fd), addr: remote.Addr().As16(), port: remote.Port(), unix: unix}
 	q := theFDPoller()
 	q.mu.Lock()
@@ -140,7 +148,14 @@ func newFDConn(fd int, remote netip.AddrPort, unix bool) *fdConn {
 	}
 	q.fds[f.fd] = f
 	q.mu.Unlock()
-	return f
+	ev := syscall.EpollEvent{Events: fdEvents, Fd: f.fd}
+	if err := epollCtl(q.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		q.mu.Lock()
+		q.fds[f.fd] = nil
+		q.mu.Unlock()
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return f, nil
 }
 
 // remote returns a TCP peer's address and port (kept in the fdConn as 18
