@@ -10,9 +10,9 @@ import (
 )
 
 // A socket outside Go's poller (an fdConn: accepted by FDListener, or
-// detached by the sweep) costs more CPU per wait than one in it: an
-// epoll_ctl to arm it, a timer for the deadline and a hand-off from the
-// fdPoller's goroutine, where the runtime's poller needs none of them.
+// detached by the sweep) costs more CPU per wait than one in it: a timer
+// for the deadline and a hand-off from the fdPoller's goroutine, where the
+// runtime's poller needs neither.
 // Nothing for a connection that parks and stays parked; on one that keeps
 // exchanging messages (a caller, a callee) every linger of Park is such a
 // wait. So a detached connection whose lingers input ended reattachAfter
