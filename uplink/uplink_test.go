@@ -214,7 +214,7 @@ func TestUplink(t *testing.T) {
 			d := join(t, ctx, gw.r, "realm1") // a device on the gateway
 
 			// Export: light.set with progressive results; light.wait until cancelled.
-			canceled := make(chan struct{})
+			waiting, canceled := make(chan struct{}), make(chan struct{})
 			if _, err := d.Register(ctx, "light.set", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 				for i := range 3 {
 					inv.Progress(ctx, wamp.Payload{Args: wamp.List{i}})
@@ -224,6 +224,7 @@ func TestUplink(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := d.Register(ctx, "light.wait", func(ctx context.Context, _ *device.Invocation) (wamp.Payload, error) {
+				close(waiting)
 				<-ctx.Done()
 				close(canceled)
 				return wamp.Payload{}, ctx.Err()
@@ -243,7 +244,7 @@ func TestUplink(t *testing.T) {
 				t.Errorf("light.set via upstream = %v, progress %v", res.Args, progress)
 			}
 			wctx, wcancel := context.WithCancel(ctx)
-			go func() { time.Sleep(50 * time.Millisecond); wcancel() }()
+			go cancelOnceWaiting(ctx, waiting, wcancel)
 			if _, err := x.Call(wctx, "com.acme.site7.light.wait", wamp.Payload{}, nil); err == nil {
 				t.Error("cancelled call succeeded")
 			}
@@ -264,9 +265,10 @@ func TestUplink(t *testing.T) {
 				t.Errorf("cloud.add via gateway = %v, %v", res.Args, err)
 			}
 			// ... with progressive results, and cancelled.
-			xCanceled := make(chan struct{})
+			xWaiting, xCanceled := make(chan struct{}), make(chan struct{})
 			if _, err := x.Register(ctx, "com.acme.cloud.", func(ctx context.Context, inv *device.Invocation) (wamp.Payload, error) {
 				if inv.Procedure == "com.acme.cloud.wait" {
+					close(xWaiting)
 					<-ctx.Done()
 					close(xCanceled)
 					return wamp.Payload{}, ctx.Err()
@@ -285,7 +287,7 @@ func TestUplink(t *testing.T) {
 				t.Errorf("cloud.count via gateway = %v %v, %v", res.Args, progress, err)
 			}
 			wctx, wcancel = context.WithCancel(ctx)
-			go func() { time.Sleep(50 * time.Millisecond); wcancel() }()
+			go cancelOnceWaiting(ctx, xWaiting, wcancel)
 			if _, err := d.Call(wctx, "cloud.wait", wamp.Payload{}, nil); err == nil {
 				t.Error("cancelled call succeeded")
 			}
@@ -515,4 +517,15 @@ func (l *trackListener) killConns() {
 	for _, c := range l.conns {
 		c.Close()
 	}
+}
+
+// cancelOnceWaiting cancels a call once its callee has it (waiting
+// closed), or when ctx ends: a cancel that comes before the call reaches
+// the callee has nothing to interrupt there.
+func cancelOnceWaiting(ctx context.Context, waiting <-chan struct{}, cancel context.CancelFunc) {
+	select {
+	case <-waiting:
+	case <-ctx.Done():
+	}
+	cancel()
 }
