@@ -177,38 +177,32 @@ func TestProtocolViolations(t *testing.T) {
 	}
 }
 
-// TestLengthTopBitSet checks that a 64-bit payload length with its most
-// significant bit set (RFC 6455 5.2: it must be 0) ends the connection
-// with status 1002 and ErrProtocol, rather than being read as another length.
-func TestLengthTopBitSet(t *testing.T) {
-	checkGoroutines(t)
-	ts := startServer(t, ServerConfig{}, nil, nil)
-	r := rawHandshake(t, ts.addr, "Sec-WebSocket-Protocol: wamp.2.json")
-	frame := []byte{0x81, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, '[', '1', ']', ' ', ' '}
-	if _, err := r.conn.nc.Write(frame); err != nil {
-		t.Fatal(err)
-	}
-	if status := r.conn.expectClose(t); status != closeProtocolError {
-		t.Errorf("close status %d, want %d", status, closeProtocolError)
-	}
-	if err := ts.sessionErr(t); !errors.Is(err, ErrProtocol) {
-		t.Errorf("session ended with %v, want ErrProtocol", err)
-	}
-}
-
-// TestUnmaskedClientFrame checks x/net's rule that clients mask their frames.
-func TestUnmaskedClientFrame(t *testing.T) {
-	checkGoroutines(t)
-	ts := startServer(t, ServerConfig{}, nil, nil)
-	r := rawHandshake(t, ts.addr, "Sec-WebSocket-Protocol: wamp.2.json")
-	if _, err := r.conn.nc.Write([]byte{0x81, 0x01, 'x'}); err != nil {
-		t.Fatal(err)
-	}
-	if status := r.conn.expectClose(t); status != closeProtocolError {
-		t.Errorf("close status %d, want %d", status, closeProtocolError)
-	}
-	if err := ts.sessionErr(t); err == nil {
-		t.Error("session did not fail")
+// TestProtocolErrorFrames checks that frames RFC 6455 forbids end the
+// connection with status 1002 and ErrProtocol: a 64-bit payload length
+// with its most significant bit set (5.2: it must be 0), read as another
+// length otherwise; an unmasked client frame (5.1).
+func TestProtocolErrorFrames(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		frame []byte
+	}{
+		{"LengthTopBitSet", []byte{0x81, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, '[', '1', ']', ' ', ' '}},
+		{"UnmaskedClientFrame", []byte{0x81, 0x01, 'x'}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGoroutines(t)
+			ts := startServer(t, ServerConfig{}, nil, nil)
+			r := rawHandshake(t, ts.addr, "Sec-WebSocket-Protocol: wamp.2.json")
+			if _, err := r.conn.nc.Write(tc.frame); err != nil {
+				t.Fatal(err)
+			}
+			if status := r.conn.expectClose(t); status != closeProtocolError {
+				t.Errorf("close status %d, want %d", status, closeProtocolError)
+			}
+			if err := ts.sessionErr(t); !errors.Is(err, ErrProtocol) {
+				t.Errorf("session ended with %v, want ErrProtocol", err)
+			}
+		})
 	}
 }
 
