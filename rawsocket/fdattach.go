@@ -5,7 +5,6 @@ package rawsocket
 import (
 	"net"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -85,7 +84,7 @@ func (c *Conn) reattach(f *fdConn) bool {
 		nc.Close()
 		return false
 	}
-	f.leave()
+	f.Close() // its descriptor leaves the epoll set as it closes (destroy)
 	return true
 }
 
@@ -103,14 +102,4 @@ func fileConn(fd uintptr) net.Conn {
 		return nil
 	}
 	return nc
-}
-
-// leave takes f's descriptor out of the fdPoller's epoll set (where it
-// would stay, the socket being open through another descriptor) and
-// closes f.
-func (f *fdConn) leave() {
-	f.mu.Lock()
-	epollCtl(theFDPoller().epfd, syscall.EPOLL_CTL_DEL, int(f.fd), nil)
-	f.mu.Unlock()
-	f.Close()
 }
