@@ -234,6 +234,10 @@ func parse(rawURL string, cfg Config) (target, error) {
 	return t, nil
 }
 
+// errShed refuses a WebSocket upgrade whose connection the pending bounds
+// closed (or are closing) just before it.
+var errShed = errors.New("listen: connection closed by the pending-handshake bounds before its upgrade")
+
 func newListener(rawURL, kind string, nl net.Listener, cfg Config) *Listener {
 	cfg.MaxConnsPerSource = cmp.Or(cfg.MaxConnsPerSource, DefaultMaxConnsPerSource)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -251,13 +255,16 @@ func newListener(rawURL, kind string, nl net.Listener, cfg Config) *Listener {
 	l.endedFn = l.ended
 	l.wsConfig = cfg.WebSocket
 	own := cfg.WebSocket.Upgrading
-	l.wsConfig.Upgrading = func(r *http.Request) {
-		if nc, ok := r.Context().Value(connKey{}).(net.Conn); ok {
-			netsource.Done(nc) // a session from now on, no longer pending
+	l.wsConfig.Upgrading = func(r *http.Request) error {
+		// A session from now on, no longer pending; unless the pending
+		// bounds are closing the connection already.
+		if nc, ok := r.Context().Value(connKey{}).(net.Conn); ok && !netsource.Done(nc) {
+			return errShed
 		}
 		if own != nil {
-			own(r)
+			return own(r)
 		}
+		return nil
 	}
 	if own := cfg.WebSocket.OriginRefused; own != nil {
 		l.wsConfig.OriginRefused = func(origin string) { own(origin); l.originRefused(origin) }

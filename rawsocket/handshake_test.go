@@ -290,6 +290,29 @@ func TestServerRefusals(t *testing.T) {
 	}
 }
 
+// TestServerShedBeforeReply: a handshake whose connection the listener's pending bounds closed just as it
+// was accepted (the accepted hook reports false) fails unanswered: a reply would tell the client it may
+// join on a connection being closed, and the router would count a transport error for it.
+func TestServerShedBeforeReply(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	res := make(chan error, 1)
+	go func() {
+		_, err := serve(context.Background(), b, &ServerConfig{Serializers: []wamp.Serializer{testJSON}},
+			func() bool { return false }, nil)
+		res <- err
+	}()
+	if _, err := a.Write([]byte{0x7F, 0xF1, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(a); len(got) != 0 {
+		t.Fatalf("reply % x, want none", got)
+	}
+	if err := <-res; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("serve: %v, want net.ErrClosed", err)
+	}
+}
+
 func TestHandshakeDeadlines(t *testing.T) {
 	t.Run("server, silent client", func(t *testing.T) {
 		a, b := net.Pipe()

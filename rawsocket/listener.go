@@ -251,7 +251,7 @@ func (l *Listener) acceptLoop() {
 			continue
 		}
 		l.pending.Add(1)
-		handshakeDone := func() { netsource.Done(nc) }
+		handshakeDone := func() bool { return netsource.Done(nc) }
 		if !netsource.Admitted(nc) {
 			handshakeDone = l.handshaking.Admit(from, func() { nc.Close() }).Done
 		}
@@ -290,7 +290,7 @@ func (l *Listener) refuseConn(nc net.Conn) {
 // connection to Accept; handshakeDone ends its pending time (and its
 // eviction), release uncounts the connection once it is closed (or
 // failed).
-func (l *Listener) handshake(nc net.Conn, handshakeDone, release func()) {
+func (l *Listener) handshake(nc net.Conn, handshakeDone func() bool, release func()) {
 	defer l.wg.Done()
 	defer l.pending.Add(-1)
 	defer handshakeDone() // (again: it is idempotent) on failure

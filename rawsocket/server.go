@@ -58,8 +58,11 @@ func Server(ctx context.Context, nc net.Conn, cfg ServerConfig) (*Conn, error) {
 }
 
 // serve is Server with hooks: accepted runs once the request is accepted,
-// before the reply is written; onClose runs once when the Conn closes.
-func serve(ctx context.Context, nc net.Conn, cfg *ServerConfig, accepted, onClose func()) (*Conn, error) {
+// before the reply is written, and reports false when nc is being closed
+// meanwhile (a listener's pending bounds evicted it, or its handshake time
+// ran out): the handshake then fails unanswered (net.ErrClosed). onClose runs
+// once when the Conn closes.
+func serve(ctx context.Context, nc net.Conn, cfg *ServerConfig, accepted func() bool, onClose func()) (*Conn, error) {
 	c, err := serverHandshake(ctx, nc, cfg, accepted)
 	if err != nil {
 		nc.Close()
@@ -69,7 +72,7 @@ func serve(ctx context.Context, nc net.Conn, cfg *ServerConfig, accepted, onClos
 	return c.start(), nil
 }
 
-func serverHandshake(ctx context.Context, nc net.Conn, cfg *ServerConfig, accepted func()) (*Conn, error) {
+func serverHandshake(ctx context.Context, nc net.Conn, cfg *ServerConfig, accepted func() bool) (*Conn, error) {
 	done, err := withDeadline(ctx, nc, handshakeTimeout(cfg.HandshakeTimeout))
 	if err != nil {
 		return nil, err
@@ -101,8 +104,9 @@ func serverHandshake(ctx context.Context, nc net.Conn, cfg *ServerConfig, accept
 		}
 		return nil, fmt.Errorf("%v: %w", perr, &HandshakeError{Code: code})
 	}
-	if accepted != nil {
-		accepted()
+	if accepted != nil && !accepted() {
+		done(nil)
+		return nil, net.ErrClosed
 	}
 	ours := lengthExp(cfg.MaxMessageSize)
 	_, werr := nc.Write(appendHandshake(b[:0], ours, id))

@@ -48,8 +48,10 @@ type ServerConfig struct {
 
 	// Upgrading, when set, is called in the request's goroutine once the
 	// upgrade is accepted, just before the 101 response is written (package
-	// listen ends the connection's pending time there). Default: nil.
-	Upgrading func(r *http.Request)
+	// listen ends the connection's pending time there). An error refuses
+	// the upgrade instead: the connection is closed unanswered (package
+	// listen: its pending bounds are closing it). Default: nil.
+	Upgrading func(r *http.Request) error
 
 	// HandshakeTimeout bounds the WebSocket handshake once the HTTP request
 	// has been read (the request itself is bounded by the http.Server's
@@ -158,7 +160,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Handshake: func(c *websocket.Config, r *http.Request) error {
 			c.Protocol = []string{proto}
 			if h.cfg.Upgrading != nil {
-				h.cfg.Upgrading(r)
+				if err := h.cfg.Upgrading(r); err != nil {
+					hw.conn.Close() // unanswered: x/net's 403 then goes nowhere
+					return err
+				}
 			}
 			return nil
 		},

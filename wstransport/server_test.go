@@ -245,15 +245,41 @@ func TestNotHijackable(t *testing.T) {
 	}
 }
 
+// TestUpgradingRefuses: an error from ServerConfig.Upgrading refuses the upgrade: the connection is closed
+// unanswered, no session.
+func TestUpgradingRefuses(t *testing.T) {
+	checkGoroutines(t)
+	ts := startServer(t, ServerConfig{Upgrading: func(*http.Request) error { return errors.New("shed") }}, nil,
+		func(wamp.Transport) error {
+			t.Error("a session was served after Upgrading refused")
+			return nil
+		})
+	nc, err := net.DialTimeout("tcp", ts.addr, testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(testTimeout))
+	req := "GET /ws HTTP/1.1\r\nHost: " + ts.addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: wamp.2.json\r\n\r\n"
+	if _, err := io.WriteString(nc, req); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(nc); len(got) != 0 || err != nil {
+		t.Fatalf("answer %q (%v), want the connection closed unanswered", got, err)
+	}
+}
+
 // TestUpgrading: ServerConfig.Upgrading is called once per accepted upgrade, before the session, and not
 // for a refused request.
 func TestUpgrading(t *testing.T) {
 	checkGoroutines(t)
 	var calls atomic.Int64
-	ts := startServer(t, ServerConfig{Upgrading: func(r *http.Request) {
+	ts := startServer(t, ServerConfig{Upgrading: func(r *http.Request) error {
 		if r.URL.Path == "/ws" {
 			calls.Add(1)
 		}
+		return nil
 	}}, nil, func(tr wamp.Transport) error {
 		if calls.Load() != 1 {
 			t.Errorf("session served after %d Upgrading calls, want 1", calls.Load())

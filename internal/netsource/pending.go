@@ -45,6 +45,7 @@ type Ticket struct {
 	timer      *time.Timer
 	prev, next *Ticket
 	gone       bool // removed from its queue; p.mu protects it
+	closed     bool // removed to be closed (evicted or expired); p.mu protects it
 }
 
 // ticketQueue is one source's pending tickets, oldest first.
@@ -74,10 +75,10 @@ func (p *Pending) Admit(src string, close func()) *Ticket {
 	q.push(t)
 	p.n++
 	if p.MaxPerSource > 0 && q.n > p.MaxPerSource && (p.LimitLocal || !Local(src)) {
-		victims = append(victims, p.removeLocked(q.head))
+		victims = append(victims, p.closeLocked(q.head))
 	}
 	if p.Max > 0 && p.n > p.Max {
-		victims = append(victims, p.removeLocked(p.fullestLocked().head))
+		victims = append(victims, p.closeLocked(p.fullestLocked().head))
 	}
 	if p.Timeout > 0 {
 		t.timer = time.AfterFunc(p.Timeout, t.expire)
@@ -117,6 +118,13 @@ func (p *Pending) removeLocked(t *Ticket) *Ticket {
 	return t
 }
 
+// closeLocked removes t to close it (after p.mu is released): from now on
+// t.Done reports false. p.mu must be held.
+func (p *Pending) closeLocked(t *Ticket) *Ticket {
+	t.closed = true
+	return p.removeLocked(t)
+}
+
 // Len returns the connections pending now.
 func (p *Pending) Len() int {
 	p.mu.Lock()
@@ -132,13 +140,17 @@ func (p *Pending) Evicted() uint64 { return p.evicted.Load() }
 func (p *Pending) Expired() uint64 { return p.expired.Load() }
 
 // Done ends t's pending time; its connection is no longer closed by p.
-// Idempotent.
-func (t *Ticket) Done() {
+// It reports false when p evicted t or its Timeout passed first: the
+// connection is closed or being closed, so its handshake must not be
+// answered as a success. Idempotent.
+func (t *Ticket) Done() bool {
 	t.p.mu.Lock()
 	if !t.gone {
 		t.p.removeLocked(t)
 	}
+	ok := !t.closed
 	t.p.mu.Unlock()
+	return ok
 }
 
 // expire closes t's connection when its handshake is not done in time.
@@ -146,7 +158,7 @@ func (t *Ticket) expire() {
 	t.p.mu.Lock()
 	gone := t.gone
 	if !gone {
-		t.p.removeLocked(t)
+		t.p.closeLocked(t)
 	}
 	t.p.mu.Unlock()
 	if !gone {
@@ -222,13 +234,13 @@ func (c *pendingConn) PassthroughConn() net.Conn { return c.Conn }
 
 // Done ends the pending time of nc, or of the connection nc wraps (through
 // NetConn methods, as *tls.Conn has), when a Pending listener accepted it:
-// its handshake is over. It reports whether it found one.
+// its handshake is over. It reports false when that Pending closed or is
+// closing nc (see [Ticket.Done]), true otherwise.
 func Done(nc net.Conn) bool {
-	pc := pendingOf(nc)
-	if pc != nil {
-		pc.t.Done()
+	if pc := pendingOf(nc); pc != nil {
+		return pc.t.Done()
 	}
-	return pc != nil
+	return true
 }
 
 // Admitted reports whether nc, or the connection it wraps, was accepted by

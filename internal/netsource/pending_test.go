@@ -57,14 +57,39 @@ func TestPendingEvicts(t *testing.T) {
 func TestPendingDone(t *testing.T) {
 	p := &Pending{Max: 2}
 	tickets, closed := admitAll(p, "ab")
-	tickets["a1"].Done()
-	tickets["a1"].Done() // idempotent
+	if !tickets["a1"].Done() || !tickets["a1"].Done() { // idempotent
+		t.Fatal("Done reported a ticket nobody closed as closed")
+	}
 	if p.Len() != 1 {
 		t.Fatalf("Len %d after Done", p.Len())
 	}
 	admitAll(p, "c")
 	if len(*closed) != 0 {
 		t.Errorf("closed %v with room left", *closed)
+	}
+}
+
+// TestPendingDoneAfterClose: a handshake that finishes just as its connection is evicted, or its time
+// runs out, learns it from Done: the connection is being closed, so it must not be answered as a success
+// (a client would join, then lose its connection unexplained; the server would count the end wrongly).
+func TestPendingDoneAfterClose(t *testing.T) {
+	p := &Pending{MaxPerSource: 1, LimitLocal: true}
+	tickets, closed := admitAll(p, "aa")
+	if want := []string{"a1"}; !slices.Equal(*closed, want) {
+		t.Fatalf("closed %v, want %v", *closed, want)
+	}
+	if tickets["a1"].Done() || tickets["a1"].Done() {
+		t.Error("Done reported true for an evicted connection")
+	}
+	if !tickets["a2"].Done() {
+		t.Error("Done reported false for the connection that stayed")
+	}
+	tp := &Pending{Timeout: time.Millisecond}
+	expired := make(chan struct{})
+	tk := tp.Admit("192.0.2.1", func() { close(expired) })
+	<-expired
+	if tk.Done() {
+		t.Error("Done reported true after the connection's time ran out")
 	}
 }
 
@@ -93,7 +118,9 @@ func TestPendingTimeout(t *testing.T) {
 	expired := make(chan struct{})
 	p.Admit("192.0.2.1", func() { close(expired) })
 	done := p.Admit("192.0.2.1", func() { t.Error("a connection done in time was closed") })
-	done.Done()
+	if !done.Done() {
+		t.Error("Done reported false for a connection done in time")
+	}
 	select {
 	case <-expired:
 	case <-time.After(5 * time.Second):
