@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/edgewamp/edgewamp/agent/gpio"
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/internal/testnet"
 	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
@@ -37,14 +37,7 @@ func startRouter(t *testing.T, addr string, setup func(r *minirouter.Router)) *t
 	if setup != nil {
 		setup(r)
 	}
-	var l net.Listener
-	for i := 0; ; i++ { // the previous router's port may take a moment to free
-		l, err = net.Listen("tcp", addr)
-		if err == nil || i == 100 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	l, err := testnet.ListenAgain("tcp", addr) // the previous router's port may take a moment to free
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/internal/testnet"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -130,7 +131,7 @@ func TestReconnectRouterRestart(t *testing.T) {
 	if _, err := subscriber.Subscribe(ctxT(t), "com.example.out", func(ev *device.Event) { out <- ev.Args[0] }, nil); err != nil {
 		t.Fatal(err)
 	}
-	l2, err := net.Listen("tcp", addr)
+	l2, err := testnet.ListenAgain("tcp", addr)
 	if err != nil {
 		t.Fatalf("listening on %s again: %v", addr, err)
 	}

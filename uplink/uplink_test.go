@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/internal/testnet"
 	"github.com/edgewamp/edgewamp/listen"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/peer"
@@ -57,14 +58,7 @@ func startUpstreamConfig(t testing.TB, kind, addr string, rcfg minirouter.Config
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	var l net.Listener
-	for i := 0; ; i++ { // the port of a stopped upstream may take a moment to be free again
-		l, err = net.Listen("tcp", addr)
-		if err == nil || i == 50 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	l, err := testnet.ListenAgain("tcp", addr) // the port of a stopped upstream may take a moment to be free again
 	if err != nil {
 		t.Fatal(err)
 	}
