@@ -40,28 +40,42 @@ type fleetConfig struct {
 // every device joined and its procedure exported ("devices"), and after
 // the load.
 type fleetResult struct {
-	Gateways           int      `json:"gateways"`
-	DevicesPerGateway  int      `json:"devices_per_gateway"`
-	IntervalSeconds    float64  `json:"interval_s"`
-	Seconds            float64  `json:"seconds"`
-	Published          uint64   `json:"published"`
-	Delivered          uint64   `json:"delivered"`
-	DeliveryRatio      float64  `json:"delivery_ratio"`
-	ReadingsPerSec     float64  `json:"readings_per_sec"`
-	Latency            *latency `json:"latency,omitempty"`
-	UpstreamSessions   int      `json:"upstream_sessions"`      // the gateways' (the upstream's own not counted)
-	UpstreamRegs       int      `json:"upstream_registrations"` // the devices' procedures exported up
-	UpstreamRSSEmptyKB int64    `json:"upstream_rss_empty_kb"`
-	UpstreamRSSGwKB    int64    `json:"upstream_rss_gateways_kb"`
-	UpstreamRSSDevKB   int64    `json:"upstream_rss_devices_kb"`
-	UpstreamRSSLoadKB  int64    `json:"upstream_rss_load_kb"`
-	UpstreamCPUShare   float64  `json:"upstream_cpu_share"`
-	UpstreamCPUPer1k   float64  `json:"upstream_cpu_ms_per_1000_readings"`
-	GatewayCPUPer1k    float64  `json:"gateway_cpu_ms_per_1000_readings"`
-	GatewayRSSKB       int64    `json:"gateway_rss_median_kb"`
-	SetupSeconds       float64  `json:"setup_s"`
-	Load               string   `json:"loadavg"`
-	Notes              []string `json:"notes,omitempty"`
+	Gateways           int            `json:"gateways"`
+	DevicesPerGateway  int            `json:"devices_per_gateway"`
+	IntervalSeconds    float64        `json:"interval_s"`
+	Seconds            float64        `json:"seconds"`
+	Published          uint64         `json:"published"`
+	Delivered          uint64         `json:"delivered"`
+	DeliveryRatio      float64        `json:"delivery_ratio"`
+	ReadingsPerSec     float64        `json:"readings_per_sec"`
+	Latency            *latency       `json:"latency,omitempty"`
+	UpstreamSessions   int            `json:"upstream_sessions"`      // the gateways' (the upstream's own not counted)
+	UpstreamRegs       int            `json:"upstream_registrations"` // the devices' procedures exported up
+	UpstreamRSSEmptyKB int64          `json:"upstream_rss_empty_kb"`
+	UpstreamRSSGwKB    int64          `json:"upstream_rss_gateways_kb"`
+	UpstreamRSSDevKB   int64          `json:"upstream_rss_devices_kb"`
+	UpstreamRSSLoadKB  int64          `json:"upstream_rss_load_kb"`
+	UpstreamCPUShare   float64        `json:"upstream_cpu_share"`
+	UpstreamCPUPer1k   float64        `json:"upstream_cpu_ms_per_1000_readings"`
+	GatewayCPUPer1k    float64        `json:"gateway_cpu_ms_per_1000_readings"`
+	GatewayRSSKB       int64          `json:"gateway_rss_median_kb"`
+	SetupSeconds       float64        `json:"setup_s"`
+	Counters           *fleetCounters `json:"counters,omitempty"`
+	Load               string         `json:"loadavg"`
+	Notes              []string       `json:"notes,omitempty"`
+}
+
+// fleetCounters are the sensorbridge processes' own counters (their
+// sensorbridge.stats), read after the load and summed over the gateways:
+// where a reading that did not reach the subscriber within the run went.
+// They cover the whole run, warmup included.
+type fleetCounters struct {
+	UplinkEventsUp        int64 `json:"uplink_events_up"`        // sent up by the gateways' uplinks
+	UplinkQueued          int64 `json:"uplink_queued"`           // still held by them after the load
+	UplinkQueueDropped    int64 `json:"uplink_queue_dropped"`    // dropped by them (counted, logged)
+	UplinkPublishErrors   int64 `json:"uplink_publish_errors"`   // refused by the upstream
+	GatewayEventsDropped  int64 `json:"gateway_events_dropped"`  // the gateways' routers, for slow subscribers
+	UpstreamEventsDropped int64 `json:"upstream_events_dropped"` // the upstream's router, for slow subscribers
 }
 
 // fleetRealm and fleetTopic: the devices publish sensor.dN on their
@@ -114,6 +128,10 @@ func runFleet(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		res.UpstreamSessions, res.UpstreamRegs, res.UpstreamRSSEmptyKB, res.UpstreamRSSGwKB, res.UpstreamRSSDevKB, res.UpstreamRSSLoadKB)
 	text += fmt.Sprintf("  upstream CPU %.1f %% of a core = %.1f ms per 1,000 readings; gateways %.1f ms per 1,000 readings (all together), RSS median %d kB each\n",
 		100*res.UpstreamCPUShare, res.UpstreamCPUPer1k, res.GatewayCPUPer1k, res.GatewayRSSKB)
+	if c := res.Counters; c != nil {
+		text += fmt.Sprintf("  counters (whole run): uplinks sent %d up, hold %d, dropped %d, refused %d; events dropped by the gateways %d, by the upstream %d\n",
+			c.UplinkEventsUp, c.UplinkQueued, c.UplinkQueueDropped, c.UplinkPublishErrors, c.GatewayEventsDropped, c.UpstreamEventsDropped)
+	}
 	text += fmt.Sprintf("  setup %.1fs; loadavg %s\n", res.SetupSeconds, res.Load)
 	for _, n := range res.Notes {
 		text += "  note: " + n + "\n"
@@ -277,6 +295,11 @@ func fleet(ctx context.Context, fc *fleetConfig, stderr io.Writer) (*fleetResult
 
 	loadFleet(ctx, fc, devs, sub, upPID, procs, res)
 	res.UpstreamRSSLoadKB, _ = vmRSS(upPID)
+	counters, err := readCounters(ctx, fc, devs, upTarget)
+	if err != nil {
+		res.Notes = append(res.Notes, "counters: "+err.Error())
+	}
+	res.Counters = counters
 	var rss []int64
 	for _, g := range procs.gateways {
 		if kb, err := vmRSS(g.Process.Pid); err == nil {
@@ -479,6 +502,54 @@ func metaCount(ctx context.Context, s *session, proc string) (int, error) {
 		return int(v), nil
 	}
 	return 0, fmt.Errorf("%s: result %T", proc, r.Args[0])
+}
+
+// readCounters sums the gateways' counters (asked through each gateway's
+// first device session) and reads the upstream's (through a new session).
+func readCounters(ctx context.Context, fc *fleetConfig, devs []*session, upTarget *target) (*fleetCounters, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c := &fleetCounters{}
+	for i := 0; i < len(devs); i += fc.devices {
+		st, err := bridgeStats(ctx, devs[i])
+		if err != nil {
+			return nil, fmt.Errorf("gateway %d: %w", i/fc.devices, err)
+		}
+		up, _ := st["uplink"].(wamp.Dict)
+		c.UplinkEventsUp += optInt(up, "events_up")
+		c.UplinkQueued += optInt(up, "queued")
+		c.UplinkQueueDropped += optInt(up, "queue_dropped")
+		c.UplinkPublishErrors += optInt(up, "publish_errors")
+		r, _ := st["router"].(wamp.Dict)
+		c.GatewayEventsDropped += optInt(r, "events_dropped")
+	}
+	s, err := upTarget.join(ctx, fleetRealm)
+	if err != nil {
+		return nil, fmt.Errorf("upstream: %w", err)
+	}
+	defer s.leave()
+	st, err := bridgeStats(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("upstream: %w", err)
+	}
+	r, _ := st["router"].(wamp.Dict)
+	c.UpstreamEventsDropped = optInt(r, "events_dropped")
+	return c, nil
+}
+
+// bridgeStats calls sensorbridge.stats on s and returns its keyword results.
+func bridgeStats(ctx context.Context, s *session) (wamp.Dict, error) {
+	m, err := s.request(ctx, &wamp.Call{Request: 2, Options: wamp.Dict{}, Procedure: "sensorbridge.stats"}, wamp.RESULT)
+	if err != nil {
+		return nil, err
+	}
+	return m.(*wamp.Result).Kwargs, nil
+}
+
+// optInt reads the integer counter key of d (0 when absent).
+func optInt(d wamp.Dict, key string) int64 {
+	n, _ := wamp.OptInt(d, key)
+	return n
 }
 
 // median of a few values.
