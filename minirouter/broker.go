@@ -71,13 +71,14 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 		return
 	}
 	sub, ok := rl.subs.get(m.Topic, match)
-	if already := ok && s.subs[sub.id] != nil; !already && len(s.subs) >= rl.r.cfg.MaxSubscriptions {
+	mine := s.tables().subs
+	if already := ok && mine[sub.id] != nil; !already && len(mine) >= rl.r.cfg.MaxSubscriptions {
 		rl.r.stats.limitRefusals.Add(1)
 		s.reply(errorFor(wamp.SUBSCRIBE, m.Request, wamp.ErrUnavailable.URI,
 			fmt.Sprintf("limit: %d subscriptions per session", rl.r.cfg.MaxSubscriptions)))
 		return
 	}
-	if !(ok && s.subs[sub.id] != nil) && !rl.chargeEntry(s, wamp.SUBSCRIBE, m.Request, m.Topic) {
+	if !(ok && mine[sub.id] != nil) && !rl.chargeEntry(s, wamp.SUBSCRIBE, m.Request, m.Topic) {
 		return
 	}
 	created := !ok
@@ -86,7 +87,7 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 		rl.subs.put(m.Topic, match, sub)
 		rl.subByID[sub.id] = sub
 	}
-	_, already := s.subs[sub.id]
+	_, already := mine[sub.id]
 	if !already {
 		sub.subscribers = append(sub.subscribers, s)
 		s.putSub(sub)
@@ -106,12 +107,12 @@ func (rl *realm) subscribe(s *session, m *wamp.Subscribe) {
 func (rl *realm) unsubscribe(s *session, m *wamp.Unsubscribe) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	sub := s.subs[m.Subscription]
+	sub := s.tables().subs[m.Subscription]
 	if sub == nil {
 		s.reply(errorFor(wamp.UNSUBSCRIBE, m.Request, wamp.ErrNoSuchSubscription.URI, ""))
 		return
 	}
-	delete(s.subs, sub.id)
+	delete(s.tabs.subs, sub.id)
 	rl.releaseEntry(s, sub.topic)
 	rl.dropSubscriber(sub, s)
 	s.reply(&wamp.Unsubscribed{Request: m.Request})

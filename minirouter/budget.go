@@ -97,10 +97,9 @@ func within[T int | int64](n, bound T) bool { return bound < 0 || n <= bound }
 // sessionBudget is what the ledger charged one session. Guarded by the
 // ledger's mu.
 type sessionBudget struct {
-	src       string // the address it is charged to; "": not limited per address
-	held      int64  // bytes charged to it in all
-	reads     int64  // of which (to its address only) its transport's read limit
-	testBytes int    // of which its testaments (guarded by realm.mu instead)
+	src   string // the address it is charged to; "": not limited per address
+	held  int64  // bytes charged to it in all
+	reads int64  // of which (to its address only) its transport's read limit
 }
 
 // ledger keeps the memory budgets' accounts. Safe for concurrent use; it
@@ -337,13 +336,13 @@ func (rl *realm) chargeTestament(s *session, req wamp.ID, t *testament) wamp.Mes
 		return rl.overBudget(s, wamp.CALL, req, fmt.Sprintf("limit: %d testaments per session", b.MaxTestaments))
 	}
 	t.size = entryCost + len(t.topic) + payloadSize(t.payload)
-	if !within(s.budget.testBytes+t.size, b.MaxTestamentBytes) {
+	if !within(s.tables().testBytes+t.size, b.MaxTestamentBytes) {
 		return rl.overBudget(s, wamp.CALL, req, fmt.Sprintf("limit: %d bytes of testaments per session", b.MaxTestamentBytes))
 	}
 	if !rl.r.budget.charge(&s.budget, int64(t.size)) {
 		return rl.overBudget(s, wamp.CALL, req, "memory budget reached")
 	}
-	s.budget.testBytes += t.size
+	s.ownTables().testBytes += t.size
 	return nil
 }
 
@@ -354,7 +353,10 @@ func (rl *realm) releaseTestaments(s *session, scope int) {
 	for _, t := range s.testamentsOf(scope) {
 		n += t.size
 	}
-	s.budget.testBytes -= n
+	if n == 0 {
+		return
+	}
+	s.tabs.testBytes -= n // n > 0: s has tables
 	rl.r.budget.release(&s.budget, int64(n))
 }
 

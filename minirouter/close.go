@@ -168,7 +168,7 @@ func (s *session) decide(why closeReason, err error) {
 // session.
 func (s *session) close(why closeReason, err error) {
 	s.decide(why, err)
-	if s.closing.CompareAndSwap(false, true) {
+	if s.setFlag(flagClosing) {
 		s.r.offload.do(func() { s.conn.Close(err) })
 	}
 }

@@ -102,7 +102,7 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 	if s.detached {
 		return
 	}
-	if len(s.regs) >= rl.r.cfg.MaxRegistrations {
+	if len(s.tables().regs) >= rl.r.cfg.MaxRegistrations {
 		rl.r.stats.limitRefusals.Add(1)
 		s.reply(errorFor(wamp.REGISTER, m.Request, wamp.ErrUnavailable.URI,
 			fmt.Sprintf("limit: %d registrations per session", rl.r.cfg.MaxRegistrations)))
@@ -145,12 +145,12 @@ func (rl *realm) register(s *session, m *wamp.Register) {
 func (rl *realm) unregister(s *session, m *wamp.Unregister) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	reg := s.regs[m.Registration]
+	reg := s.tables().regs[m.Registration]
 	if reg == nil {
 		s.reply(errorFor(wamp.UNREGISTER, m.Request, wamp.ErrNoSuchRegistration.URI, ""))
 		return
 	}
-	delete(s.regs, reg.id)
+	delete(s.tabs.regs, reg.id)
 	rl.releaseEntry(s, reg.procedure)
 	rl.dropCallee(reg, s)
 	s.reply(&wamp.Unregistered{Request: m.Request})
@@ -181,7 +181,7 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrInvalidURI.URI, "invalid procedure"))
 		return nil
 	}
-	if s.streamed.Load() {
+	if s.hasFlag(flagStreamed) {
 		if handled := rl.streamCall(s, m); handled {
 			return nil
 		}
@@ -206,7 +206,7 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	if s.detached {
 		return nil
 	}
-	if _, dup := s.calls[m.Request]; dup {
+	if _, dup := s.tables().calls[m.Request]; dup {
 		return fmt.Errorf("CALL request ID %d is already pending", m.Request)
 	}
 	if h := metaProcedures[m.Procedure]; h != nil {
@@ -221,7 +221,7 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrNoSuchProcedure.URI, ""))
 		return nil
 	}
-	if len(s.calls) >= rl.r.cfg.MaxPendingCalls {
+	if len(s.tables().calls) >= rl.r.cfg.MaxPendingCalls {
 		s.reply(errorFor(wamp.CALL, m.Request, wamp.ErrUnavailable.URI, "too many pending calls"))
 		return nil
 	}
@@ -264,7 +264,7 @@ func (rl *realm) call(s *session, m *wamp.Call) error {
 	rl.r.stats.messagesOut.Add(1)
 	c := &call{caller: s, callerReq: m.Request, callee: callee, invReq: inv.Request, progress: progress, stream: st}
 	if st != nil {
-		s.streamed.Store(true)
+		s.setFlag(flagStreamed)
 	}
 	s.putCall(c, callee)
 	if timeout > 0 {
@@ -291,13 +291,14 @@ func (rl *realm) refused(req wamp.ID, err error) wamp.Message {
 // nextInvocation returns a fresh INVOCATION request ID for s: sequential
 // from 1, skipping IDs still pending. The realm's mu must be held.
 func (s *session) nextInvocation() wamp.ID {
+	t := s.ownTables()
 	for {
-		s.lastInv++
-		if s.lastInv > wamp.MaxID {
-			s.lastInv = 1
+		t.lastInv++
+		if t.lastInv > wamp.MaxID {
+			t.lastInv = 1
 		}
-		if s.invs[s.lastInv] == nil {
-			return s.lastInv
+		if t.invs[t.lastInv] == nil {
+			return t.lastInv
 		}
 	}
 }
@@ -309,7 +310,7 @@ func (rl *realm) yield(s *session, m *wamp.Yield) {
 	progress, _ := optBool(m.Options, "progress", false)
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	c := s.invs[m.Request]
+	c := s.tables().invs[m.Request]
 	if c == nil {
 		return
 	}
@@ -354,7 +355,7 @@ func (rl *realm) result(c *call, res *wamp.Result) {
 func (rl *realm) calleeError(s *session, m *wamp.ErrorMessage) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	c := s.invs[m.Request]
+	c := s.tables().invs[m.Request]
 	if c == nil {
 		return
 	}
@@ -378,7 +379,7 @@ func (rl *realm) cancel(s *session, m *wamp.Cancel) {
 	}
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	c := s.calls[m.Request]
+	c := s.tables().calls[m.Request]
 	if c == nil {
 		return // already answered
 	}
@@ -445,8 +446,8 @@ func (rl *realm) finish(c *call) {
 		c.stream = nil
 		c.caller.endStream(c.callerReq)
 	}
-	delete(c.caller.calls, c.callerReq)
-	delete(c.callee.invs, c.invReq)
+	delete(c.caller.tables().calls, c.callerReq)
+	delete(c.callee.tables().invs, c.invReq)
 	if c.timer != nil {
 		c.timer.Stop()
 	}

@@ -55,8 +55,8 @@ func (rl *realm) killWhere(caller *session, m *wamp.Call, match func(*session) b
 	n := 0
 	for _, s := range rl.members {
 		if s != caller && !s.detached && match(s) {
-			if !testaments {
-				s.testaments = nil
+			if !testaments && s.tabs != nil {
+				s.tabs.testaments = [2][]testament{}
 			}
 			if s.kill(reason, message) {
 				n++

@@ -62,25 +62,28 @@ type endedStreams struct {
 // endStream records that the streamed call req of s ended before its last
 // CALL. rl.mu must be held.
 func (s *session) endStream(req wamp.ID) {
-	if s.endedSt == nil {
-		s.endedSt = &endedStreams{}
+	t := s.ownTables()
+	if t.endedSt == nil {
+		t.endedSt = &endedStreams{}
 	}
-	s.endedSt.ids[s.endedSt.next] = req
-	s.endedSt.next = (s.endedSt.next + 1) % endedStreamsKept
+	e := t.endedSt
+	e.ids[e.next] = req
+	e.next = (e.next + 1) % endedStreamsKept
 }
 
 // streamEnded reports whether req is a streamed call of s that ended early;
 // last (the caller's last CALL of it) forgets it. rl.mu must be held.
 func (s *session) streamEnded(req wamp.ID, last bool) bool {
-	if s.endedSt == nil {
+	e := s.tables().endedSt
+	if e == nil {
 		return false
 	}
-	i := slices.Index(s.endedSt.ids[:], req)
+	i := slices.Index(e.ids[:], req)
 	if i < 0 {
 		return false
 	}
 	if last {
-		s.endedSt.ids[i] = 0
+		e.ids[i] = 0
 	}
 	return true
 }
@@ -99,7 +102,7 @@ func (rl *realm) streamCall(s *session, m *wamp.Call) (handled bool) {
 	if s.detached {
 		return true
 	}
-	c := s.calls[m.Request]
+	c := s.tables().calls[m.Request]
 	if c == nil && !s.streamEnded(m.Request, !more) {
 		return false
 	}

@@ -100,19 +100,20 @@ func (rl *realm) detachLocked(s *session) {
 	}
 	s.detached = true
 	rl.noteTables()
-	for _, sub := range s.subs {
+	t := s.tables()
+	for _, sub := range t.subs {
 		rl.dropSubscriber(sub, s)
 	}
-	clear(s.subs)
-	for _, reg := range s.regs {
+	clear(t.subs)
+	for _, reg := range t.regs {
 		rl.dropCallee(reg, s)
 	}
-	clear(s.regs)
-	for _, c := range s.calls {
+	clear(t.regs)
+	for _, c := range t.calls {
 		rl.finish(c)
 		rl.interrupt(c, "killnowait", wamp.ErrCanceled.URI)
 	}
-	for _, c := range s.invs {
+	for _, c := range t.invs {
 		rl.finish(c)
 		c.caller.reply(&wamp.ErrorMessage{
 			RequestType: wamp.CALL,

@@ -81,11 +81,11 @@ func (rl *realm) revoke(m *wamp.Call, noSuch wamp.URI, remove func(target *sessi
 
 func registrationRemoveCallee(rl *realm, _ *session, m *wamp.Call) wamp.Message {
 	return rl.revoke(m, wamp.ErrNoSuchRegistration.URI, func(callee *session, id wamp.ID, reason wamp.URI) bool {
-		reg := callee.regs[id]
+		reg := callee.tables().regs[id]
 		if reg == nil {
 			return false
 		}
-		delete(callee.regs, id)
+		delete(callee.tabs.regs, id)
 		rl.dropCallee(reg, callee)
 		if callee.calleeRevoke {
 			callee.reply(&wamp.Unregistered{Request: 0, Details: revocationDetails("registration", id, reason)})
@@ -96,11 +96,11 @@ func registrationRemoveCallee(rl *realm, _ *session, m *wamp.Call) wamp.Message 
 
 func subscriptionRemoveSubscriber(rl *realm, _ *session, m *wamp.Call) wamp.Message {
 	return rl.revoke(m, wamp.ErrNoSuchSubscription.URI, func(subscriber *session, id wamp.ID, reason wamp.URI) bool {
-		sub := subscriber.subs[id]
+		sub := subscriber.tables().subs[id]
 		if sub == nil {
 			return false
 		}
-		delete(subscriber.subs, id)
+		delete(subscriber.tabs.subs, id)
 		rl.dropSubscriber(sub, subscriber)
 		if subscriber.subRevoke {
 			subscriber.reply(&wamp.Unsubscribed{Request: 0, Details: revocationDetails("subscription", id, reason)})

@@ -42,29 +42,30 @@ type session struct {
 	resumeFn func()        // s.resume (made once: see run)
 	ended    func(error)   // called at the end (see Router.Attach); nil: none
 	dropped  atomic.Uint64 // EVENTs dropped because the queue was full
-	leaving  atomic.Bool   // the router sent GOODBYE and waits for the answer
 	why      atomic.Uint32 // the closeReason, once recorded (see close, end)
-	closing  atomic.Bool   // close has queued the connection's close
-	streamed atomic.Bool   // the session started a progressive call invocation (see streamCall)
+	flags    atomic.Uint32 // flagLeaving, flagClosing, flagStreamed: set once (see setFlag)
 	meta     sessionMeta   // transport, join time, topics published (see sessioninfo.go)
 
-	// Guarded by realm.mu. The maps are made on first use (an idle
-	// session's memory is mostly its state): add to them with putSub,
-	// putReg and putCall.
-	subs    map[wamp.ID]*subscription // by subscription ID
-	regs    map[wamp.ID]*registration // by registration ID
-	calls   map[wamp.ID]*call         // pending calls as caller, by CALL request ID
-	invs    map[wamp.ID]*call         // pending invocations as callee, by INVOCATION request ID
-	lastInv wamp.ID                   // last INVOCATION request ID sent to this session
-	endedSt *endedStreams             // streamed calls ended before the caller's last CALL; nil: none yet
-	// testaments by scope (scopeDetached, scopeDestroyed), published by
-	// detach; nil until the first (see testamentsOf).
-	testaments *[2][]testament
+	tabs *sessionTables // guarded by realm.mu; nil until first use (see ownTables)
 
 	budget sessionBudget // what the memory budgets charged it (see budget.go)
 
 	conn peer.Conn // the connection, by value (see track)
 }
+
+// A session's flags, each set once and never cleared.
+const (
+	flagLeaving  uint32 = 1 << iota // the router sent GOODBYE and waits for the answer
+	flagClosing                     // close has queued the connection's close
+	flagStreamed                    // the session started a progressive call invocation (see streamCall)
+)
+
+// setFlag sets f in s's flags and reports whether this call set it (false:
+// it was set before). Safe for concurrent use.
+func (s *session) setFlag(f uint32) bool { return s.flags.Or(f)&f == 0 }
+
+// hasFlag reports whether f is set in s's flags. Safe for concurrent use.
+func (s *session) hasFlag(f uint32) bool { return s.flags.Load()&f != 0 }
 
 // authInfo is who a session is, as decided by authentication.
 type authInfo struct {
@@ -373,7 +374,7 @@ func (s *session) resume() {
 // handle dispatches one message; done means the session is over, with err
 // as the reason (nil after a clean GOODBYE).
 func (s *session) handle(m wamp.Message) (done bool, err error) {
-	if s.leaving.Load() {
+	if s.hasFlag(flagLeaving) {
 		// The router said GOODBYE: wait for the answer, ignore the rest.
 		switch m.(type) {
 		case *wamp.Goodbye, *wamp.Abort:
@@ -475,7 +476,7 @@ func (s *session) violation(msg string) error {
 // tables and is sent GOODBYE wamp.close.system_shutdown; its reader closes
 // the connection when the client answers.
 func (s *session) shutdown() {
-	if !s.leaving.CompareAndSwap(false, true) {
+	if !s.setFlag(flagLeaving) {
 		return
 	}
 	s.realm.detach(s)
@@ -487,7 +488,7 @@ func (s *session) shutdown() {
 // message; its reader closes the connection when the client answers. It
 // reports whether s was still there to kill.
 func (s *session) kill(reason wamp.URI, message string) bool {
-	if !s.leaving.CompareAndSwap(false, true) {
+	if !s.setFlag(flagLeaving) {
 		return false
 	}
 	s.decide(reasonKilled, nil)
@@ -553,43 +554,4 @@ func (s *session) info() SessionInfo {
 	info.MessagesIn, info.MessagesOut = cs.MessagesIn, cs.MessagesOut
 	s.meta.fill(&info)
 	return info
-}
-
-// testamentsOf returns s's testaments of scope. realm.mu must be held.
-func (s *session) testamentsOf(scope int) []testament {
-	if s.testaments == nil {
-		return nil
-	}
-	return s.testaments[scope]
-}
-
-// putSub records sub in s.subs, making the map on first use. realm.mu must
-// be held.
-func (s *session) putSub(sub *subscription) {
-	if s.subs == nil {
-		s.subs = make(map[wamp.ID]*subscription)
-	}
-	s.subs[sub.id] = sub
-}
-
-// putReg records reg in s.regs, making the map on first use. realm.mu must
-// be held.
-func (s *session) putReg(reg *registration) {
-	if s.regs == nil {
-		s.regs = make(map[wamp.ID]*registration)
-	}
-	s.regs[reg.id] = reg
-}
-
-// putCall records c in the caller's s.calls and the callee's invs, making
-// the maps on first use. realm.mu must be held.
-func (s *session) putCall(c *call, callee *session) {
-	if s.calls == nil {
-		s.calls = make(map[wamp.ID]*call)
-	}
-	s.calls[c.callerReq] = c
-	if callee.invs == nil {
-		callee.invs = make(map[wamp.ID]*call)
-	}
-	callee.invs[c.invReq] = c
 }

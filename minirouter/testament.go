@@ -129,10 +129,8 @@ func addTestament(rl *realm, s *session, m *wamp.Call) wamp.Message {
 	if refused := rl.chargeTestament(s, m.Request, &t); refused != nil {
 		return refused
 	}
-	if s.testaments == nil {
-		s.testaments = new([2][]testament)
-	}
-	s.testaments[scope] = append(s.testaments[scope], t)
+	ts := s.ownTables()
+	ts.testaments[scope] = append(ts.testaments[scope], t)
 	return &wamp.Result{Request: m.Request, Details: wamp.Dict{}}
 }
 
@@ -143,8 +141,8 @@ func flushTestaments(rl *realm, s *session, m *wamp.Call) wamp.Message {
 		return errorFor(wamp.CALL, m.Request, wamp.ErrInvalidArgument.URI, `scope must be "destroyed" or "detached"`)
 	}
 	rl.releaseTestaments(s, scope)
-	if s.testaments != nil {
-		s.testaments[scope] = nil
+	if s.tabs != nil {
+		s.tabs.testaments[scope] = nil
 	}
 	return &wamp.Result{Request: m.Request, Details: wamp.Dict{}}
 }
@@ -153,11 +151,14 @@ func flushTestaments(rl *realm, s *session, m *wamp.Call) wamp.Message {
 // scope in the order they were added. s has left the routing tables.
 // rl.mu must be held.
 func (rl *realm) publishTestaments(s *session) {
-	for scope := range s.testaments {
+	if s.tabs == nil {
+		return
+	}
+	for scope := range s.tabs.testaments {
 		for _, t := range s.testamentsOf(scope) {
 			rl.publishLocked(s, t.topic, t.payload, &t.opts)
 			rl.r.stats.testaments.Add(1)
 		}
 	}
-	s.testaments = nil
+	s.tabs.testaments = [2][]testament{}
 }
