@@ -69,6 +69,18 @@ type item struct {
 // bufPool holds encode buffers for Send.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
+// writeScratch is a running writer's arrays: the batch being written and
+// the vector of its buffers. A server's writers share them through
+// scratchPool, so that a connection holds none between its writes; the
+// board's writer makes its own for each run (see writeLoop).
+type writeScratch struct {
+	batch []item
+	wbufs [][]byte
+}
+
+// scratchPool holds the server writers' writeScratch.
+var scratchPool = sync.Pool{New: func() any { return new(writeScratch) }}
+
 // Conn is one WAMP connection: a transport, its serializer, an outbound
 // queue and its writer. Make one with [New], or embed one in a larger
 // struct and set it up with [Init]. Recv must be called by one goroutine at
@@ -80,13 +92,6 @@ type Conn struct {
 
 	msgsIn, bytesIn, msgsOut, bytesOut atomic.Uint64
 
-	// Owned by the running writer goroutine (at most one; see writing).
-	batch []item
-	wbufs [][]byte
-
-	// onWriterExit, when set (by tests), is called each time the writer
-	// goroutine exits.
-	onWriterExit func()
 	// writeLoopFn is c.writeLoop, kept while the connection writes (a go
 	// statement on the method would allocate each time); Trim drops it.
 	writeLoopFn func()
@@ -94,7 +99,7 @@ type Conn struct {
 	mu          sync.Mutex    // protects the following
 	queue       []item        // waiting for the writer
 	queuedBytes int           // bytes in queue and in the batch being written
-	inflight    int           // messages in the batch being written
+	inflight    int32         // messages in the batch being written (at most QueueMessages: a queue of 2^31 is beyond memory)
 	writing     bool          // a writer goroutine is running
 	closed      bool          // Close was called
 	err         error         // the close reason, once closed
@@ -165,7 +170,7 @@ func (c *Conn) Stats() Stats {
 func (c *Conn) Queued() (messages, bytes int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.queue) + c.inflight, c.queuedBytes
+	return len(c.queue) + int(c.inflight), c.queuedBytes
 }
 
 // Recv reads and decodes the next message. Only one goroutine may call it at
@@ -351,7 +356,7 @@ func (c *Conn) enqueueLocked(it item) error {
 		}
 		return fmt.Errorf("%w: %w", ErrClosed, c.err)
 	}
-	n := len(c.queue) + c.inflight
+	n := len(c.queue) + int(c.inflight)
 	if n >= c.cfg.QueueMessages || (n > 0 && c.queuedBytes+len(it.b) > c.cfg.QueueBytes) {
 		return ErrQueueFull
 	}
@@ -378,9 +383,9 @@ func (c *Conn) enqueueLocked(it item) error {
 func (c *Conn) Trim() {
 	c.mu.Lock()
 	if !c.writing && len(c.queue) == 0 {
-		// No writer runs, and none starts before mu is released: batch,
-		// wbufs and the writer's method value are free to drop.
-		c.queue, c.batch, c.wbufs, c.writeLoopFn = nil, nil, nil, nil
+		// No writer runs, and none starts before mu is released: the
+		// queue's array and the writer's method value are free to drop.
+		c.queue, c.writeLoopFn = nil, nil
 	}
 	c.mu.Unlock()
 }
@@ -405,11 +410,6 @@ func (c *Conn) wakeLocked() {
 // writeLoop is the writer goroutine: it writes batches until the queue is
 // empty or the connection closes, then exits.
 func (c *Conn) writeLoop() {
-	defer func() {
-		if c.onWriterExit != nil {
-			c.onWriterExit()
-		}
-	}()
 	if ServerBuild {
 		// Let the goroutines ready to run go first: on a router they are
 		// readers with messages for this connection too (woken together by
@@ -418,7 +418,18 @@ func (c *Conn) writeLoop() {
 		// second (a gateway's writes per reading: halved).
 		runtime.Gosched()
 		runtime.Gosched()
+		ws := scratchPool.Get().(*writeScratch)
+		c.writeBatches(ws)
+		scratchPool.Put(ws)
+		return
 	}
+	var ws writeScratch
+	c.writeBatches(&ws)
+}
+
+// writeBatches writes batches, with ws's arrays, until the queue is empty
+// or the connection closes. It leaves ws's arrays empty.
+func (c *Conn) writeBatches(ws *writeScratch) {
 	for {
 		c.mu.Lock()
 		if c.closed || len(c.queue) == 0 {
@@ -427,34 +438,36 @@ func (c *Conn) writeLoop() {
 			c.mu.Unlock()
 			return
 		}
-		c.batch, c.queue = c.queue, c.batch[:0]
-		c.inflight = len(c.batch)
+		ws.batch, c.queue = c.queue, ws.batch[:0]
+		c.inflight = int32(len(ws.batch))
 		c.mu.Unlock()
 
-		bufs := c.wbufs[:0]
+		bufs := ws.wbufs[:0]
 		size := 0
-		for _, it := range c.batch {
+		for _, it := range ws.batch {
 			bufs = append(bufs, it.b)
 			size += len(it.b)
 		}
 		err := c.write(bufs)
 		clear(bufs)
-		c.wbufs = bufs[:0]
+		ws.wbufs = bufs[:0]
 		if err != nil {
 			c.Close(err)
-			clear(c.batch)
+			clear(ws.batch)
+			ws.batch = ws.batch[:0]
 			c.mu.Lock()
 			c.writing = false
 			c.inflight = 0
 			c.mu.Unlock()
 			return
 		}
-		c.msgsOut.Add(uint64(len(c.batch)))
+		c.msgsOut.Add(uint64(len(ws.batch)))
 		c.bytesOut.Add(uint64(size))
-		for i, it := range c.batch {
+		for i, it := range ws.batch {
 			putBuf(it)
-			c.batch[i] = item{}
+			ws.batch[i] = item{}
 		}
+		ws.batch = ws.batch[:0]
 
 		c.mu.Lock()
 		c.queuedBytes -= size

@@ -86,7 +86,7 @@ func waitInflight(t *testing.T, c *Conn, n int) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		c.mu.Lock()
-		got := c.inflight
+		got := int(c.inflight)
 		c.mu.Unlock()
 		if got == n {
 			return
@@ -187,8 +187,6 @@ func TestWriterBatchesAndExits(t *testing.T) {
 	g := newGate()
 	c := New(g, Config{})
 	defer c.Close(nil)
-	exits := make(chan struct{}, 10)
-	c.onWriterExit = func() { exits <- struct{}{} }
 
 	if err := c.Send(pub("first")); err != nil {
 		t.Fatal(err)
@@ -205,11 +203,7 @@ func TestWriterBatchesAndExits(t *testing.T) {
 	if b := g.release(t); len(b) != 5 {
 		t.Fatalf("second batch: %d messages, want all 5 queued in one WriteMessages", len(b))
 	}
-	select {
-	case <-exits:
-	case <-time.After(5 * time.Second):
-		t.Fatal("writer did not exit when the queue was empty")
-	}
+	waitWriterExit(t, c, "writer did not exit when the queue was empty")
 	if m, by := c.Queued(); m != 0 || by != 0 {
 		t.Errorf("queued %d messages, %d bytes after drain", m, by)
 	}
@@ -218,10 +212,23 @@ func TestWriterBatchesAndExits(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.release(t)
-	select {
-	case <-exits:
-	case <-time.After(5 * time.Second):
-		t.Fatal("second writer did not exit")
+	waitWriterExit(t, c, "second writer did not exit")
+}
+
+// waitWriterExit waits until c's writer goroutine has exited, or fails
+// with msg after 5 s.
+func waitWriterExit(t *testing.T, c *Conn, msg string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; runtime.Gosched() {
+		c.mu.Lock()
+		writing := c.writing
+		c.mu.Unlock()
+		if !writing {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(msg)
+		}
 	}
 }
 
@@ -527,7 +534,7 @@ func TestTrim(t *testing.T) {
 	}
 	ca.Trim()
 	ca.mu.Lock()
-	held := ca.queue != nil || ca.batch != nil || ca.wbufs != nil
+	held := ca.queue != nil || ca.writeLoopFn != nil
 	ca.mu.Unlock()
 	if held {
 		t.Error("an idle connection holds its outbound arrays after Trim")
