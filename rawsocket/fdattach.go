@@ -74,8 +74,8 @@ func (c *Conn) reattach(f *fdConn) bool {
 	c.park.mu.Lock()
 	swap := !c.closed.Load()
 	if swap {
-		nc.SetReadDeadline(c.rdeadline)
-		nc.SetWriteDeadline(c.wdeadline)
+		nc.SetReadDeadline(deadlineTime(c.rdl))
+		nc.SetWriteDeadline(deadlineTime(c.wdl))
 		c.nc, c.raw = nc, raw
 	}
 	c.park.mu.Unlock()

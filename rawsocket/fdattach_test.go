@@ -45,8 +45,8 @@ func TestReattachBusy(t *testing.T) {
 
 	// The read deadline set before the move still holds; a nearer one
 	// set after it ends a read.
-	if server.rdeadline != readDL {
-		t.Fatalf("read deadline %v, want %v", server.rdeadline, readDL)
+	if got := deadlineTime(server.rdl); !got.Equal(readDL) {
+		t.Fatalf("read deadline %v, want %v", got, readDL)
 	}
 	server.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	if _, err := server.ReadMessage(); !errors.Is(err, os.ErrDeadlineExceeded) {

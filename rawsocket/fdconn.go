@@ -96,7 +96,7 @@ func (c *Conn) detach(p *parkPoller) {
 	c.park.mu.Lock()
 	old, swap := c.nc, !c.closed.Load()
 	if swap {
-		f.rdl, f.wdl = unixNano(c.rdeadline), unixNano(c.wdeadline)
+		f.rdl, f.wdl = c.rdl, c.wdl
 		c.nc, c.raw = f, (*fdRaw)(f)
 	}
 	c.park.mu.Unlock()
@@ -142,13 +142,6 @@ func fcntlDup(fd int) (int, error) {
 		return -1, errno
 	}
 	return int(r), nil
-}
-
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return max(t.UnixNano(), 1)
 }
 
 // unregister takes c's descriptor out of the epoll set before its net.Conn
@@ -460,7 +453,7 @@ func (f *fdConn) setDeadline(t time.Time, read, write bool) error {
 		if !s.on {
 			continue
 		}
-		*s.dl = unixNano(t)
+		*s.dl = deadlineNano(t)
 		if *s.w != nil {
 			(*s.w).wake()
 			*s.w = nil

@@ -91,8 +91,8 @@ func TestKeepAliveLivePeer(t *testing.T) {
 			t.Fatalf("connection ended: %v", err)
 		default:
 		}
-		if client.pingSeq.Load() < 20 { // a PING every other second: one tick sends, the next sees the PONG
-			t.Fatalf("only %d PINGs sent", client.pingSeq.Load())
+		if client.ka.pingSeq.Load() < 20 { // a PING every other second: one tick sends, the next sees the PONG
+			t.Fatalf("only %d PINGs sent", client.ka.pingSeq.Load())
 		}
 		client.Close()
 		server.Close()
@@ -113,4 +113,34 @@ func TestKeepAliveOff(t *testing.T) {
 		client.Close()
 		server.Close()
 	})
+}
+
+// TestUnsolicitedPong: a PONG that no PING asked for, on a connection with
+// keepalive off (no keepalive state), is skipped like any PONG.
+func TestUnsolicitedPong(t *testing.T) {
+	l, _ := listen(t, transports[0], ListenConfig{}, ClientConfig{})
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer c.Close()
+		m, _ := c.ReadMessage()
+		got <- m
+	}()
+	nc := rawHandshake(t, l)
+	out := append(frame(framePong, []byte("x")), frame(frameMessage, []byte("m1"))...)
+	if _, err := nc.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-got:
+		if string(m) != "m1" {
+			t.Fatalf("read %q, want m1", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no message")
+	}
 }

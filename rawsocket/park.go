@@ -51,10 +51,16 @@ type parkState struct {
 // not shrink while it waits). TLS connections cannot wait for input
 // without reading: Park returns false at once.
 //
+// The board's agent build (peer.ServerBuild false) parks nothing: Park
+// returns false, and the machinery above is left out of it.
+//
 // Only the reader may call Park, while no ReadMessage runs. resume may be
 // run early (by a stale event); it must read as usual. The payload returned
 // by the last ReadMessage is invalid afterwards.
 func (c *Conn) Park(resume func()) bool {
+	if !peer.ServerBuild {
+		return false
+	}
 	// The time since the last park began: its length, and the handling of
 	// what woke it (short next to slowPark).
 	linger := parkAfter
@@ -98,7 +104,7 @@ func (c *Conn) resumeOnInput(resume func()) {
 func (c *Conn) parkPoll(resume func()) bool {
 	raw := c.raw
 	if c.fr == nil {
-		c.fr = newFrameReader(c.nc, readBufferSize, c.maxRecv)
+		c.fr = newFrameReader(c.nc, readBufferSize, int(c.maxRecv))
 	}
 	if raw == nil || c.fr.ready() {
 		return false
@@ -170,7 +176,7 @@ func parkArm(c *Conn, p *parkPoller, resume func(), since int64) bool {
 	c.park.resume = resume
 	c.park.mu.Unlock()
 	c.dmu.Lock()
-	deadline := c.rdeadline
+	deadline := deadlineTime(c.rdl)
 	c.dmu.Unlock()
 	if !deadline.IsZero() {
 		d := time.Until(deadline)

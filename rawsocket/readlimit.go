@@ -14,12 +14,12 @@ func (c *Conn) SetReadLimit(n int) {
 	if n <= 0 {
 		return
 	}
-	c.maxRecv = min(n, maxFrameLen) // a parked reader's frame reader is made again with it
+	c.maxRecv = int32(min(n, maxFrameLen)) // a parked reader's frame reader is made again with it
 	if c.fr != nil {
-		c.fr.max = c.maxRecv
+		c.fr.max = int(c.maxRecv)
 	}
 }
 
 // ReadLimit returns the bound on the messages ReadMessage accepts
 // (wamp.ReadLimiter).
-func (c *Conn) ReadLimit() int { return c.maxRecv }
+func (c *Conn) ReadLimit() int { return int(c.maxRecv) }
