@@ -264,7 +264,7 @@ func (r *Router) ConnectPeer(ctx context.Context, pc peer.Config) (wamp.Transpor
 	pc.QueueBytes = cmp.Or(pc.QueueBytes, r.cfg.Peer.QueueBytes)
 	pc.WriteTimeout = cmp.Or(pc.WriteTimeout, r.cfg.Peer.WriteTimeout)
 	a, b := peer.Pipe(wamp.MsgPack, r.cfg.InProcessMaxLength)
-	s, ok := r.track(b, pc)
+	s, ok := r.track(b, &pc)
 	if !ok {
 		a.Close()
 		return nil, ErrRouterClosed
@@ -289,7 +289,7 @@ func (r *Router) ConnectPeer(ctx context.Context, pc peer.Config) (wamp.Transpor
 // goroutine, and the session costs its state alone. Safe for concurrent
 // use.
 func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)) {
-	s, ok := r.track(t, r.cfg.Peer)
+	s, ok := r.track(t, &r.cfg.Peer)
 	if !ok {
 		t.Close()
 		if ended != nil {
@@ -308,8 +308,9 @@ func (r *Router) Done() <-chan struct{} { return r.ctx.Done() }
 // track registers a new connection over t, as the session it will carry
 // (the session and its connection are one allocation: an idle session's
 // memory is mostly this object), and counts it in r.wg (released by serve
-// at the end); it reports false when the router is stopping.
-func (r *Router) track(t wamp.Transport, pc peer.Config) (*session, bool) {
+// at the end); it reports false when the router is stopping. The
+// connection keeps pc (see peer.Init), which must not change.
+func (r *Router) track(t wamp.Transport, pc *peer.Config) (*session, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopping {

@@ -145,7 +145,7 @@ func (r *Router) refuse(conn *peer.Conn, why closeReason, reason *wamp.Error, ms
 // it, authenticates the client, fills s in and answers WELCOME, returning
 // s. On failure it has sent ABORT when the protocol calls for one, and
 // returns nil and how the connection ends (its err is not nil).
-func (r *Router) join(s *session, kind string) (*session, ending) {
+func (r *Router) join(s *session, kind *string) (*session, ending) {
 	conn := &s.conn
 	failed := func(why closeReason, err error) (*session, ending) {
 		if why == reasonNone { // the transport failed while waiting for HELLO, whoever closed it

@@ -32,12 +32,12 @@ type transportKey struct{}
 // all its sessions with it; it carries no deadline or cancellation of its
 // own.
 func WithTransport(ctx context.Context, kind string) context.Context {
-	return context.WithValue(ctx, transportKey{}, kind)
+	return context.WithValue(ctx, transportKey{}, &kind) // its sessions keep the pointer (see sessionMeta)
 }
 
-// transportOf returns the kind WithTransport put in ctx, or "".
-func transportOf(ctx context.Context) string {
-	kind, _ := ctx.Value(transportKey{}).(string)
+// transportOf returns the kind WithTransport put in ctx, or nil.
+func transportOf(ctx context.Context) *string {
+	kind, _ := ctx.Value(transportKey{}).(*string)
 	return kind
 }
 
@@ -48,20 +48,21 @@ func transportOf(ctx context.Context) string {
 // whole when it grows, so readers load it without a lock; the routing path
 // pays a map lookup and, past the listed topics, an atomic add.
 type sessionMeta struct {
-	kind   string
+	kind   *string                  // WithTransport's, shared by the sessions of a listener; nil: none
 	since  int64                    // Unix nanoseconds of the join
 	topics atomic.Pointer[topicSet] // nil until the first publication
-	others atomic.Uint64            // publications to topics not listed
 }
 
-// topicSet is an immutable set of topics, in the order first published.
+// topicSet is an immutable set of topics, in the order first published,
+// and, once full, the count of publications to other topics.
 type topicSet struct {
-	has   map[wamp.URI]struct{}
-	order []string
+	has    map[wamp.URI]struct{}
+	order  []string
+	others atomic.Uint64 // publications to topics not listed (the set is full: never replaced again)
 }
 
 // start starts the meta of a session joining now over kind.
-func (m *sessionMeta) start(kind string) {
+func (m *sessionMeta) start(kind *string) {
 	m.kind, m.since = kind, time.Now().UnixNano()
 }
 
@@ -75,7 +76,7 @@ func (m *sessionMeta) published(topic wamp.URI) {
 			return
 		}
 		if len(cur.order) >= MaxTopicsListed {
-			m.others.Add(1)
+			cur.others.Add(1)
 			return
 		}
 	}
@@ -95,10 +96,12 @@ func (m *sessionMeta) published(topic wamp.URI) {
 
 // fill copies the meta into info.
 func (m *sessionMeta) fill(info *SessionInfo) {
-	info.Transport = m.kind
+	if m.kind != nil {
+		info.Transport = *m.kind
+	}
 	info.Since = time.Unix(0, m.since)
 	if ts := m.topics.Load(); ts != nil {
 		info.Topics = slices.Clone(ts.order)
+		info.OtherTopicPublications = ts.others.Load()
 	}
-	info.OtherTopicPublications = m.others.Load()
 }

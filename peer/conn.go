@@ -38,17 +38,25 @@ type Config struct {
 	WriteTimeout time.Duration
 }
 
-func (c Config) withDefaults() Config {
-	if c.QueueMessages <= 0 {
-		c.QueueMessages = DefaultQueueMessages
+// queueLimits returns QueueMessages and QueueBytes, the defaults for
+// fields not positive.
+func (c *Config) queueLimits() (messages, bytes int) {
+	messages, bytes = c.QueueMessages, c.QueueBytes
+	if messages <= 0 {
+		messages = DefaultQueueMessages
 	}
-	if c.QueueBytes <= 0 {
-		c.QueueBytes = DefaultQueueBytes
+	if bytes <= 0 {
+		bytes = DefaultQueueBytes
 	}
+	return messages, bytes
+}
+
+// writeTimeout returns WriteTimeout, the default for zero.
+func (c *Config) writeTimeout() time.Duration {
 	if c.WriteTimeout == 0 {
-		c.WriteTimeout = DefaultWriteTimeout
+		return DefaultWriteTimeout
 	}
-	return c
+	return c.WriteTimeout
 }
 
 // Stats are a connection's counters.
@@ -88,7 +96,7 @@ var scratchPool = sync.Pool{New: func() any { return new(writeScratch) }}
 type Conn struct {
 	t   wamp.Transport
 	s   wamp.Serializer
-	cfg Config
+	cfg *Config // shared with others (see Init); read-only
 
 	msgsIn, bytesIn, msgsOut, bytesOut atomic.Uint64
 
@@ -110,14 +118,16 @@ type Conn struct {
 // New returns a Conn over t. The Conn owns t from now on: closing the Conn
 // closes t.
 func New(t wamp.Transport, cfg Config) *Conn {
-	return &Conn{t: t, s: t.Serializer(), cfg: cfg.withDefaults()} // not through Init: the agents link New alone
+	return &Conn{t: t, s: t.Serializer(), cfg: &cfg} // not through Init: the agents link New alone
 }
 
 // Init sets up c, a zero Conn that is a field of a larger struct (a
-// server's session), over t, as New does: one allocation serves both.
-// c owns t from now on. c must not be used before Init nor copied after.
-func Init(c *Conn, t wamp.Transport, cfg Config) {
-	c.t, c.s, c.cfg = t, t.Serializer(), cfg.withDefaults()
+// server's session), over t, as New does with *cfg: one allocation serves
+// both. cfg is kept, not copied, so that a server's connections share one
+// Config: it must not change while c is in use. c owns t from now on. c
+// must not be used before Init nor copied after.
+func Init(c *Conn, t wamp.Transport, cfg *Config) {
+	c.t, c.s, c.cfg = t, t.Serializer(), cfg
 }
 
 // Transport returns the underlying transport (e.g. to set a read deadline
@@ -357,7 +367,8 @@ func (c *Conn) enqueueLocked(it item) error {
 		return fmt.Errorf("%w: %w", ErrClosed, c.err)
 	}
 	n := len(c.queue) + int(c.inflight)
-	if n >= c.cfg.QueueMessages || (n > 0 && c.queuedBytes+len(it.b) > c.cfg.QueueBytes) {
+	maxMsgs, maxBytes := c.cfg.queueLimits()
+	if n >= maxMsgs || (n > 0 && c.queuedBytes+len(it.b) > maxBytes) {
 		return ErrQueueFull
 	}
 	c.queue = append(c.queue, it)
@@ -479,14 +490,15 @@ func (c *Conn) writeBatches(ws *writeScratch) {
 
 // write writes one batch under the write deadline.
 func (c *Conn) write(bufs [][]byte) error {
-	if d := c.cfg.WriteTimeout; d > 0 {
+	d := c.cfg.writeTimeout()
+	if d > 0 {
 		if err := c.t.SetWriteDeadline(time.Now().Add(d)); err != nil {
 			return fmt.Errorf("peer: set write deadline: %w", err)
 		}
 	}
 	if err := c.t.WriteMessages(bufs); err != nil {
 		if errors.Is(err, errDeadline) {
-			return fmt.Errorf("peer: write to %s timed out after %v: %w", c.t.RemoteAddr(), c.cfg.WriteTimeout, err)
+			return fmt.Errorf("peer: write to %s timed out after %v: %w", c.t.RemoteAddr(), d, err)
 		}
 		return fmt.Errorf("peer: write to %s: %w", c.t.RemoteAddr(), err)
 	}

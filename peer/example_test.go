@@ -48,7 +48,7 @@ func ExampleInit() {
 	client := peer.New(tb, peer.Config{})
 	defer client.Close(nil)
 	s := &session{name: "device-1"}
-	peer.Init(&s.conn, ta, peer.Config{})
+	peer.Init(&s.conn, ta, &peer.Config{})
 	defer s.conn.Close(nil)
 
 	if err := s.conn.Send(&wamp.Goodbye{Details: wamp.Dict{}, Reason: "wamp.close.normal"}); err != nil {
