@@ -304,7 +304,7 @@ const eventBufSize = 256
 func (rl *realm) deliver(from *session, sub *subscription, ev *wamp.Event, f *publishFilter) {
 	var cache [4][]byte // encoded ev by serializer ID (JSON = 1, MessagePack = 2)
 	for _, to := range sub.subscribers {
-		if (to == from && f.excludeMe) || !f.allows(to) {
+		if (to == from && f.excludeMe) || !f.allows(to) || rl.sank(to, ev) {
 			continue
 		}
 		ser := to.conn.Serializer()

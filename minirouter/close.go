@@ -186,7 +186,11 @@ func (r *Router) logJoin(s *session) {
 // transportKind names the transport under conn for the log: rawsocket,
 // websocket, serial, inproc, or its Go type.
 func transportKind(conn *peer.Conn) string {
-	name := strings.TrimPrefix(fmt.Sprintf("%T", conn.Transport()), "*")
+	t := conn.Transport()
+	if se, ok := t.(*sinkEnd); ok {
+		t = se.Transport
+	}
+	name := strings.TrimPrefix(fmt.Sprintf("%T", t), "*")
 	switch pkg, _, _ := strings.Cut(name, "."); pkg {
 	case "rawsocket":
 		return "rawsocket"

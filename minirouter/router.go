@@ -257,6 +257,12 @@ func (r *Router) Connect(ctx context.Context) (wamp.Transport, error) {
 // would drop (a gateway's uplink sizes it from its store-and-forward
 // queue). Safe for concurrent use.
 func (r *Router) ConnectPeer(ctx context.Context, pc peer.Config) (wamp.Transport, error) {
+	return r.connectPeer(ctx, pc, nil)
+}
+
+// connectPeer is ConnectPeer, with the EVENTs of publications going to
+// sink first when it is not nil (ConnectPeerSink).
+func (r *Router) connectPeer(ctx context.Context, pc peer.Config, sink EventSink) (wamp.Transport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("minirouter: connect: %w", err)
 	}
@@ -264,6 +270,9 @@ func (r *Router) ConnectPeer(ctx context.Context, pc peer.Config) (wamp.Transpor
 	pc.QueueBytes = cmp.Or(pc.QueueBytes, r.cfg.Peer.QueueBytes)
 	pc.WriteTimeout = cmp.Or(pc.WriteTimeout, r.cfg.Peer.WriteTimeout)
 	a, b := peer.Pipe(wamp.MsgPack, r.cfg.InProcessMaxLength)
+	if sink != nil {
+		b = &sinkEnd{Transport: b, sink: sink}
+	}
 	s, ok := r.track(b, &pc)
 	if !ok {
 		a.Close()

@@ -3,8 +3,8 @@
 // and [Uplink.Run] keeps the bridge up.
 //
 // Inside, the uplink is two device clients. A local in-process session
-// (minirouter's Router.ConnectPeer, with an outbound queue as large as the
-// store-and-forward queue, whose events local.go moves straight into that
+// (minirouter's Router.ConnectPeerSink, whose EVENTs local.go takes from
+// the broker unencoded and moves straight into the store-and-forward
 // queue) subscribes to the Publish rules and registers the Import rules; a device.Client with reconnection on
 // subscribes upstream to the Subscribe rules, registers the exported
 // procedures and publishes the queued events (window.go: in order, up to a

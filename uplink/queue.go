@@ -128,6 +128,20 @@ func newEventQueue(max int, path string, log *slog.Logger) (*eventQueue, error) 
 func (q *eventQueue) push(ev queuedEvent) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.pushLocked(ev)
+}
+
+// pushAll pushes the events of evs in order.
+func (q *eventQueue) pushAll(evs []queuedEvent) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, ev := range evs {
+		q.pushLocked(ev)
+	}
+}
+
+// pushLocked is push with q.mu held.
+func (q *eventQueue) pushLocked(ev queuedEvent) {
 	ev.seq = q.nextSeq
 	q.nextSeq++
 	if len(q.items) >= q.max {

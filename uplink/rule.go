@@ -60,8 +60,11 @@ func rewrite(u, from, to wamp.URI, match wamp.MatchPolicy) (wamp.URI, bool) {
 		return to, u == from
 	}
 	rest, ok := strings.CutPrefix(string(u), string(from))
-	if !ok {
+	switch {
+	case !ok:
 		return "", false
+	case from == to: // the same URI: no copy
+		return u, true
 	}
 	return to + wamp.URI(rest), true
 }

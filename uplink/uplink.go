@@ -337,14 +337,15 @@ func (u *Uplink) Run(ctx context.Context) error {
 	// large as the store-and-forward queue (its journal may be slower than
 	// the burst): nothing meant for the upstream is dropped while the
 	// queue has room.
-	t, err := u.r.ConnectPeer(ctx, peer.Config{
+	link := newLocalLink(u.q, u.cfg.QueueFile != "", u.cfg.QueueSize+uplinkLocalEvents)
+	t, err := u.r.ConnectPeerSink(ctx, peer.Config{
 		QueueMessages: u.cfg.QueueSize + uplinkLocalEvents,
 		QueueBytes:    max(peer.DefaultQueueBytes, (u.cfg.QueueSize+uplinkLocalEvents)*uplinkEventBytes),
-	})
+	}, link)
 	if err != nil {
 		return fmt.Errorf("uplink: %w", err)
 	}
-	link := newLocalLink(t)
+	link.Transport = t
 	local, err := device.NewClient(ctx, link, device.Config{Realm: u.cfg.LocalRealm, Logger: u.log,
 		EventQueue: uplinkLocalEvents})
 	if err != nil {
@@ -377,7 +378,8 @@ func (u *Uplink) Run(ctx context.Context) error {
 	}
 
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() { defer wg.Done(); link.handOff(ctx) }()
 	go func() { defer wg.Done(); u.pump(ctx, up) }()
 	go func() { defer wg.Done(); u.reconcile(ctx, local, up, kick) }()
 	select {
@@ -422,22 +424,25 @@ func (u *Uplink) subscribeUpstream(ctx context.Context, local, up *device.Client
 func (u *Uplink) setupLocal(ctx context.Context, local *device.Client, link *localLink) error {
 	for i := range u.cfg.Publish {
 		rule := &u.cfg.Publish[i]
-		up := func(topic wamp.URI, p wamp.Payload, details wamp.Dict) {
-			if ut, ok := rule.up(topic); ok {
-				u.q.push(queuedEvent{topic: ut, p: p, ppt: pptOptions(details)})
+		up := func(topic wamp.URI, p wamp.Payload, details wamp.Dict) (queuedEvent, bool) {
+			ut, ok := rule.up(topic)
+			return queuedEvent{topic: ut, p: p, ppt: pptOptions(details)}, ok
+		}
+		h := func(ev *device.Event) {
+			if qe, ok := up(ev.Topic, ev.Payload, ev.Details); ok {
+				u.q.push(qe)
 			}
 		}
-		h := func(ev *device.Event) { up(ev.Topic, ev.Payload, ev.Details) }
 		sub, err := local.Subscribe(ctx, rule.Local, h, &device.SubscribeOptions{Match: rule.Match})
 		if err != nil {
 			return fmt.Errorf("uplink: subscribe %s locally: %w", rule.Local, err)
 		}
-		link.route(sub.ID(), func(ev *wamp.Event) {
+		link.route(sub.ID(), func(ev *wamp.Event) (queuedEvent, bool) {
 			topic := rule.Local // an exact subscription's; a pattern's names the topic
 			if s, ok := wamp.OptString(ev.Details, "topic"); ok && s != "" {
 				topic = wamp.URI(s)
 			}
-			up(topic, ev.Payload, ev.Details)
+			return up(topic, ev.Payload, ev.Details)
 		})
 	}
 	for i := range u.cfg.Import {
