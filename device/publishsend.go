@@ -23,6 +23,10 @@ type SentPublication struct {
 // Publications sent one after another by one goroutine go to the router
 // in that order, on one session. o.Acknowledge is implied.
 //
+// When o sets Extra alone (Acknowledge aside), with "acknowledge" true in it, Extra is sent as
+// the options as it is, not copied: PublishSend keeps no reference to it
+// once it returns, so that a publisher of many reuses one map.
+//
 // With reconnection on and no session joined, or while the publications
 // queued offline are still being sent, PublishSend fails with
 // [ErrNotConnected] (it never queues). An error wrapping [ErrSessionClosed]
@@ -44,15 +48,25 @@ func (c *Client) PublishSend(ctx context.Context, topic wamp.URI, p wamp.Payload
 			return nil, fmt.Errorf("device: publish %s: %w", topic, err)
 		}
 	}
-	ack := PublishOptions{Acknowledge: true}
-	if o != nil {
-		ack = *o
-		ack.Acknowledge = true
+	var opts wamp.Dict
+	if o != nil && o.Extra["acknowledge"] == true && !o.IncludeMe && !o.DiscloseMe && o.Exclude == nil && o.Eligible == nil {
+		opts = o.Extra // sent as it is: a publisher of many keeps one map
+	} else {
+		ack := PublishOptions{Acknowledge: true}
+		if o != nil {
+			ack = *o
+			ack.Acknowledge = true
+		}
+		opts = ack.dict()
 	}
 	r := s.newRequest(wamp.PUBLISH)
 	id, err := s.addRequest(r)
 	if err == nil {
-		if err = s.send(ctx, &wamp.Publish{Request: id, Options: ack.dict(), Topic: topic, Payload: p}); err != nil {
+		m := publishMsgs.get()
+		*m = wamp.Publish{Request: id, Options: opts, Topic: topic, Payload: p}
+		err = s.send(ctx, m)
+		publishMsgs.put(m) // encoded: see pool.go
+		if err != nil {
 			s.mu.Lock()
 			delete(s.requests, id) // not sent: no answer will come
 			s.mu.Unlock()

@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"errors"
+	"runtime"
 	"time"
 
 	"github.com/edgewamp/edgewamp/device"
@@ -96,6 +97,8 @@ func (u *Uplink) round(ctx context.Context, up *device.Client, refusals *int) ro
 	}()
 	dl := ackDeadline{parent: rctx}
 	defer dl.stop()
+	var acked ackRun
+	defer acked.flush(u)
 	for f := range win {
 		err := f.err
 		if err == nil {
@@ -104,8 +107,7 @@ func (u *Uplink) round(ctx context.Context, up *device.Client, refusals *int) ro
 		var we *wamp.Error
 		switch {
 		case err == nil:
-			u.q.popThrough(f.seq)
-			u.eventsUp.Add(1)
+			acked.add(u, f.seq, len(win) == 0)
 		case ctx.Err() != nil:
 			return pumpStopped
 		case errors.Is(err, device.ErrNotConnected):
@@ -133,6 +135,37 @@ func (u *Uplink) round(ctx context.Context, up *device.Client, refusals *int) ro
 		}
 	}
 	return pumpStopped // sendWindow stopped on its own: only when ctx is done
+}
+
+// ackRun is a run of acknowledged events not yet taken from the queue:
+// round takes them in runs of up to ackRunMax (one lock of the queue, one
+// update of the counter), or as soon as no more answers are due.
+type ackRun struct {
+	through wamp.ID // the number of the last event acknowledged
+	n       uint64  // events acknowledged since the last flush
+}
+
+// ackRunMax is the most acknowledged events round holds before it takes
+// them from the queue.
+const ackRunMax = 16
+
+// add notes the acknowledgement of the event numbered seq, and flushes
+// the run when it is long enough or last says no answer is due.
+func (a *ackRun) add(u *Uplink, seq wamp.ID, last bool) {
+	a.through, a.n = seq, a.n+1
+	if last || a.n >= ackRunMax {
+		a.flush(u)
+	}
+}
+
+// flush takes the acknowledged events from the queue and counts them.
+func (a *ackRun) flush(u *Uplink) {
+	if a.n == 0 {
+		return
+	}
+	u.q.popThrough(a.through)
+	u.eventsUp.Add(a.n)
+	a.n = 0
 }
 
 // ackDeadline is the context that bounds the wait for acknowledgements:
@@ -175,22 +208,23 @@ func refused(err error) bool {
 func (u *Uplink) sendWindow(ctx context.Context, up *device.Client, win chan<- inFlight) {
 	defer close(win)
 	var last wamp.ID // the number of the last event sent
+	var o pubOptions
 	for {
 		ev, ok := u.q.after(last)
 		if !ok {
 			select {
 			case <-u.q.ready:
+				// Let the other goroutines woken with this one (the
+				// router's readers) queue their events too, so that one
+				// wake-up here and one write upstream carry several.
+				runtime.Gosched()
 				continue
 			case <-ctx.Done():
 				return
 			}
 		}
-		// exclude_me explicitly (the spec's default, but not every router's),
-		// so that the uplink never receives its own events back
-		opts := u.q.pubSeq(ev)
-		opts["exclude_me"] = true
 		f := inFlight{seq: ev.seq, topic: ev.topic, sent: time.Now()}
-		f.pub, f.err = up.PublishSend(ctx, ev.topic, ev.p, &device.PublishOptions{Extra: opts})
+		f.pub, f.err = up.PublishSend(ctx, ev.topic, ev.p, o.of(u.q.stream, ev))
 		select {
 		case win <- f:
 		case <-ctx.Done():
@@ -204,4 +238,30 @@ func (u *Uplink) sendWindow(ctx context.Context, up *device.Client, win chan<- i
 		}
 		last = ev.seq
 	}
+}
+
+// pubOptions are the options of the PUBLISHes sendWindow sends: one map,
+// refilled for each event (PublishSend keeps none of it), except for an
+// event with payload passthru options, which gets a map of its own.
+type pubOptions struct {
+	o    device.PublishOptions
+	seqs wamp.List // the value of wamp.PubSeqKey: stream, number
+}
+
+// of returns the options of ev, numbered in stream (wamp.PubSeqKey),
+// acknowledged, and with exclude_me set explicitly (the spec's default,
+// but not every router's), so that the uplink never receives its own
+// events back.
+func (po *pubOptions) of(stream wamp.ID, ev queuedEvent) *device.PublishOptions {
+	d := po.o.Extra
+	if d == nil || ev.ppt != nil {
+		d = pubSeqOf(stream, ev)
+		d["exclude_me"], d["acknowledge"] = true, true
+		if ev.ppt != nil {
+			return &device.PublishOptions{Extra: d}
+		}
+		po.o.Extra, po.seqs = d, d[wamp.PubSeqKey].(wamp.List)
+	}
+	po.seqs[1] = uint64(ev.seq)
+	return &po.o
 }
