@@ -104,7 +104,6 @@ func (u *Uplink) round(ctx context.Context, up *device.Client, refusals *int) ro
 		if err == nil {
 			err = f.pub.Wait(dl.until(f.sent.Add(uplinkAckTimeout)))
 		}
-		var we *wamp.Error
 		switch {
 		case err == nil:
 			acked.add(u, f.seq, len(win) == 0)
@@ -112,7 +111,7 @@ func (u *Uplink) round(ctx context.Context, up *device.Client, refusals *int) ro
 			return pumpStopped
 		case errors.Is(err, device.ErrNotConnected):
 			return awaitJoin
-		case errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &we):
+		case errors.Is(err, context.DeadlineExceeded) && !isWAMPError(err):
 			// no PUBLISHED in time: send again on this session (at least
 			// once; with the same numbers, so once where the upstream
 			// knows wamp.PubSeqKey)
@@ -197,8 +196,15 @@ func (d *ackDeadline) stop() {
 // refused reports whether err is the upstream's refusal of an event (an
 // ERROR answer), or says the event is larger than the upstream accepts.
 func refused(err error) bool {
+	return !errors.Is(err, device.ErrSessionClosed) && (isWAMPError(err) || errors.Is(err, peer.ErrTooLarge))
+}
+
+// isWAMPError reports whether err is, or wraps, a *wamp.Error. (Its own
+// function: the target errors.As needs escapes, and round would allocate
+// it for every event.)
+func isWAMPError(err error) bool {
 	var we *wamp.Error
-	return !errors.Is(err, device.ErrSessionClosed) && (errors.As(err, &we) || errors.Is(err, peer.ErrTooLarge))
+	return errors.As(err, &we)
 }
 
 // sendWindow sends the queued events upstream in order, from the oldest
