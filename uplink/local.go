@@ -111,7 +111,7 @@ func (l *localLink) routed(ser wamp.Serializer, m []byte) (func(*wamp.Event) (qu
 }
 
 // handOff moves the staged events into the queue (and its journal) until
-// ctx ends. Only with a journal.
+// ctx ends, and then those still staged. Only with a journal.
 func (l *localLink) handOff(ctx context.Context) {
 	if l.staged == nil {
 		return
@@ -121,6 +121,7 @@ func (l *localLink) handOff(ctx context.Context) {
 		select {
 		case <-l.staged.kick:
 		case <-ctx.Done():
+			l.q.pushAll(l.staged.drain())
 			return
 		}
 		batch = l.staged.take(batch[:0])
@@ -132,18 +133,24 @@ func (l *localLink) handOff(ctx context.Context) {
 // handoff is a bounded batch of events between the router's publishers
 // and the goroutine that queues them (localLink.handOff).
 type handoff struct {
-	mu   sync.Mutex
-	evs  []queuedEvent
-	max  int
-	kick chan struct{} // 1 slot: events were put
+	mu     sync.Mutex
+	evs    []queuedEvent
+	max    int
+	kick   chan struct{} // 1 slot: events were put
+	closed bool          // drained: put refuses
 }
 
-// put adds ev, or returns peer.ErrQueueFull when max events wait.
+// put adds ev, or returns peer.ErrQueueFull when max events wait
+// (peer.ErrClosed once drained).
 func (h *handoff) put(ev queuedEvent) error {
 	h.mu.Lock()
-	if len(h.evs) >= h.max {
+	if h.closed || len(h.evs) >= h.max {
+		err := peer.ErrQueueFull
+		if h.closed {
+			err = peer.ErrClosed
+		}
 		h.mu.Unlock()
-		return peer.ErrQueueFull
+		return err
 	}
 	h.evs = append(h.evs, ev)
 	h.mu.Unlock()
@@ -161,5 +168,15 @@ func (h *handoff) take(dst []queuedEvent) []queuedEvent {
 	defer h.mu.Unlock()
 	evs := h.evs
 	h.evs = dst
+	return evs
+}
+
+// drain returns the waiting events and refuses any from now on.
+func (h *handoff) drain() []queuedEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	evs := h.evs
+	h.evs = nil
 	return evs
 }

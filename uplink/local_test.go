@@ -82,3 +82,33 @@ func TestLocalLinkTakeEvent(t *testing.T) {
 		q.close()
 	}
 }
+
+// TestHandOffDrains: when the uplink stops, the events still in the hand-off go into the queue (and its
+// journal) before it closes, and the hand-off refuses any more (counted by the router as not delivered)
+// rather than keep them where nothing moves them.
+func TestHandOffDrains(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for i := range 20 { // handOff's select may see the stop before the kick: each try races them
+		q, err := newEventQueue(10, filepath.Join(t.TempDir(), "q"), log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := newLocalLink(q, true, 4)
+		l.route(7, func(ev *wamp.Event) (queuedEvent, bool) { return queuedEvent{topic: "up.a", p: ev.Payload}, true })
+		for _, arg := range []string{"1", "2"} {
+			if _, err := l.TakeEvent(&wamp.Event{Subscription: 7, Details: wamp.Dict{}, Payload: wamp.Payload{Args: wamp.List{arg}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		l.handOff(ctx)
+		if n, _ := q.len(); n != 2 {
+			t.Fatalf("try %d: %d events queued after the stop, want 2", i, n)
+		}
+		if _, err := l.TakeEvent(&wamp.Event{Subscription: 7, Details: wamp.Dict{}, Payload: wamp.Payload{Args: wamp.List{"3"}}}); !errors.Is(err, peer.ErrClosed) {
+			t.Fatalf("try %d: an event after the stop: %v, want ErrClosed", i, err)
+		}
+		q.close()
+	}
+}

@@ -346,6 +346,13 @@ func (u *Uplink) Run(ctx context.Context) error {
 		return fmt.Errorf("uplink: %w", err)
 	}
 	link.Transport = t
+	// The hand-off (with a journal) moves events into the queue from now
+	// on, whether or not the upstream is reachable yet; its last events are
+	// queued before the queue closes.
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	wg.Add(1)
+	go func() { defer wg.Done(); link.handOff(ctx) }()
 	local, err := device.NewClient(ctx, link, device.Config{Realm: u.cfg.LocalRealm, Logger: u.log,
 		EventQueue: uplinkLocalEvents})
 	if err != nil {
@@ -377,9 +384,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 		return err
 	}
 
-	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); link.handOff(ctx) }()
+	wg.Add(2)
 	go func() { defer wg.Done(); u.pump(ctx, up) }()
 	go func() { defer wg.Done(); u.reconcile(ctx, local, up, kick) }()
 	select {
