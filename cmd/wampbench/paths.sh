@@ -15,6 +15,7 @@
 #        so that both builds' figures come from the same minutes on a loaded machine. Rows are tagged "A ..."/"B ...".
 # joins: router and client CPU per join, RawSocket and WebSocket, plain and TLS, full and resumed handshakes.
 # fleet: wampbench fleet at GS gateways of 100 devices (1 reading/s).
+# DUR (default 3s) is each paths/ab run's length: a 3-s RPC 4x16 rate spreads about ±20 % on this machine kind.
 # Each run prints one JSON line to $OUT; every process started here is stopped by its PID.
 set -euo pipefail
 SB=${SB:-/tmp/sensorbridge}; WB=${WB:-/tmp/wampbench}; OUT=${OUT:-paths-results.jsonl}; RUNS=${RUNS:-3}
@@ -50,7 +51,7 @@ gen() { # gen LABEL ARGS...: one run, its JSON tagged with LABEL, the load avera
 	local label=$1 c0 c1 out
 	shift
 	c0=$(cpu)
-	out=$(taskset -c 1 "$WB" "$@" -duration 3s -json)
+	out=$(taskset -c 1 "$WB" "$@" -duration "${DUR:-3s}" -json)
 	c1=$(cpu)
 	echo "$out" | jq -c --arg row "$label" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson c0 "$c0" --argjson c1 "$c1" \
 		'. + {row: $row, loadavg: $load, router_cpu_s: (($c1 - $c0) / 100)} | . + {router_cpu_us_per_msg: (.router_cpu_s * 1e6 / ((.delivered // 0) + (.answered // 0)))}' >>"$OUT"
