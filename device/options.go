@@ -311,11 +311,16 @@ var (
 	receiveProgressOnly = wamp.Dict{"receive_progress": true}
 )
 
+// extraOnly reports whether o sets no option but Acknowledge and Extra.
+func (o *PublishOptions) extraOnly() bool {
+	return !o.IncludeMe && len(o.Exclude) == 0 && len(o.Eligible) == 0 && !o.DiscloseMe
+}
+
 func (o *PublishOptions) dict() wamp.Dict {
 	if o == nil {
 		return nil
 	}
-	if !o.IncludeMe && len(o.Exclude) == 0 && len(o.Eligible) == 0 && !o.DiscloseMe && len(o.Extra) == 0 {
+	if o.extraOnly() && len(o.Extra) == 0 {
 		if o.Acknowledge {
 			return acknowledgeOnly
 		}

@@ -23,9 +23,10 @@ type SentPublication struct {
 // Publications sent one after another by one goroutine go to the router
 // in that order, on one session. o.Acknowledge is implied.
 //
-// When o sets Extra alone (Acknowledge aside), with "acknowledge" true in it, Extra is sent as
-// the options as it is, not copied: PublishSend keeps no reference to it
-// once it returns, so that a publisher of many reuses one map.
+// When o sets no option but Extra (and Acknowledge), and Extra says
+// "acknowledge": true, Extra is sent as the options as it is, not copied:
+// PublishSend keeps no reference to it once it returns, so that a
+// publisher of many reuses one map.
 //
 // With reconnection on and no session joined, or while the publications
 // queued offline are still being sent, PublishSend fails with
@@ -49,7 +50,7 @@ func (c *Client) PublishSend(ctx context.Context, topic wamp.URI, p wamp.Payload
 		}
 	}
 	var opts wamp.Dict
-	if o != nil && o.Extra["acknowledge"] == true && !o.IncludeMe && !o.DiscloseMe && o.Exclude == nil && o.Eligible == nil {
+	if o != nil && o.extraOnly() && o.Extra["acknowledge"] == true {
 		opts = o.Extra // sent as it is: a publisher of many keeps one map
 	} else {
 		ack := PublishOptions{Acknowledge: true}

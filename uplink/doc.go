@@ -4,9 +4,11 @@
 //
 // Inside, the uplink is two device clients. A local in-process session
 // (minirouter's Router.ConnectPeerSink, whose EVENTs local.go takes from
-// the broker unencoded and moves straight into the store-and-forward
-// queue) subscribes to the Publish rules and registers the Import rules; a device.Client with reconnection on
-// subscribes upstream to the Subscribe rules, registers the exported
+// the broker unencoded and moves into the store-and-forward queue: at once,
+// or through a bounded hand-off when the queue has a journal) subscribes
+// to the Publish rules and registers the Import rules; a device.Client
+// with reconnection on subscribes upstream to the Subscribe rules,
+// registers the exported
 // procedures and publishes the queued events (window.go: in order, up to a
 // window of them in flight, each leaving the queue (queue.go) once
 // acknowledged; numbered with wamp.PubSeqKey so that a resent one is

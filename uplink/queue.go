@@ -313,9 +313,6 @@ func (q *eventQueue) writeItems(f *os.File) (int64, error) {
 	return size, nil
 }
 
-// pubSeq returns the options that number ev (see [wamp.PubSeqKey]).
-func (q *eventQueue) pubSeq(ev queuedEvent) wamp.Dict { return pubSeqOf(q.stream, ev) }
-
 // pubSeqOf returns the options that number ev in stream.
 func pubSeqOf(stream wamp.ID, ev queuedEvent) wamp.Dict {
 	d := wamp.Dict{wamp.PubSeqKey: wamp.List{uint64(stream), uint64(ev.seq)}}

@@ -97,9 +97,9 @@ func TestEventQueueNumbering(t *testing.T) {
 		if !ok {
 			break
 		}
-		s, seq, ok, _ := wamp.PubSeq(q2.pubSeq(ev))
+		s, seq, ok, _ := wamp.PubSeq(pubSeqOf(q2.stream, ev))
 		if !ok || s != stream || seq != ev.seq {
-			t.Fatalf("pubSeq(%d) = %d/%d, want %d/%d", ev.seq, s, seq, stream, ev.seq)
+			t.Fatalf("pubSeqOf(%d) = %d/%d, want %d/%d", ev.seq, s, seq, stream, ev.seq)
 		}
 		seqs = append(seqs, ev.seq)
 		q2.pop()
