@@ -156,8 +156,9 @@ func (rl *realm) publishTestaments(s *session) {
 	}
 	for scope := range s.tabs.testaments {
 		for _, t := range s.testamentsOf(scope) {
-			rl.publishLocked(s, t.topic, t.payload, &t.opts)
+			// Counted first: whoever gets the EVENT sees it counted.
 			rl.r.stats.testaments.Add(1)
+			rl.publishLocked(s, t.topic, t.payload, &t.opts)
 		}
 	}
 	s.tabs.testaments = [2][]testament{}
