@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/edgewamp/edgewamp/internal/netsource"
+	"github.com/edgewamp/edgewamp/internal/sockio"
 	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/rawsocket"
 	"github.com/edgewamp/edgewamp/serialtransport"
@@ -155,6 +156,8 @@ func Open(rawURL string, cfg Config) (*Listener, error) {
 	}
 	if t.kind == KindRawSocket && t.tls == nil {
 		nl = rawsocket.FDListener(nl) // idle sockets never in Go's poller
+	} else {
+		nl = sockio.WrapListener(nl) // raw reads and writes, under TLS too
 	}
 	l := newListener(rawURL, t.kind, nl, cfg)
 	if t.tls != nil { // over the pending bounds: they cover the TLS handshake

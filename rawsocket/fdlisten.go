@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/edgewamp/edgewamp/internal/netsource"
+	"github.com/edgewamp/edgewamp/internal/sockio"
 )
 
 // An accepted server socket need never enter Go's network poller: the
@@ -182,3 +183,7 @@ func (f *fdConn) Source() string {
 	}
 	return f.remote().Addr().String()
 }
+
+// tlsSocket is the socket a TLS client connection runs over: nc with raw
+// reads and writes (sockio), as the Conn's own on a plain socket.
+func tlsSocket(nc net.Conn) net.Conn { return sockio.Wrap(nc) }

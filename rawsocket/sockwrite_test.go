@@ -6,11 +6,12 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/edgewamp/edgewamp/internal/testnet"
 )
 
 func TestConsumeIovecs(t *testing.T) {
@@ -55,33 +56,7 @@ func TestConsumeIovecs(t *testing.T) {
 // ("tcp" or "unix"), with a small send buffer so that writes of more than
 // a few hundred KB meet a full socket (EAGAIN) and go out in parts.
 func socketPair(t *testing.T, network string) (w, r net.Conn) {
-	t.Helper()
-	addr := "127.0.0.1:0"
-	if network == "unix" {
-		addr = filepath.Join(t.TempDir(), "pair.sock")
-	}
-	l, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	type res struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan res, 1)
-	go func() { c, err := l.Accept(); ch <- res{c, err} }()
-	w, err = net.Dial(network, l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := <-ch
-	if a.err != nil {
-		w.Close()
-		t.Fatal(a.err)
-	}
-	r = a.c
-	t.Cleanup(func() { w.Close(); r.Close() })
+	w, r = testnet.Pair(t, network)
 	w.(interface{ SetWriteBuffer(int) error }).SetWriteBuffer(8192)
 	return w, r
 }

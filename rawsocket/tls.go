@@ -45,7 +45,7 @@ func clientTLS(ctx context.Context, nc net.Conn, conf *TLSConfig, network, addre
 			conf.ServerName = host
 		}
 	}
-	tc := tls.Client(nc, conf)
+	tc := tls.Client(tlsSocket(nc), conf)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		nc.Close()
 		return nil, err

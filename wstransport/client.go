@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/net/websocket"
 
+	"github.com/edgewamp/edgewamp/internal/sockio"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -122,6 +123,7 @@ func Dial(ctx context.Context, rawURL string, cfg ClientConfig) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wstransport: dial %s: %w", rawURL, err)
 	}
+	nc = sockio.Wrap(nc) // raw reads and writes (TLS's too)
 	if u.Scheme == "wss" {
 		tc := cfg.TLS.Clone()
 		if tc == nil {

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/net/websocket"
 
+	"github.com/edgewamp/edgewamp/internal/sockio"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -168,7 +169,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return nil
 		},
 		Handler: func(ws *websocket.Conn) {
-			nc := hw.conn
+			nc := sockio.Wrap(hw.conn)      // raw reads and writes on a plain socket
 			_ = nc.SetDeadline(time.Time{}) // handshake done; the session sets its own
 			// Frames are read with the hijacked reader's buffer, straight
 			// from nc (net/http's reader under it locks on every read),

@@ -4,6 +4,8 @@ package testnet
 
 import (
 	"net"
+	"path/filepath"
+	"testing"
 	"time"
 )
 
@@ -22,4 +24,38 @@ func ListenAgain(network, addr string) (net.Listener, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Pair returns the two ends of a loopback connection over network ("tcp" or
+// "unix", in a temporary directory of t's): the dialled end and the
+// accepted one, both closed when t ends.
+func Pair(t testing.TB, network string) (dialled, accepted net.Conn) {
+	t.Helper()
+	addr := "127.0.0.1:0"
+	if network == "unix" {
+		addr = filepath.Join(t.TempDir(), "pair.sock")
+	}
+	l, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() { c, err := l.Accept(); ch <- res{c, err} }()
+	dialled, err = net.Dial(network, l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := <-ch
+	if a.err != nil {
+		dialled.Close()
+		t.Fatal(a.err)
+	}
+	accepted = a.c
+	t.Cleanup(func() { dialled.Close(); accepted.Close() })
+	return dialled, accepted
 }

@@ -1,0 +1,142 @@
+//go:build linux
+
+package sockio
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// rawConn is Wrap's connection: nc with raw reads and writes through its
+// syscall.RawConn. The callbacks are made once and their arguments kept in
+// the struct, so that a Read or a Write allocates nothing.
+type rawConn struct {
+	net.Conn
+	raw syscall.RawConn
+
+	rfn func(fd uintptr) bool // c.tryRead
+	rp  []byte                // what the Read in progress reads into
+	rn  int
+	rer error
+
+	wfn func(fd uintptr) bool // c.tryWrite
+	wp  []byte                // what the Write in progress has left
+	wer error
+}
+
+// wrap makes the rawConn of a TCP or Unix socket; nc itself when its raw
+// connection cannot be had.
+func wrap(nc net.Conn) net.Conn {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nc
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nc
+	}
+	c := &rawConn{Conn: nc, raw: raw}
+	c.rfn, c.wfn = c.tryRead, c.tryWrite
+	return c
+}
+
+// Read implements net.Conn: one read(2), after waiting in the poller (under
+// the read deadline) while the socket has nothing.
+func (c *rawConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	c.rp, c.rn, c.rer = p, 0, nil
+	err := c.raw.Read(c.rfn)
+	n, rer := c.rn, c.rer
+	c.rp, c.rer = nil, nil
+	switch {
+	case err != nil: // the poller's: deadline, closed (a *net.OpError already)
+		return 0, err
+	case rer != nil:
+		return 0, opError("read", c.Conn, os.NewSyscallError("read", rer))
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// tryRead is Read's callback: false (wait, then call again) while the
+// socket has nothing to read.
+func (c *rawConn) tryRead(fd uintptr) bool {
+	for {
+		n, err := rawIO(syscall.SYS_READ, fd, c.rp)
+		switch err {
+		case nil:
+			c.rn = n
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		}
+		c.rer = err
+		return true
+	}
+}
+
+// Write implements net.Conn: write(2) until all of p is written, waiting in
+// the poller (under the write deadline) while the socket's send buffer is
+// full.
+func (c *rawConn) Write(p []byte) (int, error) {
+	c.wp, c.wer = p, nil
+	err := c.raw.Write(c.wfn)
+	n, wer := len(p)-len(c.wp), c.wer
+	c.wp, c.wer = nil, nil
+	switch {
+	case err != nil:
+		return n, err
+	case wer != nil:
+		return n, opError("write", c.Conn, os.NewSyscallError("write", wer))
+	}
+	return n, nil
+}
+
+// tryWrite is Write's callback: false (wait, then call again) while the
+// socket is full.
+func (c *rawConn) tryWrite(fd uintptr) bool {
+	for len(c.wp) > 0 {
+		n, err := rawIO(syscall.SYS_WRITE, fd, c.wp)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return false
+		case err != nil:
+			c.wer = err
+			return true
+		case n <= 0:
+			c.wer = io.ErrShortWrite
+			return true
+		}
+		c.wp = c.wp[n:]
+	}
+	return true
+}
+
+// opError wraps err as the net package does (a *net.OpError with the
+// connection's addresses), so that callers' checks (net.Error's Timeout,
+// errors.Is with os.ErrDeadlineExceeded or net.ErrClosed) see what they
+// would see from nc.
+func opError(op string, nc net.Conn, err error) error {
+	return &net.OpError{Op: op, Net: nc.LocalAddr().Network(), Source: nc.LocalAddr(), Addr: nc.RemoteAddr(), Err: err}
+}
+
+// rawIO makes the read or write system call trap on fd with p. The pointer
+// is converted in the call's argument list, so that p stays put and alive
+// for the call (unsafe.Pointer's rule for syscall.RawSyscall).
+func rawIO(trap, fd uintptr, p []byte) (int, error) {
+	n, _, errno := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
