@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -204,7 +205,7 @@ func (cl *caller) readLoop() {
 func calleeLoop(conn *peer.Conn, result string) {
 	t := conn.Transport()
 	bin := t.Serializer().Binary()
-	args := wamp.List{result}
+	y := &wamp.Yield{Options: wamp.Dict{}, Payload: wamp.Payload{Args: wamp.List{result}}}
 	for {
 		b, err := t.ReadMessage()
 		if err != nil {
@@ -229,14 +230,22 @@ func calleeLoop(conn *peer.Conn, result string) {
 		if typ != wamp.INVOCATION {
 			continue
 		}
-		y := &wamp.Yield{Request: id, Options: wamp.Dict{}, Payload: wamp.Payload{Args: args}}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = conn.SendWait(ctx, y)
-		cancel()
-		if err != nil {
+		y.Request = id // Send encodes y before it returns: one Yield serves every call
+		if err := conn.Send(y); err != nil && !sendWait(conn, y, err) {
 			return
 		}
 	}
+}
+
+// sendWait sends m when Send failed with err because conn's queue was full,
+// waiting up to 5 s for room; false when it was not sent.
+func sendWait(conn *peer.Conn, m wamp.Message, err error) bool {
+	if !errors.Is(err, peer.ErrQueueFull) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return conn.SendWait(ctx, m) == nil
 }
 
 // closePeer says GOODBYE on conn, lets it out (briefly) and closes it.
