@@ -12,12 +12,18 @@ import (
 
 // localLink is the transport of the uplink's local session, the client end
 // of an in-process connection to the router, and that connection's
-// minirouter.EventSink: an EVENT of a subscription routed with route is
+// minirouter.EventSink: an EVENT of a subscription routed by the link is
 // taken by TakeEvent as the broker routes it, unencoded, and goes into the
 // store-and-forward queue, with no encoding, pipe, decoding or goroutine
-// between. The events that come before their subscription is routed, and
-// any other message, come through the pipe and are returned to the device
-// client by ReadMessage.
+// between. Any other message comes through the pipe and is returned to the
+// device client by ReadMessage.
+//
+// A Publish rule's subscription is routed as its SUBSCRIBED is read (see
+// expect), before any of its EVENTs, which the router sends after it. The
+// EVENTs routed before that moment come through the pipe; ReadMessage
+// queues them, and until it has queued the last of them TakeEvent declines
+// that subscription's new ones too (they follow through the pipe): the
+// queue gets every subscription's events in publication order.
 //
 // TakeEvent runs under the router's realm lock, so it never waits for the
 // queue's journal: with a journal the events go to a bounded hand-off,
@@ -30,41 +36,69 @@ type localLink struct {
 	wamp.Transport
 
 	q      *eventQueue
-	routes atomic.Pointer[map[wamp.ID]func(*wamp.Event) (queuedEvent, bool)] // subscription -> its events as queued; copied on write
-	mu     sync.Mutex                                                        // serializes route
-	staged *handoff                                                          // nil: events go straight into q (no journal)
-	closed atomic.Bool                                                       // the uplink stopped: TakeEvent refuses
+	routes atomic.Pointer[map[wamp.ID]*localRoute] // subscription -> its route; copied on write
+	staged *handoff                                // nil: events go straight into q (no journal)
+	closed atomic.Bool                             // the uplink stopped: TakeEvent refuses
+
+	mu       sync.Mutex                            // guards what follows, and serializes route changes
+	next     func(*wamp.Event) (queuedEvent, bool) // the route of the next SUBSCRIBED read (expect)
+	unrouted map[wamp.ID]int                       // EVENTs in the pipe, by subscription, routed by none yet
+}
+
+// localRoute is a routed subscription: conv makes its events as queued (ok
+// false: not for the upstream); inPipe counts its EVENTs TakeEvent declined
+// that ReadMessage has yet to queue.
+type localRoute struct {
+	conv   func(*wamp.Event) (queuedEvent, bool)
+	inPipe atomic.Int64
 }
 
 func newLocalLink(q *eventQueue, journal bool, room int) *localLink {
-	l := &localLink{q: q}
-	l.routes.Store(&map[wamp.ID]func(*wamp.Event) (queuedEvent, bool){})
+	l := &localLink{q: q, unrouted: map[wamp.ID]int{}}
+	l.routes.Store(&map[wamp.ID]*localRoute{})
 	if journal {
 		l.staged = &handoff{max: room, kick: make(chan struct{}, 1)}
 	}
 	return l
 }
 
+// expect routes the subscription of the next SUBSCRIBED that ReadMessage
+// reads with conv (nil: none). The uplink subscribes one rule at a time.
+func (l *localLink) expect(conv func(*wamp.Event) (queuedEvent, bool)) {
+	l.mu.Lock()
+	l.next = conv
+	l.mu.Unlock()
+}
+
 // route sends the events of subscription sub to the queue, as conv makes
-// them (ok false: not for the upstream), from now on.
+// them, from now on: those in the pipe first.
 func (l *localLink) route(sub wamp.ID, conv func(*wamp.Event) (queuedEvent, bool)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.routeLocked(sub, conv)
+}
+
+// routeLocked is route, with l.mu held.
+func (l *localLink) routeLocked(sub wamp.ID, conv func(*wamp.Event) (queuedEvent, bool)) {
+	r := &localRoute{conv: conv}
+	r.inPipe.Store(int64(l.unrouted[sub]))
+	delete(l.unrouted, sub)
 	m := maps.Clone(*l.routes.Load())
-	m[sub] = conv
+	m[sub] = r
 	l.routes.Store(&m)
 }
 
 // TakeEvent queues a routed EVENT for the upstream (minirouter.EventSink).
 func (l *localLink) TakeEvent(ev *wamp.Event) (bool, error) {
-	conv := (*l.routes.Load())[ev.Subscription]
+	r := (*l.routes.Load())[ev.Subscription]
 	switch {
-	case conv == nil:
+	case r == nil || r.inPipe.Load() > 0:
+		l.decline(ev.Subscription)
 		return false, nil
 	case l.closed.Load():
 		return true, peer.ErrClosed
 	}
-	qe, ok := conv(ev)
+	qe, ok := r.conv(ev)
 	switch {
 	case !ok:
 	case l.staged != nil:
@@ -75,8 +109,22 @@ func (l *localLink) TakeEvent(ev *wamp.Event) (bool, error) {
 	return true, nil
 }
 
+// decline counts an EVENT of sub that TakeEvent leaves to the pipe. Only
+// TakeEvent adds to the counts (under the realm's lock), so a route whose
+// count TakeEvent saw at zero stays there until it declines one itself.
+func (l *localLink) decline(sub wamp.ID) {
+	l.mu.Lock()
+	if r := (*l.routes.Load())[sub]; r != nil {
+		r.inPipe.Add(1)
+	} else {
+		l.unrouted[sub]++
+	}
+	l.mu.Unlock()
+}
+
 // ReadMessage returns the next message that is not a routed EVENT, having
-// queued the routed EVENTs before it.
+// queued the routed EVENTs before it, and routes the subscription of a
+// SUBSCRIBED that expect named a route for.
 func (l *localLink) ReadMessage() ([]byte, error) {
 	ser := l.Transport.Serializer()
 	for {
@@ -84,30 +132,58 @@ func (l *localLink) ReadMessage() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if conv, ev := l.routed(ser, b); conv != nil {
-			if qe, ok := conv(ev); ok {
-				l.q.push(qe)
+		msg, err := ser.DecodeMessage(b)
+		if err != nil {
+			return b, nil // the device client says what is wrong with it
+		}
+		switch m := msg.(type) {
+		case *wamp.Event:
+			if l.queueRouted(m) {
+				continue
 			}
-			continue
+		case *wamp.Subscribed:
+			l.mu.Lock()
+			if l.next != nil {
+				l.routeLocked(m.Subscription, l.next)
+				l.next = nil
+			}
+			l.mu.Unlock()
 		}
 		return b, nil
 	}
+}
+
+// queueRouted queues ev, read from the pipe, when its subscription is
+// routed, and then counts it out of the pipe; false leaves it to the device
+// client. The pipe also carries events TakeEvent never saw (retained ones,
+// history): those count nothing.
+func (l *localLink) queueRouted(ev *wamp.Event) bool {
+	l.mu.Lock()
+	r := (*l.routes.Load())[ev.Subscription]
+	if r == nil {
+		if n := l.unrouted[ev.Subscription]; n > 1 {
+			l.unrouted[ev.Subscription] = n - 1
+		} else {
+			delete(l.unrouted, ev.Subscription)
+		}
+	}
+	l.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	if qe, ok := r.conv(ev); ok {
+		l.q.push(qe)
+	}
+	if r.inPipe.Load() > 0 { // only after the push: TakeEvent may queue the next one at zero
+		r.inPipe.Add(-1)
+	}
+	return true
 }
 
 // Close stops taking events and closes the transport.
 func (l *localLink) Close() error {
 	l.closed.Store(true)
 	return l.Transport.Close()
-}
-
-// routed returns the route of m and m decoded when m is a routed EVENT.
-func (l *localLink) routed(ser wamp.Serializer, m []byte) (func(*wamp.Event) (queuedEvent, bool), *wamp.Event) {
-	msg, err := ser.DecodeMessage(m)
-	ev, ok := msg.(*wamp.Event)
-	if err != nil || !ok {
-		return nil, nil
-	}
-	return (*l.routes.Load())[ev.Subscription], ev
 }
 
 // handOff moves the staged events into the queue (and its journal) until

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/edgewamp/edgewamp/device"
+	"github.com/edgewamp/edgewamp/minirouter"
 	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -110,5 +113,105 @@ func TestHandOffDrains(t *testing.T) {
 			t.Fatalf("try %d: an event after the stop: %v, want ErrClosed", i, err)
 		}
 		q.close()
+	}
+}
+
+// TestLocalLinkOrder: the events of a subscription reach the queue in
+// publication order across the moment it is routed: those the broker routed
+// while its SUBSCRIBED was still in the pipe, those routed while they were
+// being read, and those after, which the link takes directly. Without the
+// pipe count (a route taking events at once), "3" would be queued before
+// "1" and "2".
+func TestLocalLinkOrder(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, journal := range []bool{false, true} {
+		t.Run(map[bool]string{false: "memory", true: "journal"}[journal], func(t *testing.T) {
+			path := ""
+			if journal {
+				path = filepath.Join(t.TempDir(), "q")
+			}
+			q, err := newEventQueue(100, path, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer q.close()
+			r, err := minirouter.New(minirouter.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			l := newLocalLink(q, journal, 100)
+			if l.Transport, err = r.ConnectPeerSink(ctx, peer.Config{}, l); err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			go l.handOff(ctx)
+			ser := l.Transport.Serializer()
+			send := func(m wamp.Message) {
+				b, err := ser.AppendMessage(nil, m)
+				if err == nil {
+					err = l.Transport.WriteMessages([][]byte{b})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			read := func(want wamp.MessageType) {
+				b, err := l.ReadMessage()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m, err := ser.DecodeMessage(b); err != nil || m.Type() != want {
+					t.Fatalf("read %v (%v), want a %v", m, err, want)
+				}
+			}
+			send(&wamp.Hello{Realm: "realm1", Details: wamp.Dict{"roles": wamp.Dict{"subscriber": wamp.Dict{}}}})
+			read(wamp.WELCOME)
+
+			pt, err := r.Connect(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, err := device.NewClient(ctx, pt, device.Config{Realm: "realm1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pub.Close()
+			publish := func(arg string) {
+				if err := pub.Publish(ctx, "a.b", wamp.Payload{Args: wamp.List{arg}}, &device.PublishOptions{Acknowledge: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			l.expect(func(ev *wamp.Event) (queuedEvent, bool) { return queuedEvent{topic: "up", p: ev.Payload}, true })
+			send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{"match": "prefix"}, Topic: "a."})
+			publish("1") // behind SUBSCRIBED in the pipe: no route yet
+			publish("2")
+			read(wamp.SUBSCRIBED) // routes the subscription, two of its events in the pipe
+			publish("3")          // declined: "1" and "2" are not queued yet
+			// A call's RESULT comes after the events: ReadMessage queues them on its way.
+			send(&wamp.Call{Request: 2, Options: wamp.Dict{}, Procedure: "wamp.session.count"})
+			read(wamp.RESULT)
+			publish("4") // taken directly
+			publish("5")
+			var got []string
+			for deadline := time.Now().Add(10 * time.Second); len(got) < 5 && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				got = got[:0]
+				for seq := wamp.ID(0); ; {
+					ev, ok := q.after(seq)
+					if !ok {
+						break
+					}
+					got, seq = append(got, ev.p.Args[0].(string)), ev.seq
+				}
+			}
+			if want := []string{"1", "2", "3", "4", "5"}; !slices.Equal(got, want) {
+				t.Errorf("queued %v, want %v", got, want)
+			}
+			if n := len(*l.routes.Load()); n != 1 {
+				t.Errorf("%d routes, want 1", n)
+			}
+		})
 	}
 }

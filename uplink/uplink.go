@@ -31,9 +31,10 @@ const (
 	uplinkRetryPause = time.Second
 	// uplinkOpTimeout bounds an upstream UNREGISTER.
 	uplinkOpTimeout = 5 * time.Second
-	// uplinkLocalEvents is the local session's event queue, for the
-	// events that come before their subscription is routed (localLink),
-	// and the room its router queue keeps beyond the queue's size.
+	// uplinkLocalEvents is the room the local session's router queue keeps
+	// beyond the store-and-forward queue's size (for the events that come
+	// through the pipe while their subscription's route is being set:
+	// localLink), and its device client's event queue.
 	uplinkLocalEvents = 1024
 	// uplinkEventBytes is the bytes per event the local session's router
 	// queue allows (a bound, not an allocation).
@@ -423,9 +424,10 @@ func (u *Uplink) subscribeUpstream(ctx context.Context, local, up *device.Client
 }
 
 // setupLocal makes the local subscriptions of the Publish rules and
-// registrations of the Import rules. The events of the subscriptions go
-// from link straight into the queue (only those that come before the
-// route is set go through the device client's handler).
+// registrations of the Import rules. Each subscription is routed by link as
+// its SUBSCRIBED comes (localLink.expect), before any of its events: they
+// go into the queue from link, in order; the device client's handler is
+// there for the client's sake and sees none of them.
 func (u *Uplink) setupLocal(ctx context.Context, local *device.Client, link *localLink) error {
 	for i := range u.cfg.Publish {
 		rule := &u.cfg.Publish[i]
@@ -438,17 +440,18 @@ func (u *Uplink) setupLocal(ctx context.Context, local *device.Client, link *loc
 				u.q.push(qe)
 			}
 		}
-		sub, err := local.Subscribe(ctx, rule.Local, h, &device.SubscribeOptions{Match: rule.Match})
-		if err != nil {
-			return fmt.Errorf("uplink: subscribe %s locally: %w", rule.Local, err)
-		}
-		link.route(sub.ID(), func(ev *wamp.Event) (queuedEvent, bool) {
+		link.expect(func(ev *wamp.Event) (queuedEvent, bool) {
 			topic := rule.Local // an exact subscription's; a pattern's names the topic
 			if s, ok := wamp.OptString(ev.Details, "topic"); ok && s != "" {
 				topic = wamp.URI(s)
 			}
 			return up(topic, ev.Payload, ev.Details)
 		})
+		_, err := local.Subscribe(ctx, rule.Local, h, &device.SubscribeOptions{Match: rule.Match})
+		link.expect(nil) // routed as its SUBSCRIBED was read; nothing, if it failed
+		if err != nil {
+			return fmt.Errorf("uplink: subscribe %s locally: %w", rule.Local, err)
+		}
 	}
 	for i := range u.cfg.Import {
 		rule := &u.cfg.Import[i]
