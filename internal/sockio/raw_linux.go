@@ -6,22 +6,26 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
 
 // rawConn is Wrap's connection: nc with raw reads and writes through its
 // syscall.RawConn. The callbacks are made once and their arguments kept in
-// the struct, so that a Read or a Write allocates nothing.
+// the struct (one Read and one Write at a time: rmu, wmu), so that a Read or
+// a Write allocates nothing.
 type rawConn struct {
 	net.Conn
 	raw syscall.RawConn
 
+	rmu sync.Mutex            // held by the Read in progress
 	rfn func(fd uintptr) bool // c.tryRead
 	rp  []byte                // what the Read in progress reads into
 	rn  int
 	rer error
 
+	wmu sync.Mutex            // held by the Write in progress
 	wfn func(fd uintptr) bool // c.tryWrite
 	wp  []byte                // what the Write in progress has left
 	wer error
@@ -49,10 +53,12 @@ func (c *rawConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	c.rmu.Lock()
 	c.rp, c.rn, c.rer = p, 0, nil
 	err := c.raw.Read(c.rfn)
 	n, rer := c.rn, c.rer
 	c.rp, c.rer = nil, nil
+	c.rmu.Unlock()
 	switch {
 	case err != nil: // the poller's: deadline, closed (a *net.OpError already)
 		return 0, err
@@ -87,10 +93,12 @@ func (c *rawConn) tryRead(fd uintptr) bool {
 // the poller (under the write deadline) while the socket's send buffer is
 // full.
 func (c *rawConn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
 	c.wp, c.wer = p, nil
 	err := c.raw.Write(c.wfn)
 	n, wer := len(p)-len(c.wp), c.wer
 	c.wp, c.wer = nil, nil
+	c.wmu.Unlock()
 	switch {
 	case err != nil:
 		return n, err

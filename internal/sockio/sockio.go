@@ -17,10 +17,9 @@ import "net"
 
 // Wrap returns nc with its Read and Write made as raw system calls when nc
 // is a *net.TCPConn or *net.UnixConn on Linux, and nc itself otherwise. The
-// rest (deadlines, addresses, Close) is nc's. The result's Read and Write
-// are each for one goroutine at a time (a connection's reader, and its
-// writer under its write lock), as a TLS connection and the transports use
-// them; a Read and a Write may run at once.
+// rest (deadlines, addresses, Close) is nc's. Like nc it is safe for
+// concurrent use: concurrent Reads (or Writes) take turns, as the net
+// package's do.
 func Wrap(nc net.Conn) net.Conn {
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:

@@ -204,3 +204,37 @@ func TestWrapListener(t *testing.T) {
 		t.Errorf("Accept after Close: %v", err)
 	}
 }
+
+// TestConcurrentWrites: writers on several goroutines take turns (each
+// Write whole), as on a net.Conn; run with -race.
+func TestConcurrentWrites(t *testing.T) {
+	w, p := pair(t, "unix")
+	const writers, each = 4, 200
+	msg := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, 512) }
+	done := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			for range each {
+				if _, err := w.Write(msg(i)); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	got := make([]byte, 512)
+	for range writers * each {
+		if _, err := io.ReadFull(p, got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, msg(int(got[0]-'a'))) {
+			t.Fatalf("a write was split by another: %q...", got[:16])
+		}
+	}
+	for range writers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
