@@ -1,6 +1,11 @@
 package netsource
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/edgewamp/edgewamp/internal/sockio"
+	"github.com/edgewamp/edgewamp/internal/testnet"
+)
 
 func TestHostAndLocal(t *testing.T) {
 	for in, want := range map[string]string{
@@ -51,4 +56,15 @@ func TestCounter(t *testing.T) {
 		t.Error("the zero Counter counted")
 	}
 	none.Release("")
+}
+
+// TestOfWrapped: a listener's socket wrapped for raw reads and writes
+// (sockio) has the source of the socket itself.
+func TestOfWrapped(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		_, accepted := testnet.Pair(t, network)
+		if got, want := Of(sockio.Wrap(accepted)), Of(accepted); got != want || got == "local" {
+			t.Errorf("%s: source of the wrapped socket %q, of the socket %q", network, got, want)
+		}
+	}
 }

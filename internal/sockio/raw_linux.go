@@ -47,6 +47,11 @@ func wrap(nc net.Conn) net.Conn {
 	return c
 }
 
+// NetConn returns the wrapped connection (as crypto/tls's Conn does), so
+// that what looks through wrappers for the socket (the listeners' per-source
+// limits: internal/netsource) finds it.
+func (c *rawConn) NetConn() net.Conn { return c.Conn }
+
 // Read implements net.Conn: one read(2), after waiting in the poller (under
 // the read deadline) while the socket has nothing.
 func (c *rawConn) Read(p []byte) (int, error) {

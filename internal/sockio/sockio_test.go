@@ -23,9 +23,12 @@ func pair(t testing.TB, network string) (wrapped, plain net.Conn) {
 func TestWrapKinds(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		w, _ := pair(t, network)
-		_, raw := w.(*rawConn)
+		rc, raw := w.(*rawConn)
 		if raw != (runtime.GOOS == "linux") {
 			t.Errorf("%s: Wrap gave a %T", network, w)
+		}
+		if raw && rc.NetConn() != rc.Conn {
+			t.Errorf("%s: NetConn is not the wrapped connection", network)
 		}
 	}
 	a, b := net.Pipe()
