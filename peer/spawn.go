@@ -29,8 +29,8 @@ func UseSpares() { sparesOn.Store(true) }
 // 8 KB a write or a message's decoding needs, which cost a router about
 // 15 % of its CPU time when each of thousands of slow devices woke it once
 // a second; a spare keeps its grown stack between tasks. There are at
-// most maxSpare, and each ends once idle for spareIdle, so an idle process
-// holds none. f must not expect a fresh goroutine (no goroutine-local
+// most maxSpare, and each ends once idle for a spareIdle or two, so an idle
+// process holds none. f must not expect a fresh goroutine (no goroutine-local
 // state, such as runtime.LockOSThread left locked).
 func Go(f func()) {
 	if !sparesOn.Load() {
@@ -55,7 +55,7 @@ const (
 	// of woken connections (64) and their writers to find one idle.
 	maxSpare = 128
 	// spareIdle is how long a spare goroutine waits for its next task
-	// before it ends.
+	// before it ends, give or take one more spareIdle (see spare).
 	spareIdle = time.Second
 )
 
@@ -65,19 +65,26 @@ var (
 	spareCount atomic.Int32        // running spare goroutines
 )
 
-// spare runs f, then the tasks Go hands it, until it has waited spareIdle
-// for one.
+// spare runs f, then the tasks Go hands it, until a whole spareIdle has
+// passed without one: its timer fires every spareIdle, and it ends when no
+// task ran since the last time (idle for one to two spareIdles). A timer
+// set again after every task cost a busy server's CPU at every reading.
 func spare(f func()) {
-	t := time.NewTimer(spareIdle)
-	for {
-		f()
-		f = nil
-		t.Reset(spareIdle)
+	t := time.NewTicker(spareIdle)
+	defer t.Stop()
+	for busy := false; ; {
+		if f != nil {
+			f()
+			f, busy = nil, true
+		}
 		select {
 		case f = <-spareTasks:
 		case <-t.C:
-			spareCount.Add(-1)
-			return
+			if !busy {
+				spareCount.Add(-1)
+				return
+			}
+			busy = false
 		}
 	}
 }

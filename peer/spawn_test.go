@@ -76,3 +76,19 @@ func waitGroup(t *testing.T, wg *sync.WaitGroup, what string) {
 		t.Fatalf("%s: not within 10s", what)
 	}
 }
+
+// BenchmarkGo hands a task to an idle spare goroutine and waits for it to
+// run: the hand-off of each resumed connection and each writer run.
+func BenchmarkGo(b *testing.B) {
+	UseSpares()
+	done := make(chan struct{})
+	task := func() { done <- struct{}{} }
+	Go(task)
+	<-done
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		Go(task)
+		<-done
+	}
+}
