@@ -5,7 +5,8 @@
 //
 // usage: node js_peer.js URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI]
 //   URL         rs://host:port (RawSocket over TCP) | unix:///path or unix:/path (RawSocket over a Unix socket)
-//               | ws://host:port/path (WebSocket)
+//               | ws://host:port/path (WebSocket) | wss://host:port/path (WebSocket over TLS; the certificate is
+//               verified against Node's CAs and those of the file NODE_EXTRA_CA_CERTS names)
 //   REALM       e.g. realm1
 //   SERIALIZER  json | msgpack | cbor (msgpack and cbor over WebSocket only)
 //   ROLE        callee      register com.example.add2(a, b) -> a + b, answer N calls, then leave
@@ -47,14 +48,14 @@ let timeout = 15;
 if (pos.length < 4 || pos.length > 5) usage('wrong number of arguments');
 const [url, realm, serName, role] = pos;
 const n = pos.length === 5 ? Number(pos[4]) : 5;
-const isWS = url.startsWith('ws://');
+const isWS = url.startsWith('ws://') || url.startsWith('wss://');
 if (serName !== 'json' && !(isWS && (serName === 'msgpack' || serName === 'cbor'))) usage('AutobahnJS supports json, and msgpack and cbor over WebSocket only');
 if (!ROLES.includes(role)) usage('unknown role ' + role);
 if (!Number.isInteger(n) || n < 1) usage('N must be an integer >= 1');
 if (!(timeout > 0)) usage('--timeout must be > 0');
 
 function parseUrl(u) {
-  if (u.startsWith('ws://')) return { url: u };
+  if (isWS) return { url: u };
   if (u.startsWith('unix:')) {
     let p = u.slice('unix:'.length);
     if (p.startsWith('//')) p = p.slice(2);

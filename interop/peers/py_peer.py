@@ -3,10 +3,10 @@
 
 Run it with /usr/bin/python3 (Debian's interpreter, where python3-autobahn lives).
 
-usage: py_peer.py URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI]
+usage: py_peer.py URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI] [--cafile PEM]
 
   URL         rs://host:port (RawSocket over TCP) | unix:///path or unix:/path (RawSocket over a Unix socket)
-              | ws://host:port/path (WebSocket)
+              | ws://host:port/path (WebSocket) | rss://host:port, wss://host:port/path (the same over TLS)
   REALM       e.g. realm1
   SERIALIZER  json | msgpack | cbor (cbor needs python3-cbor2)
   ROLE        callee      register com.example.add2(a, b) -> a + b, answer N calls, then leave
@@ -17,12 +17,14 @@ usage: py_peer.py URL REALM SERIALIZER ROLE [N] [--timeout S] [--uri URI]
                           com.example.add2.alive; end OK when .alive is called (the test revokes the first)
   N           default 5
   --timeout   seconds for the whole run, default 15
+  --cafile    PEM file of the CAs the router's TLS certificate is verified against (default: the system's)
 
 Prints "READY" once registered/subscribed (callee, subscriber) or joined (caller, publisher), and ends with a
 line "OK ..." or "FAIL ...". Exit status: 0 ok, 1 failure, 2 usage.
 """
 import argparse
 import asyncio
+import ssl
 import sys
 from urllib.parse import urlparse
 
@@ -55,18 +57,18 @@ def out(*a):
 
 
 def parse_url(url):
-    """Returns ("tcp", host, port), ("unix", path, None) or ("ws", host, port); raises ValueError."""
-    if url.startswith("ws://"):
+    """Returns ("tcp" or "rss", host, port), ("unix", path, None) or ("ws" or "wss", host, port); raises ValueError."""
+    if url.startswith(("ws://", "wss://")):
         u = urlparse(url)
         if not u.hostname or not u.port:
-            raise ValueError("bad ws:// url %r (want ws://host:port/path)" % url)
-        return "ws", u.hostname, u.port
-    if url.startswith("rs://"):
-        hostport = url[len("rs://"):].rstrip("/")
-        host, sep, port = hostport.rpartition(":")
+            raise ValueError("bad %s:// url %r (want %s://host:port/path)" % (u.scheme, url, u.scheme))
+        return u.scheme, u.hostname, u.port
+    if url.startswith(("rs://", "rss://")):
+        scheme, _, hostport = url.partition("://")
+        host, sep, port = hostport.rstrip("/").rpartition(":")
         if not sep or not port.isdigit():
-            raise ValueError("bad rs:// url %r (want rs://host:port)" % url)
-        return "tcp", host.strip("[]"), int(port)
+            raise ValueError("bad %s:// url %r (want %s://host:port)" % (scheme, url, scheme))
+        return {"rs": "tcp"}.get(scheme, scheme), host.strip("[]"), int(port)
     if url.startswith("unix:"):
         path = url[len("unix:"):]
         if path.startswith("//"):
@@ -74,7 +76,7 @@ def parse_url(url):
         if not path:
             raise ValueError("bad unix url %r" % url)
         return "unix", path, None
-    raise ValueError("unsupported url %r (want rs://host:port, unix:///path or ws://host:port/path)" % url)
+    raise ValueError("unsupported url %r (want rs[s]://host:port, unix:///path or ws[s]://host:port/path)" % url)
 
 
 def main():
@@ -87,6 +89,7 @@ def main():
     ap.add_argument("n", nargs="?", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=15.0)
     ap.add_argument("--uri", help="the procedure or topic instead of com.example.add2 / com.example.topic")
+    ap.add_argument("--cafile", help="PEM file of the CAs the router's TLS certificate is verified against")
     args = ap.parse_args()
     if args.uri:
         PROC = TOPIC = args.uri
@@ -193,7 +196,7 @@ def main():
             if not gone.done():
                 gone.set_result(None)
 
-    if kind == "ws":
+    if kind in ("ws", "wss"):
         factory = WampWebSocketClientFactory(lambda: Peer(ComponentConfig(args.realm, {})), url=args.url,
                                              serializers=[SERIALIZERS[args.serializer]()])
     else:
@@ -212,6 +215,8 @@ def main():
     factory.protocol = Proto
     if kind in ("tcp", "ws"):
         coro = loop.create_connection(factory, host, port)
+    elif kind in ("rss", "wss"):  # verifies the certificate and that it names host
+        coro = loop.create_connection(factory, host, port, ssl=ssl.create_default_context(cafile=args.cafile))
     else:
         coro = loop.create_unix_connection(factory, host)
 
