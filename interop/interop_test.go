@@ -154,7 +154,14 @@ func runCell(env *peerEnv, c cell, sock string) (res result) {
 			res = result{why: "router shutdown: " + err.Error()}
 		}
 	}()
+	return runCellAt(ctx, env, c, addrs)
+}
 
+// runCellAt runs the server peer of c against the router at addrs until READY, then the client peer,
+// and waits for both, within ctx.
+func runCellAt(ctx context.Context, env *peerEnv, c cell, addrs routerAddrs) result {
+	ctx, cancel := context.WithCancel(ctx) // ends the server peer when the cell fails early
+	defer cancel()
 	srv, err := env.start(ctx, c.server, addrs, c.kind.server, cellCount)
 	if err != nil {
 		return result{why: err.Error()}

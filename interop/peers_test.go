@@ -67,6 +67,9 @@ func configs() []config {
 type peerEnv struct {
 	peersDir string // interop/peers
 	cppPeer  string // the compiled cpp_peer
+	// caFile is the PEM file of the CA the peers verify a TLS router's certificate against
+	// (py_peer.py --cafile, Node's NODE_EXTRA_CA_CERTS); "" leaves them their default CAs.
+	caFile string
 }
 
 // checkPeersInstalled reports what scripts/install-peers.sh should have installed and has not.
@@ -186,6 +189,8 @@ type routerAddrs struct {
 	tcp  string // 127.0.0.1:port (RawSocket)
 	unix string // socket path (RawSocket)
 	ws   string // ws://127.0.0.1:port/ws (WebSocket)
+	wss  string // wss://127.0.0.1:port/ws (WebSocket over TLS), when served
+	rss  string // 127.0.0.1:port (RawSocket over TLS), when served
 }
 
 // peerTimeout bounds a peer process by itself, a little under the cell's bound.
@@ -200,6 +205,10 @@ func (e *peerEnv) start(ctx context.Context, cfg config, addrs routerAddrs, role
 		url = "unix://" + addrs.unix
 	case "ws":
 		url = addrs.ws
+	case "wss":
+		url = addrs.wss
+	case "rss":
+		url = "rss://" + addrs.rss
 	}
 	if cfg.impl.name == "go" {
 		rctx, cancel := context.WithTimeout(ctx, peerTimeout)
@@ -214,10 +223,16 @@ func (e *peerEnv) start(ctx context.Context, cfg config, addrs routerAddrs, role
 	var cmd *exec.Cmd
 	switch cfg.impl.name {
 	case "py":
+		if e.caFile != "" {
+			args = append(args, "--cafile", e.caFile)
+		}
 		cmd = exec.CommandContext(ctx, "/usr/bin/python3", append([]string{filepath.Join(e.peersDir, "py_peer.py")}, args...)...)
 		cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	case "js":
 		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join(e.peersDir, "js_peer.js")}, args...)...)
+		if e.caFile != "" {
+			cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+e.caFile)
+		}
 	case "wampy":
 		cmd = exec.CommandContext(ctx, "node", append([]string{filepath.Join(e.peersDir, "wampy_peer.js")}, args...)...)
 	case "cpp":
