@@ -30,7 +30,7 @@
 //
 // Sessions are attached with no goroutine of the listener's: an idle
 // RawSocket session over TCP or a Unix socket costs its state alone (see
-// rawsocket.Conn.Park); rs://, tcp:// and unix:// accept through
+// rawsocket.Conn.Park), uni://'s RawSocket half included; rs://, tcp:// and unix:// accept through
 // rawsocket.FDListener, outside Go's network poller; the others' sockets are read and written with raw
 // system calls (internal/sockio), which do not wake the runtime's sysmon thread after every idle moment.
 // Each listener counts its connections and how its sessions ended ([Listener.Stats]).

@@ -175,6 +175,19 @@ type sniffedConn struct {
 // netsource.
 func (c *sniffedConn) NetConn() net.Conn { return c.Conn }
 
+// PassthroughConn returns the connection sniffed once its first octet has
+// been read again (c itself before): from then on c's Read is that
+// connection's, and a RawSocket server reads and parks the socket under it
+// as over rs://.
+func (c *sniffedConn) PassthroughConn() net.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.has {
+		return c
+	}
+	return c.Conn
+}
+
 func (c *sniffedConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil

@@ -52,6 +52,11 @@ func wrap(nc net.Conn) net.Conn {
 // limits: internal/netsource) finds it.
 func (c *rawConn) NetConn() net.Conn { return c.Conn }
 
+// PassthroughConn returns the wrapped socket too: c's Read, Write, deadlines
+// and Close are the socket's, so a RawSocket server may read, write and park
+// it directly (rawsocket's passthrough wrappers).
+func (c *rawConn) PassthroughConn() net.Conn { return c.Conn }
+
 // Read implements net.Conn: one read(2), after waiting in the poller (under
 // the read deadline) while the socket has nothing.
 func (c *rawConn) Read(p []byte) (int, error) {

@@ -29,8 +29,8 @@ func TestWrapKinds(t *testing.T) {
 		if raw != (runtime.GOOS == "linux") {
 			t.Errorf("%s: Wrap gave a %T", network, w)
 		}
-		if raw && rc.NetConn() != rc.Conn {
-			t.Errorf("%s: NetConn is not the wrapped connection", network)
+		if raw && (rc.NetConn() != rc.Conn || rc.PassthroughConn() != rc.Conn) {
+			t.Errorf("%s: NetConn or PassthroughConn is not the wrapped connection", network)
 		}
 	}
 	a, b := net.Pipe()
