@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/edgewamp/edgewamp/internal/sockio"
 	"github.com/edgewamp/edgewamp/peer"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -338,18 +339,14 @@ func (c *Conn) WriteMessages(msgs [][]byte) error {
 // for one write and given back, so that a connection between writes holds
 // none (a busy moment would otherwise pin its largest batch's buffers).
 type writeScratch struct {
-	b    []byte      // the copy buffer
-	hdrs []byte      // headers for the writev path
-	nb   net.Buffers // the writev vector
-	nbuf [][]byte    // backing array of nb
-	sw   sockWriter  // writes to c.raw
+	b    []byte        // the copy buffer
+	hdrs []byte        // headers for the writev path
+	nb   net.Buffers   // the writev vector
+	nbuf [][]byte      // backing array of nb
+	sw   sockio.Writer // writes to c.raw
 }
 
-var writeScratches = sync.Pool{New: func() any {
-	ws := new(writeScratch)
-	ws.sw.init()
-	return ws
-}}
+var writeScratches = sync.Pool{New: func() any { return new(writeScratch) }}
 
 // putScratch clears ws of references to the caller's messages and gives it
 // back, unless it grew beyond what is worth keeping.
@@ -392,7 +389,8 @@ func (c *Conn) writeAll(b []byte) error {
 // held.
 func (c *Conn) writeWith(ws *writeScratch, b []byte) error {
 	if c.raw != nil {
-		return ws.sw.write(c.raw, b)
+		_, err := ws.sw.Write(c.raw, b)
+		return err
 	}
 	_, err := c.nc.Write(b)
 	return err
@@ -415,7 +413,7 @@ func (c *Conn) writeVector(msgs [][]byte) error {
 	}
 	ws.nbuf = v
 	if c.raw != nil {
-		return ws.sw.writev(c.raw, v)
+		return ws.sw.Writev(c.raw, v)
 	}
 	ws.nb = v
 	_, err := ws.nb.WriteTo(c.nc)

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/edgewamp/edgewamp/internal/sockio"
 )
 
 // A parked server connection sheds the net package's state for its socket:
@@ -507,7 +509,7 @@ func (f *fdConn) Read(p []byte) (int, error) {
 	var n int
 	var rerr error
 	err := f.do(func(fd uintptr) bool {
-		n, rerr = sysRead(int(fd), p)
+		n, rerr = sockio.SysRead(int(fd), p)
 		return rerr != syscall.EAGAIN
 	}, false)
 	switch {
@@ -523,10 +525,8 @@ func (f *fdConn) Read(p []byte) (int, error) {
 
 // Write implements net.Conn (the Conn writes with raw calls).
 func (f *fdConn) Write(p []byte) (int, error) {
-	var w sockWriter
-	w.b = p
-	err := w.result(f.do(w.tryWrite, true))
-	return len(p) - len(w.b), err
+	var w sockio.Writer
+	return w.Write((*fdRaw)(f), p)
 }
 
 // fdRaw is an fdConn's syscall.RawConn (whose Read and Write are not

@@ -13,13 +13,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/edgewamp/edgewamp/internal/testnet"
 )
 
 // fdPair returns a detached server socket over network ("tcp" or "unix")
 // and the client's end.
 func fdPair(t *testing.T, network string) (*fdConn, net.Conn) {
 	t.Helper()
-	peer, nc := socketPair(t, network)
+	peer, nc := testnet.SmallSendPair(t, network)
 	f := openFD(&Conn{}, nc, socketRawConn(nc))
 	nc.Close() // as detach does: the duplicate lives on
 	if f == nil {

@@ -2,14 +2,18 @@
 
 package rawsocket
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/edgewamp/edgewamp/internal/testnet"
+)
 
 // TestFrameReaderReused: a frame reader a parked socket let go of serves
 // the next socket that needs one, as a new one would: over that socket,
 // with nothing of the first (its drained mark, its payload buffer).
 func TestFrameReaderReused(t *testing.T) {
-	a, _ := socketPair(t, "tcp")
-	b, peerB := socketPair(t, "tcp")
+	a, _ := testnet.SmallSendPair(t, "tcp")
+	b, peerB := testnet.SmallSendPair(t, "tcp")
 	first := newFrameReader(a, readBufferSize, 1024)
 	raw := first.br.raw
 	var got *frameReader

@@ -106,10 +106,11 @@ func (p *parkPoller) wait(fd uintptr) bool {
 	}
 }
 
-// epollPoll is epoll_wait(2) with a timeout of 0, as a raw system call
-// (see syscalls_linux.go): it never blocks, and the scheduler's system
-// call hook would wake the sysmon thread whenever the process was idle,
-// which is at every batch of events on a gateway that waits between them.
+// epollPoll is epoll_wait(2) with a timeout of 0, as a raw system call (see
+// internal/sockio/syscalls_linux.go): it never blocks, and the scheduler's
+// system call hook would wake the sysmon thread whenever the process was
+// idle, which is at every batch of events on a gateway that waits between
+// them.
 func epollPoll(epfd int, events []syscall.EpollEvent) (int, error) {
 	n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
 	if errno != 0 {

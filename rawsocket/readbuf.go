@@ -8,6 +8,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/edgewamp/edgewamp/internal/sockio"
 	"github.com/edgewamp/edgewamp/peer"
 )
 
@@ -222,7 +223,7 @@ func (b *readBuf) tryRead(fd uintptr) bool {
 			}
 			dst = b.buf[b.w:]
 		}
-		b.n, b.rerr = sysRead(int(fd), dst)
+		b.n, b.rerr = sockio.SysRead(int(fd), dst)
 		switch b.rerr {
 		case syscall.EINTR:
 			continue

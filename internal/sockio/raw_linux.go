@@ -3,18 +3,19 @@
 package sockio
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
 	"sync"
 	"syscall"
-	"unsafe"
 )
 
 // rawConn is Wrap's connection: nc with raw reads and writes through its
-// syscall.RawConn. The callbacks are made once and their arguments kept in
-// the struct (one Read and one Write at a time: rmu, wmu), so that a Read or
-// a Write allocates nothing.
+// syscall.RawConn. The read callback is made once and its arguments kept in
+// the struct, and the writes go through a Writer kept with it (one Read and
+// one Write at a time: rmu, wmu), so that a Read or a Write allocates
+// nothing.
 type rawConn struct {
 	net.Conn
 	raw syscall.RawConn
@@ -25,10 +26,8 @@ type rawConn struct {
 	rn  int
 	rer error
 
-	wmu sync.Mutex            // held by the Write in progress
-	wfn func(fd uintptr) bool // c.tryWrite
-	wp  []byte                // what the Write in progress has left
-	wer error
+	wmu sync.Mutex // held by the Write in progress
+	w   Writer
 }
 
 // wrap makes the rawConn of a TCP or Unix socket; nc itself when its raw
@@ -43,7 +42,7 @@ func wrap(nc net.Conn) net.Conn {
 		return nc
 	}
 	c := &rawConn{Conn: nc, raw: raw}
-	c.rfn, c.wfn = c.tryRead, c.tryWrite
+	c.rfn = c.tryRead
 	return c
 }
 
@@ -84,7 +83,7 @@ func (c *rawConn) Read(p []byte) (int, error) {
 // socket has nothing to read.
 func (c *rawConn) tryRead(fd uintptr) bool {
 	for {
-		n, err := rawIO(syscall.SYS_READ, fd, c.rp)
+		n, err := SysRead(int(fd), c.rp)
 		switch err {
 		case nil:
 			c.rn = n
@@ -104,40 +103,15 @@ func (c *rawConn) tryRead(fd uintptr) bool {
 // full.
 func (c *rawConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
-	c.wp, c.wer = p, nil
-	err := c.raw.Write(c.wfn)
-	n, wer := len(p)-len(c.wp), c.wer
-	c.wp, c.wer = nil, nil
+	n, err := c.w.Write(c.raw, p)
 	c.wmu.Unlock()
-	switch {
-	case err != nil:
-		return n, err
-	case wer != nil:
-		return n, opError("write", c.Conn, os.NewSyscallError("write", wer))
-	}
-	return n, nil
-}
-
-// tryWrite is Write's callback: false (wait, then call again) while the
-// socket is full.
-func (c *rawConn) tryWrite(fd uintptr) bool {
-	for len(c.wp) > 0 {
-		n, err := rawIO(syscall.SYS_WRITE, fd, c.wp)
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			return false
-		case err != nil:
-			c.wer = err
-			return true
-		case n <= 0:
-			c.wer = io.ErrShortWrite
-			return true
+	if err != nil {
+		var se *os.SyscallError // only here: a variable errors.As takes the address of escapes
+		if errors.As(err, &se) {
+			err = opError("write", c.Conn, err)
 		}
-		c.wp = c.wp[n:]
 	}
-	return true
+	return n, err
 }
 
 // opError wraps err as the net package does (a *net.OpError with the
@@ -146,15 +120,4 @@ func (c *rawConn) tryWrite(fd uintptr) bool {
 // would see from nc.
 func opError(op string, nc net.Conn, err error) error {
 	return &net.OpError{Op: op, Net: nc.LocalAddr().Network(), Source: nc.LocalAddr(), Addr: nc.RemoteAddr(), Err: err}
-}
-
-// rawIO makes the read or write system call trap on fd with p. The pointer
-// is converted in the call's argument list, so that p stays put and alive
-// for the call (unsafe.Pointer's rule for syscall.RawSyscall).
-func rawIO(trap, fd uintptr, p []byte) (int, error) {
-	n, _, errno := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
-	if errno != 0 {
-		return 0, errno
-	}
-	return int(n), nil
 }

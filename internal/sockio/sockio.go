@@ -1,6 +1,7 @@
 // Package sockio reads and writes TCP and Unix sockets with raw system
-// calls (Linux), for the transports whose connections go through the net
-// package's Read and Write: WebSocket, and TLS over RawSocket.
+// calls (Linux): rawsocket's connections through [SysRead] and [Writer],
+// and, through [Wrap], those of the transports that go through a
+// net.Conn's Read and Write: WebSocket, and TLS over RawSocket.
 //
 // The net package's Read and Write enter the Go scheduler's system call
 // hook, which wakes the sysmon thread whenever a process that was idle makes
@@ -10,7 +11,7 @@
 // a non-blocking socket returns at once (EAGAIN when it would block, and the
 // goroutine then waits in the runtime's poller, under the connection's
 // deadline), so it has nothing to gain from the hook. rawsocket's own
-// connections do the same (rawsocket/syscalls_linux.go).
+// connections make the same calls ([SysRead], [Writer]).
 package sockio
 
 import "net"

@@ -59,3 +59,22 @@ func Pair(t testing.TB, network string) (dialled, accepted net.Conn) {
 	t.Cleanup(func() { dialled.Close(); accepted.Close() })
 	return dialled, accepted
 }
+
+// Patterned returns n octets that differ from any shift of themselves
+// within 251 octets, so that a lost or repeated part shows.
+func Patterned(n, seed int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte((i + seed) % 251)
+	}
+	return b
+}
+
+// SmallSendPair is Pair with a small send buffer on the dialled end (w), so
+// that writes of more than a few hundred KB meet a full socket (EAGAIN) and
+// go out in parts.
+func SmallSendPair(t testing.TB, network string) (w, r net.Conn) {
+	w, r = Pair(t, network)
+	w.(interface{ SetWriteBuffer(int) error }).SetWriteBuffer(8192)
+	return w, r
+}

@@ -1,4 +1,6 @@
-package rawsocket
+//go:build !windows
+
+package sockio
 
 import (
 	"io"
@@ -10,12 +12,13 @@ import (
 // maxIovecs is how many buffers one writev takes (Linux's IOV_MAX).
 const maxIovecs = 1024
 
-// sockWriter writes to a TCP or Unix socket with sysWrite and sysWritev,
+// Writer writes to a TCP or Unix socket with [SysWrite] and [SysWritev],
 // waiting in the runtime's poller (under the connection's write deadline)
-// while the socket's send buffer is full. It is part of a write's working
-// memory (writeScratch), so that a connection between writes holds none of
-// it; its callbacks are made once, so that a write allocates nothing.
-type sockWriter struct {
+// while the socket's send buffer is full. Its callbacks are made at its
+// first write and kept, so that a Writer kept between writes (rawsocket's
+// write scratch, a wrapped connection) allocates nothing per write. Not safe
+// for concurrent use. The zero value is ready to use.
+type Writer struct {
 	writeFn func(fd uintptr) bool // w.tryWrite
 	vecFn   func(fd uintptr) bool // w.tryWritev
 
@@ -25,23 +28,25 @@ type sockWriter struct {
 	err error           // the failed system call, for the caller
 }
 
-// init makes w's callbacks.
-func (w *sockWriter) init() {
-	w.writeFn = w.tryWrite
-	w.vecFn = w.tryWritev
-}
-
-// write writes all of b to raw, or returns the error that stopped it.
-func (w *sockWriter) write(raw syscall.RawConn, b []byte) error {
+// Write writes all of b to raw and returns the octets written, with the
+// error that stopped it short.
+func (w *Writer) Write(raw syscall.RawConn, b []byte) (int, error) {
+	if w.writeFn == nil {
+		w.writeFn = w.tryWrite
+	}
 	w.b, w.err = b, nil
 	err := raw.Write(w.writeFn)
+	n := len(b) - len(w.b)
 	w.b = nil
-	return w.result(err)
+	return n, w.result(err)
 }
 
-// writev writes all of bufs to raw with writev, or returns the error that
+// Writev writes all of bufs to raw with writev, or returns the error that
 // stopped it. It keeps no reference to bufs.
-func (w *sockWriter) writev(raw syscall.RawConn, bufs [][]byte) error {
+func (w *Writer) Writev(raw syscall.RawConn, bufs [][]byte) error {
+	if w.vecFn == nil {
+		w.vecFn = w.tryWritev
+	}
 	iov := w.vec[:0]
 	for _, b := range bufs {
 		if len(b) == 0 {
@@ -67,7 +72,7 @@ func (w *sockWriter) writev(raw syscall.RawConn, bufs [][]byte) error {
 
 // result is a write's error: the poller's (deadline, closed socket) or the
 // system call's.
-func (w *sockWriter) result(err error) error {
+func (w *Writer) result(err error) error {
 	if err == nil {
 		err = w.err
 	}
@@ -77,9 +82,9 @@ func (w *sockWriter) result(err error) error {
 
 // tryWrite is write's callback for syscall.RawConn.Write: it writes until
 // w.b is empty or the socket would block (false: wait and call again).
-func (w *sockWriter) tryWrite(fd uintptr) bool {
+func (w *Writer) tryWrite(fd uintptr) bool {
 	for len(w.b) > 0 {
-		n, err := sysWrite(int(fd), w.b)
+		n, err := SysWrite(int(fd), w.b)
 		n, ret := w.settle("write", n, err)
 		if ret {
 			return w.err != nil
@@ -91,9 +96,9 @@ func (w *sockWriter) tryWrite(fd uintptr) bool {
 
 // tryWritev is writev's callback: tryWrite over w.iov, at most maxIovecs
 // buffers per system call.
-func (w *sockWriter) tryWritev(fd uintptr) bool {
+func (w *Writer) tryWritev(fd uintptr) bool {
 	for len(w.iov) > 0 {
-		n, err := sysWritev(int(fd), w.iov[:min(len(w.iov), maxIovecs)])
+		n, err := SysWritev(int(fd), w.iov[:min(len(w.iov), maxIovecs)])
 		n, ret := w.settle("writev", n, err)
 		if ret {
 			return w.err != nil
@@ -106,7 +111,7 @@ func (w *sockWriter) tryWritev(fd uintptr) bool {
 // settle sorts out one write system call: the octets it wrote (none when it
 // was interrupted), or ret when the callback must return: with w.err set
 // when the call failed, without when the socket is full.
-func (w *sockWriter) settle(call string, n int, err error) (written int, ret bool) {
+func (w *Writer) settle(call string, n int, err error) (written int, ret bool) {
 	switch {
 	case err == syscall.EINTR:
 		return 0, false

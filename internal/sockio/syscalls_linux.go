@@ -1,4 +1,4 @@
-package rawsocket
+package sockio
 
 import (
 	"syscall"
@@ -18,11 +18,11 @@ import (
 // A short non-blocking call has nothing to gain from the hook (it is there
 // so that another thread can take over the processor while a call blocks).
 
-// sysRead is read(2) on a non-blocking descriptor.
-func sysRead(fd int, p []byte) (int, error) { return rawIO(syscall.SYS_READ, fd, p) }
+// SysRead is read(2) on a non-blocking descriptor.
+func SysRead(fd int, p []byte) (int, error) { return rawIO(syscall.SYS_READ, fd, p) }
 
-// sysWrite is write(2) on a non-blocking descriptor.
-func sysWrite(fd int, p []byte) (int, error) { return rawIO(syscall.SYS_WRITE, fd, p) }
+// SysWrite is write(2) on a non-blocking descriptor.
+func SysWrite(fd int, p []byte) (int, error) { return rawIO(syscall.SYS_WRITE, fd, p) }
 
 // rawIO makes the read or write system call trap on fd with p. The pointer
 // is converted in the call's argument list, so that p stays put and alive
@@ -35,8 +35,8 @@ func rawIO(trap uintptr, fd int, p []byte) (int, error) {
 	return int(n), nil
 }
 
-// sysWritev is writev(2) on a non-blocking descriptor; iov is not empty.
-func sysWritev(fd int, iov []syscall.Iovec) (int, error) {
+// SysWritev is writev(2) on a non-blocking descriptor; iov is not empty.
+func SysWritev(fd int, iov []syscall.Iovec) (int, error) {
 	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 	if errno != 0 {
 		return -1, errno
