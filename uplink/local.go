@@ -70,15 +70,8 @@ func (l *localLink) expect(conv func(*wamp.Event) (queuedEvent, bool)) {
 	l.mu.Unlock()
 }
 
-// route sends the events of subscription sub to the queue, as conv makes
-// them, from now on: those in the pipe first.
-func (l *localLink) route(sub wamp.ID, conv func(*wamp.Event) (queuedEvent, bool)) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.routeLocked(sub, conv)
-}
-
-// routeLocked is route, with l.mu held.
+// routeLocked sends the events of subscription sub to the queue, as conv
+// makes them, from now on: those in the pipe first. l.mu is held.
 func (l *localLink) routeLocked(sub wamp.ID, conv func(*wamp.Event) (queuedEvent, bool)) {
 	r := &localRoute{conv: conv}
 	r.inPipe.Store(int64(l.unrouted[sub]))

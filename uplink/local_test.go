@@ -15,6 +15,14 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
+// route routes subscription sub of l with conv at once, as reading its
+// SUBSCRIBED after expect(conv) would.
+func route(l *localLink, sub wamp.ID, conv func(*wamp.Event) (queuedEvent, bool)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.routeLocked(sub, conv)
+}
+
 // TestLocalLinkTakeEvent: the local link queues the EVENTs of routed
 // subscriptions (straight away without a journal, through the bounded
 // hand-off with one), declines the others (they come through the pipe),
@@ -31,7 +39,7 @@ func TestLocalLinkTakeEvent(t *testing.T) {
 			t.Fatal(err)
 		}
 		l := newLocalLink(q, journal, 2)
-		l.route(7, func(ev *wamp.Event) (queuedEvent, bool) {
+		route(l, 7, func(ev *wamp.Event) (queuedEvent, bool) {
 			return queuedEvent{topic: "up." + wamp.URI(ev.Details["topic"].(string)), p: ev.Payload}, ev.Args[0] != "skip"
 		})
 		ev := func(sub wamp.ID, arg string) *wamp.Event {
@@ -97,7 +105,7 @@ func TestHandOffDrains(t *testing.T) {
 			t.Fatal(err)
 		}
 		l := newLocalLink(q, true, 4)
-		l.route(7, func(ev *wamp.Event) (queuedEvent, bool) { return queuedEvent{topic: "up.a", p: ev.Payload}, true })
+		route(l, 7, func(ev *wamp.Event) (queuedEvent, bool) { return queuedEvent{topic: "up.a", p: ev.Payload}, true })
 		for _, arg := range []string{"1", "2"} {
 			if _, err := l.TakeEvent(&wamp.Event{Subscription: 7, Details: wamp.Dict{}, Payload: wamp.Payload{Args: wamp.List{arg}}}); err != nil {
 				t.Fatal(err)
