@@ -194,6 +194,18 @@ func TestLocalLinkOrder(t *testing.T) {
 			}
 			l.expect(func(ev *wamp.Event) (queuedEvent, bool) { return queuedEvent{topic: "up", p: ev.Payload}, true })
 			send(&wamp.Subscribe{Request: 1, Options: wamp.Dict{"match": "prefix"}, Topic: "a."})
+			// The router takes the SUBSCRIBE on the link's session and the publisher's PUBLISHes in
+			// no set order: publish once the subscription exists (its SUBSCRIBED unread).
+			for {
+				res, err := pub.Call(ctx, "wamp.subscription.match", wamp.Payload{Args: wamp.List{"a.b"}}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Args) > 0 && res.Args[0] != nil {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
 			publish("1") // behind SUBSCRIBED in the pipe: no route yet
 			publish("2")
 			read(wamp.SUBSCRIBED) // routes the subscription, two of its events in the pipe
