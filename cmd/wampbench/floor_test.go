@@ -56,6 +56,8 @@ func TestFloorRelay(t *testing.T) {
 		DeliveredPerSec *float64 `json:"delivered_per_sec"`
 		CallsPerSec     *float64 `json:"calls_per_sec"`
 		DeliveryRatio   *float64 `json:"delivery_ratio"`
+		ReadingsPerSec  *float64 `json:"readings_per_sec"`
+		RouterCPU       *float64 `json:"router_cpu_ms_per_1000"`
 		Latency         struct {
 			Samples int     `json:"samples"`
 			P50     float64 `json:"p50_us"`
@@ -85,5 +87,25 @@ func TestFloorRelay(t *testing.T) {
 	rpc := run("rpc", port, "1")
 	if rpc.Scenario != "rpc" || rpc.CallsPerSec == nil || int(*rpc.CallsPerSec) != rpc.Latency.Samples {
 		t.Fatalf("rpc: %+v", rpc)
+	}
+	// 400 devices (2 every 5 ms) for a second, to 2 subscribers: 800 deliveries.
+	dev := run("devices", port, "400", "2", "1", strconv.Itoa(relay.Process.Pid))
+	if dev.Scenario != "devices" || dev.DeliveryRatio == nil || *dev.DeliveryRatio != 1 || dev.Latency.Samples != 800 ||
+		dev.ReadingsPerSec == nil || *dev.ReadingsPerSec != 400 || dev.RouterCPU == nil || *dev.RouterCPU < 0 {
+		t.Fatalf("devices: %+v, want 800 deliveries (400 readings to 2 subscribers), ratio 1, the relay's CPU", dev)
+	}
+
+	// The same load as WAMP, to a router in this process: every reading
+	// published, routed to both wildcard subscribers and read back.
+	lr, err := startRouter("rs://127.0.0.1:0", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lr.close)
+	_, rport, _ := net.SplitHostPort(strings.TrimPrefix(lr.url, "rs://"))
+	wd := run("wamp-devices", rport, "400", "2", "1", strconv.Itoa(os.Getpid()))
+	if wd.Scenario != "wamp-devices" || wd.DeliveryRatio == nil || *wd.DeliveryRatio != 1 || wd.Latency.Samples != 800 ||
+		wd.RouterCPU == nil || *wd.RouterCPU <= 0 {
+		t.Fatalf("wamp-devices: %+v, want 800 deliveries, ratio 1, the router's CPU", wd)
 	}
 }

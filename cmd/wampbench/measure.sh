@@ -18,6 +18,11 @@
 # backends, 100 calls/s, DEVDUR long) against sensorbridge with its uplink on
 # (to a wampbench serve upstream, pinned with the generator) and the same N
 # against Mosquitto; CPU time per reading comes from the router's rusage.
+# In the same minutes, floor/floor.c gives the floor of that load (its relay,
+# no protocol, forwarding each reading to 5 subscribers: the 4 backends and
+# the uplink) and times sensorbridge again under its C generator
+# (wamp-devices: the readings without the calls, read by 4 wildcard
+# subscribers), which tells the gateway's latency from wampbench's.
 #
 # "serial" runs wampbench serial (a device on a pty line paced at 115,200 and
 # 250,000 baud, sensorbridge's serial listener at the other end, pinned to
@@ -133,10 +138,16 @@ mosquitto() {
 	cleanup
 }
 
-floor() { # the machine's floor for the latency rows (floor/floor.c)
-	local bin secs=${DUR%s}
+floor_bin() { # floor_bin: builds floor/floor.c into a temporary file and prints its path
+	local bin
 	bin=$(mktemp)
 	gcc -O2 -pthread -o "$bin" "$(dirname "$0")/floor/floor.c"
+	echo "$bin"
+}
+
+floor() { # the machine's floor for the latency rows (floor/floor.c)
+	local bin secs=${DUR%s}
+	bin=$(floor_bin)
 	for i in $(seq "$RUNS"); do
 		taskset -c "$ROUTER_CPU" "$bin" relay "$PORT" 120 &
 		pids+=($!)
@@ -171,13 +182,19 @@ idle() { # 5,000 idle sessions: sensorbridge as shipped against Mosquitto, fresh
 	done
 }
 
-devices() { # the gateway's load: sensorbridge with its uplink on, against Mosquitto
+start_gateway() { # start_gateway: a wampbench serve upstream (on the generator's core) and sensorbridge uplinked to it
+	taskset -c "$GEN_CPU" "$WB" serve -listen "rs://127.0.0.1:$UP_PORT" -max-sessions 20000 -for 10m >/dev/null &
+	pids+=($!)
+	wait_port "$UP_PORT"
+	start_config_sensorbridge '{"limits": {"max_sessions": 12000, "memory_budget": 268435456}, "uplink": {"url": "rs://127.0.0.1:'"$UP_PORT"'", "publish": [{"local": "bench.dev."}], "queue_size": 100000}}'
+}
+
+devices() { # the gateway's load: sensorbridge with its uplink on, against Mosquitto and the floor
+	local fbin secs=${DEVDUR%s}
+	fbin=$(floor_bin)
 	for n in 1000 10000; do
 		for i in $(seq "$RUNS"); do
-			taskset -c "$GEN_CPU" "$WB" serve -listen "rs://127.0.0.1:$UP_PORT" -max-sessions 20000 -for 10m >/dev/null &
-			pids+=($!)
-			wait_port "$UP_PORT"
-			start_config_sensorbridge '{"limits": {"max_sessions": 12000, "memory_budget": 268435456}, "uplink": {"url": "rs://127.0.0.1:'"$UP_PORT"'", "publish": [{"local": "bench.dev."}], "queue_size": 100000}}'
+			start_gateway
 			DUR=$DEVDUR gen "sensorbridge devices $n" devices -url "rs://127.0.0.1:$PORT" -devices "$n" -backends 4 -call-rate 100 \
 				-upstream "rs://127.0.0.1:$UP_PORT" -router-pid "${pids[-1]}"
 			cleanup
@@ -185,9 +202,19 @@ devices() { # the gateway's load: sensorbridge with its uplink on, against Mosqu
 set_tcp_nodelay true"
 			DUR=$DEVDUR gen "mosquitto devices $n" devices -mqtt "tcp://127.0.0.1:$MQTT_PORT" -devices "$n" -backends 4 -router-pid "${pids[-1]}"
 			cleanup
+			taskset -c "$ROUTER_CPU" "$fbin" relay "$PORT" $((secs + 60)) &
+			pids+=($!)
+			wait_port "$PORT"
+			taskset -c "$GEN_CPU" "$fbin" devices "$PORT" "$n" 5 "$secs" "${pids[-1]}" | jq -c --arg row "floor devices $n" '. + {row: $row}' >>"$OUT"
+			cleanup
+			start_gateway
+			taskset -c "$GEN_CPU" "$fbin" wamp-devices "$PORT" "$n" 4 "$secs" "${pids[-1]}" |
+				jq -c --arg row "sensorbridge devices $n (C generator)" '. + {row: $row}' >>"$OUT"
+			cleanup
 			echo "devices $n run $i done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 		done
 	done
+	rm -f "$fbin"
 }
 
 serial() { # the serial link: goodput of 64-byte readings and the call round trip over a paced pty line
