@@ -294,42 +294,48 @@ func (rl *realm) publishLocked(s *session, topic wamp.URI, p wamp.Payload, o *pu
 	return pub
 }
 
-// eventBufSize is the capacity an EVENT's encoding starts with: one
-// allocation for a sensor reading's event (about 150 bytes), where
-// appending to nil took five.
-const eventBufSize = 256
-
 // deliver sends ev to the subscribers of sub that the filter allows,
-// encoding it once per serializer. rl.mu must be held.
+// encoding it once per serializer into a pooled buffer that the
+// subscribers' queues share (peer.Shared). rl.mu must be held.
 func (rl *realm) deliver(from *session, sub *subscription, ev *wamp.Event, f *publishFilter) {
-	var cache [4][]byte // encoded ev by serializer ID (JSON = 1, MessagePack = 2)
+	var cache [4]*peer.Shared // encoded ev by serializer ID (JSON = 1, MessagePack = 2)
 	for _, to := range sub.subscribers {
 		if (to == from && f.excludeMe) || !f.allows(to) || rl.sank(to, ev) {
 			continue
 		}
 		ser := to.conn.Serializer()
 		id := int(ser.ID())
-		var b []byte
+		var sh *peer.Shared
 		if id < len(cache) {
-			b = cache[id]
+			sh = cache[id]
 		}
-		if b == nil {
-			var err error
-			if b, err = ser.AppendMessage(make([]byte, 0, eventBufSize), ev); err != nil {
+		if sh == nil {
+			sh = peer.NewShared()
+			if err := sh.Encode(ser, ev); err != nil {
+				sh.Release()
 				if line := "EVENT not encodable"; rl.allowLog(line) {
 					rl.logLater(slog.LevelWarn, line, "topic", sub.topic, "serializer", ser.Name(), "err", err)
 				}
 				continue
 			}
 			if id < len(cache) {
-				cache[id] = b
+				cache[id] = sh
 			}
 		}
-		if err := to.conn.SendEncoded(b); err != nil {
+		err := to.conn.SendShared(sh)
+		if id >= len(cache) {
+			sh.Release()
+		}
+		if err != nil {
 			rl.eventFailed(to, err)
 			continue
 		}
 		rl.r.stats.messagesOut.Add(1)
+	}
+	for _, sh := range cache {
+		if sh != nil {
+			sh.Release()
+		}
 	}
 }
 

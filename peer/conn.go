@@ -67,15 +67,12 @@ type Stats struct {
 	BytesOut    uint64 // encoded bytes written
 }
 
-// item is one queued message. bp, when not nil, is the pooled buffer that
-// holds b and goes back to the pool once b is written.
+// item is one queued message. sh, when not nil, is the Shared that holds b,
+// released once b is written.
 type item struct {
 	b  []byte
-	bp *[]byte
+	sh *Shared
 }
-
-// bufPool holds encode buffers for Send.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // writeScratch is a running writer's arrays: the batch being written and
 // the vector of its buffers. A server's writers share them through
@@ -333,29 +330,25 @@ func (c *Conn) closedErr() error {
 	return fmt.Errorf("%w: %w", ErrClosed, reason)
 }
 
-// encode encodes m into a pooled buffer.
+// encode encodes m into a pooled buffer (a Shared held once, by the item).
 func (c *Conn) encode(m wamp.Message) (item, error) {
-	bp := bufPool.Get().(*[]byte)
-	b, err := c.s.AppendMessage((*bp)[:0], m)
-	it := item{b: b, bp: bp}
-	if err != nil {
-		putBuf(it)
-		return item{}, fmt.Errorf("peer: encode %v: %w", m.Type(), err)
+	sh := NewShared()
+	if err := sh.Encode(c.s, m); err != nil {
+		sh.Release()
+		return item{}, err
 	}
-	if max := c.t.MaxMessageSize(); len(b) > max {
-		putBuf(it)
-		return item{}, fmt.Errorf("%w: %v of %d bytes, limit %d", ErrTooLarge, m.Type(), len(b), max)
+	if max := c.t.MaxMessageSize(); len(sh.b) > max {
+		sh.Release()
+		return item{}, fmt.Errorf("%w: %v of %d bytes, limit %d", ErrTooLarge, m.Type(), len(sh.b), max)
 	}
-	return it, nil
+	return item{b: sh.b, sh: sh}, nil
 }
 
-// putBuf returns it's buffer to the pool, if it has one.
+// putBuf releases it's hold on its buffer, if it has one.
 func putBuf(it item) {
-	if it.bp == nil || cap(it.b) > maxPooledBuffer {
-		return
+	if it.sh != nil {
+		it.sh.Release()
 	}
-	*it.bp = it.b[:0]
-	bufPool.Put(it.bp)
 }
 
 // enqueueLocked queues it and starts the writer if none runs. mu must be held.

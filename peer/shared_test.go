@@ -1,0 +1,63 @@
+package peer
+
+import (
+	"testing"
+)
+
+// TestSharedHeldUntilWritten checks that a Shared queued on several
+// connections keeps its bytes until every one of them has written it, while
+// its maker has released it and new Shareds (which may reuse pooled
+// buffers) are encoded meanwhile; and that it is refused, and not held, by
+// a connection whose queue is full.
+func TestSharedHeldUntilWritten(t *testing.T) {
+	gates := []*gateTransport{newGate(), newGate(), newGate()}
+	var conns []*Conn
+	for _, g := range gates {
+		c := New(g, Config{QueueMessages: 2})
+		defer c.Close(nil)
+		conns = append(conns, c)
+	}
+	// conns[2]'s queue is full: one message in flight, one waiting.
+	for _, topic := range []string{"busy.1", "busy.2"} {
+		if err := conns[2].Send(pub(topic)); err != nil {
+			t.Fatal(err)
+		}
+		if topic == "busy.1" {
+			waitInflight(t, conns[2], 1)
+		}
+	}
+
+	sh := NewShared()
+	if err := sh.Encode(fakeSerializer{}, pub("reading.1")); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range conns {
+		err := c.SendShared(sh)
+		if full := i == 2; (err != nil) != full {
+			t.Fatalf("conn %d: SendShared: %v", i, err)
+		}
+	}
+	sh.Release()
+	if got := sh.refs.Load(); got != 2 {
+		t.Fatalf("%d holds after the maker's release, want 2 (the two queues)", got)
+	}
+	for range 100 { // pooled buffers are reused now, but not sh's
+		other := NewShared()
+		if err := other.Encode(fakeSerializer{}, pub("overwritten")); err != nil {
+			t.Fatal(err)
+		}
+		other.Release()
+	}
+	for i, g := range gates[:2] {
+		b := g.release(t)
+		if len(b) != 1 || string(b[0][1:]) != "reading.1" {
+			t.Fatalf("conn %d wrote %q, want the shared reading.1", i, b)
+		}
+	}
+	for _, c := range conns[:2] {
+		waitWriterExit(t, c, "writer did not exit")
+	}
+	if got := sh.refs.Load(); got != 0 {
+		t.Errorf("%d holds after both writes, want 0", got)
+	}
+}
