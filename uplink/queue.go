@@ -60,6 +60,7 @@ type eventQueue struct {
 	mu      sync.Mutex // protects following
 	nextSeq wamp.ID    // the number of the next event pushed
 	items   []queuedEvent
+	base    []queuedEvent // the array items lies in, from its start (see appendLocked)
 	dropped uint64
 	damaged uint64
 	ready   chan struct{} // 1 slot: kicked when an item is pushed
@@ -93,7 +94,7 @@ func newEventQueue(max int, path string, log *slog.Logger) (*eventQueue, error) 
 		// Numbers after the last one seen, and after as many more as
 		// damaged records may have held: no new event reuses a number the
 		// upstream may have delivered.
-		q.items, q.stream = rec.items, rec.stream
+		q.items, q.base, q.stream = rec.items, rec.items[:0], rec.stream
 		q.nextSeq = rec.lastSeq + 1 + wamp.ID(rec.damaged)
 		q.onDisk = rec.items[len(rec.items)-1].seq
 	}
@@ -151,7 +152,7 @@ func (q *eventQueue) pushLocked(ev queuedEvent) {
 			q.log.Warn("uplink queue full: oldest events dropped", "dropped", q.dropped)
 		}
 	}
-	q.items = append(q.items, ev)
+	q.appendLocked(ev)
 	if q.writable() {
 		b, err := appendPushRecord(q.buf[:0], q.stream, ev)
 		if err == nil && q.writeLocked(b) {
@@ -166,6 +167,29 @@ func (q *eventQueue) pushLocked(ev queuedEvent) {
 	}
 }
 
+// keptQueued is the largest array (in events) an emptied queue keeps for
+// the next events: a gateway forwarding thousands of readings a second
+// empties its queue at every acknowledgement and fills it again at once.
+const keptQueued = 512
+
+// appendLocked appends ev to q.items. When the waiting events have reached
+// the end of their array and the events removed before them left at least
+// half of it free, they move to its front first: a queue that keeps filling
+// and draining reuses one array. q.mu must be held.
+func (q *eventQueue) appendLocked(ev queuedEvent) {
+	if n := len(q.items); n == cap(q.items) && n > 0 && n <= cap(q.base)/2 {
+		copy(q.base[:n], q.items)
+		clear(q.base[n:cap(q.base)]) // the moved events' old places
+		q.items = q.base[:n]
+	}
+	if len(q.items) < cap(q.items) {
+		q.items = append(q.items, ev)
+		return
+	}
+	q.items = append(q.items, ev) // a bigger array
+	q.base = q.items[:0]
+}
+
 // removeOldestLocked removes the oldest event and journals it; when the
 // queue is empty then, or the journal too long, the journal is rewritten.
 // q.mu must be held.
@@ -174,7 +198,10 @@ func (q *eventQueue) removeOldestLocked() {
 	q.items[0] = queuedEvent{}
 	q.items = q.items[1:]
 	if len(q.items) == 0 {
-		q.items = nil
+		if cap(q.base) > keptQueued {
+			q.base = nil
+		}
+		q.items = q.base[:0]
 	}
 	if !q.writable() {
 		return
