@@ -442,7 +442,11 @@ func (c *Conn) writeBatches(ws *writeScratch) {
 			c.mu.Unlock()
 			return
 		}
-		ws.batch, c.queue = c.queue, ws.batch[:0]
+		// Copied, not swapped: the queue keeps its array, which a busy
+		// connection's next messages fill without growing a new one.
+		ws.batch = append(ws.batch[:0], c.queue...)
+		clear(c.queue)
+		c.queue = c.queue[:0]
 		c.inflight = int32(len(ws.batch))
 		c.mu.Unlock()
 

@@ -61,3 +61,50 @@ func TestSharedHeldUntilWritten(t *testing.T) {
 		t.Errorf("%d holds after both writes, want 0", got)
 	}
 }
+
+// sinkTransport is a wamp.Transport whose writes succeed at once.
+type sinkTransport struct{ gateTransport }
+
+func (*sinkTransport) WriteMessages([][]byte) error { return nil }
+
+// TestBusyQueuesKeepTheirArrays checks that a busy connection's queue
+// keeps its array between its writer's runs while another connection,
+// trimmed whenever it goes idle (a router's parked device session), sends
+// one message at a time: the writers share scratch arrays, which must not
+// hand the busy queue's array to the trimmed one and leave it a small
+// one to grow again.
+func TestBusyQueuesKeepTheirArrays(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items at random")
+	}
+	busy, device := New(&sinkTransport{*newGate()}, Config{}), New(&sinkTransport{*newGate()}, Config{})
+	defer busy.Close(nil)
+	defer device.Close(nil)
+	sh := NewShared()
+	if err := sh.Encode(fakeSerializer{}, pub("reading")); err != nil {
+		t.Fatal(err)
+	}
+	defer sh.Release()
+	burst := func(c *Conn, n int) {
+		for range n {
+			if err := c.SendShared(sh); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitWriterExit(t, c, "writer did not exit")
+	}
+	round := func() {
+		burst(device, 1)
+		device.Trim() // its queue's array goes
+		burst(busy, 40)
+	}
+	for range 10 {
+		round()
+	}
+	// The trimmed connection makes its queue's array and its writer's
+	// method value again each round (what trimming costs); the busy
+	// queue makes nothing.
+	if allocs := testing.AllocsPerRun(50, round); allocs > 2 {
+		t.Errorf("%v allocations per round, want 2 (the trimmed connection's)", allocs)
+	}
+}
