@@ -255,7 +255,10 @@ func parsePublishOptions(opts wamp.Dict) (o publishOptions, ok bool) {
 // subscription, keeps it as the topic's retained event when asked, and
 // returns its publication ID. rl.mu must be held.
 func (rl *realm) publishLocked(s *session, topic wamp.URI, p wamp.Payload, o *publishOptions) wamp.ID {
-	details := wamp.Dict{}
+	var details wamp.Dict // nil while empty (encoded as {}): most readings have none
+	if len(o.ppt) > 0 || o.numbered || o.disclose {
+		details = make(wamp.Dict, len(o.ppt)+3)
+	}
 	for k, v := range o.ppt {
 		details[k] = v
 	}

@@ -93,7 +93,8 @@ func (rl *realm) sendRetained(s *session, sub *subscription) {
 		if (re.filter.excludeMe && re.publisher == s.id) || !re.filter.allows(s) {
 			continue
 		}
-		d := maps.Clone(re.details)
+		d := make(wamp.Dict, len(re.details)+2) // details may be nil
+		maps.Copy(d, re.details)
 		d["retained"] = true
 		if sub.match != wamp.ExactMatch {
 			d["topic"] = string(t)
