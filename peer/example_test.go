@@ -62,3 +62,39 @@ func ExampleInit() {
 	// Output:
 	// device-1 sent GOODBYE
 }
+
+// An EVENT encoded once and queued on two subscribers' connections: each
+// connection holds the buffer until it has written it, and the maker lets
+// go of its own hold at once.
+func ExampleShared() {
+	var subscribers []*peer.Conn
+	var readers []*peer.Conn
+	for range 2 {
+		ta, tb := peer.Pipe(wamp.MsgPack, 0)
+		subscribers = append(subscribers, peer.New(ta, peer.Config{}))
+		readers = append(readers, peer.New(tb, peer.Config{}))
+	}
+	ev := peer.NewShared()
+	if err := ev.Encode(wamp.MsgPack, &wamp.Event{Subscription: 1, Publication: 2,
+		Payload: wamp.Payload{Args: wamp.List{21.5}}}); err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range subscribers {
+		if err := c.SendShared(ev); err != nil {
+			log.Fatal(err)
+		}
+	}
+	ev.Release()
+	for i, r := range readers {
+		m, err := r.Recv()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(i, m.Type(), m.(*wamp.Event).Args)
+		subscribers[i].Close(nil)
+		r.Close(nil)
+	}
+	// Output:
+	// 0 EVENT [21.5]
+	// 1 EVENT [21.5]
+}

@@ -40,15 +40,14 @@ func (s *Shared) Encode(ser wamp.Serializer, m wamp.Message) error {
 	return nil
 }
 
-// Bytes returns the encoded message, which must not be modified.
-func (s *Shared) Bytes() []byte { return s.b }
-
 // Release lets go of the maker's hold; s must not be used afterwards.
 func (s *Shared) Release() {
-	if s.refs.Add(-1) == 0 {
-		if cap(s.b) > maxPooledBuffer {
-			return // left to the collector: the pool keeps small buffers only
-		}
+	switch n := s.refs.Add(-1); {
+	case n < 0:
+		// A second release would pool a buffer still queued somewhere:
+		// another message would overwrite it.
+		panic("peer: Shared released more often than held")
+	case n == 0 && cap(s.b) <= maxPooledBuffer: // bigger ones are left to the collector
 		s.b = s.b[:0]
 		sharedPool.Put(s)
 	}

@@ -108,3 +108,16 @@ func TestBusyQueuesKeepTheirArrays(t *testing.T) {
 		t.Errorf("%v allocations per round, want 2 (the trimmed connection's)", allocs)
 	}
 }
+
+// TestSharedDoubleReleasePanics checks that releasing a Shared more often
+// than it is held panics rather than pool a buffer twice.
+func TestSharedDoubleReleasePanics(t *testing.T) {
+	sh := NewShared()
+	sh.Release()
+	defer func() {
+		if recover() == nil {
+			t.Error("a second Release did not panic")
+		}
+	}()
+	sh.Release()
+}
