@@ -22,8 +22,10 @@
 // at most Config.MaxConnections open and Config.MaxConnsPerSource from one
 // address; a client beyond a limit gets handshake error code 4, and every
 // failure is counted in [Stats.HandshakeFailures]. WebSocket upgrades go through
-// wstransport.Handler on an http.Server from wstransport.NewServer, at most
-// Config.MaxConnsPerSource from one address (HTTP 503 beyond). uni://
+// wstransport.AttachHandler on an http.Server from wstransport.NewServer, at
+// most Config.MaxConnsPerSource open from one address (HTTP 503 beyond; a
+// slot is held until the session ends), and the request's handler returns
+// once the session is attached. uni://
 // serves both on one port: [Split] sorts each connection by its first octet
 // (0x7F for RawSocket). A serial line serves one device session at a time
 // and is reopened with backoff when it fails.

@@ -79,8 +79,10 @@ func (l *Listener) refuseRawSocket(nl net.Listener) {
 }
 
 // wsHandler serves WebSocket upgrades to r, counting them: a request that
-// the WebSocket handler returns from without having served a session (it
-// serves one before returning) was refused.
+// the WebSocket handler returns from without having attached a session was
+// refused. The handler returns once the session is attached (so net/http
+// lets go of the request's goroutine and buffers); the client address's
+// slot is released when the session ends.
 func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 	ctx := l.attachContext()
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -93,16 +95,19 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 			http.Error(w, "too many connections from this address", http.StatusServiceUnavailable)
 			return
 		}
-		defer l.wsSources.Release(src)
 		served := false
-		h := wstransport.Handler(l.wsConfig, func(t wamp.Transport) {
+		h := wstransport.AttachHandler(l.wsConfig, func(t wamp.Transport) {
 			served = true
 			l.counters.active.Add(1)
-			l.ended(serveBlocking(ctx, r, t)) // the connection ends when the handler returns
+			r.Attach(ctx, t, func(err error) {
+				l.ended(err)
+				l.wsSources.Release(src)
+			})
 		})
 		h.ServeHTTP(w, req)
 		if !served {
 			l.counters.handshakeFailures.Add(1)
+			l.wsSources.Release(src)
 		}
 	})
 }
@@ -111,18 +116,12 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 type connKey struct{}
 
 // Handler returns an http.Handler that upgrades WAMP WebSocket requests (a
-// wstransport.Handler with cfg) and serves each session on r until it ends,
+// wstransport.AttachHandler with cfg) and attaches each session to r,
 // without the limits and counters of a [Listener]: for tests and for
-// embedding in an existing http.Server.
+// embedding in an existing http.Server. The request's handler returns once
+// the session is attached; the session runs until it ends (the router
+// closes the connection then), whatever becomes of the http.Server.
 func Handler(r *minirouter.Router, cfg wstransport.ServerConfig) http.Handler {
 	ctx := minirouter.WithTransport(context.Background(), "ws")
-	return wstransport.Handler(cfg, func(t wamp.Transport) { serveBlocking(ctx, r, t) })
-}
-
-// serveBlocking attaches t to r and waits until its session ends (a
-// WebSocket connection ends when its handler returns).
-func serveBlocking(ctx context.Context, r *minirouter.Router, t wamp.Transport) error {
-	done := make(chan error, 1)
-	r.Attach(ctx, t, func(err error) { done <- err })
-	return <-done
+	return wstransport.AttachHandler(cfg, func(t wamp.Transport) { r.Attach(ctx, t, nil) })
 }

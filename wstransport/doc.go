@@ -31,6 +31,13 @@
 //	srv := wstransport.NewServer("127.0.0.1:8080", mux) // safe time limits
 //	err := srv.ListenAndServe()
 //
+// There the request's goroutine and net/http's state for the connection
+// stay for the whole session. [AttachHandler] hands the connection over
+// instead: its function owns t (and closes it at the end), and the
+// request's handler returns at once, which a server holding many sessions
+// wants (package listen does this for minirouter, whose Router.Attach
+// fits it).
+//
 // The zero [ServerConfig] accepts wamp.2.json (preferred) and
 // wamp.2.msgpack, messages up to 1 MiB, and browsers only from the server's
 // own origin: requests without an Origin header (non-browser clients) are

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/edgewamp/edgewamp/wamp"
@@ -66,4 +68,38 @@ func Example() {
 	// Output:
 	// subprotocol: wamp.2.msgpack
 	// echoed: *wamp.Hello for realm1
+}
+
+// ExampleAttachHandler hands each connection over to a session that
+// outlives its HTTP request (as minirouter.Router.Attach does): the
+// request's goroutine and net/http's buffers go as soon as the handler
+// returns.
+func ExampleAttachHandler() {
+	h := wstransport.AttachHandler(wstransport.ServerConfig{}, func(t wamp.Transport) {
+		go func() {
+			defer t.Close() // the session owns t
+			if m, err := t.ReadMessage(); err == nil {
+				_ = t.WriteMessages([][]byte{append([]byte("got "), m...)})
+			}
+		}()
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := wstransport.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", wstransport.ClientConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	if err := c.WriteMessages([][]byte{[]byte(`[1,"realm1",{}]`)}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	reply, err := c.ReadMessage()
+	fmt.Printf("%s %v\n", reply, err)
+	// Output:
+	// got [1,"realm1",{}] <nil>
 }

@@ -96,8 +96,9 @@ func (cfg ServerConfig) withDefaults() ServerConfig {
 // Handler returns an http.Handler that accepts WAMP-over-WebSocket
 // connections and runs serve for each, in the request's goroutine. The
 // connection is closed when serve returns, so serve must run the whole
-// session (package listen's Handler does that for minirouter). serve must not keep t
-// after it returns.
+// session. serve must not keep t after it returns. The request's goroutine
+// and net/http's state for the connection stay for the whole session: a
+// server with many sessions uses [AttachHandler].
 //
 // The handler refuses, with a plain-text explanation and without upgrading:
 // a request that is not a WebSocket upgrade (426), a refused Origin (403, see
@@ -109,6 +110,30 @@ func (cfg ServerConfig) withDefaults() ServerConfig {
 // The returned handler is safe for concurrent use. A nil serve closes each
 // connection as soon as it is upgraded.
 func Handler(cfg ServerConfig, serve func(t wamp.Transport)) http.Handler {
+	return newHandler(cfg, serve, false)
+}
+
+// AttachHandler is [Handler] for sessions that outlive their request:
+// attach is called, in the request's goroutine, with each upgraded
+// connection, which it owns from then on (it must close t when the session
+// ends, as minirouter.Router.Attach does), and must return without waiting
+// for the session. The handler returns as soon as attach does, so that
+// net/http lets go of the request's goroutine and buffers: a session then
+// costs its connection alone (and, on a plain TCP or Unix socket, parks
+// while idle: see [Conn.Park]). Shutting the http.Server down does not end
+// the sessions, as with Handler.
+//
+// The returned handler is safe for concurrent use. A nil attach closes each
+// connection as soon as it is upgraded.
+func AttachHandler(cfg ServerConfig, attach func(t wamp.Transport)) http.Handler {
+	if attach == nil {
+		return newHandler(cfg, nil, false)
+	}
+	return newHandler(cfg, attach, true)
+}
+
+// newHandler makes Handler's (attach false) and AttachHandler's handler.
+func newHandler(cfg ServerConfig, serve func(t wamp.Transport), attach bool) http.Handler {
 	cfg = cfg.withDefaults()
 	if serve == nil {
 		serve = func(wamp.Transport) {}
@@ -117,13 +142,14 @@ func Handler(cfg ServerConfig, serve func(t wamp.Transport)) http.Handler {
 	for i, s := range cfg.Serializers {
 		names[i] = Subprotocol(s)
 	}
-	return &handler{cfg: cfg, serve: serve, supported: strings.Join(names, ", ")}
+	return &handler{cfg: cfg, serve: serve, attach: attach, supported: strings.Join(names, ", ")}
 }
 
 // handler is the http.Handler returned by Handler. It is immutable.
 type handler struct {
 	cfg       ServerConfig
 	serve     func(wamp.Transport)
+	attach    bool   // serve owns the connection and returns at once (AttachHandler)
 	supported string // the configured subprotocols, for error messages
 }
 
@@ -178,6 +204,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			br := hw.brw.Reader
 			pending, _ := br.Peek(br.Buffered())
 			c := newConn(nc, frameReader(br, nc, pending), true, ser, h.cfg.MaxMessageSize)
+			if h.attach {
+				hw.kept = true // x/net closes the connection when this returns: not any more
+				h.serve(c)
+				return
+			}
 			defer c.Close()
 			h.serve(c)
 		},
@@ -201,6 +232,7 @@ type hijackWriter struct {
 	timeout time.Duration
 	conn    net.Conn          // set by Hijack, read by the same goroutine afterwards
 	brw     *bufio.ReadWriter // as conn
+	kept    bool              // the session owns conn: x/net's Close of it does nothing
 }
 
 // Hijack takes over the connection and sets the handshake deadline.
@@ -214,7 +246,23 @@ func (hw *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	_ = nc.SetDeadline(time.Now().Add(hw.timeout))
 	hw.conn, hw.brw = nc, brw
-	return nc, brw, nil
+	return hijacked{nc, hw}, brw, nil
+}
+
+// hijacked is the connection x/net/websocket gets from Hijack: it closes
+// the connection when its handler returns, which the session of an
+// AttachHandler outlives.
+type hijacked struct {
+	net.Conn
+	hw *hijackWriter
+}
+
+// Close closes the connection unless a session owns it.
+func (c hijacked) Close() error {
+	if c.hw.kept {
+		return nil
+	}
+	return c.Conn.Close()
 }
 
 // Unwrap returns the original ResponseWriter (for http.ResponseController).
