@@ -216,7 +216,8 @@ func clientHandshake(ctx context.Context, nc net.Conn, wsCfg *websocket.Config, 
 	_ = nc.SetDeadline(time.Time{})
 	// Frames are read by a reader of our own, after the bytes x/net's
 	// reader took beyond the handshake.
-	return newConn(rc, frameReader(nil, rc.Conn, pending), false, ser, maxSize), nil
+	br, _ := frameReader(nil, rc.Conn, pending)
+	return newConn(rc, br, false, ser, maxSize), nil
 }
 
 // handshakeFailure builds the error for a failed handshake, with the status

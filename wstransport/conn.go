@@ -81,6 +81,8 @@ type Conn struct {
 	rbuf    []byte        // a fragmented or large message
 	readErr error         // sticky: after a failed read the stream position is lost
 	readMax int           // a lower bound than max on messages read (see SetReadLimit); 0: max
+
+	pk parking // a server's park (see Park; empty in the board's build)
 }
 
 var _ wamp.Transport = (*Conn)(nil)
@@ -118,11 +120,6 @@ func (c *Conn) MaxMessageSize() int { return c.max }
 // such as "127.0.0.1:50312".
 func (c *Conn) RemoteAddr() string { return c.remote }
 
-// SetReadDeadline sets the deadline for ReadMessage; zero means none. A read
-// that times out returns an error wrapping os.ErrDeadlineExceeded; the
-// connection may then still be written to and closed, but not read again.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
-
 // SetWriteDeadline sets the deadline for WriteMessages; zero means none.
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
 
@@ -138,6 +135,9 @@ func (c *Conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadlin
 func (c *Conn) ReadMessage() ([]byte, error) {
 	if c.readErr != nil {
 		return nil, c.readErr
+	}
+	if c.br == nil { // dropped by a park
+		c.br = newReader(c.nc)
 	}
 	msg, err := c.readMessage()
 	if err != nil {
@@ -184,6 +184,7 @@ func (c *Conn) Close() error { return c.closeWith(closeNormal) }
 func (c *Conn) closeWith(status int) error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
+		c.unpark()
 		now := time.Now()
 		_ = c.nc.SetReadDeadline(now) // unblocks a pending read now
 		if !c.wmu.TryLock() {

@@ -213,17 +213,18 @@ func (c *Conn) control(h frameHeader) error {
 // frameReader returns the frame reader of a connection: br (a new reader
 // of readBufferSize when nil or smaller: a control frame must fit) reset to
 // read from nc, after the bytes already read from nc beyond the handshake
-// (pending, not kept).
-func frameReader(br *bufio.Reader, nc io.Reader, pending []byte) *bufio.Reader {
+// (pending, not kept), and the reader of those (nil when none).
+func frameReader(br *bufio.Reader, nc io.Reader, pending []byte) (*bufio.Reader, *prefixReader) {
 	if br == nil || br.Size() < readBufferSize {
 		br = bufio.NewReaderSize(nil, readBufferSize)
 	}
 	if len(pending) == 0 {
 		br.Reset(nc)
-	} else {
-		br.Reset(&prefixReader{pre: bytes.Clone(pending), r: nc})
+		return br, nil
 	}
-	return br
+	pre := &prefixReader{pre: bytes.Clone(pending), r: nc}
+	br.Reset(pre)
+	return br, pre
 }
 
 // readBufferSize is the size of a client's frame reader (and the least of a

@@ -203,7 +203,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// no further.
 			br := hw.brw.Reader
 			pending, _ := br.Peek(br.Buffered())
-			c := newConn(nc, frameReader(br, nc, pending), true, ser, h.cfg.MaxMessageSize)
+			br, pre := frameReader(br, nc, pending)
+			c := newConn(nc, br, true, ser, h.cfg.MaxMessageSize)
+			c.initPark(nc, pre)
 			if h.attach {
 				hw.kept = true // x/net closes the connection when this returns: not any more
 				h.serve(c)

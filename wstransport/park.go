@@ -1,0 +1,236 @@
+//go:build !edgewamp_board
+
+package wstransport
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/edgewamp/edgewamp/internal/parkpoll"
+	"github.com/edgewamp/edgewamp/peer"
+	"github.com/edgewamp/edgewamp/wamp"
+)
+
+// parkAfter is how long Park waits for input before it parks, and slowPark
+// how long a park must last for the connection to count as a slow sender
+// (which parks at once when it has no input): rawsocket's figures, for the
+// same reasons (see rawsocket.Conn.Park).
+const (
+	parkAfter = 10 * time.Millisecond
+	slowPark  = 100 * time.Millisecond
+)
+
+// parking is a server Conn's park state (see Conn.Park).
+type parking struct {
+	raw    syscall.RawConn       // the plain socket's; nil: the connection never parks
+	pre    *prefixReader         // what the client sent beyond its request, until read
+	since  int64                 // when the last park began (Unix nanoseconds; reader-owned)
+	resume func()                // the reader's, while parked
+	wakeFn func()                // c.wake, made once
+	peekFn func(fd uintptr) bool // sets in: raw.Read's callback
+	lookFn func(fd uintptr)      // sets in: raw.Control's
+	in     bool
+	k      parkpoll.Park
+
+	dmu sync.Mutex // held while the read deadline is set or lent to a linger
+	rdl time.Time  // the read deadline set with SetReadDeadline
+}
+
+var _ wamp.Parker = (*Conn)(nil)
+
+// readers holds the frame readers of parked connections (see Conn.Park).
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+
+// newReader returns a frame reader on nc, for a connection whose reader was
+// dropped by a park.
+func newReader(nc net.Conn) *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(nc)
+	return br
+}
+
+// initPark lets a server connection park: nc is its connection after the
+// handshake, pre what the client sent beyond its request (nil: nothing).
+// Only plain TCP and Unix sockets park, found under nc's passthrough
+// wrappers (the listeners' admitted and sniffed connections, raw reads and
+// writes: their Read is the socket's once the handshake is over); a TLS
+// connection cannot wait for input without reading.
+func (c *Conn) initPark(nc net.Conn, pre *prefixReader) {
+	for {
+		p, ok := nc.(interface{ PassthroughConn() net.Conn })
+		if !ok {
+			break
+		}
+		under := p.PassthroughConn()
+		if under == nc {
+			return
+		}
+		nc = under
+	}
+	switch nc.(type) {
+	case *net.TCPConn, *net.UnixConn:
+	default:
+		return
+	}
+	raw, err := nc.(syscall.Conn).SyscallConn()
+	if err != nil || !parkpoll.Available() {
+		return
+	}
+	pk := &c.pk
+	pk.raw, pk.pre = raw, pre
+	pk.wakeFn = c.wake
+	pk.lookFn = func(fd uintptr) { pk.in = parkpoll.HasInput(int(fd)) }
+	pk.peekFn = func(fd uintptr) bool {
+		pk.lookFn(fd)
+		return pk.in
+	}
+}
+
+// SetReadDeadline sets the deadline for ReadMessage; zero means none. A read
+// that times out returns an error wrapping os.ErrDeadlineExceeded; the
+// connection may then still be written to and closed, but not read again.
+// A parked connection wakes at it (see Park).
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.pk.dmu.Lock()
+	defer c.pk.dmu.Unlock()
+	c.pk.rdl = t
+	return c.nc.SetReadDeadline(t)
+}
+
+// Park implements [wamp.Parker]: it lets a server with many idle WebSocket
+// connections hold no reader for them. It waits up to 10ms for the next
+// message (not at all when the last park lasted 100ms or more: a slow
+// sender); pings and pongs that arrive meanwhile, or are buffered, are
+// handled here (a ping is answered) without waking the session. When a
+// message, a close frame or part of a frame comes (or the read deadline
+// passes first, or the connection fails), Park returns false and the
+// reader reads as usual. Otherwise it drops the connection's read buffer
+// and arranges for resume to run on another goroutine (see peer.Go) as soon
+// as input arrives, the read deadline (SetReadDeadline) passes, or the
+// connection closes, and returns true: the reader leaves the connection to
+// resume, which may already be running.
+//
+// Only server connections over plain TCP and Unix sockets on Linux park
+// (in the process's one epoll instance, internal/parkpoll); elsewhere, over
+// TLS and on the client side Park returns false at once.
+//
+// Only the reader may call Park, while no ReadMessage runs. resume may be
+// run early; it must read as usual. The payload returned by the last
+// ReadMessage is invalid afterwards.
+func (c *Conn) Park(resume func()) bool {
+	pk := &c.pk
+	if pk.raw == nil || c.readErr != nil || c.closed.Load() {
+		return false
+	}
+	linger := parkAfter
+	if now := time.Now().UnixNano(); pk.since != 0 && now-pk.since >= int64(slowPark) {
+		linger = -1 // a slow sender: only look
+	}
+	for {
+		if pk.pre != nil && len(pk.pre.pre) > 0 {
+			return false // sent with the request: a message to read
+		}
+		if c.br != nil && c.br.Buffered() > 0 {
+			if !c.takeControl() {
+				return false
+			}
+			continue
+		}
+		if !c.waitInput(linger) {
+			break
+		}
+		if c.br == nil {
+			c.br = newReader(c.nc)
+		}
+		if _, err := c.br.Peek(1); err != nil {
+			return false // ReadMessage reports it
+		}
+	}
+	if br := c.br; br != nil { // empty: nothing to keep while parked
+		c.br, pk.pre = nil, nil
+		if br.Size() == readBufferSize {
+			br.Reset(nil)
+			readers.Put(br)
+		}
+	}
+	pk.since = time.Now().UnixNano()
+	pk.resume = resume
+	pk.dmu.Lock()
+	deadline := pk.rdl
+	pk.dmu.Unlock()
+	if !pk.k.Arm(pk.raw, deadline, pk.wakeFn) {
+		return false
+	}
+	if c.closed.Load() { // Close may have looked before the park was armed
+		pk.k.Wake()
+	}
+	return true
+}
+
+// wake starts the parked reader (the park's function).
+func (c *Conn) wake() { peer.Go(c.pk.resume) }
+
+// unpark wakes a parked connection that is closing, so that its reader
+// sees the close. c.closed is set.
+func (c *Conn) unpark() { c.pk.k.Wake() }
+
+// waitInput waits at most d for the socket to have something to read
+// (data, its end, an error), without reading it; with d < 0 it only looks.
+// It reports true as soon as there is, and when the read deadline comes
+// before d ends (ReadMessage then reports it); false when d passed first.
+func (c *Conn) waitInput(d time.Duration) bool {
+	pk := &c.pk
+	pk.in = false
+	if d < 0 {
+		_ = pk.raw.Control(pk.lookFn)
+		return pk.in
+	}
+	pk.dmu.Lock()
+	until, user := time.Now().Add(d), pk.rdl
+	if !user.IsZero() && !until.Before(user) {
+		pk.dmu.Unlock()
+		return true // the read deadline comes first: ReadMessage reports it
+	}
+	err := c.nc.SetReadDeadline(until)
+	pk.dmu.Unlock()
+	if err != nil {
+		return true // closed: ReadMessage reports it
+	}
+	err = pk.raw.Read(pk.peekFn)
+	pk.dmu.Lock()
+	rerr := c.nc.SetReadDeadline(pk.rdl)
+	pk.dmu.Unlock()
+	return pk.in || rerr != nil || (err != nil && !errors.Is(err, os.ErrDeadlineExceeded))
+}
+
+// takeControl handles the whole ping and pong frames at the head of the
+// read buffer, as ReadMessage would (a ping is answered), and reports
+// whether the buffer is empty then: false when it holds anything else (a
+// data or close frame, part of a frame) or a frame broke the rules, which
+// ReadMessage reads or reports.
+func (c *Conn) takeControl() bool {
+	for c.br.Buffered() > 0 {
+		b, _ := c.br.Peek(c.br.Buffered())
+		h, need := parseFrameHeader(b)
+		if need > len(b) || (h.op != opPing && h.op != opPong) || uint64(len(b)-need) < h.length {
+			return false
+		}
+		h, err := c.readHeader() // buffered: does not wait
+		if err == nil {
+			err = c.checkFrame(h, false, 0)
+		}
+		if err == nil {
+			err = c.control(h)
+		}
+		if err != nil {
+			c.readErr = err
+			return false
+		}
+	}
+	return true
+}
