@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgewamp/edgewamp/internal/parkpoll"
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
@@ -57,6 +58,7 @@ func next[T any](t testing.TB, ch <-chan T, what string) T {
 // reads and writes it), and it ends when its owner closes it, without
 // leaving a goroutine.
 func TestAttachHandlerOutlivesRequest(t *testing.T) {
+	parkpoll.Available() // the process's poller runs from the first server connection on
 	checkGoroutines(t)
 	url, conns, returned := startAttach(t)
 	c := dial(t, url, ClientConfig{})

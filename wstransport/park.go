@@ -27,13 +27,12 @@ const (
 
 // parking is a server Conn's park state (see Conn.Park).
 type parking struct {
-	raw    syscall.RawConn       // the plain socket's; nil: the connection never parks
-	pre    *prefixReader         // what the client sent beyond its request, until read
-	since  int64                 // when the last park began (Unix nanoseconds; reader-owned)
-	resume func()                // the reader's, while parked
-	wakeFn func()                // c.wake, made once
-	peekFn func(fd uintptr) bool // sets in: raw.Read's callback
-	lookFn func(fd uintptr)      // sets in: raw.Control's
+	raw    syscall.RawConn  // the plain socket's; nil: the connection never parks
+	pre    *prefixReader    // what the client sent beyond its request, until read
+	since  int64            // when the last park began (Unix nanoseconds; reader-owned)
+	resume func()           // the reader's, while parked
+	wakeFn func()           // c.wake, made once
+	lookFn func(fd uintptr) // sets in: raw.Control's callback
 	in     bool
 	k      parkpoll.Park
 
@@ -85,10 +84,6 @@ func (c *Conn) initPark(nc net.Conn, pre *prefixReader) {
 	pk.raw, pk.pre = raw, pre
 	pk.wakeFn = c.wake
 	pk.lookFn = func(fd uintptr) { pk.in = parkpoll.HasInput(int(fd)) }
-	pk.peekFn = func(fd uintptr) bool {
-		pk.lookFn(fd)
-		return pk.in
-	}
 }
 
 // SetReadDeadline sets the deadline for ReadMessage; zero means none. A read
@@ -141,15 +136,14 @@ func (c *Conn) Park(resume func()) bool {
 			}
 			continue
 		}
-		if !c.waitInput(linger) {
-			break
+		switch c.linger(linger) {
+		case lingerRead:
+			return false
+		case lingerIdle:
+		default:
+			continue
 		}
-		if c.br == nil {
-			c.br = newReader(c.nc)
-		}
-		if _, err := c.br.Peek(1); err != nil {
-			return false // ReadMessage reports it
-		}
+		break
 	}
 	if br := c.br; br != nil { // empty: nothing to keep while parked
 		c.br, pk.pre = nil, nil
@@ -179,33 +173,53 @@ func (c *Conn) wake() { peer.Go(c.pk.resume) }
 // sees the close. c.closed is set.
 func (c *Conn) unpark() { c.pk.k.Wake() }
 
-// waitInput waits at most d for the socket to have something to read
-// (data, its end, an error), without reading it; with d < 0 it only looks.
-// It reports true as soon as there is, and when the read deadline comes
-// before d ends (ReadMessage then reports it); false when d passed first.
-func (c *Conn) waitInput(d time.Duration) bool {
+// What linger found.
+const (
+	lingerIdle = iota // no input: park
+	lingerMore        // input, in the read buffer
+	lingerRead        // the read deadline, an error or the end: for ReadMessage to report
+)
+
+// linger reads what comes within d into the read buffer (with d < 0, only
+// what is there now), and reports whether anything came.
+func (c *Conn) linger(d time.Duration) int {
 	pk := &c.pk
-	pk.in = false
 	if d < 0 {
-		_ = pk.raw.Control(pk.lookFn)
-		return pk.in
-	}
-	pk.dmu.Lock()
-	until, user := time.Now().Add(d), pk.rdl
-	if !user.IsZero() && !until.Before(user) {
+		pk.in = false
+		if pk.raw.Control(pk.lookFn) != nil || !pk.in {
+			return lingerIdle // closed: the park wakes at once
+		}
+	} else {
+		pk.dmu.Lock()
+		until, user := time.Now().Add(d), pk.rdl
+		if !user.IsZero() && !until.Before(user) {
+			pk.dmu.Unlock()
+			return lingerRead // the read deadline comes first: ReadMessage reports it
+		}
+		err := c.nc.SetReadDeadline(until)
 		pk.dmu.Unlock()
-		return true // the read deadline comes first: ReadMessage reports it
+		if err != nil {
+			return lingerRead
+		}
 	}
-	err := c.nc.SetReadDeadline(until)
-	pk.dmu.Unlock()
-	if err != nil {
-		return true // closed: ReadMessage reports it
+	if c.br == nil {
+		c.br = newReader(c.nc)
 	}
-	err = pk.raw.Read(pk.peekFn)
-	pk.dmu.Lock()
-	rerr := c.nc.SetReadDeadline(pk.rdl)
-	pk.dmu.Unlock()
-	return pk.in || rerr != nil || (err != nil && !errors.Is(err, os.ErrDeadlineExceeded))
+	_, err := c.br.Peek(1)
+	if d >= 0 {
+		pk.dmu.Lock()
+		if rerr := c.nc.SetReadDeadline(pk.rdl); rerr != nil && err == nil {
+			err = rerr
+		}
+		pk.dmu.Unlock()
+	}
+	switch {
+	case err == nil:
+		return lingerMore
+	case d >= 0 && errors.Is(err, os.ErrDeadlineExceeded):
+		return lingerIdle
+	}
+	return lingerRead
 }
 
 // takeControl handles the whole ping and pong frames at the head of the
