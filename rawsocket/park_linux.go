@@ -6,8 +6,8 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
-	"unsafe"
 
+	"github.com/edgewamp/edgewamp/internal/parkpoll"
 	"github.com/edgewamp/edgewamp/peer"
 )
 
@@ -52,18 +52,8 @@ func thePoller() *parkPoller {
 }
 
 func newParkPoller() (*parkPoller, error) {
-	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	epfd, f, raw, err := parkpoll.Open("rawsocket-park")
 	if err != nil {
-		return nil, err
-	}
-	if err := syscall.SetNonblock(epfd, true); err != nil {
-		syscall.Close(epfd)
-		return nil, err
-	}
-	f := os.NewFile(uintptr(epfd), "rawsocket-park")
-	raw, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	p := &parkPoller{epfd: epfd, f: f, raw: raw, conns: make(map[int32]*Conn)}
@@ -106,27 +96,14 @@ func (p *parkPoller) wait(fd uintptr) bool {
 	}
 }
 
-// epollPoll is epoll_wait(2) with a timeout of 0, as a raw system call (see
-// internal/sockio/syscalls_linux.go): it never blocks, and the scheduler's
-// system call hook would wake the sysmon thread whenever the process was
-// idle, which is at every batch of events on a gateway that waits between
-// them.
+// epollPoll is epoll_wait(2) with a timeout of 0 (parkpoll.Poll: a raw
+// system call that never blocks).
 func epollPoll(epfd int, events []syscall.EpollEvent) (int, error) {
-	n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
-	if errno != 0 {
-		return -1, errno
-	}
-	return int(n), nil
+	return parkpoll.Poll(epfd, events)
 }
 
-// epollCtl is epoll_ctl(2) as a raw system call (see epollPoll).
-func epollCtl(epfd, op, fd int, ev *syscall.EpollEvent) error {
-	_, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_CTL, uintptr(epfd), uintptr(op), uintptr(fd), uintptr(unsafe.Pointer(ev)), 0, 0)
-	if errno != 0 {
-		return errno
-	}
-	return nil
-}
+// epollCtl is epoll_ctl(2) (parkpoll.Ctl: a raw system call).
+func epollCtl(epfd, op, fd int, ev *syscall.EpollEvent) error { return parkpoll.Ctl(epfd, op, fd, ev) }
 
 // fire wakes the connection parked on fd, if it is still the park of
 // generation gen (a stale event, for a park already woken otherwise, is
