@@ -99,10 +99,14 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 		h := wstransport.AttachHandler(l.wsConfig, func(t wamp.Transport) {
 			served = true
 			l.counters.active.Add(1)
-			r.Attach(ctx, t, func(err error) {
-				l.ended(err)
-				l.wsSources.Release(src)
-			})
+			ended := l.endedFn // an address not counted ("") has no slot to release
+			if src != "" {
+				ended = func(err error) {
+					l.ended(err)
+					l.wsSources.Release(src)
+				}
+			}
+			r.Attach(ctx, t, ended)
 		})
 		h.ServeHTTP(w, req)
 		if !served {

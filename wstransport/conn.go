@@ -61,10 +61,12 @@ const (
 // Pings from the peer are answered inside ReadMessage.
 type Conn struct {
 	nc     net.Conn // the underlying connection (TLS included)
-	server bool     // the server's end: frames read are masked, frames written are not
 	ser    wamp.Serializer
 	max    int
 	remote string
+	server bool // the server's end: frames read are masked, frames written are not
+	op     byte // opText or opBinary, by the serializer
+	in     bool // the socket has input (Park's look; reader-owned)
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -73,7 +75,6 @@ type Conn struct {
 	// wmu serialises writes on nc: WriteMessages' frames, the pongs the
 	// reader answers and the close frame.
 	wmu  sync.Mutex
-	op   byte      // opText or opBinary, by the serializer
 	keys *maskKeys // a client's masking keys (the server does not mask); under wmu
 
 	// Reader state: used by the reader goroutine only.

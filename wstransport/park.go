@@ -32,12 +32,11 @@ type parking struct {
 	since  int64            // when the last park began (Unix nanoseconds; reader-owned)
 	resume func()           // the reader's, while parked
 	wakeFn func()           // c.wake, made once
-	lookFn func(fd uintptr) // sets in: raw.Control's callback
-	in     bool
+	lookFn func(fd uintptr) // sets c.in: raw.Control's callback
 	k      parkpoll.Park
 
 	dmu sync.Mutex // held while the read deadline is set or lent to a linger
-	rdl time.Time  // the read deadline set with SetReadDeadline
+	rdl int64      // the read deadline set with SetReadDeadline (Unix nanoseconds; 0: none)
 }
 
 var _ wamp.Parker = (*Conn)(nil)
@@ -54,23 +53,11 @@ func newReader(nc net.Conn) *bufio.Reader {
 }
 
 // initPark lets a server connection park: nc is its connection after the
-// handshake, pre what the client sent beyond its request (nil: nothing).
-// Only plain TCP and Unix sockets park, found under nc's passthrough
-// wrappers (the listeners' admitted and sniffed connections, raw reads and
-// writes: their Read is the socket's once the handshake is over); a TLS
-// connection cannot wait for input without reading.
+// handshake (see socketOf), pre what the client sent beyond its request
+// (nil: nothing). Only plain TCP and Unix sockets park; a TLS connection
+// cannot wait for input without reading.
 func (c *Conn) initPark(nc net.Conn, pre *prefixReader) {
-	for {
-		p, ok := nc.(interface{ PassthroughConn() net.Conn })
-		if !ok {
-			break
-		}
-		under := p.PassthroughConn()
-		if under == nc {
-			return
-		}
-		nc = under
-	}
+	nc = socketOf(nc)
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:
 	default:
@@ -82,8 +69,7 @@ func (c *Conn) initPark(nc net.Conn, pre *prefixReader) {
 	}
 	pk := &c.pk
 	pk.raw, pk.pre = raw, pre
-	pk.wakeFn = c.wake
-	pk.lookFn = func(fd uintptr) { pk.in = parkpoll.HasInput(int(fd)) }
+	pk.lookFn = func(fd uintptr) { c.in = parkpoll.HasInput(int(fd)) }
 }
 
 // SetReadDeadline sets the deadline for ReadMessage; zero means none. A read
@@ -93,7 +79,10 @@ func (c *Conn) initPark(nc net.Conn, pre *prefixReader) {
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	c.pk.dmu.Lock()
 	defer c.pk.dmu.Unlock()
-	c.pk.rdl = t
+	c.pk.rdl = 0
+	if !t.IsZero() {
+		c.pk.rdl = t.UnixNano()
+	}
 	return c.nc.SetReadDeadline(t)
 }
 
@@ -155,9 +144,9 @@ func (c *Conn) Park(resume func()) bool {
 	pk.since = time.Now().UnixNano()
 	pk.resume = resume
 	pk.dmu.Lock()
-	deadline := pk.rdl
+	deadline := pk.deadline()
 	pk.dmu.Unlock()
-	if !pk.k.Arm(pk.raw, deadline, pk.wakeFn) {
+	if !pk.k.Arm(pk.raw, deadline, pk) {
 		return false
 	}
 	if c.closed.Load() { // Close may have looked before the park was armed
@@ -166,8 +155,16 @@ func (c *Conn) Park(resume func()) bool {
 	return true
 }
 
-// wake starts the parked reader (the park's function).
-func (c *Conn) wake() { peer.Go(c.pk.resume) }
+// Resume starts the parked reader (parkpoll.Resumer).
+func (pk *parking) Resume() { peer.Go(pk.resume) }
+
+// deadline is the read deadline as set. dmu must be held.
+func (pk *parking) deadline() time.Time {
+	if pk.rdl == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, pk.rdl)
+}
 
 // unpark wakes a parked connection that is closing, so that its reader
 // sees the close. c.closed is set.
@@ -185,13 +182,13 @@ const (
 func (c *Conn) linger(d time.Duration) int {
 	pk := &c.pk
 	if d < 0 {
-		pk.in = false
-		if pk.raw.Control(pk.lookFn) != nil || !pk.in {
+		c.in = false
+		if pk.raw.Control(pk.lookFn) != nil || !c.in {
 			return lingerIdle // closed: the park wakes at once
 		}
 	} else {
 		pk.dmu.Lock()
-		until, user := time.Now().Add(d), pk.rdl
+		until, user := time.Now().Add(d), pk.deadline()
 		if !user.IsZero() && !until.Before(user) {
 			pk.dmu.Unlock()
 			return lingerRead // the read deadline comes first: ReadMessage reports it
@@ -208,7 +205,7 @@ func (c *Conn) linger(d time.Duration) int {
 	_, err := c.br.Peek(1)
 	if d >= 0 {
 		pk.dmu.Lock()
-		if rerr := c.nc.SetReadDeadline(pk.rdl); rerr != nil && err == nil {
+		if rerr := c.nc.SetReadDeadline(pk.deadline()); rerr != nil && err == nil {
 			err = rerr
 		}
 		pk.dmu.Unlock()

@@ -26,7 +26,7 @@ import (
 // goroutine (the connection's reader) arms it.
 type Park struct {
 	mu    sync.Mutex
-	fn    func()      // set while armed; taken by whoever wakes the park
+	fn    Resumer     // set while armed; taken by whoever wakes the park
 	timer *time.Timer // wakes the park at its deadline (made on first need)
 
 	// Guarded by the poller's mu.
@@ -34,16 +34,20 @@ type Park struct {
 	registered bool  // the descriptor is in the poller's epoll set
 }
 
-// Arm arranges for fn to run once, as soon as raw's descriptor becomes
-// readable, deadline passes (zero: no deadline) or Wake is called, and
-// returns at once. fn runs on the poller's goroutine or a timer's, so it
-// must not block: it starts the connection's reader. Arm returns false
-// when it armed nothing and fn will not run (no poller here, a deadline
+// Resumer is what a park wakes: its Resume starts the connection's
+// reader again. It runs on the poller's goroutine, a timer's or Wake's
+// caller, so it must not block.
+type Resumer interface{ Resume() }
+
+// Arm arranges for fn.Resume to run once, as soon as raw's descriptor
+// becomes readable, deadline passes (zero: no deadline) or Wake is called,
+// and returns at once. Arm returns false when it armed nothing and fn will
+// not run (no poller here, a deadline
 // already past, a descriptor that cannot be watched): the caller then
 // reads as usual. A caller that closes its connection concurrently calls
 // Wake after marking it closed, and checks its mark after Arm returns true
 // (calling Wake when set), so that one of them wakes the park.
-func (k *Park) Arm(raw syscall.RawConn, deadline time.Time, fn func()) bool {
+func (k *Park) Arm(raw syscall.RawConn, deadline time.Time, fn Resumer) bool {
 	p := thePoller()
 	if p == nil {
 		return false
@@ -70,7 +74,7 @@ func (k *Park) Arm(raw syscall.RawConn, deadline time.Time, fn func()) bool {
 	return true
 }
 
-// Wake runs the armed function now, on the caller's goroutine, if the park
+// Wake resumes the armed park now, on the caller's goroutine, if the park
 // is armed (else it does nothing): for Close, so that the reader sees the
 // close, and for the park's deadline.
 func (k *Park) Wake() {
@@ -78,20 +82,20 @@ func (k *Park) Wake() {
 		if p := thePoller(); p != nil {
 			p.remove(k)
 		}
-		f()
+		f.Resume()
 	}
 }
 
-// Armed reports whether the park waits (its function has not run).
+// Armed reports whether the park waits (it has not resumed).
 func (k *Park) Armed() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.fn != nil
 }
 
-// take takes the armed function (nil: not armed, or woken already) and
+// take takes the armed Resumer (nil: not armed, or woken already) and
 // stops the deadline timer.
-func (k *Park) take() func() {
+func (k *Park) take() Resumer {
 	k.mu.Lock()
 	f := k.fn
 	k.fn = nil

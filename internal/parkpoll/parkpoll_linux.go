@@ -137,7 +137,7 @@ func (p *poller) fire(fd, gen int32) {
 	delete(p.parks, fd)
 	p.mu.Unlock()
 	if f := k.take(); f != nil {
-		f()
+		f.Resume()
 	}
 }
 
