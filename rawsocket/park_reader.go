@@ -1,32 +1,17 @@
 package rawsocket
 
-import "net"
+import (
+	"net"
 
-// passthrough is a connection wrapper whose Read, Write and deadlines are
-// those of the connection it holds, and whose Close adds only what a
-// finished handshake no longer needs (the listeners' admitted connections,
-// internal/netsource; a one-port listener's sniffed connection; sockio's
-// raw reads and writes): a server reads and writes the socket under it with
-// raw system calls, and parks it while idle.
-type passthrough interface{ PassthroughConn() net.Conn }
+	"github.com/edgewamp/edgewamp/internal/parkpoll"
+)
 
 // passthroughConn returns the connection under nc's passthrough wrappers
-// (a listener's admitted connection, the octet a one-port listener sniffed,
-// raw reads and writes: internal/sockio), else nc. Servers call it once the
-// handshake is over.
-func passthroughConn(nc net.Conn) net.Conn {
-	for {
-		p, ok := nc.(passthrough)
-		if !ok {
-			return nc
-		}
-		under := p.PassthroughConn()
-		if under == nc {
-			return nc
-		}
-		nc = under
-	}
-}
+// (parkpoll.Socket: a listener's admitted connection, the octet a one-port
+// listener sniffed, raw reads and writes: internal/sockio), else nc.
+// Servers call it once the handshake is over: a server reads and writes the
+// socket under them with raw system calls, and parks it while idle.
+func passthroughConn(nc net.Conn) net.Conn { return parkpoll.Socket(nc) }
 
 // A parked connection holds no reader state at all (about 270 bytes of
 // structs and callbacks): parkPoll drops the frame reader, and ReadMessage

@@ -53,11 +53,11 @@ func newReader(nc net.Conn) *bufio.Reader {
 }
 
 // initPark lets a server connection park: nc is its connection after the
-// handshake (see socketOf), pre what the client sent beyond its request
+// handshake, pre what the client sent beyond its request
 // (nil: nothing). Only plain TCP and Unix sockets park; a TLS connection
 // cannot wait for input without reading.
 func (c *Conn) initPark(nc net.Conn, pre *prefixReader) {
-	nc = socketOf(nc)
+	nc = parkpoll.Socket(nc)
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:
 	default:

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/net/websocket"
 
+	"github.com/edgewamp/edgewamp/internal/parkpoll"
 	"github.com/edgewamp/edgewamp/internal/sockio"
 	"github.com/edgewamp/edgewamp/wamp"
 )
@@ -195,8 +196,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return nil
 		},
 		Handler: func(ws *websocket.Conn) {
-			nc := sockio.Wrap(socketOf(hw.conn)) // raw reads and writes on a plain socket
-			_ = nc.SetDeadline(time.Time{})      // handshake done; the session sets its own
+			// The session holds the socket alone, without the listeners'
+			// wrappers (parkpoll.Socket), with raw reads and writes.
+			nc := sockio.Wrap(parkpoll.Socket(hw.conn))
+			_ = nc.SetDeadline(time.Time{}) // handshake done; the session sets its own
 			// Frames are read with the hijacked reader's buffer, straight
 			// from nc (net/http's reader under it locks on every read),
 			// after what the client sent beyond its request; ws is used
@@ -216,26 +219,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	s.ServeHTTP(hw, r)
-}
-
-// socketOf returns the connection under nc's passthrough wrappers (the
-// listeners' admitted and sniffed connections, internal/netsource and
-// package listen; raw reads and writes, internal/sockio): their Read,
-// Write and deadlines are that connection's, and their Close adds only what
-// a finished handshake no longer needs, so a session holds the socket
-// alone. nc itself when it has none (*tls.Conn).
-func socketOf(nc net.Conn) net.Conn {
-	for {
-		p, ok := nc.(interface{ PassthroughConn() net.Conn })
-		if !ok {
-			return nc
-		}
-		under := p.PassthroughConn()
-		if under == nc {
-			return nc
-		}
-		nc = under
-	}
 }
 
 // refuse answers an HTTP error with a plain-text message, without upgrading.
