@@ -41,15 +41,32 @@ type parking struct {
 
 var _ wamp.Parker = (*Conn)(nil)
 
-// readers holds the frame readers of parked connections (see Conn.Park).
-var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+// readers holds up to 64 frame readers of parked connections, for those
+// that wake: a bounded free list rather than a sync.Pool, which would keep
+// every reader parked since the last two collections (thousands after a
+// join storm, whose handshakes each bring a new one) until they run.
+var readers = make(chan *bufio.Reader, 64)
 
 // newReader returns a frame reader on nc, for a connection whose reader was
 // dropped by a park.
 func newReader(nc net.Conn) *bufio.Reader {
-	br := readers.Get().(*bufio.Reader)
-	br.Reset(nc)
-	return br
+	select {
+	case br := <-readers:
+		br.Reset(nc)
+		return br
+	default:
+		return bufio.NewReaderSize(nc, readBufferSize)
+	}
+}
+
+// keepReader offers an empty frame reader to the free list (or to the
+// garbage collector).
+func keepReader(br *bufio.Reader) {
+	br.Reset(nil)
+	select {
+	case readers <- br:
+	default:
+	}
 }
 
 // initPark lets a server connection park: nc is its connection after the
@@ -137,8 +154,7 @@ func (c *Conn) Park(resume func()) bool {
 	if br := c.br; br != nil { // empty: nothing to keep while parked
 		c.br, pk.pre = nil, nil
 		if br.Size() == readBufferSize {
-			br.Reset(nil)
-			readers.Put(br)
+			keepReader(br)
 		}
 	}
 	pk.since = time.Now().UnixNano()
