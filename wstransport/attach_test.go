@@ -1,6 +1,7 @@
 package wstransport
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"testing"
@@ -10,10 +11,11 @@ import (
 	"github.com/edgewamp/edgewamp/wamp"
 )
 
-// startAttach serves AttachHandler on 127.0.0.1:0 and returns its URL and
-// the server-side connections, as they are attached; returned tells when
-// each request's handler has returned. The test owns the connections.
-func startAttach(t testing.TB) (url string, conns <-chan *Conn, returned <-chan struct{}) {
+// startAttach serves AttachHandler on 127.0.0.1:0 (over TLS with tlsCfg
+// when not nil) and returns its URL and the server-side connections, as
+// they are attached; returned tells when each request's handler has
+// returned. The test owns the connections.
+func startAttach(t testing.TB, tlsCfg *tls.Config) (url string, conns <-chan *Conn, returned <-chan struct{}) {
 	t.Helper()
 	cc := make(chan *Conn, 64)
 	rc := make(chan struct{}, 64)
@@ -28,16 +30,25 @@ func startAttach(t testing.TB) (url string, conns <-chan *Conn, returned <-chan 
 	if err != nil {
 		t.Fatal(err)
 	}
+	url = "ws://" + l.Addr().String() + "/ws"
+	if tlsCfg != nil {
+		srv.TLSConfig = tlsCfg
+		url = "wss" + url[2:]
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = srv.Serve(l)
+		if tlsCfg != nil {
+			_ = srv.ServeTLS(l, "", "")
+		} else {
+			_ = srv.Serve(l)
+		}
 	}()
 	t.Cleanup(func() {
 		_ = srv.Close()
 		<-done
 	})
-	return "ws://" + l.Addr().String() + "/ws", cc, rc
+	return url, cc, rc
 }
 
 // next returns the next value of ch, failing the test after testTimeout.
@@ -60,7 +71,7 @@ func next[T any](t testing.TB, ch <-chan T, what string) T {
 func TestAttachHandlerOutlivesRequest(t *testing.T) {
 	parkpoll.Available() // the process's poller runs from the first server connection on
 	checkGoroutines(t)
-	url, conns, returned := startAttach(t)
+	url, conns, returned := startAttach(t, nil)
 	c := dial(t, url, ClientConfig{})
 	sc := next(t, conns, "attached connection")
 	next(t, returned, "return of the request's handler")

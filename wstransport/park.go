@@ -4,6 +4,7 @@ package wstransport
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -27,13 +28,13 @@ const (
 
 // parking is a server Conn's park state (see Conn.Park).
 type parking struct {
-	raw    syscall.RawConn  // the plain socket's; nil: the connection never parks
+	raw    syscall.RawConn  // the socket's (under TLS too); nil: the connection never parks
 	pre    *prefixReader    // what the client sent beyond its request, until read
 	since  int64            // when the last park began (Unix nanoseconds; reader-owned)
 	resume func()           // the reader's, while parked
-	wakeFn func()           // c.wake, made once
 	lookFn func(fd uintptr) // sets c.in: raw.Control's callback
 	k      parkpoll.Park
+	tls    bool // over TLS: what the connection holds is seen by reading only
 
 	dmu sync.Mutex // held while the read deadline is set or lent to a linger
 	rdl int64      // the read deadline set with SetReadDeadline (Unix nanoseconds; 0: none)
@@ -70,10 +71,15 @@ func keepReader(br *bufio.Reader) {
 }
 
 // initPark lets a server connection park: nc is its connection after the
-// handshake, pre what the client sent beyond its request
-// (nil: nothing). Only plain TCP and Unix sockets park; a TLS connection
-// cannot wait for input without reading.
+// handshake, pre what the client sent beyond its request (nil: nothing).
+// Connections over TCP and Unix sockets park, TLS ones included: a TLS
+// connection's socket is watched once a read under a short deadline has
+// shown that it holds no whole record (see Park).
 func (c *Conn) initPark(nc net.Conn, pre *prefixReader) {
+	tc, tlsConn := nc.(*tls.Conn)
+	if tlsConn {
+		nc = tc.NetConn()
+	}
 	nc = parkpoll.Socket(nc)
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:
@@ -85,7 +91,7 @@ func (c *Conn) initPark(nc net.Conn, pre *prefixReader) {
 		return
 	}
 	pk := &c.pk
-	pk.raw, pk.pre = raw, pre
+	pk.raw, pk.pre, pk.tls = raw, pre, tlsConn
 	pk.lookFn = func(fd uintptr) { c.in = parkpoll.HasInput(int(fd)) }
 }
 
@@ -116,9 +122,15 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 // connection closes, and returns true: the reader leaves the connection to
 // resume, which may already be running.
 //
-// Only server connections over plain TCP and Unix sockets on Linux park
-// (in the process's one epoll instance, internal/parkpoll); elsewhere, over
-// TLS and on the client side Park returns false at once.
+// Server connections over TCP and Unix sockets on Linux park, in the
+// process's one epoll instance (internal/parkpoll), over TLS too: a TLS
+// connection cannot be asked what it holds without reading, so the linger
+// reads (for a slow sender, under a deadline already past, which fails at
+// once when no whole record is there), and once such a read has timed out
+// the connection holds no whole record and its socket can be watched. A
+// parked TLS connection still holds crypto/tls's state and buffers; it
+// lets go of its reader and read buffer. Elsewhere, and on the client
+// side, Park returns false at once.
 //
 // Only the reader may call Park, while no ReadMessage runs. resume may be
 // run early; it must read as usual. The payload returned by the last
@@ -193,43 +205,51 @@ const (
 	lingerRead        // the read deadline, an error or the end: for ReadMessage to report
 )
 
-// linger reads what comes within d into the read buffer (with d < 0, only
-// what is there now), and reports whether anything came.
+// linger reads what comes within d into the read buffer, and reports
+// whether anything came. With d < 0 it takes only what is there now: it
+// looks at the socket, and over TLS reads what the connection holds
+// already (under a deadline already past, which fails a read of the socket
+// at once: a TLS read's timeout leaves the connection usable).
 func (c *Conn) linger(d time.Duration) int {
 	pk := &c.pk
 	if d < 0 {
 		c.in = false
-		if pk.raw.Control(pk.lookFn) != nil || !c.in {
-			return lingerIdle // closed: the park wakes at once
-		}
-	} else {
-		pk.dmu.Lock()
-		until, user := time.Now().Add(d), pk.deadline()
-		if !user.IsZero() && !until.Before(user) {
-			pk.dmu.Unlock()
-			return lingerRead // the read deadline comes first: ReadMessage reports it
-		}
-		err := c.nc.SetReadDeadline(until)
-		pk.dmu.Unlock()
-		if err != nil {
+		if pk.raw.Control(pk.lookFn) != nil {
 			return lingerRead
 		}
+		switch {
+		case c.in:
+			d = parkAfter // read it, under a deadline (over TLS, a record may be partly there)
+		case !pk.tls:
+			return lingerIdle
+		default:
+			d = 0
+		}
+	}
+	pk.dmu.Lock()
+	until, user := time.Now().Add(d), pk.deadline()
+	if !user.IsZero() && !until.Before(user) {
+		pk.dmu.Unlock()
+		return lingerRead // the read deadline comes first: ReadMessage reports it
+	}
+	err := c.nc.SetReadDeadline(until)
+	pk.dmu.Unlock()
+	if err != nil {
+		return lingerRead
 	}
 	if c.br == nil {
 		c.br = newReader(c.nc)
 	}
-	_, err := c.br.Peek(1)
-	if d >= 0 {
-		pk.dmu.Lock()
-		if rerr := c.nc.SetReadDeadline(pk.deadline()); rerr != nil && err == nil {
-			err = rerr
-		}
-		pk.dmu.Unlock()
+	_, err = c.br.Peek(1)
+	pk.dmu.Lock()
+	if rerr := c.nc.SetReadDeadline(pk.deadline()); rerr != nil && err == nil {
+		err = rerr
 	}
+	pk.dmu.Unlock()
 	switch {
 	case err == nil:
 		return lingerMore
-	case d >= 0 && errors.Is(err, os.ErrDeadlineExceeded):
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		return lingerIdle
 	}
 	return lingerRead

@@ -3,6 +3,8 @@
 package wstransport
 
 import (
+	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"os"
@@ -19,7 +21,7 @@ import (
 // connection, whose reader is the test's.
 func parkedPair(t *testing.T) (*rawConn, *Conn) {
 	t.Helper()
-	url, conns, _ := startAttach(t)
+	url, conns, _ := startAttach(t, nil)
 	addr := strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/ws")
 	r := rawHandshake(t, addr, "Sec-WebSocket-Protocol: wamp.2.json")
 	if r.conn == nil {
@@ -163,7 +165,7 @@ func TestParkWakesAtDeadline(t *testing.T) {
 	}
 }
 
-// TestParkNotPossible: clients and connections over TLS do not park.
+// TestParkNotPossible: clients do not park.
 func TestParkNotPossible(t *testing.T) {
 	parkpoll.Available() // the process's poller runs from the first park on
 	checkGoroutines(t)
@@ -173,4 +175,53 @@ func TestParkNotPossible(t *testing.T) {
 		t.Error("a client's Park returned true")
 	}
 	var _ wamp.Parker = c
+}
+
+// TestParkTLS: a connection over TLS parks, wakes for a message, and does
+// not park while crypto/tls holds a whole message that the read buffer
+// has not taken yet (a record carrying more than the buffer's 4 KiB), for
+// a slow sender (which only looks) as for a busy one.
+func TestParkTLS(t *testing.T) {
+	parkpoll.Available()
+	checkGoroutines(t)
+	cert, pool := selfSigned(t)
+	url, conns, _ := startAttach(t, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	c := dial(t, url, ClientConfig{TLS: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}})
+	sc := next(t, conns, "attached connection")
+	t.Cleanup(func() { sc.Close() })
+	woke := park(t, sc)
+	if err := c.WriteMessages([][]byte{[]byte(`["one"]`)}); err != nil {
+		t.Fatal(err)
+	}
+	next(t, woke, "wake-up for a message")
+	if m, err := parkRead(t, sc); err != nil || string(m) != `["one"]` {
+		t.Fatalf("ReadMessage: %q, %v", m, err)
+	}
+	for _, slow := range []bool{false, true} {
+		// A first frame of exactly the read buffer's size (8 octets of
+		// header), the second in the same record: once the first is
+		// read, the buffer is empty and crypto/tls holds the second.
+		big := bytes.Repeat([]byte("x"), readBufferSize-8)
+		if err := c.WriteMessages([][]byte{big, []byte(`["two"]`)}); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := parkRead(t, sc); err != nil || len(m) != len(big) {
+			t.Fatalf("ReadMessage: %d octets, %v; want %d", len(m), err, len(big))
+		}
+		if slow {
+			sc.pk.since = time.Now().Add(-time.Second).UnixNano() // Park only looks
+		}
+		if sc.Park(func() { t.Error("parked with a message held by crypto/tls") }) {
+			t.Fatalf("slow %v: parked with a message held by crypto/tls", slow)
+		}
+		if m, err := sc.ReadMessage(); err != nil || string(m) != `["two"]` {
+			t.Fatalf("ReadMessage: %q, %v", m, err)
+		}
+	}
+	woke = park(t, sc)
+	c.Close()
+	next(t, woke, "wake-up for the close")
+	if _, err := parkRead(t, sc); !errors.Is(err, io.EOF) {
+		t.Fatalf("ReadMessage after the peer's close: %v, want io.EOF", err)
+	}
 }
