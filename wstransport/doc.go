@@ -88,6 +88,13 @@
 // to send pings: keepalive, where wanted, is WAMP-level (or the session's
 // idle read deadline).
 //
+// A server connection over a TCP or Unix socket (TLS included) is a
+// wamp.Parker on Linux: [Conn.Park] lets a router's session reader go
+// while the connection is idle, drops its read buffer, answers pings
+// meanwhile, and waits for input in one epoll instance for the whole
+// process (internal/parkpoll), so that with [AttachHandler] an idle session
+// holds no goroutine.
+//
 // x/net/websocket does the opening handshake on both sides; the frames
 // after it are this package's own (RFC 6455, 5): WriteMessages encodes a
 // batch of frames into one write per 64 KiB, and ReadMessage parses frames
