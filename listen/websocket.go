@@ -85,6 +85,21 @@ func (l *Listener) refuseRawSocket(nl net.Listener) {
 // slot is released when the session ends.
 func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 	ctx := l.attachContext()
+	h := wstransport.AttachHandler(l.wsConfig, func(t wamp.Transport, req *http.Request) {
+		st, _ := req.Context().Value(wsRequestKey{}).(*wsRequest)
+		ended := l.endedFn // an address not counted ("") has no slot to release
+		if st != nil {
+			st.served = true
+			if src := st.src; src != "" {
+				ended = func(err error) {
+					l.ended(err)
+					l.wsSources.Release(src)
+				}
+			}
+		}
+		l.counters.active.Add(1)
+		r.Attach(ctx, t, ended)
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		l.counters.connections.Add(1)
 		src, ok := l.wsSources.Take(req.RemoteAddr)
@@ -95,26 +110,24 @@ func (l *Listener) wsHandler(r *minirouter.Router) http.Handler {
 			http.Error(w, "too many connections from this address", http.StatusServiceUnavailable)
 			return
 		}
-		served := false
-		h := wstransport.AttachHandler(l.wsConfig, func(t wamp.Transport) {
-			served = true
-			l.counters.active.Add(1)
-			ended := l.endedFn // an address not counted ("") has no slot to release
-			if src != "" {
-				ended = func(err error) {
-					l.ended(err)
-					l.wsSources.Release(src)
-				}
-			}
-			r.Attach(ctx, t, ended)
-		})
-		h.ServeHTTP(w, req)
-		if !served {
+		st := &wsRequest{src: src}
+		h.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), wsRequestKey{}, st)))
+		if !st.served {
 			l.counters.handshakeFailures.Add(1)
 			l.wsSources.Release(src)
 		}
 	})
 }
+
+// wsRequest is what wsHandler tells its attach function about a request
+// (through the request's context, wsRequestKey), and learns back.
+type wsRequest struct {
+	src    string // the client address's slot (netsource.Counter), "" when not counted
+	served bool   // a session was attached
+}
+
+// wsRequestKey is the request context key of its wsRequest.
+type wsRequestKey struct{}
 
 // connKey is the request context key of the request's connection.
 type connKey struct{}
@@ -127,5 +140,5 @@ type connKey struct{}
 // closes the connection then), whatever becomes of the http.Server.
 func Handler(r *minirouter.Router, cfg wstransport.ServerConfig) http.Handler {
 	ctx := minirouter.WithTransport(context.Background(), "ws")
-	return wstransport.AttachHandler(cfg, func(t wamp.Transport) { r.Attach(ctx, t, nil) })
+	return wstransport.AttachHandler(cfg, func(t wamp.Transport, _ *http.Request) { r.Attach(ctx, t, nil) })
 }

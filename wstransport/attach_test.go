@@ -19,7 +19,7 @@ func startAttach(t testing.TB, tlsCfg *tls.Config) (url string, conns <-chan *Co
 	t.Helper()
 	cc := make(chan *Conn, 64)
 	rc := make(chan struct{}, 64)
-	h := AttachHandler(ServerConfig{}, func(tr wamp.Transport) { cc <- tr.(*Conn) })
+	h := AttachHandler(ServerConfig{}, func(tr wamp.Transport, _ *http.Request) { cc <- tr.(*Conn) })
 	mux := http.NewServeMux()
 	mux.Handle("/ws", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
@@ -75,7 +76,7 @@ func Example() {
 // request's goroutine and net/http's buffers go as soon as the handler
 // returns.
 func ExampleAttachHandler() {
-	h := wstransport.AttachHandler(wstransport.ServerConfig{}, func(t wamp.Transport) {
+	h := wstransport.AttachHandler(wstransport.ServerConfig{}, func(t wamp.Transport, _ *http.Request) {
 		go func() {
 			defer t.Close() // the session owns t
 			if m, err := t.ReadMessage(); err == nil {

@@ -70,6 +70,11 @@ func keepReader(br *bufio.Reader) {
 	}
 }
 
+// startParking starts the process's park poller (internal/parkpoll) with
+// the first handler, not at the first park, so that a server's
+// descriptors and goroutines are those of its first park from then on.
+func startParking() { parkpoll.Available() }
+
 // initPark lets a server connection park: nc is its connection after the
 // handshake, pre what the client sent beyond its request (nil: nothing).
 // Connections over TCP and Unix sockets park, TLS ones included: a TLS

@@ -16,6 +16,9 @@ func newReader(nc net.Conn) *bufio.Reader { return bufio.NewReaderSize(nc, readB
 
 func (c *Conn) initPark(nc net.Conn, pre *prefixReader) {}
 
+// startParking does nothing: no connection parks.
+func startParking() {}
+
 // unpark does nothing: no connection parks.
 func (c *Conn) unpark() {}
 

@@ -111,30 +111,30 @@ func (cfg ServerConfig) withDefaults() ServerConfig {
 // The returned handler is safe for concurrent use. A nil serve closes each
 // connection as soon as it is upgraded.
 func Handler(cfg ServerConfig, serve func(t wamp.Transport)) http.Handler {
-	return newHandler(cfg, serve, false)
+	return newHandler(cfg, serve)
 }
 
 // AttachHandler is [Handler] for sessions that outlive their request:
 // attach is called, in the request's goroutine, with each upgraded
-// connection, which it owns from then on (it must close t when the session
-// ends, as minirouter.Router.Attach does), and must return without waiting
-// for the session. The handler returns as soon as attach does, so that
-// net/http lets go of the request's goroutine and buffers: a session then
-// costs its connection alone (and, on a plain TCP or Unix socket, parks
-// while idle: see [Conn.Park]). Shutting the http.Server down does not end
-// the sessions, as with Handler.
+// connection and its upgrade request r. It owns t from then on (it must
+// close t when the session ends, as minirouter.Router.Attach does) and
+// must return without waiting for the session; r's context ends when it
+// returns. The handler returns as soon as attach does, so that net/http
+// lets go of the request's goroutine and buffers: a session then costs its
+// connection alone (and parks while idle: see [Conn.Park]). Shutting the
+// http.Server down does not end the sessions, as with Handler.
 //
 // The returned handler is safe for concurrent use. A nil attach closes each
 // connection as soon as it is upgraded.
-func AttachHandler(cfg ServerConfig, attach func(t wamp.Transport)) http.Handler {
-	if attach == nil {
-		return newHandler(cfg, nil, false)
-	}
-	return newHandler(cfg, attach, true)
+func AttachHandler(cfg ServerConfig, attach func(t wamp.Transport, r *http.Request)) http.Handler {
+	h := newHandler(cfg, nil)
+	h.attach = attach
+	return h
 }
 
-// newHandler makes Handler's (attach false) and AttachHandler's handler.
-func newHandler(cfg ServerConfig, serve func(t wamp.Transport), attach bool) http.Handler {
+// newHandler makes Handler's handler (AttachHandler's with attach set).
+func newHandler(cfg ServerConfig, serve func(t wamp.Transport)) *handler {
+	startParking()
 	cfg = cfg.withDefaults()
 	if serve == nil {
 		serve = func(wamp.Transport) {}
@@ -143,15 +143,16 @@ func newHandler(cfg ServerConfig, serve func(t wamp.Transport), attach bool) htt
 	for i, s := range cfg.Serializers {
 		names[i] = Subprotocol(s)
 	}
-	return &handler{cfg: cfg, serve: serve, attach: attach, supported: strings.Join(names, ", ")}
+	return &handler{cfg: cfg, serve: serve, supported: strings.Join(names, ", ")}
 }
 
-// handler is the http.Handler returned by Handler. It is immutable.
+// handler is the http.Handler returned by Handler and AttachHandler. It is
+// immutable.
 type handler struct {
 	cfg       ServerConfig
 	serve     func(wamp.Transport)
-	attach    bool   // serve owns the connection and returns at once (AttachHandler)
-	supported string // the configured subprotocols, for error messages
+	attach    func(wamp.Transport, *http.Request) // AttachHandler's: owns the connection, returns at once
+	supported string                              // the configured subprotocols, for error messages
 }
 
 // ServeHTTP checks the request, then lets x/net/websocket do the upgrade.
@@ -209,9 +210,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			br, pre := frameReader(br, nc, pending)
 			c := newConn(nc, br, true, ser, h.cfg.MaxMessageSize)
 			c.initPark(nc, pre)
-			if h.attach {
+			if h.attach != nil {
 				hw.kept = true // x/net closes the connection when this returns: not any more
-				h.serve(c)
+				h.attach(c, r)
 				return
 			}
 			defer c.Close()
