@@ -294,9 +294,9 @@ func (r *Router) connectPeer(ctx context.Context, pc peer.Config, sink EventSink
 //
 // Attach keeps none of the caller's goroutines, so many mostly idle
 // sessions are cheap: on a transport that is a [wamp.Parker] (RawSocket
-// over TCP and Unix sockets) an idle session's reader lets go of its
-// goroutine, and the session costs its state alone. Safe for concurrent
-// use.
+// over TCP and Unix sockets, WebSocket) an idle session's reader lets go
+// of its goroutine, and the session costs its state alone. Safe for
+// concurrent use.
 func (r *Router) Attach(ctx context.Context, t wamp.Transport, ended func(error)) {
 	s, ok := r.track(t, &r.cfg.Peer)
 	if !ok {
