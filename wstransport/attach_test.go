@@ -2,7 +2,6 @@ package wstransport
 
 import (
 	"crypto/tls"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -25,29 +24,7 @@ func startAttach(t testing.TB, tlsCfg *tls.Config) (url string, conns <-chan *Co
 		h.ServeHTTP(w, r)
 		rc <- struct{}{}
 	}))
-	srv := NewServer("127.0.0.1:0", mux)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url = "ws://" + l.Addr().String() + "/ws"
-	if tlsCfg != nil {
-		srv.TLSConfig = tlsCfg
-		url = "wss" + url[2:]
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if tlsCfg != nil {
-			_ = srv.ServeTLS(l, "", "")
-		} else {
-			_ = srv.Serve(l)
-		}
-	}()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		<-done
-	})
+	url, _ = serveMux(t, mux, tlsCfg, nil)
 	return url, cc, rc
 }
 

@@ -97,16 +97,25 @@ func startServer(t testing.TB, cfg ServerConfig, tlsCfg *tls.Config, serve func(
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/ws", h)
+	ts.url, ts.addr = serveMux(t, mux, tlsCfg, func() { ts.waitIdle(t) })
+	return ts
+}
+
+// serveMux serves mux on 127.0.0.1:0 (over TLS with tlsCfg when not nil)
+// until the test ends, and returns the URL of its /ws path and its address;
+// after runs once the server has stopped.
+func serveMux(t testing.TB, mux *http.ServeMux, tlsCfg *tls.Config, after func()) (url, addr string) {
+	t.Helper()
 	srv := NewServer("127.0.0.1:0", mux)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.addr = l.Addr().String()
-	ts.url = "ws://" + ts.addr + "/ws"
+	addr = l.Addr().String()
+	url = "ws://" + addr + "/ws"
 	if tlsCfg != nil {
 		srv.TLSConfig = tlsCfg
-		ts.url = "wss://" + ts.addr + "/ws"
+		url = "wss://" + addr + "/ws"
 	}
 	done := make(chan struct{})
 	go func() {
@@ -120,9 +129,11 @@ func startServer(t testing.TB, cfg ServerConfig, tlsCfg *tls.Config, serve func(
 	t.Cleanup(func() {
 		_ = srv.Close()
 		<-done
-		ts.waitIdle(t)
+		if after != nil {
+			after()
+		}
 	})
-	return ts
+	return url, addr
 }
 
 // waitIdle waits until no serve call runs, at most testTimeout. (A
