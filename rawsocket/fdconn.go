@@ -11,8 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
 
+	"github.com/edgewamp/edgewamp/internal/parkpoll"
 	"github.com/edgewamp/edgewamp/internal/sockio"
 )
 
@@ -280,7 +280,7 @@ func (f *fdConn) park() error {
 		return errParkClosed
 	}
 	// Under mu: an event after the look finds the park armed.
-	ready := f.ended || (f.rready && hasInput(int(f.fd)))
+	ready := f.ended || (f.rready && parkpoll.HasInput(int(f.fd)))
 	f.rready, f.parked = false, !ready
 	f.mu.Unlock()
 	if ready {
@@ -597,13 +597,4 @@ func reuseFrameReader(src io.Reader, max int) *frameReader {
 	*b = readBuf{src: src, raw: raw, size: readBufferSize, readFn: b.readFn, pollFn: b.pollFn}
 	*r = frameReader{br: b, max: max}
 	return r
-}
-
-// hasInput reports whether the socket fd has octets to read, its end or an
-// error (a one-octet MSG_PEEK that does not wait).
-func hasInput(fd int) bool {
-	var b [1]byte
-	_, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), 1,
-		syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
-	return errno != syscall.EAGAIN
 }
