@@ -56,7 +56,7 @@ func (p *parkPoller) sweep() {
 			// c's reader now: detach, and park again in the fdPoller.
 			p.remove(c)
 			c.detach(p)
-			if !parkArm(c, p, resume, c.park.since) {
+			if !parkArm(c, p, c.raw, resume, c.park.since) {
 				go resume()
 			}
 		}
@@ -69,11 +69,12 @@ func (p *parkPoller) sweep() {
 }
 
 // takeIdle takes c's park (as takeResume) if it began before old and c's
-// socket has nothing left to send.
+// socket has nothing left to send; never a TLS connection's, whose socket
+// stays under crypto/tls.
 func (c *Conn) takeIdle(old int64) func() {
 	c.park.mu.Lock()
 	defer c.park.mu.Unlock()
-	if c.park.resume == nil || c.park.since > old || outQueued(c.raw) {
+	if c.park.resume == nil || c.park.since > old || c.raw == nil || outQueued(c.raw) {
 		return nil
 	}
 	f := c.park.resume

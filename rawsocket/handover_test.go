@@ -38,8 +38,9 @@ func echoParked(c *Conn, done chan<- struct{}) {
 }
 
 // TestParkHandsOver covers Park on each transport: input in time keeps the
-// reader (TLS never parks), and an idle connection is handed over and
-// served again when input comes.
+// reader, and an idle connection is handed over and served again when
+// input comes (over TLS only where the poller runs: elsewhere TLS never
+// parks).
 func TestParkHandsOver(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr.name, func(t *testing.T) {
@@ -54,10 +55,11 @@ func TestParkHandsOver(t *testing.T) {
 				t.Fatalf("ReadMessage = %q, %v", m, err)
 			}
 			woke := make(chan struct{}, 1)
-			if got := server.Park(func() { woke <- struct{}{} }); got == tr.tls {
-				t.Fatalf("Park on an idle connection = %v", got)
+			want := !tr.tls || canPark()
+			if got := server.Park(func() { woke <- struct{}{} }); got != want {
+				t.Fatalf("Park on an idle connection = %v, want %v", got, want)
 			}
-			if tr.tls {
+			if !want {
 				return
 			}
 			client.WriteMessages([][]byte{[]byte("later")})

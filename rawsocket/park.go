@@ -2,6 +2,7 @@ package rawsocket
 
 import (
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/edgewamp/edgewamp/peer"
@@ -48,8 +49,12 @@ type parkState struct {
 // idle connection holds no goroutine and no buffer. On other systems a new
 // goroutine waits for input on its small starting stack, then runs resume
 // (a reader deep in a server keeps a stack of 8 KB, which the runtime does
-// not shrink while it waits). TLS connections cannot wait for input
-// without reading: Park returns false at once.
+// not shrink while it waits). A TLS connection cannot be asked what
+// crypto/tls holds without reading: its linger reads, under a deadline
+// (already past for a slow sender), and once such a read has timed out
+// with nothing, crypto/tls holds at most part of a record, whose rest comes
+// through the socket: the socket under TLS parks (Linux; a parked TLS
+// connection still holds crypto/tls's state and buffers).
 //
 // The board's agent build (peer.ServerBuild false) parks nothing: Park
 // returns false, and the machinery above is left out of it.
@@ -68,7 +73,7 @@ func (c *Conn) Park(resume func()) bool {
 		linger = -1 // a slow sender: only look (see slowPark)
 	}
 	if c.raw == nil {
-		return false
+		return c.parkTLS(resume, linger)
 	}
 	var in bool
 	if detachable {
@@ -116,7 +121,7 @@ func (c *Conn) parkPoll(resume func()) bool {
 	c.fr.settle()
 	c.dropReader()
 	detachIdle(c, p)
-	return parkArm(c, p, resume, time.Now().UnixNano())
+	return parkArm(c, p, c.raw, resume, time.Now().UnixNano())
 }
 
 // takeResume takes the parked resume function (nil: not parked, or woken
@@ -168,9 +173,10 @@ func (c *Conn) unparkClosing() {
 }
 
 // parkArm is parkPoll's end, once the reader's state is settled: it arms
-// the park that began at since (Unix nanoseconds), and reports false when
-// the caller must run resume.
-func parkArm(c *Conn, p *parkPoller, resume func(), since int64) bool {
+// the park that began at since (Unix nanoseconds) on raw's socket (c.raw's,
+// or the one under TLS), and reports false when the caller must run
+// resume.
+func parkArm(c *Conn, p *parkPoller, raw syscall.RawConn, resume func(), since int64) bool {
 	c.park.since = since
 	c.park.mu.Lock()
 	c.park.resume = resume
@@ -191,7 +197,7 @@ func parkArm(c *Conn, p *parkPoller, resume func(), since int64) bool {
 		}
 		c.park.mu.Unlock()
 	}
-	if err := p.add(c, c.raw); err != nil {
+	if err := p.add(c, raw); err != nil {
 		return c.takeResume() == nil
 	}
 	return true
