@@ -12,12 +12,11 @@
 // "realm1", open to anonymous sessions. Each connection gets one reader
 // goroutine and a peer.Conn whose writer runs only while something is
 // queued. A session idle for a moment gives its reader up when its
-// transport is a [wamp.Parker] (RawSocket over TCP and Unix sockets,
-// WebSocket over those and over TLS): the transport runs the session's
-// resume on a fresh goroutine when input comes (session.go: run, resume), so
-// on Linux an idle session holds no goroutine (elsewhere one with a small
-// stack); sessions over RawSocket over TLS, serial links and pipes keep
-// their reader. [Router.Attach] holds no goroutine of
+// transport is a [wamp.Parker] (RawSocket and WebSocket over TCP and Unix
+// sockets and over TLS): the transport runs the session's resume on a
+// fresh goroutine when input comes (session.go: run, resume), so on Linux
+// an idle session holds no goroutine (elsewhere one with a small stack);
+// sessions over serial links and pipes keep their reader. [Router.Attach] holds no goroutine of
 // the caller's. The reader waits for HELLO (within
 // Config.HelloTimeout), authenticates the client (auth.go: anonymous, or
 // ticket, WAMP-CRA plain or salted, cryptosign and TLS client certificates

@@ -320,14 +320,13 @@ var errHandoff = errors.New("minirouter: reader handed over")
 // why (nil after a clean GOODBYE). deadlineSet says the read deadline for
 // the first message is already set.
 //
-// On a transport that is a [wamp.Parker] (RawSocket over TCP and Unix
-// sockets, WebSocket over those and over TLS), a session with no input for
-// a moment gives up its goroutine: the transport runs resume on a fresh
-// goroutine when input comes (on Linux no goroutine at all waits
-// meanwhile; see rawsocket.Conn.Park, wstransport.Conn.Park), and run
-// returns errHandoff. Other sessions (RawSocket over TLS, serial links,
-// in-process pipes) keep their reader: they cannot tell idleness without
-// reading. Joining and handling messages grow a
+// On a transport that is a [wamp.Parker] (RawSocket and WebSocket over
+// TCP and Unix sockets and over TLS), a session with no input for a moment
+// gives up its goroutine: the transport runs resume on a fresh goroutine
+// when input comes (on Linux no goroutine at all waits meanwhile; see
+// rawsocket.Conn.Park, wstransport.Conn.Park), and run returns
+// errHandoff. Other sessions (serial links, in-process pipes) keep their
+// reader. Joining and handling messages grow a
 // goroutine's stack to 8 KB, which the runtime does not shrink while the
 // reader waits this deep; the fresh goroutine starts with 2 KB, so an idle
 // session costs its state (and at most a small stack), for a goroutine
