@@ -191,8 +191,12 @@ func startFDPoller() { theFDPoller() }
 
 // loop hands the ready events to their fdConns, for ever.
 func (q *fdPoller) loop() {
-	for q.raw.Read(q.readFn) == nil {
-		for _, ev := range q.events[:q.n] {
+	for {
+		evs, err := q.events.Wait()
+		if err != nil {
+			return
+		}
+		for _, ev := range evs {
 			q.mu.Lock()
 			var f *fdConn
 			if int(ev.Fd) < len(q.fds) {

@@ -18,15 +18,12 @@ import (
 type parkPoller struct {
 	epfd int
 	f    *os.File // epfd, registered with the runtime's poller
-	raw  syscall.RawConn
 
 	mu    sync.Mutex
 	conns map[int32]*Conn // parked, by descriptor
 	gen   int32           // generation of the last park (told apart in events)
 
-	events [64]syscall.EpollEvent // the reader's
-	n      int
-	readFn func(fd uintptr) bool
+	events parkpoll.Events // the loop's
 }
 
 var (
@@ -56,20 +53,21 @@ func newParkPoller() (*parkPoller, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parkPoller{epfd: epfd, f: f, raw: raw, conns: make(map[int32]*Conn)}
-	p.readFn = p.wait
+	p := &parkPoller{epfd: epfd, f: f, conns: make(map[int32]*Conn)}
+	p.events.Init(raw)
 	return p, nil
 }
 
 // loop wakes the connections whose descriptors became ready, for ever.
 func (p *parkPoller) loop() {
 	for {
-		if err := p.raw.Read(p.readFn); err != nil {
+		evs, err := p.events.Wait()
+		if err != nil {
 			// Cannot happen while f stays open; parked connections are
 			// still woken by Close and their deadlines.
 			return
 		}
-		for _, ev := range p.events[:p.n] {
+		for _, ev := range evs {
 			p.fire(ev.Fd, ev.Pad)
 		}
 		if peer.ServerBuild {
@@ -81,25 +79,6 @@ func (p *parkPoller) loop() {
 			runtime.Gosched()
 		}
 	}
-}
-
-// wait is loop's callback: it collects the ready events without blocking,
-// and reports false (wait in the runtime's poller) when there are none.
-func (p *parkPoller) wait(fd uintptr) bool {
-	for {
-		n, err := epollPoll(int(fd), p.events[:])
-		if err == syscall.EINTR {
-			continue
-		}
-		p.n = max(n, 0)
-		return p.n > 0
-	}
-}
-
-// epollPoll is epoll_wait(2) with a timeout of 0 (parkpoll.Poll: a raw
-// system call that never blocks).
-func epollPoll(epfd int, events []syscall.EpollEvent) (int, error) {
-	return parkpoll.Poll(epfd, events)
 }
 
 // epollCtl is epoll_ctl(2) (parkpoll.Ctl: a raw system call).
@@ -138,16 +117,7 @@ func (p *parkPoller) add(c *Conn, raw syscall.RawConn) error {
 	gen := p.gen
 	var opErr error
 	err := raw.Control(func(fd uintptr) {
-		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(fd), Pad: gen}
-		op := syscall.EPOLL_CTL_MOD
-		if !c.park.registered {
-			op = syscall.EPOLL_CTL_ADD
-		}
-		opErr = epollCtl(p.epfd, op, int(fd), &ev)
-		if opErr == syscall.ENOENT && op == syscall.EPOLL_CTL_MOD {
-			opErr = epollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
-		}
-		if opErr == nil {
+		if opErr = parkpoll.ArmOneShot(p.epfd, int(fd), gen, c.park.registered); opErr == nil {
 			c.park.registered, c.park.fd, c.park.gen = true, int32(fd), gen
 			p.conns[int32(fd)] = c
 		}

@@ -10,8 +10,8 @@
 // It is the generic part of a transport's wamp.Parker: the transport decides
 // when to park (no buffered input, nothing to linger for) and what its
 // function does (start its reader again, see peer.Go). wstransport parks
-// this way; rawsocket waits through the same epoll calls ([Open], [Poll],
-// [Ctl]) in a poller of its own, which its detached sockets share.
+// this way; rawsocket's pollers use the same pieces ([Open], [Events],
+// [ArmOneShot], [Ctl]) for parks of their own and its detached sockets.
 package parkpoll
 
 import (

@@ -11,15 +11,12 @@ import (
 // poller is the process's epoll instance for parks (see Park.Arm).
 type poller struct {
 	epfd int
-	raw  syscall.RawConn // of the epoll descriptor, in the runtime's poller
 
 	mu    sync.Mutex
 	parks map[int32]*Park // armed, by descriptor
 	gen   int32           // generation of the last arm (told apart in events)
 
-	events [64]syscall.EpollEvent // the loop's
-	n      int
-	readFn func(fd uintptr) bool
+	events Events // the loop's
 }
 
 var (
@@ -39,8 +36,8 @@ func thePoller() *poller {
 		if err != nil {
 			return
 		}
-		p := &poller{epfd: epfd, raw: raw, parks: make(map[int32]*Park)}
-		p.readFn = p.wait
+		p := &poller{epfd: epfd, parks: make(map[int32]*Park)}
+		p.events.Init(raw)
 		thePoll = p
 		go p.loop()
 	})
@@ -68,11 +65,11 @@ func Open(name string) (epfd int, f *os.File, raw syscall.RawConn, err error) {
 	return epfd, f, raw, nil
 }
 
-// Poll is epoll_wait(2) with a timeout of 0, as a raw system call: it never
+// poll is epoll_wait(2) with a timeout of 0, as a raw system call: it never
 // blocks, and the scheduler's system call hook would wake the sysmon thread
 // whenever the process was idle, which is at every batch of events on a
 // server that waits between them.
-func Poll(epfd int, events []syscall.EpollEvent) (int, error) {
+func poll(epfd int, events []syscall.EpollEvent) (int, error) {
 	n, _, errno := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
 	if errno != 0 {
 		return -1, errno
@@ -101,27 +98,56 @@ func HasInput(fd int) bool {
 
 // loop wakes the parks whose descriptors became ready, for ever.
 func (p *poller) loop() {
-	for p.raw.Read(p.readFn) == nil {
-		for _, ev := range p.events[:p.n] {
+	for {
+		evs, err := p.events.Wait()
+		if err != nil {
+			return
+		}
+		for _, ev := range evs {
 			p.fire(ev.Fd, ev.Pad)
 		}
 		// Let the connections just woken run before looking again: on a
 		// busy process the next look then finds the events that came
-		// meanwhile (as rawsocket's park poller does).
+		// meanwhile.
 		runtime.Gosched()
 	}
 }
 
-// wait is loop's callback: it collects the ready events without blocking,
-// and reports false (wait in the runtime's poller) when there are none.
-func (p *poller) wait(fd uintptr) bool {
+// Events reads an epoll instance's ready events for one goroutine, which
+// waits in the runtime's poller, not in a thread, while there are none.
+type Events struct {
+	raw    syscall.RawConn // the epoll descriptor's (see Open)
+	buf    [64]syscall.EpollEvent
+	n      int
+	readFn func(fd uintptr) bool // e.collect, made once: Wait allocates nothing
+}
+
+// Init sets e up to read the instance of raw (Open's).
+func (e *Events) Init(raw syscall.RawConn) {
+	e.raw = raw
+	e.readFn = e.collect
+}
+
+// Wait returns the next ready events, valid until the next Wait; an error
+// only once the instance is closed.
+func (e *Events) Wait() ([]syscall.EpollEvent, error) {
+	if err := e.raw.Read(e.readFn); err != nil {
+		return nil, err
+	}
+	return e.buf[:e.n], nil
+}
+
+// collect is Wait's callback: it collects the ready events without
+// blocking, and reports false (wait in the runtime's poller) when there
+// are none.
+func (e *Events) collect(fd uintptr) bool {
 	for {
-		n, err := Poll(int(fd), p.events[:])
+		n, err := poll(int(fd), e.buf[:])
 		if err == syscall.EINTR {
 			continue
 		}
-		p.n = max(n, 0)
-		return p.n > 0
+		e.n = max(n, 0)
+		return e.n > 0
 	}
 }
 
@@ -149,16 +175,7 @@ func (p *poller) add(k *Park, raw syscall.RawConn) error {
 	gen := p.gen
 	var opErr error
 	err := raw.Control(func(fd uintptr) {
-		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(fd), Pad: gen}
-		op := syscall.EPOLL_CTL_MOD
-		if !k.registered {
-			op = syscall.EPOLL_CTL_ADD
-		}
-		opErr = Ctl(p.epfd, op, int(fd), &ev)
-		if opErr == syscall.ENOENT && op == syscall.EPOLL_CTL_MOD {
-			opErr = Ctl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
-		}
-		if opErr == nil {
+		if opErr = ArmOneShot(p.epfd, int(fd), gen, k.registered); opErr == nil {
 			k.registered, k.fd, k.gen = true, int32(fd), gen
 			p.parks[int32(fd)] = k
 		}
@@ -167,6 +184,19 @@ func (p *poller) add(k *Park, raw syscall.RawConn) error {
 		return err
 	}
 	return opErr
+}
+
+// ArmOneShot arms fd in the epoll instance epfd for one event of input (or
+// the peer's end), tagged gen (the event's Pad): modified when registered
+// says fd is in the set, added when it is not (or no longer is).
+func ArmOneShot(epfd, fd int, gen int32, registered bool) error {
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(fd), Pad: gen}
+	if registered {
+		if err := Ctl(epfd, syscall.EPOLL_CTL_MOD, fd, &ev); err != syscall.ENOENT {
+			return err
+		}
+	}
+	return Ctl(epfd, syscall.EPOLL_CTL_ADD, fd, &ev)
 }
 
 // remove forgets k's arm (woken by Wake). Its descriptor stays armed: a
